@@ -1,0 +1,1 @@
+"""Datasets as numpy arrays: the 2-D toy sets, images, sequences, text."""

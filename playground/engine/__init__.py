@@ -1,0 +1,1 @@
+"""The headless engine: tasks, the training loop as a generator, probes, snapshots."""

@@ -1,0 +1,75 @@
+"""Typed graph errors: one class per cause, each naming the node and field it is about.
+
+The editor turns these into a mark on the node; the CLI prints ``str(error)`` as one line.
+"""
+
+from __future__ import annotations
+
+
+class GraphError(Exception):
+    """Base of every error the graph core raises.
+
+    ``node`` is the node the error is about (or None for the whole graph or lab), ``field`` the parameter or
+    port it concerns (or None). ``str(error)`` is a complete sentence that says how to fix it.
+    """
+
+    def __init__(self, message: str, *, node: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.node = node
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownKindError(GraphError):
+    """A layer kind that the catalog does not have."""
+
+
+class UnknownNodeError(GraphError):
+    """A node name that is not in the graph."""
+
+
+class UnknownPortError(GraphError):
+    """A port name that the node's kind does not have."""
+
+
+class DuplicateNameError(GraphError):
+    """A node name that is already taken, or not a valid identifier."""
+
+
+class ParameterError(GraphError):
+    """A parameter value out of range, of the wrong type, or unknown."""
+
+
+class CycleError(GraphError):
+    """An edge that would close a cycle."""
+
+
+class DuplicateEdgeError(GraphError):
+    """An edge that already exists."""
+
+
+class PortOccupiedError(GraphError):
+    """An input port that already has an edge."""
+
+
+class ShapeError(GraphError):
+    """A node whose input shape it cannot take, or whose parameters do not fit its input."""
+
+
+class MissingInputError(GraphError):
+    """A node with an unconnected input port, or a network without an Input node."""
+
+
+class MissingOutputError(GraphError):
+    """A network without an Output node."""
+
+
+class DisconnectedNodeError(GraphError):
+    """A node that is not on any path from an Input to an Output."""
+
+
+class LabFormatError(GraphError):
+    """A lab file that is not valid JSON, of an unknown format or version, or with wrong fields."""

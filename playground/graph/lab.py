@@ -1,0 +1,309 @@
+"""A Lab: everything a user sets up (networks, task, dataset, training settings, seed), as versioned JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from .catalog import Param
+from .errors import GraphError, LabFormatError, ParameterError
+from .graph import Graph
+
+FORMAT = "neural-network-playground/lab"
+VERSION = 1
+
+TASKS: dict[str, str] = {
+    "classification": "Predict a class; softmax and cross-entropy loss.",
+    "regression": "Predict a number; mean squared error loss.",
+    "autoencoder": "Reconstruct the input through a bottleneck.",
+    "vae": "Variational autoencoder: reconstruct through a sampled latent code.",
+    "gan": "Generator against discriminator.",
+    "sequence": "Learn from sequences: forecasting, classification, text.",
+}
+
+ROLES: dict[str, str] = {
+    "model": "the whole network",
+    "encoder": "maps data to a code",
+    "decoder": "maps a code back to data",
+    "generator": "maps noise to fake samples",
+    "discriminator": "tells real samples from fakes",
+}
+
+TRAINING_FIELDS: tuple[Param, ...] = (
+    Param("optimizer", "choice", "adam", "sgd: w ← w − η·g. momentum: keeps a velocity v ← μ·v + g. nesterov: looks "
+          "ahead along v. adagrad: divides by the root of all past g². rmsprop: by a running mean of g². adam: "
+          "momentum and rmsprop with bias correction. adamw: adam with decoupled weight decay.",
+          choices=("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")),
+    Param("learning_rate", "float", 0.01, "Step size η of each update. Too small learns slowly, too large diverges.",
+          1e-7, 10000.0, label="Learning rate"),
+    Param("momentum", "float", 0.9, "Momentum μ for momentum and nesterov.", 0.0, 0.999),
+    Param("weight_decay", "float", 0.01, "Decoupled weight decay of adamw.", 0.0, 1.0),
+    Param("schedule", "choice", "none", "none: constant rate. step: multiply by gamma every step_size epochs. "
+          "cosine: glide down to zero along half a cosine over all epochs.", choices=("none", "step", "cosine")),
+    Param("step_size", "int", 30, "Epochs between learning-rate drops of the step schedule.", 1, 100000),
+    Param("gamma", "float", 0.5, "Factor of each drop of the step schedule.", 0.0, 1.0),
+    Param("regularization", "choice", "none", "l1 adds λ·Σ|w| to the loss (drives weights to exactly 0); l2 adds "
+          "λ·Σw² (keeps all weights small).", choices=("none", "l1", "l2")),
+    Param("regularization_rate", "float", 0.001, "λ, the weight of the regularization term.", 0.0, 10.0,
+          label="Regularization rate"),
+    Param("grad_clip", "float", 0.0, "Rescale gradients whose total norm exceeds this; 0 is off.", 0.0, 1e6,
+          label="Gradient clipping"),
+    Param("batch_size", "int", 32, "Samples per update. Small batches: noisy, frequent steps.", 1, 65536,
+          label="Batch size"),
+    Param("epochs", "int", 100, "Passes over the training set.", 1, 10_000_000),
+    Param("early_stopping", "bool", False, "Stop when the validation loss has not improved for 'patience' epochs "
+          "and keep the best weights.", label="Early stopping"),
+    Param("patience", "int", 20, "Epochs without improvement before early stopping.", 1, 100000),
+    Param("device", "choice", "auto", "Where to train; auto picks CUDA, then MPS, then the CPU.",
+          choices=("auto", "cpu", "cuda", "mps")),
+)
+
+DATASET_FIELDS: tuple[Param, ...] = (
+    Param("noise", "float", 0.0, "Noise added to the data, in percent.", 0.0, 50.0),
+    Param("train_ratio", "float", 0.5, "Fraction of the samples used for training; the rest is the test set.",
+          0.1, 0.9, label="Training ratio"),
+    Param("samples", "int", 500, "Number of samples generated.", 10, 1_000_000),
+)
+
+
+def _check_fields(specs: tuple[Param, ...], data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    known = {p.name: p for p in specs}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise LabFormatError(f"{where} has no field '{key}' (fields: {', '.join(known)})", field=key)
+        try:
+            out[key] = known[key].check(value, where)
+        except ParameterError as e:
+            raise LabFormatError(e.message, field=key) from None
+    return out
+
+
+@dataclass
+class TrainingSettings:
+    optimizer: str = "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.9
+    weight_decay: float = 0.01
+    schedule: str = "none"
+    step_size: int = 30
+    gamma: float = 0.5
+    regularization: str = "none"
+    regularization_rate: float = 0.001
+    grad_clip: float = 0.0
+    batch_size: int = 32
+    epochs: int = 100
+    early_stopping: bool = False
+    patience: int = 20
+    device: str = "auto"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TrainingSettings:
+        if not isinstance(data, Mapping):
+            raise LabFormatError("training must be an object")
+        return cls(**_check_fields(TRAINING_FIELDS, data, "training"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def updated(self, **changes: Any) -> TrainingSettings:
+        """A copy with ``changes`` applied, each validated (raises LabFormatError naming the field)."""
+        merged = self.to_dict()
+        merged.update(_check_fields(TRAINING_FIELDS, changes, "training"))
+        return TrainingSettings(**merged)
+
+
+@dataclass
+class DatasetSettings:
+    name: str = "circle"
+    noise: float = 0.0
+    train_ratio: float = 0.5
+    samples: int = 500
+    features: list[str] = field(default_factory=lambda: ["x1", "x2"])
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DatasetSettings:
+        if not isinstance(data, Mapping):
+            raise LabFormatError("dataset must be an object")
+        data = dict(data)
+        name = data.pop("name", "circle")
+        if not isinstance(name, str) or not name:
+            raise LabFormatError("dataset.name must be a non-empty string", field="name")
+        features = data.pop("features", ["x1", "x2"])
+        if not isinstance(features, list) or not all(isinstance(f, str) for f in features):
+            raise LabFormatError("dataset.features must be a list of feature names", field="features")
+        options = data.pop("options", {})
+        if not isinstance(options, Mapping):
+            raise LabFormatError("dataset.options must be an object", field="options")
+        checked = _check_fields(DATASET_FIELDS, data, "dataset")
+        return cls(name=name, features=list(features), options=dict(options), **checked)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "noise": self.noise, "train_ratio": self.train_ratio, "samples": self.samples,
+            "features": list(self.features), "options": dict(self.options),
+        }
+
+
+@dataclass
+class Network:
+    name: str
+    role: str
+    graph: Graph
+
+
+@dataclass
+class Lab:
+    """Everything a user sets up. Plain data; JSON round-trips exactly."""
+
+    name: str = "Untitled lab"
+    description: str = ""
+    task: str = "classification"
+    seed: int = 1
+    dataset: DatasetSettings = field(default_factory=DatasetSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
+    task_options: dict[str, Any] = field(default_factory=dict)
+    networks: list[Network] = field(default_factory=list)
+
+    def network(self, name: str) -> Network:
+        for n in self.networks:
+            if n.name == name:
+                return n
+        raise LabFormatError(f"The lab has no network named '{name}' "
+                             f"(networks: {', '.join(n.name for n in self.networks) or 'none'})")
+
+    def network_by_role(self, role: str) -> Network:
+        for n in self.networks:
+            if n.role == role:
+                return n
+        raise LabFormatError(f"The {self.task} lab needs a network whose role is '{role}'")
+
+    def add_network(self, name: str, role: str = "model", graph: Graph | None = None) -> Network:
+        if role not in ROLES:
+            raise LabFormatError(f"Unknown network role '{role}' (roles: {', '.join(ROLES)})", field="role")
+        if any(n.name == name for n in self.networks):
+            raise LabFormatError(f"The lab already has a network named '{name}'", field="name")
+        net = Network(name, role, graph or Graph())
+        self.networks.append(net)
+        return net
+
+    def check(self) -> None:
+        """Raise the first problem of any network, prefixed with the network's name when there are several."""
+        if not self.networks:
+            raise LabFormatError("The lab has no network: add one")
+        for net in self.networks:
+            problems = net.graph.problems()
+            if problems:
+                err = problems[0]
+                if len(self.networks) > 1:
+                    err.message = f"[{net.name}] {err.message}"
+                raise err
+
+    # JSON -----------------------------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "description": self.description,
+            "task": self.task,
+            "seed": self.seed,
+            "dataset": self.dataset.to_dict(),
+            "training": self.training.to_dict(),
+            "task_options": dict(self.task_options),
+            "networks": [{"name": n.name, "role": n.role, "graph": n.graph.to_dict()} for n in self.networks],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Lab:
+        if not isinstance(data, Mapping):
+            raise LabFormatError("A lab file must hold a JSON object")
+        if data.get("format") != FORMAT:
+            raise LabFormatError(f"Not a lab file: its 'format' is {data.get('format')!r}, expected '{FORMAT}'",
+                                 field="format")
+        version = data.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise LabFormatError(f"The lab's 'version' must be a positive integer. Received: {version!r}",
+                                 field="version")
+        if version > VERSION:
+            raise LabFormatError(f"This lab was written by a newer Neural Network Playground (format version "
+                                 f"{version}; this one reads up to {VERSION}): update the app", field="version")
+        known = {"format", "version", "name", "description", "task", "seed", "dataset", "training",
+                 "task_options", "networks"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise LabFormatError(f"The lab has an unknown field '{unknown[0]}'", field=unknown[0])
+        name, desc, task, seed = (data.get("name", "Untitled lab"), data.get("description", ""),
+                                  data.get("task", "classification"), data.get("seed", 1))
+        if not isinstance(name, str) or not isinstance(desc, str):
+            raise LabFormatError("The lab's name and description must be strings", field="name")
+        if task not in TASKS:
+            raise LabFormatError(f"Unknown task '{task}' (tasks: {', '.join(TASKS)})", field="task")
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+            raise LabFormatError(f"seed must be an integer from 0 to {2**32 - 1}. Received: seed={seed!r}",
+                                 field="seed")
+        task_options = data.get("task_options", {})
+        if not isinstance(task_options, Mapping):
+            raise LabFormatError("task_options must be an object", field="task_options")
+        lab = cls(name=name, description=desc, task=task, seed=seed,
+                  dataset=DatasetSettings.from_dict(data.get("dataset", {})),
+                  training=TrainingSettings.from_dict(data.get("training", {})),
+                  task_options=dict(task_options))
+        networks = data.get("networks", [])
+        if not isinstance(networks, list):
+            raise LabFormatError("'networks' must be a list", field="networks")
+        for i, item in enumerate(networks):
+            if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+                raise LabFormatError(f"network #{i + 1} needs a 'name'", field="networks")
+            graph = Graph.from_dict(item.get("graph", {}), where=f"network '{item['name']}'")
+            lab.add_network(item["name"], item.get("role", "model"), graph)
+        return lab
+
+    @classmethod
+    def from_json(cls, text: str) -> Lab:
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise LabFormatError(f"The lab file is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
+                                 if isinstance(e, json.JSONDecodeError) else f"The lab file is not text: {e}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str) -> Lab:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except UnicodeDecodeError:
+            raise LabFormatError(f"{path} is not a text file, so not a lab") from None
+        except OSError as e:
+            raise LabFormatError(f"Cannot read {path}: {e.strerror}") from None
+        try:
+            return cls.from_json(text)
+        except GraphError as e:
+            e.message = f"{path}: {e.message}"
+            raise
+
+    def save(self, path: str) -> None:
+        """Write atomically: a temporary file renamed over the old one, so a crash never leaves half a file."""
+        import os
+        import tempfile
+
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".lab-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.to_json())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,1 @@
+"""The desktop window: editor, panels, views. Never imports torch or the engine."""

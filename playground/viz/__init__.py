@@ -1,0 +1,1 @@
+"""Pure numpy computations for views: tiling, colour maps, projections, downsampling."""
