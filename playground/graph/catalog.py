@@ -229,7 +229,8 @@ def _dense_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
 
 def _dense_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
     n_in = ins[0].dims[-1]
-    return n_in * p["units"] + (p["units"] if p["bias"] else 0)
+    units: int = p["units"]
+    return n_in * units + (units if p["bias"] else 0)
 
 
 def _conv_out(size: int, k: int, s: int, pad: int) -> int:
@@ -253,7 +254,9 @@ def _conv_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
 
 def _conv_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
     c_in = ins[0].dims[0]
-    return c_in * p["filters"] * p["kernel_size"] ** 2 + (p["filters"] if p["bias"] else 0)
+    filters: int = p["filters"]
+    kernel: int = p["kernel_size"]
+    return c_in * filters * kernel**2 + (filters if p["bias"] else 0)
 
 
 def _convt_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
@@ -267,7 +270,7 @@ def _convt_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
         )
 
     def out(n: int) -> int:
-        return (n - 1) * st - 2 * pad + k + op
+        return int((n - 1) * st - 2 * pad + k + op)
 
     if out(h) < 1 or out(w) < 1:
         raise ctx.fail(
@@ -378,7 +381,9 @@ def _embedding_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
 
 
 def _embedding_count(p: Mapping[str, Any], _ins: list[Shape]) -> int:
-    return p["vocabulary"] * p["dim"]
+    vocabulary: int = p["vocabulary"]
+    dim: int = p["dim"]
+    return vocabulary * dim
 
 
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -400,7 +405,8 @@ def _recurrent_counter(kind: str) -> CountRule:
     gates = _GATES[kind]
 
     def count(p: Mapping[str, Any], ins: list[Shape]) -> int:
-        h, dirs = p["hidden"], 2 if p["bidirectional"] else 1
+        h: int = p["hidden"]
+        dirs = 2 if p["bidirectional"] else 1
         total = 0
         n_in = ins[0].dims[-1]
         for layer in range(p["layers"]):
@@ -672,12 +678,14 @@ CATEGORIES: tuple[str, ...] = (
 
 def get_kind(name: str) -> LayerKind:
     """Return the kind called ``name``, or raise UnknownKindError listing the kinds that exist."""
-    try:
+    if not isinstance(name, str):  # a lab file may hold anything here, even a list
+        raise UnknownKindError(f"A layer kind must be a name such as 'Dense'. Received: kind={name!r}",
+                               field="kind")
+    if name in KINDS:
         return KINDS[name]
-    except KeyError:
-        close = [k for k in KINDS if k.lower() == str(name).lower()]
-        hint = f" (did you mean '{close[0]}'?)" if close else f" (known kinds: {', '.join(KINDS)})"
-        raise UnknownKindError(f"Unknown layer kind '{name}'{hint}", field="kind") from None
+    close = [k for k in KINDS if k.lower() == name.lower()]
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known kinds: {', '.join(KINDS)})"
+    raise UnknownKindError(f"Unknown layer kind '{name}'{hint}", field="kind")
 
 
 def kinds_in(category: str) -> list[LayerKind]:

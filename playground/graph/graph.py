@@ -7,6 +7,7 @@ view can mirror the graph without owning state (orange-canvas-core style).
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,23 @@ from .errors import (
 )
 from .shapes import Shape
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+# A node's name becomes an attribute of the compiled torch module (``self.dense_1``), so it must not shadow what
+# torch.nn.Module and torch.fx.GraphModule already have: a node called "forward" or "training" would break the
+# model in confusing ways. tests/compile checks that this list covers torch's public attributes.
+RESERVED_NAMES: frozenset[str] = frozenset({
+    "self", "T_destination", "add_module", "add_submodule", "apply", "bfloat16", "buffers", "call_super_init",
+    "children", "code", "compile", "cpu", "cuda", "delete_all_unused_submodules", "delete_submodule", "double",
+    "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state", "get_parameter",
+    "get_submodule", "graph", "half", "ipu", "load_state_dict", "meta", "modules", "mtia", "named_buffers",
+    "named_children", "named_modules", "named_parameters", "parameters", "print_readable", "recompile",
+    "register_backward_hook", "register_buffer", "register_forward_hook", "register_forward_pre_hook",
+    "register_full_backward_hook", "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook", "register_module", "register_parameter", "register_state_dict_post_hook",
+    "register_state_dict_pre_hook", "requires_grad_", "set_extra_state", "set_submodule", "shape_env",
+    "share_memory", "state_dict", "to", "to_empty", "to_folder", "train", "training", "type", "xpu", "zero_grad",
+})
 
 
 @dataclass
@@ -152,10 +169,9 @@ class Graph:
         return tuple(self._edges)
 
     def node(self, name: str) -> Node:
-        try:
+        if isinstance(name, str) and name in self._nodes:
             return self._nodes[name]
-        except KeyError:
-            raise UnknownNodeError(f"There is no node named '{name}'", node=name) from None
+        raise UnknownNodeError(f"There is no node named '{name}'", node=str(name))
 
     def __contains__(self, name: object) -> bool:
         return name in self._nodes
@@ -230,8 +246,15 @@ class Graph:
     def check_name(self, name: str) -> None:
         if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
             raise DuplicateNameError(
-                f"'{name}' is not a valid node name: use letters, digits and underscores, starting with a letter",
+                f"'{name}' is not a valid node name: use up to 64 letters, digits and underscores, starting with "
+                f"a letter",
                 node=str(name), field="name",
+            )
+        if name in RESERVED_NAMES:
+            raise DuplicateNameError(
+                f"'{name}' is reserved (the compiled PyTorch model already has an attribute of that name): "
+                f"choose another name, e.g. '{name}_1'",
+                node=name, field="name",
             )
         if name in self._nodes:
             raise DuplicateNameError(f"A node named '{name}' already exists: choose another name",
@@ -471,18 +494,30 @@ class Graph:
         graph = cls()
         if not isinstance(data, Mapping):
             raise LabFormatError(f"{where} must be an object with 'nodes' and 'edges'")
+        unknown = sorted(set(data) - {"nodes", "edges"})
+        if unknown:
+            raise LabFormatError(f"{where} has an unknown field '{unknown[0]}' (fields: nodes, edges)",
+                                 field=str(unknown[0]))
         nodes, edges = data.get("nodes", []), data.get("edges", [])
         if not isinstance(nodes, list) or not isinstance(edges, list):
             raise LabFormatError(f"{where}: 'nodes' and 'edges' must be lists")
         for i, item in enumerate(nodes):
             if not isinstance(item, Mapping) or "kind" not in item or "name" not in item:
                 raise LabFormatError(f"{where}: node #{i + 1} needs a 'name' and a 'kind'")
+            unknown = sorted(set(item) - {"name", "kind", "params", "position"})
+            if unknown:
+                raise LabFormatError(f"{where}: node #{i + 1} has an unknown field '{unknown[0]}' (fields: name, "
+                                     f"kind, params, position)", field=str(unknown[0]))
+            if not isinstance(item["name"], str) or not item["name"]:
+                raise LabFormatError(f"{where}: node #{i + 1} needs a name that is a non-empty string. "
+                                     f"Received: name={item['name']!r}", field="name")
             params = item.get("params", {})
             if not isinstance(params, Mapping):
                 raise LabFormatError(f"{where}: node '{item['name']}' has params that are not an object")
             pos = item.get("position", [0.0, 0.0])
             if (not isinstance(pos, list) or len(pos) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos)):
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                               for v in pos)):
                 raise LabFormatError(f"{where}: node '{item['name']}' has a position that is not [x, y]")
             try:
                 graph.add_node(item["kind"], item["name"], params, (pos[0], pos[1]))
@@ -492,6 +527,13 @@ class Graph:
         for i, item in enumerate(edges):
             if not isinstance(item, Mapping) or "source" not in item or "target" not in item:
                 raise LabFormatError(f"{where}: edge #{i + 1} needs a 'source' and a 'target'")
+            unknown = sorted(set(item) - {"source", "target", "port"})
+            if unknown:
+                raise LabFormatError(f"{where}: edge #{i + 1} has an unknown field '{unknown[0]}' (fields: "
+                                     f"source, target, port)", field=str(unknown[0]))
+            if item.get("port") is not None and not isinstance(item.get("port"), str):
+                raise LabFormatError(f"{where}: edge #{i + 1} has a port that is not a name. "
+                                     f"Received: port={item['port']!r}", field="port")
             try:
                 graph.connect(item["source"], item["target"], item.get("port"), check_shapes=False)
             except GraphError as e:

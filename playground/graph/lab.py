@@ -81,6 +81,15 @@ def _check_fields(specs: tuple[Param, ...], data: Mapping[str, Any], where: str)
     return out
 
 
+def _plain_value(specs: tuple[Param, ...], name: str, value: Any) -> Any:
+    # A float field set from Python as 1 must still be written as 1.0, or reading the file back and writing it
+    # again would change the text.
+    for p in specs:
+        if p.name == name and p.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+    return value
+
+
 @dataclass
 class TrainingSettings:
     optimizer: str = "adam"
@@ -106,7 +115,7 @@ class TrainingSettings:
         return cls(**_check_fields(TRAINING_FIELDS, data, "training"))
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: _plain_value(TRAINING_FIELDS, f.name, getattr(self, f.name)) for f in fields(self)}
 
     def updated(self, **changes: Any) -> TrainingSettings:
         """A copy with ``changes`` applied, each validated (raises LabFormatError naming the field)."""
@@ -143,7 +152,8 @@ class DatasetSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "noise": self.noise, "train_ratio": self.train_ratio, "samples": self.samples,
+            "name": self.name, "noise": _plain_value(DATASET_FIELDS, "noise", self.noise),
+            "train_ratio": _plain_value(DATASET_FIELDS, "train_ratio", self.train_ratio), "samples": self.samples,
             "features": list(self.features), "options": dict(self.options),
         }
 
@@ -182,7 +192,7 @@ class Lab:
         raise LabFormatError(f"The {self.task} lab needs a network whose role is '{role}'")
 
     def add_network(self, name: str, role: str = "model", graph: Graph | None = None) -> Network:
-        if role not in ROLES:
+        if not isinstance(role, str) or role not in ROLES:
             raise LabFormatError(f"Unknown network role '{role}' (roles: {', '.join(ROLES)})", field="role")
         if any(n.name == name for n in self.networks):
             raise LabFormatError(f"The lab already has a network named '{name}'", field="name")
@@ -199,7 +209,9 @@ class Lab:
             if problems:
                 err = problems[0]
                 if len(self.networks) > 1:
-                    err.message = f"[{net.name}] {err.message}"
+                    # A new error of the same class: the original sits in the graph's cached inference, and
+                    # prefixing it in place would stack "[net] [net] ..." on every call.
+                    err = type(err)(f"[{net.name}] {err.message}", node=err.node, field=err.field)
                 raise err
 
     # JSON -----------------------------------------------------------------------------------------------------
@@ -244,7 +256,7 @@ class Lab:
                                   data.get("task", "classification"), data.get("seed", 1))
         if not isinstance(name, str) or not isinstance(desc, str):
             raise LabFormatError("The lab's name and description must be strings", field="name")
-        if task not in TASKS:
+        if not isinstance(task, str) or task not in TASKS:
             raise LabFormatError(f"Unknown task '{task}' (tasks: {', '.join(TASKS)})", field="task")
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
             raise LabFormatError(f"seed must be an integer from 0 to {2**32 - 1}. Received: seed={seed!r}",
@@ -270,9 +282,15 @@ class Lab:
     def from_json(cls, text: str) -> Lab:
         try:
             data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        except json.JSONDecodeError as e:
             raise LabFormatError(f"The lab file is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
-                                 if isinstance(e, json.JSONDecodeError) else f"The lab file is not text: {e}") from None
+                                 ) from None
+        except UnicodeDecodeError as e:
+            raise LabFormatError(f"The lab file is not text: {e}") from None
+        except ValueError as e:  # e.g. an integer of more digits than Python converts
+            raise LabFormatError(f"The lab file is not valid JSON: {e}") from None
+        except RecursionError:
+            raise LabFormatError("The lab file is not valid JSON: it nests lists or objects too deeply") from None
         return cls.from_dict(data)
 
     @classmethod
