@@ -1,11 +1,188 @@
-"""Headless command line: ``playground train LAB.json``, ``playground bench``."""
+"""Headless command line: ``playground train LAB.json``, ``playground bench``.
+
+Bad input never shows a traceback: one line that names what is wrong and where, exit status 2, nothing written.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="playground", description="Neural Network Playground. Without a command it opens the "
+                                                    "window.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="train a lab headless and save its weights and metric history")
+    train.add_argument("lab", help="a lab file (.json)")
+    train.add_argument("--epochs", type=int, help="override the lab's number of epochs")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="override the lab's device")
+    train.add_argument("--seed", type=int, help="override the lab's seed")
+    train.add_argument("--out", help="folder for weights, history and metrics (default: runs/<lab name>)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    bench = sub.add_parser("bench", help="measure the engine against a bare PyTorch loop")
+    bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    bench.add_argument("--rounds", type=int, default=3)
+    bench.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    print(f"unknown command: {' '.join(args)}", file=sys.stderr)
-    return 2
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "train":
+        return train_command(args)
+    if args.command == "bench":
+        return bench_command(args)
+    return EXIT_BAD_INPUT
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from playground.engine.errors import EngineError
+    from playground.graph import GraphError, Lab
+
+    if args.epochs is not None and args.epochs < 1:
+        return _fail(f"--epochs must be at least 1. Received: {args.epochs}")
+    if args.seed is not None and not 0 <= args.seed < 2**32:
+        return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {args.seed}")
+    try:
+        lab = Lab.load(args.lab)
+        if args.epochs is not None:
+            lab.training = lab.training.updated(epochs=args.epochs)
+        if args.device is not None:
+            lab.training = lab.training.updated(device=args.device)
+        if args.seed is not None:
+            lab.seed = args.seed
+        out = Path(args.out) if args.out else Path("runs") / _slug(Path(args.lab).stem)
+        if out.exists() and not out.is_dir():
+            return _fail(f"--out {out} is a file, not a folder")
+        from playground.engine.trainer import Trainer
+
+        trainer = Trainer(lab)
+    except (GraphError, EngineError) as e:
+        return _fail(str(e))
+
+    interrupted = False
+    try:
+        _train_with_progress(trainer, quiet=args.quiet)
+    except KeyboardInterrupt:
+        interrupted = True
+    snap = trainer.snapshot()
+    try:
+        _save_run(trainer, out)
+    except OSError as e:
+        return _fail(f"cannot write the results to {out}: {e.strerror or e}")
+    _print_summary(trainer, out)
+    if interrupted:
+        print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
+        return 130
+    if snap.state == "diverged":
+        print(f"warning: {snap.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text) or "lab"
+
+
+def _train_with_progress(trainer: Any, quiet: bool) -> None:
+    total = trainer._epoch_limit
+    if quiet:
+        for _ in trainer.run(interval=None):
+            pass
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
+        TimeRemainingColumn
+
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("epochs", total=total, metrics="")
+        for snap in trainer.run(interval=0.1, every_epoch=False):
+            m = snap.metrics
+            parts = []
+            if "train_loss" in m:
+                parts.append(f"loss {m['train_loss']:.4f}")
+            if "train_accuracy" in m:
+                parts.append(f"acc {m['train_accuracy']:.1%}")
+            if "test_accuracy" in m:
+                parts.append(f"test acc {m['test_accuracy']:.1%}")
+            progress.update(task, completed=snap.epoch, metrics="  ".join(parts))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _save_run(trainer: Any, out: Path) -> None:
+    from safetensors.torch import save
+
+    out.mkdir(parents=True, exist_ok=True)
+    snap = trainer.snapshot()
+    for name, state in trainer.state_dicts().items():
+        meta = {"network": name, "lab": trainer.lab.name, "epoch": str(snap.epoch), "step": str(snap.step)}
+        _atomic_write(out / f"{name}.safetensors", save(state, metadata=meta))
+    _atomic_write(out / "history.csv", trainer.history.to_csv().encode())
+    _atomic_write(out / "lab.json", trainer.lab.to_json().encode())
+    metrics = {"epochs": snap.epoch, "steps": snap.step, "seconds": round(snap.elapsed, 3), "device": snap.device,
+               "state": snap.state, "message": snap.message, "seed": snap.seed,
+               **{k: v for k, v in snap.metrics.items() if k != "running_loss"}}
+    _atomic_write(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
+
+
+def _print_summary(trainer: Any, out: Path) -> None:
+    snap = trainer.snapshot()
+    m = snap.metrics
+    print(f"{trainer.lab.name}: {snap.epoch} epochs, {snap.step} steps in {snap.elapsed:.1f} s on {snap.device}")
+    for split in ("train", "test"):
+        line = f"  {split:5s} loss {m.get(f'{split}_loss', float('nan')):.4f}"
+        if f"{split}_accuracy" in m:
+            line += f"  accuracy {m[f'{split}_accuracy']:.2%}"
+        print(line)
+    print(f"Saved weights, history and metrics to {out}/")
+
+
+def bench_command(args: argparse.Namespace) -> int:
+    from playground.engine.bench import run_benchmarks
+    from playground.engine.errors import EngineError
+
+    try:
+        device, results = run_benchmarks(args.device, rounds=max(1, args.rounds), quick=args.quick)
+    except EngineError as e:
+        return _fail(str(e))
+    print(f"Engine against a bare PyTorch loop on {device} (median of {args.rounds} alternating runs)\n")
+    print("| model | bare loop (samples/s) | engine (samples/s) | ratio | goal | engine epochs/s |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for r in results:
+        print(f"| {r.name} | {r.bare_samples_per_s:,.0f} | {r.engine_samples_per_s:,.0f} | {r.ratio:.2f} | "
+              f"≥ {r.goal} | {r.engine_epochs_per_s:,.1f} |")
+    return 0

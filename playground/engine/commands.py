@@ -1,0 +1,55 @@
+"""Commands a caller sends to a running trainer; the loop applies them between steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Stop stepping after the current batch; the run keeps all its state."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Go on training (after a pause, a divergence or the last epoch)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Train ``batches`` batches, or with ``epoch`` until the current epoch ends, then pause."""
+
+    batches: int = 1
+    epoch: bool = False
+
+
+@dataclass(frozen=True)
+class SetTraining:
+    """Change training settings live (learning rate, optimizer, regularization, batch size...)."""
+
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Start over with fresh weights: the same seed (same run again) or a new one."""
+
+    new_seed: bool = False
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class SetProbes:
+    """Which probes the open views want computed at snapshot time."""
+
+    names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the run; the generator returns after one last snapshot."""
+
+
+Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | Stop

@@ -1,0 +1,95 @@
+"""From a lab's dataset settings to arrays ready for training: the bridge between data/ and the trainer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from playground.data import toy2d
+from playground.data.errors import DataError
+from playground.graph import DatasetSettings
+
+from .errors import EngineError
+
+
+@dataclass
+class DataBundle:
+    """Train and test arrays for one lab, and what views need to draw them."""
+
+    name: str
+    kind: str  # "classification" or "regression"
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: int = 0
+    class_names: list[str] = field(default_factory=list)
+    features: list[str] = field(default_factory=list)
+    points_train: np.ndarray | None = None  # raw 2-D points, for the plane views
+    points_test: np.ndarray | None = None
+    grid_resolution: int = 0
+    grid_extent: float = 6.0
+    grid_inputs: np.ndarray | None = None  # the input plane's grid, already turned into features
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def is_plane(self) -> bool:
+        return self.grid_inputs is not None
+
+    @property
+    def target_width(self) -> int:
+        return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
+
+
+def _toy(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
+    info = toy2d.DATASETS_2D[settings.name]
+    points, labels = toy2d.generate_2d(settings.name, settings.samples, settings.noise, seed)
+    x = toy2d.make_features(points, settings.features)
+    # Split the raw points along with their features so views can draw what the network was given.
+    both = np.concatenate([x, points.astype(np.float32)], axis=1)
+    parts = toy2d.split(both, labels, settings.train_ratio, seed)
+    k = x.shape[1]
+    xs, ys, grid = toy2d.grid_2d(grid_resolution)
+    extent = float(max(abs(xs[0]), abs(xs[-1])))
+    return DataBundle(
+        name=settings.name,
+        kind=info.kind,
+        x_train=np.ascontiguousarray(parts.x_train[:, :k]),
+        y_train=parts.y_train,
+        x_test=np.ascontiguousarray(parts.x_test[:, :k]),
+        y_test=parts.y_test,
+        classes=info.classes,
+        class_names=["orange", "blue"] if info.kind == "classification" else [],
+        features=list(settings.features),
+        points_train=np.ascontiguousarray(parts.x_train[:, k:]),
+        points_test=np.ascontiguousarray(parts.x_test[:, k:]),
+        grid_resolution=grid_resolution,
+        grid_extent=extent,
+        grid_inputs=toy2d.make_features(grid, settings.features),
+    )
+
+
+Loader = Callable[[DatasetSettings, int, int], DataBundle]
+
+LOADERS: dict[str, Loader] = {name: _toy for name in toy2d.DATASETS_2D}
+
+
+def register_loader(name: str, loader: Loader) -> None:
+    """Let a later data source (digits, sequences...) plug in without touching the trainer."""
+    LOADERS[name] = loader
+
+
+def load_dataset(settings: DatasetSettings, seed: int, grid_resolution: int = 100) -> DataBundle:
+    loader = LOADERS.get(settings.name)
+    if loader is None:
+        raise EngineError(f"Unknown dataset '{settings.name}' (datasets: {', '.join(sorted(LOADERS))})",
+                          field="dataset")
+    try:
+        return loader(settings, seed, grid_resolution)
+    except DataError as e:
+        raise EngineError(f"dataset '{settings.name}': {e}", field="dataset") from None

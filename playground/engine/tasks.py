@@ -1,0 +1,207 @@
+"""Tasks: what the networks of a lab are trained to do, and how their loss and metrics are computed.
+
+A task is given the compiled networks and the data, checks that they fit together (with messages that name the
+node to change), and supplies the loss of a batch. The trainer's loop knows nothing else about the task, so later
+families (autoencoder, VAE, GAN, sequences) plug in by adding a class here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from playground.compile import CompiledNetwork
+from playground.graph import Lab
+
+from .datasets import DataBundle
+from .errors import EngineError
+
+EVAL_CHUNK = 8192
+
+
+class Task:
+    """Base class: one trainable model and a loss."""
+
+    name = "task"
+    metrics: tuple[str, ...] = ("loss",)
+    target_dtype = torch.float32
+
+    def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
+        self.lab = lab
+        self.networks = networks
+        self.data = data
+        self.validate()
+
+    # What the trainer uses --------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> nn.Module:
+        return next(iter(self.networks.values())).module
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {name: net.module for name, net in self.networks.items()}
+
+    def validate(self) -> None:
+        """Raise EngineError if the networks do not fit the data or the task."""
+
+    def batch_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Loss of a training batch (mean) and, for classifiers, the number of correct predictions."""
+        raise NotImplementedError
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        """Loss and metrics over a whole split, in eval mode and without gradients."""
+        raise NotImplementedError
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """What the views draw for inputs ``x``: class probabilities or predicted values."""
+        raise NotImplementedError
+
+
+class _SingleNetworkTask(Task):
+    head = "classification"
+
+    def _network(self) -> CompiledNetwork:
+        if len(self.networks) != 1:
+            raise EngineError(f"A {self.name} lab trains one network, but this lab has {len(self.networks)}: "
+                              f"remove the others or choose another task", field="task")
+        return next(iter(self.networks.values()))
+
+    def _output(self) -> tuple[CompiledNetwork, str]:
+        net = self._network()
+        if len(net.inputs) != 1:
+            raise EngineError(f"A {self.name} network needs exactly one Input; '{net.name}' has "
+                              f"{len(net.inputs)}", node=net.inputs[-1] if net.inputs else None)
+        if len(net.outputs) != 1:
+            raise EngineError(f"A {self.name} network needs exactly one Output; '{net.name}' has "
+                              f"{len(net.outputs)}", node=net.outputs[-1])
+        out = net.outputs[0]
+        head = net.heads[out]
+        if head != self.head:
+            raise EngineError(f"Output '{out}' has head '{head}', but this is a {self.name} lab: set its head "
+                              f"to '{self.head}'", node=out, field="head")
+        inp = net.inputs[0]
+        want = net.input_shapes[inp].dims
+        have = self.data.input_shape
+        if want != have:
+            feats = ""
+            if self.data.features:
+                feats = f" ({', '.join(self.data.features)})"
+            raise EngineError(
+                f"Input '{inp}' expects samples of shape {_dims(want)} but the dataset '{self.data.name}' gives "
+                f"{_dims(have)}{feats}: set the Input to {_dims(have)}", node=inp, field="features")
+        return net, out
+
+    def _chunks(self, x: torch.Tensor, y: torch.Tensor,
+                fn: Callable[[torch.Tensor, torch.Tensor], list[torch.Tensor]]) -> list[float]:
+        model = self.model
+        was_training = model.training
+        model.eval()
+        totals: list[torch.Tensor] = []
+        try:
+            with torch.no_grad():
+                for start in range(0, x.shape[0], EVAL_CHUNK):
+                    parts = fn(x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK])
+                    totals = parts if not totals else [a + b for a, b in zip(totals, parts)]
+        finally:
+            model.train(was_training)
+        return [float(t) for t in torch.stack(totals).cpu()] if totals else []
+
+
+def _dims(d: tuple[int, ...]) -> str:
+    return "×".join(str(v) for v in d)
+
+
+class ClassificationTask(_SingleNetworkTask):
+    """Softmax and cross-entropy over class scores."""
+
+    name = "classification"
+    head = "classification"
+    metrics = ("loss", "accuracy")
+    target_dtype = torch.int64
+
+    def validate(self) -> None:
+        if self.data.kind != "classification":
+            raise EngineError(f"The dataset '{self.data.name}' holds numbers to predict, not classes: choose the "
+                              f"regression task, or a classification dataset", field="task")
+        net, out = self._output()
+        shape = net.output_shapes[out]
+        source = net.output_sources[out]
+        if shape.rank != 1:
+            raise EngineError(f"Output '{out}' receives {shape.describe()} but a classifier needs one score per "
+                              f"class: insert a Flatten and a Dense with {self.data.classes} units before it",
+                              node=out)
+        if shape.dims[0] != self.data.classes:
+            raise EngineError(f"Output '{out}' receives {shape.dims[0]} score(s) but the dataset has "
+                              f"{self.data.classes} classes: give '{source}' (or the last Dense) "
+                              f"{self.data.classes} units", node=source)
+        # A Softmax right before the Output already gives probabilities: train on their log.
+        self._probabilities = isinstance(dict(net.module.named_children()).get(source), nn.Softmax)
+
+    def _log_probs(self, out: torch.Tensor) -> torch.Tensor:
+        return torch.log(out.clamp_min(1e-12)) if self._probabilities else F.log_softmax(out, dim=-1)
+
+    def batch_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        out = self.model(x)
+        if self._probabilities:
+            loss = F.nll_loss(torch.log(out.clamp_min(1e-12)), y)
+        else:
+            loss = F.cross_entropy(out, y)
+        return loss, (out.detach().argmax(-1) == y).sum()
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        def part(xb: torch.Tensor, yb: torch.Tensor) -> list[torch.Tensor]:
+            logp = self._log_probs(self.model(xb))
+            return [F.nll_loss(logp, yb, reduction="sum"), (logp.argmax(-1) == yb).sum().to(logp.dtype)]
+
+        total_loss, correct = self._chunks(x, y, part)
+        n = max(1, x.shape[0])
+        return {"loss": total_loss / n, "accuracy": correct / n}
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        return self._log_probs(self.model(x)).exp()
+
+
+class RegressionTask(_SingleNetworkTask):
+    """Mean squared error on predicted values."""
+
+    name = "regression"
+    head = "regression"
+    metrics = ("loss",)
+
+    def validate(self) -> None:
+        if self.data.kind != "regression":
+            raise EngineError(f"The dataset '{self.data.name}' holds classes, not numbers: choose the "
+                              f"classification task, or a regression dataset", field="task")
+        net, out = self._output()
+        shape = net.output_shapes[out]
+        if shape.dims != (self.data.target_width,):
+            raise EngineError(f"Output '{out}' receives {shape.describe()} but the dataset has "
+                              f"{self.data.target_width} value(s) per sample: give '{net.output_sources[out]}' "
+                              f"{self.data.target_width} units", node=net.output_sources[out])
+
+    def batch_loss(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return F.mse_loss(self.model(x), y), None
+
+    def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
+        def part(xb: torch.Tensor, yb: torch.Tensor) -> list[torch.Tensor]:
+            return [F.mse_loss(self.model(xb), yb, reduction="sum") / yb.shape[-1]]
+
+        (total,) = self._chunks(x, y, part)
+        return {"loss": total / max(1, x.shape[0])}
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+TASK_CLASSES: dict[str, type[Task]] = {"classification": ClassificationTask, "regression": RegressionTask}
+
+
+def make_task(lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> Task:
+    cls = TASK_CLASSES.get(lab.task)
+    if cls is None:
+        raise EngineError(f"Training the '{lab.task}' task is not available yet in this version "
+                          f"(available: {', '.join(TASK_CLASSES)})", field="task")
+    return cls(lab, networks, data)
