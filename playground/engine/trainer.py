@@ -135,6 +135,10 @@ class Trainer:
         self._best_state: dict[str, Any] | None = None
         self._save_good()
         self._set_rate(scheduled_rate(self.settings, 0))
+        # The loss before any training: a loss a thousand times larger means the run has blown up even when
+        # it is still finite (Adam's bounded steps explode slowly enough never to reach infinity).
+        start = self.task.evaluate(self.x_train, self.y_train)["loss"]
+        self._explode_above = max(1000.0 * start, 1.0) if np.isfinite(start) else float("inf")
 
     def _reset_accumulators(self) -> None:
         self._loss_sum = torch.zeros((), device=self.device)
@@ -329,14 +333,15 @@ class Trainer:
     def _save_good(self) -> None:
         self._good_state = self._capture_state()
         self._good_step = (self.epoch, self.step)
+        self._good_rows = len(self.history)
         self._good_time = time.perf_counter()
 
     def _end_epoch(self) -> None:
         sums = torch.stack([self._loss_sum, self._correct_sum.to(self._loss_sum.dtype)]).tolist()
         train_loss = sums[0] / max(1, self._batches)
         train_acc = sums[1] / max(1, self._seen)
-        if not np.isfinite(train_loss):
-            self._diverge()
+        if not np.isfinite(train_loss) or train_loss > self._explode_above:
+            self._diverge(exploded=np.isfinite(train_loss))
             return
         test = self.task.evaluate(self.x_test, self.y_test) if self.x_test.shape[0] else {}
         if not all(np.isfinite(v) for v in test.values()):
@@ -371,17 +376,20 @@ class Trainer:
             self._message = f"Finished {self.epoch} epochs."
         self._set_rate(scheduled_rate(self.settings, self.epoch))
 
-    def _diverge(self) -> None:
+    def _diverge(self, exploded: bool = False) -> None:
         epoch, step = self._good_step
         self._restore_state(self._good_state)
         lost = self.step - step
-        self.step = step
+        # Go back in time as a whole: weights, optimizer, counters and curves all to the restore point.
+        self.epoch, self.step = epoch, step
+        self.history.truncate(self._good_rows)
         self._reset_accumulators()
         self._pos = self.x_train.shape[0]  # start a fresh epoch after the restore
         self._state = "diverged"
         self._pending_batches, self._pending_epoch = 0, False
         self._message = (
-            f"Training diverged: the loss became NaN or infinite (learning rate {self.learning_rate:g}). "
+            f"Training diverged: the loss {'grew over a thousandfold' if exploded else 'became NaN or infinite'} "
+            f"(learning rate {self.learning_rate:g}). "
             f"The weights were restored to the last finite ones (epoch {epoch}, step {step}; {lost} steps "
             f"undone). Lower the learning rate, then press Play.")
 
