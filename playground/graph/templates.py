@@ -12,12 +12,18 @@ from .lab import DatasetSettings, Lab, TrainingSettings
 LayerSpec = tuple[str, dict[str, Any]]
 
 
-def sequential(layers: Sequence[LayerSpec], *, spacing: float = 190.0) -> Graph:
-    """A chain of layers, laid out left to right, each connected to the next."""
+def sequential(layers: Sequence[LayerSpec], *, spacing: float = 190.0, wrap: int = 0,
+               row_height: float = 150.0) -> Graph:
+    """A chain of layers, laid out left to right, each connected to the next.
+
+    With ``wrap`` the chain continues on a new row after that many layers, so long networks stay readable when
+    the editor fits them into its view.
+    """
     graph = Graph()
     names: list[str] = []
     for i, (kind, params) in enumerate(layers):
-        names.append(graph.add_node(kind, params=params, position=(i * spacing, 0.0)).name)
+        col, row = (i % wrap, i // wrap) if wrap else (i, 0)
+        names.append(graph.add_node(kind, params=params, position=(col * spacing, row * row_height)).name)
     graph.chain(*names)
     return graph
 
@@ -110,7 +116,7 @@ def lenet() -> Lab:
         ("Conv2d", {"filters": 16, "kernel_size": 5}), ("ReLU", {}), ("MaxPool2d", {"kernel_size": 2}),
         ("Flatten", {}), ("Dense", {"units": 120}), ("ReLU", {}), ("Dense", {"units": 84}), ("ReLU", {}),
         ("Dense", {"units": 10}), ("Output", {"head": "classification"}),
-    ], spacing=170.0)
+    ], wrap=5)
     lab.add_network("model", "model", g)
     return lab
 
@@ -139,6 +145,81 @@ def residual_block() -> Lab:
     return lab
 
 
+_DIGIT = {"kind": "image", "channels": 1, "height": 28, "width": 28}
+
+
+def autoencoder() -> Lab:
+    lab = Lab(name="Autoencoder", task="autoencoder",
+              description="An encoder squeezes each digit into a code of 32 numbers; a decoder rebuilds the digit "
+                          "from that code alone.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=20))
+    encoder = sequential([("Input", _DIGIT), ("Flatten", {}), ("Dense", {"units": 128}), ("ReLU", {}),
+                          ("Dense", {"units": 32}), ("Output", {"head": "code"})])
+    decoder = sequential([("Input", {"kind": "vector", "features": 32}), ("Dense", {"units": 128}), ("ReLU", {}),
+                          ("Dense", {"units": 784}), ("Sigmoid", {}), ("Reshape", {"shape": [1, 28, 28]}),
+                          ("Output", {"head": "reconstruction"})])
+    lab.add_network("encoder", "encoder", encoder)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def vae() -> Lab:
+    lab = Lab(name="Variational autoencoder", task="vae",
+              description="The encoder outputs a mean and a log-variance; a code is sampled from them, so nearby "
+                          "codes decode to similar digits and the 2-D latent space can be explored.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=30))
+    enc = Graph()
+    enc.add_node("Input", "input_1", _DIGIT, (0, 75))
+    enc.add_node("Flatten", "flatten_1", {}, (190, 75))
+    enc.add_node("Dense", "dense_1", {"units": 256}, (380, 75))
+    enc.add_node("ReLU", "relu_1", {}, (570, 75))
+    enc.add_node("Dense", "mean", {"units": 2}, (760, 0))
+    enc.add_node("Dense", "log_variance", {"units": 2}, (760, 150))
+    enc.add_node("Output", "output_mean", {"head": "mean"}, (950, 0))
+    enc.add_node("Output", "output_log_variance", {"head": "log_variance"}, (950, 150))
+    enc.chain("input_1", "flatten_1", "dense_1", "relu_1", "mean", "output_mean")
+    enc.chain("relu_1", "log_variance", "output_log_variance")
+    decoder = sequential([("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 256}), ("ReLU", {}),
+                          ("Dense", {"units": 784}), ("Sigmoid", {}), ("Reshape", {"shape": [1, 28, 28]}),
+                          ("Output", {"head": "reconstruction"})])
+    lab.add_network("encoder", "encoder", enc)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def gan() -> Lab:
+    lab = Lab(name="GAN", task="gan",
+              description="A generator turns noise into 2-D points; a discriminator learns to tell them from the "
+                          "real ring. Each improves by beating the other.",
+              dataset=DatasetSettings("ring", noise=5.0, samples=1000),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=300))
+    generator = sequential([("Input", {"kind": "vector", "features": 8}), ("Dense", {"units": 32}), ("ReLU", {}),
+                            ("Dense", {"units": 32}), ("ReLU", {}), ("Dense", {"units": 2}),
+                            ("Output", {"head": "generated"})])
+    discriminator = sequential([("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 32}),
+                                ("LeakyReLU", {"slope": 0.2}), ("Dense", {"units": 32}),
+                                ("LeakyReLU", {"slope": 0.2}), ("Dense", {"units": 1}),
+                                ("Output", {"head": "realness"})])
+    lab.add_network("generator", "generator", generator)
+    lab.add_network("discriminator", "discriminator", discriminator)
+    return lab
+
+
+def lstm_sequence() -> Lab:
+    lab = Lab(name="LSTM sequence model", task="sequence",
+              description="An LSTM reads 20 steps of a sine wave and predicts the next value from its final "
+                          "hidden state.",
+              dataset=DatasetSettings("sine", noise=2.0, samples=1000, train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=50))
+    g = sequential([("Input", {"kind": "sequence", "steps": 20, "features": 1}),
+                    ("LSTM", {"hidden": 32, "output": "last"}), ("Dense", {"units": 1}),
+                    ("Output", {"head": "regression"})])
+    lab.add_network("model", "model", g)
+    return lab
+
+
 TEMPLATES: dict[str, Template] = {
     t.key: t
     for t in (
@@ -156,6 +237,12 @@ TEMPLATES: dict[str, Template] = {
                  lenet),
         Template("residual_block", "Residual block", "A skip connection adds a block's input to its output.",
                  residual_block),
+        Template("autoencoder", "Autoencoder", "Compressing data through a bottleneck and rebuilding it.",
+                 autoencoder),
+        Template("vae", "Variational autoencoder", "A smooth latent space you can sample new digits from.", vae),
+        Template("gan", "GAN", "Two networks in a contest: a generator learns to fool a discriminator.", gan),
+        Template("lstm_sequence", "LSTM sequence model", "Memory over time: predicting the next step of a wave.",
+                 lstm_sequence),
     )
 }
 
