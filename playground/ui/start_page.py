@@ -1,0 +1,73 @@
+"""The start page: every template with one line saying what it teaches, a blank lab, and Open."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+
+from playground.graph.templates import TEMPLATES
+
+CARD_STYLE = """
+QPushButton {
+  text-align: left; padding: 10px 12px; border: 1px solid #c5d0da; border-radius: 8px; background: white;
+}
+QPushButton:hover { border: 1px solid #1e88e5; background: #f0f7ff; }
+"""
+
+
+class StartPage(QWidget):
+    template_chosen = Signal(str)
+    blank_chosen = Signal()
+    open_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("startPage")
+        outer = QVBoxLayout(self)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        body.setStyleSheet(CARD_STYLE)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(40, 30, 40, 30)
+        title = QLabel("Neural Network Playground")
+        title.setStyleSheet("font-size: 22pt; font-weight: bold; color: #1f3a5f;")
+        subtitle = QLabel("Learn deep learning by doing: start from a template, change it, and see every shape "
+                          "and parameter count update as you edit.")
+        subtitle.setWordWrap(True)
+        subtitle.setStyleSheet("font-size: 11pt; color: #455a64;")
+        layout.addWidget(title)
+        layout.addWidget(subtitle)
+        row = QHBoxLayout()
+        blank = QPushButton("Blank lab")
+        blank.setObjectName("startBlank")
+        blank.setToolTip("An Input and an Output, nothing between: build your own network")
+        blank.clicked.connect(self.blank_chosen)
+        open_button = QPushButton("Open a lab…")
+        open_button.setObjectName("startOpen")
+        open_button.clicked.connect(self.open_requested)
+        row.addWidget(blank)
+        row.addWidget(open_button)
+        row.addStretch(1)
+        layout.addSpacing(10)
+        layout.addLayout(row)
+        heading = QLabel("Templates")
+        heading.setStyleSheet("font-size: 13pt; font-weight: bold; margin-top: 14px;")
+        layout.addWidget(heading)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.buttons: dict[str, QPushButton] = {}
+        for i, (key, template) in enumerate(TEMPLATES.items()):
+            button = QPushButton(f"{template.title}\n{template.teaches}")
+            button.setObjectName(f"template_{key}")
+            button.setMinimumHeight(58)
+            button.setCursor(Qt.PointingHandCursor)
+            button.setToolTip(f"Open the '{template.title}' template")
+            button.clicked.connect(lambda _=False, k=key: self.template_chosen.emit(k))
+            grid.addWidget(button, i // 2, i % 2)
+            self.buttons[key] = button
+        layout.addLayout(grid)
+        layout.addStretch(1)
