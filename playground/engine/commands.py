@@ -48,8 +48,25 @@ class SetProbes:
 
 
 @dataclass(frozen=True)
+class SetDataset:
+    """Change the data live (noise, train/test ratio, sample count, which 2-D set, features of the same
+    number); the weights are kept."""
+
+    changes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recompile:
+    """Apply an edited lab: rebuild the networks, keeping the weights of every layer whose shapes are unchanged,
+    and the curves so far. ``device`` moves training to another device."""
+
+    lab: Any
+    device: str | None = None
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the run; the generator returns after one last snapshot."""
 
 
-Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | Stop
+Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | Stop

@@ -32,6 +32,10 @@ class Snapshot:
     message: str = ""
     device: str = "cpu"
     seed: int = 0
+    task: str = "classification"
+    classes: int = 0
+    data_version: int = 0
+    dataset: Mapping[str, np.ndarray] = field(default_factory=_frozen)
 
 
 class MetricHistory:

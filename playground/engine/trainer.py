@@ -20,17 +20,16 @@ import torch
 from torch import nn
 
 from playground.compile import CompiledNetwork, compile_network
-from playground.graph import Lab, TrainingSettings
+from playground.graph import DatasetSettings, GraphError, Lab, TrainingSettings
 
-from .commands import Command, Pause, Reset, Resume, SetProbes, SetTraining, Step, Stop
+from .commands import Command, Pause, Recompile, Reset, Resume, SetDataset, SetProbes, SetTraining, Step, Stop
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .errors import EngineError
+from .probes import Probes, check_probe_names
 from .snapshot import MetricHistory, Snapshot
 from .tasks import Task, make_task
 from .threads import configure_cpu_threads
-
-PROBES = ("boundary",)
 
 # Settings that only change how the next steps run; the others rebuild the optimizer or the schedule.
 _LIVE_FIELDS = {"regularization", "regularization_rate", "grad_clip", "batch_size", "epochs", "early_stopping",
@@ -81,38 +80,72 @@ class Trainer:
         self.lab.check()
         self.settings = self.lab.training
         self.device = resolve_device(device or self.settings.device)
-        self.data = data if data is not None else load_dataset(self.lab.dataset, self.lab.seed, grid_resolution)
+        self._grid_resolution = grid_resolution
+        check_probe_names(probes)
         self.probes: frozenset[str] = frozenset(probes)
         self._commands: deque[Command] = deque()
         self._wake = threading.Event()
-        self.seed = self.lab.seed
-        self._build(self.seed)
+        self.data_version = 0
+        self._fixed_data = data is not None
+        self._set_data(data if data is not None else load_dataset(self.lab.dataset, self.lab.seed, grid_resolution))
+        self._build(self.lab.seed)
 
     # Building -------------------------------------------------------------------------------------------------
 
-    def _build(self, seed: int) -> None:
-        self.seed = seed
+    def _set_data(self, data: DataBundle) -> None:
+        self.data = data
+        self.data_version += 1
+        arrays: dict[str, np.ndarray] = {}
+        if data.is_plane:
+            assert data.points_train is not None and data.points_test is not None
+            arrays = {"train_points": data.points_train, "train_labels": data.y_train,
+                      "test_points": data.points_test, "test_labels": data.y_test,
+                      "extent": np.array([data.grid_extent], dtype=np.float32)}
+            arrays = {k: np.array(v, copy=True) for k, v in arrays.items()}
+            for v in arrays.values():
+                v.flags.writeable = False  # shared by every snapshot, so nobody may change it
+        self._dataset_arrays = _frozen(arrays)
+
+    def _data_tensors(self) -> None:
+        dev, dtype = self.device, self.task.target_dtype
+        self.x_train = torch.as_tensor(self.data.x_train, device=dev)
+        self.y_train = torch.as_tensor(self.data.y_train, device=dev, dtype=dtype)
+        self.x_test = torch.as_tensor(self.data.x_test, device=dev)
+        self.y_test = torch.as_tensor(self.data.y_test, device=dev, dtype=dtype)
+        self._perm = None
+        self._pos = self.x_train.shape[0]
+
+    def _build_model(self, seed: int, keep: dict[str, dict[str, torch.Tensor]] | None = None) -> int:
+        """Compile the lab's networks (initialised from ``seed``) and make task, optimizer and probes.
+
+        With ``keep`` (state dicts of an earlier build), every layer whose tensors have the same shapes keeps
+        its weights; returns how many layers kept theirs.
+        """
         torch.manual_seed(seed)
-        self.networks: dict[str, CompiledNetwork] = {
-            net.name: compile_network(net.graph, net.name) for net in self.lab.networks
-        }
-        for net in self.networks.values():
+        networks = {net.name: compile_network(net.graph, net.name) for net in self.lab.networks}
+        kept = 0
+        for name, net in networks.items():
             net.module.to(self.device)
             net.module.train()
-        self.task: Task = make_task(self.lab, self.networks, self.data)
-        dev = self.device
-        self.x_train = torch.as_tensor(self.data.x_train, device=dev)
-        self.y_train = torch.as_tensor(self.data.y_train, device=dev, dtype=self.task.target_dtype)
-        self.x_test = torch.as_tensor(self.data.x_test, device=dev)
-        self.y_test = torch.as_tensor(self.data.y_test, device=dev, dtype=self.task.target_dtype)
-        self._grid = (torch.as_tensor(self.data.grid_inputs, device=dev)
-                      if self.data.grid_inputs is not None else None)
-        self._params = [p for m in self.task.modules().values() for p in m.parameters()]
-        self.cpu_threads = configure_cpu_threads(sum(p.numel() for p in self._params), dev)
-        self._weights = [p for m in self.task.modules().values() for n, p in m.named_parameters()
+            if keep and name in keep:
+                kept += _transfer(net.module, keep[name])
+        task = make_task(self.lab, networks, self.data)  # raises before anything of ours changed
+        self.networks, self.task = networks, task
+        self._params = [p for m in task.modules().values() for p in m.parameters()]
+        self.cpu_threads = configure_cpu_threads(sum(p.numel() for p in self._params), self.device)
+        self._weights = [p for m in task.modules().values() for n, p in m.named_parameters()
                          if (n.endswith("weight") and p.dim() >= 2) or "weight_" in n]
         self.optimizer = make_optimizer(self.settings, self._params)
-        gen_device = dev if dev.type == "cuda" else torch.device("cpu")
+        first = self.lab.networks[0]
+        kinds = {n.name: n.kind for n in first.graph.nodes.values()}
+        self._probes = Probes(task, networks[first.name], kinds, self.data, self.device)
+        self._data_tensors()
+        return kept
+
+    def _build(self, seed: int) -> None:
+        self.seed = seed
+        self._build_model(seed)
+        gen_device = self.device if self.device.type == "cuda" else torch.device("cpu")
         self._generator = torch.Generator(device=gen_device)
         self._generator.manual_seed(seed)
         self._gen_device = gen_device
@@ -121,8 +154,6 @@ class Trainer:
         self.epoch = 0
         self.step = 0
         self._epoch_limit = self.settings.epochs
-        self._perm: torch.Tensor | None = None
-        self._pos = self.x_train.shape[0]
         self._reset_accumulators()
         self._elapsed = 0.0
         self._state = "ready"
@@ -130,13 +161,20 @@ class Trainer:
         self._pending_batches = 0
         self._pending_epoch = False
         self._stop = False
-        self._best_loss = float("inf")
-        self._since_best = 0
-        self._best_state: dict[str, Any] | None = None
+        self._reset_early_stopping()
         self._save_good()
         self._set_rate(scheduled_rate(self.settings, 0))
-        # The loss before any training: a loss a thousand times larger means the run has blown up even when
-        # it is still finite (Adam's bounded steps explode slowly enough never to reach infinity).
+        self._measure_start_loss()
+
+    def _reset_early_stopping(self) -> None:
+        self._best_loss = float("inf")
+        self._since_best = 0
+        self._best_epoch = 0
+        self._best_state: dict[str, Any] | None = None
+
+    def _measure_start_loss(self) -> None:
+        # A loss a thousand times the untrained one means the run has blown up even while it is still finite
+        # (Adam's bounded steps explode too slowly ever to reach infinity).
         start = self.task.evaluate(self.x_train, self.y_train)["loss"]
         self._explode_above = max(1000.0 * start, 1.0) if np.isfinite(start) else float("inf")
 
@@ -181,9 +219,15 @@ class Trainer:
         if isinstance(command, SetTraining):
             self.settings.updated(**dict(command.changes))  # raises LabFormatError naming the field
         if isinstance(command, SetProbes):
-            unknown = set(command.names) - set(PROBES)
-            if unknown:
-                raise EngineError(f"Unknown probe '{sorted(unknown)[0]}' (probes: {', '.join(PROBES)})")
+            check_probe_names(command.names)
+        if isinstance(command, SetDataset):
+            self._merged_dataset(dict(command.changes))  # raises LabFormatError or EngineError naming the field
+        if isinstance(command, Recompile):
+            if not isinstance(command.lab, Lab):
+                raise EngineError("Recompile needs a Lab")
+            command.lab.check()  # raises the graph's first problem, naming the node
+            if command.device is not None:
+                resolve_device(command.device)
         if isinstance(command, Step) and command.batches < 1:
             raise EngineError("Step needs at least one batch")
         self._commands.append(command)
@@ -215,6 +259,10 @@ class Trainer:
             self._build(seed)
         elif isinstance(command, SetProbes):
             self.probes = frozenset(command.names)
+        elif isinstance(command, SetDataset):
+            self._apply_dataset(dict(command.changes))
+        elif isinstance(command, Recompile):
+            self._apply_recompile(command.lab, command.device)
         elif isinstance(command, Stop):
             self._stop = True
 
@@ -229,6 +277,80 @@ class Trainer:
         if "epochs" in changes:
             self._epoch_limit = max(self.epoch, new.epochs) if self._state != "finished" else self._epoch_limit
         self._set_rate(scheduled_rate(new, self.epoch))
+
+    def _merged_dataset(self, changes: dict[str, Any]) -> DatasetSettings:
+        merged = self.lab.dataset.to_dict()
+        merged.update(changes)
+        settings = DatasetSettings.from_dict(merged)
+        if self._fixed_data:
+            raise EngineError("This run was given its data directly; its dataset cannot change")
+        if len(settings.features) != len(self.lab.dataset.features):
+            raise EngineError(f"{len(settings.features)} input features instead of {len(self.lab.dataset.features)} "
+                              f"change the Input layer: edit the network and apply it (recompile)",
+                              field="features")
+        return settings
+
+    def _apply_dataset(self, changes: dict[str, Any]) -> None:
+        settings = self._merged_dataset(changes)
+        try:
+            data = load_dataset(settings, self.lab.seed, self._grid_resolution)
+        except EngineError as e:
+            self._problem(str(e))
+            return
+        if data.kind != self.data.kind or data.input_shape != self.data.input_shape:
+            self._problem(f"The dataset '{settings.name}' does not fit this network ({data.kind}, inputs "
+                          f"{data.input_shape}); edit the network first")
+            return
+        old = self.data
+        self.lab.dataset = settings
+        self._set_data(data)
+        try:
+            self.task.data = data
+            kinds = {n.name: n.kind for n in self.lab.networks[0].graph.nodes.values()}
+            self._probes = Probes(self.task, next(iter(self.networks.values())), kinds, data, self.device)
+            self._data_tensors()
+        except EngineError as e:  # pragma: no cover - a new set of the same kind and shape always fits
+            self.data = old
+            self._problem(str(e))
+            return
+        self._reset_accumulators()
+        self._reset_early_stopping()
+        self._measure_start_loss()
+
+    def _apply_recompile(self, lab: Lab, device: str | None) -> None:
+        """Rebuild from an edited lab; the weights of unchanged layers, the curves and the counters stay."""
+        old = (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizer,
+               self._probes, self._params, self._weights, self._dataset_arrays)
+        keep = self.state_dicts()
+        try:
+            self.lab = Lab.from_dict(lab.to_dict())
+            self.settings = self.lab.training
+            if device is not None:
+                self.device = resolve_device(device)
+            if self.lab.dataset != old[0].dataset and not self._fixed_data:
+                self._set_data(load_dataset(self.lab.dataset, self.lab.seed, self._grid_resolution))
+            kept = self._build_model(self.seed, keep={n: {k: v.to(self.device) for k, v in sd.items()}
+                                                      for n, sd in keep.items()})
+        except (EngineError, GraphError) as e:
+            (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizer,
+             self._probes, self._params, self._weights, self._dataset_arrays) = old
+            self._data_tensors()
+            self._problem(f"The edited network cannot train: {e}")
+            return
+        total = sum(len(list(m.children())) for m in self.task.modules().values())
+        self._reset_accumulators()
+        self._reset_early_stopping()
+        self._epoch_limit = max(self._epoch_limit, self.settings.epochs)
+        self._set_rate(scheduled_rate(self.settings, self.epoch))
+        self._save_good()
+        self._measure_start_loss()
+        self._message = f"Applied the edited network: {kept} of {total} layers kept their weights."
+
+    def _problem(self, message: str) -> None:
+        """Something the user asked for cannot be done: pause, say why, keep everything as it was."""
+        if self._state == "running":
+            self._state = "paused"
+        self._message = message
 
     def _drain(self) -> None:
         while self._commands:
@@ -383,6 +505,7 @@ class Trainer:
         # Go back in time as a whole: weights, optimizer, counters and curves all to the restore point.
         self.epoch, self.step = epoch, step
         self.history.truncate(self._good_rows)
+        self._probes.truncate_gradients(step)
         self._reset_accumulators()
         self._pos = self.x_train.shape[0]  # start a fresh epoch after the restore
         self._state = "diverged"
@@ -404,36 +527,28 @@ class Trainer:
             metrics["running_loss"] = float(self._loss_sum) / self._batches
         n = self.x_train.shape[0]
         frac = 0.0 if self._pos >= n else self._pos / n
+        if self.step:
+            self._probes.record_gradients(self.step)
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=_frozen(metrics), history=_frozen(self.history.downsampled()),
-            probes=_frozen(self.compute_probes()), message=self._message, device=self.device_name, seed=self.seed,
+            probes=_frozen(self._probes.compute(self.probes)), message=self._message, device=self.device_name,
+            seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
+            dataset=self._dataset_arrays,
         )
 
-    def compute_probes(self) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        if "boundary" in self.probes and self._grid is not None:
-            out["boundary"] = self.boundary()
-        return out
+    def compute_probes(self, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        return self._probes.compute(self.probes if names is None else names)
 
     def boundary(self) -> np.ndarray:
         """The model's output over the input plane: P(class 1) (or the predicted value), res×res, rows = y."""
-        if self._grid is None:
+        if not self.data.is_plane:
             raise EngineError("The decision boundary needs a 2-D dataset")
-        model = self.task.model
-        was = model.training
-        model.eval()
-        try:
-            with torch.no_grad():
-                pred = self.task.predict(self._grid)
-        finally:
-            model.train(was)
-        if self.task.name == "classification":
-            values = pred[:, 1] if pred.shape[1] == 2 else pred.argmax(1).to(pred.dtype)
-        else:
-            values = pred[:, 0]
-        res = self.data.grid_resolution
-        return values.reshape(res, res).float().cpu().numpy().copy()
+        return self._probes.compute(["boundary"])["boundary"]
+
+    @property
+    def hidden_layers(self) -> list[str]:
+        return self._probes.hidden_layers()
 
     # Convenience ----------------------------------------------------------------------------------------------
 
@@ -451,6 +566,18 @@ class Trainer:
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]:
         return {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
                 for name, m in self.task.modules().items()}
+
+
+def _transfer(module: nn.Module, old: dict[str, torch.Tensor]) -> int:
+    """Copy into ``module`` every layer of ``old`` whose tensors all have the same names and shapes."""
+    kept = 0
+    for name, child in module.named_children():
+        mine = child.state_dict()
+        theirs = {k[len(name) + 1:]: v for k, v in old.items() if k.startswith(name + ".")}
+        if mine and set(mine) == set(theirs) and all(mine[k].shape == theirs[k].shape for k in mine):
+            child.load_state_dict(theirs)
+            kept += 1
+    return kept
 
 
 def _frozen(d: dict[str, Any]) -> Any:
