@@ -1,1 +1,5 @@
 """The QThread bridge between the engine and the window: commands in, snapshots out."""
+
+from .session import TrainingSession, TrainingWorker
+
+__all__ = ["TrainingSession", "TrainingWorker"]

@@ -1,0 +1,174 @@
+"""The bridge between the engine and the window: the training generator on a worker QThread, commands in, snapshots
+out through one signal.
+
+Delivery is latest-only: the worker never waits for the GUI. When the window is busy, newer snapshots replace
+older undelivered ones, so a slow view can never slow training, and the queue can never grow.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from playground.engine.commands import Command, Stop
+from playground.engine.errors import EngineError
+from playground.engine.snapshot import Snapshot
+from playground.engine.trainer import Trainer
+from playground.graph import GraphError, Lab
+
+SNAPSHOT_INTERVAL = 1 / 30
+_lingering: list[tuple[QThread, "TrainingWorker"]] = []
+
+
+class TrainingWorker(QObject):
+    """Lives on the worker thread; builds the trainer there (compiling and loading data are torch work too)."""
+
+    snapshot_ready = Signal()
+    failed = Signal(str)
+    ready = Signal(str)
+    done = Signal()
+
+    def __init__(self, lab: Lab, device: str | None, probes: Iterable[str], start: bool) -> None:
+        super().__init__()
+        self._lab = lab
+        self._device = device
+        self._probes = tuple(probes)
+        self._start = start
+        self._lock = threading.Lock()
+        self._latest: Snapshot | None = None
+        self._pending = False
+        self._early: list[Command] = []
+        self._stopped = False
+        self.trainer: Trainer | None = None
+
+    def send(self, command: Command) -> None:
+        """From the GUI thread. Bad settings raise here, before anything is queued."""
+        with self._lock:
+            if self.trainer is None:
+                if isinstance(command, Stop):
+                    self._stopped = True
+                self._early.append(command)
+                return
+        self.trainer.send(command)
+
+    def take_latest(self) -> Snapshot | None:
+        with self._lock:
+            snap, self._latest, self._pending = self._latest, None, False
+        return snap
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            trainer = Trainer(self._lab, device=self._device, probes=self._probes)
+        except (GraphError, EngineError) as e:
+            self.failed.emit(str(e))
+            self.done.emit()
+            return
+        except Exception as e:  # noqa: BLE001 - the app must survive anything torch may raise
+            self.failed.emit(f"Could not prepare training: {e}")
+            traceback.print_exc()
+            self.done.emit()
+            return
+        with self._lock:
+            self.trainer = trainer
+            early, self._early = self._early, []
+        for command in early:
+            try:
+                trainer.send(command)
+            except (GraphError, EngineError) as e:
+                self.failed.emit(str(e))
+        self.ready.emit(trainer.device_name)
+        try:
+            for snap in trainer.run(interval=SNAPSHOT_INTERVAL, start=self._start, stop_when_idle=False):
+                with self._lock:
+                    self._latest = snap
+                    notify = not self._pending
+                    self._pending = True
+                if notify:
+                    self.snapshot_ready.emit()
+        except Exception as e:  # noqa: BLE001
+            traceback.print_exc()
+            self.failed.emit(f"Training stopped because of an internal error: {e}")
+        self.done.emit()
+
+
+class TrainingSession(QObject):
+    """Owned by the GUI thread. Start a lab, send commands, receive ``snapshot`` signals; stop cleanly."""
+
+    snapshot = Signal(object)
+    failed = Signal(str)
+    started = Signal(str)
+    stopped = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self.delivered = 0
+
+    @property
+    def active(self) -> bool:
+        return self._thread is not None and self._thread.isRunning()
+
+    @property
+    def trainer(self) -> Trainer | None:
+        return self._worker.trainer if self._worker is not None else None
+
+    def start(self, lab: Lab, *, device: str | None = None, probes: Iterable[str] = (), run: bool = True) -> None:
+        """Build a trainer for ``lab`` on a new worker thread (stopping any earlier one) and, with ``run``, train."""
+        self.stop()
+        thread = QThread()
+        thread.setObjectName("training")
+        worker = TrainingWorker(lab, device, probes, run)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.snapshot_ready.connect(self._deliver)
+        worker.failed.connect(self.failed)
+        worker.ready.connect(self.started)
+        # quit() is thread-safe; a direct call avoids waiting for the GUI thread, which may be in stop()'s wait.
+        worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(self._on_finished)
+        self._thread, self._worker = thread, worker
+        thread.start()
+
+    def send(self, command: Command) -> None:
+        """Queue a command for the running trainer. Raises GraphError/EngineError/LabFormatError for bad input."""
+        if self._worker is None:
+            raise EngineError("Nothing is training: press Play first")
+        self._worker.send(command)
+
+    @Slot()
+    def _deliver(self) -> None:
+        worker = self._worker
+        if worker is None:
+            return
+        snap = worker.take_latest()
+        if snap is not None:
+            self.delivered += 1
+            self.snapshot.emit(snap)
+
+    @Slot()
+    def _on_finished(self) -> None:
+        self.stopped.emit()
+
+    def stop(self, timeout_ms: int = 10000) -> bool:
+        """Stop the worker and wait for its thread; True when it ended in time."""
+        thread, worker = self._thread, self._worker
+        if thread is None or worker is None:
+            return True
+        worker.send(Stop())
+        ended = thread.wait(timeout_ms) if thread.isRunning() else True
+        worker.snapshot_ready.disconnect(self._deliver)
+        self._thread = self._worker = None
+        if ended:
+            thread.deleteLater()
+            worker.deleteLater()
+        else:
+            # Still busy (a long step on a big model): keep both alive until the thread ends by itself, since
+            # destroying a running QThread aborts the process.
+            _lingering.append((thread, worker))
+            thread.finished.connect(lambda: _lingering.remove((thread, worker)))
+        return bool(ended)
