@@ -160,8 +160,12 @@ def compile_network(graph: Graph, name: str = "model") -> CompiledNetwork:
 
 
 def _class_name(name: str) -> str:
-    words = "".join(c if c.isalnum() else " " for c in name).split()
-    return "".join(w[:1].upper() + w[1:] for w in words) or "Network"
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in name).split()
+    title = "".join(w[:1].upper() + w[1:] for w in words)
+    # The class name ends up in exported Python code, so it must be an identifier ("2 layers" -> "Net2Layers").
+    if not title:
+        return "Network"
+    return title if title[0].isalpha() else "Net" + title
 
 
 @contextmanager
@@ -178,8 +182,11 @@ def capture(module: nn.Module, names: Sequence[str]) -> Iterator[dict[str, torch
         except AttributeError:
             continue
 
-        def hook(_m: nn.Module, _args: Any, out: torch.Tensor, key: str = n) -> None:
-            found[key] = out.detach()
+        def hook(_m: nn.Module, _args: Any, out: Any, key: str = n) -> None:
+            if isinstance(out, tuple):  # a bare nn.RNN inside a node returns (output, state)
+                out = out[0]
+            if isinstance(out, torch.Tensor):
+                found[key] = out.detach()
 
         handles.append(sub.register_forward_hook(hook))
     try:
