@@ -29,7 +29,7 @@ from .errors import (
 )
 from .shapes import Shape
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 # A node's name becomes an attribute of the compiled torch module (``self.dense_1``), so it must not shadow what
 # torch.nn.Module and torch.fx.GraphModule already have: a node called "forward" or "training" would break the
@@ -244,7 +244,7 @@ class Graph:
     # Editing --------------------------------------------------------------------------------------------------
 
     def check_name(self, name: str) -> None:
-        if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
             raise DuplicateNameError(
                 f"'{name}' is not a valid node name: use up to 64 letters, digits and underscores, starting with "
                 f"a letter",

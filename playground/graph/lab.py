@@ -291,12 +291,19 @@ class Lab:
             raise LabFormatError(f"The lab file is not valid JSON: {e}") from None
         except RecursionError:
             raise LabFormatError("The lab file is not valid JSON: it nests lists or objects too deeply") from None
+        try:
+            # An escaped lone surrogate ("\ud800") decodes to a str that no file can hold: refuse it now
+            # rather than fail later when the lab is saved.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            raise LabFormatError("The lab file holds text that is not valid Unicode (a lone surrogate escape such "
+                                 "as \\ud800)") from None
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path: str) -> Lab:
         try:
-            with open(path, encoding="utf-8") as f:
+            with open(path, encoding="utf-8-sig") as f:  # -sig: also read files an editor saved with a BOM
                 text = f.read()
         except UnicodeDecodeError:
             raise LabFormatError(f"{path} is not a text file, so not a lab") from None

@@ -181,7 +181,9 @@ def test_unknown_port() -> None:
     assert "Output 'output_1' has no output" in str(e)
 
 
-@pytest.mark.parametrize("name", ["dense_1", "1dense", "has space", "", "_private", "class", "x" * 65, "naïve"])
+@pytest.mark.parametrize(
+    "name", ["dense_1", "1dense", "has space", "", "_private", "class", "x" * 65, "naïve", "abc\n", "a-b"]
+)
 def test_duplicate_or_invalid_names(name: str) -> None:
     g = base()
     if name == "":
@@ -189,6 +191,11 @@ def test_duplicate_or_invalid_names(name: str) -> None:
     e = refused(g, DuplicateNameError, lambda g: g.add_node("ReLU", name))
     assert e.field == "name"
     refused(g, DuplicateNameError, lambda g: g.rename_node("output_1", name))
+
+
+def test_longest_valid_name() -> None:
+    g = base()
+    assert g.add_node("ReLU", "x" * 64).name == "x" * 64
 
 
 def test_duplicate_name_message() -> None:

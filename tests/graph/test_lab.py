@@ -78,6 +78,13 @@ def test_save_and_load(tmp_path: Any) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["lab.json"]  # no temporary file left
 
 
+def test_load_a_file_with_a_byte_order_mark(tmp_path: Any) -> None:
+    lab = TEMPLATES["spiral"].build()
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + lab.to_json().encode("utf-8"))
+    assert Lab.load(str(path)).to_json() == lab.to_json()
+
+
 def test_float_fields_set_as_ints_still_round_trip() -> None:
     lab = Lab(training=TrainingSettings(learning_rate=1, grad_clip=2), dataset=DatasetSettings(noise=5))
     text = lab.to_json()
@@ -222,6 +229,8 @@ def load(d: Any) -> Lab:
         ("[]", "must hold a JSON object"),
         ("42", "must hold a JSON object"),
         ("null", "must hold a JSON object"),
+        ('{"name": "\\ud800"}', "not valid Unicode"),
+        ("\ufeff{}", "not valid JSON"),
     ],
 )
 def test_not_a_lab(text: str, words: str) -> None:
