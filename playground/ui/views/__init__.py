@@ -1,0 +1,16 @@
+"""Live training views: each a standalone QWidget with ``show_snapshot(snapshot)`` and a ``probes`` tuple.
+
+Views duck-type snapshots (they never import the engine): see each view's docstring for the attributes it reads.
+"""
+
+from .decision_boundary import DecisionBoundaryView
+from .gradients import GradientNormView
+from .hidden_space import HiddenSpaceView
+from .loss_curves import LossCurvePanel
+from .neurons import NeuronGridView
+from .weights import WeightsView
+
+ALL_VIEWS = (LossCurvePanel, DecisionBoundaryView, NeuronGridView, HiddenSpaceView, WeightsView, GradientNormView)
+
+__all__ = ["ALL_VIEWS", "DecisionBoundaryView", "GradientNormView", "HiddenSpaceView", "LossCurvePanel",
+           "NeuronGridView", "WeightsView"]

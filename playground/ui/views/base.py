@@ -1,0 +1,128 @@
+"""What every live view shares: duck-typed snapshot access, an empty-state page, a caption, plot styling."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+PRESS_PLAY = "Press Play to train: this view fills in as the network learns."
+NEEDS_PLANE = ("This view needs a 2-D dataset (spiral, circle, xor, ...): it draws the network over the input "
+               "plane.")
+
+AXIS_PEN = "#555555"
+GRID_ALPHA = 0.15
+
+
+def attr(snapshot: Any, name: str, default: Any = None) -> Any:
+    """A snapshot attribute, or ``default`` when an older or partial snapshot lacks it."""
+    value = getattr(snapshot, name, default)
+    return default if value is None else value
+
+
+def mapping(snapshot: Any, name: str) -> Mapping[str, Any]:
+    value = getattr(snapshot, name, None)
+    return value if isinstance(value, Mapping) else {}
+
+
+def array(source: Mapping[str, Any], key: str) -> np.ndarray | None:
+    """``source[key]`` as a numpy array, or None if missing or empty."""
+    value = source.get(key)
+    if value is None:
+        return None
+    a = np.asarray(value)
+    return a if a.size else None
+
+
+def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
+    """Light theme, readable axes (the views sit next to the editor, not in a dark oscilloscope)."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_PEN))
+        axis.setTextPen(pg.mkPen(AXIS_PEN))
+    if x_label:
+        plot.setLabel("bottom", x_label)
+    if y_label:
+        plot.setLabel("left", y_label)
+
+
+def plot_widget() -> pg.PlotWidget:
+    w = pg.PlotWidget(background="w")
+    style_plot(w.getPlotItem())
+    return w
+
+
+class SnapshotView(QWidget):
+    """Base of the live views: a caption line on top, and either the content or an empty-state message."""
+
+    probes: tuple[str, ...] = ()
+    title = ""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(4)
+        self.caption = QLabel("")
+        self.caption.setObjectName("viewCaption")
+        self.caption.setTextFormat(Qt.PlainText)
+        self.caption.setStyleSheet("color: #333;")
+        self.controls = QWidget()
+        self.controls_layout = QVBoxLayout(self.controls)
+        self.controls_layout.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.controls)
+        outer.addWidget(self.caption)
+        self._stack_host = QWidget()
+        self._stack = QStackedLayout(self._stack_host)
+        self.content = QWidget()
+        self.content_layout = QVBoxLayout(self.content)
+        self.content_layout.setContentsMargins(0, 0, 0, 0)
+        self.empty_label = QLabel(PRESS_PLAY)
+        self.empty_label.setObjectName("emptyState")
+        self.empty_label.setAlignment(Qt.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setStyleSheet("color: #777; font-size: 13px; padding: 16px;")
+        self._stack.addWidget(self.content)
+        self._stack.addWidget(self.empty_label)
+        outer.addWidget(self._stack_host, 1)
+        self._caption_text = ""
+        self.show_empty(PRESS_PLAY)
+
+    # Empty state ----------------------------------------------------------------------------------------------
+
+    @property
+    def is_empty(self) -> bool:
+        return self._stack.currentWidget() is self.empty_label
+
+    @property
+    def empty_message(self) -> str:
+        return self.empty_label.text() if self.is_empty else ""
+
+    def show_empty(self, message: str) -> None:
+        if self.empty_label.text() != message:
+            self.empty_label.setText(message)
+        if not self.is_empty:
+            self._stack.setCurrentWidget(self.empty_label)
+
+    def show_content(self) -> None:
+        if self.is_empty:
+            self._stack.setCurrentWidget(self.content)
+
+    def set_caption(self, text: str) -> None:
+        # setText re-lays out the label; skip it when nothing changed (most snapshots within an epoch).
+        if text != self._caption_text:
+            self._caption_text = text
+            self.caption.setText(text)
+
+    # Introspection for tests and the benchmark -------------------------------------------------------------
+
+    def graphics_item_count(self) -> int:
+        """How many graphics items all of this view's scenes hold (a redraw must not add any)."""
+        return sum(len(v.scene().items()) for v in self.findChildren(pg.GraphicsView))
+
+    def show_snapshot(self, snapshot: Any) -> None:  # pragma: no cover - every view overrides
+        raise NotImplementedError

@@ -1,0 +1,162 @@
+"""The network's output over the input plane, with the training and test points on top (TF Playground's main view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+
+from playground.viz.boundary import discretize, output_levels
+from playground.viz.colormaps import class_color, diverging_lut, map_values
+
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+
+POINT_SIZE = 7
+
+
+def point_brushes(labels: np.ndarray | None, task: str, count: int) -> list[Any]:
+    """One brush per point: class 0 orange, class 1 blue; regression targets through the same diverging colours."""
+    if labels is None or len(labels) != count:
+        return [pg.mkBrush("#888888")] * count
+    if task == "classification":
+        ids = np.asarray(labels).reshape(len(labels), -1)[:, 0].astype(np.int64)
+        cache = {int(c): pg.mkBrush(class_color(int(c))) for c in np.unique(ids)}
+        return [cache[int(c)] for c in ids]
+    rgba = map_values(np.asarray(labels, dtype=np.float64).reshape(len(labels), -1)[:, 0], diverging_lut(), -1, 1)
+    return [pg.mkBrush(*map(int, c)) for c in rgba]
+
+
+class DecisionBoundaryView(SnapshotView):
+    """Output heatmap over [-extent, extent]^2 with the points drawn over it.
+
+    Reads: ``task``, ``state``, ``epoch``, ``data_version``, ``dataset`` (train_points, train_labels, test_points,
+    test_labels, extent), ``probes["boundary"]`` (R, R), row 0 = bottom, ``metrics`` (test_loss, test_accuracy).
+    """
+
+    probes: tuple[str, ...] = ("boundary",)
+    title = "Output"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("decisionBoundaryView")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        self.show_test_checkbox = QCheckBox("Show test data")
+        self.show_test_checkbox.setObjectName("showTestData")
+        self.show_test_checkbox.setToolTip("Also draw the held-out test points (black outline). The network never "
+                                           "trains on them: where they fall on the wrong colour is how it will "
+                                           "do on new data.")
+        self.discretize_checkbox = QCheckBox("Discretize output")
+        self.discretize_checkbox.setObjectName("discretizeOutput")
+        self.discretize_checkbox.setToolTip("Paint hard decisions instead of confidence: each spot takes the colour "
+                                            "of the class the network would pick (threshold 0.5; the sign for "
+                                            "regression). Shows the exact decision boundary.")
+        self.show_test_checkbox.toggled.connect(self._on_show_test)
+        self.discretize_checkbox.toggled.connect(self._redraw_image)
+        row.addWidget(self.show_test_checkbox)
+        row.addWidget(self.discretize_checkbox)
+        row.addStretch(1)
+        self.controls_layout.addLayout(row)
+
+        self.plot = plot_widget()
+        self.plot.setObjectName("boundaryPlot")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "x₁")
+        item.setLabel("left", "x₂")
+        item.setAspectLocked(True)
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(diverging_lut())
+        self.image.setZValue(-10)
+        item.addItem(self.image)
+        self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("w", width=1.2), pxMode=True)
+        self.test_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("k", width=1.2), pxMode=True)
+        self.test_scatter.setVisible(False)
+        item.addItem(self.train_scatter)
+        item.addItem(self.test_scatter)
+        self.plot.setToolTip(
+            "The network's output at every point of the input plane. Orange: class 0 (or -1), blue: class 1 "
+            "(or +1); pale: unsure.\nDots are training data (white outline) and, if shown, test data (black).\n"
+            "Watch the colours bend to follow the dots: a straight edge means the network can only draw lines "
+            "- add hidden units or features.")
+        self.content_layout.addWidget(self.plot)
+        self._task = ""
+        self._extent = 0.0
+        self._data_version: Any = object()
+        self._values: np.ndarray | None = None
+        self._rect_key: tuple[Any, ...] = ()
+
+    # Controls -------------------------------------------------------------------------------------------------
+
+    def _on_show_test(self, on: bool) -> None:
+        self.test_scatter.setVisible(on)
+
+    def _redraw_image(self, *_args: Any) -> None:
+        if self._values is None:
+            self.image.clear()
+            return
+        values = discretize(self._values, self._task) if self.discretize_checkbox.isChecked() else self._values
+        self.image.setImage(values, levels=output_levels(self._task), autoLevels=False)
+        # setRect scales by the image's pixel count, so it must follow the first image (and any size change).
+        key = (self._extent, values.shape)
+        if key != self._rect_key:
+            self._rect_key = key
+            e = self._extent
+            self.image.setRect(QRectF(-e, -e, 2 * e, 2 * e))
+
+    # Drawing --------------------------------------------------------------------------------------------------
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        dataset = mapping(snapshot, "dataset")
+        probes = mapping(snapshot, "probes")
+        task = str(attr(snapshot, "task", "classification"))
+        points = array(dataset, "train_points")
+        if points is None or points.ndim != 2 or points.shape[1] != 2:
+            self._values = None
+            self.show_empty(NEEDS_PLANE)
+            self.set_caption("")
+            return
+        self.show_content()
+        extent_a = array(dataset, "extent")
+        extent = float(extent_a.ravel()[0]) if extent_a is not None else 6.0
+        if extent != self._extent:
+            self._extent = extent
+            self.plot.getPlotItem().setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0.0)
+        self._task = task
+        version = attr(snapshot, "data_version", None)
+        if version != self._data_version or version is None:
+            self._data_version = version
+            self._set_points(dataset, task)
+        boundary = array(probes, "boundary")
+        self._values = boundary if boundary is not None and boundary.ndim == 2 else None
+        self._redraw_image()
+        self.set_caption(self._caption(snapshot, task, boundary is not None))
+
+    def _set_points(self, dataset: Any, task: str) -> None:
+        for scatter, pk, lk in ((self.train_scatter, "train_points", "train_labels"),
+                                (self.test_scatter, "test_points", "test_labels")):
+            pts = array(dataset, pk)
+            if pts is None or pts.ndim != 2 or pts.shape[1] != 2:
+                scatter.setData([], [])
+                continue
+            brushes = point_brushes(array(dataset, lk), task, len(pts))
+            scatter.setData(x=pts[:, 0].astype(np.float64), y=pts[:, 1].astype(np.float64), brush=brushes)
+
+    @staticmethod
+    def _caption(snapshot: Any, task: str, has_output: bool) -> str:
+        if not has_output:
+            return PRESS_PLAY
+        metrics = mapping(snapshot, "metrics")
+        parts = [f"Epoch {int(attr(snapshot, 'epoch', 0))}"]
+        loss = metrics.get("test_loss")
+        if loss is not None and np.isfinite(loss):
+            parts.append(f"test loss {loss:.3f}")
+        acc = metrics.get("test_accuracy")
+        if task == "classification" and acc is not None and np.isfinite(acc):
+            parts.append(f"test accuracy {100 * acc:.1f}%")
+        return "  ·  ".join(parts)

@@ -1,0 +1,81 @@
+"""Gradient norm of each layer over training steps, on a log axis: vanishing and exploding gradients made visible."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QWidget
+
+from playground.viz.colormaps import curve_color
+
+from .base import PRESS_PLAY, SnapshotView, array, mapping, plot_widget
+
+PREFIX = "gradients/"
+STEP_KEY = "gradients/step"
+
+
+class GradientNormView(SnapshotView):
+    """One curve per layer with weights: the L2 norm of its weight gradient at each recorded step.
+
+    Reads: ``probes["gradients/step"]`` (T,) and ``probes["gradients/<layer>"]`` (T,), in network order.
+    """
+
+    probes: tuple[str, ...] = ("gradients",)
+    title = "Gradients"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gradientNormView")
+        self.plot = plot_widget()
+        self.plot.setObjectName("gradientPlot")
+        item = self.plot.getPlotItem()
+        item.setLogMode(y=True)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "gradient norm ‖∂loss/∂W‖")
+        item.showGrid(x=False, y=True, alpha=0.15)
+        self.legend = item.addLegend(offset=(-10, 10))
+        self.legend.setLabelTextColor("#333")
+        self.plot.setToolTip(
+            "How strongly each layer is being pushed by the loss (log scale: each grid line is 10×).\n"
+            "Curves far apart, with the first layers 100× below the last: vanishing gradients - the early layers "
+            "barely learn (try ReLU instead of sigmoid, or fewer layers).\nCurves shooting up: exploding gradients "
+            "- lower the learning rate.")
+        self.content_layout.addWidget(self.plot)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        probes = mapping(snapshot, "probes")
+        steps = array(probes, STEP_KEY)
+        layers = [k[len(PREFIX):] for k in probes if k.startswith(PREFIX) and k != STEP_KEY]
+        if steps is None or not layers:
+            self.show_empty(PRESS_PLAY + "\n(Gradient norms are recorded while training runs.)")
+            return
+        self.show_content()
+        if layers != list(self.curves):
+            self._rebuild_curves(layers)
+        x = np.asarray(steps, dtype=np.float64)
+        last = []
+        for name, curve in self.curves.items():
+            y = np.asarray(probes[PREFIX + name], dtype=np.float64)
+            if len(y) != len(x):
+                curve.setData([], [])
+                continue
+            # log10 of zero is -inf: leave those points out instead of drawing a cliff.
+            y = np.where(y > 0, y, np.nan)
+            curve.setData(x, y, connect="finite")
+            finite = y[np.isfinite(y)]
+            if finite.size:
+                last.append(f"{name} {finite[-1]:.2g}")
+        self.set_caption("latest: " + ",  ".join(last) if last else "")
+
+    def _rebuild_curves(self, layers: list[str]) -> None:
+        # Only when the network's layers change, never per snapshot.
+        item = self.plot.getPlotItem()
+        for curve in self.curves.values():
+            item.removeItem(curve)
+            self.legend.removeItem(curve)
+        self.curves = {}
+        for i, name in enumerate(layers):
+            self.curves[name] = item.plot(name=name, pen=pg.mkPen(curve_color(i), width=2))

@@ -1,0 +1,168 @@
+"""Every hidden unit's output over the input plane as a small heatmap, layers left to right (TF Playground)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QGraphicsRectItem, QWidget
+
+from playground.viz.boundary import normalize_layer
+from playground.viz.colormaps import diverging_lut
+from playground.viz.tiling import Tile, tile_at, tile_columns
+
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping
+
+PREFIX = "neurons/"
+PAD = 3
+GAP = 14
+LABEL_SPACE = 14  # pixels of the grid image's coordinate system kept above the tiles for layer names
+
+
+class NeuronGridView(SnapshotView):
+    """All hidden units at once as ONE tiled image; hovering a tile shows it large on the right.
+
+    Reads: ``dataset`` (train_points, to know the data is 2-D), ``probes["neurons/<layer>"]`` (units, r, r) with
+    row 0 = bottom of the plane, one key per hidden layer in network order.
+    """
+
+    probes: tuple[str, ...] = ("neurons",)
+    title = "Neurons"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("neuronGridView")
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.canvas.setObjectName("neuronCanvas")
+        self.grid_box: pg.ViewBox = self.canvas.addViewBox(row=0, col=0)
+        self.grid_box.setAspectLocked(True)
+        self.grid_box.invertY(True)
+        self.grid_box.setMouseEnabled(x=False, y=False)
+        self.grid_box.setMenuEnabled(False)
+        self.grid_image = pg.ImageItem(axisOrder="row-major")
+        self.grid_image.setLookupTable(diverging_lut())
+        self.grid_box.addItem(self.grid_image)
+        self.highlight = QGraphicsRectItem()
+        self.highlight.setPen(pg.mkPen("#222222", width=2, cosmetic=True))
+        self.highlight.setVisible(False)
+        self.grid_box.addItem(self.highlight)
+
+        right = self.canvas.addLayout(row=0, col=1)
+        self.big_label = right.addLabel("", row=0, col=0, color="#333", size="10pt")
+        self.big_box: pg.ViewBox = right.addViewBox(row=1, col=0)
+        self.big_box.setAspectLocked(True)
+        self.big_box.setMouseEnabled(x=False, y=False)
+        self.big_box.setMenuEnabled(False)
+        self.big_image = pg.ImageItem(axisOrder="row-major")
+        self.big_image.setLookupTable(diverging_lut())
+        self.big_box.addItem(self.big_image)
+        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
+        self.canvas.ci.layout.setColumnStretchFactor(1, 2)
+        self.canvas.setToolTip(
+            "Each square is one hidden unit: its output at every point of the input plane (orange negative, "
+            "blue positive). Layers run left to right, units top to bottom.\nFirst-layer units can only draw "
+            "straight edges; later layers combine them into curves. Hover a unit to see it large.\n"
+            "A square that stays one flat colour is a dead or saturated unit.")
+        self.content_layout.addWidget(self.canvas)
+        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        self._labels: list[pg.TextItem] = []
+        self._structure: tuple[tuple[str, int], ...] = ()
+        self._layers: list[tuple[str, np.ndarray]] = []
+        self.tiles: list[Tile] = []
+        self.selected: tuple[int, int] = (0, 0)  # (layer index, unit index) shown large
+        self._big_text = ""
+
+    @property
+    def layer_names(self) -> list[str]:
+        return [name for name, _ in self._layers]
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        dataset = mapping(snapshot, "dataset")
+        probes = mapping(snapshot, "probes")
+        if not dataset or dataset.get("train_points") is None:
+            self.show_empty(NEEDS_PLANE)
+            return
+        layers = []
+        for key, value in probes.items():
+            if key.startswith(PREFIX):
+                a = np.asarray(value)
+                if a.ndim == 3 and a.shape[0] > 0:
+                    layers.append((key[len(PREFIX):], normalize_layer(a)))
+        if not layers:
+            self.show_empty("This view shows the hidden units of a network with hidden layers.\n" + PRESS_PLAY
+                            if attr(snapshot, "state", "ready") == "ready" else
+                            "No hidden layer to show: add a Dense layer with an activation between input and "
+                            "output.")
+            return
+        self.show_content()
+        self._layers = layers
+        image, self.tiles = tile_columns([a for _, a in layers], pad=PAD, gap=GAP, flip_rows=True)
+        self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
+        structure = tuple((name, len(a)) for name, a in layers)
+        if structure != self._structure:
+            self._structure = structure
+            self._rebuild_labels(image.shape)
+            li, ui = self.selected
+            if li >= len(layers) or ui >= len(layers[li][1]):
+                self.selected = (0, 0)
+        self._show_big()
+        self.set_caption(f"{sum(n for _, n in structure)} hidden units in {len(structure)} layer"
+                         f"{'s' if len(structure) != 1 else ''}  ·  hover one to enlarge")
+
+    def _rebuild_labels(self, shape: tuple[int, ...]) -> None:
+        # Only when the network's layers change, never per snapshot.
+        for label in self._labels:
+            self.grid_box.removeItem(label)
+        self._labels = []
+        tops = {}
+        for t in self.tiles:
+            tops.setdefault(t.column, t)
+        for (name, _n), col in zip(self._structure, sorted(tops)):
+            t = tops[col]
+            label = pg.TextItem(name, color="#333", anchor=(0.5, 1.0))
+            label.setPos(t.left + t.width / 2, -2)
+            self.grid_box.addItem(label)
+            self._labels.append(label)
+        self.grid_box.setRange(QRectF(0, -LABEL_SPACE, shape[1], shape[0] + LABEL_SPACE), padding=0.02)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if not self.tiles or not self.grid_box.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self.grid_box.mapSceneToView(scene_pos)
+        self.hover_at(p.y(), p.x())
+
+    def hover_at(self, y: float, x: float) -> None:
+        """Enlarge the tile under image pixel (``y`` from the top, ``x`` from the left), if any."""
+        tile = tile_at(self.tiles, y, x)
+        if tile is None:
+            return
+        if (tile.column, tile.row) != self.selected:
+            self.selected = (tile.column, tile.row)
+            self._show_big()
+
+    def tile_center(self, layer: int, unit: int) -> QPointF:
+        """Scene position of a tile's centre (for tests and tooltips)."""
+        for t in self.tiles:
+            if (t.column, t.row) == (layer, unit):
+                return self.grid_box.mapViewToScene(QPointF(t.left + t.width / 2, t.top + t.height / 2))
+        raise KeyError((layer, unit))
+
+    def _show_big(self) -> None:
+        li, ui = self.selected
+        if li >= len(self._layers) or ui >= len(self._layers[li][1]):
+            return
+        name, stack = self._layers[li]
+        self.big_image.setImage(stack[ui], levels=(-1.0, 1.0), autoLevels=False)
+        text = f"{name} · unit {ui}"
+        if text != self._big_text:  # a LabelItem re-lays out on every setText
+            self._big_text = text
+            self.big_label.setText(text)
+        for t in self.tiles:
+            if (t.column, t.row) == (li, ui):
+                self.highlight.setRect(QRectF(t.left - 1, t.top - 1, t.width + 2, t.height + 2))
+                self.highlight.setVisible(True)
+                break

@@ -1,0 +1,117 @@
+"""One layer's weights: the matrix as a heatmap and the distribution of its values as a histogram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from playground.viz.colormaps import TF_BLUE, diverging_lut
+from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_2d
+
+from .base import PRESS_PLAY, SnapshotView, mapping, plot_widget
+
+PREFIX = "weights/"
+BINS = 41
+
+
+class WeightsView(SnapshotView):
+    """Per layer (chosen in a combo box): weight heatmap with symmetric colour levels, and its histogram.
+
+    Reads: ``probes["weights/<layer>"]``, Dense (out, in) or Conv2d (out, in, k, k), in network order.
+    """
+
+    probes: tuple[str, ...] = ("weights",)
+    title = "Weights"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("weightsView")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Layer"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("weightsLayer")
+        self.layer_combo.setToolTip("Which layer's weights to show.")
+        self.layer_combo.currentTextChanged.connect(self._redraw)
+        row.addWidget(self.layer_combo)
+        row.addStretch(1)
+        self.controls_layout.addLayout(row)
+
+        self.matrix_plot = plot_widget()
+        self.matrix_plot.setObjectName("weightMatrixPlot")
+        m = self.matrix_plot.getPlotItem()
+        m.setLabel("bottom", "input")
+        m.setLabel("left", "output unit")
+        m.invertY(True)  # output unit 0 on top, like a printed matrix
+        m.setMenuEnabled(False)
+        self.matrix_image = pg.ImageItem(axisOrder="row-major")
+        self.matrix_image.setLookupTable(diverging_lut())
+        m.addItem(self.matrix_image)
+        self.matrix_plot.setToolTip(
+            "Each cell is one weight: row = the unit it feeds, column = the input it reads. Blue positive, orange "
+            "negative, pale near zero; colours are symmetric around zero.\nColumns that fade to pale: that input "
+            "is being ignored (L1 regularization does this on purpose).")
+
+        self.histogram_plot = plot_widget()
+        self.histogram_plot.setObjectName("weightHistogramPlot")
+        h = self.histogram_plot.getPlotItem()
+        h.setLabel("bottom", "weight value")
+        h.setLabel("left", "count")
+        h.setMenuEnabled(False)
+        self.histogram_curve = h.plot([0.0, 1.0], [0.0], stepMode="center", fillLevel=0,
+                                      pen=pg.mkPen(TF_BLUE, width=1.5), brush=pg.mkBrush(8, 119, 189, 90))
+        self.zero_line = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#999", style=pg.QtCore.Qt.DashLine))
+        h.addItem(self.zero_line)
+        self.histogram_plot.setToolTip(
+            "How many weights have each value. At the start it is the random initialisation (narrow, centred on "
+            "zero); as training goes on it spreads.\nA very wide histogram with an exploding loss: the learning "
+            "rate is too high. L2 regularization pulls it in towards zero.")
+        plots = QHBoxLayout()
+        plots.addWidget(self.matrix_plot, 3)
+        plots.addWidget(self.histogram_plot, 2)
+        self.content_layout.addLayout(plots)
+        self._weights: dict[str, np.ndarray] = {}
+
+    @property
+    def layer(self) -> str:
+        return self.layer_combo.currentText()
+
+    def set_layer(self, name: str) -> None:
+        self.layer_combo.setCurrentText(name)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        probes = mapping(snapshot, "probes")
+        weights = {k[len(PREFIX):]: np.asarray(v) for k, v in probes.items() if k.startswith(PREFIX)}
+        weights = {k: v for k, v in weights.items() if v.size}
+        if not weights:
+            self._weights = {}
+            self.show_empty(PRESS_PLAY + "\n(Layers with weights, such as Dense and Conv2d, show here.)")
+            return
+        self.show_content()
+        self._weights = weights
+        names = list(weights)
+        if names != [self.layer_combo.itemText(i) for i in range(self.layer_combo.count())]:
+            current = self.layer
+            self.layer_combo.blockSignals(True)
+            self.layer_combo.clear()
+            self.layer_combo.addItems(names)
+            self.layer_combo.setCurrentText(current if current in names else names[0])
+            self.layer_combo.blockSignals(False)
+        self._redraw()
+
+    def _redraw(self, *_args: Any) -> None:
+        w = self._weights.get(self.layer)
+        if w is None:
+            return
+        matrix = weight_matrix_2d(w)
+        levels = symmetric_levels(matrix)
+        self.matrix_image.setImage(matrix, levels=levels, autoLevels=False)
+        counts, edges = histogram(w, bins=BINS)
+        self.histogram_curve.setData(edges, counts.astype(np.float64), stepMode="center", fillLevel=0)
+        shape = " × ".join(str(d) for d in w.shape)
+        finite = w[np.isfinite(w)]
+        stats = f"mean {finite.mean():+.3f}, std {finite.std():.3f}" if finite.size else "no finite values"
+        self.set_caption(f"{self.layer}: {shape} = {w.size} weights  ·  {stats}  ·  |w| ≤ {levels[1]:.3g}")

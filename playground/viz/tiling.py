@@ -1,0 +1,73 @@
+"""Tiling many small images into one, so a grid of heatmaps is one image item (one upload, one paint)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Where one small image sits in the tiled image: ``column`` (layer), ``row`` (unit), top-left pixel, size."""
+
+    column: int
+    row: int
+    top: int
+    left: int
+    height: int
+    width: int
+
+    def contains(self, y: float, x: float) -> bool:
+        return self.top <= y < self.top + self.height and self.left <= x < self.left + self.width
+
+
+def tile_columns(columns: Sequence[np.ndarray], pad: int = 2, gap: int | None = None,
+                 fill: float = np.nan, flip_rows: bool = False) -> tuple[np.ndarray, list[Tile]]:
+    """Lay out stacks of equal-sized images as columns: ``columns[c]`` is (n_c, h, w) and goes top to bottom.
+
+    Returns the tiled image (row 0 at the top, float32, ``fill`` between tiles) and each tile's place. ``pad``
+    separates tiles in a column, ``gap`` (default ``3 * pad``) separates columns. ``flip_rows`` flips each tile
+    upside down, for images whose row 0 is the bottom of a plane (so they read right in a top-down image).
+    """
+    stacks = [np.asarray(c, dtype=np.float32) for c in columns if np.asarray(c).ndim == 3 and len(c)]
+    if not stacks:
+        return np.full((1, 1), fill, dtype=np.float32), []
+    h = max(s.shape[1] for s in stacks)
+    w = max(s.shape[2] for s in stacks)
+    gap = 3 * pad if gap is None else gap
+    rows = max(len(s) for s in stacks)
+    height = rows * h + (rows - 1) * pad
+    width = len(stacks) * w + (len(stacks) - 1) * gap
+    image = np.full((height, width), fill, dtype=np.float32)
+    tiles: list[Tile] = []
+    for c, stack in enumerate(stacks):
+        left = c * (w + gap)
+        for r, tile in enumerate(stack):
+            top = r * (h + pad)
+            th, tw = tile.shape
+            image[top:top + th, left:left + tw] = tile[::-1] if flip_rows else tile
+            tiles.append(Tile(c, r, top, left, th, tw))
+    return image, tiles
+
+
+def tile_at(tiles: Sequence[Tile], y: float, x: float) -> Tile | None:
+    """The tile under pixel (``y`` from the top, ``x`` from the left), or None between tiles."""
+    for t in tiles:
+        if t.contains(y, x):
+            return t
+    return None
+
+
+def tile_grid(images: np.ndarray, columns: int, pad: int = 1, fill: float = np.nan) -> np.ndarray:
+    """(n, h, w) images row by row into a grid ``columns`` wide (e.g. conv filters), row 0 at the top."""
+    images = np.asarray(images, dtype=np.float32)
+    n, h, w = images.shape
+    columns = max(1, min(columns, n)) if n else 1
+    rows = max(1, -(-n // columns))
+    out = np.full((rows * h + (rows - 1) * pad, columns * w + (columns - 1) * pad), fill, dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = images[i]
+    return out

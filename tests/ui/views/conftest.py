@@ -1,0 +1,19 @@
+import pytest
+
+from playground.ui.views.compat import guard_bool_refcounts
+from playground.ui.views.synthetic import SyntheticRun
+
+guard_bool_refcounts()  # PySide6 6.12.0 on Python 3.11 leaks references to True on every emit (see compat.py)
+
+
+@pytest.fixture(scope="session")
+def trained_run():
+    run = SyntheticRun(hidden=(6, 4), seed=1)
+    for _ in range(5):
+        run.train_epoch()
+    return run
+
+
+@pytest.fixture
+def spiral_snapshot(trained_run):
+    return trained_run.snapshot("tanh_2")
