@@ -44,6 +44,8 @@ def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(AXIS_PEN))
         axis.setTextPen(pg.mkPen(AXIS_PEN))
+        # "(x0.001)" beside a label confuses learners (and is wrong on log axes): show plain numbers.
+        axis.enableAutoSIPrefix(False)
     if x_label:
         plot.setLabel("bottom", x_label)
     if y_label:

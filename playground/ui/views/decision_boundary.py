@@ -155,7 +155,7 @@ class DecisionBoundaryView(SnapshotView):
         parts = [f"Epoch {int(attr(snapshot, 'epoch', 0))}"]
         loss = metrics.get("test_loss")
         if loss is not None and np.isfinite(loss):
-            parts.append(f"test loss {loss:.3f}")
+            parts.append(f"test loss {loss:.3g}")
         acc = metrics.get("test_accuracy")
         if task == "classification" and acc is not None and np.isfinite(acc):
             parts.append(f"test accuracy {100 * acc:.1f}%")

@@ -33,12 +33,11 @@ class GradientNormView(SnapshotView):
         item = self.plot.getPlotItem()
         item.setLogMode(y=True)
         item.setLabel("bottom", "step")
-        item.setLabel("left", "gradient norm ‖∂loss/∂W‖")
-        item.showGrid(x=False, y=True, alpha=0.15)
-        self.legend = item.addLegend(offset=(-10, 10))
+        item.setLabel("left", "gradient norm")
+        self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         self.legend.setLabelTextColor("#333")
         self.plot.setToolTip(
-            "How strongly each layer is being pushed by the loss (log scale: each grid line is 10×).\n"
+            "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer (log scale: each labelled step on the axis is 10×).\n"
             "Curves far apart, with the first layers 100× below the last: vanishing gradients - the early layers "
             "barely learn (try ReLU instead of sigmoid, or fewer layers).\nCurves shooting up: exploding gradients "
             "- lower the learning rate.")
@@ -78,4 +77,4 @@ class GradientNormView(SnapshotView):
             self.legend.removeItem(curve)
         self.curves = {}
         for i, name in enumerate(layers):
-            self.curves[name] = item.plot(name=name, pen=pg.mkPen(curve_color(i), width=2))
+            self.curves[name] = item.plot(name=name, pen=pg.mkPen(curve_color(i), width=1.5))

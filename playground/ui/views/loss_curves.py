@@ -46,8 +46,7 @@ class LossCurvePanel(SnapshotView):
         self.loss_plot.setObjectName("lossPlot")
         item = self.loss_plot.getPlotItem()
         item.setLabel("left", "loss")
-        item.showGrid(x=True, y=True, alpha=0.15)
-        legend = item.addLegend(offset=(-10, 10))
+        legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         legend.setLabelTextColor("#333")
         self.train_loss_curve = item.plot(name="train", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.test_loss_curve = item.plot(name="test", pen=pg.mkPen(TEST_COLOR, width=2))
@@ -62,7 +61,6 @@ class LossCurvePanel(SnapshotView):
         acc = self.accuracy_plot.getPlotItem()
         acc.setLabel("left", "accuracy")
         acc.setLabel("bottom", "epoch")
-        acc.showGrid(x=True, y=True, alpha=0.15)
         acc.setYRange(0.0, 1.0, padding=0.02)
         acc.enableAutoRange(axis="y", enable=False)
         acc.setXLink(item)
@@ -118,7 +116,7 @@ class LossCurvePanel(SnapshotView):
         for key, label in (("train_loss", "train loss"), ("test_loss", "test loss")):
             v = metrics.get(key)
             if v is not None and math.isfinite(v):
-                parts.append(f"{label} {v:.4f}")
+                parts.append(f"{label} {v:.4g}")
         if task == "classification":
             v = metrics.get("test_accuracy")
             if v is not None and math.isfinite(v):

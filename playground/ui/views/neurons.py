@@ -50,15 +50,16 @@ class NeuronGridView(SnapshotView):
         self.highlight.setVisible(False)
         self.grid_box.addItem(self.highlight)
 
-        right = self.canvas.addLayout(row=0, col=1)
-        self.big_label = right.addLabel("", row=0, col=0, color="#333", size="10pt")
-        self.big_box: pg.ViewBox = right.addViewBox(row=1, col=0)
+        self.big_box: pg.ViewBox = self.canvas.addViewBox(row=0, col=1)
         self.big_box.setAspectLocked(True)
         self.big_box.setMouseEnabled(x=False, y=False)
         self.big_box.setMenuEnabled(False)
         self.big_image = pg.ImageItem(axisOrder="row-major")
         self.big_image.setLookupTable(diverging_lut())
         self.big_box.addItem(self.big_image)
+        # The title sits inside the enlarged view, just above the image, so the two stay together at any size.
+        self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
+        self.big_box.addItem(self.big_label)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 2)
         self.canvas.setToolTip(
@@ -75,6 +76,10 @@ class NeuronGridView(SnapshotView):
         self.tiles: list[Tile] = []
         self.selected: tuple[int, int] = (0, 0)  # (layer index, unit index) shown large
         self._big_text = ""
+
+    @property
+    def enlarged_title(self) -> str:
+        return self._big_text
 
     @property
     def layer_names(self) -> list[str]:
@@ -161,6 +166,9 @@ class NeuronGridView(SnapshotView):
         if text != self._big_text:  # a LabelItem re-lays out on every setText
             self._big_text = text
             self.big_label.setText(text)
+            h, w = stack[ui].shape
+            self.big_label.setPos(w / 2, h + 1)
+            self.big_box.setRange(QRectF(0, 0, w, h + 8), padding=0.02)
         for t in self.tiles:
             if (t.column, t.row) == (li, ui):
                 self.highlight.setRect(QRectF(t.left - 1, t.top - 1, t.width + 2, t.height + 2))

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from playground.viz.colormaps import TF_BLUE, diverging_lut
@@ -14,7 +15,12 @@ from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_
 from .base import PRESS_PLAY, SnapshotView, mapping, plot_widget
 
 PREFIX = "weights/"
-BINS = 41
+MAX_BINS = 41
+
+
+def histogram_bins(count: int) -> int:
+    """Enough bins to show a shape, few enough that 16 weights do not scatter over 41 empty bins."""
+    return int(np.clip(round(2 * np.sqrt(count)), 8, MAX_BINS))
 
 
 class WeightsView(SnapshotView):
@@ -74,6 +80,7 @@ class WeightsView(SnapshotView):
         plots.addWidget(self.histogram_plot, 2)
         self.content_layout.addLayout(plots)
         self._weights: dict[str, np.ndarray] = {}
+        self._matrix_shape: tuple[int, ...] = ()
 
     @property
     def layer(self) -> str:
@@ -109,7 +116,18 @@ class WeightsView(SnapshotView):
         matrix = weight_matrix_2d(w)
         levels = symmetric_levels(matrix)
         self.matrix_image.setImage(matrix, levels=levels, autoLevels=False)
-        counts, edges = histogram(w, bins=BINS)
+        if matrix.shape != self._matrix_shape:
+            # Cell centres on whole numbers, so tick "3" labels the fourth row, not an edge between two.
+            self._matrix_shape = matrix.shape
+            self.matrix_image.setRect(QRectF(-0.5, -0.5, matrix.shape[1], matrix.shape[0]))
+            item = self.matrix_plot.getPlotItem()
+            for axis, n in (("bottom", matrix.shape[1]), ("left", matrix.shape[0])):
+                if n <= 16:
+                    item.getAxis(axis).setTickSpacing(max(1, n // 8 * 2) if n > 8 else 1, 1)
+                else:
+                    item.getAxis(axis).setTickSpacing()  # automatic
+            item.autoRange(padding=0.02)
+        counts, edges = histogram(w, bins=histogram_bins(w.size))
         self.histogram_curve.setData(edges, counts.astype(np.float64), stepMode="center", fillLevel=0)
         shape = " × ".join(str(d) for d in w.shape)
         finite = w[np.isfinite(w)]
