@@ -13,7 +13,12 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(args[1:])
     from playground.cli import main as cli_main
 
-    return cli_main(args)
+    code = cli_main(args)
+    if code == 0 and args[0] == "bench" and "--no-gui" not in args:
+        from playground.gui_bench import print_gui_benchmark
+
+        print_gui_benchmark(2.0 if "--quick" in args else 5.0)
+    return code
 
 
 if __name__ == "__main__":

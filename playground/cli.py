@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     bench.add_argument("--rounds", type=int, default=3)
     bench.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    bench.add_argument("--no-gui", action="store_true", help="skip the window measurements (event-loop lateness, redraw rate)")
     return parser
 
 

@@ -410,7 +410,10 @@ class Trainer:
                 if not epoch_ended:
                     self._check_running_loss()
                 yield self.snapshot()
-                last = time.perf_counter()
+                # Keep to a steady rate: the next snapshot is due one interval after this one was due, unless
+                # we fell more than an interval behind (a slow consumer), then one interval from now.
+                after = time.perf_counter()
+                last = last + interval if interval is not None and after - last < 2 * interval else after
 
     def _train_batch(self) -> bool:
         """One optimizer step on the next batch; True when that batch ended an epoch."""

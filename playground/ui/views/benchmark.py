@@ -17,9 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from .compat import guard_bool_refcounts
-
-    guard_bool_refcounts()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from . import ALL_VIEWS, DecisionBoundaryView
     from .synthetic import SyntheticRun

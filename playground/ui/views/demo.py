@@ -9,7 +9,6 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QGridLayout, QGroupBox, QVBoxLayout, QWidget
 
-from .compat import guard_bool_refcounts
 from .decision_boundary import DecisionBoundaryView
 from .gradients import GradientNormView
 from .hidden_space import HiddenSpaceView
@@ -69,7 +68,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", default="8,8,6", help="hidden layer widths, comma-separated")
     parser.add_argument("--epochs-per-frame", type=int, default=4)
     args = parser.parse_args(argv)
-    guard_bool_refcounts()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     hidden = tuple(int(h) for h in args.hidden.split(",") if h)
     demo = ViewsDemo(SyntheticRun(hidden=hidden, task=args.task, learning_rate=0.02), args.epochs_per_frame)

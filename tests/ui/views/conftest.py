@@ -1,9 +1,6 @@
 import pytest
 
-from playground.ui.views.compat import guard_bool_refcounts
 from playground.ui.views.synthetic import SyntheticRun
-
-guard_bool_refcounts()  # PySide6 6.12.0 on Python 3.11 leaks references to True on every emit (see compat.py)
 
 
 @pytest.fixture(scope="session")

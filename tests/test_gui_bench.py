@@ -1,0 +1,11 @@
+"""The window rows of ``playground bench`` run and report numbers (the numbers themselves go in the README)."""
+
+from playground.gui_bench import run_gui_benchmark
+
+
+def test_gui_benchmark_reports_lateness_redraws_and_epochs(qtbot):
+    rows = run_gui_benchmark(seconds=1.0)
+    names = [r[0] for r in rows]
+    assert any("p99" in n for n in names) and any("redraws" in n for n in names)
+    redraws = float(next(v for n, v, _ in rows if "redraws" in n).split()[0])
+    assert redraws > 0  # snapshots reached the view and it drew them
