@@ -92,6 +92,7 @@ class Trainer:
         self.probes: frozenset[str] = frozenset(probes)
         self._commands: deque[Command] = deque()
         self._wake = threading.Event()
+        self._refresh = False
         self.data_version = 0
         self._fixed_data = data is not None
         self._set_data(data if data is not None else load_dataset(self.lab.dataset, self.lab.seed, grid_resolution))
@@ -266,10 +267,13 @@ class Trainer:
             self._build(seed)
         elif isinstance(command, SetProbes):
             self.probes = frozenset(command.names)
+            self._refresh = True  # a newly opened view should fill in even while paused
         elif isinstance(command, SetDataset):
             self._apply_dataset(dict(command.changes))
+            self._refresh = True
         elif isinstance(command, Recompile):
             self._apply_recompile(command.lab, command.device)
+            self._refresh = True
         elif isinstance(command, Stop):
             self._stop = True
 
@@ -380,8 +384,9 @@ class Trainer:
         while True:
             if self._commands:
                 before = (self._state, self.step, self.seed)
+                self._refresh = False
                 self._drain()
-                announced = announced and before == (self._state, self.step, self.seed)
+                announced = announced and before == (self._state, self.step, self.seed) and not self._refresh
             if self._stop:
                 self._state = "stopped"
                 yield self.snapshot()

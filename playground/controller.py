@@ -1,0 +1,490 @@
+"""The training controller: joins the main window, the runtime bridge, the train toolbar, the data panel and the
+live views. Part of the composition root (app.py builds it), so it may import every layer.
+
+It owns the one TrainingSession. Views only receive snapshots; the GUI thread never runs torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QToolBar, QWidget
+
+from playground.data import toy2d
+from playground.engine.commands import (
+    Pause,
+    Recompile,
+    Reset,
+    Resume,
+    SetDataset,
+    SetProbes,
+    SetTraining,
+    Step,
+)
+from playground.engine.errors import EngineError
+from playground.engine.probes import ACTIVATION_KINDS
+from playground.graph import GraphError, Lab, LabFormatError
+from playground.runtime import TrainingSession
+from playground.ui.commands import SetParamCommand
+from playground.ui.data_panel import DataPanel, DatasetChoice
+from playground.ui.main_window import MainWindow
+from playground.ui.training_toolbar import TrainToolbar
+from playground.ui.views import (
+    DecisionBoundaryView,
+    GradientNormView,
+    HiddenSpaceView,
+    LossCurvePanel,
+    NeuronGridView,
+    WeightsView,
+)
+
+
+class LabSettingsCommand(QUndoCommand):
+    """Changing training or dataset settings is an edit of the lab like any other: undoable, marks it unsaved."""
+
+    def __init__(self, controller: TrainingController, section: str, before: Any, after: Any, text: str) -> None:
+        super().__init__(text)
+        self.controller, self.section, self.before, self.after = controller, section, before, after
+
+    def redo(self) -> None:
+        self.controller.apply_lab_settings(self.section, self.after)
+
+    def undo(self) -> None:
+        self.controller.apply_lab_settings(self.section, self.before)
+
+
+class ApplyBanner(QFrame):
+    """Shown when the network was edited during a run: apply the edit (keeping weights) or start over."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("applyBanner")
+        self.setStyleSheet("#applyBanner { background: #fff4d6; border: 1px solid #e0b44a; border-radius: 4px; }")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel("The network changed, so training paused. Apply the edit to go on training: layers "
+                            "whose shapes did not change keep their weights.")
+        self.label.setWordWrap(True)
+        self.apply_button = QPushButton("Apply and continue")
+        self.apply_button.setObjectName("applyEditButton")
+        self.restart_button = QPushButton("Start over")
+        self.restart_button.setObjectName("restartButton")
+        self.restart_button.setToolTip("Train the edited network from fresh weights.")
+        row.addWidget(self.label, 1)
+        row.addWidget(self.apply_button)
+        row.addWidget(self.restart_button)
+        self.hide()
+
+
+class MessageBanner(QFrame):
+    """A red line for a diverged run or a refused request; stays until dismissed or the run resumes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBanner")
+        self.setStyleSheet("#messageBanner { background: #fdecea; border: 1px solid #e57373; border-radius: 4px; }"
+                           "QLabel { color: #8b1c1c; }")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel()
+        self.label.setObjectName("trainingMessage")
+        self.label.setWordWrap(True)
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        row.addWidget(self.label, 1)
+        row.addWidget(close)
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
+
+
+class TrainingController(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = TrainingSession(self)
+        self._stale = False  # the lab changed since the running trainer was built
+        self._last_snapshot: Any = None
+        self._playing = False
+
+        self.toolbar = TrainToolbar(window)
+        window.addToolBarBreak()
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        main_toolbar = window.findChild(QToolBar, "mainToolbar")
+        if main_toolbar is not None:  # the train toolbar shows these, with icons
+            for action in (window.play_action, window.step_action, window.reset_action):
+                main_toolbar.removeAction(action)
+        window.set_training_available(True)
+
+        self.data_panel = DataPanel(dict(toy2d.FEATURES))
+        self.data_panel.set_datasets([
+            DatasetChoice(info.name, info.title, info.description, info.kind, toy2d.thumbnail(info.name, 52))
+            for info in toy2d.DATASETS_2D.values()])
+        self.views: dict[str, Any] = {
+            "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
+            "hidden": HiddenSpaceView(), "weights": WeightsView(), "gradients": GradientNormView(),
+        }
+        self.docks: dict[str, QDockWidget] = {}
+        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
+                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        data_dock = self._dock("Data", "dataDock", self.data_panel, left)
+        window.tabifyDockWidget(window.palette_dock, data_dock)
+        window.palette_dock.raise_()
+        titles = {"loss": ("Loss and accuracy", right), "boundary": ("Output", right),
+                  "neurons": ("Neurons", bottom), "hidden": ("Hidden space", bottom),
+                  "weights": ("Weights", bottom), "gradients": ("Gradients", bottom)}
+        for key, (title, area) in titles.items():
+            self.docks[key] = self._dock(title, f"{key}Dock", self.views[key], area)
+        window.tabifyDockWidget(window.inspector_dock, self.docks["boundary"])
+        window.splitDockWidget(self.docks["boundary"], self.docks["loss"], Qt.Orientation.Vertical)
+        previous = window.problems_dock
+        for key in ("neurons", "hidden", "weights", "gradients"):
+            window.tabifyDockWidget(previous, self.docks[key])
+            previous = self.docks[key]
+        window.problems_dock.raise_()
+        self.data_dock = data_dock
+
+        self.apply_banner = ApplyBanner()
+        self.message_banner = MessageBanner()
+        editor = window.stack.widget(1)
+        if editor is not None and editor.layout() is not None:
+            editor.layout().insertWidget(0, self.message_banner)
+            editor.layout().insertWidget(0, self.apply_banner)
+        self.metrics_label = QLabel()
+        self.metrics_label.setObjectName("metricsLabel")
+        window.statusBar().addPermanentWidget(self.metrics_label)
+
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setSingleShot(True)
+        self._probe_timer.setInterval(0)
+        self._probe_timer.timeout.connect(self._send_probes)
+        self._connect()
+        # The window restored its layout before these docks existed: restore again so they keep their places.
+        state = window.settings.value("window_state")
+        if state is not None:
+            window.restoreState(state)
+        if window.lab is not None:
+            self.on_lab_opened(window.lab)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self.window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setToolTip(widget.toolTip())
+        self.window.addDockWidget(area, dock)
+        for action in self.window.menuBar().actions():
+            if action.menu() is not None and action.text().replace("&", "") == "View":
+                action.menu().addAction(dock.toggleViewAction())
+        return dock
+
+    def _connect(self) -> None:
+        w = self.window
+        w.train_requested.connect(lambda: self.set_playing(not self._playing))
+        w.step_requested.connect(lambda: self.step(False))
+        w.reset_requested.connect(lambda: self.reset(False))
+        w.lab_opened.connect(self.on_lab_opened)
+        w.undo_stack.indexChanged.connect(self._on_edit)
+        self.toolbar.play_toggled.connect(self.set_playing)
+        self.toolbar.step_requested.connect(self.step)
+        self.toolbar.reset_requested.connect(self.reset)
+        self.toolbar.settings_changed.connect(lambda changes: self.change_settings("training", changes))
+        self.toolbar.device_changed.connect(self.change_device)
+        self.data_panel.dataset_changed.connect(lambda changes: self.change_settings("dataset", changes))
+        self.data_panel.training_changed.connect(lambda changes: self.change_settings("training", changes))
+        self.data_panel.regenerate_requested.connect(self.regenerate)
+        self.session.snapshot.connect(self.on_snapshot)
+        self.session.failed.connect(self.on_failed)
+        self.session.started.connect(self.toolbar.show_device)
+        self.apply_banner.apply_button.clicked.connect(self.apply_edit)
+        self.apply_banner.restart_button.clicked.connect(self.restart)
+        for key, dock in self.docks.items():
+            dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
+        self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
+
+    # Lab lifecycle --------------------------------------------------------------------------------------------
+
+    @property
+    def lab(self) -> Lab | None:
+        return self.window.lab
+
+    def on_lab_opened(self, lab: Lab) -> None:
+        self.session.stop()
+        self._stale = False
+        self._playing = False
+        self._last_snapshot = None
+        self.toolbar.set_playing(False)
+        self.toolbar.show_counters(0, 0)
+        self.toolbar.show_device("")
+        self.toolbar.set_settings(lab.training)
+        self.apply_banner.hide()
+        self.message_banner.hide()
+        self.metrics_label.setText("")
+        self._sync_data_panel()
+        self._sync_layers()
+        for view in self.views.values():
+            view.show_empty("Press Play to train: this view fills in as the network learns.")
+
+    def _sync_data_panel(self) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        d = lab.dataset
+        plane = d.name in toy2d.DATASETS_2D
+        self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane)
+
+    def _sync_layers(self) -> None:
+        lab = self.lab
+        if lab is None or not lab.networks:
+            return
+        graph = lab.networks[0].graph
+        order = graph.topological_order()
+        layers = [n for n in order if graph.node(n).kind in ACTIVATION_KINDS]
+        self.views["hidden"].set_layers(layers)
+
+    def shutdown(self) -> None:
+        """Stop training before the window goes away (close, quit, another lab)."""
+        self.session.stop()
+
+    # Requests from the toolbar and the Train menu ---------------------------------------------------------
+
+    def _ensure_session(self, run: bool) -> bool:
+        """Start a trainer for the current lab unless one is running for it; False if the lab cannot train."""
+        lab = self.lab
+        if lab is None:
+            return False
+        if self.session.trainer is not None and self.session.active:
+            return True
+        try:
+            lab.check()
+        except GraphError as e:
+            self._refuse(f"The network cannot train yet: {e}")
+            return False
+        self.message_banner.hide()
+        self.session.start(Lab.from_dict(lab.to_dict()), probes=self.open_probes(), run=run)
+        self._stale = False
+        return True
+
+    def set_playing(self, playing: bool) -> None:
+        if playing:
+            if self._stale and self.session.active:
+                self.apply_edit()
+                return
+            if self.session.active:
+                self._send(Resume())
+            elif not self._ensure_session(run=True):
+                return
+            self.message_banner.hide()
+            self._playing = True
+        else:
+            if self.session.active:
+                self._send(Pause())
+            self._playing = False
+        self.toolbar.set_playing(self._playing)
+
+    def step(self, epoch: bool) -> None:
+        if self._stale and self.session.active:
+            self.apply_edit(resume=False)
+        if not self.session.active and not self._ensure_session(run=False):
+            return
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._send(Step(epoch=epoch))
+
+    def reset(self, new_seed: bool) -> None:
+        if not self.session.active:
+            self.toolbar.show_counters(0, 0)
+            return
+        if self._stale:
+            self.restart()
+            return
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._send(Pause())
+        self._send(Reset(new_seed=new_seed))
+
+    def regenerate(self) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        self.change_settings("lab_seed", (lab.seed + 1) % (2**32))
+
+    def change_device(self, device: str) -> None:
+        self.change_settings("training", {"device": device})
+
+    def _send(self, command: Any) -> bool:
+        try:
+            self.session.send(command)
+            return True
+        except (GraphError, EngineError, LabFormatError) as e:
+            self._refuse(str(e))
+            return False
+
+    def _refuse(self, text: str) -> None:
+        self.message_banner.show_text(text)
+        self.window.show_message(text, True)
+
+    # Settings: undoable edits of the lab, applied live to a running trainer ---------------------------------
+
+    def change_settings(self, section: str, changes: Any) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        try:
+            if section == "training":
+                after: Any = lab.training.updated(**changes)
+                before: Any = lab.training
+                text = "Change " + ", ".join(k.replace("_", " ") for k in changes)
+            elif section == "dataset":
+                merged = lab.dataset.to_dict()
+                merged.update(changes)
+                from playground.graph import DatasetSettings
+
+                after, before = DatasetSettings.from_dict(merged), lab.dataset
+                text = "Change data " + ", ".join(k.replace("_", " ") for k in changes)
+            else:  # the lab's seed, which draws the data sample
+                after, before, text = int(changes), lab.seed, "Regenerate data"
+        except (LabFormatError, GraphError) as e:
+            self._refuse(str(e))
+            self.toolbar.set_settings(lab.training)
+            return
+        stack = self.window.undo_stack
+        if section == "dataset" and "features" in changes:
+            self._change_features(list(changes["features"]), before, after)
+            return
+        stack.push(LabSettingsCommand(self, section, before, after, text))
+
+    def _change_features(self, features: list[str], before: Any, after: Any) -> None:
+        """New input features change the Input layer too: one undoable macro of both edits."""
+        lab = self.lab
+        assert lab is not None
+        net = lab.networks[0]
+        inputs = net.graph.nodes_of_kind("Input")
+        stack = self.window.undo_stack
+        stack.beginMacro("Change input features")
+        stack.push(LabSettingsCommand(self, "dataset", before, after, "Change features"))
+        if inputs and inputs[0].params.get("kind") == "vector":
+            stack.push(SetParamCommand(net.graph, inputs[0].name, "features", len(features), net.name))
+        stack.endMacro()
+
+    def apply_lab_settings(self, section: str, value: Any) -> None:
+        """Called by LabSettingsCommand on redo and undo: set the lab, refresh the panels, tell the trainer."""
+        lab = self.lab
+        if lab is None:
+            return
+        if section == "training":
+            changes = {k: v for k, v in value.to_dict().items() if getattr(lab.training, k) != v}
+            lab.training = value
+            self.toolbar.set_settings(value)
+            self._sync_data_panel()
+            if changes and self.session.active:
+                if "device" in changes:
+                    self._stale = True
+                    self.apply_edit(resume=self._playing)
+                else:
+                    self._send(SetTraining(changes))
+        elif section == "dataset":
+            changes = {k: v for k, v in value.to_dict().items() if lab.dataset.to_dict()[k] != v}
+            lab.dataset = value
+            self._sync_data_panel()
+            if changes and self.session.active:
+                if "features" in changes:
+                    self._stale = True  # the Input changes with them: applied by _on_edit after the macro
+                else:
+                    self._send(SetDataset(changes))
+        else:
+            lab.seed = int(value)
+            if self.session.active:
+                self._stale = True
+                self.apply_edit(resume=self._playing)
+
+    # Graph edits while training -------------------------------------------------------------------------------
+
+    def _on_edit(self, _index: int) -> None:
+        self._sync_layers()
+        stack = self.window.undo_stack
+        command = stack.command(stack.index() - 1)
+        if isinstance(command, LabSettingsCommand) and not self._stale:
+            return  # already applied live
+        if not self.session.active:
+            return
+        self._stale = True
+        if self._playing:
+            self._send(Pause())
+            self._playing = False
+            self.toolbar.set_playing(False)
+        self.apply_banner.show()
+
+    def apply_edit(self, resume: bool = True) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        try:
+            lab.check()
+        except GraphError as e:
+            self._refuse(f"Fix the network first: {e}")
+            return
+        if not self._send(Recompile(Lab.from_dict(lab.to_dict()), device=lab.training.device)):
+            return
+        self._stale = False
+        self.apply_banner.hide()
+        if resume:
+            self._send(Resume())
+            self._playing = True
+            self.toolbar.set_playing(True)
+
+    def restart(self) -> None:
+        self.apply_banner.hide()
+        self.session.stop()
+        self._stale = False
+        self._playing = False
+        self.set_playing(True)
+
+    # Snapshots --------------------------------------------------------------------------------------------
+
+    def open_probes(self) -> frozenset[str]:
+        names: set[str] = set()
+        for key, view in self.views.items():
+            # The output view's probe is one small batched pass; the others only while their dock shows.
+            if key == "boundary" or self.docks[key].isVisible():
+                names.update(p for p in getattr(view, "probes", ()) if p)
+        return frozenset(names)
+
+    def _on_dock_shown(self, key: str, visible: bool) -> None:
+        if visible and self._last_snapshot is not None:
+            self.views[key].show_snapshot(self._last_snapshot)
+        self._probe_timer.start()
+
+    def _send_probes(self) -> None:
+        if self.session.active:
+            self._send(SetProbes(self.open_probes()))
+
+    def on_snapshot(self, snap: Any) -> None:
+        self._last_snapshot = snap
+        self.toolbar.show_snapshot(snap)
+        self._playing = snap.state == "running"
+        for key, view in self.views.items():
+            if self.docks[key].isVisible():
+                view.show_snapshot(snap)
+        m = snap.metrics
+        parts = []
+        if "train_loss" in m:
+            parts.append(f"Training loss {m['train_loss']:.3f}")
+        if "test_loss" in m:
+            parts.append(f"test loss {m['test_loss']:.3f}")
+        if "test_accuracy" in m:
+            parts.append(f"test accuracy {m['test_accuracy']:.1%}")
+        self.metrics_label.setText("  ·  ".join(parts))
+        if snap.state == "diverged":
+            self.message_banner.show_text(snap.message)
+        elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",
+                                                                                                  "Early")):
+            self.window.show_message(snap.message)
+
+    def on_failed(self, message: str) -> None:
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._refuse(message)
