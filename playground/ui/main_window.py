@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         self.canvas.arch_scene.inference_changed.connect(self._on_inference)
         self.problems.node_activated.connect(lambda name: self.canvas.select_nodes([name], center=True))
         self.network_tabs.currentChanged.connect(self._on_tab)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._after_command)
 
     # Lab lifecycle ---------------------------------------------------------------------------------------------
@@ -441,6 +441,9 @@ class MainWindow(QMainWindow):
         self.problems_label.setText("✓ Ready" if n == 0 else f"⚠ {n} problem" + ("s" if n > 1 else ""))
         self.problems_label.setStyleSheet("color: #2e7d32;" if n == 0 else "color: #c62828; font-weight: bold;")
         self.problems_dock.setWindowTitle("Problems" if n == 0 else f"Problems ({n})")
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self._update_title()
 
     def _update_title(self) -> None:
         name = self.lab.name if self.lab else "Start"

@@ -1,0 +1,25 @@
+import pytest
+from PySide6.QtCore import QSettings
+
+
+
+@pytest.fixture
+def settings(tmp_path):
+    # A private ini file: tests never read or write the user's real settings.
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from playground.ui.main_window import MainWindow
+
+    win = MainWindow(settings)
+    # Not qtbot.addWidget: qtbot would close it before this fixture can mark it saved, and the close would ask.
+    win.resize(1300, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win.close()
+    win.deleteLater()
