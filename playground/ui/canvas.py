@@ -255,6 +255,14 @@ class NodeItem(QGraphicsItem):
         if self.isSelected():
             border = QColor("#1e88e5")
             width = 2.6
+        if option.levelOfDetailFromTransform(p.worldTransform()) < 0.4:
+            # Zoomed far out the text would be unreadable specks: draw the box and its colour only (and fast).
+            p.fillRect(rect, body)
+            p.fillRect(QRectF(0, 0, NODE_W, HEADER_H), self.color)
+            p.setPen(QPen(border, width * 2))
+            p.setBrush(Qt.NoBrush)
+            p.drawRect(rect)
+            return
         p.setRenderHint(QPainter.Antialiasing)
         p.setPen(QPen(border, width))
         p.setBrush(body)
@@ -315,7 +323,7 @@ class EdgeLabel(QGraphicsSimpleTextItem):
     """The tensor shape an edge carries, on a light background so it stays readable over lines."""
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        if not self.text():
+        if not self.text() or option.levelOfDetailFromTransform(p.worldTransform()) < 0.4:
             return
         p.setPen(Qt.NoPen)
         p.setBrush(QColor(255, 255, 255, 220))
