@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.graph.templates import TEMPLATES
 
@@ -27,6 +36,8 @@ class StartPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        # Cards shrink with the window instead of pushing a horizontal scroll bar out.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
         body = QWidget()
         body.setStyleSheet(CARD_STYLE)
@@ -64,6 +75,7 @@ class StartPage(QWidget):
             button = QPushButton(f"{template.title}\n{template.teaches}")
             button.setObjectName(f"template_{key}")
             button.setMinimumHeight(58)
+            button.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
             button.setCursor(Qt.PointingHandCursor)
             button.setToolTip(f"Open the '{template.title}' template")
             button.clicked.connect(lambda _=False, k=key: self.template_chosen.emit(k))
