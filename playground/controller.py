@@ -139,13 +139,20 @@ class TrainingController(QObject):
                   "weights": ("Weights", bottom), "gradients": ("Gradients", bottom)}
         for key, (title, area) in titles.items():
             self.docks[key] = self._dock(title, f"{key}Dock", self.views[key], area)
-        window.tabifyDockWidget(window.inspector_dock, self.docks["boundary"])
-        window.splitDockWidget(self.docks["boundary"], self.docks["loss"], Qt.Orientation.Vertical)
-        previous = window.problems_dock
-        for key in ("neurons", "hidden", "weights", "gradients"):
-            window.tabifyDockWidget(previous, self.docks[key])
-            previous = self.docks[key]
+        # Right column: the output on top; below it the inspector, with the loss curves as its neighbour tab.
+        window.splitDockWidget(self.docks["boundary"], window.inspector_dock, Qt.Orientation.Vertical)
+        window.tabifyDockWidget(window.inspector_dock, self.docks["loss"])
+        window.inspector_dock.raise_()
+        # Bottom row: the four inner views side by side (each readable at once), the problems list as the
+        # neurons' neighbour tab, in front while editing.
+        bottom_keys = ("neurons", "hidden", "weights", "gradients")
+        for first, second in zip(bottom_keys, bottom_keys[1:]):
+            window.splitDockWidget(self.docks[first], self.docks[second], Qt.Orientation.Horizontal)
+        window.tabifyDockWidget(self.docks["neurons"], window.problems_dock)
         window.problems_dock.raise_()
+        window.resizeDocks([self.docks[k] for k in bottom_keys], [420, 360, 320, 320], Qt.Orientation.Horizontal)
+        window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
+        window.resizeDocks([self.docks["boundary"], window.inspector_dock], [430, 300], Qt.Orientation.Vertical)
         self.data_dock = data_dock
 
         self.apply_banner = ApplyBanner()
@@ -213,6 +220,7 @@ class TrainingController(QObject):
 
     def on_lab_opened(self, lab: Lab) -> None:
         self.session.stop()
+        self._views_raised = False
         self._stale = False
         self._playing = False
         self._last_snapshot = None
@@ -279,11 +287,22 @@ class TrainingController(QObject):
                 return
             self.message_banner.hide()
             self._playing = True
+            self._show_training_views()
         else:
             if self.session.active:
                 self._send(Pause())
             self._playing = False
         self.toolbar.set_playing(self._playing)
+
+    def _show_training_views(self) -> None:
+        """The first Play of a lab brings the curves and the neurons to the front, as a student expects."""
+        if getattr(self, "_views_raised", False):
+            return
+        self._views_raised = True
+        for key in ("loss", "neurons", "boundary"):
+            self.docks[key].show()
+            self.docks[key].raise_()
+        self.window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
 
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:

@@ -34,7 +34,8 @@ def _mlp(features: int, hidden: Sequence[int], activation: str, classes: int, he
     for units in hidden:
         layers += [("Dense", {"units": units}), (activation, {})]
     layers += [("Dense", {"units": classes}), *extra, ("Output", {"head": head})]
-    return sequential(layers)
+    # Long chains wrap onto rows of four so the editor can fit them at a readable size beside the views.
+    return sequential(layers, wrap=4 if len(layers) > 5 else 0)
 
 
 @dataclass(frozen=True)

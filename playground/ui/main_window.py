@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
     step_requested = Signal()
     reset_requested = Signal()
     lab_opened = Signal(object)
+    closing = Signal()  # the close was accepted: whoever runs work for this window stops it now
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -383,6 +384,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_settings()
+        self.closing.emit()
         self.canvas.set_graph(None)
         self.inspector.set_graph(None)
         event.accept()
@@ -526,10 +528,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--set", action="append", default=[], metavar="NODE.FIELD=VALUE",
                         help="change a parameter after opening, as an undoable edit (e.g. conv_2.kernel_size=15)")
     parser.add_argument("--select", help="select this node")
+    parser.add_argument("--play", action="store_true", help="start training as soon as the lab is open")
     return parser.parse_args(argv)
 
 
-def launch(argv: list[str]) -> int:
+def launch(argv: list[str], setup: Any = None) -> int:
+    """Open the window; ``setup(window)`` lets the composition root attach what the window must not import."""
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
@@ -538,6 +542,8 @@ def launch(argv: list[str]) -> int:
     app.setWindowIcon(app_icon())
     sys.excepthook = _show_uncaught
     window = MainWindow()
+    if setup is not None:
+        setup(window)
     window.show()
     if args.template:
         window.load_template(args.template)
@@ -549,4 +555,6 @@ def launch(argv: list[str]) -> int:
         window.apply_setting(assignment)
     if args.select:
         window.canvas.select_nodes([args.select], center=False)
+    if args.play and window.lab is not None:
+        window.train_requested.emit()
     return app.exec()
