@@ -150,7 +150,10 @@ class TrainingController(QObject):
             window.splitDockWidget(self.docks[first], self.docks[second], Qt.Orientation.Horizontal)
         window.tabifyDockWidget(self.docks["neurons"], window.problems_dock)
         window.problems_dock.raise_()
-        window.resizeDocks([self.docks[k] for k in bottom_keys], [420, 360, 320, 320], Qt.Orientation.Horizontal)
+        # Shares of the window's width, so the row never asks for more than the window has.
+        width = max(900, window.width()) - 40
+        window.resizeDocks([self.docks[k] for k in bottom_keys],
+                           [int(width * f) for f in (0.28, 0.28, 0.22, 0.22)], Qt.Orientation.Horizontal)
         window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
         window.resizeDocks([self.docks["boundary"], window.inspector_dock], [430, 300], Qt.Orientation.Vertical)
         self.data_dock = data_dock

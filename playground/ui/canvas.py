@@ -58,6 +58,35 @@ from .commands import AddNodeCommand, AddNodesCommand, ConnectCommand, MoveNodes
 from .style import PROBLEM_COLOR, category_color, format_count, small_font
 
 MIME_LAYER = "application/x-playground-layer"
+_clipboard_guarded = False
+
+
+def _release_clipboard() -> None:
+    """Take our layers off the clipboard before Qt shuts down.
+
+    PySide6 frees a QMimeData left on the clipboard twice when the interpreter exits (a segmentation fault after
+    an otherwise clean quit). Copied layers only make sense inside the app, so nothing of value is lost.
+    """
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(MIME_NODES):
+        clipboard.clear()
+
+
+def _release_clipboard_at_exit() -> None:
+    global _clipboard_guarded
+    if _clipboard_guarded:
+        return
+    _clipboard_guarded = True
+    import atexit
+
+    atexit.register(_release_clipboard)
+    app = QGuiApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(_release_clipboard)
 MIME_NODES = "application/x-playground-nodes"
 GRID = 10.0
 NODE_W = 140.0
@@ -762,6 +791,7 @@ class ArchitectureCanvas(QGraphicsView):
         mime.setData(MIME_NODES, text.encode("utf-8"))
         mime.setText(text)
         QGuiApplication.clipboard().setMimeData(mime)
+        _release_clipboard_at_exit()
         return True
 
     def _selection_data(self) -> dict[str, Any] | None:

@@ -158,13 +158,14 @@ class DataPanel(QWidget):
             button.setObjectName(f"dataset_{choice.name}")
             button.setCheckable(True)
             button.setIcon(QIcon(pixmap_from_rgba(choice.thumbnail)))
-            button.setIconSize(QSize(52, 52))
+            button.setIconSize(QSize(44, 44))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             button.setText(choice.title)
             button.setToolTip(f"<b>{choice.title}</b> ({choice.kind})<br>{choice.description}")
             button.setAutoRaise(True)
             self.set_buttons.addButton(button, i)
             self.sets_grid.addWidget(button, i // 4, i % 4)
+            button.setMinimumWidth(10)
             self._names.append(choice.name)
 
     # Showing a lab ----------------------------------------------------------------------------------------

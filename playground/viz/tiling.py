@@ -71,3 +71,47 @@ def tile_grid(images: np.ndarray, columns: int, pad: int = 1, fill: float = np.n
         r, c = divmod(i, columns)
         out[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = images[i]
     return out
+
+
+def tile_layer_rows(layers: Sequence[np.ndarray], per_row: int, pad: int = 2, gap: int | None = None,
+                    fill: float = np.nan, flip_rows: bool = False) -> tuple[np.ndarray, list[Tile]]:
+    """Lay out stacks of equal-sized images as bands, one per layer, top to bottom; within a band the units run
+    left to right and wrap after ``per_row``. Tiles keep ``column`` = layer and ``row`` = unit, as in
+    :func:`tile_columns`, so hit-testing is the same."""
+    stacks = [np.asarray(s, dtype=np.float32) for s in layers if np.asarray(s).ndim == 3 and len(s)]
+    if not stacks:
+        return np.full((1, 1), fill, dtype=np.float32), []
+    per_row = max(1, per_row)
+    h = max(s.shape[1] for s in stacks)
+    w = max(s.shape[2] for s in stacks)
+    gap = 3 * pad if gap is None else gap
+    bands = [(len(s) + per_row - 1) // per_row for s in stacks]
+    height = sum(b * h + (b - 1) * pad for b in bands) + (len(stacks) - 1) * gap
+    width = min(per_row, max(len(s) for s in stacks))
+    width = width * w + (width - 1) * pad
+    image = np.full((height, width), fill, dtype=np.float32)
+    tiles: list[Tile] = []
+    top0 = 0
+    for layer, (stack, band) in enumerate(zip(stacks, bands)):
+        for unit, tile in enumerate(stack):
+            top = top0 + (unit // per_row) * (h + pad)
+            left = (unit % per_row) * (w + pad)
+            th, tw = tile.shape
+            image[top:top + th, left:left + tw] = tile[::-1] if flip_rows else tile
+            tiles.append(Tile(layer, unit, top, left, th, tw))
+        top0 += band * h + (band - 1) * pad + gap
+    return image, tiles
+
+
+def best_units_per_row(counts: Sequence[int], width: float, height: float, label_width: float = 0.0) -> int:
+    """How many units per row make the tiles of :func:`tile_layer_rows` largest in a ``width`` × ``height`` area
+    (square tiles; each layer starts a new band)."""
+    if not counts or width <= 0 or height <= 0:
+        return max(counts, default=1)
+    best, best_size = 1, 0.0
+    for per_row in range(1, max(counts) + 1):
+        rows = sum((c + per_row - 1) // per_row for c in counts)
+        size = min((width - label_width) / per_row, height / (rows + 0.35 * (len(counts) - 1)))
+        if size > best_size:
+            best, best_size = per_row, size
+    return best

@@ -43,3 +43,19 @@ def test_grid_of_filters():
     assert grid.shape == (2 * 2 + 1, 3 * 2 + 2)
     assert np.array_equal(grid[3:5, 3:5], images[4])
     assert np.isnan(grid[3:5, 6:8]).all()
+
+
+def test_layer_rows_wrap_units_and_keep_layer_and_unit_ids():
+    from playground.viz.tiling import best_units_per_row, tile_layer_rows
+
+    layers = [np.zeros((5, 4, 4)), np.ones((3, 4, 4))]
+    image, tiles = tile_layer_rows(layers, per_row=3, pad=1, gap=2)
+    assert len(tiles) == 8
+    assert [(t.column, t.row) for t in tiles][:5] == [(0, i) for i in range(5)]
+    assert tiles[3].top == tiles[0].top + 5 and tiles[3].left == 0  # unit 3 wraps to the next row
+    band2 = [t for t in tiles if t.column == 1]
+    assert min(t.top for t in band2) == 2 * 4 + 1 + 2  # two rows of the first band, then the gap
+    assert image.shape == (2 * 4 + 1 + 2 + 4, 3 * 4 + 2)
+    assert np.all(image[band2[0].top:band2[0].top + 4, 0:4] == 1)
+    assert best_units_per_row([16, 16, 16], 1000, 100) == 16
+    assert best_units_per_row([16, 16, 16], 100, 1000) <= 2

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 PRESS_PLAY = "Press Play to train: this view fills in as the network learns."
 NEEDS_PLANE = ("This view needs a 2-D dataset (spiral, circle, xor, ...): it draws the network over the input "
@@ -73,6 +73,9 @@ class SnapshotView(QWidget):
         self.caption.setObjectName("viewCaption")
         self.caption.setTextFormat(Qt.PlainText)
         self.caption.setStyleSheet("color: #333;")
+        # A long caption must never widen the dock (and with it the window): it is cut, and the tooltip has it all.
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.caption.setMinimumWidth(1)
         self.controls = QWidget()
         self.controls_layout = QVBoxLayout(self.controls)
         self.controls_layout.setContentsMargins(0, 0, 0, 0)
@@ -119,6 +122,7 @@ class SnapshotView(QWidget):
         if text != self._caption_text:
             self._caption_text = text
             self.caption.setText(text)
+            self.caption.setToolTip(text)
 
     # Introspection for tests and the benchmark -------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Every hidden unit's output over the input plane as a small heatmap, layers left to right (TF Playground)."""
+"""Every hidden unit's output over the input plane as a small heatmap, one band per layer (as TF Playground's
+columns, turned to fit a wide panel)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from playground.viz.boundary import normalize_layer
 from playground.viz.colormaps import diverging_lut
-from playground.viz.tiling import Tile, tile_at, tile_columns
+from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
 from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping
 
 PREFIX = "neurons/"
 PAD = 3
 GAP = 14
-LABEL_SPACE = 14  # pixels of the grid image's coordinate system kept above the tiles for layer names
+LABEL_COLUMN = 80  # image pixels kept left of the tiles for the layer names
 
 
 class NeuronGridView(SnapshotView):
@@ -64,7 +65,7 @@ class NeuronGridView(SnapshotView):
         self.canvas.ci.layout.setColumnStretchFactor(1, 2)
         self.canvas.setToolTip(
             "Each square is one hidden unit: its output at every point of the input plane (orange negative, "
-            "blue positive). Layers run left to right, units top to bottom.\nFirst-layer units can only draw "
+            "blue positive). One band per layer, first layer on top; its units run left to right.\nFirst-layer units can only draw "
             "straight edges; later layers combine them into curves. Hover a unit to see it large.\n"
             "A square that stays one flat colour is a dead or saturated unit.")
         self.content_layout.addWidget(self.canvas)
@@ -72,6 +73,7 @@ class NeuronGridView(SnapshotView):
 
         self._labels: list[pg.TextItem] = []
         self._structure: tuple[tuple[str, int], ...] = ()
+        self._per_row = 0
         self._layers: list[tuple[str, np.ndarray]] = []
         self.tiles: list[Tile] = []
         self.selected: tuple[int, int] = (0, 0)  # (layer index, unit index) shown large
@@ -105,11 +107,12 @@ class NeuronGridView(SnapshotView):
             return
         self.show_content()
         self._layers = layers
-        image, self.tiles = tile_columns([a for _, a in layers], pad=PAD, gap=GAP, flip_rows=True)
-        self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
         structure = tuple((name, len(a)) for name, a in layers)
-        if structure != self._structure:
-            self._structure = structure
+        per_row = self._units_per_row([n for _, n in structure], layers[0][1].shape[-1])
+        image, self.tiles = tile_layer_rows([a for _, a in layers], per_row, pad=PAD, gap=GAP, flip_rows=True)
+        self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
+        if (structure, per_row) != (self._structure, self._per_row):
+            self._structure, self._per_row = structure, per_row
             self._rebuild_labels(image.shape)
             li, ui = self.selected
             if li >= len(layers) or ui >= len(layers[li][1]):
@@ -118,21 +121,35 @@ class NeuronGridView(SnapshotView):
         self.set_caption(f"{sum(n for _, n in structure)} hidden units in {len(structure)} layer"
                          f"{'s' if len(structure) != 1 else ''}  ·  hover one to enlarge")
 
+    def _units_per_row(self, counts: list[int], tile: int) -> int:
+        """Wrap each layer's units so the tiles come out as large as the grid's share of the view allows."""
+        rect = self.grid_box.sceneBoundingRect()
+        width, height = rect.width(), rect.height()
+        if width < 20 or height < 20:  # not laid out yet: assume the dock's usual wide, short shape
+            width, height = 300.0, 160.0
+        scale = tile + PAD
+        return best_units_per_row(counts, width / scale * tile, height / scale * tile,
+                                  label_width=LABEL_COLUMN / scale * tile)
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._structure = ()  # lay the tiles out again for the new shape on the next snapshot
+
     def _rebuild_labels(self, shape: tuple[int, ...]) -> None:
-        # Only when the network's layers change, never per snapshot.
+        # Only when the network's layers or the layout change, never per snapshot.
         for label in self._labels:
             self.grid_box.removeItem(label)
         self._labels = []
-        tops = {}
+        firsts: dict[int, Tile] = {}
         for t in self.tiles:
-            tops.setdefault(t.column, t)
-        for (name, _n), col in zip(self._structure, sorted(tops)):
-            t = tops[col]
-            label = pg.TextItem(name, color="#333", anchor=(0.5, 1.0))
-            label.setPos(t.left + t.width / 2, -2)
+            firsts.setdefault(t.column, t)
+        for (name, _n), col in zip(self._structure, sorted(firsts)):
+            t = firsts[col]
+            label = pg.TextItem(name, color="#333", anchor=(1.0, 0.0))
+            label.setPos(-3, t.top)
             self.grid_box.addItem(label)
             self._labels.append(label)
-        self.grid_box.setRange(QRectF(0, -LABEL_SPACE, shape[1], shape[0] + LABEL_SPACE), padding=0.02)
+        self.grid_box.setRange(QRectF(-LABEL_COLUMN, 0, shape[1] + LABEL_COLUMN, shape[0]), padding=0.02)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.tiles or not self.grid_box.sceneBoundingRect().contains(scene_pos):

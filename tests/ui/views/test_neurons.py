@@ -11,18 +11,31 @@ def make(qtbot):
     return view
 
 
-def test_one_tile_per_hidden_unit_layers_left_to_right(qtbot, spiral_snapshot):
+def test_one_tile_per_hidden_unit_one_band_per_layer(qtbot, spiral_snapshot):
     view = make(qtbot)
     view.show_snapshot(spiral_snapshot)
     assert view.layer_names == ["tanh_1", "tanh_2"]
     assert len(view.tiles) == 6 + 4
     assert {t.column for t in view.tiles} == {0, 1}
-    lefts = {t.column: t.left for t in view.tiles}
-    assert lefts[0] < lefts[1]
-    col0 = sorted((t for t in view.tiles if t.column == 0), key=lambda t: t.row)
-    assert all(a.top < b.top for a, b in zip(col0, col0[1:]))  # units top to bottom
-    assert view.grid_image.image.shape[1] > view.grid_image.image.shape[0] / 3
+    first = [t for t in view.tiles if t.column == 0]
+    second = [t for t in view.tiles if t.column == 1]
+    assert max(t.top for t in first) < min(t.top for t in second)  # the first layer's band is above the second's
+    row0 = sorted((t for t in first if t.top == first[0].top), key=lambda t: t.row)
+    assert len(row0) > 1 and all(a.left < b.left for a, b in zip(row0, row0[1:]))  # units left to right
     assert tuple(view.grid_image.levels) == (-1.0, 1.0)
+
+
+def test_units_wrap_to_fit_the_panel_shape(qtbot, spiral_snapshot):
+    view = make(qtbot)
+    view.resize(900, 260)  # wide and short, like the bottom dock
+    qtbot.wait(10)
+    view.show_snapshot(spiral_snapshot)
+    wide = len({t.left for t in view.tiles})
+    view.resize(260, 700)  # tall and narrow
+    qtbot.wait(10)
+    view.show_snapshot(spiral_snapshot)
+    narrow = len({t.left for t in view.tiles})
+    assert wide > narrow
 
 
 def test_tiles_are_upright_copies_of_the_probes(qtbot, spiral_snapshot):
