@@ -108,6 +108,7 @@ class TrainingController(QObject):
         self.window = window
         self.session = TrainingSession(self)
         self._stale = False  # the lab changed since the running trainer was built
+        self._settings_edit = False
         self._last_snapshot: Any = None
         self._playing = False
 
@@ -209,8 +210,8 @@ class TrainingController(QObject):
         self.session.snapshot.connect(self.on_snapshot)
         self.session.failed.connect(self.on_failed)
         self.session.started.connect(self.toolbar.show_device)
-        self.apply_banner.apply_button.clicked.connect(self.apply_edit)
-        self.apply_banner.restart_button.clicked.connect(self.restart)
+        self.apply_banner.apply_button.clicked.connect(lambda: self.apply_edit(resume=True))
+        self.apply_banner.restart_button.clicked.connect(lambda: self.restart())
         for key, dock in self.docks.items():
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
         self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
@@ -373,6 +374,8 @@ class TrainingController(QObject):
             self._refuse(str(e))
             self.toolbar.set_settings(lab.training)
             return
+        if after == before:
+            return  # e.g. editingFinished after the value was already taken: no empty undo step
         stack = self.window.undo_stack
         if section == "dataset" and "features" in changes:
             self._change_features(list(changes["features"]), before, after)
@@ -397,6 +400,7 @@ class TrainingController(QObject):
         lab = self.lab
         if lab is None:
             return
+        self._settings_edit = True
         if section == "training":
             changes = {k: v for k, v in value.to_dict().items() if getattr(lab.training, k) != v}
             lab.training = value
@@ -427,10 +431,10 @@ class TrainingController(QObject):
 
     def _on_edit(self, _index: int) -> None:
         self._sync_layers()
-        stack = self.window.undo_stack
-        command = stack.command(stack.index() - 1)
-        if isinstance(command, LabSettingsCommand) and not self._stale:
-            return  # already applied live
+        if self._settings_edit:  # a settings change (done, undone or redone) was already applied live
+            self._settings_edit = False
+            if not self._stale:
+                return
         if not self.session.active:
             return
         self._stale = True

@@ -348,14 +348,14 @@ class Trainer:
             self._data_tensors()
             self._problem(f"The edited network cannot train: {e}")
             return
-        total = sum(len(list(m.children())) for m in self.task.modules().values())
+        total = sum(1 for m in self.task.modules().values() for c in m.children() if c.state_dict())
         self._reset_accumulators()
         self._reset_early_stopping()
         self._epoch_limit = max(self._epoch_limit, self.settings.epochs)
         self._set_rate(scheduled_rate(self.settings, self.epoch))
         self._save_good()
         self._measure_start_loss()
-        self._message = f"Applied the edited network: {kept} of {total} layers kept their weights."
+        self._message = f"Applied the edited network: {kept} of {total} layers with weights kept theirs."
 
     def _problem(self, message: str) -> None:
         """Something the user asked for cannot be done: pause, say why, keep everything as it was."""

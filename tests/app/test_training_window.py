@@ -1,0 +1,172 @@
+"""Training in the window, driven through the real toolbar, data panel and editor, watched through the views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from playground.app import attach_training
+
+
+@pytest.fixture
+def app_window(qtbot, tmp_path):
+    from playground.ui.main_window import MainWindow
+
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    controller = attach_training(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.load_template("tensorflow_playground")  # circle, 2-4-2 tanh, SGD 0.03, batch 10
+    yield win, controller
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win.close()
+    assert not controller.session.active
+    win.deleteLater()
+
+
+def snapshots(controller):
+    seen = []
+    controller.session.snapshot.connect(seen.append)
+    return seen
+
+
+def play(qtbot, controller, seen, epochs=3):
+    controller.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= epochs, timeout=30000)
+
+
+def test_play_from_the_toolbar_trains_and_the_views_follow(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=2)
+    boundary = c.views["boundary"]
+    early = np.array(seen[-1].probes["boundary"], copy=True)
+    qtbot.waitUntil(lambda: seen[-1].epoch >= 40, timeout=30000)
+    c.toolbar.play_action.trigger()  # pause, so the last snapshot stays the last
+    qtbot.waitUntil(lambda: seen[-1].state == "paused", timeout=5000)
+    qtbot.wait(50)
+    late = seen[-1].probes["boundary"]
+    assert not np.allclose(early, late, atol=1e-3)  # the boundary moved as it learned
+    np.testing.assert_allclose(boundary.image.image, late)  # and the Output view shows the latest one
+    losses = seen[-1].history["train_loss"]
+    assert losses[-1] < losses[0]  # the loss fell
+    assert "Epoch" in c.toolbar.epoch_label.text() and not c.toolbar.playing
+    assert "test accuracy" in c.metrics_label.text()
+    # The loss view draws the same history it was given.
+    loss_view = c.views["loss"]
+    assert not loss_view.is_empty
+    # The neuron view shows one tile per hidden unit of the 2-4-2 network: 4 + 2.
+    assert len(c.views["neurons"].tiles) == 6
+
+
+def test_pause_stops_updates(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen)
+    c.toolbar.play_action.trigger()  # pause
+    qtbot.waitUntil(lambda: seen[-1].state == "paused", timeout=5000)
+    count, step = len(seen), seen[-1].step
+    qtbot.wait(500)
+    assert len(seen) == count and c.session.trainer.step == step
+    assert not c.toolbar.playing
+
+
+def test_learning_rate_change_mid_run_applies_without_reset(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=5)
+    step = seen[-1].step
+    combo = c.toolbar.lr_combo
+    combo.setEditText("0.1")
+    combo.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: seen[-1].learning_rate == pytest.approx(0.1), timeout=5000)
+    assert seen[-1].step > step and seen[-1].epoch >= 5  # kept going: no reset
+    assert win.lab.training.learning_rate == pytest.approx(0.1)
+    win.undo_stack.undo()  # the change is an ordinary undoable edit of the lab
+    qtbot.waitUntil(lambda: seen[-1].learning_rate == pytest.approx(0.03), timeout=5000)
+
+
+def test_divergence_pauses_with_a_clear_message(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=2)
+    c.toolbar.lr_combo.setEditText("1000")
+    c.toolbar.lr_combo.lineEdit().editingFinished.emit()
+    qtbot.waitUntil(lambda: seen[-1].state == "diverged", timeout=30000)
+    assert c.message_banner.isVisible()
+    text = c.message_banner.label.text()
+    assert "diverged" in text and "learning rate 1000" in text and "Lower the learning rate" in text
+    assert not c.toolbar.playing
+    weights = c.session.trainer.state_dicts()["model"]
+    assert all(np.isfinite(v.numpy()).all() for v in weights.values())
+
+
+def test_editing_the_graph_while_training_pauses_and_offers_to_apply(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=3)
+    before = c.session.trainer.state_dicts()["model"]["dense_1.weight"].clone()
+    win.apply_setting("dense_2.units=3")  # an ordinary undoable edit, as from the inspector
+    qtbot.waitUntil(lambda: seen[-1].state == "paused", timeout=5000)
+    assert c.apply_banner.isVisible()
+    qtbot.mouseClick(c.apply_banner.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: seen[-1].state == "running" and "dense_2.weight" in c.session.trainer.state_dicts()[
+        "model"], timeout=10000)
+    weights = c.session.trainer.state_dicts()["model"]
+    assert weights["dense_2.weight"].shape == (3, 4)
+    assert not c.apply_banner.isVisible()
+    assert seen[-1].epoch >= 3  # the curves went on
+    assert weights["dense_1.weight"].shape == before.shape
+
+
+def test_noise_and_features_from_the_data_panel(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=2)
+    version = seen[-1].data_version
+    c.data_panel.noise_slider.setValue(30)
+    qtbot.waitUntil(lambda: seen[-1].data_version > version, timeout=5000)
+    assert c.session.trainer.lab.dataset.noise == 30.0 and win.lab.dataset.noise == 30.0
+    # A new feature changes the Input layer too, as one undoable edit, and is applied on the next Play.
+    c.data_panel.feature_boxes["x1*x2"].setChecked(True)
+    assert win.current_graph().node("input_1").params["features"] == 3
+    assert win.lab.dataset.features == ["x1", "x2", "x1*x2"]
+    qtbot.waitUntil(lambda: c.apply_banner.isVisible(), timeout=5000)
+    qtbot.mouseClick(c.apply_banner.apply_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: c.session.trainer.x_train.shape[1] == 3 and seen[-1].state == "running",
+                    timeout=10000)
+    win.undo_stack.undo()
+    assert win.current_graph().node("input_1").params["features"] == 2
+    assert win.lab.dataset.features == ["x1", "x2"]
+
+
+def test_closing_the_window_while_training_stops_the_worker_cleanly(qtbot, app_window, qtlog):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen)
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win.close()
+    assert not c.session.active
+    assert not [m for m in qtlog.records if "QThread" in m.message or "Destroyed" in m.message]
+
+
+def test_opening_another_lab_while_training_stops_the_run(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    play(qtbot, c, seen)
+    win.load_template("spiral")
+    assert not c.session.active
+    assert c.views["boundary"].is_empty and "00,000" in c.toolbar.epoch_label.text()
+
+
+def test_a_lab_that_cannot_train_explains_why(qtbot, app_window):
+    win, c = app_window
+    win.apply_setting("dense_3.units=3")  # three classes for a two-class set
+    c.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: c.message_banner.isVisible(), timeout=10000)
+    assert "2 classes" in c.message_banner.label.text()
+    assert not c.toolbar.playing
