@@ -181,10 +181,16 @@ class Trainer:
         self._best_state: dict[str, Any] | None = None
 
     def _measure_start_loss(self) -> None:
-        # A loss a thousand times the untrained one means the run has blown up even while it is still finite
-        # (Adam's bounded steps explode too slowly ever to reach infinity).
         start = self.task.evaluate(self.x_train, self.y_train)["loss"]
-        self._explode_above = max(1000.0 * start, 1.0) if np.isfinite(start) else float("inf")
+        self._start_loss = start if np.isfinite(start) else float("inf")
+
+    @property
+    def _explode_above(self) -> float:
+        """A finite loss this high means the run has blown up: ten times the untrained network's loss (for
+        cross-entropy, the true class then gets about 0.1% probability on average). Saturating units or Adam's
+        bounded steps can keep an exploded run finite forever, so waiting for NaN is not enough; a healthy run's
+        spikes stay far below this."""
+        return max(10.0 * self._start_loss, 1e-6)
 
     def _reset_accumulators(self) -> None:
         self._loss_sum = torch.zeros((), device=self.device)
@@ -203,6 +209,8 @@ class Trainer:
         for name, module in self.task.modules().items():
             module.load_state_dict(state["modules"][name])
         self.optimizer.load_state_dict(state["optimizer"])
+        # The saved optimizer state carries the learning rate of its time; the settings are the user's word.
+        self._set_rate(scheduled_rate(self.settings, self.epoch))
 
     def _set_rate(self, rate: float) -> None:
         for group in self.optimizer.param_groups:
@@ -461,8 +469,9 @@ class Trainer:
 
     def _check_running_loss(self) -> None:
         """At a snapshot mid-epoch: a divergence check, and a new restore point if all is well."""
-        if self._batches and not bool(torch.isfinite(self._loss_sum)):
-            self._diverge()
+        running = float(self._loss_sum) / self._batches if self._batches else 0.0
+        if self._batches and (not np.isfinite(running) or running > self._explode_above):
+            self._diverge(exploded=bool(np.isfinite(running)), loss=running)
         elif time.perf_counter() - self._good_time > 1.0:
             # A restore point at most once a second: cloning weights and optimizer state is not free.
             self._save_good()
@@ -478,7 +487,7 @@ class Trainer:
         train_loss = sums[0] / max(1, self._batches)
         train_acc = sums[1] / max(1, self._seen)
         if not np.isfinite(train_loss) or train_loss > self._explode_above:
-            self._diverge(exploded=np.isfinite(train_loss))
+            self._diverge(exploded=np.isfinite(train_loss), loss=train_loss)
             return
         test = self.task.evaluate(self.x_test, self.y_test) if self.x_test.shape[0] else {}
         if not all(np.isfinite(v) for v in test.values()):
@@ -513,7 +522,7 @@ class Trainer:
             self._message = f"Finished {self.epoch} epochs."
         self._set_rate(scheduled_rate(self.settings, self.epoch))
 
-    def _diverge(self, exploded: bool = False) -> None:
+    def _diverge(self, exploded: bool = False, loss: float = float("nan")) -> None:
         epoch, step = self._good_step
         self._restore_state(self._good_state)
         lost = self.step - step
@@ -526,9 +535,10 @@ class Trainer:
         self._state = "diverged"
         self._pending_batches, self._pending_epoch = 0, False
         self._message = (
-            f"Training diverged: the loss {'grew over a thousandfold' if exploded else 'became NaN or infinite'} "
-            f"(learning rate {self.learning_rate:g}). "
-            f"The weights were restored to the last finite ones (epoch {epoch}, step {step}; {lost} steps "
+            f"Training diverged: the loss "
+            f"{f'exploded to {loss:.3g} (it started at {self._start_loss:.3g})' if exploded else 'became NaN or infinite'}"
+            f" with learning rate {self.learning_rate:g}. "
+            f"The weights were restored to the last good ones (epoch {epoch}, step {step}; {lost} steps "
             f"undone). Lower the learning rate, then press Play.")
 
     # Snapshots and probes -------------------------------------------------------------------------------------

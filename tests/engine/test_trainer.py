@@ -281,3 +281,13 @@ def test_history_is_kept_whole_but_handed_out_downsampled():
     assert len(trainer.history) == 5000
     csv = trainer.history.to_csv().splitlines()
     assert csv[0].startswith("epoch,step,time,learning_rate,train_loss") and len(csv) == 5001
+
+
+def test_restoring_after_divergence_keeps_the_users_learning_rate():
+    trainer = Trainer(small_lab("circle", epochs=50, learning_rate=0.03))
+    trainer.train(3)
+    trainer.send(SetTraining({"learning_rate": 1000.0}))
+    trainer.send(Resume())
+    snap = trainer.train(20)
+    assert snap.state == "diverged" and "learning rate 1000" in snap.message
+    assert trainer.learning_rate == pytest.approx(1000.0)  # not silently back to 0.03 from the saved state
