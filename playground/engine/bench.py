@@ -108,7 +108,7 @@ def run_benchmarks(device_name: str = "auto", rounds: int = 3, quick: bool = Fal
 
     mlp = mnist_mlp_lab()
     mlp_data = random_mnist_data(2048 if quick else 8192)
-    mlp_epochs = 1 if quick else 2
+    mlp_epochs = 1 if quick else 4
     results.append(_compare("MLP 784-512-10 (random data, batch 64)", mlp, mlp_data, device, mlp_epochs, (), rounds,
                             0.9))
 

@@ -77,7 +77,7 @@ class Probes:
         was = model.training
         model.eval()
         try:
-            with torch.no_grad():
+            with torch.inference_mode():
                 if self.data.is_plane:
                     if "boundary" in names:
                         out["boundary"] = self._boundary()

@@ -31,6 +31,12 @@ from .snapshot import MetricHistory, Snapshot
 from .tasks import Task, make_task
 from .threads import configure_cpu_threads
 
+# Small networks on small training sets are measured whole at each epoch's end instead of averaging batch
+# losses: their steps cost mostly fixed overhead, so one extra pass is cheaper than metric kernels per batch.
+# For a big network that pass would cost about a third of an epoch.
+FULL_EVAL_SAMPLES = 4096
+FULL_EVAL_PARAMETERS = 200_000
+
 # Settings that only change how the next steps run; the others rebuild the optimizer or the schedule.
 _LIVE_FIELDS = {"regularization", "regularization_rate", "grad_clip", "batch_size", "epochs", "early_stopping",
                 "patience"}
@@ -116,10 +122,14 @@ class Trainer:
 
     def _data_tensors(self) -> None:
         dev, dtype = self.device, self.task.target_dtype
+        params = sum(p.numel() for m in self.task.modules().values() for p in m.parameters())
+        self._full_train_eval = self.data.x_train.shape[0] <= FULL_EVAL_SAMPLES and params <= FULL_EVAL_PARAMETERS
         self.x_train = torch.as_tensor(self.data.x_train, device=dev)
         self.y_train = torch.as_tensor(self.data.y_train, device=dev, dtype=dtype)
         self.x_test = torch.as_tensor(self.data.x_test, device=dev)
         self.y_test = torch.as_tensor(self.data.y_test, device=dev, dtype=dtype)
+        self._eval_x = torch.cat([self.x_train, self.x_test])
+        self._eval_y = torch.cat([self.y_train, self.y_test])
         self._perm = None
         self._pos = self.x_train.shape[0]
 
@@ -193,10 +203,16 @@ class Trainer:
         return max(10.0 * self._start_loss, 1e-6)
 
     def _reset_accumulators(self) -> None:
-        self._loss_sum = torch.zeros((), device=self.device)
-        self._correct_sum = torch.zeros((), device=self.device, dtype=torch.int64)
+        # Per-step results stay on the device in plain lists (appending launches no kernel); they are summed
+        # only when an epoch ends or a snapshot is due.
+        self._losses: list[torch.Tensor] = []
+        self._corrects: list[torch.Tensor] = []
         self._batches = 0
         self._seen = 0
+
+    def _running_loss(self) -> float:
+        """Mean loss of this epoch's batches so far (one device sync)."""
+        return float(torch.stack(self._losses).mean()) if self._losses else 0.0
 
     def _capture_state(self) -> dict[str, Any]:
         return {
@@ -445,7 +461,7 @@ class Trainer:
         bs = self.settings.batch_size
         idx = self._perm[self._pos:self._pos + bs]
         self._pos += bs
-        loss, correct = self.task.batch_loss(self.x_train[idx], self.y_train[idx])
+        loss, correct = self.task.batch_loss(self.x_train[idx], self.y_train[idx], not self._full_train_eval)
         total = loss
         reg = self.settings.regularization
         if reg != "none" and self.settings.regularization_rate > 0:
@@ -461,15 +477,15 @@ class Trainer:
         self.optimizer.step()
         self.step += 1
         self._batches += 1
-        self._loss_sum += loss.detach()
+        self._losses.append(loss.detach())
         if correct is not None:
-            self._correct_sum += correct
+            self._corrects.append(correct)
         self._seen += int(idx.shape[0])
         return self._pos >= n
 
     def _check_running_loss(self) -> None:
         """At a snapshot mid-epoch: a divergence check, and a new restore point if all is well."""
-        running = float(self._loss_sum) / self._batches if self._batches else 0.0
+        running = self._running_loss()
         if self._batches and (not np.isfinite(running) or running > self._explode_above):
             self._diverge(exploded=bool(np.isfinite(running)), loss=running)
         elif time.perf_counter() - self._good_time > 1.0:
@@ -483,13 +499,22 @@ class Trainer:
         self._good_time = time.perf_counter()
 
     def _end_epoch(self) -> None:
-        sums = torch.stack([self._loss_sum, self._correct_sum.to(self._loss_sum.dtype)]).tolist()
-        train_loss = sums[0] / max(1, self._batches)
-        train_acc = sums[1] / max(1, self._seen)
+        test: dict[str, float] = {}
+        if self._full_train_eval:
+            # A small training set is measured whole at the epoch's end, as TensorFlow Playground does: the loss
+            # of the weights as they are now (dropout off), together with the test set in one pass.
+            measured, test = self.task.evaluate_together(self._eval_x, self._eval_y, self.x_train.shape[0])
+            train_loss = measured["loss"]
+            train_acc = measured.get("accuracy", float("nan"))
+        else:
+            train_loss = self._running_loss()
+            train_acc = (float(torch.stack(self._corrects).sum()) / max(1, self._seen)) if self._corrects else \
+                float("nan")
         if not np.isfinite(train_loss) or train_loss > self._explode_above:
             self._diverge(exploded=np.isfinite(train_loss), loss=train_loss)
             return
-        test = self.task.evaluate(self.x_test, self.y_test) if self.x_test.shape[0] else {}
+        if not self._full_train_eval and self.x_test.shape[0]:
+            test = self.task.evaluate(self.x_test, self.y_test)
         if not all(np.isfinite(v) for v in test.values()):
             self._diverge()
             return
@@ -549,7 +574,7 @@ class Trainer:
             for name in self.history.names[4:]:
                 metrics[name] = self.history.last(name)
         if self._batches:
-            metrics["running_loss"] = float(self._loss_sum) / self._batches
+            metrics["running_loss"] = self._running_loss()
         n = self.x_train.shape[0]
         frac = 0.0 if self._pos >= n else self._pos / n
         if self.step:
