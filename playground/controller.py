@@ -122,8 +122,11 @@ class TrainingController(QObject):
         window.set_training_available(True)
 
         self.data_panel = DataPanel(dict(toy2d.FEATURES))
+        short = {"circle": "Circle", "xor": "XOR", "gaussian": "Gaussians", "spiral": "Spiral", "moons": "Moons",
+                 "plane": "Plane", "multi_gaussian": "Blobs"}
         self.data_panel.set_datasets([
-            DatasetChoice(info.name, info.title, info.description, info.kind, toy2d.thumbnail(info.name, 52))
+            DatasetChoice(info.name, short.get(info.name, info.title), f"{info.title}: {info.description}",
+                          info.kind, toy2d.thumbnail(info.name, 52))
             for info in toy2d.DATASETS_2D.values()])
         self.views: dict[str, Any] = {
             "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
@@ -307,6 +310,10 @@ class TrainingController(QObject):
             self.docks[key].show()
             self.docks[key].raise_()
         self.window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
+        # While training, the output and the curves matter more than room on the canvas.
+        self.window.resizeDocks([self.docks["boundary"]], [max(420, self.window.width() // 3)],
+                                Qt.Orientation.Horizontal)
+        self.window.resizeDocks([self.docks["boundary"], self.docks["loss"]], [330, 300], Qt.Orientation.Vertical)
 
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:
@@ -380,7 +387,37 @@ class TrainingController(QObject):
         if section == "dataset" and "features" in changes:
             self._change_features(list(changes["features"]), before, after)
             return
+        if section == "dataset" and "name" in changes and self._switch_task(after, before):
+            return
         stack.push(LabSettingsCommand(self, section, before, after, text))
+
+    def _switch_task(self, after: Any, before: Any) -> bool:
+        """Choosing a regression set for a classifier (or the reverse) switches the problem type, as TensorFlow
+        Playground does: task, Output head and the last Dense's width change with it, in one undoable edit."""
+        lab = self.lab
+        info = toy2d.DATASETS_2D.get(after.name)
+        if lab is None or info is None or info.kind == lab.task or lab.task not in ("classification",
+                                                                                      "regression"):
+            return False
+        net = lab.networks[0]
+        graph = net.graph
+        outputs = graph.nodes_of_kind("Output")
+        source = graph.incoming(outputs[0].name).get("in") if len(outputs) == 1 else None
+        if source is None or graph.node(source).kind != "Dense":
+            self._refuse(f"'{info.title}' is a {info.kind} set, but this network's output cannot be switched "
+                         f"automatically: set the Output head to '{info.kind}' and the last Dense's units by hand")
+            return False
+        stack = self.window.undo_stack
+        stack.beginMacro(f"Switch to {info.kind}")
+        stack.push(LabSettingsCommand(self, "dataset", before, after, "Change data set"))
+        stack.push(LabSettingsCommand(self, "task", lab.task, info.kind, "Change task"))
+        stack.push(SetParamCommand(graph, outputs[0].name, "head", info.kind, net.name))
+        stack.push(SetParamCommand(graph, source, "units", info.classes if info.kind == "classification" else 1,
+                                   net.name))
+        stack.endMacro()
+        self.window.show_message(f"{info.title} is a {info.kind} problem: the output now predicts "
+                                 f"{'classes' if info.kind == 'classification' else 'a value'}.")
+        return True
 
     def _change_features(self, features: list[str], before: Any, after: Any) -> None:
         """New input features change the Input layer too: one undoable macro of both edits."""
@@ -421,6 +458,10 @@ class TrainingController(QObject):
                     self._stale = True  # the Input changes with them: applied by _on_edit after the macro
                 else:
                     self._send(SetDataset(changes))
+        elif section == "task":
+            lab.task = str(value)
+            if self.session.active:
+                self._stale = True  # the head changes with it: applied after the macro, by _on_edit
         else:
             lab.seed = int(value)
             if self.session.active:

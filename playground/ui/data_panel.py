@@ -39,6 +39,9 @@ FEATURE_HELP = {
 }
 
 
+COLUMNS = 3
+
+
 @dataclass(frozen=True)
 class DatasetChoice:
     name: str
@@ -161,10 +164,10 @@ class DataPanel(QWidget):
             button.setIconSize(QSize(44, 44))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             button.setText(choice.title)
-            button.setToolTip(f"<b>{choice.title}</b> ({choice.kind})<br>{choice.description}")
+            button.setToolTip(f"{choice.description} ({choice.kind})")
             button.setAutoRaise(True)
             self.set_buttons.addButton(button, i)
-            self.sets_grid.addWidget(button, i // 4, i % 4)
+            self.sets_grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             button.setMinimumWidth(10)
             self._names.append(choice.name)
 

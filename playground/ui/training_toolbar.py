@@ -197,8 +197,9 @@ class TrainToolbar(QToolBar):
         return self._playing
 
     def show_counters(self, epoch: int, step: int) -> None:
-        self.epoch_label.setText(f"  Epoch <b>{epoch:06,d}</b>")
-        self.step_label.setText(f"  Iteration <b>{step:,d}</b>  ")
+        # Rich text collapses plain spaces, so the gaps are non-breaking ones.
+        self.epoch_label.setText(f"&nbsp;&nbsp;Epoch <b>{epoch:06,d}</b>")
+        self.step_label.setText(f"&nbsp;&nbsp;&nbsp;Iteration <b>{step:,d}</b>&nbsp;&nbsp;")
 
     def show_device(self, text: str) -> None:
         self.device_label.setText(f" {text} ")

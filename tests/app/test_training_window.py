@@ -170,3 +170,20 @@ def test_a_lab_that_cannot_train_explains_why(qtbot, app_window):
     qtbot.waitUntil(lambda: c.message_banner.isVisible(), timeout=10000)
     assert "2 classes" in c.message_banner.label.text()
     assert not c.toolbar.playing
+
+
+def test_choosing_a_regression_set_switches_the_problem_type_undoably(qtbot, app_window):
+    win, c = app_window
+    before = win.lab.to_json()
+    qtbot.mouseClick(c.data_panel.findChild(type(c.data_panel.set_buttons.button(0)), "dataset_plane"),
+                     Qt.LeftButton)
+    lab = win.lab
+    assert lab.task == "regression" and lab.dataset.name == "plane"
+    assert win.current_graph().node("output_1").params["head"] == "regression"
+    assert win.current_graph().node("dense_3").params["units"] == 1
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=3)
+    assert seen[-1].task == "regression" and "test_accuracy" not in seen[-1].metrics
+    c.toolbar.play_action.trigger()
+    win.undo_stack.undo()
+    assert win.lab.to_json() == before
