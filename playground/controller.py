@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QToolBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBar, QWidget
 
 from playground.data import toy2d
 from playground.engine.commands import (
@@ -135,7 +135,12 @@ class TrainingController(QObject):
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
-        data_dock = self._dock("Data", "dataDock", self.data_panel, left)
+        # In a scroll area, so the panel's natural height never squeezes the docks below it.
+        data_scroll = QScrollArea()
+        data_scroll.setWidget(self.data_panel)
+        data_scroll.setWidgetResizable(True)
+        data_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        data_dock = self._dock("Data", "dataDock", data_scroll, left)
         window.tabifyDockWidget(window.palette_dock, data_dock)
         window.palette_dock.raise_()
         titles = {"loss": ("Loss and accuracy", right), "boundary": ("Output", right),
@@ -309,11 +314,10 @@ class TrainingController(QObject):
         for key in ("loss", "neurons", "boundary"):
             self.docks[key].show()
             self.docks[key].raise_()
-        self.window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
         # While training, the output and the curves matter more than room on the canvas.
         self.window.resizeDocks([self.docks["boundary"]], [max(420, self.window.width() // 3)],
                                 Qt.Orientation.Horizontal)
-        self.window.resizeDocks([self.docks["boundary"], self.docks["loss"]], [330, 300], Qt.Orientation.Vertical)
+        self.window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
 
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:

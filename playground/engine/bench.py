@@ -33,9 +33,14 @@ class BenchResult:
     engine_samples_per_s: float
     engine_epochs_per_s: float
     goal: float
+    ratios: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
+        """Median of the per-round ratios: each round's engine run against the bare run just before it, so a
+        slow patch of the machine hits both sides of a ratio alike."""
+        if self.ratios:
+            return statistics.median(self.ratios)
         return self.engine_samples_per_s / self.bare_samples_per_s
 
 
@@ -102,7 +107,7 @@ def random_mnist_data(samples: int, seed: int = 0) -> DataBundle:
     )
 
 
-def run_benchmarks(device_name: str = "auto", rounds: int = 3, quick: bool = False) -> tuple[str, list[BenchResult]]:
+def run_benchmarks(device_name: str = "auto", rounds: int = 5, quick: bool = False) -> tuple[str, list[BenchResult]]:
     device = resolve_device(device_name)
     results: list[BenchResult] = []
 
@@ -132,4 +137,6 @@ def _compare(name: str, lab: Lab, data: DataBundle, device: torch.device, epochs
         s, e = _engine_loop(lab, data, device, epochs, probes)
         engine.append(s)
         eps.append(e)
-    return BenchResult(name, statistics.median(bare), statistics.median(engine), statistics.median(eps), goal)
+    ratios = tuple(e / b for e, b in zip(engine, bare))
+    return BenchResult(name, statistics.median(bare), statistics.median(engine), statistics.median(eps), goal,
+                       ratios)

@@ -19,7 +19,7 @@ from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping
 PREFIX = "neurons/"
 PAD = 3
 GAP = 14
-LABEL_COLUMN = 80  # image pixels kept left of the tiles for the layer names
+LABEL_COLUMN = 120  # image pixels kept left of the tiles for the layer names
 
 
 class NeuronGridView(SnapshotView):
