@@ -132,3 +132,10 @@ def test_regression_boundary_is_the_value_surface():
     assert surface.shape == (100, 100)
     # The plane's target rises with x1 + x2: the top-right corner is above the bottom-left one.
     assert surface[-1, -1] > surface[0, 0]
+
+
+def test_a_template_whose_data_comes_later_says_so():
+    from playground.graph.templates import lenet
+
+    with pytest.raises(EngineError, match="not in this version yet: this lab can be designed and saved"):
+        Trainer(lenet())
