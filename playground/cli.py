@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +109,7 @@ def _train_with_progress(trainer: Any, quiet: bool) -> None:
         for _ in trainer.run(interval=None):
             pass
         return
+    from playground.engine.snapshot import metric_phrases
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
         TimeRemainingColumn
 
@@ -119,45 +118,25 @@ def _train_with_progress(trainer: Any, quiet: bool) -> None:
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("epochs", total=total, metrics="")
         for snap in trainer.run(interval=0.1, every_epoch=False):
-            m = snap.metrics
-            parts = []
-            if "train_loss" in m:
-                parts.append(f"loss {m['train_loss']:.4f}")
-            if "train_accuracy" in m:
-                parts.append(f"acc {m['train_accuracy']:.1%}")
-            if "test_accuracy" in m:
-                parts.append(f"test acc {m['test_accuracy']:.1%}")
-            progress.update(task, completed=snap.epoch, metrics="  ".join(parts))
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+            progress.update(task, completed=snap.epoch, metrics="  ".join(metric_phrases(snap.metrics)))
 
 
 def _save_run(trainer: Any, out: Path) -> None:
     from safetensors.torch import save
 
+    from playground.graph.files import atomic_write
+
     out.mkdir(parents=True, exist_ok=True)
     snap = trainer.snapshot()
     for name, state in trainer.state_dicts().items():
         meta = {"network": name, "lab": trainer.lab.name, "epoch": str(snap.epoch), "step": str(snap.step)}
-        _atomic_write(out / f"{name}.safetensors", save(state, metadata=meta))
-    _atomic_write(out / "history.csv", trainer.history.to_csv().encode())
-    _atomic_write(out / "lab.json", trainer.lab.to_json().encode())
+        atomic_write(out / f"{name}.safetensors", save(state, metadata=meta))
+    atomic_write(out / "history.csv", trainer.history.to_csv().encode())
+    atomic_write(out / "lab.json", trainer.lab.to_json().encode())
     metrics = {"epochs": snap.epoch, "steps": snap.step, "seconds": round(snap.elapsed, 3), "device": snap.device,
                "state": snap.state, "message": snap.message, "seed": snap.seed,
                **{k: v for k, v in snap.metrics.items() if k != "running_loss"}}
-    _atomic_write(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
+    atomic_write(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
 
 
 def _print_summary(trainer: Any, out: Path) -> None:

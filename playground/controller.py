@@ -25,6 +25,7 @@ from playground.engine.commands import (
 )
 from playground.engine.errors import EngineError
 from playground.engine.probes import ACTIVATION_KINDS
+from playground.engine.snapshot import metric_phrases
 from playground.graph import GraphError, Lab, LabFormatError
 from playground.runtime import TrainingSession
 from playground.ui.commands import SetParamCommand
@@ -540,15 +541,7 @@ class TrainingController(QObject):
         for key, view in self.views.items():
             if self.docks[key].isVisible():
                 view.show_snapshot(snap)
-        m = snap.metrics
-        parts = []
-        if "train_loss" in m:
-            parts.append(f"Training loss {m['train_loss']:.3f}")
-        if "test_loss" in m:
-            parts.append(f"test loss {m['test_loss']:.3f}")
-        if "test_accuracy" in m:
-            parts.append(f"test accuracy {m['test_accuracy']:.1%}")
-        self.metrics_label.setText("  ·  ".join(parts))
+        self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
         if snap.state == "diverged":
             self.message_banner.show_text(snap.message)
         elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",

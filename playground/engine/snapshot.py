@@ -85,6 +85,17 @@ class MetricHistory:
         return "\n".join(lines) + "\n"
 
 
+def metric_phrases(metrics: Mapping[str, float]) -> list[str]:
+    """The latest metrics as short phrases for a status line or a progress bar."""
+    parts = []
+    for key, label, fmt in (("train_loss", "training loss", ".3f"), ("test_loss", "test loss", ".3f"),
+                            ("train_accuracy", "training accuracy", ".1%"), ("test_accuracy", "test accuracy",
+                                                                             ".1%")):
+        if key in metrics and metrics[key] == metrics[key]:  # present and not NaN
+            parts.append(f"{label} {format(metrics[key], fmt)}")
+    return parts
+
+
 def _num(x: float) -> str:
     if x != x:  # NaN
         return ""

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.compile import CompiledNetwork, compile_network
+from playground.compile import compile_network
 from playground.graph import DatasetSettings, GraphError, Lab, TrainingSettings
 
 from .commands import Command, Pause, Recompile, Reset, Resume, SetDataset, SetProbes, SetTraining, Step, Stop
@@ -28,7 +28,7 @@ from .device import describe_device, resolve_device
 from .errors import EngineError
 from .probes import Probes, check_probe_names
 from .snapshot import MetricHistory, Snapshot
-from .tasks import Task, make_task
+from .tasks import make_task
 from .threads import configure_cpu_threads
 
 # Small networks on small training sets are measured whole at each epoch's end instead of averaging batch

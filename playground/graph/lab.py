@@ -9,6 +9,7 @@ from typing import Any
 
 from .catalog import Param
 from .errors import GraphError, LabFormatError, ParameterError
+from .files import atomic_write
 from .graph import Graph
 
 FORMAT = "neural-network-playground/lab"
@@ -317,18 +318,4 @@ class Lab:
 
     def save(self, path: str) -> None:
         """Write atomically: a temporary file renamed over the old one, so a crash never leaves half a file."""
-        import os
-        import tempfile
-
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".lab-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        atomic_write(path, self.to_json().encode("utf-8"))

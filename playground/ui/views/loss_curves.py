@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
