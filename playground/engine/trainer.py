@@ -279,7 +279,7 @@ class Trainer:
                 self._pending_epoch = True
             else:
                 self._pending_batches += command.batches
-            if self._state == "running":
+            if self._state in ("running", "ready"):  # after a step the run has begun, and waits
                 self._state = "paused"
             self._message = ""
         elif isinstance(command, SetTraining):
@@ -362,7 +362,8 @@ class Trainer:
             self.settings = self.lab.training
             if device is not None:
                 self.device = resolve_device(device)
-            if self.lab.dataset != old[0].dataset and not self._fixed_data:
+            data_changed = (self.lab.dataset, self.lab.seed) != (old[0].dataset, old[0].seed)
+            if data_changed and not self._fixed_data:  # a new seed draws a new sample of the same set
                 self._set_data(load_dataset(self.lab.dataset, self.lab.seed, self._grid_resolution))
             kept = self._build_model(self.seed, keep={n: {k: v.to(self.device) for k, v in sd.items()}
                                                       for n, sd in keep.items()})

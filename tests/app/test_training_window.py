@@ -187,3 +187,44 @@ def test_choosing_a_regression_set_switches_the_problem_type_undoably(qtbot, app
     c.toolbar.play_action.trigger()
     win.undo_stack.undo()
     assert win.lab.to_json() == before
+
+
+def test_step_reset_and_regenerate_from_the_toolbar_and_data_panel(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    c.step(False)  # the Step button: one batch
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].step == 1, timeout=10000)
+    assert seen[-1].state == "paused" and not c.toolbar.playing
+    c.step(True)  # Shift+Step: to the end of the epoch
+    qtbot.waitUntil(lambda: seen[-1].epoch == 1, timeout=10000)
+    assert seen[-1].step == 25  # 250 training points in batches of 10
+    initial = None
+    c.toolbar.reset_action.trigger()  # same seed: the same starting weights again
+    qtbot.waitUntil(lambda: seen[-1].step == 0 and seen[-1].epoch == 0, timeout=10000)
+    initial = c.session.trainer.state_dicts()["model"]["dense_1.weight"].clone()
+    c.step(True)
+    qtbot.waitUntil(lambda: seen[-1].epoch == 1, timeout=10000)
+    c.toolbar.reset_action.trigger()
+    qtbot.waitUntil(lambda: seen[-1].step == 0, timeout=10000)
+    assert (c.session.trainer.state_dicts()["model"]["dense_1.weight"] == initial).all()
+    points = np.array(seen[-1].dataset["train_points"])
+    qtbot.mouseClick(c.data_panel.regenerate_button, Qt.LeftButton)  # a new sample of the same distribution
+    qtbot.waitUntil(lambda: not np.array_equal(seen[-1].dataset["train_points"], points), timeout=10000)
+    assert win.lab.seed != 1
+
+
+def test_device_chooser_shows_where_training_runs(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    c.toolbar.device_combo.setCurrentIndex(3)
+    c.toolbar.device_combo.activated.emit(3)  # CPU
+    assert win.lab.training.device == "cpu"
+    play(qtbot, c, seen, epochs=1)
+    assert seen[-1].device == "CPU" and "CPU" in c.toolbar.device_label.text()
+    c.toolbar.device_combo.setCurrentIndex(1)
+    c.toolbar.device_combo.activated.emit(1)  # CUDA, which this machine may not have
+    import torch
+
+    if not torch.cuda.is_available():
+        qtbot.waitUntil(lambda: c.message_banner.isVisible(), timeout=10000)
+        assert "CUDA" in c.message_banner.label.text()
