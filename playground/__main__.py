@@ -11,6 +11,10 @@ def main(argv: list[str] | None = None) -> int:
         from playground.app import run_app
 
         return run_app(args[1:])
+    if args[0].endswith(".json") and not args[0].startswith("-"):  # `playground my-lab.json` opens it
+        from playground.app import run_app
+
+        return run_app(args)
     from playground.cli import main as cli_main
 
     code = cli_main(args)
