@@ -25,3 +25,32 @@ __all__ = [
     "split",
     "thumbnail",
 ]
+
+from playground.data.download import (  # noqa: E402
+    FASHION_MNIST_BASE_URLS,
+    FASHION_MNIST_FILES,
+    MNIST_BASE_URLS,
+    MNIST_FILES,
+    DownloadCancelled,
+    download,
+    fetch_dataset,
+    file_checksum,
+)
+from playground.data.idx import load_idx_pair, read_idx, write_idx  # noqa: E402
+from playground.data.image_folder import ImageFolderData, load_image_folder  # noqa: E402
+
+__all__ += [
+    "FASHION_MNIST_BASE_URLS",
+    "FASHION_MNIST_FILES",
+    "MNIST_BASE_URLS",
+    "MNIST_FILES",
+    "DownloadCancelled",
+    "ImageFolderData",
+    "download",
+    "fetch_dataset",
+    "file_checksum",
+    "load_idx_pair",
+    "load_image_folder",
+    "read_idx",
+    "write_idx",
+]

@@ -1,0 +1,184 @@
+"""Downloads from a local HTTP server on 127.0.0.1: progress, checksums, cancel, offline, and atomic writes."""
+
+import functools
+import hashlib
+import http.server
+import socket
+import threading
+
+import numpy as np
+import pytest
+
+from playground.data import (
+    FASHION_MNIST_FILES,
+    MNIST_FILES,
+    DataError,
+    DownloadCancelled,
+    download,
+    fetch_dataset,
+    load_idx_pair,
+    write_idx,
+)
+
+NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@pytest.fixture()
+def served(tmp_path):
+    """A temp folder with four small MNIST-style IDX files, served over HTTP on 127.0.0.1."""
+    root = tmp_path / "served"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    write_idx(root / NAMES[0], rng.integers(0, 256, (40, 28, 28), dtype=np.uint8))
+    write_idx(root / NAMES[1], rng.integers(0, 10, 40, dtype=np.uint8))
+    write_idx(root / NAMES[2], rng.integers(0, 256, (10, 28, 28), dtype=np.uint8))
+    write_idx(root / NAMES[3], rng.integers(0, 10, 10, dtype=np.uint8))
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _leftovers(folder):
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_download_reports_progress_and_verifies(served, tmp_path):
+    root, base = served
+    source = root / NAMES[0]
+    dest = tmp_path / "out" / "images.gz"
+    calls = []
+    got = download(base + NAMES[0], dest, _sha256(source), progress=lambda d, t: calls.append((d, t)))
+    assert got == dest
+    assert dest.read_bytes() == source.read_bytes()
+    size = source.stat().st_size
+    assert calls[0] == (0, size)
+    assert calls[-1] == (size, size)
+    assert len(calls) >= 2
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert _leftovers(dest.parent) == ["images.gz"]
+
+
+def test_download_md5_pair(served, tmp_path):
+    root, base = served
+    md5 = hashlib.md5(root.joinpath(NAMES[3]).read_bytes()).hexdigest()
+    dest = download(base + NAMES[3], tmp_path / "labels.gz", ("md5", md5))
+    assert dest.read_bytes() == root.joinpath(NAMES[3]).read_bytes()
+
+
+def test_checksum_mismatch_leaves_no_file(served, tmp_path):
+    _, base = served
+    folder = tmp_path / "out"
+    dest = folder / "images.gz"
+    with pytest.raises(DataError, match="Checksum mismatch.*expected sha256 0{64}, got [0-9a-f]{64}"):
+        download(base + NAMES[0], dest, "0" * 64)
+    assert _leftovers(folder) == []
+
+
+def test_checksum_mismatch_keeps_the_old_file(served, tmp_path):
+    _, base = served
+    dest = tmp_path / "images.gz"
+    dest.write_bytes(b"the old good file")
+    with pytest.raises(DataError, match="Checksum mismatch"):
+        download(base + NAMES[0], dest, "f" * 64)
+    assert dest.read_bytes() == b"the old good file"
+    assert _leftovers(tmp_path) == ["images.gz", "served"]
+
+
+def test_cancel_leaves_no_file(served, tmp_path):
+    root, base = served
+    folder = tmp_path / "out"
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        return done == 0  # let it start, cancel after the first chunk
+
+    with pytest.raises(DownloadCancelled):
+        download(base + NAMES[0], folder / "images.gz", None, progress)
+    assert len(seen) == 2
+    assert _leftovers(folder) == []
+    assert issubclass(DownloadCancelled, DataError)
+
+
+def test_http_error(served, tmp_path):
+    _, base = served
+    with pytest.raises(DataError, match=r"Could not reach .*missing\.gz: HTTP 404"):
+        download(base + "missing.gz", tmp_path / "missing.gz")
+    assert _leftovers(tmp_path) == ["served"]
+
+
+def _closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_refused_connection_says_offline(tmp_path):
+    url = f"http://127.0.0.1:{_closed_port()}/train-images-idx3-ubyte.gz"
+    with pytest.raises(DataError) as info:
+        download(url, tmp_path / "x.gz", timeout=5)
+    message = str(info.value)
+    assert message.startswith(f"Could not reach {url}: ")
+    assert "You are probably offline; the built-in digits still work." in message
+    assert _leftovers(tmp_path) == []
+
+
+def test_fetch_dataset_downloads_then_skips(served, tmp_path):
+    root, base = served
+    files = {name: _sha256(root / name) for name in NAMES}
+    folder = tmp_path / "cache" / "mnist"
+    progress = []
+    paths = fetch_dataset(files, base, folder, lambda d, t: progress.append((d, t)))
+    assert set(paths) == set(NAMES)
+    for name, path in paths.items():
+        assert path == folder / name
+        assert path.read_bytes() == (root / name).read_bytes()
+    total = sum((root / n).stat().st_size for n in NAMES)
+    assert progress[-1] == (total, total)
+    assert [d for d, _ in progress] == sorted(d for d, _ in progress)
+    images, labels = load_idx_pair(paths[NAMES[0]], paths[NAMES[1]])
+    assert images.shape == (40, 28, 28) and labels.shape == (40,)
+
+    # A second call finds every file in place with the right checksum and downloads nothing.
+    again = []
+    assert fetch_dataset(files, base, folder, lambda d, t: again.append(d)) == paths
+    assert again == []
+
+    # A damaged file is fetched again; the good ones are left alone.
+    paths[NAMES[3]].write_bytes(b"damaged")
+    assert fetch_dataset(files, base, folder) == paths
+    assert paths[NAMES[3]].read_bytes() == (root / NAMES[3]).read_bytes()
+
+
+def test_fetch_dataset_falls_back_to_the_next_mirror(served, tmp_path):
+    root, base = served
+    files = {NAMES[1]: _sha256(root / NAMES[1])}
+    dead = f"http://127.0.0.1:{_closed_port()}/"
+    paths = fetch_dataset(files, [dead, base], tmp_path / "m")
+    assert paths[NAMES[1]].read_bytes() == (root / NAMES[1]).read_bytes()
+    with pytest.raises(DataError, match="probably offline"):
+        fetch_dataset(files, dead, tmp_path / "n")
+
+
+def test_known_checksums_are_well_formed():
+    for table in (MNIST_FILES, FASHION_MNIST_FILES):
+        assert sorted(table) == sorted(NAMES)
+        for digest in table.values():
+            assert len(digest) == 64 and int(digest, 16) >= 0

@@ -1,0 +1,92 @@
+"""A user's image folder: one subfolder per class, bad files skipped and listed, grayscale or RGB."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from playground.data import DataError, ImageFolderData, load_image_folder
+
+
+def _save(path, size=(40, 30), color=(200, 30, 30), fmt=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path, format=fmt)
+    return path
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    root = tmp_path / "pets"
+    _save(root / "dogs" / "a.png", color=(255, 255, 255))
+    _save(root / "dogs" / "b.jpg", size=(64, 64), color=(250, 250, 250))
+    _save(root / "cats" / "c.png", color=(0, 0, 0))
+    _save(root / "cats" / "d.jpeg", size=(20, 50), color=(0, 0, 0))
+    _save(root / "cats" / "e.bmp", color=(0, 0, 255), fmt="BMP")  # anything Pillow opens counts
+    good = (root / "cats" / "c.png").read_bytes()
+    (root / "cats" / "broken.png").write_bytes(good[: len(good) // 2])
+    (root / "dogs" / "notes.txt").write_text("not an image")
+    (root / "README.md").write_text("files at the top level are not a class")
+    return root
+
+
+def test_loads_grayscale_and_lists_skipped(folder):
+    data = load_image_folder(folder)
+    assert isinstance(data, ImageFolderData)
+    assert data.class_names == ("cats", "dogs")
+    assert data.images.dtype == np.float32 and data.images.shape == (5, 1, 28, 28)
+    assert data.labels.dtype == np.int64
+    assert sorted(data.labels.tolist()) == [0, 0, 0, 1, 1]
+    assert 0.0 <= data.images.min() and data.images.max() <= 1.0
+    # cats are black or blue, dogs white: the labels follow the pixels.
+    dogs = data.images[data.labels == 1]
+    assert dogs.min() > 0.95
+    black = data.images[data.labels == 0].reshape(3, -1).mean(axis=1)
+    assert sorted(black)[:2] == pytest.approx([0.0, 0.0], abs=0.02)
+    skipped = {path.name: reason for path, reason in data.skipped}
+    assert set(skipped) == {"broken.png", "notes.txt"}
+    assert "not an image" in skipped["notes.txt"]
+    assert "truncated" in skipped["broken.png"] or "corrupt" in skipped["broken.png"]
+
+
+def test_rgb_shape_and_colour(folder):
+    data = load_image_folder(folder, size=(16, 24), channels=3)
+    assert data.images.shape == (5, 3, 16, 24)
+    blue = [i for i in range(5) if data.images[i, 2].mean() > 0.9 and data.images[i, 0].mean() < 0.1]
+    assert len(blue) == 1 and data.labels[blue[0]] == 0
+
+
+def test_is_frozen(folder):
+    data = load_image_folder(folder)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.labels = None
+
+
+def test_transparent_png_is_composited_on_white(tmp_path):
+    path = tmp_path / "set" / "ink" / "t.png"
+    path.parent.mkdir(parents=True)
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(path)
+    data = load_image_folder(tmp_path / "set", size=(8, 8))
+    assert data.images.min() > 0.99
+
+
+def test_no_class_subfolders(tmp_path):
+    _save(tmp_path / "flat" / "a.png")
+    with pytest.raises(DataError, match=r"flat has no class subfolders"):
+        load_image_folder(tmp_path / "flat")
+
+
+def test_no_readable_images(tmp_path):
+    (tmp_path / "root" / "a").mkdir(parents=True)
+    (tmp_path / "root" / "a" / "x.png").write_bytes(b"garbage")
+    with pytest.raises(DataError, match=r"root has no readable images.*1 file\(s\) were skipped"):
+        load_image_folder(tmp_path / "root")
+
+
+def test_missing_folder_and_bad_arguments(tmp_path):
+    with pytest.raises(DataError, match="nowhere does not exist"):
+        load_image_folder(tmp_path / "nowhere")
+    with pytest.raises(DataError, match="channels"):
+        load_image_folder(tmp_path, channels=2)
+    with pytest.raises(DataError, match="size"):
+        load_image_folder(tmp_path, size=(0, 28))
