@@ -36,9 +36,11 @@ Progress = Callable[[int, int | None], bool | None]
 
 _CHUNK = 64 * 1024
 
-# SHA-256 of the four gzipped IDX files. MNIST: the values torchvision's mirrors serve, as listed by several
-# independent projects (e.g. Google's cvdf mirror users and TensorFlow Datasets ports); Fashion-MNIST: as listed by
-# independent projects (batchup, a mirror manifest) and consistent with the MD5s in torchvision's FashionMNIST.
+# SHA-256 of the four gzipped IDX files, as published in several independent public projects that download them
+# (the MNIST values agree across many; the Fashion-MNIST values across two). Not re-verified against the live files
+# from here: this machine has no internet. torchvision checks the same files by MD5 (MNIST train images
+# f68b3c2dcbeaaa9fbdd348bbdeb94873, Fashion-MNIST train images 8d4fb7e6c68d591d4c3dfef9ec88bf0d); pass
+# ("md5", digest) pairs to download() to use those instead.
 MNIST_FILES: dict[str, str] = {
     "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
     "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",

@@ -35,8 +35,9 @@ def _load_one(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
     with warnings.catch_warnings():
         # A huge image is a user's photo, not an attack on this desktop app; still refuse the absurd ones below.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        with Image.open(path) as image:
-            image.load()
+        with Image.open(path) as opened:
+            opened.load()
+            image: Image.Image = opened
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 # Composite transparent pixels onto white, as a viewer shows them, instead of the black that
                 # a plain convert() would give.

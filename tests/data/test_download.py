@@ -182,3 +182,14 @@ def test_known_checksums_are_well_formed():
         assert sorted(table) == sorted(NAMES)
         for digest in table.values():
             assert len(digest) == 64 and int(digest, 16) >= 0
+
+
+def test_fetch_dataset_cancel_keeps_finished_files_only(served, tmp_path):
+    root, base = served
+    files = {name: _sha256(root / name) for name in NAMES}
+    first_size = (root / NAMES[0]).stat().st_size
+    folder = tmp_path / "c"
+    # Cancel as soon as the second file has started sending bytes.
+    with pytest.raises(DownloadCancelled):
+        fetch_dataset(files, base, folder, lambda done, total: done <= first_size)
+    assert _leftovers(folder) == [NAMES[0]]
