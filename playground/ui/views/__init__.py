@@ -14,3 +14,15 @@ ALL_VIEWS = (LossCurvePanel, DecisionBoundaryView, NeuronGridView, HiddenSpaceVi
 
 __all__ = ["ALL_VIEWS", "DecisionBoundaryView", "GradientNormView", "HiddenSpaceView", "LossCurvePanel",
            "NeuronGridView", "WeightsView"]
+
+# Image classifiers (convolutional networks, digits): shown when the lab's data are images.
+from .class_templates import ClassTemplateView
+from .confusion import ConfusionMatrixView
+from .feature_maps import FeatureMapView
+from .filter_lab import FilterLabView
+from .filters import FilterGridView
+
+IMAGE_VIEWS = (FilterGridView, FeatureMapView, ClassTemplateView, ConfusionMatrixView, FilterLabView)
+
+__all__ += ["IMAGE_VIEWS", "ClassTemplateView", "ConfusionMatrixView", "FeatureMapView", "FilterGridView",
+            "FilterLabView"]

@@ -1,0 +1,201 @@
+"""Where the classifier goes wrong on the test set: the confusion matrix, accuracy per class, and the misclassified
+images themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.viz.colormaps import sequential_lut
+from playground.viz.confusion import overall_accuracy, per_class_accuracy
+
+from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+
+MAX_GALLERY = 32
+ICON = 56
+
+
+def gray_pixmap(image: np.ndarray, size: int = ICON) -> QPixmap:
+    """A (h, w) float image as a grayscale pixmap (its own min..max to black..white), scaled with square pixels."""
+    a = np.asarray(image, dtype=np.float64)
+    if a.ndim == 3:
+        a = a.mean(axis=0)
+    finite = np.isfinite(a)
+    lo, hi = (float(a[finite].min()), float(a[finite].max())) if finite.any() else (0.0, 1.0)
+    g = np.ascontiguousarray(np.clip((np.nan_to_num(a, nan=lo) - lo) / ((hi - lo) or 1.0) * 255, 0, 255)
+                             .astype(np.uint8))
+    q = QImage(g.data, g.shape[1], g.shape[0], g.strides[0], QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(q).scaled(size, size, Qt.KeepAspectRatio, Qt.FastTransformation)
+
+
+class ConfusionMatrixView(SnapshotView):
+    """Heatmap of (true, predicted) counts with the numbers in the cells; accuracy per class; the misclassified
+    test images captioned "true 4 → predicted 9".
+
+    Reads: ``probes["confusion"]`` (classes, classes) int, rows = true, columns = predicted;
+    ``probes["misclassified/images"]`` (M, H, W), ``probes["misclassified/true"]`` (M,),
+    ``probes["misclassified/predicted"]`` (M,); ``classes``.
+    """
+
+    probes: tuple[str, ...] = ("confusion",)
+    title = "Confusion matrix"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("confusionMatrixView")
+        self.matrix_plot = plot_widget()
+        self.matrix_plot.setObjectName("confusionMatrixPlot")
+        m = self.matrix_plot.getPlotItem()
+        m.setLabel("bottom", "predicted class")
+        m.setLabel("left", "true class")
+        m.invertY(True)
+        m.setMenuEnabled(False)
+        m.setMouseEnabled(x=False, y=False)
+        m.hideButtons()
+        m.getViewBox().setAspectLocked(True)
+        self.matrix_image = pg.ImageItem(axisOrder="row-major")
+        self.matrix_image.setLookupTable(sequential_lut())
+        m.addItem(self.matrix_image)
+        self.matrix_plot.setToolTip(
+            "Row = the true class of a test image, column = what the network answered; the number is how many "
+            "test images fell there.\nA perfect classifier has numbers only on the diagonal. A big number off it "
+            "is a pair the network mixes up (4 and 9, 3 and 5 ...).")
+
+        self.accuracy_list = QListWidget()
+        self.accuracy_list.setObjectName("perClassAccuracy")
+        self.accuracy_list.setToolTip("For each true class: the share of its test images the network got right.")
+        self.accuracy_list.setMaximumWidth(170)
+
+        self.gallery = QListWidget()
+        self.gallery.setObjectName("misclassifiedGallery")
+        self.gallery.setViewMode(QListView.IconMode)
+        self.gallery.setIconSize(QSize(ICON, ICON))
+        self.gallery.setGridSize(QSize(ICON + 34, ICON + 36))
+        self.gallery.setResizeMode(QListView.Adjust)
+        self.gallery.setMovement(QListView.Static)
+        self.gallery.setWordWrap(True)
+        self.gallery.setSelectionMode(QListWidget.NoSelection)
+        self.gallery.setToolTip(
+            "Test images the network gets wrong, with the right answer and its answer. Some are genuinely "
+            "ambiguous; others show what the network has not learned yet.")
+        self.gallery.setMinimumHeight(ICON + 44)
+
+        top = QHBoxLayout()
+        top.addWidget(self.matrix_plot, 3)
+        top.addWidget(self.accuracy_list, 1)
+        column = QVBoxLayout()
+        column.addLayout(top, 3)
+        column.addWidget(self.gallery, 2)
+        self.content_layout.addLayout(column)
+        self._cell_texts: list[pg.TextItem] = []
+        self._classes: tuple[str, ...] = ()
+        self.matrix = np.zeros((0, 0), dtype=np.int64)
+        self.accuracy = np.zeros(0)
+
+    # What tests read ------------------------------------------------------------------------------------------
+
+    @property
+    def cell_texts(self) -> list[str]:
+        return [t.toPlainText() for t in self._cell_texts]
+
+    @property
+    def accuracy_texts(self) -> list[str]:
+        return [self.accuracy_list.item(i).text() for i in range(self.accuracy_list.count())]
+
+    @property
+    def gallery_captions(self) -> list[str]:
+        return [self.gallery.item(i).text().replace("\n", " ") for i in range(self.gallery.count())
+                if not self.gallery.item(i).isHidden()]
+
+    # Drawing --------------------------------------------------------------------------------------------------
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        probes = mapping(snapshot, "probes")
+        matrix = array(probes, "confusion")
+        if matrix is None or matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+            self.show_empty(PRESS_PLAY + "\n(The test set's confusion matrix and the images the network gets wrong "
+                            "show here, for classifiers.)")
+            return
+        self.show_content()
+        matrix = matrix.astype(np.int64)
+        n = matrix.shape[0]
+        given = [str(c) for c in (attr(snapshot, "classes", []) or [])]
+        names = tuple(given[i] if i < len(given) else str(i) for i in range(n))
+        self.matrix = matrix
+        self.accuracy = per_class_accuracy(matrix)
+        self.matrix_image.setImage(matrix.astype(np.float32), levels=(0.0, float(max(1, matrix.max()))),
+                                   autoLevels=False)
+        if names != self._classes:
+            self._rebuild(names)
+        high = matrix.max() * 0.55
+        for (t, p), text in zip(np.ndindex(n, n), self._cell_texts):
+            value = int(matrix[t, p])
+            text.setText(str(value) if value else "")
+            text.setColor("#ffffff" if value > high else "#222222")
+        for i, item in enumerate(self._accuracy_items()):
+            total = int(matrix[i].sum())
+            acc = self.accuracy[i]
+            item.setText(f"{names[i]}: {100 * acc:.1f}%  ({matrix[i, i]}/{total})" if total else f"{names[i]}: —")
+        self._fill_gallery(probes, names)
+        overall = overall_accuracy(matrix)
+        self.set_caption(f"test accuracy {100 * overall:.1f}% on {int(matrix.sum())} images  ·  rows true, "
+                         f"columns predicted" if np.isfinite(overall) else "no test images counted yet")
+
+    def _accuracy_items(self) -> list[QListWidgetItem]:
+        return [self.accuracy_list.item(i) for i in range(self.accuracy_list.count())]
+
+    def _rebuild(self, names: tuple[str, ...]) -> None:
+        # Only when the classes change: one text item per cell, created once.
+        n = len(names)
+        self._classes = names
+        plot = self.matrix_plot.getPlotItem()
+        for t in self._cell_texts:
+            plot.removeItem(t)
+        self._cell_texts = []
+        for t, p in np.ndindex(n, n):
+            text = pg.TextItem("", color="#222", anchor=(0.5, 0.5))
+            text.setPos(p, t)
+            plot.addItem(text)
+            self._cell_texts.append(text)
+        self.matrix_image.setRect(QRectF(-0.5, -0.5, n, n))
+        ticks = [[(i, name) for i, name in enumerate(names)]]
+        plot.getAxis("bottom").setTicks(ticks)
+        plot.getAxis("left").setTicks(ticks)
+        plot.getViewBox().setRange(QRectF(-0.5, -0.5, n, n), padding=0.02)
+        self.accuracy_list.clear()
+        self.accuracy_list.addItems(["" for _ in names])
+
+    def _fill_gallery(self, probes: Any, names: tuple[str, ...]) -> None:
+        images = array(probes, "misclassified/images")
+        true = array(probes, "misclassified/true")
+        predicted = array(probes, "misclassified/predicted")
+        count = 0
+        if images is not None and true is not None and predicted is not None and images.ndim in (3, 4):
+            count = min(len(images), len(true), len(predicted), MAX_GALLERY)
+        while self.gallery.count() < count:  # items are made once and reused; extra ones are hidden
+            self.gallery.addItem(QListWidgetItem())
+        for i in range(self.gallery.count()):
+            item = self.gallery.item(i)
+            if i >= count:
+                item.setHidden(True)
+                continue
+            t, p = int(true[i]), int(predicted[i])
+
+            def name(c: int) -> str:
+                return names[c] if 0 <= c < len(names) else str(c)
+
+            item.setText(f"true {name(t)} →\npredicted {name(p)}")
+            item.setIcon(QIcon(gray_pixmap(images[i])))
+            item.setHidden(False)

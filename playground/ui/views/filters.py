@@ -1,0 +1,137 @@
+"""A conv layer's kernels as a tile grid: what each filter looks for, live while it trains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+
+from playground.viz.colormaps import diverging_lut
+from playground.viz.convolution import filter_tiles
+from playground.viz.histogram import symmetric_levels
+from playground.viz.tiling import tile_grid
+
+from .base import PRESS_PLAY, SnapshotView, mapping
+
+PREFIX = "filters/"
+MAX_TILES = 256
+NO_CONV = ("No convolutional layer in this network: add a Conv2d layer (the LeNet-style template has two) to see "
+           "its filters here.")
+
+
+def image_box(canvas: pg.GraphicsLayoutWidget, row: int, col: int, lut: np.ndarray | None = None
+              ) -> tuple[pg.ViewBox, pg.ImageItem]:
+    """A fixed (no pan, no zoom) view box with one row-major image in it, row 0 at the top, square pixels."""
+    box: pg.ViewBox = canvas.addViewBox(row=row, col=col)
+    box.setAspectLocked(True)
+    box.invertY(True)
+    box.setMouseEnabled(x=False, y=False)
+    box.setMenuEnabled(False)
+    image = pg.ImageItem(axisOrder="row-major")
+    if lut is not None:
+        image.setLookupTable(lut)
+    box.addItem(image)
+    return box, image
+
+
+def layer_arrays(probes: Any, prefix: str) -> dict[str, np.ndarray]:
+    """``probes[prefix + name]`` as arrays keyed by name, in the snapshot's (network) order; empty ones dropped."""
+    out = {}
+    for key, value in probes.items():
+        if key.startswith(prefix) and value is not None:
+            a = np.asarray(value)
+            if a.size:
+                out[key[len(prefix):]] = a
+    return out
+
+
+def sync_combo(combo: QComboBox, names: list[str]) -> None:
+    """Refill a layer chooser only when the layers changed, keeping the current choice when it still exists."""
+    if names == [combo.itemText(i) for i in range(combo.count())]:
+        return
+    current = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(names)
+    combo.setCurrentText(current if current in names else names[0])
+    combo.blockSignals(False)
+
+
+class FilterGridView(SnapshotView):
+    """One conv layer's kernels (chosen in a combo box) as one tiled image, colours symmetric around zero.
+
+    Reads: ``probes["filters/<node>"]`` float (out_channels, in_channels, k, k), one per Conv2d node in network
+    order; ``epoch``.
+    """
+
+    probes: tuple[str, ...] = ("filters",)
+    title = "Filters"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filterGridView")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Layer"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setObjectName("filterLayer")
+        self.layer_combo.setToolTip("Which convolutional layer's filters to show.")
+        self.layer_combo.currentTextChanged.connect(self._redraw)
+        row.addWidget(self.layer_combo)
+        row.addStretch(1)
+        self.controls_layout.addLayout(row)
+
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.canvas.setObjectName("filterCanvas")
+        self.box, self.image = image_box(self.canvas, 0, 0, diverging_lut())
+        self.canvas.setToolTip(
+            "Each small square is one filter (kernel): the weights it multiplies a patch of its input with. Blue "
+            "positive, orange negative, pale near zero (symmetric around zero).\nA filter answers most strongly "
+            "where the input looks like it: a blue stripe beside an orange one is an edge detector.\nAt the start "
+            "they are random noise; watch them turn into edges and blobs as the network trains.")
+        self.content_layout.addWidget(self.canvas)
+        self._filters: dict[str, np.ndarray] = {}
+        self._shape: tuple[int, ...] = ()
+        self.tile_count = 0
+        self.columns = 1
+
+    @property
+    def layer(self) -> str:
+        return self.layer_combo.currentText()
+
+    def set_layer(self, name: str) -> None:
+        self.layer_combo.setCurrentText(name)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        probes = mapping(snapshot, "probes")
+        filters = {k: v for k, v in layer_arrays(probes, PREFIX).items() if v.ndim == 4}
+        if not filters:
+            self._filters = {}
+            self.tile_count = 0
+            self.show_empty(NO_CONV if probes else PRESS_PLAY + "\n(The filters of Conv2d layers show here.)")
+            return
+        self.show_content()
+        self._filters = filters
+        sync_combo(self.layer_combo, list(filters))
+        self._redraw()
+
+    def _redraw(self, *_args: Any) -> None:
+        w = self._filters.get(self.layer)
+        if w is None:
+            return
+        tiles, columns, how = filter_tiles(w, MAX_TILES)
+        self.tile_count, self.columns = len(tiles), columns
+        k = tiles.shape[-1]
+        image = tile_grid(tiles, columns, pad=max(1, k // 4))
+        levels = symmetric_levels(w)
+        self.image.setImage(image, levels=levels, autoLevels=False)
+        if image.shape != self._shape:
+            self._shape = image.shape
+            self.box.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.02)
+        out_c, in_c = w.shape[:2]
+        self.set_caption(f"{self.layer}: {out_c} filters × {in_c} input channel{'s' if in_c != 1 else ''}, "
+                         f"{w.shape[2]}×{w.shape[3]}  ·  {how}  ·  |w| ≤ {levels[1]:.3g}")
