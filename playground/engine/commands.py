@@ -65,8 +65,16 @@ class Recompile:
 
 
 @dataclass(frozen=True)
+class SetSample:
+    """Which sample the feature-map view shows: test sample ``index``, or ``image`` (a drawing, 28×28 in [0, 1])."""
+
+    index: int = 0
+    image: Any = None
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the run; the generator returns after one last snapshot."""
 
 
-Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | Stop
+Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | Stop

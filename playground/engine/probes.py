@@ -18,7 +18,8 @@ from .datasets import DataBundle
 from .errors import EngineError
 from .tasks import Task
 
-PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients")
+PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion")
+MISCLASSIFIED = 32
 ACTIVATION_KINDS = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Identity"}
 WEIGHT_KINDS = {"Dense", "Conv2d", "ConvTranspose2d", "RNN", "GRU", "LSTM", "Embedding"}
 NEURON_RESOLUTION = 40
@@ -30,7 +31,7 @@ def check_probe_names(names: Iterable[str]) -> None:
         kind = name.split(":", 1)[0]
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
-                              f"gradients)")
+                              f"gradients, filters, feature_maps, confusion)")
 
 
 class Probes:
@@ -52,6 +53,11 @@ class Probes:
             self._lines = torch.as_tensor(toy2d.make_features(_grid_lines(data.grid_extent), data.features),
                                           device=device)
             self._train_inputs = torch.as_tensor(data.x_train, device=device)
+        self.sample_index = 0
+        self.sample_image: np.ndarray | None = None  # a drawing, shown instead of a test sample
+        self.x_test: torch.Tensor | None = None
+        self.y_test: torch.Tensor | None = None
+        self.input_shape: tuple[int, ...] = ()
         self.gradient_steps: array[float] = array("d")
         self.gradient_norms: dict[str, array[float]] = {}
 
@@ -86,6 +92,15 @@ class Probes:
                     for name in names:
                         if name.startswith("hidden:"):
                             out.update(self._hidden(name.split(":", 1)[1]))
+                if "filters" in names:
+                    for layer in self.layer_order:
+                        if self.node_kinds.get(layer) == "Conv2d":
+                            weight = model.get_submodule(layer).weight
+                            out[f"filters/{layer}"] = weight.detach().float().cpu().numpy().copy()
+                if "feature_maps" in names:
+                    out.update(self._feature_maps())
+                if "confusion" in names and self.task.name == "classification":
+                    out.update(self._confusion())
                 if "weights" in names:
                     for layer in self.weight_layers():
                         weight = getattr(model.get_submodule(layer), "weight", None)
@@ -135,6 +150,66 @@ class Probes:
         return {
             f"hidden/{layer}/points": points.float().cpu().numpy().copy(),
             f"hidden/{layer}/lines": lines.reshape(2 * LINES, LINE_POINTS, -1).float().cpu().numpy().copy(),
+        }
+
+    def set_split(self, x_test: torch.Tensor, y_test: torch.Tensor, input_shape: tuple[int, ...]) -> None:
+        self.x_test, self.y_test, self.input_shape = x_test, y_test, input_shape
+
+    def _sample(self) -> tuple[torch.Tensor, int] | None:
+        """The sample the feature-map and drawing views look at: a drawing if one is set, else a test sample."""
+        if self.sample_image is not None and self.input_shape:
+            image = torch.as_tensor(self.sample_image, dtype=torch.float32, device=self.device)
+            want = 1
+            for d in self.input_shape:
+                want *= d
+            if image.numel() != want:
+                return None
+            return image.reshape(1, *self.input_shape), -1
+        if self.x_test is None or self.y_test is None or not len(self.x_test):
+            return None
+        i = min(max(0, self.sample_index), len(self.x_test) - 1)
+        return self.x_test[i:i + 1], int(self.y_test[i]) if self.y_test.dtype == torch.int64 else -1
+
+    def _feature_maps(self) -> dict[str, np.ndarray]:
+        picked = self._sample()
+        if picked is None:
+            return {}
+        x, label = picked
+        module = self.network.module
+        with capture(module, self.layer_order) as acts:
+            module(x)
+        out = {"sample/input": x[0].float().cpu().numpy().copy(),
+               "sample/label": np.array([label], dtype=np.int64)}
+        for layer in self.layer_order:
+            a = acts.get(layer)
+            if a is not None and a.dim() >= 2:
+                out[f"feature_maps/{layer}"] = a[0].float().cpu().numpy().copy()
+        if self.task.name == "classification":
+            out["sample/probabilities"] = self.task.predict(x)[0].float().cpu().numpy().copy()
+        return out
+
+    def _confusion(self) -> dict[str, np.ndarray]:
+        if self.x_test is None or self.y_test is None or not len(self.x_test):
+            return {}
+        preds = []
+        for start in range(0, len(self.x_test), 4096):
+            preds.append(self.task.predict(self.x_test[start:start + 4096]).argmax(-1))
+        predicted = torch.cat(preds)
+        truth = self.y_test
+        classes = max(int(self.data.classes), int(predicted.max()) + 1, int(truth.max()) + 1)
+        matrix = torch.bincount(truth * classes + predicted, minlength=classes * classes).reshape(classes, classes)
+        wrong = torch.nonzero(predicted != truth).flatten()[:MISCLASSIFIED]
+        images = self.x_test[wrong]
+        if images.dim() == 4:  # (M, C, H, W): grey images lose their channel axis, colour ones are averaged
+            images = images.mean(dim=1)
+        elif images.dim() == 2:
+            side = int(round(images.shape[1] ** 0.5))
+            images = images.reshape(len(images), side, side) if side * side == images.shape[1] else images[:, None]
+        return {
+            "confusion": matrix.cpu().numpy().astype(np.int64),
+            "misclassified/images": images.float().cpu().numpy().copy(),
+            "misclassified/true": truth[wrong].cpu().numpy().astype(np.int64),
+            "misclassified/predicted": predicted[wrong].cpu().numpy().astype(np.int64),
         }
 
     # Gradient norms, recorded at snapshot time while the last step's gradients are still there ---------------

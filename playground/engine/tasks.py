@@ -27,6 +27,7 @@ class Task:
 
     name = "task"
     metrics: tuple[str, ...] = ("loss",)
+    input_shape: tuple[int, ...] = ()
     target_dtype = torch.float32
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
@@ -112,6 +113,10 @@ class _SingleNetworkTask(Task):
         inp = net.inputs[0]
         want = net.input_shapes[inp].dims
         have = self.data.input_shape
+        # The same values in another layout (28×28 images for an Input of 784) are reshaped, not refused.
+        self.input_shape = want
+        if want != have and _size(want) == _size(have) and not self.data.features:
+            return net, out
         if want != have:
             feats = ""
             if self.data.features:
@@ -135,6 +140,13 @@ class _SingleNetworkTask(Task):
         finally:
             model.train(was_training)
         return [float(t) for t in torch.stack(totals).cpu()] if totals else []
+
+
+def _size(d: tuple[int, ...]) -> int:
+    n = 1
+    for v in d:
+        n *= v
+    return n
 
 
 def _dims(d: tuple[int, ...]) -> str:

@@ -22,7 +22,19 @@ from torch import nn
 from playground.compile import compile_network
 from playground.graph import DatasetSettings, GraphError, Lab, TrainingSettings
 
-from .commands import Command, Pause, Recompile, Reset, Resume, SetDataset, SetProbes, SetTraining, Step, Stop
+from .commands import (
+    Command,
+    Pause,
+    Recompile,
+    Reset,
+    Resume,
+    SetDataset,
+    SetProbes,
+    SetSample,
+    SetTraining,
+    Step,
+    Stop,
+)
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .errors import EngineError
@@ -124,10 +136,26 @@ class Trainer:
         dev, dtype = self.device, self.task.target_dtype
         params = sum(p.numel() for m in self.task.modules().values() for p in m.parameters())
         self._full_train_eval = self.data.x_train.shape[0] <= FULL_EVAL_SAMPLES and params <= FULL_EVAL_PARAMETERS
-        self.x_train = torch.as_tensor(self.data.x_train, device=dev)
+        shape = tuple(self.task.input_shape) or tuple(self.data.input_shape)
+
+        def inputs(x: np.ndarray) -> torch.Tensor:
+            return torch.as_tensor(x, device=dev).reshape(len(x), *shape)
+
+        self.x_train = inputs(self.data.x_train)
         self.y_train = torch.as_tensor(self.data.y_train, device=dev, dtype=dtype)
-        self.x_test = torch.as_tensor(self.data.x_test, device=dev)
+        self.x_test = inputs(self.data.x_test)
         self.y_test = torch.as_tensor(self.data.y_test, device=dev, dtype=dtype)
+        if self.data.x_val is not None and self.data.y_val is not None:
+            self.x_val: torch.Tensor | None = inputs(self.data.x_val)
+            self.y_val: torch.Tensor | None = torch.as_tensor(self.data.y_val, device=dev, dtype=dtype)
+        else:
+            self.x_val = self.y_val = None
+        if hasattr(self, "_probes"):
+            self._probes.set_split(self.x_test, self.y_test, shape)
+            sample = getattr(self, "_sample", None)
+            if sample is not None:
+                self._probes.sample_index = sample.index
+                self._probes.sample_image = None if sample.image is None else np.asarray(sample.image, np.float32)
         self._eval_x = torch.cat([self.x_train, self.x_test])
         self._eval_y = torch.cat([self.y_train, self.y_test])
         self._perm = None
@@ -297,6 +325,11 @@ class Trainer:
             self._refresh = True
         elif isinstance(command, Recompile):
             self._apply_recompile(command.lab, command.device)
+            self._refresh = True
+        elif isinstance(command, SetSample):
+            self._sample = command
+            self._probes.sample_index = command.index
+            self._probes.sample_image = None if command.image is None else np.asarray(command.image, np.float32)
             self._refresh = True
         elif isinstance(command, Stop):
             self._stop = True
@@ -529,9 +562,12 @@ class Trainer:
         self._reset_accumulators()
         if time.perf_counter() - self._good_time > 0.25:
             self._save_good()
-        if self.settings.early_stopping and "loss" in test:
-            if test["loss"] < self._best_loss - 1e-9:
-                self._best_loss, self._since_best = test["loss"], 0
+        watched = test
+        if self.x_val is not None and self.y_val is not None and self.settings.early_stopping:
+            watched = self.task.evaluate(self.x_val, self.y_val)
+        if self.settings.early_stopping and "loss" in watched:
+            if watched["loss"] < self._best_loss - 1e-9:
+                self._best_loss, self._since_best = watched["loss"], 0
                 self._best_state = self._capture_state()
                 self._best_epoch = self.epoch
             else:
@@ -539,9 +575,10 @@ class Trainer:
                 if self._since_best >= self.settings.patience and self._best_state is not None:
                     self._restore_state(self._best_state)
                     self._state = "finished"
-                    self._message = (f"Early stopping: the test loss has not improved for {self._since_best} "
+                    which = "validation" if self.x_val is not None else "test"
+                    self._message = (f"Early stopping: the {which} loss has not improved for {self._since_best} "
                                      f"epochs; restored the best weights, from epoch {self._best_epoch} "
-                                     f"(test loss {self._best_loss:.4g}).")
+                                     f"({which} loss {self._best_loss:.4g}).")
                     return
         if self.epoch >= self._epoch_limit:
             self._state = "finished"

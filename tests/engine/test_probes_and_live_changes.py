@@ -135,7 +135,7 @@ def test_regression_boundary_is_the_value_surface():
 
 
 def test_a_template_whose_data_comes_later_says_so():
-    from playground.graph.templates import lenet
+    from playground.graph.templates import build_template
 
     with pytest.raises(EngineError, match="not in this version yet: this lab can be designed and saved"):
-        Trainer(lenet())
+        Trainer(build_template("lstm_sequence"))

@@ -1,0 +1,73 @@
+"""Image classifiers on the built-in digits, and the probes of the image views."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playground.data.digits import digit_splits, load_digits
+from playground.engine.commands import SetSample
+from playground.engine.trainer import Trainer
+from playground.graph.templates import build_template, sequential
+
+
+def test_builtin_digits_are_real_mnist_with_a_fixed_split():
+    images, labels = load_digits()
+    assert images.shape == (9000, 28, 28) and images.dtype == np.uint8
+    assert set(np.unique(labels)) == set(range(10))
+    s = digit_splits()
+    assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (7000, 1000, 1000)
+    assert s.x_train.shape[1:] == (1, 28, 28) and 0.0 <= s.x_train.min() and s.x_train.max() <= 1.0
+    again = digit_splits()
+    np.testing.assert_array_equal(s.y_test, again.y_test)
+
+
+@pytest.mark.slow
+def test_one_layer_softmax_reads_digits():
+    lab = build_template("mnist_1_layer")
+    lab.training = lab.training.updated(epochs=3)
+    snap = Trainer(lab).train()
+    assert snap.metrics["test_accuracy"] > 0.85
+
+
+def test_a_784_vector_input_takes_the_28x28_digits():
+    lab = build_template("mnist_1_layer")
+    lab.networks = []
+    lab.add_network("model", "model", sequential([
+        ("Input", {"kind": "vector", "features": 784}), ("Dense", {"units": 10}),
+        ("Output", {"head": "classification"})]))
+    lab.training = lab.training.updated(epochs=1)
+    t = Trainer(lab)
+    assert t.x_train.shape == (7000, 784)
+    assert t.train().metrics["test_accuracy"] > 0.8
+
+
+def test_filter_feature_map_and_confusion_probes():
+    lab = build_template("lenet")
+    trainer = Trainer(lab, probes=["filters", "feature_maps", "confusion"])
+    trainer.train(1)
+    p = trainer.snapshot().probes
+    assert p["filters/conv_1"].shape == (6, 1, 5, 5) and p["filters/conv_2"].shape == (16, 6, 5, 5)
+    assert p["sample/input"].shape == (1, 28, 28) and p["sample/label"][0] == trainer.data.y_test[0]
+    assert p["feature_maps/conv_1"].shape == (6, 28, 28) and p["feature_maps/maxpool_2"].shape == (16, 5, 5)
+    assert p["sample/probabilities"].shape == (10,) and p["sample/probabilities"].sum() == pytest.approx(1, abs=1e-4)
+    matrix = p["confusion"]
+    assert matrix.shape == (10, 10) and matrix.sum() == 1000
+    accuracy = np.trace(matrix) / matrix.sum()
+    assert accuracy == pytest.approx(trainer.history.last("test_accuracy"), abs=1e-6)
+    m = len(p["misclassified/true"])
+    assert 0 < m <= 32 and p["misclassified/images"].shape == (m, 28, 28)
+    assert np.all(p["misclassified/true"] != p["misclassified/predicted"])
+
+
+def test_a_drawing_becomes_the_sample_the_views_show():
+    trainer = Trainer(build_template("mnist_1_layer"), probes=["feature_maps"])
+    trainer.train(1)
+    drawing = np.zeros((28, 28), np.float32)
+    drawing[4:24, 13:16] = 1.0  # a "1"
+    trainer.send(SetSample(image=drawing))
+    trainer._drain()
+    p = trainer.snapshot().probes
+    assert p["sample/label"][0] == -1
+    np.testing.assert_array_equal(p["sample/input"][0], drawing)
+    assert p["sample/probabilities"].argmax() == 1
