@@ -73,8 +73,16 @@ class SetSample:
 
 
 @dataclass(frozen=True)
+class AddSamples:
+    """Add ``images`` (N, H, W) in [0, 1] with class ``labels`` (N,) to the training data (a student's drawings)."""
+
+    images: Any = None
+    labels: Any = None
+
+
+@dataclass(frozen=True)
 class Stop:
     """End the run; the generator returns after one last snapshot."""
 
 
-Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | Stop
+Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples | Stop

@@ -32,6 +32,7 @@ from .commands import (
     SetProbes,
     SetSample,
     SetTraining,
+    AddSamples,
     Step,
     Stop,
 )
@@ -158,8 +159,8 @@ class Trainer:
                 self._probes.sample_image = None if sample.image is None else np.asarray(sample.image, np.float32)
         self._eval_x = torch.cat([self.x_train, self.x_test])
         self._eval_y = torch.cat([self.y_train, self.y_test])
-        self._perm = None
-        self._pos = self.x_train.shape[0]
+        self._perm = None  # None: the next step starts a new epoch with a fresh permutation
+        self._pos = 0
 
     def _build_model(self, seed: int, keep: dict[str, dict[str, torch.Tensor]] | None = None) -> int:
         """Compile the lab's networks (initialised from ``seed``) and make task, optimizer and probes.
@@ -282,6 +283,15 @@ class Trainer:
             check_probe_names(command.names)
         if isinstance(command, SetDataset):
             self._merged_dataset(dict(command.changes))  # raises LabFormatError or EngineError naming the field
+        if isinstance(command, AddSamples):
+            images = np.asarray(command.images, dtype=np.float32)
+            labels = np.asarray(command.labels).reshape(-1)
+            size = int(np.prod(self.data.input_shape))
+            if self.task.name != "classification" or images.ndim < 2 or len(images) != len(labels) or \
+                    images[0].size != size:
+                raise EngineError(f"Only images of {size} values with one class each can join this training set")
+            if labels.min() < 0 or labels.max() >= max(1, self.data.classes):
+                raise EngineError(f"Labels must be classes 0 to {self.data.classes - 1}")
         if isinstance(command, Recompile):
             if not isinstance(command.lab, Lab):
                 raise EngineError("Recompile needs a Lab")
@@ -330,6 +340,9 @@ class Trainer:
             self._sample = command
             self._probes.sample_index = command.index
             self._probes.sample_image = None if command.image is None else np.asarray(command.image, np.float32)
+            self._refresh = True
+        elif isinstance(command, AddSamples):
+            self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True
         elif isinstance(command, Stop):
             self._stop = True
@@ -415,6 +428,19 @@ class Trainer:
         self._measure_start_loss()
         self._message = f"Applied the edited network: {kept} of {total} layers with weights kept theirs."
 
+    def _add_samples(self, images: np.ndarray, labels: np.ndarray) -> None:
+        """Grow the training set by the given samples; they join the next epoch's shuffle."""
+        shape = tuple(self.task.input_shape) or tuple(self.data.input_shape)
+        x = torch.as_tensor(images, device=self.device).reshape(len(images), *shape)
+        y = torch.as_tensor(labels.reshape(-1), device=self.device, dtype=self.task.target_dtype)
+        self.x_train = torch.cat([self.x_train, x])
+        self.y_train = torch.cat([self.y_train, y])
+        self._eval_x = torch.cat([self.x_train, self.x_test])
+        self._eval_y = torch.cat([self.y_train, self.y_test])
+        self.added_samples = getattr(self, "added_samples", 0) + len(images)
+        self._message = (f"Added {len(images)} drawing(s) to the training set ({self.x_train.shape[0]} samples "
+                         f"now); they are used from the next epoch on.")
+
     def _problem(self, message: str) -> None:
         """Something the user asked for cannot be done: pause, say why, keep everything as it was."""
         if self._state == "running":
@@ -487,11 +513,11 @@ class Trainer:
 
     def _train_batch(self) -> bool:
         """One optimizer step on the next batch; True when that batch ended an epoch."""
-        n = self.x_train.shape[0]
-        if self._pos >= n:
+        if self._perm is None:
+            # The epoch covers the training set as it is now; samples added meanwhile join the next one.
+            n = self.x_train.shape[0]
             self._perm = torch.randperm(n, generator=self._generator, device=self._gen_device).to(self.device)
             self._pos = 0
-        assert self._perm is not None
         bs = self.settings.batch_size
         idx = self._perm[self._pos:self._pos + bs]
         self._pos += bs
@@ -515,7 +541,10 @@ class Trainer:
         if correct is not None:
             self._corrects.append(correct)
         self._seen += int(idx.shape[0])
-        return self._pos >= n
+        if self._pos >= len(self._perm):
+            self._perm = None
+            return True
+        return False
 
     def _check_running_loss(self) -> None:
         """At a snapshot mid-epoch: a divergence check, and a new restore point if all is well."""
@@ -594,7 +623,7 @@ class Trainer:
         self.history.truncate(self._good_rows)
         self._probes.truncate_gradients(step)
         self._reset_accumulators()
-        self._pos = self.x_train.shape[0]  # start a fresh epoch after the restore
+        self._perm = None  # start a fresh epoch after the restore
         self._state = "diverged"
         self._pending_batches, self._pending_epoch = 0, False
         self._message = (
@@ -613,8 +642,7 @@ class Trainer:
                 metrics[name] = self.history.last(name)
         if self._batches:
             metrics["running_loss"] = self._running_loss()
-        n = self.x_train.shape[0]
-        frac = 0.0 if self._pos >= n else self._pos / n
+        frac = 0.0 if self._perm is None else self._pos / max(1, len(self._perm))
         if self.step:
             self._probes.record_gradients(self.step)
         return Snapshot(

@@ -71,3 +71,19 @@ def test_a_drawing_becomes_the_sample_the_views_show():
     assert p["sample/label"][0] == -1
     np.testing.assert_array_equal(p["sample/input"][0], drawing)
     assert p["sample/probabilities"].argmax() == 1
+
+
+def test_drawings_join_the_training_set():
+    from playground.engine.commands import AddSamples
+    from playground.engine.errors import EngineError
+
+    trainer = Trainer(build_template("mnist_1_layer"))
+    drawing = np.zeros((2, 28, 28), np.float32)
+    drawing[:, 4:24, 13:16] = 1.0
+    trainer.send(AddSamples(drawing, [1, 1]))
+    trainer._drain()
+    assert trainer.x_train.shape[0] == 7002 and int(trainer.y_train[-1]) == 1
+    assert "Added 2" in trainer.snapshot().message
+    assert trainer.train(1).epoch == 1
+    with pytest.raises(EngineError, match="classes 0 to 9"):
+        trainer.send(AddSamples(drawing[:1], [12]))
