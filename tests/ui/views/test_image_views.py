@@ -231,3 +231,13 @@ def test_filter_lab_follows_the_sample(qtbot):
     assert view.graphics_item_count() == items
     view.show_snapshot(snap({}))  # keeps the last digit
     assert not view.is_empty
+
+
+def test_image_demo_builds_and_fills_every_view(qtbot):
+    from playground.ui.views.image_demo import ImageViewsDemo, SyntheticImageRun
+
+    demo = ImageViewsDemo(SyntheticImageRun(0))
+    qtbot.addWidget(demo)
+    assert all(not view.is_empty for view in demo.views)
+    demo.feature_maps.next_button.click()
+    assert demo.feature_maps.sample_spin.value() == 8
