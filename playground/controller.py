@@ -6,6 +6,7 @@ It owns the one TrainingSession. Views only receive snapshots; the GUI thread ne
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
@@ -20,6 +21,7 @@ from playground.engine.commands import (
     Resume,
     SetDataset,
     SetProbes,
+    SetSample,
     SetTraining,
     Step,
 )
@@ -33,13 +35,21 @@ from playground.ui.data_panel import DataPanel, DatasetChoice
 from playground.ui.main_window import MainWindow
 from playground.ui.training_toolbar import TrainToolbar
 from playground.ui.views import (
+    ClassTemplateView,
+    ConfusionMatrixView,
     DecisionBoundaryView,
+    FeatureMapView,
+    FilterGridView,
+    FilterLabView,
     GradientNormView,
     HiddenSpaceView,
     LossCurvePanel,
     NeuronGridView,
     WeightsView,
 )
+
+PLANE_VIEWS = ("boundary", "neurons", "hidden", "weights", "gradients")
+IMAGE_VIEW_KEYS = ("feature_maps", "filters", "templates", "confusion", "filter_lab")
 
 
 class LabSettingsCommand(QUndoCommand):
@@ -110,6 +120,7 @@ class TrainingController(QObject):
         self.session = TrainingSession(self)
         self._stale = False  # the lab changed since the running trainer was built
         self._settings_edit = False
+        self._broken_views: set[str] = set()
         self._last_snapshot: Any = None
         self._playing = False
 
@@ -132,6 +143,8 @@ class TrainingController(QObject):
         self.views: dict[str, Any] = {
             "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
             "hidden": HiddenSpaceView(), "weights": WeightsView(), "gradients": GradientNormView(),
+            "feature_maps": FeatureMapView(), "filters": FilterGridView(), "templates": ClassTemplateView(),
+            "confusion": ConfusionMatrixView(), "filter_lab": FilterLabView(),
         }
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -146,7 +159,10 @@ class TrainingController(QObject):
         window.palette_dock.raise_()
         titles = {"loss": ("Loss and accuracy", right), "boundary": ("Output", right),
                   "neurons": ("Neurons", bottom), "hidden": ("Hidden space", bottom),
-                  "weights": ("Weights", bottom), "gradients": ("Gradients", bottom)}
+                  "weights": ("Weights", bottom), "gradients": ("Gradients", bottom),
+                  "feature_maps": ("Feature maps", bottom), "filters": ("Filters", bottom),
+                  "templates": ("Class templates", bottom), "confusion": ("Confusion", bottom),
+                  "filter_lab": ("Filter lab", right)}
         for key, (title, area) in titles.items():
             self.docks[key] = self._dock(title, f"{key}Dock", self.views[key], area)
         # Right column: the output on top; below it the inspector, with the loss curves as its neighbour tab.
@@ -160,6 +176,13 @@ class TrainingController(QObject):
             window.splitDockWidget(self.docks[first], self.docks[second], Qt.Orientation.Horizontal)
         window.tabifyDockWidget(self.docks["neurons"], window.problems_dock)
         window.problems_dock.raise_()
+        # The image views share the bottom row's places, as tabs beside the 2-D views; the lab's data decides
+        # which set is in front (see _raise_views_for).
+        for plane, image in (("neurons", "feature_maps"), ("hidden", "filters"), ("weights", "templates"),
+                             ("gradients", "confusion")):
+            window.tabifyDockWidget(self.docks[plane], self.docks[image])
+        window.tabifyDockWidget(self.docks["loss"], self.docks["filter_lab"])
+        self.docks["loss"].raise_()
         # Shares of the window's width, so the row never asks for more than the window has.
         width = max(900, window.width()) - 40
         window.resizeDocks([self.docks[k] for k in bottom_keys],
@@ -224,6 +247,7 @@ class TrainingController(QObject):
         for key, dock in self.docks.items():
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
         self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
+        self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
 
@@ -246,8 +270,26 @@ class TrainingController(QObject):
         self.metrics_label.setText("")
         self._sync_data_panel()
         self._sync_layers()
+        self._raise_views_for(lab)
         for view in self.views.values():
             view.show_empty("Press Play to train: this view fills in as the network learns.")
+
+    def _raise_views_for(self, lab: Lab) -> None:
+        """Put the views that can show this lab's data in front: the plane views for 2-D sets, else the image
+        views."""
+        keys = PLANE_VIEWS if lab.dataset.name in toy2d.DATASETS_2D else IMAGE_VIEW_KEYS
+        for key in keys:
+            if key in self.docks:
+                self.docks[key].raise_()
+        if lab.dataset.name in toy2d.DATASETS_2D:
+            self.docks["loss"].raise_()
+        self._probe_timer.start()
+
+    def _shown(self, key: str) -> bool:
+        """Whether a view is on screen: a dock behind another tab still counts as visible to Qt, but has no
+        visible region."""
+        dock = self.docks[key]
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
 
     def _sync_data_panel(self) -> None:
         lab = self.lab
@@ -312,7 +354,8 @@ class TrainingController(QObject):
         if getattr(self, "_views_raised", False):
             return
         self._views_raised = True
-        for key in ("loss", "neurons", "boundary"):
+        plane = self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D
+        for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps", "boundary"):
             self.docks[key].show()
             self.docks[key].raise_()
         # While training, the output and the curves matter more than room on the canvas.
@@ -349,6 +392,10 @@ class TrainingController(QObject):
 
     def change_device(self, device: str) -> None:
         self.change_settings("training", {"device": device})
+
+    def _send_if_active(self, command: Any) -> None:
+        if self.session.active:
+            self._send(command)
 
     def _send(self, command: Any) -> bool:
         try:
@@ -521,7 +568,8 @@ class TrainingController(QObject):
         names: set[str] = set()
         for key, view in self.views.items():
             # The output view's probe is one small batched pass; the others only while their dock shows.
-            if key == "boundary" or self.docks[key].isVisible():
+            if (key == "boundary" and self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D) or \
+                    self._shown(key):
                 names.update(p for p in getattr(view, "probes", ()) if p)
         return frozenset(names)
 
@@ -539,8 +587,14 @@ class TrainingController(QObject):
         self.toolbar.show_snapshot(snap)
         self._playing = snap.state == "running"
         for key, view in self.views.items():
-            if self.docks[key].isVisible():
-                view.show_snapshot(snap)
+            if self._shown(key):
+                try:
+                    view.show_snapshot(snap)
+                except Exception as e:  # noqa: BLE001 - one view's bug must not stop the others or the run
+                    if key not in self._broken_views:
+                        self._broken_views.add(key)
+                        traceback.print_exc()
+                        view.show_empty(f"This view could not draw the run ({type(e).__name__}: {e}).")
         self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
         if snap.state == "diverged":
             self.message_banner.show_text(snap.message)

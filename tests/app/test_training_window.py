@@ -59,7 +59,7 @@ def test_play_from_the_toolbar_trains_and_the_views_follow(qtbot, app_window):
     loss_view = c.views["loss"]
     assert not loss_view.is_empty
     # The neuron view shows one tile per hidden unit of the 2-4-2 network: 4 + 2.
-    assert len(c.views["neurons"].tiles) == 6
+    assert c._shown("neurons") and len(c.views["neurons"].tiles) == 6
 
 
 def test_pause_stops_updates(qtbot, app_window):
@@ -228,3 +228,21 @@ def test_device_chooser_shows_where_training_runs(qtbot, app_window):
     if not torch.cuda.is_available():
         qtbot.waitUntil(lambda: c.message_banner.isVisible(), timeout=10000)
         assert "CUDA" in c.message_banner.label.text()
+
+
+def test_a_digits_lab_trains_in_the_window_with_the_image_views_in_front(qtbot, app_window):
+    win, c = app_window
+    win.load_template("mnist_1_layer")
+    assert c._shown("feature_maps") and not c._shown("neurons")
+    seen = snapshots(c)
+    c.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= 1 and "feature_maps/dense_1" in seen[-1].probes,
+                    timeout=30000)
+    fm = c.views["feature_maps"]
+    assert not fm.is_empty
+    c.docks["confusion"].raise_()
+    qtbot.waitUntil(lambda: "confusion" in seen[-1].probes, timeout=10000)
+    assert seen[-1].probes["confusion"].sum() == 1000
+    fm.sample_requested.emit(5)  # another test sample for the feature maps
+    qtbot.waitUntil(lambda: int(seen[-1].probes.get("sample/label", [-2])[0]) ==
+                    int(c.session.trainer.data.y_test[5]), timeout=10000)

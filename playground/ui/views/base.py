@@ -24,6 +24,21 @@ def attr(snapshot: Any, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def class_names(snapshot: Any) -> list[str]:
+    """The snapshot's class names: ``class_names`` if it has them, else 0..classes-1 from the ``classes`` count
+    (an int), or the items of ``classes`` if it is a sequence."""
+    names = getattr(snapshot, "class_names", None)
+    if names:
+        return [str(n) for n in names]
+    classes = getattr(snapshot, "classes", None)
+    if isinstance(classes, (int, np.integer)):
+        return [str(c) for c in range(int(classes))]
+    try:
+        return [str(c) for c in (classes or [])]
+    except TypeError:
+        return []
+
+
 def mapping(snapshot: Any, name: str) -> Mapping[str, Any]:
     value = getattr(snapshot, name, None)
     return value if isinstance(value, Mapping) else {}

@@ -15,7 +15,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, attr, mapping
+from .base import class_names, PRESS_PLAY, SnapshotView, mapping
 from .filters import image_box, layer_arrays
 
 PREFIX = "weights/"
@@ -68,7 +68,7 @@ class ClassTemplateView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         probes = mapping(snapshot, "probes")
-        classes = [str(c) for c in (attr(snapshot, "classes", []) or [])]
+        classes = class_names(snapshot)
         found = template_layer(layer_arrays(probes, PREFIX), len(classes) or 10)
         if found is None:
             self.template_count = 0

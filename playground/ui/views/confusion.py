@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from playground.viz.colormaps import sequential_lut
 from playground.viz.confusion import overall_accuracy, per_class_accuracy
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import class_names, PRESS_PLAY, SnapshotView, array, mapping, plot_widget
 
 MAX_GALLERY = 32
 ICON = 56
@@ -132,7 +132,7 @@ class ConfusionMatrixView(SnapshotView):
         self.show_content()
         matrix = matrix.astype(np.int64)
         n = matrix.shape[0]
-        given = [str(c) for c in (attr(snapshot, "classes", []) or [])]
+        given = class_names(snapshot)
         names = tuple(given[i] if i < len(given) else str(i) for i in range(n))
         self.matrix = matrix
         self.accuracy = per_class_accuracy(matrix)

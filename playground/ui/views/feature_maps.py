@@ -22,7 +22,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import normalize_symmetric, resize_nearest
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping
+from .base import class_names, PRESS_PLAY, SnapshotView, array, mapping
 from .filters import image_box
 
 PREFIX = "feature_maps/"
@@ -248,7 +248,7 @@ class FeatureMapView(SnapshotView):
 
     def _describe(self, probes: Any, probabilities: np.ndarray | None, snapshot: Any) -> None:
         label = array(probes, "sample/label")
-        classes = list(attr(snapshot, "classes", []) or [])
+        classes = class_names(snapshot)
         truth = int(label.reshape(-1)[0]) if label is not None else None
 
         def name(c: int) -> str:
