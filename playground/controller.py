@@ -164,6 +164,8 @@ class TrainingController(QObject):
                   "templates": ("Class templates", bottom), "confusion": ("Confusion", bottom),
                   "filter_lab": ("Filter lab", right)}
         for key, (title, area) in titles.items():
+            # An explicit small minimum: a view squeezes its content rather than growing the window off screen.
+            self.views[key].setMinimumSize(120, 90)
             self.docks[key] = self._dock(title, f"{key}Dock", self.views[key], area)
         # Right column: the output on top; below it the inspector, with the loss curves as its neighbour tab.
         window.splitDockWidget(self.docks["boundary"], window.inspector_dock, Qt.Orientation.Vertical)
@@ -277,7 +279,10 @@ class TrainingController(QObject):
     def _raise_views_for(self, lab: Lab) -> None:
         """Put the views that can show this lab's data in front: the plane views for 2-D sets, else the image
         views."""
-        keys = PLANE_VIEWS if lab.dataset.name in toy2d.DATASETS_2D else IMAGE_VIEW_KEYS
+        plane = lab.dataset.name in toy2d.DATASETS_2D
+        keys = PLANE_VIEWS if plane else IMAGE_VIEW_KEYS
+        # The output over the plane means nothing for images: its place goes to the curves.
+        self.docks["boundary"].setVisible(plane)
         for key in keys:
             if key in self.docks:
                 self.docks[key].raise_()
