@@ -360,13 +360,14 @@ class TrainingController(QObject):
             return
         self._views_raised = True
         plane = self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D
-        for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps", "boundary"):
+        for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps"):
             self.docks[key].show()
             self.docks[key].raise_()
-        # While training, the output and the curves matter more than room on the canvas.
-        self.window.resizeDocks([self.docks["boundary"]], [max(420, self.window.width() // 3)],
-                                Qt.Orientation.Horizontal)
-        self.window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
+        # While training, the output and the curves matter more than room on the canvas; image labs' feature
+        # maps need a taller row than the plane views.
+        right = self.docks["boundary"] if plane else self.docks["loss"]
+        self.window.resizeDocks([right], [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
+        self.window.resizeDocks([self.docks["neurons"]], [250 if plane else 330], Qt.Orientation.Vertical)
 
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:
