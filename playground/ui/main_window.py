@@ -507,8 +507,9 @@ class MainWindow(QMainWindow):
             "<p>Licensed under the MIT licence.</p>"
             "<p>Built with Qt and PySide6 (LGPL v3), pyqtgraph (MIT), PyTorch (BSD-3-Clause) and NumPy "
             "(BSD-3-Clause).</p>"
-            "<p>The MNIST handwritten digits, where shipped, are by Yann LeCun, Corinna Cortes and Christopher "
-            "J.C. Burges (CC BY-SA 3.0).</p>")
+            "<p>The built-in handwritten digits are 9,000 samples of the MNIST database by Yann LeCun, Corinna "
+            "Cortes and Christopher J.C. Burges, shared under the Creative Commons Attribution-Share Alike 3.0 "
+            "licence (see resources/data/MNIST-README.md).</p>")
 
 
 def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:
