@@ -24,6 +24,7 @@ from playground.engine.commands import (
     SetSample,
     SetTraining,
     Step,
+    AddSamples,
 )
 from playground.engine.errors import EngineError
 from playground.engine.probes import ACTIVATION_KINDS
@@ -32,6 +33,7 @@ from playground.graph import GraphError, Lab, LabFormatError
 from playground.runtime import TrainingSession
 from playground.ui.commands import SetParamCommand
 from playground.ui.data_panel import DataPanel, DatasetChoice
+from playground.ui.digit_pad import DigitPanel
 from playground.ui.main_window import MainWindow
 from playground.ui.training_toolbar import TrainToolbar
 from playground.ui.views import (
@@ -184,6 +186,11 @@ class TrainingController(QObject):
                              ("gradients", "confusion")):
             window.tabifyDockWidget(self.docks[plane], self.docks[image])
         window.tabifyDockWidget(self.docks["loss"], self.docks["filter_lab"])
+        # Draw a digit: beside the curves, for labs that read 28×28 digits.
+        self.digit_panel = DigitPanel()
+        self.digit_panel.setMinimumSize(120, 90)
+        self.draw_dock = self._dock("Draw a digit", "drawDock", self.digit_panel, right)
+        window.tabifyDockWidget(self.docks["loss"], self.draw_dock)
         self.docks["loss"].raise_()
         # Shares of the window's width, so the row never asks for more than the window has.
         width = max(900, window.width()) - 40
@@ -250,6 +257,10 @@ class TrainingController(QObject):
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
         self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
         self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
+        self.digit_panel.image_ready.connect(self.on_drawing)
+        self.digit_panel.add_requested.connect(self.add_drawing)
+        self.digit_panel.cleared.connect(lambda: self._send_if_active(SetSample(index=0)))
+        self.draw_dock.visibilityChanged.connect(lambda _v: self._probe_timer.start())
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
 
@@ -281,8 +292,10 @@ class TrainingController(QObject):
         views."""
         plane = lab.dataset.name in toy2d.DATASETS_2D
         keys = PLANE_VIEWS if plane else IMAGE_VIEW_KEYS
-        # The output over the plane means nothing for images: its place goes to the curves.
+        # The output over the plane means nothing for images: its place goes to the curves. Drawing a digit
+        # means nothing on the plane.
         self.docks["boundary"].setVisible(plane)
+        self.draw_dock.setVisible(lab.dataset.name == "digits")
         for key in keys:
             if key in self.docks:
                 self.docks[key].raise_()
@@ -577,12 +590,26 @@ class TrainingController(QObject):
             if (key == "boundary" and self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D) or \
                     self._shown(key):
                 names.update(p for p in getattr(view, "probes", ()) if p)
+        if self.draw_dock.isVisible() and not self.draw_dock.visibleRegion().isEmpty():
+            names.add("feature_maps")  # the drawing's probabilities come with the feature maps
         return frozenset(names)
 
     def _on_dock_shown(self, key: str, visible: bool) -> None:
         if visible and self._last_snapshot is not None:
             self.views[key].show_snapshot(self._last_snapshot)
         self._probe_timer.start()
+
+    def on_drawing(self, image: Any) -> None:
+        """A new drawing: the current model reads it (starting a paused session if none runs yet)."""
+        if not self.session.active and not self._ensure_session(run=False):
+            return
+        self._send(SetSample(image=image))
+
+    def add_drawing(self, image: Any, digit: int) -> None:
+        if not self.session.active and not self._ensure_session(run=False):
+            return
+        if self._send(AddSamples([image], [digit])):
+            self.window.show_message(f"Added your drawing to the training set as a {digit}.")
 
     def _send_probes(self) -> None:
         if self.session.active:
@@ -602,6 +629,10 @@ class TrainingController(QObject):
                         traceback.print_exc()
                         view.show_empty(f"This view could not draw the run ({type(e).__name__}: {e}).")
         self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
+        label = snap.probes.get("sample/label")
+        probs = snap.probes.get("sample/probabilities")
+        if label is not None and int(label[0]) == -1 and probs is not None and len(probs) == 10:
+            self.digit_panel.show_probabilities(probs)
         if snap.state == "diverged":
             self.message_banner.show_text(snap.message)
         elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",

@@ -246,3 +246,21 @@ def test_a_digits_lab_trains_in_the_window_with_the_image_views_in_front(qtbot, 
     fm.sample_requested.emit(5)  # another test sample for the feature maps
     qtbot.waitUntil(lambda: int(seen[-1].probes.get("sample/label", [-2])[0]) ==
                     int(c.session.trainer.data.y_test[5]), timeout=10000)
+
+
+def test_a_drawn_digit_is_read_by_the_model_being_trained(qtbot, app_window):
+    win, c = app_window
+    win.load_template("mnist_1_layer")
+    seen = snapshots(c)
+    play(qtbot, c, seen, epochs=3)  # about 90% on the test set after a few epochs
+    c.draw_dock.raise_()
+    one = np.zeros((28, 28), np.float32)
+    one[4:24, 13:16] = 1.0  # a plain "1", already centred as MNIST digits are
+    c.on_drawing(one)
+    qtbot.waitUntil(lambda: "sample/probabilities" in seen[-1].probes and
+                    int(seen[-1].probes["sample/label"][0]) == -1, timeout=10000)
+    probs = seen[-1].probes["sample/probabilities"]
+    assert probs.argmax() == 1
+    before = c.session.trainer.x_train.shape[0]
+    c.add_drawing(one, 1)
+    qtbot.waitUntil(lambda: c.session.trainer.x_train.shape[0] == before + 1, timeout=10000)
