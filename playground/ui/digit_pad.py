@@ -357,9 +357,9 @@ class DigitPanel(QWidget):
         self.preview.setToolTip(teaching_tooltip(WHY_CENTRE, "What the network sees"))
         preview_title = QLabel("What the network sees")
         preview_title.setToolTip(self.preview.toolTip())
-        preview_note = QLabel("28 × 28 pixels, centred by centre of mass")
+        preview_note = QLabel("28 × 28 pixels, centred by\nthe centre of mass of the ink")
         preview_note.setStyleSheet("color: #666;")
-        preview_note.setWordWrap(True)
+        preview_note.setToolTip(self.preview.toolTip())
 
         self.prediction_label = QLabel("–")
         self.prediction_label.setObjectName("predictionLabel")
