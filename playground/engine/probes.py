@@ -215,6 +215,8 @@ class Probes:
     # Gradient norms, recorded at snapshot time while the last step's gradients are still there ---------------
 
     def record_gradients(self, step: int) -> None:
+        if self.gradient_steps and self.gradient_steps[-1] == step:
+            return  # a repeated snapshot of the same step (a paused run): nothing new to measure
         model = self.network.module
         norms, names = [], []
         for layer in self.weight_layers():
@@ -225,8 +227,6 @@ class Probes:
         if not norms:
             return
         values = torch.stack(norms).tolist()
-        if self.gradient_steps and self.gradient_steps[-1] == step:
-            return
         self.gradient_steps.append(float(step))
         for name, value in zip(names, values):
             col = self.gradient_norms.setdefault(name, array("d", [np.nan] * (len(self.gradient_steps) - 1)))

@@ -12,7 +12,8 @@ import numpy as np
 STATES = ("ready", "running", "paused", "finished", "diverged", "stopped")
 
 
-def _frozen(d: Mapping[str, object] | None = None) -> Mapping[str, object]:
+def frozen(d: Mapping[str, object] | None = None) -> Mapping[str, object]:
+    """A read-only view of a copy of ``d``: what snapshots hold instead of dicts."""
     return MappingProxyType(dict(d or {}))
 
 
@@ -26,16 +27,16 @@ class Snapshot:
     epoch_fraction: float
     elapsed: float
     learning_rate: float
-    metrics: Mapping[str, float] = field(default_factory=_frozen)
-    history: Mapping[str, np.ndarray] = field(default_factory=_frozen)
-    probes: Mapping[str, np.ndarray] = field(default_factory=_frozen)
+    metrics: Mapping[str, float] = field(default_factory=frozen)
+    history: Mapping[str, np.ndarray] = field(default_factory=frozen)
+    probes: Mapping[str, np.ndarray] = field(default_factory=frozen)
     message: str = ""
     device: str = "cpu"
     seed: int = 0
     task: str = "classification"
     classes: int = 0
     data_version: int = 0
-    dataset: Mapping[str, np.ndarray] = field(default_factory=_frozen)
+    dataset: Mapping[str, np.ndarray] = field(default_factory=frozen)
 
 
 class MetricHistory:

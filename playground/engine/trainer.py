@@ -40,7 +40,7 @@ from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .errors import EngineError
 from .probes import Probes, check_probe_names
-from .snapshot import MetricHistory, Snapshot
+from .snapshot import MetricHistory, Snapshot, frozen
 from .tasks import make_task
 from .threads import configure_cpu_threads
 
@@ -131,7 +131,7 @@ class Trainer:
             arrays = {k: np.array(v, copy=True) for k, v in arrays.items()}
             for v in arrays.values():
                 v.flags.writeable = False  # shared by every snapshot, so nobody may change it
-        self._dataset_arrays = _frozen(arrays)
+        self._dataset_arrays = frozen(arrays)
 
     def _data_tensors(self) -> None:
         dev, dtype = self.device, self.task.target_dtype
@@ -647,8 +647,8 @@ class Trainer:
             self._probes.record_gradients(self.step)
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
-            learning_rate=self.learning_rate, metrics=_frozen(metrics), history=_frozen(self.history.downsampled()),
-            probes=_frozen(self._probes.compute(self.probes)), message=self._message, device=self.device_name,
+            learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),
+            probes=frozen(self._probes.compute(self.probes)), message=self._message, device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
             dataset=self._dataset_arrays,
         )
@@ -694,9 +694,3 @@ def _transfer(module: nn.Module, old: dict[str, torch.Tensor]) -> int:
             child.load_state_dict(theirs)
             kept += 1
     return kept
-
-
-def _frozen(d: dict[str, Any]) -> Any:
-    from types import MappingProxyType
-
-    return MappingProxyType(d)

@@ -41,15 +41,12 @@ class TrainingWorker(QObject):
         self._latest: Snapshot | None = None
         self._pending = False
         self._early: list[Command] = []
-        self._stopped = False
         self.trainer: Trainer | None = None
 
     def send(self, command: Command) -> None:
         """From the GUI thread. Bad settings raise here, before anything is queued."""
         with self._lock:
             if self.trainer is None:
-                if isinstance(command, Stop):
-                    self._stopped = True
                 self._early.append(command)
                 return
         self.trainer.send(command)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 PRESS_PLAY = "Press Play to train: this view fills in as the network learns."
 NEEDS_PLANE = ("This view needs a 2-D dataset (spiral, circle, xor, ...): it draws the network over the input "
@@ -111,6 +111,19 @@ class SnapshotView(QWidget):
         outer.addWidget(self._stack_host, 1)
         self._caption_text = ""
         self.show_empty(PRESS_PLAY)
+
+    def add_layer_row(self, name: str, tip: str) -> tuple[QHBoxLayout, QComboBox]:
+        """The controls row most views start with: "Layer" and a chooser. Callers add their own widgets and the
+        closing stretch to the returned row."""
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Layer"))
+        combo = QComboBox()
+        combo.setObjectName(name)
+        combo.setToolTip(tip)
+        row.addWidget(combo)
+        self.controls_layout.addLayout(row)
+        return row, combo
 
     # Empty state ----------------------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import filter_tiles
@@ -73,16 +73,9 @@ class FilterGridView(SnapshotView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("filterGridView")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Layer"))
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("filterLayer")
-        self.layer_combo.setToolTip("Which convolutional layer's filters to show.")
+        row, self.layer_combo = self.add_layer_row("filterLayer", "Which convolutional layer's filters to show.")
         self.layer_combo.currentTextChanged.connect(self._redraw)
-        row.addWidget(self.layer_combo)
         row.addStretch(1)
-        self.controls_layout.addLayout(row)
 
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
 from playground.viz.projection import PCA, fit_pca, polyline_with_breaks, select_units
 
@@ -36,13 +36,7 @@ class HiddenSpaceView(SnapshotView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("hiddenSpaceView")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Layer"))
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("hiddenLayer")
-        self.layer_combo.setToolTip("Which hidden layer's representation to draw.")
-        row.addWidget(self.layer_combo)
+        row, self.layer_combo = self.add_layer_row("hiddenLayer", "Which hidden layer's representation to draw.")
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("hiddenProjection")
         self.mode_combo.addItems([MODE_PCA, MODE_UNITS])
@@ -60,7 +54,6 @@ class HiddenSpaceView(SnapshotView):
             spin.valueChanged.connect(self._redraw)
             row.addWidget(spin)
         row.addStretch(1)
-        self.controls_layout.addLayout(row)
         self.layer_combo.currentTextChanged.connect(self._on_layer_changed)
         self.mode_combo.currentTextChanged.connect(self._on_mode_changed)
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from playground.viz.colormaps import TF_BLUE, diverging_lut
 from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_2d
@@ -35,16 +35,9 @@ class WeightsView(SnapshotView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("weightsView")
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Layer"))
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("weightsLayer")
-        self.layer_combo.setToolTip("Which layer's weights to show.")
+        row, self.layer_combo = self.add_layer_row("weightsLayer", "Which layer's weights to show.")
         self.layer_combo.currentTextChanged.connect(self._redraw)
-        row.addWidget(self.layer_combo)
         row.addStretch(1)
-        self.controls_layout.addLayout(row)
 
         self.matrix_plot = plot_widget()
         self.matrix_plot.setObjectName("weightMatrixPlot")
