@@ -1,0 +1,643 @@
+"""Export trained networks: ONNX, a standalone PyTorch ``.py`` file with safetensors weights, ``torch.export``.
+
+Every writer checks what it wrote against the torch module it came from, on a fresh random batch of a size other
+than the one used to export (so a batch dimension frozen by mistake shows up), and reports the largest
+difference. Nothing here loads code from disk: weights come from safetensors, labs from JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from playground.compile import CompiledNetwork, compile_network
+from playground.compile.modules import Add, Concat, Recurrent, Reshape
+from playground.graph import GraphError, Lab
+from playground.graph.files import atomic_write
+
+from .errors import EngineError
+
+FORMATS: dict[str, str] = {"onnx": ".onnx", "py": ".py", "pt2": ".pt2"}
+FORMAT_TITLES: dict[str, str] = {"onnx": "ONNX", "py": "PyTorch code", "pt2": "torch.export program"}
+# Largest difference from torch that a check accepts, relative to the size of the outputs (at least 1).
+TOLERANCE: dict[str, float] = {"onnx": 1e-4, "py": 1e-5, "pt2": 1e-5}
+EXPORT_BATCH = 3  # the example batch the exporters trace with
+CHECK_BATCH = 5  # the check runs another size, so a batch dimension frozen by mistake fails it
+ONNX_OPSET = 17
+
+
+class ExportError(EngineError):
+    """Something could not be exported; the message says what and why."""
+
+
+# Sources -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportSource:
+    """What an export reads: the lab, each network's weights (absent: the lab's seeded start), the history CSV."""
+
+    lab: Lab
+    weights: dict[str, dict[str, torch.Tensor]] = field(default_factory=dict)
+    history_csv: str | None = None
+    origin: str = ""
+
+
+def read_source(path: str | Path) -> ExportSource:
+    """Read a ``playground train --out`` folder, a project file, or a bare lab (weights from its seed)."""
+    p = Path(path)
+    if p.is_dir():
+        return _read_run_folder(p)
+    if not p.exists():
+        raise ExportError(f"{p} does not exist: give a project file or the --out folder of 'playground train'")
+    if p.suffix.lower() == ".json":
+        try:
+            return ExportSource(Lab.load(str(p)), origin=str(p))
+        except GraphError as e:
+            raise ExportError(str(e)) from None
+    return _read_project(p)
+
+
+def _read_run_folder(folder: Path) -> ExportSource:
+    lab_path = folder / "lab.json"
+    if not lab_path.is_file():
+        raise ExportError(f"{folder} has no lab.json, so it is not the --out folder of 'playground train'")
+    try:
+        lab = Lab.load(str(lab_path))
+    except GraphError as e:
+        raise ExportError(str(e)) from None
+    weights: dict[str, dict[str, torch.Tensor]] = {}
+    for net in lab.networks:
+        file = folder / f"{net.name}.safetensors"
+        if not file.is_file():
+            raise ExportError(f"{folder} has no weights for network '{net.name}' ({file.name} is missing)")
+        weights[net.name] = _read_weights(file)
+    history = folder / "history.csv"
+    text = history.read_text(encoding="utf-8") if history.is_file() else None
+    return ExportSource(lab, weights, text, origin=str(folder))
+
+
+def _read_weights(file: Path) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(file))  # safetensors: tensors only, never code
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ExportError(f"{file} is not a readable safetensors file: {e}") from None
+
+
+def _read_project(path: Path) -> ExportSource:
+    """Adapter over the project-file reader (playground.engine.project), whatever it names its parts."""
+    try:
+        from playground.engine import project  # type: ignore[attr-defined]
+    except ImportError:
+        raise ExportError(f"{path}: give a lab (.json) or the --out folder of 'playground train' "
+                          f"(this version cannot read project files)") from None
+    loader = getattr(project, "load_project", None) or getattr(project, "read_project", None)
+    if loader is None:
+        raise ExportError(f"{path}: this version cannot read project files")
+    try:
+        loaded = loader(path)
+    except (GraphError, EngineError, OSError, ValueError) as e:
+        raise ExportError(f"{path}: {e}") from None
+    lab = loaded.get("lab") if isinstance(loaded, Mapping) else getattr(loaded, "lab", None)
+    if not isinstance(lab, Lab):
+        raise ExportError(f"{path}: the project holds no lab")
+
+    def part(*names: str) -> Any:
+        for n in names:
+            value = loaded.get(n) if isinstance(loaded, Mapping) else getattr(loaded, n, None)
+            if value is not None:
+                return value
+        return None
+
+    weights = part("weights", "state_dicts") or {}
+    history = part("history_csv", "history")
+    if history is not None and not isinstance(history, str):
+        to_csv = getattr(history, "to_csv", None)
+        history = to_csv() if callable(to_csv) else None
+    return ExportSource(lab, {k: dict(v) for k, v in weights.items()}, history, origin=str(path))
+
+
+# Networks ------------------------------------------------------------------------------------------------------
+
+
+def build_networks(source: ExportSource) -> dict[str, CompiledNetwork]:
+    """Compile every network of the source's lab on the CPU, in eval mode, with the source's weights."""
+    # The same seeding as the trainer's fresh build, so a lab without weights exports the weights it would
+    # start training from.
+    torch.manual_seed(source.lab.seed)
+    out: dict[str, CompiledNetwork] = {}
+    for net in source.lab.networks:
+        try:
+            compiled = compile_network(net.graph, net.name)
+        except GraphError as e:
+            where = f"[{net.name}] " if len(source.lab.networks) > 1 else ""
+            raise ExportError(f"{where}{e}") from None
+        state = source.weights.get(net.name)
+        if state is not None:
+            load_weights(compiled, state)
+        compiled.module.eval()
+        out[net.name] = compiled
+    return out
+
+
+def load_weights(net: CompiledNetwork, state: Mapping[str, torch.Tensor]) -> None:
+    """Load ``state`` into the network or raise an ExportError that names what does not fit."""
+    own = net.module.state_dict()
+    missing = sorted(set(own) - set(state))
+    extra = sorted(set(state) - set(own))
+    if missing or extra:
+        what = f"lacks {missing[0]}" if missing else f"has {extra[0]}, which the network does not"
+        raise ExportError(f"The weights of network '{net.name}' do not fit its graph: the file {what}")
+    for key, value in state.items():
+        if tuple(value.shape) != tuple(own[key].shape):
+            raise ExportError(f"The weights of network '{net.name}' do not fit its graph: {key} is "
+                              f"{tuple(value.shape)} in the file but {tuple(own[key].shape)} in the network")
+    net.module.load_state_dict(dict(state))
+
+
+def example_inputs(net: CompiledNetwork, batch: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """Random inputs of the network's shapes (token ids within every Embedding's vocabulary)."""
+    gen = torch.Generator().manual_seed(seed)
+    vocabulary = min((m.num_embeddings for m in net.module.modules() if isinstance(m, nn.Embedding)), default=2)
+    out = []
+    for name in net.inputs:
+        shape = net.input_shapes[name]
+        if shape.is_tokens:
+            out.append(torch.randint(0, vocabulary, (batch, *shape.dims), generator=gen))
+        else:
+            out.append(torch.randn((batch, *shape.dims), generator=gen))
+    return tuple(out)
+
+
+def run_torch(net: CompiledNetwork, inputs: tuple[torch.Tensor, ...]) -> list[torch.Tensor]:
+    with torch.no_grad():
+        return _as_list(net.module(*inputs))
+
+
+def _as_list(result: Any) -> list[torch.Tensor]:
+    return list(result) if isinstance(result, (tuple, list)) else [result]
+
+
+def _difference(expected: list[torch.Tensor], actual: Iterable[Any]) -> tuple[float, float]:
+    """Largest absolute difference and the tolerance scale (largest magnitude, at least 1)."""
+    worst, scale = 0.0, 1.0
+    got = [torch.as_tensor(a) for a in actual]
+    if len(got) != len(expected):
+        raise ExportError(f"The export gives {len(got)} outputs where the network gives {len(expected)}")
+    for e, a in zip(expected, got):
+        if tuple(e.shape) != tuple(a.shape):
+            raise ExportError(f"The export gives an output of shape {tuple(a.shape)} where the network gives "
+                              f"{tuple(e.shape)}")
+        d = (e.double() - a.double()).abs().max().item() if e.numel() else 0.0
+        worst = max(worst, d if math.isfinite(d) else math.inf)
+        if e.numel():
+            scale = max(scale, e.double().abs().max().item())
+    return worst, scale
+
+
+# Results -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    network: str
+    format: str
+    paths: list[Path]
+    seconds: float
+    max_difference: float
+    tolerance: float
+    checked_with: str
+
+    @property
+    def ok(self) -> bool:
+        return self.max_difference <= self.tolerance
+
+    def summary(self) -> str:
+        files = ", ".join(str(p) for p in self.paths)
+        verdict = "" if self.ok else f" (more than the {self.tolerance:.0e} allowed)"
+        return (f"{self.network}: wrote {files} in {self.seconds:.2f} s; {self.checked_with} differs from torch by "
+                f"at most {self.max_difference:.1e}{verdict}")
+
+
+def _result(net: CompiledNetwork, fmt: str, paths: list[Path], start: float, worst: float, scale: float,
+            checked_with: str) -> ExportResult:
+    return ExportResult(net.name, fmt, paths, time.perf_counter() - start, worst, TOLERANCE[fmt] * scale,
+                        checked_with)
+
+
+# ONNX ----------------------------------------------------------------------------------------------------------
+
+
+def export_onnx(net: CompiledNetwork, path: str | Path) -> ExportResult:
+    """One .onnx file with a dynamic batch dimension, checked with onnxruntime right after it is written."""
+    start = time.perf_counter()
+    path = Path(path)
+    args = example_inputs(net, EXPORT_BATCH)
+    data = _onnx_bytes(net, args)
+    try:
+        import onnx
+
+        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
+    except Exception as e:  # noqa: BLE001 - the checker raises several types; any of them means a broken file
+        raise ExportError(f"{net.name}: the ONNX model does not pass onnx's checker: {e}") from None
+    atomic_write(path, data)
+    check = example_inputs(net, CHECK_BATCH, seed=1)
+    expected = run_torch(net, check)
+    got = run_onnx(data, net.inputs, check)
+    worst, scale = _difference(expected, got)
+    return _result(net, "onnx", [path], start, worst, scale, "onnxruntime")
+
+
+def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...]) -> bytes:
+    # The TorchScript exporter (dynamo=False) writes these graphs of plain modules in milliseconds and maps
+    # nn.LSTM/GRU/RNN to ONNX's own recurrent operators; the dynamo exporter takes seconds per network. It is
+    # the fallback should a future torch drop the TorchScript path or fail on a module.
+    names = list(net.inputs) + [o for o in net.outputs if o not in net.inputs]
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(net.module, args, buffer, input_names=list(net.inputs), output_names=list(net.outputs),
+                              dynamic_axes={n: {0: "batch"} for n in names}, opset_version=ONNX_OPSET,
+                              dynamo=False)
+        return buffer.getvalue()
+    except Exception as first:  # noqa: BLE001
+        try:
+            batch = torch.export.Dim("batch", min=1, max=1 << 20)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                program = torch.onnx.export(net.module, args, input_names=list(net.inputs),
+                                            output_names=list(net.outputs),
+                                            dynamic_shapes=tuple({0: batch} for _ in args), dynamo=True,
+                                            external_data=False, verbose=False)
+            assert program is not None
+            return bytes(program.model_proto.SerializeToString())
+        except Exception as second:  # noqa: BLE001
+            raise ExportError(f"{net.name}: torch cannot export this network to ONNX ({first}; the dynamo "
+                              f"exporter: {second})") from None
+
+
+def run_onnx(model: bytes | str | Path, input_names: list[str], inputs: tuple[torch.Tensor, ...]) -> list[Any]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    source = model if isinstance(model, bytes) else str(model)
+    session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+    return list(session.run(None, {n: t.numpy() for n, t in zip(input_names, inputs)}))
+
+
+# torch.export --------------------------------------------------------------------------------------------------
+
+
+def export_program(net: CompiledNetwork, path: str | Path) -> ExportResult:
+    """A ``torch.export`` program (.pt2) with a dynamic batch dimension."""
+    start = time.perf_counter()
+    path = Path(path)
+    args = example_inputs(net, EXPORT_BATCH)
+    batch = torch.export.Dim("batch", min=1, max=1 << 20)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nn.LSTM's flat weights: "assigned during export", harmless
+            program = torch.export.export(net.module, args, dynamic_shapes=tuple({0: batch} for _ in args))
+    except Exception as e:  # noqa: BLE001 - torch.export raises many types, all meaning "cannot export"
+        raise ExportError(f"{net.name}: torch.export cannot export this network: {e}") from None
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    atomic_write(path, buffer.getvalue())
+    check = example_inputs(net, CHECK_BATCH, seed=1)
+    expected = run_torch(net, check)
+    with torch.no_grad():
+        got = _as_list(program.module()(*check))
+    worst, scale = _difference(expected, got)
+    return _result(net, "pt2", [path], start, worst, scale, "the exported program")
+
+
+# Standalone Python ---------------------------------------------------------------------------------------------
+
+_HELPERS: dict[type, str] = {
+    Reshape: '''
+class Reshape(nn.Module):
+    """Reshape each sample to ``shape`` (the batch dimension is kept)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+''',
+    Add: '''
+class Add(nn.Module):
+    """Element-wise sum of two tensors of the same shape (a residual connection)."""
+
+    def forward(self, a, b):
+        return a + b
+''',
+    Concat: '''
+class Concat(nn.Module):
+    """Join two tensors along features (dim -1) or image channels (dim 1)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, a, b):
+        return torch.cat((a, b), dim=self.dim)
+''',
+    Recurrent: '''
+class Recurrent(nn.Module):
+    """An RNN, GRU or LSTM over batch-first sequences that returns every step's output or only the last one."""
+
+    CELLS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
+
+    def __init__(self, cell, input_size, hidden, layers=1, bidirectional=False, last_only=False,
+                 nonlinearity="tanh"):
+        super().__init__()
+        kwargs = {"nonlinearity": nonlinearity} if cell == "RNN" else {}
+        self.rnn = self.CELLS[cell](input_size, hidden, num_layers=layers, batch_first=True,
+                                    bidirectional=bidirectional, **kwargs)
+        self.last_only = last_only
+
+    def forward(self, x):
+        out, _state = self.rnn(x)
+        return out[:, -1] if self.last_only else out
+''',
+}
+
+
+def _bias(m: nn.Module) -> str:
+    return "" if getattr(m, "bias", None) is not None else ", bias=False"
+
+
+def _square(value: Any, what: str, node: str) -> int:
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if len(set(values)) != 1:
+        raise ExportError(f"'{node}': a {what} of {values} cannot be written as code yet")
+    return int(values[0])
+
+
+def _ctor_conv(m: nn.Module, node: str) -> str:
+    kind = type(m).__name__
+    k, s, p = (_square(getattr(m, a), a, node) for a in ("kernel_size", "stride", "padding"))
+    extra = ""
+    if isinstance(m, nn.ConvTranspose2d):
+        extra = f", output_padding={_square(m.output_padding, 'output padding', node)}"
+    return (f"nn.{kind}({m.in_channels}, {m.out_channels}, kernel_size={k}, stride={s}, padding={p}{extra}"  # type: ignore[attr-defined]
+            f"{_bias(m)})")
+
+
+def _ctor_pool(m: nn.Module, node: str) -> str:
+    k, s, p = (_square(getattr(m, a), a, node) for a in ("kernel_size", "stride", "padding"))
+    return f"nn.{type(m).__name__}(kernel_size={k}, stride={s}, padding={p})"
+
+
+def _ctor_recurrent(m: Recurrent, _node: str) -> str:
+    rnn = m.rnn
+    nonlinearity = getattr(rnn, "nonlinearity", "tanh")
+    return (f"Recurrent({m.cell!r}, {rnn.input_size}, {rnn.hidden_size}, layers={rnn.num_layers}, "
+            f"bidirectional={rnn.bidirectional}, last_only={m.last_only}, nonlinearity={nonlinearity!r})")
+
+
+def _ctor_layernorm(m: nn.LayerNorm, _node: str) -> str:
+    shape = list(m.normalized_shape)
+    return f"nn.LayerNorm({shape if len(shape) > 1 else shape[0]})"
+
+
+_CONSTRUCTORS: dict[type, Callable[[Any, str], str]] = {
+    nn.Linear: lambda m, n: f"nn.Linear({m.in_features}, {m.out_features}{_bias(m)})",
+    nn.Conv2d: _ctor_conv,
+    nn.ConvTranspose2d: _ctor_conv,
+    nn.MaxPool2d: _ctor_pool,
+    nn.AvgPool2d: _ctor_pool,
+    nn.Upsample: lambda m, n: f"nn.Upsample(scale_factor={m.scale_factor!r}, mode={m.mode!r})",
+    nn.Flatten: lambda m, n: "nn.Flatten()",
+    nn.Dropout: lambda m, n: f"nn.Dropout(p={m.p!r})",
+    nn.BatchNorm1d: lambda m, n: f"nn.BatchNorm1d({m.num_features}, momentum={m.momentum!r})",
+    nn.BatchNorm2d: lambda m, n: f"nn.BatchNorm2d({m.num_features}, momentum={m.momentum!r})",
+    nn.LayerNorm: _ctor_layernorm,
+    nn.ReLU: lambda m, n: "nn.ReLU()",
+    nn.LeakyReLU: lambda m, n: f"nn.LeakyReLU({m.negative_slope!r})",
+    nn.Sigmoid: lambda m, n: "nn.Sigmoid()",
+    nn.Tanh: lambda m, n: "nn.Tanh()",
+    nn.GELU: lambda m, n: "nn.GELU()" if m.approximate == "none" else f"nn.GELU(approximate={m.approximate!r})",
+    nn.Softplus: lambda m, n: f"nn.Softplus(beta={m.beta!r})",
+    nn.Identity: lambda m, n: "nn.Identity()",
+    nn.Softmax: lambda m, n: f"nn.Softmax(dim={m.dim!r})",
+    nn.Embedding: lambda m, n: f"nn.Embedding({m.num_embeddings}, {m.embedding_dim})",
+    Reshape: lambda m, n: f"Reshape({tuple(m.shape)!r})",
+    Add: lambda m, n: "Add()",
+    Concat: lambda m, n: f"Concat(dim={m.dim})",
+    Recurrent: _ctor_recurrent,
+}
+
+
+def module_constructor(module: nn.Module, node: str) -> str:
+    """The Python expression that builds ``module`` (e.g. ``nn.Linear(2, 4)``); ExportError if none is known."""
+    make = _CONSTRUCTORS.get(type(module))
+    if make is None:
+        raise ExportError(f"'{node}': cannot write a {type(module).__name__} as code")
+    return make(module, node)
+
+
+_DELETES = re.compile(r";\s+\w+ = None(?:;\s+\w+ = None)*\s*$")
+
+
+def forward_code(net: CompiledNetwork) -> str:
+    """The fx graph's forward as readable source: without fx's ``x = None`` bookkeeping, indented for a class."""
+    lines = []
+    for line in net.module.code.strip("\n").splitlines():
+        line = _DELETES.sub("", line.rstrip())
+        if line.strip():
+            lines.append("    " + line)
+    return "\n".join(lines)
+
+
+def input_params(net: CompiledNetwork, lab_graph: Any) -> dict[str, dict[str, Any]]:
+    """Each Input node's parameters that matter for its kind (what the importer reads back)."""
+    relevant = {"vector": ("features",), "image": ("channels", "height", "width"), "sequence": ("steps", "features"),
+                "tokens": ("steps",)}
+    out: dict[str, dict[str, Any]] = {}
+    for name in net.inputs:
+        p = lab_graph.node(name).params
+        out[name] = {"kind": p["kind"], **{k: p[k] for k in relevant[p["kind"]]}}
+    return out
+
+
+def python_source(net: CompiledNetwork, inputs: Mapping[str, Mapping[str, Any]], weights_name: str,
+                  lab_name: str = "") -> str:
+    """A standalone module: the network as a readable ``nn.Module``, ``load(weights=None)`` and ``example_inputs``."""
+    cls = type(net.module).__name__
+    children = list(net.module.named_children())
+    helpers = [src for kind, src in _HELPERS.items() if any(type(m) is kind for _, m in children)]
+    init = "\n".join(f"        self.{name} = {module_constructor(m, name)}" for name, m in children)
+    shapes = {n: tuple(net.input_shapes[n].dims) for n in net.inputs}
+    tokens = [n for n in net.inputs if net.input_shapes[n].is_tokens]
+    vocabulary = min((m.num_embeddings for _, m in net.module.named_modules() if isinstance(m, nn.Embedding)),
+                     default=2)
+    source = f"{lab_name!r} " if lab_name else ""
+    if tokens:
+        examples = f'''def example_inputs(batch=1):
+    \"\"\"A random batch of inputs of the right shapes (token ids below the vocabulary of {vocabulary}).\"\"\"
+    tokens = {tokens!r}
+    return tuple(torch.randint(0, {vocabulary}, (batch, *shape)) if name in tokens else torch.randn(batch, *shape)
+                 for name, shape in INPUT_SHAPES.items())'''
+    else:
+        examples = '''def example_inputs(batch=1):
+    \"\"\"A random batch of inputs of the right shapes.\"\"\"
+    return tuple(torch.randn(batch, *shape) for shape in INPUT_SHAPES.values())'''
+    text = f'''"""Network {net.name!r} of the Neural Network Playground lab {source}as a standalone PyTorch module.
+
+Needs only torch and safetensors. Its weights are in {weights_name}, beside this file:
+
+    from {_module_name(weights_name)} import load, example_inputs
+    model = load()
+    x = example_inputs(batch=8)
+    y = model(*x)
+"""
+
+from pathlib import Path
+
+import torch
+from torch import nn
+from safetensors.torch import load_file
+
+WEIGHTS = {weights_name!r}
+# Each Input node as the playground's editor knows it: one sample, without the batch dimension.
+INPUTS = {dict(inputs)!r}
+INPUT_SHAPES = {shapes!r}
+# Each Output node and its head, in the order forward returns them.
+OUTPUTS = {dict(net.heads)!r}
+'''
+    for helper in helpers:
+        text += "\n" + helper
+    text += f'''
+
+class {cls}(nn.Module):
+    def __init__(self):
+        super().__init__()
+{init if init else "        pass"}
+
+{forward_code(net)}
+
+
+def load(weights=None):
+    """The model in eval mode with its weights from ``weights`` (a safetensors file; default: {weights_name})."""
+    path = Path(__file__).with_name(WEIGHTS) if weights is None else Path(weights)
+    model = {cls}()
+    model.load_state_dict(load_file(str(path)))
+    return model.eval()
+
+
+{examples}
+
+
+if __name__ == "__main__":
+    model = load()
+    print(model)
+    x = example_inputs(batch=4)
+    with torch.no_grad():
+        y = model(*x)
+    for name, value in zip(OUTPUTS, y if isinstance(y, tuple) else (y,)):
+        print(name, tuple(value.shape))
+'''
+    return text
+
+
+def _module_name(file_name: str) -> str:
+    stem = Path(file_name).stem
+    return stem if stem.isidentifier() else "model"
+
+
+def export_python(net: CompiledNetwork, path: str | Path, inputs: Mapping[str, Mapping[str, Any]],
+                  lab_name: str = "") -> ExportResult:
+    """``path`` (.py) and its weights beside it (same stem, .safetensors), checked by running the code."""
+    from safetensors.torch import save
+
+    start = time.perf_counter()
+    path = Path(path)
+    weights_path = path.with_suffix(".safetensors")
+    text = python_source(net, inputs, weights_path.name, lab_name)
+    state = {k: v.detach().cpu().contiguous().clone() for k, v in net.module.state_dict().items()}
+    # The generated code is ours, built in memory a moment ago: running it here is the check, not a load.
+    namespace: dict[str, Any] = {"__name__": "playground_export_check", "__file__": str(path)}
+    exec(compile(text, str(path), "exec"), namespace)  # noqa: S102
+    model = namespace[type(net.module).__name__]()
+    model.load_state_dict(state)
+    model.eval()
+    check = example_inputs(net, CHECK_BATCH, seed=1)
+    with torch.no_grad():
+        got = _as_list(model(*check))
+    worst, scale = _difference(run_torch(net, check), got)
+    atomic_write(weights_path, save(state, metadata={"network": net.name, "lab": lab_name}))
+    atomic_write(path, text.encode("utf-8"))
+    return _result(net, "py", [path, weights_path], start, worst, scale, "the generated module")
+
+
+# Whole labs ----------------------------------------------------------------------------------------------------
+
+
+def target_paths(network_names: list[str], fmt: str, to: str | Path) -> dict[str, Path]:
+    """Where each network goes: ``to`` itself if it ends in the format's suffix and there is one network,
+    ``<stem>-<network><suffix>`` beside it for several; otherwise ``to`` is a folder of ``<network><suffix>``."""
+    suffix = FORMATS[fmt]
+    to = Path(to)
+    if to.suffix.lower() == suffix:
+        if len(network_names) == 1:
+            return {network_names[0]: to}
+        return {n: to.with_name(f"{to.stem}-{n}{suffix}") for n in network_names}
+    return {n: to / f"{n}{suffix}" for n in network_names}
+
+
+def export_network(net: CompiledNetwork, fmt: str, path: Path, lab: Lab) -> ExportResult:
+    if fmt == "onnx":
+        return export_onnx(net, path)
+    if fmt == "pt2":
+        return export_program(net, path)
+    if fmt == "py":
+        graph = lab.network(net.name).graph
+        return export_python(net, path, input_params(net, graph), lab.name)
+    raise ExportError(f"Unknown export format '{fmt}' (formats: {', '.join(FORMATS)})")
+
+
+def export_source(source: ExportSource, fmt: str, to: str | Path, network: str | None = None,
+                  networks: dict[str, CompiledNetwork] | None = None) -> list[ExportResult]:
+    """Export the networks of ``source`` (or only ``network``) in format ``fmt`` to ``to``."""
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format '{fmt}' (formats: {', '.join(FORMATS)})")
+    names = [n.name for n in source.lab.networks]
+    if network is not None:
+        if network not in names:
+            raise ExportError(f"The lab has no network named '{network}' (networks: {', '.join(names)})")
+        names = [network]
+    nets = networks if networks is not None else build_networks(source)
+    paths = target_paths(names, fmt, to)
+    for p in paths.values():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    return [export_network(nets[n], fmt, paths[n], source.lab) for n in names]
+
+
+def write_history_csv(source: ExportSource, path: str | Path) -> Path:
+    """The metric history as CSV (one row per epoch)."""
+    if not source.history_csv:
+        raise ExportError("There is no metric history to export: train first")
+    rows = list(csv.reader(io.StringIO(source.history_csv)))
+    if not rows:
+        raise ExportError("There is no metric history to export: train first")
+    path = Path(path)
+    atomic_write(path, source.history_csv.encode("utf-8"))
+    return path
