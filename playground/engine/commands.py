@@ -85,4 +85,20 @@ class Stop:
     """End the run; the generator returns after one last snapshot."""
 
 
-Command = Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples | Stop
+@dataclass(frozen=True)
+class TakeCheckpoint:
+    """Call ``reply(trainer.checkpoint())`` from the training thread, between steps (to save a project while
+    training goes on). ``reply`` must be quick and thread-safe, e.g. emit a Qt signal."""
+
+    reply: Any = None
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Go on from a saved :meth:`Trainer.checkpoint` of the same lab (weights, optimizer, curves, counters)."""
+
+    checkpoint: Any = None
+
+
+Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples
+           | TakeCheckpoint | Restore | Stop)

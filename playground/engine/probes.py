@@ -16,7 +16,7 @@ from playground.data import toy2d
 
 from .datasets import DataBundle
 from .errors import EngineError
-from .tasks import Task
+from .tasks import Task, task_probe_kinds
 
 PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion")
 MISCLASSIFIED = 32
@@ -27,8 +27,11 @@ LINES, LINE_POINTS = 11, 50
 
 
 def check_probe_names(names: Iterable[str]) -> None:
+    family = task_probe_kinds()  # each task family's own probes, e.g. "reconstructions"
     for name in names:
         kind = name.split(":", 1)[0]
+        if kind in family:
+            continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
                               f"gradients, filters, feature_maps, confusion)")
@@ -110,6 +113,18 @@ class Probes:
             model.train(was)
         if "gradients" in names and len(self.gradient_steps):
             out.update(self.gradient_history())
+        own = {n for n in names if n.split(":", 1)[0] in self.task.probe_kinds}
+        if own:
+            modules = self.task.modules().values()
+            modes = [m.training for m in modules]
+            for m in modules:
+                m.eval()
+            try:
+                with torch.no_grad():
+                    out.update(self.task.compute_probes(own))
+            finally:
+                for m, mode in zip(modules, modes):
+                    m.train(mode)
         return out
 
     def _boundary(self) -> np.ndarray:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from playground.compile import CompiledNetwork
-from playground.graph import Lab
+from playground.graph import Lab, TrainingSettings
 
 from .datasets import DataBundle
 from .errors import EngineError
@@ -23,20 +24,37 @@ EVAL_CHUNK = 8192
 
 
 class Task:
-    """Base class: one trainable model and a loss."""
+    """Base class: one trainable model and a loss.
+
+    The trainer's default step is ``batch_loss`` → regularization → backward → clip → one optimizer step over
+    every parameter. A family that trains differently (a GAN: two optimizers, k discriminator steps) sets
+    ``custom_step`` and implements :meth:`train_step`; one that reports more than its loss per batch (a VAE's
+    reconstruction and KL terms) calls :meth:`record` and lists the names in ``metrics``; one that draws its own
+    views adds probe kinds in ``probe_kinds`` and computes them in :meth:`compute_probes`.
+    """
 
     name = "task"
     metrics: tuple[str, ...] = ("loss",)
     input_shape: tuple[int, ...] = ()
     target_dtype = torch.float32
+    # Whether per_sample() exists, so small runs may measure the whole training set at each epoch's end.
+    whole_set_eval = True
+    # Whether a loss ten times the untrained one counts as divergence (not for a GAN, whose losses swing).
+    explodes = True
+    custom_step = False
+    probe_kinds: tuple[str, ...] = ()
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
         self.lab = lab
         self.networks = networks
         self.data = data
+        self.settings = lab.training
+        self._running: dict[str, list[torch.Tensor]] = {}
         self.validate()
 
     # What the trainer uses --------------------------------------------------------------------------------
+
+    settings: TrainingSettings  # the trainer's current settings, kept up to date by the trainer
 
     @property
     def model(self) -> nn.Module:
@@ -44,6 +62,41 @@ class Task:
 
     def modules(self) -> dict[str, nn.Module]:
         return {name: net.module for name, net in self.networks.items()}
+
+    def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
+        """One optimizer per group; the default is one over every parameter."""
+        return {"model": [p for m in self.modules().values() for p in m.parameters()]}
+
+    def group_rate(self, group: str, rate: float) -> float:
+        """The learning rate of a group's optimizer, given the scheduled rate of the settings."""
+        return rate
+
+    def train_step(self, x: torch.Tensor, y: torch.Tensor, optimizers: dict[str, torch.optim.Optimizer],
+                   count_correct: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One update of a ``custom_step`` task: returns the (detached) loss to show and, optionally, a count of
+        correct predictions. Must not sync with the device."""
+        raise NotImplementedError
+
+    def record(self, name: str, value: torch.Tensor) -> None:
+        """Keep a per-batch value (on the device, no sync) for this epoch's ``train_<name>`` metric."""
+        self._running.setdefault(name, []).append(value.detach())
+
+    def pop_running(self) -> dict[str, float]:
+        """The means of the values recorded since the last call (one device sync), and forget them."""
+        running, self._running = self._running, {}
+        names = [k for k, v in running.items() if v]
+        if not names:
+            return {}
+        means = torch.stack([torch.stack(running[k]).float().mean() for k in names]).tolist()
+        return dict(zip(names, means))
+
+    def clear_running(self) -> None:
+        self._running = {}
+
+    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
+        """This family's own probes (names whose kind, before any ':', is in ``probe_kinds``), as numpy copies.
+        Called under no_grad at snapshot time."""
+        return {}
 
     def validate(self) -> None:
         """Raise EngineError if the networks do not fit the data or the task."""
@@ -245,6 +298,16 @@ class RegressionTask(_SingleNetworkTask):
 
 
 TASK_CLASSES: dict[str, type[Task]] = {"classification": ClassificationTask, "regression": RegressionTask}
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    """Class decorator for the task families defined in their own modules (imported by engine/__init__)."""
+    TASK_CLASSES[cls.name] = cls
+    return cls
+
+
+def task_probe_kinds() -> set[str]:
+    return {k for cls in TASK_CLASSES.values() for k in cls.probe_kinds}
 
 
 def make_task(lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> Task:

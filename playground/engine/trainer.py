@@ -33,8 +33,10 @@ from .commands import (
     SetSample,
     SetTraining,
     AddSamples,
+    Restore,
     Step,
     Stop,
+    TakeCheckpoint,
 )
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
@@ -136,7 +138,8 @@ class Trainer:
     def _data_tensors(self) -> None:
         dev, dtype = self.device, self.task.target_dtype
         params = sum(p.numel() for m in self.task.modules().values() for p in m.parameters())
-        self._full_train_eval = self.data.x_train.shape[0] <= FULL_EVAL_SAMPLES and params <= FULL_EVAL_PARAMETERS
+        self._full_train_eval = (self.data.x_train.shape[0] <= FULL_EVAL_SAMPLES and params <= FULL_EVAL_PARAMETERS
+                                 and self.task.whole_set_eval)
         shape = tuple(self.task.input_shape) or tuple(self.data.input_shape)
 
         def inputs(x: np.ndarray) -> torch.Tensor:
@@ -177,17 +180,27 @@ class Trainer:
             if keep and name in keep:
                 kept += _transfer(net.module, keep[name])
         task = make_task(self.lab, networks, self.data)  # raises before anything of ours changed
+        task.settings = self.settings
         self.networks, self.task = networks, task
         self._params = [p for m in task.modules().values() for p in m.parameters()]
         self.cpu_threads = configure_cpu_threads(sum(p.numel() for p in self._params), self.device)
         self._weights = [p for m in task.modules().values() for n, p in m.named_parameters()
                          if (n.endswith("weight") and p.dim() >= 2) or "weight_" in n]
-        self.optimizer = make_optimizer(self.settings, self._params)
+        self.optimizers = self._make_optimizers()
         first = self.lab.networks[0]
         kinds = {n.name: n.kind for n in first.graph.nodes.values()}
         self._probes = Probes(task, networks[first.name], kinds, self.data, self.device)
         self._data_tensors()
         return kept
+
+    def _make_optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {name: make_optimizer(self.settings, params)
+                for name, params in self.task.parameter_groups().items()}
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The first (for most tasks the only) optimizer."""
+        return next(iter(self.optimizers.values()))
 
     def _build(self, seed: int) -> None:
         self.seed = seed
@@ -229,7 +242,7 @@ class Trainer:
         cross-entropy, the true class then gets about 0.1% probability on average). Saturating units or Adam's
         bounded steps can keep an exploded run finite forever, so waiting for NaN is not enough; a healthy run's
         spikes stay far below this."""
-        return max(10.0 * self._start_loss, 1e-6)
+        return max(10.0 * self._start_loss, 1e-6) if self.task.explodes else float("inf")
 
     def _reset_accumulators(self) -> None:
         # Per-step results stay on the device in plain lists (appending launches no kernel); they are summed
@@ -238,6 +251,8 @@ class Trainer:
         self._corrects: list[torch.Tensor] = []
         self._batches = 0
         self._seen = 0
+        if hasattr(self, "task"):
+            self.task.clear_running()
 
     def _running_loss(self) -> float:
         """Mean loss of this epoch's batches so far (one device sync)."""
@@ -247,19 +262,21 @@ class Trainer:
         return {
             "modules": {n: {k: v.detach().clone() for k, v in m.state_dict().items()}
                         for n, m in self.task.modules().items()},
-            "optimizer": copy.deepcopy(self.optimizer.state_dict()),
+            "optimizers": {n: copy.deepcopy(o.state_dict()) for n, o in self.optimizers.items()},
         }
 
     def _restore_state(self, state: dict[str, Any]) -> None:
         for name, module in self.task.modules().items():
             module.load_state_dict(state["modules"][name])
-        self.optimizer.load_state_dict(state["optimizer"])
+        for name, optimizer in self.optimizers.items():
+            optimizer.load_state_dict(state["optimizers"][name])
         # The saved optimizer state carries the learning rate of its time; the settings are the user's word.
         self._set_rate(scheduled_rate(self.settings, self.epoch))
 
     def _set_rate(self, rate: float) -> None:
-        for group in self.optimizer.param_groups:
-            group["lr"] = rate
+        for name, optimizer in self.optimizers.items():
+            for group in optimizer.param_groups:
+                group["lr"] = self.task.group_rate(name, rate)
 
     @property
     def learning_rate(self) -> float:
@@ -344,6 +361,14 @@ class Trainer:
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True
+        elif isinstance(command, TakeCheckpoint):
+            command.reply(self.checkpoint())
+        elif isinstance(command, Restore):
+            try:
+                self.restore(command.checkpoint)
+            except EngineError as e:
+                self._problem(str(e))
+            self._refresh = True
         elif isinstance(command, Stop):
             self._stop = True
 
@@ -352,9 +377,10 @@ class Trainer:
         new = old.updated(**changes)
         self.settings = new
         self.lab.training = new
+        self.task.settings = new
         if set(changes) & _OPTIMIZER_FIELDS and (new.optimizer, new.momentum, new.weight_decay) != (
                 old.optimizer, old.momentum, old.weight_decay):
-            self.optimizer = make_optimizer(new, self._params)
+            self.optimizers = self._make_optimizers()
         if "epochs" in changes:
             self._epoch_limit = max(self.epoch, new.epochs) if self._state != "finished" else self._epoch_limit
         self._set_rate(scheduled_rate(new, self.epoch))
@@ -400,7 +426,7 @@ class Trainer:
 
     def _apply_recompile(self, lab: Lab, device: str | None) -> None:
         """Rebuild from an edited lab; the weights of unchanged layers, the curves and the counters stay."""
-        old = (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizer,
+        old = (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizers,
                self._probes, self._params, self._weights, self._dataset_arrays)
         keep = self.state_dicts()
         try:
@@ -414,7 +440,7 @@ class Trainer:
             kept = self._build_model(self.seed, keep={n: {k: v.to(self.device) for k, v in sd.items()}
                                                       for n, sd in keep.items()})
         except (EngineError, GraphError) as e:
-            (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizer,
+            (self.lab, self.settings, self.device, self.data, self.networks, self.task, self.optimizers,
              self._probes, self._params, self._weights, self._dataset_arrays) = old
             self._data_tensors()
             self._problem(f"The edited network cannot train: {e}")
@@ -521,20 +547,11 @@ class Trainer:
         bs = self.settings.batch_size
         idx = self._perm[self._pos:self._pos + bs]
         self._pos += bs
-        loss, correct = self.task.batch_loss(self.x_train[idx], self.y_train[idx], not self._full_train_eval)
-        total = loss
-        reg = self.settings.regularization
-        if reg != "none" and self.settings.regularization_rate > 0:
-            if reg == "l1":
-                penalty = sum(w.abs().sum() for w in self._weights)
-            else:
-                penalty = sum(w.pow(2).sum() for w in self._weights)
-            total = loss + self.settings.regularization_rate * penalty
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        if self.settings.grad_clip > 0:
-            nn.utils.clip_grad_norm_(self._params, self.settings.grad_clip)
-        self.optimizer.step()
+        if self.task.custom_step:
+            loss, correct = self.task.train_step(self.x_train[idx], self.y_train[idx], self.optimizers,
+                                                 not self._full_train_eval)
+        else:
+            loss, correct = self._default_step(self.x_train[idx], self.y_train[idx])
         self.step += 1
         self._batches += 1
         self._losses.append(loss.detach())
@@ -545,6 +562,30 @@ class Trainer:
             self._perm = None
             return True
         return False
+
+    def _default_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        loss, correct = self.task.batch_loss(x, y, not self._full_train_eval)
+        penalty = self.penalty()
+        total = loss if isinstance(penalty, float) else loss + penalty
+        optimizer = self.optimizer
+        optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        if self.settings.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self._params, self.settings.grad_clip)
+        optimizer.step()
+        return loss, correct
+
+    def penalty(self, weights: list[nn.Parameter] | None = None) -> torch.Tensor | float:
+        """The L1 or L2 term of the settings over ``weights`` (default: every weight matrix and kernel)."""
+        reg = self.settings.regularization
+        if reg == "none" or self.settings.regularization_rate <= 0:
+            return 0.0
+        weights = self._weights if weights is None else weights
+        if reg == "l1":
+            total = sum(w.abs().sum() for w in weights)
+        else:
+            total = sum(w.pow(2).sum() for w in weights)
+        return self.settings.regularization_rate * total
 
     def _check_running_loss(self) -> None:
         """At a snapshot mid-epoch: a divergence check, and a new restore point if all is well."""
@@ -563,6 +604,7 @@ class Trainer:
 
     def _end_epoch(self) -> None:
         test: dict[str, float] = {}
+        extra = self.task.pop_running()  # a family's own per-batch metrics (a VAE's KL term...)
         if self._full_train_eval:
             # A small training set is measured whole at the epoch's end, as TensorFlow Playground does: the loss
             # of the weights as they are now (dropout off), together with the test set in one pass.
@@ -586,6 +628,7 @@ class Trainer:
                "train_loss": train_loss}
         if "accuracy" in self.task.metrics:
             row["train_accuracy"] = train_acc
+        row.update({f"train_{k}": v for k, v in extra.items() if k != "loss"})
         row.update({f"test_{k}": v for k, v in test.items()})
         self.history.append(**row)
         self._reset_accumulators()
@@ -679,9 +722,144 @@ class Trainer:
             pass
         return snap
 
+    def checkpoint(self) -> dict[str, Any]:
+        """Everything needed to go on exactly where the run is: weights, optimizer states, random generators,
+        the epoch's permutation and position, counters and curves. Tensors (CPU, contiguous) in a flat dict
+        for safetensors; everything else plain JSON-able data. Taken between steps."""
+        tensors: dict[str, torch.Tensor] = {}
+        for name, module in self.task.modules().items():
+            for key, value in module.state_dict().items():
+                tensors[f"model/{name}/{key}"] = _copy(value)
+        optimizers: dict[str, Any] = {}
+        for name, optimizer in self.optimizers.items():
+            sd = optimizer.state_dict()
+            plain_state: dict[str, dict[str, Any]] = {}
+            for index, entry in sd["state"].items():
+                plain_state[str(index)] = {}
+                for key, value in entry.items():
+                    if isinstance(value, torch.Tensor):
+                        tensors[f"optimizer/{name}/{index}/{key}"] = _copy(value)
+                    else:
+                        plain_state[str(index)][key] = value
+            optimizers[name] = {"param_groups": sd["param_groups"], "state": plain_state}
+        tensors["rng/torch"] = torch.get_rng_state()
+        tensors["rng/generator"] = self._generator.get_state().cpu()
+        if self.device.type == "cuda":
+            tensors["rng/cuda"] = torch.cuda.get_rng_state(self.device)
+        if self._perm is not None:
+            tensors["perm"] = _copy(self._perm)
+        if self._losses:
+            tensors["running/losses"] = torch.stack(self._losses).detach().float().cpu()
+        if self._corrects:
+            tensors["running/corrects"] = torch.stack(self._corrects).detach().cpu()
+        meta = {
+            "epoch": self.epoch, "step": self.step, "elapsed": self._elapsed, "pos": self._pos, "seed": self.seed,
+            "batches": self._batches, "seen": self._seen, "epoch_limit": self._epoch_limit,
+            "state": self._state, "start_loss": self._start_loss if np.isfinite(self._start_loss) else None,
+            "optimizers": optimizers, "data_version": self.data_version,
+        }
+        history = {name: self.history.column(name).tolist() for name in self.history.names}
+        return {"tensors": tensors, "meta": meta, "history": history}
+
+    def restore(self, checkpoint: dict[str, Any]) -> None:
+        """Put a :meth:`checkpoint` back (of a run of the same lab). Raises EngineError, naming the network
+        and the layer, if the weights do not fit; then nothing has changed."""
+        try:
+            tensors: dict[str, torch.Tensor] = checkpoint["tensors"]
+            meta: dict[str, Any] = checkpoint["meta"]
+            history: dict[str, list[float]] = checkpoint["history"]
+        except (KeyError, TypeError):
+            raise EngineError("The saved training state is incomplete (it needs tensors, meta and history)") \
+                from None
+        states: dict[str, dict[str, torch.Tensor]] = {}
+        for name, module in self.task.modules().items():
+            prefix = f"model/{name}/"
+            theirs = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+            mine = module.state_dict()
+            if not theirs:
+                raise EngineError(f"The saved weights have no network '{name}'", field="weights")
+            for key in mine:
+                if key not in theirs:
+                    raise EngineError(f"The saved weights of network '{name}' lack '{key}': they were saved for "
+                                      f"another architecture", node=key.split(".")[0], field="weights")
+                if tuple(theirs[key].shape) != tuple(mine[key].shape):
+                    raise EngineError(f"The saved '{key}' of network '{name}' has shape "
+                                      f"{tuple(theirs[key].shape)}, but the graph makes {tuple(mine[key].shape)}",
+                                      node=key.split(".")[0], field="weights")
+            extra = sorted(set(theirs) - set(mine))
+            if extra:
+                raise EngineError(f"The saved weights of network '{name}' have '{extra[0]}', which this graph "
+                                  f"does not have", field="weights")
+            states[name] = theirs
+        optimizer_states: dict[str, dict[str, Any]] = {}
+        saved_optimizers = meta.get("optimizers", {})
+        for name in self.optimizers:
+            saved = saved_optimizers.get(name)
+            if not isinstance(saved, dict):
+                raise EngineError(f"The saved training state has no optimizer '{name}'")
+            state: dict[int, dict[str, Any]] = {}
+            for index, plain in saved.get("state", {}).items():
+                entry = dict(plain)
+                prefix = f"optimizer/{name}/{index}/"
+                entry.update({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+                state[int(index)] = entry
+            optimizer_states[name] = {"state": state, "param_groups": saved["param_groups"]}
+        # Checked; from here on nothing can fail on the user's data, so change everything.
+        old = self._capture_state()
+        try:
+            for name, module in self.task.modules().items():
+                module.load_state_dict({k: v.to(self.device) for k, v in states[name].items()})
+            for name, optimizer in self.optimizers.items():
+                optimizer.load_state_dict(optimizer_states[name])
+        except (RuntimeError, ValueError, KeyError) as e:
+            self._restore_state(old)
+            raise EngineError(f"The saved optimizer state does not fit this lab's optimizer: {e}") from None
+        if "rng/torch" in tensors:
+            torch.set_rng_state(tensors["rng/torch"])
+        if "rng/generator" in tensors:
+            self._generator.set_state(tensors["rng/generator"])
+        if "rng/cuda" in tensors and self.device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["rng/cuda"], self.device)
+        self.epoch, self.step = int(meta.get("epoch", 0)), int(meta.get("step", 0))
+        self._elapsed = float(meta.get("elapsed", 0.0))
+        self.seed = int(meta.get("seed", self.seed))
+        self._epoch_limit = max(int(meta.get("epoch_limit", self.settings.epochs)), self.epoch)
+        perm = tensors.get("perm")
+        if perm is not None and perm.numel() == self.x_train.shape[0]:
+            self._perm = perm.to(self.device)
+            self._pos = int(meta.get("pos", 0))
+        else:
+            self._perm, self._pos = None, 0
+        self._reset_accumulators()
+        if "running/losses" in tensors and self._perm is not None:
+            self._losses = list(tensors["running/losses"].to(self.device).unbind())
+            if "running/corrects" in tensors:
+                self._corrects = list(tensors["running/corrects"].to(self.device).unbind())
+            self._batches, self._seen = int(meta.get("batches", 0)), int(meta.get("seen", 0))
+        self.history.clear()
+        columns = [history.get(name, []) for name in self.history.names]
+        rows = min((len(c) for c in columns), default=0)
+        for i in range(rows):
+            self.history.append(**{name: float(col[i]) if col[i] is not None else float("nan")
+                                   for name, col in zip(self.history.names, columns)})
+        start = meta.get("start_loss")
+        if isinstance(start, (int, float)):
+            self._start_loss = float(start)
+        # A restored run waits for Play (or, headless, starts when run() is asked to start).
+        self._state = "finished" if meta.get("state") == "finished" else "ready"
+        self._message = ""
+        self._reset_early_stopping()
+        self._set_rate(scheduled_rate(self.settings, self.epoch))
+        self._save_good()
+
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]:
         return {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
                 for name, m in self.task.modules().items()}
+
+
+def _copy(t: torch.Tensor) -> torch.Tensor:
+    """A CPU copy that training can no longer change (``.cpu()`` of a CPU tensor is the same memory)."""
+    return t.detach().to("cpu", copy=True).contiguous()
 
 
 def _transfer(module: nn.Module, old: dict[str, torch.Tensor]) -> int:

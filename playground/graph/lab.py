@@ -59,6 +59,25 @@ TRAINING_FIELDS: tuple[Param, ...] = (
     Param("patience", "int", 20, "Epochs without improvement before early stopping.", 1, 100000),
     Param("device", "choice", "auto", "Where to train; auto picks CUDA, then MPS, then the CPU.",
           choices=("auto", "cpu", "cuda", "mps")),
+    # Settings of the generative and sequence families; the other tasks ignore them.
+    Param("reconstruction_loss", "choice", "mse", "How an autoencoder scores its reconstruction x̂ of x. mse: mean "
+          "of (x̂ − x)². bce: binary cross-entropy −[x·log x̂ + (1−x)·log(1−x̂)], for pixels in [0, 1].",
+          choices=("mse", "bce"), label="Reconstruction loss"),
+    Param("input_noise", "float", 0.0, "Denoising autoencoder: Gaussian noise of this standard deviation is added "
+          "to each input, and the network must reconstruct the clean one.", 0.0, 10.0, label="Input noise"),
+    Param("sparsity", "float", 0.0, "Sparse autoencoder: adds this weight times the mean |code| (L1) to the loss, "
+          "so most code units stay at zero.", 0.0, 100.0, label="Code sparsity (L1)"),
+    Param("beta", "float", 1.0, "VAE: weight β of the KL term, loss = reconstruction + β·KL(q(z|x) ‖ N(0, I)). "
+          "β > 1 gives smoother, more disentangled codes; β < 1 sharper reconstructions.", 0.0, 100.0,
+          label="KL weight β"),
+    Param("d_steps", "int", 1, "GAN: discriminator updates per generator update (k in Goodfellow et al.).", 1, 100,
+          label="Discriminator steps k"),
+    Param("discriminator_learning_rate", "float", 0.001, "GAN: step size of the discriminator's optimizer (the "
+          "learning rate above is the generator's).", 1e-7, 10000.0, label="Discriminator learning rate"),
+    Param("freeze", "choice", "none", "GAN: hold one network still and train only the other.",
+          choices=("none", "generator", "discriminator")),
+    Param("temperature", "float", 1.0, "Text generation: divide the scores by T before sampling. Low T: safe, "
+          "repetitive text; high T: surprising, noisy text.", 0.01, 10.0),
 )
 
 DATASET_FIELDS: tuple[Param, ...] = (
@@ -108,6 +127,14 @@ class TrainingSettings:
     early_stopping: bool = False
     patience: int = 20
     device: str = "auto"
+    reconstruction_loss: str = "mse"
+    input_noise: float = 0.0
+    sparsity: float = 0.0
+    beta: float = 1.0
+    d_steps: int = 1
+    discriminator_learning_rate: float = 0.001
+    freeze: str = "none"
+    temperature: float = 1.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingSettings:
