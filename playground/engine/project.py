@@ -1,0 +1,603 @@
+"""Project files (``.nnp``): one zip that holds a whole lab and its training, so that opening it goes on where the
+run was saved.
+
+Inside the zip (every entry listed in the manifest with its size and SHA-256):
+
+- ``manifest.json``: format name and version, the app that wrote it, the networks and their weight files;
+- ``lab.json``: the lab as the editor holds it (the same JSON as a lab file);
+- ``weights/<network>.safetensors``: each network's state dict;
+- ``state.safetensors`` + ``state.json``: optimizer tensors, RNG states and the epoch's permutation, and the plain
+  part of the checkpoint (counters, optimizer settings...), plus the lab the weights were trained with when the
+  editor's lab has been edited since (an edit not yet applied);
+- ``history.csv``: every point of the metric curves (exact: floats written with ``repr``);
+- ``thumbnail.png``: a picture of the lab, when the caller gave one.
+
+Loading is defensive, because a project may come from anywhere: nothing in it can run code (no pickle; tensors are
+read by safetensors, which holds data only), the zip is read in memory and never extracted, only whitelisted entry
+names are accepted, each entry has a size limit (and a compression-ratio limit against zip bombs), and every problem
+is one :class:`ProjectError` that names the file and what is wrong. Nothing is changed until the whole file has been
+read and checked.
+
+Saving writes a temporary file beside the target, flushes it to disk and renames it over the old file, so a crash
+or a kill in the middle of a save leaves the last good file in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import tempfile
+import time
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from playground import __version__
+from playground.graph import GraphError, Lab
+
+from .errors import EngineError
+
+FORMAT = "neural-network-playground/project"
+VERSION = 1
+EXTENSION = ".nnp"
+ZIP_MAGIC = b"PK\x03\x04"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+MANIFEST = "manifest.json"
+LAB = "lab.json"
+STATE_JSON = "state.json"
+STATE_TENSORS = "state.safetensors"
+HISTORY = "history.csv"
+THUMBNAIL = "thumbnail.png"
+_WEIGHTS_RE = re.compile(r"weights/([A-Za-z0-9_-]{1,64})\.safetensors")
+
+# Limits against hostile files (zip bombs, absurd entries). Module attributes so tests can lower them.
+MAX_FILE_BYTES = 8 * 1024**3
+MAX_ENTRIES = 80
+MAX_NETWORKS = 32
+MAX_TOTAL_BYTES = 8 * 1024**3
+MAX_JSON_BYTES = 16 * 1024**2
+MAX_HISTORY_BYTES = 512 * 1024**2
+MAX_THUMBNAIL_BYTES = 8 * 1024**2
+MAX_TENSOR_FILE_BYTES = 4 * 1024**3
+MAX_RATIO = 200  # uncompressed/compressed: JSON and CSV deflate about 5-10x; a bomb deflates 1000x
+_RATIO_FLOOR = 1024**2  # small entries may compress well (a file of zeros): only big ones must keep to the ratio
+_CHUNK = 1024**2
+
+
+class ProjectError(EngineError):
+    """A project file that cannot be read or written; the message names the file and what is wrong."""
+
+
+@dataclass
+class Project:
+    """What a project file holds. ``checkpoint`` is what ``Trainer.checkpoint()`` returned (None for a lab that
+    never trained); ``trained_lab`` is the lab the checkpoint belongs to (the same as ``lab`` unless the editor's
+    lab was edited after training and the edit not applied)."""
+
+    lab: Lab
+    checkpoint: dict[str, Any] | None = None
+    trained_lab: Lab | None = None
+    thumbnail: bytes | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def training_lab(self) -> Lab:
+        return self.trained_lab if self.trained_lab is not None else self.lab
+
+    @property
+    def epoch(self) -> int:
+        meta = (self.checkpoint or {}).get("meta", {})
+        return int(meta.get("epoch", 0)) if isinstance(meta, Mapping) else 0
+
+    @property
+    def step(self) -> int:
+        meta = (self.checkpoint or {}).get("meta", {})
+        return int(meta.get("step", 0)) if isinstance(meta, Mapping) else 0
+
+
+def is_project_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` starts like a zip (a project), False for anything else (a lab's JSON, say)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == ZIP_MAGIC
+    except OSError:
+        return False
+
+
+# Saving ---------------------------------------------------------------------------------------------------------
+
+def _weights_entry(name: str, index: int, taken: set[str]) -> str:
+    """The zip entry of a network's weights: its own name when that is a safe file name, else ``network<i>``."""
+    slug = name if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) else f"network{index + 1}"
+    while slug.lower() in taken:
+        slug = f"{slug[:60]}_{index + 1}"
+    taken.add(slug.lower())
+    return f"weights/{slug}.safetensors"
+
+
+def _split_tensors(lab: Lab, tensors: Mapping[str, torch.Tensor]) -> tuple[dict[str, dict[str, torch.Tensor]],
+                                                                           dict[str, torch.Tensor]]:
+    """``model/<network>/<key>`` tensors per network; every other tensor (optimizer, RNG, permutation) apart."""
+    names = sorted((n.name for n in lab.networks), key=len, reverse=True)  # longest first: "a/b" before "a"
+    per_net: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
+    rest: dict[str, torch.Tensor] = {}
+    for key, value in tensors.items():
+        if not isinstance(value, torch.Tensor):
+            raise ProjectError(f"Checkpoint entry '{key}' is not a tensor")
+        for name in names:
+            if key.startswith(f"model/{name}/"):
+                per_net[name][key[len(name) + 7:]] = value
+                break
+        else:
+            if key.startswith("model/"):
+                raise ProjectError(f"Checkpoint tensor '{key}' belongs to no network of the lab")
+            rest[key] = value
+    return per_net, rest
+
+
+def _plain_tensors(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """CPU, contiguous, one storage each (safetensors refuses tensors that share memory, e.g. tied weights)."""
+    out: dict[str, torch.Tensor] = {}
+    seen: set[int] = set()
+    for key, t in tensors.items():
+        t = t.detach().to("cpu").contiguous()
+        ptr = t.untyped_storage().data_ptr() if t.numel() else -1
+        if ptr in seen:
+            t = t.clone()
+        elif ptr != -1:
+            seen.add(ptr)
+        out[key] = t
+    return out
+
+
+def _num(x: float) -> str:
+    if x != x:
+        return ""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def history_csv(history: Mapping[str, Any]) -> str:
+    names = list(history)
+    for name in names:
+        if not name or any(c in name for c in ',"\r\n'):
+            raise ProjectError(f"History column name {name!r} cannot be written to CSV")
+    columns = [[float(v) for v in history[n]] for n in names]
+    rows = len(columns[0]) if columns else 0
+    if any(len(c) != rows for c in columns):
+        raise ProjectError("The history's columns have different lengths")
+    lines = [",".join(names)]
+    lines += [",".join(_num(c[i]) for c in columns) for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, trained_lab: Lab | None = None,
+                    thumbnail: bytes | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+    """Every entry of the project's zip, manifest first, as bytes."""
+    from safetensors.torch import save as save_tensors
+
+    if thumbnail is not None and not bytes(thumbnail[:8]) == PNG_MAGIC:
+        raise ProjectError("The thumbnail must be a PNG image")
+    weights_lab = trained_lab if trained_lab is not None else lab
+    entries: dict[str, bytes] = {LAB: lab.to_json().encode("utf-8")}
+    networks: list[dict[str, str]] = []
+    training: dict[str, Any] = {}
+    if checkpoint is not None:
+        try:
+            tensors, meta, history = checkpoint["tensors"], checkpoint["meta"], checkpoint["history"]
+        except (KeyError, TypeError):
+            raise ProjectError("A checkpoint needs 'tensors', 'meta' and 'history'") from None
+        per_net, rest = _split_tensors(weights_lab, tensors)
+        taken: set[str] = set()
+        for i, net in enumerate(weights_lab.networks):
+            entry = _weights_entry(net.name, i, taken)
+            networks.append({"name": net.name, "file": entry})
+            entries[entry] = save_tensors(_plain_tensors(per_net[net.name]), metadata={"network": net.name})
+        entries[STATE_TENSORS] = save_tensors(_plain_tensors(rest))
+        state: dict[str, Any] = {"meta": meta}
+        if trained_lab is not None and trained_lab.to_dict() != lab.to_dict():
+            state["trained_lab"] = trained_lab.to_dict()
+        try:
+            entries[STATE_JSON] = (json.dumps(state, indent=1) + "\n").encode("utf-8")
+        except (TypeError, ValueError) as e:
+            raise ProjectError(f"The checkpoint's plain state cannot be written as JSON: {e}") from None
+        entries[HISTORY] = history_csv(history).encode("utf-8")
+        if isinstance(meta, Mapping):
+            training = {k: meta[k] for k in ("epoch", "step", "elapsed") if k in meta}
+    if thumbnail is not None:
+        entries[THUMBNAIL] = bytes(thumbnail)
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "app": f"neural-network-playground {__version__}",
+        "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "lab": lab.name,
+        "networks": networks,
+        "training": training,
+        "files": {name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                  for name, data in entries.items()},
+    }
+    if extra:
+        manifest["extra"] = dict(extra)
+    return {MANIFEST: (json.dumps(manifest, indent=1) + "\n").encode("utf-8"), **entries}
+
+
+def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str, Any] | None = None, *,
+                 trained_lab: Lab | None = None, thumbnail: bytes | None = None,
+                 extra: Mapping[str, Any] | None = None) -> int:
+    """Write a project file atomically; returns its size in bytes. Raises ProjectError (naming the file)."""
+    target = os.fspath(path)
+    try:
+        entries = project_entries(lab, checkpoint, trained_lab=trained_lab, thumbnail=thumbnail, extra=extra)
+    except ProjectError as e:
+        raise ProjectError(f"Cannot save {target}: {e.message}") from None
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}-", suffix=".tmp", dir=folder)
+    except OSError as e:
+        raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            with zipfile.ZipFile(f, "w") as zf:
+                for name, data in entries.items():
+                    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+                    # Tensors hardly compress and are big: stored, they write and read at disk speed.
+                    info.compress_type = zipfile.ZIP_STORED if name.endswith((".safetensors", ".png")) else \
+                        zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    zf.writestr(info, data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+        _sync_folder(folder)
+    except BaseException as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(e, OSError):
+            raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
+        raise
+    return os.path.getsize(target)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# Loading --------------------------------------------------------------------------------------------------------
+
+def _limit(name: str) -> int:
+    if name in (MANIFEST, LAB, STATE_JSON):
+        return MAX_JSON_BYTES
+    if name == HISTORY:
+        return MAX_HISTORY_BYTES
+    if name == THUMBNAIL:
+        return MAX_THUMBNAIL_BYTES
+    return MAX_TENSOR_FILE_BYTES
+
+
+def _allowed(name: str) -> bool:
+    return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL) or \
+        _WEIGHTS_RE.fullmatch(name) is not None
+
+
+def _check_entries(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ProjectError(f"{where}: the zip has {len(infos)} entries; a project has at most {MAX_ENTRIES}")
+    seen: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in infos:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            raise ProjectError(f"{where}: the entry '{name}' points outside the project; refusing the file")
+        if not _allowed(name):
+            raise ProjectError(f"{where}: unexpected entry '{name}' (a project holds only {MANIFEST}, {LAB}, "
+                               f"weights/*.safetensors, {STATE_TENSORS}, {STATE_JSON}, {HISTORY} and {THUMBNAIL})")
+        if name in seen:
+            raise ProjectError(f"{where}: the entry '{name}' appears twice")
+        if info.flag_bits & 0x1:
+            raise ProjectError(f"{where}: the entry '{name}' is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ProjectError(f"{where}: the entry '{name}' uses an unsupported compression method "
+                               f"({info.compress_type})")
+        limit = _limit(name)
+        if info.file_size > limit:
+            raise ProjectError(f"{where}: the entry '{name}' claims {info.file_size:,} bytes; the limit is "
+                               f"{limit:,}")
+        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+            raise ProjectError(f"{where}: the entry '{name}' would inflate {info.file_size / max(1, info.compress_size):,.0f}"
+                               f" times (a zip bomb?); refusing the file")
+        total += info.file_size
+        seen[name] = info
+    if total > MAX_TOTAL_BYTES:
+        raise ProjectError(f"{where}: the entries hold {total:,} bytes together; the limit is {MAX_TOTAL_BYTES:,}")
+    if MANIFEST not in seen:
+        raise ProjectError(f"{where}: no {MANIFEST}, so not a Neural Network Playground project")
+    return seen
+
+
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
+    """An entry's bytes, never more than its declared size (which was checked against the limits)."""
+    name = info.filename
+    out = bytearray()
+    try:
+        with zf.open(info) as f:
+            while True:
+                chunk = f.read(min(_CHUNK, info.file_size + 1 - len(out)))
+                if not chunk:
+                    break
+                out += chunk
+                if len(out) > info.file_size:
+                    raise ProjectError(f"{where}: the entry '{name}' holds more than the {info.file_size:,} bytes "
+                                       f"it claims")
+    except ProjectError:
+        raise
+    except zipfile.BadZipFile as e:
+        raise ProjectError(f"{where}: the entry '{name}' is damaged ({e})") from None
+    except (zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError) as e:
+        raise ProjectError(f"{where}: the entry '{name}' cannot be read; the file is damaged or truncated "
+                           f"({type(e).__name__}: {e})") from None
+    if len(out) != info.file_size:
+        raise ProjectError(f"{where}: the entry '{name}' is shorter than it claims; the file is damaged")
+    return bytes(out)
+
+
+def _json(data: bytes, name: str, where: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProjectError(f"{where}: {name} is not UTF-8 text") from None
+    except RecursionError:
+        raise ProjectError(f"{where}: {name} nests too deeply") from None
+    except ValueError as e:
+        raise ProjectError(f"{where}: {name} is not valid JSON ({e})") from None
+
+
+def _check_manifest(manifest: Any, where: str) -> dict[str, Any]:
+    if not isinstance(manifest, dict):
+        raise ProjectError(f"{where}: {MANIFEST} must hold a JSON object")
+    if manifest.get("format") != FORMAT:
+        raise ProjectError(f"{where}: not a Neural Network Playground project (its format is "
+                           f"{manifest.get('format')!r}, expected '{FORMAT}')")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ProjectError(f"{where}: the project's format version must be a positive integer. Received: "
+                           f"{version!r}")
+    if version > VERSION:
+        raise ProjectError(f"{where} was written by a newer Neural Network Playground (project format version "
+                           f"{version}; this one reads up to {VERSION}): update the app to open it")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("size"), int)
+            and isinstance(v.get("sha256"), str) for k, v in files.items()):
+        raise ProjectError(f"{where}: {MANIFEST} has no valid 'files' list")
+    networks = manifest.get("networks", [])
+    if not isinstance(networks, list) or len(networks) > MAX_NETWORKS or not all(
+            isinstance(n, dict) and isinstance(n.get("name"), str) and isinstance(n.get("file"), str)
+            for n in networks):
+        raise ProjectError(f"{where}: {MANIFEST} has no valid 'networks' list")
+    return manifest
+
+
+def _tensors(data: bytes, name: str, where: str) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load as load_tensors
+
+    try:
+        return load_tensors(data)
+    except Exception as e:  # noqa: BLE001 - SafetensorError and friends: a damaged or hostile header
+        raise ProjectError(f"{where}: {name} is not a valid safetensors file ({e})") from None
+
+
+def parse_history(text: str, where: str) -> dict[str, list[float]]:
+    lines = text.splitlines()
+    if not lines:
+        raise ProjectError(f"{where}: {HISTORY} is empty")
+    names = lines[0].split(",") if lines[0] else []
+    if len(set(names)) != len(names) or any(not n for n in names):
+        raise ProjectError(f"{where}: {HISTORY} has an empty or repeated column name")
+    columns: dict[str, list[float]] = {n: [] for n in names}
+    for row, line in enumerate(lines[1:], start=2):
+        cells = line.split(",")
+        if len(cells) != len(names):
+            raise ProjectError(f"{where}: {HISTORY} line {row} has {len(cells)} values for {len(names)} columns")
+        for n, cell in zip(names, cells):
+            try:
+                columns[n].append(float(cell) if cell else math.nan)
+            except ValueError:
+                raise ProjectError(f"{where}: {HISTORY} line {row}: '{cell[:40]}' is not a number") from None
+    return columns
+
+
+def check_weights_fit(lab: Lab, weights: Mapping[str, Mapping[str, torch.Tensor]], where: str) -> None:
+    """Raise ProjectError unless each network's saved tensors have exactly the names and shapes its graph
+    compiles to: checked before anything opens, so weights that do not fit never replace the open work."""
+    from playground.compile import compile_network
+
+    try:
+        lab.check()
+    except GraphError as e:
+        raise ProjectError(f"{where}: the lab the weights were trained with is not valid: {e}") from None
+    for net in lab.networks:
+        saved = weights.get(net.name)
+        if saved is None:
+            raise ProjectError(f"{where}: no weights for the network '{net.name}'")
+        try:
+            with torch.device("meta"):  # shapes only: no memory for the weights, no initialisation cost
+                expected = compile_network(net.graph, net.name).module.state_dict()
+        except (GraphError, EngineError) as e:
+            raise ProjectError(f"{where}: the network '{net.name}' does not compile: {e}") from None
+        missing = sorted(set(expected) - set(saved))
+        extra = sorted(set(saved) - set(expected))
+        if missing or extra:
+            what = (f"missing {', '.join(missing[:3])}" if missing else "") + \
+                   ("; " if missing and extra else "") + (f"unexpected {', '.join(extra[:3])}" if extra else "")
+            raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph ({what})")
+        for key, tensor in expected.items():
+            if tuple(saved[key].shape) != tuple(tensor.shape):
+                raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph: '{key}' has shape "
+                                   f"{tuple(saved[key].shape)}, the graph needs {tuple(tensor.shape)}")
+            if saved[key].dtype != tensor.dtype:
+                raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph: '{key}' is "
+                                   f"{saved[key].dtype}, the graph needs {tensor.dtype}")
+
+
+_META_INTS = ("epoch", "step", "pos", "seed", "batches", "seen", "epoch_limit", "data_version")
+
+
+def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], where: str) -> None:
+    """The plain state and the non-weight tensors have the types and shapes the trainer will trust: a hand-made
+    file must fail here, with a message, not later inside a training step."""
+    for key in _META_INTS:
+        value = meta.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+            raise ProjectError(f"{where}: {STATE_JSON}: '{key}' must be a non-negative integer. Received: "
+                               f"{value!r}"[:300])
+    for key in ("elapsed", "start_loss"):
+        value = meta.get(key, 0.0)
+        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+            raise ProjectError(f"{where}: {STATE_JSON}: '{key}' must be a number. Received: {value!r}"[:300])
+    optimizers = meta.get("optimizers", {})
+    if not isinstance(optimizers, dict) or not all(
+            isinstance(o, dict) and isinstance(o.get("param_groups"), list) and isinstance(o.get("state", {}), dict)
+            and all(isinstance(g, dict) for g in o["param_groups"])
+            and all(isinstance(v, dict) for v in o.get("state", {}).values()) for o in optimizers.values()):
+        raise ProjectError(f"{where}: {STATE_JSON}: 'optimizers' is not a valid optimizer state")
+    for name, expected in (("rng/torch", torch.get_rng_state()), ("rng/generator", torch.Generator().get_state())):
+        t = tensors.get(name)
+        if t is not None and (t.dtype != torch.uint8 or tuple(t.shape) != tuple(expected.shape)):
+            raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' is not a random generator state")
+    cuda = tensors.get("rng/cuda")
+    if cuda is not None and (cuda.dtype != torch.uint8 or cuda.dim() != 1):
+        raise ProjectError(f"{where}: {STATE_TENSORS}: 'rng/cuda' is not a random generator state")
+    perm = tensors.get("perm")
+    if perm is not None:
+        if perm.dtype != torch.int64 or perm.dim() != 1 or not torch.equal(
+                torch.sort(perm).values, torch.arange(perm.numel())):
+            raise ProjectError(f"{where}: {STATE_TENSORS}: 'perm' is not a permutation")
+        if meta.get("pos", 0) > perm.numel():
+            raise ProjectError(f"{where}: {STATE_JSON}: 'pos' lies beyond the epoch's permutation")
+    for name in ("running/losses", "running/corrects"):
+        t = tensors.get(name)
+        if t is not None and t.dim() != 1:
+            raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' must be a list of numbers")
+    for name, t in tensors.items():
+        if not name.startswith(("optimizer/", "rng/", "running/")) and name != "perm":
+            raise ProjectError(f"{where}: {STATE_TENSORS}: unexpected tensor '{name}'"[:300])
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read and check a whole project file. Raises ProjectError, naming the file and what is wrong."""
+    where = os.fspath(path)
+    try:
+        size = os.path.getsize(where)
+        if size > MAX_FILE_BYTES:
+            raise ProjectError(f"{where} is {size:,} bytes; a project file may have at most {MAX_FILE_BYTES:,}")
+        with open(where, "rb") as f:
+            return read_project(f, where)
+    except OSError as e:
+        raise ProjectError(f"Cannot read {where}: {e.strerror or e}") from None
+
+
+def read_project(source: Any, where: str = "the project") -> Project:
+    """Read a project from a binary file object (or bytes); ``where`` names it in messages."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        source = io.BytesIO(bytes(source))
+    head = source.read(4)
+    source.seek(0)
+    if head != ZIP_MAGIC:
+        if head[:1] in (b"{", b"\xef", b" ", b"\n"):
+            raise ProjectError(f"{where} is not a project file (it looks like a lab's JSON: open it as a lab)")
+        raise ProjectError(f"{where} is not a project file (not a zip archive)")
+    try:
+        zf = zipfile.ZipFile(source)
+    except zipfile.BadZipFile as e:
+        raise ProjectError(f"{where} is damaged or truncated: {e}") from None
+    except (ValueError, EOFError, OSError, NotImplementedError, RuntimeError) as e:
+        raise ProjectError(f"{where} is damaged or truncated ({type(e).__name__}: {e})") from None
+    with zf:
+        infos = _check_entries(zf, where)
+        manifest = _check_manifest(_json(_read(zf, infos[MANIFEST], where), MANIFEST, where), where)
+        listed = set(manifest["files"])
+        present = set(infos) - {MANIFEST}
+        if listed != present:
+            missing, unlisted = sorted(listed - present), sorted(present - listed)
+            raise ProjectError(f"{where} is incomplete or altered: " + (
+                f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
+        data: dict[str, bytes] = {}
+        for name in sorted(present):
+            blob = _read(zf, infos[name], where)
+            expected = manifest["files"][name]
+            if len(blob) != expected["size"] or hashlib.sha256(blob).hexdigest() != expected["sha256"]:
+                raise ProjectError(f"{where}: the entry '{name}' does not match its checksum; the file is damaged")
+            data[name] = blob
+    if LAB not in data:
+        raise ProjectError(f"{where}: no {LAB} in the project")
+    try:
+        lab = Lab.from_json(data[LAB].decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProjectError(f"{where}: {LAB} is not UTF-8 text") from None
+    except GraphError as e:
+        raise ProjectError(f"{where}: {LAB}: {e.message}") from None
+    thumbnail = data.get(THUMBNAIL)
+    if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
+        raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
+    project = Project(lab=lab, thumbnail=thumbnail, manifest=manifest)
+    training_parts = {STATE_JSON, STATE_TENSORS, HISTORY}
+    weight_files = {name for name in data if name.startswith("weights/")}
+    if not (training_parts & set(data)) and not weight_files and not manifest["networks"]:
+        return project  # a lab that never trained
+    absent = sorted(training_parts - set(data))
+    if absent:
+        raise ProjectError(f"{where}: the training state is incomplete (no {', '.join(absent)})")
+    state = _json(data[STATE_JSON], STATE_JSON, where)
+    if not isinstance(state, dict) or not isinstance(state.get("meta"), dict):
+        raise ProjectError(f"{where}: {STATE_JSON} needs a 'meta' object")
+    trained_lab = lab
+    if "trained_lab" in state:
+        try:
+            trained_lab = Lab.from_dict(state["trained_lab"])
+        except GraphError as e:
+            raise ProjectError(f"{where}: {STATE_JSON}: the lab the weights were trained with: {e.message}") from None
+        project.trained_lab = trained_lab
+    files = {n["name"]: n["file"] for n in manifest["networks"]}
+    names = [net.name for net in trained_lab.networks]
+    if sorted(files) != sorted(names) or len(files) != len(manifest["networks"]):
+        raise ProjectError(f"{where}: the manifest lists the networks {sorted(files)}, the lab has {sorted(names)}")
+    if set(files.values()) != weight_files or len(set(files.values())) != len(files):
+        raise ProjectError(f"{where}: the manifest's weight files do not match the entries of the zip")
+    weights = {name: _tensors(data[entry], entry, where) for name, entry in files.items()}
+    check_weights_fit(trained_lab, weights, where)
+    tensors: dict[str, torch.Tensor] = {}
+    for name, sd in weights.items():
+        for key, t in sd.items():
+            tensors[f"model/{name}/{key}"] = t
+    rest = _tensors(data[STATE_TENSORS], STATE_TENSORS, where)
+    if any(k.startswith("model/") for k in rest):
+        raise ProjectError(f"{where}: {STATE_TENSORS} holds model weights; they belong in weights/")
+    _check_state(state["meta"], rest, where)
+    tensors.update(rest)
+    try:
+        history_text = data[HISTORY].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProjectError(f"{where}: {HISTORY} is not UTF-8 text") from None
+    project.checkpoint = {"tensors": tensors, "meta": state["meta"], "history": parse_history(history_text, where)}
+    return project
