@@ -36,6 +36,7 @@ from playground.ui.data_panel import DataPanel, DatasetChoice
 from playground.ui.digit_pad import DigitPanel
 from playground.ui.main_window import MainWindow
 from playground.ui.training_toolbar import TrainToolbar
+from playground.ui.views.families import family_views
 from playground.ui.views import (
     ClassTemplateView,
     ConfusionMatrixView,
@@ -52,6 +53,10 @@ from playground.ui.views import (
 
 PLANE_VIEWS = ("boundary", "neurons", "hidden", "weights", "gradients")
 IMAGE_VIEW_KEYS = ("feature_maps", "filters", "templates", "confusion", "filter_lab")
+# The tasks the classifier and regressor views were made for; other families bring their own views.
+CLASSIC_TASKS = ("classification", "regression")
+# Views that mean something for every family (curves, weights and gradient norms of the first network).
+SHARED_VIEWS = ("loss", "weights", "gradients", "filters")
 
 
 class LabSettingsCommand(QUndoCommand):
@@ -199,6 +204,7 @@ class TrainingController(QObject):
         window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
         window.resizeDocks([self.docks["boundary"], window.inspector_dock], [430, 300], Qt.Orientation.Vertical)
         self.data_dock = data_dock
+        self._add_family_views()
 
         self.apply_banner = ApplyBanner()
         self.message_banner = MessageBanner()
@@ -221,6 +227,34 @@ class TrainingController(QObject):
             window.restoreState(state)
         if window.lab is not None:
             self.on_lab_opened(window.lab)
+
+    def _add_family_views(self) -> None:
+        """Docks for the autoencoder, VAE, GAN and sequence views: tabs beside the inner views (bottom) or the
+        curves (right), shown only for labs of their tasks."""
+        self.family_tasks: dict[str, tuple[str, ...]] = {}
+        columns = ("neurons", "hidden", "weights", "gradients")
+        placed: dict[tuple[str, str], int] = {}
+        for spec in family_views():
+            view = spec.factory()
+            view.setMinimumSize(120, 90)
+            right = spec.area == "right"
+            dock = self._dock(spec.title, f"{spec.key}Dock", view,
+                              Qt.DockWidgetArea.RightDockWidgetArea if right else
+                              Qt.DockWidgetArea.BottomDockWidgetArea)
+            # A family's bottom views go side by side, one per column of the bottom row, so all show at once.
+            slot = (spec.tasks[0] if spec.tasks else "", spec.area)
+            index = placed.get(slot, 0)
+            placed[slot] = index + 1
+            self.window.tabifyDockWidget(self.docks["loss" if right else columns[index % len(columns)]], dock)
+            dock.hide()
+            self.views[spec.key] = view
+            self.docks[spec.key] = dock
+            self.family_tasks[spec.key] = tuple(spec.tasks)
+            for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
+                if hasattr(view, signal):
+                    getattr(view, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
+            if hasattr(view, "probes_changed"):
+                view.probes_changed.connect(lambda: self._probe_timer.start())
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -291,16 +325,27 @@ class TrainingController(QObject):
         """Put the views that can show this lab's data in front: the plane views for 2-D sets, else the image
         views."""
         plane = lab.dataset.name in toy2d.DATASETS_2D
+        classic = lab.task in CLASSIC_TASKS
         keys = PLANE_VIEWS if plane else IMAGE_VIEW_KEYS
         # The output over the plane means nothing for images: its place goes to the curves. Drawing a digit
         # means nothing on the plane.
-        self.docks["boundary"].setVisible(plane)
-        self.draw_dock.setVisible(lab.dataset.name == "digits")
-        for key in keys:
-            if key in self.docks:
-                self.docks[key].raise_()
-        if lab.dataset.name in toy2d.DATASETS_2D:
+        self.docks["boundary"].setVisible(plane and classic)
+        self.draw_dock.setVisible(lab.dataset.name == "digits" and lab.task == "classification")
+        # Each family's own views in front for its labs; the classifier views step aside for them.
+        family = [key for key, tasks in self.family_tasks.items() if lab.task in tasks]
+        for key in self.family_tasks:
+            self.docks[key].setVisible(key in family)
+        for key in PLANE_VIEWS + IMAGE_VIEW_KEYS:
+            if key != "boundary" and key not in SHARED_VIEWS:
+                self.docks[key].setVisible(classic)
+        if classic:
+            for key in keys:
+                if key in self.docks:
+                    self.docks[key].raise_()
+        if plane or not classic:
             self.docks["loss"].raise_()
+        for key in family:
+            self.docks[key].raise_()
         self._probe_timer.start()
 
     def _shown(self, key: str) -> bool:
@@ -372,7 +417,12 @@ class TrainingController(QObject):
         if getattr(self, "_views_raised", False):
             return
         self._views_raised = True
-        plane = self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D
+        lab = self.lab
+        plane = lab is not None and lab.dataset.name in toy2d.DATASETS_2D
+        if lab is not None and lab.task not in CLASSIC_TASKS:
+            for key in ["loss"] + [k for k, tasks in self.family_tasks.items() if lab.task in tasks]:
+                self.docks[key].raise_()
+            return
         for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps"):
             self.docks[key].show()
             self.docks[key].raise_()

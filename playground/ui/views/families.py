@@ -1,0 +1,59 @@
+"""The views of the model families beyond classifiers and regressors (autoencoders, VAEs, GANs, sequences).
+
+Each family's module exposes ``VIEWS``, a list of :class:`FamilyView`; the composition root makes one dock per
+entry and shows it only for labs of the listed tasks. A view widget has ``show_snapshot(snapshot)``,
+``show_empty(text)`` and a ``probes`` tuple; optionally the signals ``probes_changed()`` (its probes tuple
+changed), ``training_changed(dict)`` and ``dataset_changed(dict)`` (settings the user changed in the view).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    key: str  # unique; also the dock's object name stem
+    title: str  # the dock's title
+    factory: Callable[[], QWidget]
+    tasks: tuple[str, ...]  # the lab tasks this view is for
+    area: str = "bottom"  # "bottom" (beside the inner views) or "right" (beside the curves)
+
+
+def family_views() -> list[FamilyView]:
+    """Every family's views, in the order their docks are made."""
+    views: list[FamilyView] = []
+    for module in _modules():
+        views.extend(getattr(module, "VIEWS", []))
+    keys = [v.key for v in views]
+    duplicated = {k for k in keys if keys.count(k) > 1}
+    if duplicated:
+        raise ValueError(f"Two family views share the key(s) {', '.join(sorted(duplicated))}")
+    return views
+
+
+def _modules() -> list[object]:
+    modules: list[object] = []
+    # One line per family module (each may still be missing while it is being written).
+    try:
+        from . import autoencoder_views
+        modules.append(autoencoder_views)
+    except ImportError as e:
+        if "autoencoder_views" not in str(e):
+            raise
+    try:
+        from . import gan_views
+        modules.append(gan_views)
+    except ImportError as e:
+        if "gan_views" not in str(e):
+            raise
+    try:
+        from . import sequence_views
+        modules.append(sequence_views)
+    except ImportError as e:
+        if "sequence_views" not in str(e):
+            raise
+    return modules

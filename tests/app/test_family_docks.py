@@ -1,0 +1,66 @@
+"""The docks of the model families: shown for their tasks only, their settings controls edit the lab."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtWidgets import QLabel
+
+from playground import controller as controller_module
+from playground.app import attach_training
+from playground.ui.views.families import FamilyView
+
+
+class BetaView(QLabel):
+    training_changed = Signal(object)
+    probes = ()
+
+    def show_snapshot(self, snapshot) -> None:
+        self.setText(f"epoch {snapshot.epoch}")
+
+    def show_empty(self, text: str) -> None:
+        self.setText(text)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    from playground.ui.main_window import MainWindow
+
+    specs = [FamilyView("test_beta", "Beta", BetaView, ("vae",)),
+             FamilyView("test_right", "Right", BetaView, ("vae", "autoencoder"), area="right")]
+    monkeypatch.setattr(controller_module, "family_views", lambda: specs)
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, c
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win.close()
+    win.deleteLater()
+
+
+def test_family_docks_show_for_their_tasks_only(qtbot, window):
+    win, c = window
+    win.load_template("vae")
+    qtbot.wait(20)
+    assert c.docks["test_beta"].isVisible() and c.docks["test_right"].isVisible()
+    assert not c.docks["confusion"].isVisible() and not c.docks["boundary"].isVisible()
+    assert not c.draw_dock.isVisible()
+    win.load_template("autoencoder")
+    qtbot.wait(20)
+    assert not c.docks["test_beta"].isVisible() and c.docks["test_right"].isVisible()
+    win.load_template("spiral")
+    qtbot.wait(20)
+    assert not c.docks["test_beta"].isVisible() and not c.docks["test_right"].isVisible()
+    assert c.docks["boundary"].isVisible() and c.docks["neurons"].isVisible()
+
+
+def test_a_family_control_edits_the_lab_undoably(qtbot, window):
+    win, c = window
+    win.load_template("vae")
+    c.views["test_beta"].training_changed.emit({"beta": 4.0})
+    assert win.lab.training.beta == 4.0
+    win.undo_stack.undo()
+    assert win.lab.training.beta == 1.0
