@@ -1,4 +1,4 @@
-"""Headless command line: ``playground train LAB.json``, ``playground bench``.
+"""Headless command line: ``playground train LAB.json``, ``playground export RUN --format onnx``, ``playground bench``.
 
 Bad input never shows a traceback: one line that names what is wrong and where, exit status 2, nothing written.
 """
@@ -25,13 +25,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="playground", description="Neural Network Playground. Without a command it opens the "
                                                     "window.")
     sub = parser.add_subparsers(dest="command", required=True)
-    train = sub.add_parser("train", help="train a lab headless and save its weights and metric history")
-    train.add_argument("lab", help="a lab file (.json)")
-    train.add_argument("--epochs", type=int, help="override the lab's number of epochs")
+    train = sub.add_parser("train", help="train a lab headless and save its weights and metric history; a project "
+                                         "file (.nnp) goes on from where it was saved and is written back")
+    train.add_argument("lab", help="a lab file (.json) or a project file (.nnp)")
+    train.add_argument("--epochs", type=int, help="override the lab's number of epochs (for a project: train this "
+                                                  "many more epochs)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="override the lab's device")
     train.add_argument("--seed", type=int, help="override the lab's seed")
-    train.add_argument("--out", help="folder for weights, history and metrics (default: runs/<lab name>)")
+    train.add_argument("--out", help="folder for weights, history and metrics (default: runs/<lab name>), or a "
+                                     "project file (.nnp) to write the whole run to (default for a project: the "
+                                     "project itself)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    export = sub.add_parser("export", help="export trained networks (ONNX, PyTorch code, torch.export) or the "
+                                           "metric history (CSV)")
+    export.add_argument("source", help="a project file, the --out folder of 'playground train', or a lab (.json; "
+                                       "exports the weights training would start from)")
+    export.add_argument("--format", required=True, choices=("onnx", "py", "pt2", "csv"),
+                        help="onnx: one .onnx file, checked with onnxruntime; py: a standalone PyTorch module and "
+                             "its .safetensors weights; pt2: a torch.export program; csv: the metric history")
+    export.add_argument("--to", required=True, help="a file (one network; with several, one file each named "
+                                                    "<stem>-<network>) or a folder (<network>.<format> in it)")
+    export.add_argument("--network", help="export only this network of the lab")
     bench = sub.add_parser("bench", help="measure the engine against a bare PyTorch loop")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     bench.add_argument("--rounds", type=int, default=5, help="alternating bare/engine rounds (median of ratios)")
@@ -46,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return train_command(args)
     if args.command == "bench":
         return bench_command(args)
+    if args.command == "export":
+        return export_command(args)
     return EXIT_BAD_INPUT
 
 
@@ -62,6 +78,10 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail(f"--epochs must be at least 1. Received: {args.epochs}")
     if args.seed is not None and not 0 <= args.seed < 2**32:
         return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {args.seed}")
+    from playground.engine.project import EXTENSION, is_project_file
+
+    if args.lab.endswith(EXTENSION) or is_project_file(args.lab):
+        return train_project_command(args)
     try:
         lab = Lab.load(args.lab)
         if args.epochs is not None:
@@ -71,13 +91,18 @@ def train_command(args: argparse.Namespace) -> int:
         if args.seed is not None:
             lab.seed = args.seed
         out = Path(args.out) if args.out else Path("runs") / _slug(Path(args.lab).stem)
-        if out.exists() and not out.is_dir():
+        if out.suffix == EXTENSION:
+            if out.is_dir():
+                return _fail(f"--out {out} is a folder, not a project file")
+        elif out.exists() and not out.is_dir():
             return _fail(f"--out {out} is a file, not a folder")
         from playground.engine.trainer import Trainer
 
         trainer = Trainer(lab)
     except (GraphError, EngineError) as e:
         return _fail(str(e))
+    if out.suffix == EXTENSION:
+        return _train_and_save_project(trainer, out, args.quiet, lab, None)
 
     interrupted = False
     try:
@@ -90,6 +115,73 @@ def train_command(args: argparse.Namespace) -> int:
     except OSError as e:
         return _fail(f"cannot write the results to {out}: {e.strerror or e}")
     _print_summary(trainer, out)
+    if interrupted:
+        print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
+        return 130
+    if snap.state == "diverged":
+        print(f"warning: {snap.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def train_project_command(args: argparse.Namespace) -> int:
+    """Resume a saved project where it stopped (weights, optimizer, random state, curves), then write it back."""
+    from playground.engine.errors import EngineError
+    from playground.engine.project import EXTENSION, load_project
+    from playground.graph import GraphError
+
+    if args.seed is not None:
+        return _fail("--seed cannot change a saved run: a project goes on with its own random state (train its lab "
+                     "file to start over with another seed)")
+    out = Path(args.out) if args.out else Path(args.lab)
+    if out.suffix != EXTENSION:
+        return _fail(f"--out {out}: a project is written to a project file ({EXTENSION})")
+    if out.is_dir():
+        return _fail(f"--out {out} is a folder, not a project file")
+    try:
+        project = load_project(args.lab)
+        trained = project.training_lab
+        if project.checkpoint is None and args.epochs is not None:
+            trained.training = trained.training.updated(epochs=args.epochs)
+        if args.device is not None:
+            for lab in {id(project.lab): project.lab, id(trained): trained}.values():
+                lab.training = lab.training.updated(device=args.device)
+        from playground.engine.trainer import Trainer
+
+        trainer = Trainer(trained)
+        if project.checkpoint is not None:
+            trainer.restore(project.checkpoint)
+            if args.epochs is not None:
+                trainer._epoch_limit = trainer.epoch + args.epochs
+                if trainer.state == "finished":
+                    trainer._state = "ready"
+            elif trainer.state == "finished" or trainer.epoch >= trainer._epoch_limit:
+                print(f"{args.lab} has already trained its {trainer.epoch} epochs; pass --epochs N to train N more. "
+                      f"Nothing written.")
+                return 0
+    except (GraphError, EngineError) as e:
+        return _fail(str(e))
+    return _train_and_save_project(trainer, out, args.quiet, project.lab, project.thumbnail)
+
+
+def _train_and_save_project(trainer: Any, out: Path, quiet: bool, lab: Any, thumbnail: bytes | None) -> int:
+    from playground.engine.project import ProjectError, save_project
+
+    interrupted = False
+    try:
+        _train_with_progress(trainer, quiet=quiet)
+    except KeyboardInterrupt:
+        interrupted = True
+    snap = trainer.snapshot()
+    # The editor's lab is written as it was; the weights belong to the lab they were trained with.
+    trained = None if trainer.lab.to_dict() == lab.to_dict() else trainer.lab
+    if trained is None:
+        lab = trainer.lab
+    try:
+        save_project(out, lab, trainer.checkpoint(), trained_lab=trained, thumbnail=thumbnail)
+    except ProjectError as e:
+        return _fail(str(e))
+    _print_summary(trainer, out, what="the project")
     if interrupted:
         print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
         return 130
@@ -139,7 +231,7 @@ def _save_run(trainer: Any, out: Path) -> None:
     atomic_write(out / "metrics.json", (json.dumps(metrics, indent=2) + "\n").encode())
 
 
-def _print_summary(trainer: Any, out: Path) -> None:
+def _print_summary(trainer: Any, out: Path, what: str = "") -> None:
     snap = trainer.snapshot()
     m = snap.metrics
     print(f"{trainer.lab.name}: {snap.epoch} epochs, {snap.step} steps in {snap.elapsed:.1f} s on {snap.device}")
@@ -148,7 +240,33 @@ def _print_summary(trainer: Any, out: Path) -> None:
         if f"{split}_accuracy" in m:
             line += f"  accuracy {m[f'{split}_accuracy']:.2%}"
         print(line)
-    print(f"Saved weights, history and metrics to {out}/")
+    print(f"Saved {what} to {out}" if what else f"Saved weights, history and metrics to {out}/")
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from playground.engine.errors import EngineError
+    from playground.engine.export import export_source, read_source, write_history_csv
+    from playground.graph import GraphError
+
+    try:
+        source = read_source(args.source)
+        if args.format == "csv":
+            to = Path(args.to)
+            path = write_history_csv(source, to / "history.csv" if to.is_dir() else to)
+            print(f"Wrote the metric history to {path}")
+            return 0
+        results = export_source(source, args.format, args.to, network=args.network)
+    except (GraphError, EngineError) as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _fail(f"cannot write to {args.to}: {e.strerror or e}")
+    for result in results:
+        print(result.summary())
+    bad = [r for r in results if not r.ok]
+    for r in bad:
+        print(f"warning: the {r.format} export of '{r.network}' differs from torch by {r.max_difference:.1e}, more "
+              f"than the {r.tolerance:.0e} allowed", file=sys.stderr)
+    return 1 if bad else 0
 
 
 def bench_command(args: argparse.Namespace) -> int:
