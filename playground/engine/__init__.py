@@ -1,1 +1,2 @@
 """The headless engine: tasks, the training loop as a generator, probes, snapshots."""
+from . import autoencoding  # noqa: F401,E402  (registers the autoencoder and VAE tasks)

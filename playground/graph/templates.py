@@ -149,17 +149,77 @@ def residual_block() -> Lab:
 _DIGIT = {"kind": "image", "channels": 1, "height": 28, "width": 28}
 
 
+def _dense_autoencoder(code: int, hidden: int = 256, code_activation: str = "") -> tuple[Graph, Graph]:
+    """784 → hidden → code → hidden → 784 with a Sigmoid, so the outputs are pixel intensities in [0, 1]."""
+    enc: list[LayerSpec] = [("Input", _DIGIT), ("Flatten", {}), ("Dense", {"units": hidden}), ("ReLU", {}),
+                            ("Dense", {"units": code})]
+    if code_activation:
+        enc.append((code_activation, {}))
+    encoder = sequential([*enc, ("Output", {"head": "code"})], wrap=4 if len(enc) > 5 else 0)
+    decoder = sequential([("Input", {"kind": "vector", "features": code}), ("Dense", {"units": hidden}),
+                          ("ReLU", {}), ("Dense", {"units": 784}), ("Sigmoid", {}),
+                          ("Reshape", {"shape": [1, 28, 28]}), ("Output", {"head": "reconstruction"})], wrap=4)
+    return encoder, decoder
+
+
 def autoencoder() -> Lab:
     lab = Lab(name="Autoencoder", task="autoencoder",
               description="An encoder squeezes each digit into a code of 32 numbers; a decoder rebuilds the digit "
                           "from that code alone.",
               dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
-              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=20))
-    encoder = sequential([("Input", _DIGIT), ("Flatten", {}), ("Dense", {"units": 128}), ("ReLU", {}),
-                          ("Dense", {"units": 32}), ("Output", {"head": "code"})])
-    decoder = sequential([("Input", {"kind": "vector", "features": 32}), ("Dense", {"units": 128}), ("ReLU", {}),
-                          ("Dense", {"units": 784}), ("Sigmoid", {}), ("Reshape", {"shape": [1, 28, 28]}),
-                          ("Output", {"head": "reconstruction"})])
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=20,
+                                        reconstruction_loss="bce"))
+    encoder, decoder = _dense_autoencoder(32)
+    lab.add_network("encoder", "encoder", encoder)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def conv_autoencoder() -> Lab:
+    lab = Lab(name="Convolutional autoencoder", task="autoencoder",
+              description="Strided convolutions shrink each digit 28→14→7 into a code of 16 numbers; transposed "
+                          "convolutions grow it back 7→14→28.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=15,
+                                        reconstruction_loss="bce"))
+    encoder = sequential([
+        ("Input", _DIGIT), ("Conv2d", {"filters": 16, "kernel_size": 3, "stride": 2, "padding": 1}), ("ReLU", {}),
+        ("Conv2d", {"filters": 32, "kernel_size": 3, "stride": 2, "padding": 1}), ("ReLU", {}), ("Flatten", {}),
+        ("Dense", {"units": 16}), ("Output", {"head": "code"}),
+    ], wrap=4)
+    decoder = sequential([
+        ("Input", {"kind": "vector", "features": 16}), ("Dense", {"units": 32 * 7 * 7}), ("ReLU", {}),
+        ("Reshape", {"shape": [32, 7, 7]}),
+        ("ConvTranspose2d", {"filters": 16, "kernel_size": 4, "stride": 2, "padding": 1}), ("ReLU", {}),
+        ("ConvTranspose2d", {"filters": 1, "kernel_size": 4, "stride": 2, "padding": 1}), ("Sigmoid", {}),
+        ("Output", {"head": "reconstruction"}),
+    ], wrap=5)
+    lab.add_network("encoder", "encoder", encoder)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def denoising_autoencoder() -> Lab:
+    lab = Lab(name="Denoising autoencoder", task="autoencoder",
+              description="Each digit is shown with Gaussian noise (σ = 0.5) and the network must rebuild the clean "
+                          "digit: it learns what digits look like, not just to copy pixels.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=20,
+                                        reconstruction_loss="bce", input_noise=0.5))
+    encoder, decoder = _dense_autoencoder(32)
+    lab.add_network("encoder", "encoder", encoder)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def sparse_autoencoder() -> Lab:
+    lab = Lab(name="Sparse autoencoder", task="autoencoder",
+              description="A wide code of 64 ReLU units with an L1 penalty on it: each digit is rebuilt from a "
+                          "few active units.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=20,
+                                        reconstruction_loss="bce", sparsity=0.05))
+    encoder, decoder = _dense_autoencoder(64, code_activation="ReLU")
     lab.add_network("encoder", "encoder", encoder)
     lab.add_network("decoder", "decoder", decoder)
     return lab
@@ -170,7 +230,8 @@ def vae() -> Lab:
               description="The encoder outputs a mean and a log-variance; a code is sampled from them, so nearby "
                           "codes decode to similar digits and the 2-D latent space can be explored.",
               dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
-              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=30))
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=30,
+                                        reconstruction_loss="bce", beta=1.0))
     enc = Graph()
     enc.add_node("Input", "input_1", _DIGIT, (0, 75))
     enc.add_node("Flatten", "flatten_1", {}, (190, 75))
@@ -184,7 +245,7 @@ def vae() -> Lab:
     enc.chain("relu_1", "log_variance", "output_log_variance")
     decoder = sequential([("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 256}), ("ReLU", {}),
                           ("Dense", {"units": 784}), ("Sigmoid", {}), ("Reshape", {"shape": [1, 28, 28]}),
-                          ("Output", {"head": "reconstruction"})])
+                          ("Output", {"head": "reconstruction"})], wrap=4)
     lab.add_network("encoder", "encoder", enc)
     lab.add_network("decoder", "decoder", decoder)
     return lab
@@ -240,6 +301,13 @@ TEMPLATES: dict[str, Template] = {
                  residual_block),
         Template("autoencoder", "Autoencoder", "Compressing data through a bottleneck and rebuilding it.",
                  autoencoder),
+        Template("conv_autoencoder", "Convolutional autoencoder",
+                 "Strided convolutions down to a small code, transposed convolutions back up.", conv_autoencoder),
+        Template("denoising_autoencoder", "Denoising autoencoder",
+                 "Rebuilding clean digits from noisy ones: the noise level is a live control.",
+                 denoising_autoencoder),
+        Template("sparse_autoencoder", "Sparse autoencoder",
+                 "An L1 penalty keeps most code units at zero; its weight is a live control.", sparse_autoencoder),
         Template("vae", "Variational autoencoder", "A smooth latent space you can sample new digits from.", vae),
         Template("gan", "GAN", "Two networks in a contest: a generator learns to fool a discriminator.", gan),
         Template("lstm_sequence", "LSTM sequence model", "Memory over time: predicting the next step of a wave.",
