@@ -245,6 +245,7 @@ def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str
     except OSError as e:
         raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
     try:
+        os.chmod(tmp, _file_mode(target))
         with os.fdopen(fd, "wb") as f:
             with zipfile.ZipFile(f, "w") as zf:
                 for name, data in entries.items():
@@ -265,6 +266,16 @@ def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str
             raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
         raise
     return os.path.getsize(target)
+
+
+def _file_mode(target: str) -> int:
+    """The replaced file's permissions, or those of a new file under the umask (mkstemp's are owner-only)."""
+    try:
+        return os.stat(target).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _sync_folder(folder: str) -> None:
