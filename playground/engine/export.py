@@ -454,7 +454,7 @@ def module_constructor(module: nn.Module, node: str) -> str:
     return make(module, node)
 
 
-_DELETES = re.compile(r";\s+\w+ = None(?:;\s+\w+ = None)*\s*$")
+_DELETES = re.compile(r";\s+(?:\w+ = )+None(?:;\s+(?:\w+ = )+None)*\s*$")
 
 
 def forward_code(net: CompiledNetwork) -> str:
