@@ -270,14 +270,46 @@ def gan() -> Lab:
 
 
 def lstm_sequence() -> Lab:
-    lab = Lab(name="LSTM sequence model", task="sequence",
-              description="An LSTM reads 20 steps of a sine wave and predicts the next value from its final "
-                          "hidden state.",
-              dataset=DatasetSettings("sine", noise=2.0, samples=1000, train_ratio=0.8, features=[]),
-              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=50))
-    g = sequential([("Input", {"kind": "sequence", "steps": 20, "features": 1}),
-                    ("LSTM", {"hidden": 32, "output": "last"}), ("Dense", {"units": 1}),
+    lab = Lab(name="LSTM sine forecaster", task="sequence",
+              description="An LSTM reads 40 steps of a sum of two sines and predicts every next value (many to "
+                          "many); the forecast view feeds its predictions back to continue the wave on its own.",
+              dataset=DatasetSettings("sine", noise=2.0, samples=1000, train_ratio=0.8, features=[],
+                                      options={"steps": 40}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=40,
+                                        grad_clip=1.0))
+    g = sequential([("Input", {"kind": "sequence", "steps": 40, "features": 1}),
+                    ("LSTM", {"hidden": 32, "output": "sequence"}), ("Dense", {"units": 1}),
                     ("Output", {"head": "regression"})])
+    lab.add_network("model", "model", g)
+    return lab
+
+
+def sequence_classifier() -> Lab:
+    lab = Lab(name="GRU wave classifier", task="sequence",
+              description="A GRU reads 40 noisy steps of a wave and tells sine, square, triangle and sawtooth apart "
+                          "from its final hidden state (many to one).",
+              dataset=DatasetSettings("waves", noise=5.0, samples=1000, train_ratio=0.8, features=[],
+                                      options={"steps": 40}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=32, epochs=40,
+                                        grad_clip=1.0))
+    g = sequential([("Input", {"kind": "sequence", "steps": 40, "features": 1}),
+                    ("GRU", {"hidden": 32, "output": "last"}), ("Dense", {"units": 4}),
+                    ("Output", {"head": "classification"})])
+    lab.add_network("model", "model", g)
+    return lab
+
+
+def char_rnn() -> Lab:
+    lab = Lab(name="Character-level LSTM", task="sequence",
+              description="An LSTM learns Pride and Prejudice one character at a time, predicting each next "
+                          "character; sampled at a temperature, it writes new text.",
+              dataset=DatasetSettings("austen", noise=0.0, samples=1000, train_ratio=0.9, features=[],
+                                      options={"steps": 64}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.005, batch_size=32, epochs=30,
+                                        grad_clip=1.0, temperature=0.7))
+    g = sequential([("Input", {"kind": "tokens", "steps": 64}), ("Embedding", {"vocabulary": 71, "dim": 32}),
+                    ("LSTM", {"hidden": 128, "output": "sequence"}), ("Dense", {"units": 71}),
+                    ("Output", {"head": "classification"})])
     lab.add_network("model", "model", g)
     return lab
 
@@ -310,8 +342,12 @@ TEMPLATES: dict[str, Template] = {
                  "An L1 penalty keeps most code units at zero; its weight is a live control.", sparse_autoencoder),
         Template("vae", "Variational autoencoder", "A smooth latent space you can sample new digits from.", vae),
         Template("gan", "GAN", "Two networks in a contest: a generator learns to fool a discriminator.", gan),
-        Template("lstm_sequence", "LSTM sequence model", "Memory over time: predicting the next step of a wave.",
-                 lstm_sequence),
+        Template("lstm_sequence", "LSTM sine forecaster", "Memory over time: forecasting a wave, then continuing "
+                 "it on its own.", lstm_sequence),
+        Template("sequence_classifier", "GRU sequence classifier", "The last hidden state sums up a whole "
+                 "sequence: telling wave shapes apart.", sequence_classifier),
+        Template("char_rnn", "Character-level text LSTM", "Predicting the next character, then sampling new text "
+                 "at a temperature.", char_rnn),
     )
 }
 

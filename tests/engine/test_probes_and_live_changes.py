@@ -134,8 +134,12 @@ def test_regression_boundary_is_the_value_surface():
     assert surface[-1, -1] > surface[0, 0]
 
 
-def test_a_template_whose_data_comes_later_says_so():
+def test_a_lab_whose_data_comes_later_says_so(monkeypatch):
+    from playground.engine import datasets
     from playground.graph.templates import build_template
 
+    monkeypatch.setitem(datasets.PLANNED, "someday", "future")
+    lab = build_template("spiral")
+    lab.dataset.name = "someday"
     with pytest.raises(EngineError, match="not in this version yet: this lab can be designed and saved"):
-        Trainer(build_template("lstm_sequence"))
+        Trainer(lab)
