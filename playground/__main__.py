@@ -11,7 +11,7 @@ def main(argv: list[str] | None = None) -> int:
         from playground.app import run_app
 
         return run_app(args[1:])
-    if args[0].endswith(".json") and not args[0].startswith("-"):  # `playground my-lab.json` opens it
+    if args[0].endswith((".json", ".nnp")) and not args[0].startswith("-"):  # `playground my-lab.json` opens it
         from playground.app import run_app
 
         return run_app(args)

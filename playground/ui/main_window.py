@@ -44,7 +44,15 @@ APPLICATION = "Playground"
 APP_TITLE = "Neural Network Playground"
 MAX_RECENT = 8
 LAB_FILTER = "Labs (*.json);;All files (*)"
+# With a project handler (set by the composition root), projects hold the lab and its training in one file.
+PROJECT_OPEN_FILTER = "Projects and labs (*.nnp *.json);;Projects (*.nnp);;Labs (*.json);;All files (*)"
+PROJECT_SAVE_FILTER = "Projects, with the training (*.nnp);;Labs, the network and settings only (*.json)"
 TRAIN_PENDING = "Training arrives with the engine hookup"
+EXPORT_CHOICES = {
+    "onnx": "Model as &ONNX…", "py": "Model as &PyTorch code…", "pt2": "Model as &torch.export program…",
+    "csv": "Metric &history as CSV…", "gif": "Decision &boundary over training as GIF…",
+    "view": "&View as PNG or SVG…",
+}
 
 SHORTCUTS = [
     ("Ctrl+N", "New lab (start page)"), ("Ctrl+O", "Open a lab"), ("Ctrl+S", "Save"), ("Ctrl+Shift+S", "Save as"),
@@ -77,6 +85,9 @@ class MainWindow(QMainWindow):
     reset_requested = Signal()
     lab_opened = Signal(object)
     closing = Signal()  # the close was accepted: whoever runs work for this window stops it now
+    # File > Export and Import model: the composition root does the work (this package may not touch torch).
+    export_requested = Signal(str)  # one of the keys of EXPORT_CHOICES
+    import_requested = Signal(str)  # the path of a Python file to open as a lab
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +99,9 @@ class MainWindow(QMainWindow):
         self.path: str | None = None
         self.network_name = ""
         self._unsaved_new = False  # a template or blank lab that has never been saved
+        # Opens and saves project files (.nnp: the lab with its training), which this package cannot read: the
+        # composition root sets it. It has handles(path) -> bool, open(path) -> bool and save(path) -> bool.
+        self.project_handler: Any = None
 
         self.canvas = ArchitectureCanvas(self.undo_stack)
         self.network_tabs = QTabBar()
@@ -207,6 +221,17 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.setObjectName("exportMenu")
+        for key, text in EXPORT_CHOICES.items():
+            action = self.export_menu.addAction(text)
+            action.setObjectName(f"actionExport_{key}")
+            action.triggered.connect(lambda _checked=False, k=key: self.export_requested.emit(k))
+        self.import_model_action = file_menu.addAction("&Import model…", self._ask_import_model)
+        self.import_model_action.setObjectName("actionImportModel")
+        self.import_model_action.setStatusTip("Open a PyTorch model written in Python (nn.Sequential or this app's "
+                                              "export) as a new lab")
+        file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action, self.redo_action])
@@ -226,6 +251,13 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self._refresh_recent_menu()
+
+    def _ask_import_model(self) -> None:
+        folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model written in Python", folder,
+                                              "Python files (*.py);;All files (*)")
+        if path:
+            self.import_requested.emit(path)
 
     def _create_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -323,9 +355,15 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
-            path, _ = QFileDialog.getOpenFileName(self, "Open a lab", folder, LAB_FILTER)
+            path, _ = QFileDialog.getOpenFileName(self, "Open a lab", folder, PROJECT_OPEN_FILTER
+                                                  if self.project_handler is not None else LAB_FILTER)
             if not path:
                 return False
+        if self.project_handler is not None and self.project_handler.handles(path):
+            if not self.project_handler.open(path):
+                return False  # it said why; the open lab is untouched
+            self._remember(path)
+            return True
         try:
             lab = Lab.load(path)
         except GraphError as e:
@@ -343,7 +381,11 @@ class MainWindow(QMainWindow):
         if self.path is None:
             return self.save_as()
         try:
-            self.lab.save(self.path)
+            if self.project_handler is not None and self.project_handler.handles(self.path):
+                if not self.project_handler.save(self.path):  # may finish later; if it fails: save_failed()
+                    return False
+            else:
+                self.lab.save(self.path)
         except (OSError, GraphError) as e:
             message = getattr(e, "message", None) or f"Cannot save {self.path}: {e}"
             self.show_message(message, True)
@@ -361,12 +403,21 @@ class MainWindow(QMainWindow):
             return False
         if path is None:
             folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
-            suggested = os.path.join(folder, self.lab.name.lower().replace(" ", "_") + ".json")
-            path, _ = QFileDialog.getSaveFileName(self, "Save the lab", suggested, LAB_FILTER)
+            extension = ".nnp" if self.project_handler is not None else ".json"
+            suggested = os.path.join(folder, self.lab.name.lower().replace(" ", "_") + extension)
+            path, _ = QFileDialog.getSaveFileName(self, "Save the lab", suggested, PROJECT_SAVE_FILTER
+                                                  if self.project_handler is not None else LAB_FILTER)
             if not path:
                 return False
         self.path = os.path.abspath(path)
         return self.save()
+
+    def save_failed(self, message: str) -> None:
+        """A save that finished later (a project waits for the training's state) failed: say so, stay unsaved."""
+        self._unsaved_new = True
+        self._update_title()
+        self.show_message(message, True)
+        QMessageBox.warning(self, "Cannot save", message)
 
     def maybe_save(self) -> bool:
         """Ask before losing unsaved changes; return whether it is fine to go on."""
@@ -523,7 +574,7 @@ def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="playground open", description="Open the Neural Network Playground window.")
-    parser.add_argument("lab", nargs="?", help="a lab JSON file to open")
+    parser.add_argument("lab", nargs="?", help="a lab (.json) or project (.nnp) file to open")
     parser.add_argument("--template", "-t", choices=sorted(TEMPLATES), help="open a built-in template")
     parser.add_argument("--network", help="show this network of the lab (e.g. decoder)")
     parser.add_argument("--set", action="append", default=[], metavar="NODE.FIELD=VALUE",
