@@ -560,7 +560,10 @@ class MainWindow(QMainWindow):
             "(BSD-3-Clause).</p>"
             "<p>The built-in handwritten digits are 9,000 samples of the MNIST database by Yann LeCun, Corinna "
             "Cortes and Christopher J.C. Burges, shared under the Creative Commons Attribution-Share Alike 3.0 "
-            "licence (see resources/data/MNIST-README.md).</p>")
+            "licence (see resources/data/MNIST-README.md).</p>"
+            "<p>The built-in text is the first nine chapters of Jane Austen's <i>Pride and Prejudice</i> (1813, "
+            "public domain), as carried by the R package janeaustenr by Julia Silge (MIT licence; see "
+            "resources/data/TEXT-README.md).</p>")
 
 
 def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:
