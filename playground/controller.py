@@ -13,7 +13,8 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBar, QWidget
 
-from playground.data import toy2d
+from playground.data import image_sets, toy2d
+from playground.downloads import DownloadController
 from playground.engine.commands import (
     Pause,
     Recompile,
@@ -32,7 +33,7 @@ from playground.engine.snapshot import metric_phrases
 from playground.graph import GraphError, Lab, LabFormatError
 from playground.runtime import TrainingSession
 from playground.ui.commands import SetParamCommand
-from playground.ui.data_panel import DataPanel, DatasetChoice
+from playground.ui.data_panel import DataPanel, DatasetChoice, ImageSetChoice
 from playground.ui.digit_pad import DigitPanel
 from playground.ui.main_window import MainWindow
 from playground.ui.training_toolbar import TrainToolbar
@@ -205,6 +206,9 @@ class TrainingController(QObject):
         window.resizeDocks([self.docks["boundary"], window.inspector_dock], [430, 300], Qt.Orientation.Vertical)
         self.data_dock = data_dock
         self._add_family_views()
+        self.downloads = DownloadController(window)
+        self._refresh_image_sets()
+        self._add_download_actions()
 
         self.apply_banner = ApplyBanner()
         self.message_banner = MessageBanner()
@@ -227,6 +231,44 @@ class TrainingController(QObject):
             window.restoreState(state)
         if window.lab is not None:
             self.on_lab_opened(window.lab)
+
+    def _refresh_image_sets(self) -> None:
+        choices = [ImageSetChoice("digits", "Built-in digits (9,000)", "9,000 real MNIST digits that ship with the "
+                                  "app: 7,000 to train, 1,000 to validate, 1,000 to test. Works offline.", True)]
+        for info in image_sets.IMAGE_SETS.values():
+            choices.append(ImageSetChoice(info.name, info.title, f"{info.description} {info.credit}",
+                                          image_sets.is_downloaded(info.name, self.downloads.root)))
+        self.data_panel.set_image_sets(choices)
+
+    def _add_download_actions(self) -> None:
+        file_menu = next((a.menu() for a in self.window.menuBar().actions()
+                          if a.menu() is not None and a.text().replace("&", "") == "File"), None)
+        self.download_actions = []
+        for info in image_sets.IMAGE_SETS.values():
+            action = self.window.addAction(f"Download {info.title}…")
+            action.setObjectName(f"download_{info.name}")
+            action.setToolTip(info.description)
+            action.triggered.connect(lambda _checked=False, n=info.name: self.downloads.start(n))
+            self.download_actions.append(action)
+        if file_menu is not None:
+            before = next((a for a in file_menu.actions() if a.text().replace("&", "").startswith("Quit")), None)
+            menu = file_menu.addMenu("Download data")
+            menu.setObjectName("downloadMenu")
+            menu.addActions(self.download_actions)
+            if before is not None:
+                file_menu.insertMenu(before, menu)
+
+    def _on_downloaded(self, name: str) -> None:
+        self._refresh_image_sets()
+        title = image_sets.IMAGE_SETS[name].title
+        lab = self.lab
+        if lab is not None and lab.dataset.name != name and lab.dataset.name in ("digits",) + tuple(
+                image_sets.IMAGE_SETS):
+            self.change_settings("dataset", {"name": name})  # an image lab moves to the new set (undoable)
+            self.window.show_message(f"Downloaded {title}; this lab now learns from it (Undo goes back).")
+        else:
+            self.window.show_message(f"Downloaded {title}. Image labs can now choose it in the Data panel.")
+        self._sync_data_panel()
 
     def _add_family_views(self) -> None:
         """Docks for the autoencoder, VAE, GAN and sequence views: tabs beside the inner views (bottom) or the
@@ -282,6 +324,8 @@ class TrainingController(QObject):
         self.data_panel.dataset_changed.connect(lambda changes: self.change_settings("dataset", changes))
         self.data_panel.training_changed.connect(lambda changes: self.change_settings("training", changes))
         self.data_panel.regenerate_requested.connect(self.regenerate)
+        self.data_panel.download_requested.connect(self.downloads.start)
+        self.downloads.finished.connect(self._on_downloaded)
         self.session.snapshot.connect(self.on_snapshot)
         self.session.failed.connect(self.on_failed)
         self.session.started.connect(self.toolbar.show_device)
@@ -372,7 +416,8 @@ class TrainingController(QObject):
         self.views["hidden"].set_layers(layers)
 
     def shutdown(self) -> None:
-        """Stop training before the window goes away (close, quit, another lab)."""
+        """Stop training and downloads before the window goes away (close, quit, another lab)."""
+        self.downloads.shutdown()
         self.session.stop()
 
     # Requests from the toolbar and the Train menu ---------------------------------------------------------

@@ -36,22 +36,19 @@ Progress = Callable[[int, int | None], bool | None]
 
 _CHUNK = 64 * 1024
 
-# SHA-256 of the four gzipped IDX files, as published in several independent public projects that download them
-# (the MNIST values agree across many; the Fashion-MNIST values across two). Not re-verified against the live files
-# from here: this machine has no internet. torchvision checks the same files by MD5 (MNIST train images
-# f68b3c2dcbeaaa9fbdd348bbdeb94873, Fashion-MNIST train images 8d4fb7e6c68d591d4c3dfef9ec88bf0d); pass
-# ("md5", digest) pairs to download() to use those instead.
-MNIST_FILES: dict[str, str] = {
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+# MD5 of the four gzipped IDX files: the values Fashion-MNIST's own README publishes, and the ones torchvision
+# checks for both sets (MD5 is what the publishers give; it guards against truncated or wrong files, not attacks).
+MNIST_FILES: dict[str, str | tuple[str, str]] = {
+    "train-images-idx3-ubyte.gz": ("md5", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "train-labels-idx1-ubyte.gz": ("md5", "d53e105ee54ea40749a09fcbcd1e9432"),
+    "t10k-images-idx3-ubyte.gz": ("md5", "9fb629c4189551a2d022fa330f9573f3"),
+    "t10k-labels-idx1-ubyte.gz": ("md5", "ec29112dd5afa0611ce80d1b7f02629c"),
 }
-FASHION_MNIST_FILES: dict[str, str] = {
-    "train-images-idx3-ubyte.gz": "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-    "train-labels-idx1-ubyte.gz": "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
-    "t10k-images-idx3-ubyte.gz": "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-    "t10k-labels-idx1-ubyte.gz": "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+FASHION_MNIST_FILES: dict[str, str | tuple[str, str]] = {
+    "train-images-idx3-ubyte.gz": ("md5", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    "train-labels-idx1-ubyte.gz": ("md5", "25c81989df183df01b3e8a0aad5dffbe"),
+    "t10k-images-idx3-ubyte.gz": ("md5", "bef4ecab320f06d8554ea6380940ec79"),
+    "t10k-labels-idx1-ubyte.gz": ("md5", "bb300cfdad3c16e7a12a480ee83cd310"),
 }
 #: Mirrors tried in order (yann.lecun.com no longer serves the files reliably; these are the ones torchvision uses).
 MNIST_BASE_URLS: tuple[str, ...] = (

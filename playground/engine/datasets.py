@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, toy2d
+from playground.data import digits, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 
@@ -83,10 +83,19 @@ def _digits(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataB
                       x_val=s.x_val, y_val=s.y_val)
 
 
+def _image_set(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
+    s = image_sets.load_image_set(settings.name)
+    return DataBundle(name=settings.name, kind="classification", x_train=s.x_train, y_train=s.y_train,
+                      x_test=s.x_test, y_test=s.y_test, classes=len(s.class_names),
+                      class_names=list(s.class_names), x_val=s.x_val, y_val=s.y_val)
+
+
 Loader = Callable[[DatasetSettings, int, int], DataBundle]
 
 LOADERS: dict[str, Loader] = {name: _toy for name in toy2d.DATASETS_2D}
 LOADERS["digits"] = _digits
+for _name in image_sets.IMAGE_SETS:
+    LOADERS[_name] = _image_set
 
 
 # Data sets that templates already name and that the next releases bring: a clear word instead of "unknown".

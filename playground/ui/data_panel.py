@@ -16,6 +16,7 @@ from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -51,6 +52,14 @@ class DatasetChoice:
     thumbnail: np.ndarray  # (h, w, 4) uint8 RGBA
 
 
+@dataclass(frozen=True)
+class ImageSetChoice:
+    name: str
+    title: str
+    description: str
+    available: bool  # on this computer; otherwise it must be downloaded first
+
+
 def pixmap_from_rgba(rgba: np.ndarray) -> QPixmap:
     data = np.ascontiguousarray(rgba, dtype=np.uint8)
     h, w = data.shape[:2]
@@ -64,6 +73,7 @@ class DataPanel(QWidget):
     dataset_changed = Signal(dict)
     training_changed = Signal(dict)
     regenerate_requested = Signal()
+    download_requested = Signal(str)  # the name of an image set to fetch
 
     def __init__(self, features: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,6 +93,29 @@ class DataPanel(QWidget):
         self.set_buttons.idClicked.connect(self._on_set_clicked)
         self._names: list[str] = []
         layout.addWidget(self.sets_box)
+
+        self.image_box = QGroupBox("Images")
+        self.image_box.setToolTip("Which image set the network learns from. The built-in digits work offline; the "
+                                  "full sets are downloaded once into your cache folder.")
+        image_layout = QVBoxLayout(self.image_box)
+        self.image_combo = QComboBox()
+        self.image_combo.setObjectName("imageSetCombo")
+        self.image_combo.activated.connect(self._on_image_set)
+        image_layout.addWidget(self.image_combo)
+        self.download_button = QPushButton("Download…")
+        self.download_button.setObjectName("downloadButton")
+        self.download_button.setToolTip("Fetch the chosen set from the internet (checksummed; a cancelled or failed "
+                                        "download leaves nothing behind).")
+        self.download_button.clicked.connect(self._on_download)
+        image_layout.addWidget(self.download_button)
+        self.image_note = QLabel()
+        self.image_note.setObjectName("imageSetNote")
+        self.image_note.setWordWrap(True)
+        self.image_note.setStyleSheet("color: #666;")
+        image_layout.addWidget(self.image_note)
+        self._image_sets: list[ImageSetChoice] = []
+        self.image_box.hide()
+        layout.addWidget(self.image_box)
 
         form_box = QGroupBox("Samples")
         form = QFormLayout(form_box)
@@ -110,7 +143,9 @@ class DataPanel(QWidget):
         form.addRow(self.regenerate_button)
         layout.addWidget(form_box)
 
+        self.form_box = form_box
         feats_box = QGroupBox("Features")
+        self.feats_box = feats_box
         feats_box.setToolTip("Which properties of a point the network is given. Hand-made features can make a hard "
                              "problem easy; changing them changes the Input layer.")
         feats = QGridLayout(feats_box)
@@ -189,9 +224,48 @@ class DataPanel(QWidget):
             self._refresh_labels()
         finally:
             self._updating = False
-        self.setEnabled(enabled)
-        self.note.setText("" if enabled else "This lab's data is not one of the 2-D sets; its settings are in the "
-                                             "lab file.")
+        images = not enabled and any(c.name == name for c in self._image_sets)
+        self.setEnabled(enabled or images)
+        self.sets_box.setVisible(not images)
+        self.feats_box.setVisible(not images)
+        self.image_box.setVisible(images)
+        for widget in (self.noise_slider, self.ratio_slider, self.regenerate_button):
+            widget.setEnabled(not images)
+        if images:
+            self._show_image_set(name)
+            self.note.setText("")
+        else:
+            self.note.setText("" if enabled else "This lab's data is not one of the 2-D sets; its settings are in "
+                                                 "the lab file.")
+
+    def set_image_sets(self, choices: Sequence[ImageSetChoice]) -> None:
+        """The image sets to offer, each with whether it is on this computer (else it needs a download)."""
+        current = self.image_combo.currentData()
+        self._image_sets = list(choices)
+        self.image_combo.clear()
+        for choice in choices:
+            self.image_combo.addItem(choice.title if choice.available else f"{choice.title}: download first",
+                                     choice.name)
+            self.image_combo.setItemData(self.image_combo.count() - 1, choice.description,
+                                         Qt.ItemDataRole.ToolTipRole)
+        if current is not None:
+            self._show_image_set(str(current))
+
+    def _show_image_set(self, name: str) -> None:
+        index = self.image_combo.findData(name)
+        if index >= 0:
+            self.image_combo.setCurrentIndex(index)
+        self._refresh_download()
+
+    def _image_choice(self, name: str) -> ImageSetChoice | None:
+        return next((c for c in self._image_sets if c.name == name), None)
+
+    def _refresh_download(self) -> None:
+        choice = self._image_choice(str(self.image_combo.currentData()))
+        needs = choice is not None and not choice.available
+        self.download_button.setVisible(needs)
+        self.download_button.setText(f"Download {choice.title.split(' (')[0]}…" if needs and choice else "Download…")
+        self.image_note.setText(choice.description if choice else "")
 
     def _refresh_labels(self) -> None:
         self.noise_label.setText(f"{self.noise_slider.value()}")
@@ -206,6 +280,18 @@ class DataPanel(QWidget):
     def _on_set_clicked(self, index: int) -> None:
         if not self._updating and 0 <= index < len(self._names):
             self.dataset_changed.emit({"name": self._names[index]})
+
+    def _on_image_set(self, index: int) -> None:
+        name = self.image_combo.itemData(index)
+        choice = self._image_choice(str(name))
+        self._refresh_download()
+        if choice is not None and choice.available and not self._updating:
+            self.dataset_changed.emit({"name": choice.name})
+
+    def _on_download(self) -> None:
+        name = self.image_combo.currentData()
+        if name is not None:
+            self.download_requested.emit(str(name))
 
     def _on_noise(self, value: int) -> None:
         self._refresh_labels()

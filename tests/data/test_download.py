@@ -180,8 +180,8 @@ def test_fetch_dataset_falls_back_to_the_next_mirror(served, tmp_path):
 def test_known_checksums_are_well_formed():
     for table in (MNIST_FILES, FASHION_MNIST_FILES):
         assert sorted(table) == sorted(NAMES)
-        for digest in table.values():
-            assert len(digest) == 64 and int(digest, 16) >= 0
+        for algorithm, digest in table.values():
+            assert algorithm == "md5" and len(digest) == 32 and int(digest, 16) >= 0
 
 
 def test_fetch_dataset_cancel_keeps_finished_files_only(served, tmp_path):

@@ -1,0 +1,125 @@
+"""Downloading MNIST from the window: from a local HTTP server on 127.0.0.1, with progress, into the cache
+folder; the lab moves to the new set and trains on it. A bad checksum or no server: a message, no file."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+
+from playground.app import attach_training
+from playground.data import image_sets, write_idx
+
+NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+         "t10k-labels-idx1-ubyte.gz"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    root = tmp_path / "served"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    write_idx(root / NAMES[0], rng.integers(0, 256, (120, 28, 28), dtype=np.uint8))
+    write_idx(root / NAMES[1], rng.integers(0, 10, 120, dtype=np.uint8))
+    write_idx(root / NAMES[2], rng.integers(0, 256, (30, 28, 28), dtype=np.uint8))
+    write_idx(root / NAMES[3], rng.integers(0, 10, 30, dtype=np.uint8))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch, served):
+    from playground.ui.main_window import MainWindow
+
+    root, _url = served
+    files = {}
+    import hashlib
+    for name in NAMES:
+        files[name] = ("md5", hashlib.md5((root / name).read_bytes()).hexdigest())
+    info = image_sets.IMAGE_SETS["mnist"]
+    monkeypatch.setitem(image_sets.IMAGE_SETS, "mnist", image_sets.ImageSetInfo(
+        info.name, info.title, info.description, files, info.mirrors, info.class_names, info.credit))
+    monkeypatch.setenv(image_sets.CACHE_ENV, str(tmp_path / "cache"))
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    c.downloads.base_url = _url
+    c.downloads.show_errors = lambda name, error: errors.append(error)
+    errors: list[str] = []
+    win.resize(1300, 850)
+    win.show()
+    qtbot.waitExposed(win)
+    win.load_template("mnist_1_layer")
+    yield win, c, errors, tmp_path / "cache" / "mnist"
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win.close()
+    win.deleteLater()
+
+
+def test_download_from_the_data_panel_then_train_on_it(qtbot, window):
+    win, c, errors, folder = window
+    panel = c.data_panel
+    assert panel.image_box.isVisibleTo(panel)
+    index = panel.image_combo.findData("mnist")
+    assert "download first" in panel.image_combo.itemText(index)
+    panel.image_combo.setCurrentIndex(index)
+    panel.image_combo.activated.emit(index)
+    assert win.lab.dataset.name == "digits"  # not there yet: choosing it does not switch
+    assert panel.download_button.isVisible()
+    with qtbot.waitSignal(c.downloads.finished, timeout=20000):
+        panel.download_button.click()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(NAMES)
+    assert win.lab.dataset.name == "mnist"
+    assert "download first" not in panel.image_combo.itemText(panel.image_combo.findData("mnist"))
+    assert not errors
+    seen = []
+    c.session.snapshot.connect(seen.append)
+    c.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= 1, timeout=30000)
+    c.toolbar.play_action.trigger()
+    assert np.isfinite(seen[-1].metrics["test_loss"])
+    win.undo_stack.undo()
+    assert win.lab.dataset.name == "digits"
+
+
+def test_a_wrong_checksum_says_so_and_leaves_no_file(qtbot, window, served):
+    win, c, errors, folder = window
+    root, _url = served
+    (root / NAMES[2]).write_bytes(b"not the file the checksum promised")
+    with qtbot.waitSignal(c.downloads.failed, timeout=20000):
+        c.downloads.start("mnist")
+    assert errors and "Checksum mismatch" in errors[0]
+    assert NAMES[2] not in [p.name for p in folder.iterdir()]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".") or p.suffix == ".part"]
+    assert win.lab.dataset.name == "digits"
+
+
+def test_offline_says_so(qtbot, window):
+    win, c, errors, folder = window
+    c.downloads.base_url = "http://127.0.0.1:9/"  # nothing listens on the discard port
+    with qtbot.waitSignal(c.downloads.failed, timeout=20000):
+        c.downloads.start("mnist")
+    assert errors and "offline" in errors[0]
+
+
+def test_training_a_missing_set_names_the_remedy(tmp_path, monkeypatch):
+    from playground.engine.datasets import load_dataset
+    from playground.engine.errors import EngineError
+    from playground.graph import DatasetSettings
+
+    monkeypatch.setenv(image_sets.CACHE_ENV, str(tmp_path / "empty"))
+    with pytest.raises(EngineError, match="Download"):
+        load_dataset(DatasetSettings("fashion_mnist", features=[]), 0)
