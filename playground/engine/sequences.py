@@ -166,7 +166,7 @@ class SequenceTask(Task):
     probe_kinds = ("forecast", "hidden_states", "gates", "text_sample")
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
-        self._cache: dict[str, tuple[tuple[int, float], float, dict[str, np.ndarray]]] = {}
+        self._cache: dict[str, tuple[tuple[float, float], float, float, dict[str, np.ndarray]]] = {}
         self.step_hint = 0  # bumped at each text sample so samples differ over time
         super().__init__(lab, networks, data)
 
@@ -355,21 +355,27 @@ class SequenceTask(Task):
             out.update(self._throttled("text_sample", SAMPLE_EVERY, self.text_sample))
         return out
 
-    def _weights_version(self) -> int:
-        # Every in-place change of a parameter (an optimizer step, a restore) bumps its version counter.
-        return sum(p._version for p in self.model.parameters())
+    def _weights_version(self) -> float:
+        # A fingerprint of the weights (fused optimizers change them without bumping tensors' version counters).
+        params = [p.detach().float().sum() for p in self.model.parameters()]
+        return float(torch.stack(params).sum()) if params else 0.0
 
     def _throttled(self, name: str, every: float, make: Callable[[], dict[str, np.ndarray]]
                    ) -> dict[str, np.ndarray]:
         """A probe that costs many small passes, recomputed only when the weights or the settings changed, and
-        while training at most every ``every`` seconds (snapshots come about 30 times a second)."""
+        while the run trains on at most every ``every`` seconds and after five times its own cost (snapshots come
+        about 30 times a second); when the run pauses or stops, always."""
         key = (self._weights_version(), float(self.settings.temperature))
         now = time.perf_counter()
         cached = self._cache.get(name)
-        if cached is not None and (cached[0] == key or (cached[0][1] == key[1] and now - cached[1] < every)):
-            return dict(cached[2])
+        if cached is not None:
+            old_key, when, cost, result = cached
+            # At most a sixth of the time goes to this probe, so a stale answer is at most a few steps old.
+            if old_key == key or (self.training_live and old_key[1] == key[1] and now - when < min(every, 5 * cost)):
+                return dict(result)
         result = make()
-        self._cache[name] = (key, time.perf_counter(), result)
+        done = time.perf_counter()
+        self._cache[name] = (key, done, done - now, result)
         return dict(result)
 
     def _device(self) -> torch.device:

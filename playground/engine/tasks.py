@@ -43,6 +43,9 @@ class Task:
     explodes = True
     custom_step = False
     probe_kinds: tuple[str, ...] = ()
+    # True while the run trains on (set by the trainer before each snapshot's probes): a costly probe may then
+    # reuse a recent answer; a snapshot taken when the run stops or pauses must be exact.
+    training_live = False
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
         self.lab = lab

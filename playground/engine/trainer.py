@@ -688,6 +688,7 @@ class Trainer:
         frac = 0.0 if self._perm is None else self._pos / max(1, len(self._perm))
         if self.step:
             self._probes.record_gradients(self.step)
+        self.task.training_live = self._state == "running"
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),

@@ -1,0 +1,404 @@
+"""Views of recurrent networks: a forecast against the truth with a free-running continuation, the hidden state
+over time as a heatmap, the gates of a GRU or LSTM over time, and text the network writes at a temperature the
+user sets.
+
+They read the probes of :mod:`playground.engine.sequences`: ``forecast/*``, ``hidden_states/*``,
+``gates/<layer>/<gate>`` and ``text_sample*``.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QTextEdit, QWidget
+
+from playground.viz.colormaps import TF_BLUE, TF_ORANGE, diverging_lut, sequential_lut
+
+from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, style_plot
+from .families import FamilyView
+
+SEQUENCE_TASKS = ("sequence",)
+NOT_SEQUENCE = "This view is for recurrent networks on sequences (the sequence task)."
+TRUTH_COLOR = "#555555"
+GATE_TEXT = {
+    "reset": "reset r: how much of the old state enters the new candidate",
+    "update": "update z: the share of the old state kept (PyTorch's h' = (1 − z)·n + z·h)",
+    "input": "input i: how much of the new candidate is written to the cell",
+    "forget": "forget f: how much of the cell is kept",
+    "output": "output o: how much of the cell is shown as h",
+}
+_PENDING_SECONDS = 2.0
+
+
+def _char_label(code: int) -> str:
+    c = chr(int(code))
+    return {" ": "·", "\n": "↵", "\t": "→"}.get(c, c)
+
+
+def _layers(probes: Any, prefix: str) -> list[str]:
+    """Layer names under ``prefix`` (``hidden_states/`` or ``gates/``), in the snapshot's order, without the
+    private entries that start with '_'."""
+    names: list[str] = []
+    for key in probes:
+        if key.startswith(prefix):
+            name = key[len(prefix):].split("/", 1)[0]
+            if name and not name.startswith("_") and name not in names:
+                names.append(name)
+    return names
+
+
+class _Heatmap:
+    """A plot with one row-major image: rows are units, columns are time steps."""
+
+    def __init__(self, plot: pg.PlotItem, lut: np.ndarray, y_label: str) -> None:
+        style_plot(plot, "step", y_label)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.invertY(True)
+        self.plot = plot
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(lut)
+        plot.addItem(self.image)
+        self._shape: tuple[int, ...] = ()
+
+    def show(self, values: np.ndarray, levels: tuple[float, float]) -> None:
+        image = np.ascontiguousarray(values.T)  # (units, steps)
+        self.image.setImage(image, levels=levels, autoLevels=False)
+        if image.shape != self._shape:
+            self._shape = image.shape
+            self.image.setRect(0, 0, image.shape[1], image.shape[0])
+            self.plot.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
+
+
+class _LayerChooser:
+    """Keeps a combo box's items equal to the layers a snapshot has, keeping the user's choice."""
+
+    def __init__(self, combo: QComboBox) -> None:
+        self.combo = combo
+
+    def update(self, layers: list[str]) -> str:
+        current = [self.combo.itemText(i) for i in range(self.combo.count())]
+        if current != layers:
+            chosen = self.combo.currentText()
+            self.combo.blockSignals(True)
+            self.combo.clear()
+            self.combo.addItems(layers)
+            if chosen in layers:
+                self.combo.setCurrentText(chosen)
+            self.combo.blockSignals(False)
+        return self.combo.currentText()
+
+
+def _not_for(snapshot: Any) -> str | None:
+    if attr(snapshot, "task", "") not in SEQUENCE_TASKS:
+        return NOT_SEQUENCE
+    return None
+
+
+class ForecastView(SnapshotView):
+    """The truth of a fresh test series, the network's one-step predictions from the true past, and from the
+    dashed line on a free-running continuation that feeds each prediction back in as the next input.
+
+    Reads ``probes["forecast/truth" | "forecast/one_step" | "forecast/free" | "forecast/start" |
+    "forecast/errors"]`` (errors: one-step MSE, free-running MSE, the last-value baseline's MSE on the test set).
+    """
+
+    probes = ("forecast",)
+    title = "Forecast"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot_widget = plot_widget()
+        plot = self.plot_widget.getPlotItem()
+        style_plot(plot, "step", "value")
+        plot.addLegend(offset=(8, 8))
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
+        self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))
+        self.free_curve = plot.plot(name="free running", pen=pg.mkPen(TF_ORANGE, width=2.5))
+        self.start_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.DashLine))
+        plot.addItem(self.start_line)
+        self.content_layout.addWidget(self.plot_widget)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        problem = _not_for(snapshot)
+        probes = mapping(snapshot, "probes")
+        truth = array(probes, "forecast/truth")
+        if problem is None and truth is None:
+            problem = (PRESS_PLAY if attr(snapshot, "step", 0) == 0 and not probes else
+                       "The forecast is for forecasting labs (the sine dataset): this lab classifies or writes text.")
+        if problem is not None or truth is None:
+            self.show_empty(problem or PRESS_PLAY)
+            return
+        steps = np.arange(len(truth), dtype=np.float64)
+        self.truth_curve.setData(steps, truth.astype(np.float64))
+        for curve, key in ((self.one_step_curve, "forecast/one_step"), (self.free_curve, "forecast/free")):
+            values = array(probes, key)
+            if values is None:
+                curve.setData([], [])
+            else:
+                curve.setData(steps[: len(values)], values.astype(np.float64), connect="finite")
+        start = array(probes, "forecast/start")
+        self.start_line.setValue(float(start[0]) if start is not None else 0.0)
+        errors = array(probes, "forecast/errors")
+        if errors is not None and errors.size >= 3:
+            one, free, base = (float(v) for v in errors[:3])
+            verdict = f"{base / one:.0f}× better than" if np.isfinite(one) and one > 0 and one < base else "not yet below"
+            self.set_caption(f"One step ahead: MSE {one:.4f} ({verdict} repeating the last value, {base:.4f}). "
+                             f"Free running from step {int(start[0]) if start is not None else 0}: MSE {free:.4f}.")
+        self.show_content()
+
+
+class HiddenStateView(SnapshotView):
+    """One test sequence's hidden state over time: a heatmap with a row per unit and a column per step, the input
+    drawn below it (the signal, or the characters of a text).
+
+    Reads ``probes["hidden_states/<layer>"]`` (steps × units), ``hidden_states/_input`` (values, or Unicode code
+    points for text), ``hidden_states/_label`` and ``hidden_states/_probabilities`` (classifiers) and the
+    snapshot's ``task``."""
+
+    probes = ("hidden_states",)
+    title = "Hidden state"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row, combo = self.add_layer_row("hiddenLayerChoice", "Which recurrent layer's hidden state to show")
+        row.addStretch(1)
+        self.chooser = _LayerChooser(combo)
+        combo.currentTextChanged.connect(lambda _t: self._redraw())
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.heatmap = _Heatmap(self.canvas.addPlot(row=0, col=0), diverging_lut(), "unit")
+        self.input_plot: pg.PlotItem = self.canvas.addPlot(row=1, col=0)
+        style_plot(self.input_plot, "", "input")
+        self.input_plot.setMouseEnabled(x=False, y=False)
+        self.input_plot.setMenuEnabled(False)
+        self.input_plot.hideButtons()
+        self.input_plot.setXLink(self.heatmap.plot)
+        self.input_curve = self.input_plot.plot(pen=pg.mkPen(TRUTH_COLOR, width=2))
+        self.canvas.ci.layout.setRowStretchFactor(0, 4)
+        self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        self.content_layout.addWidget(self.canvas)
+        self._snapshot: Any = None
+        self._ticks_key: tuple[int, ...] = ()
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        self._snapshot = snapshot
+        self._redraw()
+
+    def _redraw(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        problem = _not_for(snapshot)
+        probes = mapping(snapshot, "probes")
+        layers = _layers(probes, "hidden_states/")
+        if problem is None and not layers:
+            problem = PRESS_PLAY if not probes else "This network has no recurrent layer (RNN, GRU or LSTM)."
+        if problem is not None:
+            self.show_empty(problem)
+            return
+        layer = self.chooser.update(layers) or layers[0]
+        values = array(probes, f"hidden_states/{layer}")
+        if values is None or values.ndim != 2:
+            self.show_empty(PRESS_PLAY)
+            return
+        top = float(np.nanmax(np.abs(values))) if values.size else 1.0
+        top = 1.0 if not np.isfinite(top) or top <= 1.0 else top
+        self.heatmap.show(values, (-top, top))
+        self._draw_input(probes, values.shape[0])
+        caption = f"'{layer}': {values.shape[1]} units over {values.shape[0]} steps of one test sequence " \
+                  f"(blue +{top:.3g}, orange −{top:.3g})."
+        label = array(probes, "hidden_states/_label")
+        probs = array(probes, "hidden_states/_probabilities")
+        if label is not None and probs is not None:
+            names = list(attr(snapshot, "class_names", []) or [])
+            names = names or ["sine", "square", "triangle", "sawtooth"][: len(probs)]
+            if len(names) < len(probs):
+                names = [str(i) for i in range(len(probs))]
+            guess = int(np.argmax(probs))
+            caption += f" True class: {names[int(label[0])]}; the network says {names[guess]} " \
+                       f"({100 * float(probs[guess]):.0f}%)."
+        self.set_caption(caption)
+        self.show_content()
+
+    def _draw_input(self, probes: Any, steps: int) -> None:
+        values = array(probes, "hidden_states/_input")
+        bottom = self.heatmap.plot.getAxis("bottom")
+        if values is None:
+            self.input_curve.setData([], [])
+            return
+        if np.issubdtype(values.dtype, np.integer):  # characters: label the steps with them
+            codes = tuple(int(v) for v in values[:steps])
+            if codes != self._ticks_key:
+                self._ticks_key = codes
+                ticks = [[(i + 0.5, _char_label(c)) for i, c in enumerate(codes)]]
+                bottom.setTicks(ticks)
+                self.input_plot.getAxis("bottom").setTicks(ticks)
+            self.input_curve.setData([], [])
+            self.input_plot.setVisible(False)
+            return
+        if self._ticks_key:
+            self._ticks_key = ()
+            bottom.setTicks(None)
+            self.input_plot.getAxis("bottom").setTicks(None)
+        self.input_plot.setVisible(True)
+        self.input_curve.setData(np.arange(len(values)) + 0.5, values.astype(np.float64))
+
+
+class GateView(SnapshotView):
+    """The gates of a GRU (reset, update) or LSTM (input, forget, output) over one test sequence, each a heatmap
+    from 0 (closed, white) to 1 (open, dark blue), recomputed from the layer's weights.
+
+    Reads ``probes["gates/<layer>/<gate>"]`` (steps × units)."""
+
+    probes = ("gates",)
+    title = "Gates"
+    MAX_GATES = 3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row, combo = self.add_layer_row("gateLayerChoice", "Which GRU or LSTM layer's gates to show")
+        row.addStretch(1)
+        self.chooser = _LayerChooser(combo)
+        combo.currentTextChanged.connect(lambda _t: self._redraw())
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.maps: list[_Heatmap] = []
+        for i in range(self.MAX_GATES):
+            self.maps.append(_Heatmap(self.canvas.addPlot(row=i, col=0), sequential_lut(), "unit"))
+            if i:
+                self.maps[i].plot.setXLink(self.maps[0].plot)
+        self.content_layout.addWidget(self.canvas)
+        self._snapshot: Any = None
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        self._snapshot = snapshot
+        self._redraw()
+
+    def _redraw(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        problem = _not_for(snapshot)
+        probes = mapping(snapshot, "probes")
+        layers = _layers(probes, "gates/")
+        if problem is None and not layers:
+            has_hidden = bool(_layers(probes, "hidden_states/"))
+            problem = ("A simple RNN has no gates: use a GRU or an LSTM layer to see them." if has_hidden else
+                       PRESS_PLAY if not probes else "This network has no GRU or LSTM layer, so it has no gates.")
+        if problem is not None:
+            self.show_empty(problem)
+            return
+        layer = self.chooser.update(layers) or layers[0]
+        prefix = f"gates/{layer}/"
+        gates = [(k[len(prefix):], np.asarray(v)) for k, v in probes.items() if k.startswith(prefix)]
+        for i, heat in enumerate(self.maps):
+            visible = i < len(gates)
+            heat.plot.setVisible(visible)
+            if visible:
+                name, values = gates[i]
+                heat.show(values, (0.0, 1.0))
+                heat.plot.setTitle(GATE_TEXT.get(name, name), color="#333", size="9pt")
+        means = ", ".join(f"{name} {float(np.mean(v)):.2f}" for name, v in gates)
+        self.set_caption(f"'{layer}' over one test sequence, white = closed (0), blue = open (1). Mean: {means}.")
+        self.show_content()
+
+
+class TextGenerationView(SnapshotView):
+    """Text the network writes, live: a prompt from the held-out text (grey) and what the network wrote after it,
+    one character at a time, sampled at the temperature set here (0: always the likeliest character).
+
+    Reads ``probes["text_sample"]`` (Unicode code points), ``text_sample/prompt_length`` and
+    ``text_sample/temperature``; the temperature control emits ``training_changed({"temperature": t})``."""
+
+    probes = ("text_sample",)
+    title = "Generated text"
+    training_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Temperature"))
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setObjectName("temperatureControl")
+        self.temperature.setRange(0.0, 3.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(1.0)
+        self.temperature.setToolTip("Scores are divided by T before sampling: low T writes the likeliest, safe "
+                                    "text (0 always picks the top character), high T takes more risks.")
+        self.temperature.valueChanged.connect(self._on_temperature)
+        row.addWidget(self.temperature)
+        row.addStretch(1)
+        self.controls_layout.addLayout(row)
+        self.text = QTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setObjectName("generatedText")
+        self.text.setLineWrapMode(QTextEdit.WidgetWidth)
+        self.text.setStyleSheet("font-family: monospace; font-size: 12px; background: white;")
+        self.content_layout.addWidget(self.text)
+        self._pending_until = 0.0
+        self._shown: tuple[Any, ...] = ()
+        self._setting = False
+
+    @property
+    def plain_text(self) -> str:
+        return self.text.toPlainText()
+
+    def _on_temperature(self, value: float) -> None:
+        if self._setting:
+            return
+        self._pending_until = time.monotonic() + _PENDING_SECONDS
+        self.training_changed.emit({"temperature": float(value)})
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        problem = _not_for(snapshot)
+        probes = mapping(snapshot, "probes")
+        codes = array(probes, "text_sample")
+        if problem is None and codes is None:
+            problem = (PRESS_PLAY if not probes else
+                       "Text generation is for character-level text labs (the austen dataset).")
+        if problem is not None or codes is None:
+            self.show_empty(problem or PRESS_PLAY)
+            return
+        temperature = array(probes, "text_sample/temperature")
+        if temperature is not None and time.monotonic() > self._pending_until:
+            value = float(temperature[0])
+            if abs(value - self.temperature.value()) > 1e-6:
+                self._setting = True
+                self.temperature.setValue(value)
+                self._setting = False
+        prompt_length = array(probes, "text_sample/prompt_length")
+        cut = int(prompt_length[0]) if prompt_length is not None else 0
+        key = (codes.tobytes(), cut)
+        if key != self._shown:
+            self._shown = key
+            text = "".join(chr(int(c)) for c in codes)
+            prompt, written = html.escape(text[:cut]), html.escape(text[cut:])
+            self.text.setHtml(f"<pre style='white-space: pre-wrap; font-family: monospace;'>"
+                              f"<span style='color: #999;'>{prompt}</span><span style='color: #111;'>{written}</span>"
+                              f"</pre>")
+        shown_t = float(temperature[0]) if temperature is not None else self.temperature.value()
+        step = int(attr(snapshot, "step", 0))
+        self.set_caption(f"Step {step}: {len(codes) - cut} characters written after a {cut}-character prompt "
+                         f"(grey) from the test text, at temperature {shown_t:g}.")
+        self.show_content()
+
+
+VIEWS = [
+    FamilyView("seq_forecast", "Forecast", ForecastView, SEQUENCE_TASKS, "bottom"),
+    FamilyView("seq_hidden", "Hidden state", HiddenStateView, SEQUENCE_TASKS, "bottom"),
+    FamilyView("seq_gates", "Gates", GateView, SEQUENCE_TASKS, "bottom"),
+    FamilyView("seq_text", "Generated text", TextGenerationView, SEQUENCE_TASKS, "bottom"),
+]
+
+__all__ = ["VIEWS", "ForecastView", "GateView", "HiddenStateView", "TextGenerationView"]
+
