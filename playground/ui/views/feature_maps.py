@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QHBoxLayout,
@@ -204,6 +205,7 @@ class FeatureMapView(SnapshotView):
         for _i, item, _r in self._strips:
             self.grid_box.removeItem(item)
         self._labels, self._strips = [], []
+        self._layer_labels: list[tuple[pg.TextItem, float, Layer]] = []
         lut = diverging_lut()
         firsts: dict[int, Tile] = {}
         for t in self.tiles:
@@ -234,7 +236,29 @@ class FeatureMapView(SnapshotView):
                     self._labels.append(label)
                 top += cell // 2
             top += strip_height + GAP
-        self.grid_box.setRange(QRectF(-LABEL_COLUMN, 0, width + LABEL_COLUMN, max(top, shape[0])), padding=0.02)
+        full = QRectF(-LABEL_COLUMN, 0, width + LABEL_COLUMN, max(top, shape[0]))
+        self.grid_box.setRange(full, padding=0.02)
+        self._fit_labels(full)
+
+    def _fit_labels(self, full: QRectF) -> None:
+        """In a short dock the rows are only a few pixels apart: give each layer's label the lines it has room
+        for (name and shape, the name alone, or nothing) instead of letting them overprint each other."""
+        box = self.grid_box.boundingRect()
+        if box.width() < 20 or box.height() < 20 or full.width() <= 0 or full.height() <= 0:
+            return
+        # The view keeps the aspect ratio: one scene unit is this many pixels.
+        scale = min(box.width() / (full.width() * 1.04), box.height() / (full.height() * 1.04))
+        line = QFontMetrics(self.font()).height()
+        rows = sorted(self._layer_labels, key=lambda item: item[1])
+        for i, (label, y, layer) in enumerate(rows):
+            room = ((rows[i + 1][1] if i + 1 < len(rows) else full.bottom()) - y) * scale
+            shape = "×".join(str(d) for d in layer.values.shape)
+            if room >= 2 * line:
+                label.setText(f"{layer.name}\n{shape}")
+            elif room >= line * 0.9:
+                label.setText(layer.name)
+            label.setVisible(room >= line * 0.9)
+        self.visible_label_count = sum(1 for label, _y, _l in rows if label.isVisible())
 
     def _add_label(self, layer: Layer, x: float, y: float) -> None:
         shape = "×".join(str(d) for d in layer.values.shape)
@@ -242,6 +266,7 @@ class FeatureMapView(SnapshotView):
         label.setPos(x, y)
         self.grid_box.addItem(label)
         self._labels.append(label)
+        self._layer_labels.append((label, y, layer))
 
     def _units(self, index: int) -> int:
         return len(self.layers[index].values)

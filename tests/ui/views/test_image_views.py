@@ -241,3 +241,29 @@ def test_image_demo_builds_and_fills_every_view(qtbot):
     assert all(not view.is_empty for view in demo.views)
     demo.feature_maps.next_button.click()
     assert demo.feature_maps.sample_spin.value() == 8
+
+
+def lenet_probes(seed=0):
+    rng = np.random.default_rng(seed)
+    probes = cnn_probes(seed)
+    for name, size in (("relu_3", 120), ("dense_2", 84), ("relu_4", 84), ("dense_3", 10), ("flatten_1", 400)):
+        probes[f"feature_maps/{name}"] = rng.normal(size=size).astype(np.float32)
+    return probes
+
+
+@pytest.mark.parametrize("height", [230, 700])
+def test_layer_labels_never_overprint_each_other(qtbot, height):
+    from PySide6.QtGui import QFontMetrics
+
+    view = make(qtbot, FeatureMapView, (400, height))
+    view.show_snapshot(snap(lenet_probes()))
+    view.show_snapshot(snap(lenet_probes(1)))  # laid out for its real size
+    qtbot.wait(10)
+    line = QFontMetrics(view.font()).height()
+    shown = sorted((view.grid_box.mapViewToDevice(label.pos()).y(), label.toPlainText().count("\n") + 1)
+                   for label, _y, _layer in view._layer_labels if label.isVisible())
+    assert shown, "some layer names must stay readable"
+    for (y, lines), (next_y, _n) in zip(shown, shown[1:]):
+        assert next_y - y >= lines * line * 0.85, (y, lines, next_y)
+    if height >= 700:
+        assert len(shown) == len(view.layer_names)  # room for all
