@@ -30,8 +30,8 @@ from .errors import EngineError
 from .tasks import EVAL_CHUNK, Task, register_task
 
 SHOWN = 12  # test digits in the reconstruction view
-LATENT_POINTS = 1000  # test samples in the latent scatter
-MANIFOLD = 15  # default side of the decoded grid
+LATENT_POINTS = 500  # test samples in the latent scatter (probes run at every snapshot: keep them cheap)
+MANIFOLD = 12  # default side of the decoded grid
 PRIOR_SAMPLES = 64
 _EVAL_SEED = 1234  # the noise of the test loss and the shown corrupted digits is fixed, so curves compare
 _SHAPE_ONLY = {"Reshape", "Flatten", "Identity"}
@@ -274,12 +274,15 @@ class _AutoencodingBase(Task):
             if i not in picked:
                 picked.append(i)
         picked = picked[:SHOWN]
-        device = next(self.encoder.module.parameters(), torch.zeros(())).device
+        device = self._device()
         x = torch.as_tensor(self.data.x_test[picked], device=device).reshape(len(picked), *self.input_shape)
         return x, labels[picked] if labels.size else np.zeros(len(picked), np.int64)
 
+    def _device(self) -> torch.device:
+        return next(self.decoder.module.parameters(), torch.zeros(())).device
+
     def _test_inputs(self, n: int) -> tuple[torch.Tensor, np.ndarray]:
-        device = next(self.encoder.module.parameters(), torch.zeros(())).device
+        device = self._device()
         n = min(n, len(self.data.x_test))
         x = torch.as_tensor(self.data.x_test[:n], device=device).reshape(n, *self.input_shape)
         y = np.asarray(self.data.y_test[:n])
@@ -303,15 +306,19 @@ class _AutoencodingBase(Task):
             out["reconstructions/labels"] = np.asarray(labels, dtype=np.int64).copy()
             if self.settings.input_noise > 0:
                 out["reconstructions/noisy"] = self._images(noisy)
-        if "latent" in kinds or "manifold" in kinds:
+        # A 2-D VAE's sweep follows the prior, not the codes: then the manifold needs no encoding.
+        prior_sweep = isinstance(self, VAETask) and self.code_width == 2
+        if "latent" in kinds or ("manifold" in kinds and not prior_sweep):
             x, y = self._test_inputs(LATENT_POINTS)
             codes = torch.cat([self._mean_code(x[i:i + 500]) for i in range(0, len(x), 500)]) if len(x) else \
                 torch.zeros(0, self.code_width)
             if "latent" in kinds:
                 out["latent/codes"] = codes.float().cpu().numpy().copy()
                 out["latent/labels"] = np.asarray(y, dtype=np.int64).copy()
-            if "manifold" in kinds:
-                out.update(self._manifold(codes, _suffix(kinds["manifold"], MANIFOLD, 2, 30)))
+        else:
+            codes = torch.zeros(0, self.code_width, device=self._device())
+        if "manifold" in kinds:
+            out.update(self._manifold(codes, _suffix(kinds["manifold"], MANIFOLD, 2, 30)))
         return out
 
     def _sweep_range(self, coords: torch.Tensor, n: int) -> torch.Tensor:
@@ -453,7 +460,7 @@ class VAETask(_AutoencodingBase):
             if name.split(":", 1)[0] == "prior_samples":
                 seed = _suffix(name, 0, 0, 2**31 - 1)
                 g = torch.Generator(device="cpu").manual_seed(seed)
-                device = next(self.decoder.module.parameters(), torch.zeros(())).device
+                device = self._device()
                 z = torch.randn((PRIOR_SAMPLES, *self.code_shape), generator=g).to(device)
                 out["prior_samples/images"] = self._images(self._image(self._decode(z)))
         return out
