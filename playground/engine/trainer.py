@@ -799,10 +799,12 @@ class Trainer:
             if not isinstance(saved, dict):
                 raise EngineError(f"The saved training state has no optimizer '{name}'")
             state: dict[int, dict[str, Any]] = {}
+            params = [p for group in self.optimizers[name].param_groups for p in group["params"]]
             for index, plain in saved.get("state", {}).items():
                 entry = dict(plain)
                 prefix = f"optimizer/{name}/{index}/"
                 entry.update({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+                _check_optimizer_entry(name, index, entry, params)
                 state[int(index)] = entry
             optimizer_states[name] = {"state": state, "param_groups": saved["param_groups"]}
         # Checked; from here on nothing can fail on the user's data, so change everything.
@@ -856,6 +858,27 @@ class Trainer:
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]:
         return {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}
                 for name, m in self.task.modules().items()}
+
+
+def _check_optimizer_entry(name: str, index: Any, entry: dict[str, Any], params: list[nn.Parameter]) -> None:
+    """A saved optimizer state must match its parameter in shape and dtype: torch does not check, and a fused
+    kernel given a buffer of another size reads and writes out of bounds (a crash, from a file)."""
+    try:
+        param = params[int(index)]
+    except (ValueError, IndexError):
+        raise EngineError(f"The saved state of optimizer '{name}' is for parameter {index!r}, which this lab's "
+                          f"optimizer does not have") from None
+    for key, value in entry.items():
+        if not isinstance(value, torch.Tensor):
+            continue
+        if key == "step":
+            ok = value.numel() == 1 and value.is_floating_point()
+        else:
+            ok = value.shape == param.shape and value.dtype == param.dtype
+        if not ok:
+            raise EngineError(f"The saved state '{key}' of optimizer '{name}' does not fit parameter {index} "
+                              f"({tuple(value.shape)} {value.dtype}; the parameter is {tuple(param.shape)} "
+                              f"{param.dtype})", field="optimizer")
 
 
 def _copy(t: torch.Tensor) -> torch.Tensor:

@@ -403,3 +403,31 @@ def test_killing_a_save_leaves_the_last_good_file(tmp_path):
         # Every tensor of the file comes from the same save: none half old, half new.
         assert all(torch.all(t == project.step) for t in project.checkpoint["tensors"].values())
     assert mid_save >= 1  # at least one kill landed inside save_project
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("exp_avg", torch.zeros(3, 3), "does not fit parameter 0 ((3, 3) torch.float32"),
+    ("exp_avg", torch.zeros(()), "does not fit parameter 0 (() torch.float32"),
+    ("exp_avg_sq", None, "torch.float64"),
+    ("step", torch.tensor([1, 2]), "'step'"),
+])
+def test_optimizer_state_that_does_not_fit_its_parameter_is_refused_not_crashed(tmp_path, key, value, match):
+    """torch does not check optimizer buffers against their parameters, and the fused Adam kernel given a buffer
+    of another size reads out of bounds and crashes the process. Run in a child, so a crash shows as one."""
+    lab = templates.build_template("spiral")
+    trainer = Trainer(lab, device="cpu")
+    trainer.send(cmd.Step(batches=3))
+    for _ in trainer.run(interval=None):
+        pass
+    ckpt = trainer.checkpoint()
+    name = f"optimizer/model/0/{key}"
+    assert name in ckpt["tensors"]
+    ckpt["tensors"][name] = ckpt["tensors"][name].double() if value is None else value
+    path = tmp_path / "evil.nnp"
+    save_project(path, trainer.lab, ckpt)
+    before = path.read_bytes()
+    result = subprocess.run([sys.executable, "-m", "playground", "train", str(path), "--epochs", "1", "--quiet"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    assert result.stderr.startswith("error: ") and match in result.stderr and "Traceback" not in result.stderr
+    assert path.read_bytes() == before
