@@ -481,7 +481,7 @@ class SequenceTask(Task):
     @torch.no_grad()
     def text_sample(self, length: int = SAMPLE_LENGTH, seed: int | None = None) -> dict[str, np.ndarray]:
         """Text the network writes: a prompt from the held-out text, then ``length`` characters sampled one at a
-        time at the settings' temperature (0: always the likeliest)."""
+        time at the settings' temperature (low: nearly always the likeliest)."""
         assert self.vocabulary is not None
         temperature = float(self.settings.temperature)
         self.step_hint += 1

@@ -313,7 +313,7 @@ class GateView(SnapshotView):
 
 class TextGenerationView(SnapshotView):
     """Text the network writes, live: a prompt from the held-out text (grey) and what the network wrote after it,
-    one character at a time, sampled at the temperature set here (0: always the likeliest character).
+    one character at a time, sampled at the temperature set here (low: the likeliest characters).
 
     Reads ``probes["text_sample"]`` (Unicode code points), ``text_sample/prompt_length`` and
     ``text_sample/temperature``; the temperature control emits ``training_changed({"temperature": t})``."""
@@ -329,12 +329,12 @@ class TextGenerationView(SnapshotView):
         row.addWidget(QLabel("Temperature"))
         self.temperature = QDoubleSpinBox()
         self.temperature.setObjectName("temperatureControl")
-        self.temperature.setRange(0.0, 3.0)
+        self.temperature.setRange(0.01, 5.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setDecimals(2)
         self.temperature.setValue(1.0)
         self.temperature.setToolTip("Scores are divided by T before sampling: low T writes the likeliest, safe "
-                                    "text (0 always picks the top character), high T takes more risks.")
+                                    "text (near 0 it nearly always picks the top character), high T takes more risks.")
         self.temperature.valueChanged.connect(self._on_temperature)
         row.addWidget(self.temperature)
         row.addStretch(1)

@@ -1,0 +1,138 @@
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import pytest
+
+from playground.ui.views.base import PRESS_PLAY
+from playground.ui.views.families import family_views
+from playground.ui.views.sequence_views import (
+    VIEWS,
+    ForecastView,
+    GateView,
+    HiddenStateView,
+    TextGenerationView,
+)
+
+
+@dataclass(frozen=True)
+class Snap:
+    task: str = "sequence"
+    step: int = 10
+    probes: object = field(default_factory=lambda: MappingProxyType({}))
+    metrics: object = field(default_factory=lambda: MappingProxyType({}))
+
+
+def _snap(probes, task="sequence", step=10):
+    return Snap(task=task, step=step, probes=MappingProxyType(probes))
+
+
+def _forecast():
+    t = np.arange(120)
+    truth = np.sin(t / 4).astype(np.float32)
+    one = np.full(120, np.nan, np.float32)
+    one[1:] = truth[1:] + 0.01
+    free = np.full(120, np.nan, np.float32)
+    free[40:] = truth[40:] * 0.9
+    return {"forecast/truth": truth, "forecast/one_step": one, "forecast/free": free,
+            "forecast/start": np.array([40], np.int32),
+            "forecast/errors": np.array([0.0001, 0.004, 0.06], np.float32)}
+
+
+def test_views_are_registered_for_the_sequence_task(qtbot):
+    keys = {v.key for v in family_views()}
+    assert {v.key for v in VIEWS} <= keys
+    for entry in VIEWS:
+        view = entry.factory()
+        qtbot.addWidget(view)
+        assert entry.tasks == ("sequence",) and view.probes
+
+
+def test_forecast_view_draws_truth_prediction_and_free_run(qtbot):
+    view = ForecastView()
+    qtbot.addWidget(view)
+    assert view.is_empty and view.empty_message == PRESS_PLAY
+    view.show_snapshot(_snap(_forecast()))
+    assert not view.is_empty
+    x, y = view.free_curve.getData()
+    assert len(x) == 120 and np.isnan(y[:40]).all()
+    assert view.start_line.value() == 40
+    assert "600× better than repeating the last value" in view.caption.text()
+    items = view.graphics_item_count()
+    view.show_snapshot(_snap(_forecast(), step=11))
+    assert view.graphics_item_count() == items  # a redraw adds nothing
+
+
+def test_forecast_view_explains_other_labs(qtbot):
+    view = ForecastView()
+    qtbot.addWidget(view)
+    view.show_snapshot(_snap({"hidden_states/gru_1": np.zeros((5, 3))}))
+    assert "forecasting labs" in view.empty_message
+    view.show_snapshot(_snap(_forecast(), task="classification"))
+    assert "sequence task" in view.empty_message
+
+
+def test_hidden_state_view_shows_a_heatmap_per_layer_and_labels_characters(qtbot):
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    probes = {"hidden_states/_input": np.array([ord(c) for c in "the cat\n"], np.int32),
+              "hidden_states/lstm_1": np.tanh(rng.normal(size=(8, 6))).astype(np.float32),
+              "hidden_states/lstm_2": np.tanh(rng.normal(size=(8, 4))).astype(np.float32)}
+    view.show_snapshot(_snap(probes))
+    assert not view.is_empty
+    combo = view.chooser.combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["lstm_1", "lstm_2"]
+    assert view.heatmap.image.image.shape == (6, 8)  # units × steps
+    ticks = view.heatmap.plot.getAxis("bottom")._tickLevels
+    assert [label for _pos, label in ticks[0]][:4] == ["t", "h", "e", "·"]
+    combo.setCurrentText("lstm_2")
+    assert view.heatmap.image.image.shape == (4, 8)
+    assert "'lstm_2': 4 units over 8 steps" in view.caption.text()
+
+
+def test_hidden_state_view_names_the_class_of_a_classifier(qtbot):
+    view = HiddenStateView()
+    qtbot.addWidget(view)
+    probes = {"hidden_states/_input": np.sin(np.arange(40) / 3).astype(np.float32),
+              "hidden_states/gru_1": np.zeros((40, 8), np.float32),
+              "hidden_states/_label": np.array([1]), "hidden_states/_probabilities": np.array([0.1, 0.7, 0.1, 0.1])}
+    view.show_snapshot(_snap(probes))
+    assert "True class: square; the network says square (70%)" in view.caption.text()
+    assert view.input_plot.isVisible() or not view.isVisible()
+
+
+def test_gate_view_shows_each_gate_and_explains_a_plain_rnn(qtbot):
+    view = GateView()
+    qtbot.addWidget(view)
+    gates = {f"gates/lstm_1/{g}": np.full((10, 4), v, np.float32)
+             for g, v in (("input", 0.2), ("forget", 0.9), ("output", 0.5))}
+    view.show_snapshot(_snap(gates))
+    assert not view.is_empty
+    assert [m.image.image.shape for m in view.maps] == [(4, 10)] * 3
+    assert "forget 0.90" in view.caption.text()
+    view.show_snapshot(_snap({f"gates/gru_1/{g}": np.zeros((10, 4), np.float32) for g in ("reset", "update")}))
+    assert view.maps[2].plot.isVisible() is False
+    view.show_snapshot(_snap({"hidden_states/rnn_1": np.zeros((10, 4), np.float32)}))
+    assert "simple RNN has no gates" in view.empty_message
+
+
+def test_text_view_shows_the_sample_and_emits_the_temperature(qtbot):
+    view = TextGenerationView()
+    qtbot.addWidget(view)
+    text = "It is a truth universally acknowledged<b>, that a"
+    probes = {"text_sample": np.array([ord(c) for c in text], np.int32),
+              "text_sample/prompt_length": np.array([10], np.int32),
+              "text_sample/temperature": np.array([0.7], np.float32)}
+    view.show_snapshot(_snap(probes, step=42))
+    assert view.plain_text == text  # markup in the text is shown, not interpreted
+    assert view.temperature.value() == pytest.approx(0.7)
+    assert "Step 42" in view.caption.text() and "temperature 0.7" in view.caption.text()
+    with qtbot.waitSignal(view.training_changed) as blocker:
+        view.temperature.setValue(1.5)
+    assert blocker.args == [{"temperature": 1.5}]
+    # Snapshots still in flight with the old value do not move the control back.
+    view.show_snapshot(_snap(probes, step=43))
+    assert view.temperature.value() == pytest.approx(1.5)
+    view.show_snapshot(_snap(_forecast()))
+    assert "character-level text labs" in view.empty_message
