@@ -96,10 +96,25 @@ class ProjectFiles(QObject):
         c = self.controller
         c.session.start(Lab.from_dict(project.training_lab.to_dict()), probes=c.open_probes(), run=False)
         c.session.send(Restore(project.checkpoint))
+        self._watch_restore(project, path)
         if project.trained_lab is not None and _networks(project.trained_lab) != _networks(project.lab):
             # It was saved with an edit not yet applied: it opens the same way, with the banner to apply it.
             c._stale = True
             c.apply_banner.show()
+
+    def _watch_restore(self, project: Project, path: str | None) -> None:
+        """The trainer checks the state once more as it restores it (the optimizer's buffers against its
+        parameters); if it refuses, say so instead of silently training from fresh weights."""
+        session = self.controller.session
+
+        def watch(snap: Any) -> None:
+            if snap.step == project.step or snap.message:
+                session.snapshot.disconnect(watch)
+                if snap.step != project.step:
+                    self.controller._refuse(f"Could not go on from {path or 'the recovered project'}: "
+                                            f"{snap.message} Training starts from fresh weights.")
+
+        session.snapshot.connect(watch)
 
     def save(self, path: str) -> bool:
         """Save the open lab and its training to ``path``. With a session running, the file is written when the

@@ -504,7 +504,7 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
         if perm.dtype != torch.int64 or perm.dim() != 1 or not torch.equal(
                 torch.sort(perm).values, torch.arange(perm.numel())):
             raise ProjectError(f"{where}: {STATE_TENSORS}: 'perm' is not a permutation")
-        if meta.get("pos", 0) > perm.numel():
+        if meta.get("pos", 0) >= perm.numel():
             raise ProjectError(f"{where}: {STATE_JSON}: 'pos' lies beyond the epoch's permutation")
     for name in ("running/losses", "running/corrects"):
         t = tensors.get(name)

@@ -245,3 +245,20 @@ def test_a_broken_recovery_file_is_set_aside_with_a_message(qtbot, tmp_path):
     assert not manager.offer(ask=lambda q: pytest.fail("must not ask about a broken file"))
     assert not crashed.exists() and crashed.with_suffix(".broken").exists()
     _close(win, c)
+
+
+def test_a_state_the_trainer_refuses_is_reported(qtbot, app_window, tmp_path):
+    win, c = app_window
+    trainer = Trainer(templates.build_template("spiral"), device="cpu")
+    trainer.send(cmd.Step(batches=3))
+    for _ in trainer.run(interval=None):
+        pass
+    ckpt = trainer.checkpoint()
+    import torch
+
+    ckpt["tensors"]["optimizer/model/0/exp_avg"] = torch.zeros(3, 3)
+    save_project(tmp_path / "odd.nnp", trainer.lab, ckpt)
+    assert win.open_lab(str(tmp_path / "odd.nnp"))  # the file itself is sound; the trainer refuses its state
+    qtbot.waitUntil(lambda: c.message_banner.isVisible(), timeout=20000)
+    text = c.message_banner.label.text()
+    assert "Could not go on from" in text and "does not fit parameter 0" in text
