@@ -32,6 +32,8 @@ GATE_TEXT = {
     "forget": "forget f: how much of the cell is kept",
     "output": "output o: how much of the cell is shown as h",
 }
+GATE_TITLES = {"reset": "reset r", "update": "update z", "input": "input i", "forget": "forget f",
+               "output": "output o"}
 _PENDING_SECONDS = 2.0
 
 
@@ -117,7 +119,7 @@ class ForecastView(SnapshotView):
         self.plot_widget = plot_widget()
         plot = self.plot_widget.getPlotItem()
         style_plot(plot, "step", "value")
-        plot.addLegend(offset=(8, 8))
+        plot.addLegend(offset=(8, 4), colCount=3)  # one row, so it hides less of the curves
         plot.showGrid(x=True, y=True, alpha=0.15)
         self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
         self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))
@@ -238,7 +240,11 @@ class HiddenStateView(SnapshotView):
             codes = tuple(int(v) for v in values[:steps])
             if codes != self._ticks_key:
                 self._ticks_key = codes
-                ticks = [[(i + 0.5, _char_label(c)) for i, c in enumerate(codes)]]
+                # One label per character is unreadable past a couple of dozen steps: then each label holds the
+                # next few characters, starting at its step.
+                chunk = 1 if len(codes) <= 24 else 8
+                ticks = [[(i + 0.5, "".join(_char_label(c) for c in codes[i:i + chunk]))
+                          for i in range(0, len(codes), chunk)]]
                 bottom.setTicks(ticks)
                 self.input_plot.getAxis("bottom").setTicks(ticks)
             self.input_curve.setData([], [])
@@ -271,10 +277,11 @@ class GateView(SnapshotView):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
         self.maps: list[_Heatmap] = []
+        # Side by side: the docks are wider than tall, and the same unit sits on the same row in every gate.
         for i in range(self.MAX_GATES):
-            self.maps.append(_Heatmap(self.canvas.addPlot(row=i, col=0), sequential_lut(), "unit"))
+            self.maps.append(_Heatmap(self.canvas.addPlot(row=0, col=i), sequential_lut(), "unit" if i == 0 else ""))
             if i:
-                self.maps[i].plot.setXLink(self.maps[0].plot)
+                self.maps[i].plot.setYLink(self.maps[0].plot)
         self.content_layout.addWidget(self.canvas)
         self._snapshot: Any = None
 
@@ -305,9 +312,11 @@ class GateView(SnapshotView):
             if visible:
                 name, values = gates[i]
                 heat.show(values, (0.0, 1.0))
-                heat.plot.setTitle(GATE_TEXT.get(name, name), color="#333", size="9pt")
+                heat.plot.setTitle(GATE_TITLES.get(name, name), color="#333", size="9pt")
+                heat.plot.setToolTip(GATE_TEXT.get(name, name))
         means = ", ".join(f"{name} {float(np.mean(v)):.2f}" for name, v in gates)
         self.set_caption(f"'{layer}' over one test sequence, white = closed (0), blue = open (1). Mean: {means}.")
+        self.caption.setToolTip("\n".join(GATE_TEXT.get(name, name) for name, _v in gates))
         self.show_content()
 
 

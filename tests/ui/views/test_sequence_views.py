@@ -89,6 +89,11 @@ def test_hidden_state_view_shows_a_heatmap_per_layer_and_labels_characters(qtbot
     combo.setCurrentText("lstm_2")
     assert view.heatmap.image.image.shape == (4, 8)
     assert "'lstm_2': 4 units over 8 steps" in view.caption.text()
+    long_text = "It is a truth universally acknowledged"
+    view.show_snapshot(_snap({"hidden_states/_input": np.array([ord(c) for c in long_text], np.int32),
+                              "hidden_states/lstm_1": np.zeros((len(long_text), 6), np.float32)}))
+    labels = [label for _pos, label in view.heatmap.plot.getAxis("bottom")._tickLevels[0]]
+    assert labels[0] == "It·is·a·" and "".join(labels).replace("·", " ") == long_text
 
 
 def test_hidden_state_view_names_the_class_of_a_classifier(qtbot):
