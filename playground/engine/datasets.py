@@ -99,7 +99,7 @@ for _name in image_sets.IMAGE_SETS:
 
 
 # Data sets that templates already name and that the next releases bring: a clear word instead of "unknown".
-PLANNED = {"ring": "2-D GAN target", "sine": "sequence"}
+PLANNED = {"ring": "2-D GAN target"}
 
 
 def register_loader(name: str, loader: Loader) -> None:
