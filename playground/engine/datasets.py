@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, image_sets, toy2d
+from playground.data import digits, gan2d, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 
@@ -19,7 +19,7 @@ class DataBundle:
     """Train and test arrays for one lab, and what views need to draw them."""
 
     name: str
-    kind: str  # "classification" or "regression"
+    kind: str  # "classification", "regression" or "samples" (unlabelled points, for a GAN)
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
@@ -98,8 +98,19 @@ for _name in image_sets.IMAGE_SETS:
     LOADERS[_name] = _image_set
 
 
+def _gan2d(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
+    """A 2-D GAN target: unlabelled points (the targets are zeros, unused)."""
+    points = gan2d.sample_target(settings.name, settings.samples, settings.noise, seed, settings.options)
+    train, test = gan2d.split_points(points, settings.train_ratio)
+    return DataBundle(name=settings.name, kind="samples", x_train=train, y_train=np.zeros(len(train), np.float32),
+                      x_test=test, y_test=np.zeros(len(test), np.float32), grid_extent=gan2d.EXTENT)
+
+
+LOADERS.update({name: _gan2d for name in gan2d.TARGETS})
+
+
 # Data sets that templates already name and that the next releases bring: a clear word instead of "unknown".
-PLANNED = {"ring": "2-D GAN target"}
+PLANNED: dict[str, str] = {}
 
 
 def register_loader(name: str, loader: Loader) -> None:
