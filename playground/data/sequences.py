@@ -89,13 +89,13 @@ def _shape(kind: str, phase: np.ndarray) -> np.ndarray:
     """One period of each shape, for phases in cycles (any real number), in [-1, 1]."""
     u = np.mod(phase, 1.0)
     if kind == "sine":
-        return np.sin(2 * np.pi * u)
+        return np.asarray(np.sin(2 * np.pi * u))
     if kind == "square":
         return np.where(u < 0.5, 1.0, -1.0)
     if kind == "triangle":
-        return 1.0 - 4.0 * np.abs(u - 0.5)
+        return np.asarray(1.0 - 4.0 * np.abs(u - 0.5))
     if kind == "sawtooth":
-        return 2.0 * u - 1.0
+        return np.asarray(2.0 * u - 1.0)
     raise DataError(f"Unknown wave shape '{kind}' (shapes: {', '.join(WAVE_SHAPES)})")
 
 
@@ -126,5 +126,5 @@ def split_sequences(x: np.ndarray, y: np.ndarray, train_ratio: float) -> Sequenc
     if not 0.0 < train_ratio < 1.0:
         raise DataError(f"train_ratio must be between 0 and 1 (received {train_ratio:g})")
     n = len(x)
-    cut = min(n - 1, max(1, int(round(n * train_ratio))))
+    cut = min(n - 1, max(1, round(n * train_ratio)))
     return SequenceSplit(x[:cut], y[:cut], x[cut:], y[cut:])

@@ -288,7 +288,7 @@ class SequenceTask(Task):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self._one_hot:
             x = F.one_hot(x, self._one_hot).float()
-        out = self.model(x)
+        out: torch.Tensor = self.model(x)
         return out[:, -1] if self._last_step else out
 
     def _log_probs(self, out: torch.Tensor) -> torch.Tensor:
@@ -401,7 +401,7 @@ class SequenceTask(Task):
         free = np.full(length, np.nan, np.float32)
         if self._stateful_ok():
             states: dict[str, Any] = {}
-            runner = _Stateful(self.model, states)
+            runner = _Stateful(self.net.module, states)
             out = runner.run(x[:, :warmup])
             nxt = out[:, -1:]
             values = []
@@ -442,6 +442,7 @@ class SequenceTask(Task):
         handles = []
         for name in self.recurrent:
             sub = self.model.get_submodule(name)
+            assert isinstance(sub, Recurrent)
 
             def pre(_m: nn.Module, args: Any, key: str = name) -> None:
                 inputs[key] = args[0].detach()
@@ -472,6 +473,7 @@ class SequenceTask(Task):
             if hidden and name in outputs:
                 out[f"hidden_states/{name}"] = outputs[name][0].float().cpu().numpy().copy()
             layer = self.model.get_submodule(name)
+            assert isinstance(layer, Recurrent)
             if gates and layer.cell in GATE_NAMES and name in inputs:
                 found = gate_activations(layer, inputs[name].float())
                 for gate in GATE_NAMES[layer.cell]:
@@ -502,12 +504,13 @@ class SequenceTask(Task):
         ids = torch.as_tensor(prompt_ids, device=dev).reshape(1, -1)
         generated: list[int] = []
         if self._stateful_ok():
-            runner = _Stateful(self.model, {})
+            runner = _Stateful(self.net.module, {})
 
             def step(inp: torch.Tensor) -> torch.Tensor:
                 if self._one_hot:
                     inp = F.one_hot(inp, self._one_hot).float()
-                return runner.run(inp)[:, -1]
+                scores: torch.Tensor = runner.run(inp)
+                return scores[:, -1]
 
             scores = step(ids)
             for _ in range(length):

@@ -61,7 +61,7 @@ def test_wave_classifier_beats_chance_clearly():
     assert snap.metrics["test_accuracy"] > 0.6  # chance is 0.25
     probes = snap.probes
     assert probes["hidden_states/gru_1"].shape == (40, 32)
-    assert set(k for k in probes if k.startswith("gates/")) == {"gates/gru_1/reset", "gates/gru_1/update"}
+    assert {k for k in probes if k.startswith("gates/")} == {"gates/gru_1/reset", "gates/gru_1/update"}
     assert probes["hidden_states/_probabilities"].sum() == pytest.approx(1.0, abs=1e-5)
 
 
@@ -74,7 +74,7 @@ def test_text_model_falls_below_the_uniform_baseline_and_writes():
     codes = snap.probes["text_sample"]
     prompt = int(snap.probes["text_sample/prompt_length"][0])
     assert len(codes) == prompt + 240
-    assert set(chr(c) for c in codes) <= set(t.data.class_names)
+    assert {chr(c) for c in codes} <= set(t.data.class_names)
     assert snap.probes["hidden_states/_input"].dtype == np.int32  # characters, as code points
     # At a temperature near 0 the sample is the likeliest continuation: the same whatever the seed.
     t.task.settings = t.settings.updated(temperature=0.01)

@@ -15,11 +15,26 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QTextEdit, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QTextEdit,
+    QWidget,
+)
 
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE, diverging_lut, sequential_lut
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, style_plot
+from .base import (
+    PRESS_PLAY,
+    SnapshotView,
+    array,
+    attr,
+    mapping,
+    plot_widget,
+    style_plot,
+)
 from .families import FamilyView
 
 SEQUENCE_TASKS = ("sequence",)
