@@ -53,7 +53,7 @@ class _AutoencodingBase(Task):
 
     code_heads: tuple[str, ...] = ("code",)
     whole_set_eval = False  # evaluate() measures the splits; no per_sample
-    probe_kinds = ("reconstructions", "latent", "manifold", "ae_settings")
+    probe_kinds: tuple[str, ...] = ("reconstructions", "latent", "manifold", "ae_settings")
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
         self._fixed_noise: dict[tuple[int, ...], torch.Tensor] = {}
@@ -181,7 +181,8 @@ class _AutoencodingBase(Task):
 
     def _decode(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder's raw output in the input's shape (logits when the decoder has no final Sigmoid)."""
-        return self.decoder.module(z).reshape(z.shape[0], *self.input_shape)
+        out: torch.Tensor = self.decoder.module(z)
+        return out.reshape(z.shape[0], *self.input_shape)
 
     def _image(self, raw: torch.Tensor) -> torch.Tensor:
         """What a raw decoder output looks like as data."""

@@ -28,7 +28,7 @@ from .filters import image_box
 
 AE_TASKS = ("autoencoder", "vae")
 # Ten colours that stay apart from each other (Tableau 10), one per digit.
-DIGIT_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+DIGIT_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#c9a227", "#b07aa1", "#ff9da7",
                 "#9c755f", "#79706e")
 GREY_LUT = np.stack([np.linspace(255, 0, 256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
 PAD = 2
@@ -84,8 +84,9 @@ class SettingControl(QWidget):
 
     def follow(self, value: float) -> None:
         """The run's value: shown unless the user is editing, or just edited and the run has not caught up."""
-        if self.spin.hasFocus():
-            return
+        typing = self.spin.cleanText() != self.spin.textFromValue(self.spin.value())
+        if self.spin.hasFocus() and typing:
+            return  # the user is typing a value that is not sent yet
         if self._pending is not None:
             wanted, when = self._pending
             if abs(value - wanted) > 1e-9 and time.monotonic() - when < _PENDING_SECONDS:
@@ -164,7 +165,7 @@ class ReconstructionView(SnapshotView):
         noisy = array(probes, "reconstructions/noisy")
         rows = [("input", inputs)]
         if noisy is not None and noisy.shape == inputs.shape:
-            rows.append(("noisy input", noisy))
+            rows.append(("noisy", noisy))
         rows.append(("output", outputs))
         # One column per digit, its versions top to bottom: one image item for everything.
         columns = [np.stack([r[1][i] for r in rows]) for i in range(len(inputs))]
@@ -182,7 +183,7 @@ class ReconstructionView(SnapshotView):
                 label.setPos(-1, i * (h + PAD) + h / 2)
                 self.box.addItem(label)
                 self._row_labels.append(label)
-            self.box.setRange(xRange=(-h * 1.6, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)
+            self.box.setRange(xRange=(-h * 2.0, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)
         metrics = mapping(snapshot, "metrics")
         loss = metrics.get("test_reconstruction")
         text = f"Epoch {int(attr(snapshot, 'epoch', 0))}"

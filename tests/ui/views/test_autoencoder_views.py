@@ -81,7 +81,7 @@ def test_reconstruction_rows_follow_the_noise(qtbot):
     h, w = view.image.image.shape
     assert h == 2 * 28 + av.PAD and w == 12 * 28 + 11 * av.PAD
     view.show_snapshot(snapshot(task="autoencoder", noise=0.4))
-    assert view.rows == ["input", "noisy input", "output"]
+    assert view.rows == ["input", "noisy", "output"]
     assert view.image.image.shape[0] == 3 * 28 + 2 * av.PAD
     assert view.noise_control.value == pytest.approx(0.4)  # follows the run's setting
 
