@@ -156,8 +156,9 @@ class GanPlaneView(SnapshotView):
         item.addItem(self.image)
         self.grid_curve = pg.PlotDataItem(pen=pg.mkPen(100, 100, 100, 150, width=1))
         self.arrow_curve = pg.PlotDataItem(pen=pg.mkPen(FAKE_COLOR, width=1.2))
-        self.real_scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(REAL_COLOR), pxMode=True)
-        self.fake_scatter = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(FAKE_COLOR), pxMode=True)
+        # Small, slightly transparent dots: where fakes and reals overlap both stay visible.
+        self.real_scatter = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(REAL_COLOR), pxMode=True)
+        self.fake_scatter = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(142, 68, 173, 170), pxMode=True)
         self.drawn_scatter = pg.ScatterPlotItem(size=7, symbol="x", pen=pg.mkPen(DRAWN_COLOR, width=1.5),
                                                 brush=pg.mkBrush(DRAWN_COLOR), pxMode=True)
         for it in (self.grid_curve, self.real_scatter, self.arrow_curve, self.fake_scatter, self.drawn_scatter):
@@ -342,7 +343,7 @@ class GanPlaneView(SnapshotView):
         parts = [f"Step {int(attr(snapshot, 'step', 0))}"]
         real, fake = metrics.get("train_d_real"), metrics.get("train_d_fake")
         if real is not None and fake is not None and np.isfinite(real) and np.isfinite(fake):
-            parts.append(f"D(real) {real:.2f}, D(fake) {fake:.2f} (0.50 each when D cannot tell)")
+            parts.append(f"D(real) {real:.2f}, D(fake) {fake:.2f}")
         return "  ·  ".join(parts)
 
 
