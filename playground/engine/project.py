@@ -259,6 +259,7 @@ def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str
             os.fsync(f.fileno())
         os.replace(tmp, target)
         _sync_folder(folder)
+        _remove_stale_temporaries(folder, os.path.basename(target))
     except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -266,6 +267,25 @@ def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str
             raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
         raise
     return os.path.getsize(target)
+
+
+STALE_TEMPORARY_S = 3600
+
+
+def _remove_stale_temporaries(folder: str, name: str) -> None:
+    """Temporary files of saves that were killed before their rename: removed once they are an hour old (a
+    younger one may be another process's save in progress)."""
+    now = time.time()
+    try:
+        leftovers = [e for e in os.scandir(folder) if e.name.startswith(f".{name}-") and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    for entry in leftovers:
+        try:
+            if now - entry.stat().st_mtime > STALE_TEMPORARY_S:
+                os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def _file_mode(target: str) -> int:

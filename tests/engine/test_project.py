@@ -231,3 +231,16 @@ def test_the_thumbnail_must_be_a_png(tmp_path):
     with pytest.raises(ProjectError, match="PNG"):
         save_project(tmp_path / "p.nnp", _lab("spiral"), thumbnail=b"GIF89a")
     assert not (tmp_path / "p.nnp").exists()
+
+
+def test_temporaries_of_killed_saves_are_cleaned_up_once_stale(tmp_path):
+    old = tmp_path / ".p.nnp-killed.tmp"
+    young = tmp_path / ".p.nnp-running.tmp"
+    other = tmp_path / ".q.nnp-killed.tmp"
+    for f in (old, young, other):
+        f.write_bytes(b"half a zip")
+    hours_ago = os.path.getmtime(old) - 2 * proj.STALE_TEMPORARY_S
+    os.utime(old, (hours_ago, hours_ago))
+    os.utime(other, (hours_ago, hours_ago))
+    save_project(tmp_path / "p.nnp", _lab("spiral"))
+    assert not old.exists() and young.exists() and other.exists()
