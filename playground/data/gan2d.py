@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["EXTENT", "MIN_DRAWN_POINTS", "MAX_DRAWN_POINTS", "RING_RADIUS", "TARGETS", "TargetInfo",
+__all__ = ["EXTENT", "MAX_DRAWN_POINTS", "MIN_DRAWN_POINTS", "RING_RADIUS", "TARGETS", "TargetInfo",
            "distance_to_ring", "drawn_points", "sample_target", "split_points"]
 
 EXTENT = 2.0  # the plane the views draw: [-EXTENT, EXTENT]²
@@ -120,7 +120,8 @@ def _spiral_arm(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _line(rng: np.random.Generator, n: int) -> np.ndarray:
     t = rng.uniform(-1.0, 1.0, n)[:, None]
-    return t * np.array([[1.3, 0.7]])
+    points: np.ndarray = t * np.array([[1.3, 0.7]])
+    return points
 
 
 _SAMPLERS = {"ring": _ring, "two_gaussians": _two_gaussians, "spiral_arm": _spiral_arm, "line": _line}
@@ -157,7 +158,7 @@ def split_points(points: np.ndarray, train_ratio: float) -> tuple[np.ndarray, np
         raise DataError(f"a split needs at least 2 samples, got {len(points)}")
     if isinstance(train_ratio, bool) or not isinstance(train_ratio, numbers.Real) or not 0 < train_ratio < 1:
         raise DataError(f"train_ratio must be between 0 and 1 (exclusive), got {train_ratio!r}")
-    n_train = min(max(int(math.floor(len(points) * float(train_ratio) + 0.5)), 1), len(points) - 1)
+    n_train = min(max(math.floor(len(points) * float(train_ratio) + 0.5), 1), len(points) - 1)
     return np.ascontiguousarray(points[:n_train]), np.ascontiguousarray(points[n_train:])
 
 

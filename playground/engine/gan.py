@@ -199,7 +199,8 @@ class GanTask(Task):
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         """Samples in the discriminator's input layout."""
-        return self.generator.module(z).reshape(z.shape[0], *self.input_shape)
+        made: torch.Tensor = self.generator.module(z)
+        return made.reshape(z.shape[0], *self.input_shape)
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         """One logit per sample: how real the discriminator thinks each is (log-odds)."""

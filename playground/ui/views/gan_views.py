@@ -242,7 +242,7 @@ class GanPlaneView(SnapshotView):
         p = self.plot.getPlotItem().vb.mapSceneToView(scene)
         return float(p.x()), float(p.y())
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.draw_mode or watched is not self.plot.viewport():
             return super().eventFilter(watched, event)
         kind = event.type()
@@ -378,7 +378,7 @@ class GanSamplesView(SnapshotView):
                 self.show_empty(PRESS_PLAY)
             return
         self.show_content()
-        columns = max(1, int(round(np.sqrt(len(images)))))
+        columns = max(1, round(float(np.sqrt(len(images)))))
         tiled = tile_grid(np.clip(images, 0.0, 1.0), columns, pad=2)
         self.image.setImage(tiled, levels=(0.0, 1.0), autoLevels=False)
         if tiled.shape != self._shape:

@@ -64,7 +64,7 @@ def test_plane_draws_heatmap_points_grid_and_arrows(qtbot):
     assert view.image.image.shape == (40, 40) and tuple(view.image.levels) == (0.0, 1.0)
     rect = view.image.mapRectToParent(view.image.boundingRect())
     assert (rect.left(), rect.top(), rect.width()) == (-2.0, -2.0, 4.0)
-    x, y = view.real_scatter.getData()
+    x, _ = view.real_scatter.getData()
     assert np.allclose(x, snap.probes["gan_plane/real"][:, 0])
     assert len(view.fake_scatter.getData()[0]) == 100
     gx, _ = view.grid_curve.getData()
