@@ -51,6 +51,10 @@ from .threads import configure_cpu_threads
 # For a big network that pass would cost about a third of an epoch.
 FULL_EVAL_SAMPLES = 4096
 FULL_EVAL_PARAMETERS = 200_000
+# While training runs, probes may take at most this share of the time: an expensive one (a confusion matrix
+# over the test set, every feature map of a CNN) is then computed less often and its last result reused, instead
+# of cutting training to a fifth. Cheap ones (a 2-D boundary) still come with every snapshot.
+PROBE_BUDGET = 0.15
 
 # Settings that only change how the next steps run; the others rebuild the optimizer or the schedule.
 _LIVE_FIELDS = {"regularization", "regularization_rate", "grad_clip", "batch_size", "epochs", "early_stopping",
@@ -112,6 +116,11 @@ class Trainer:
         check_probe_names(probes)
         self.probes: frozenset[str] = frozenset(probes)
         self._commands: deque[Command] = deque()
+        self._probe_force: set[str] = set()
+        self._probe_cache: dict[str, dict[str, np.ndarray]] = {}
+        self._probe_costs: dict[str, float] = {}
+        self._probe_times: dict[str, float] = {}
+        self._probe_cache_version: tuple[Any, ...] = ()
         self._wake = threading.Event()
         self._refresh = False
         self.data_version = 0
@@ -347,6 +356,7 @@ class Trainer:
         elif isinstance(command, SetProbes):
             self.probes = frozenset(command.names)
             self._refresh = True  # a newly opened view should fill in even while paused
+            self._probe_force.update(self.probes)
         elif isinstance(command, SetDataset):
             self._apply_dataset(dict(command.changes))
             self._refresh = True
@@ -358,6 +368,7 @@ class Trainer:
             self._probes.sample_index = command.index
             self._probes.sample_image = None if command.image is None else np.asarray(command.image, np.float32)
             self._refresh = True
+            self._probe_force.add("feature_maps")  # a drawing's probabilities must not wait for the budget
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True
@@ -369,6 +380,7 @@ class Trainer:
             except EngineError as e:
                 self._problem(str(e))
             self._refresh = True
+            self._probe_force.update(self.probes)
         elif isinstance(command, Stop):
             self._stop = True
 
@@ -692,10 +704,37 @@ class Trainer:
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),
-            probes=frozen(self._probes.compute(self.probes)), message=self._message, device=self.device_name,
+            probes=frozen(self._live_probes()), message=self._message, device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
             dataset=self._dataset_arrays,
         )
+
+    def _live_probes(self) -> dict[str, np.ndarray]:
+        """The open views' probes, each computed only while it keeps within its share of PROBE_BUDGET (else its
+        last result again). Paused, or after anything that changes what a probe shows, all are fresh."""
+        names = sorted(self.probes)
+        if self._state != "running" or self._probe_cache_version != self._probe_version():
+            self._probe_force.update(names)
+        share = PROBE_BUDGET / max(1, len(names))
+        out: dict[str, np.ndarray] = {}
+        for name in names:
+            now = time.perf_counter()
+            due = now - self._probe_times.get(name, -np.inf) >= self._probe_costs.get(name, 0.0) / share
+            if name in self._probe_force or name not in self._probe_cache or due:
+                result = self._probes.compute([name])
+                done = time.perf_counter()
+                self._probe_costs[name] = done - now
+                self._probe_times[name] = done
+                self._probe_cache[name] = result
+            out.update(self._probe_cache[name])
+        self._probe_force.clear()
+        self._probe_cache_version = self._probe_version()
+        return out
+
+    def _probe_version(self) -> tuple[Any, ...]:
+        # Whatever makes a cached probe stale: another model or data (rebuilds make new Probes objects), a step
+        # back in time (divergence), a new restore.
+        return (id(self._probes), self.seed, self.data_version)
 
     def compute_probes(self, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
         return self._probes.compute(self.probes if names is None else names)

@@ -143,3 +143,57 @@ def test_a_lab_whose_data_comes_later_says_so(monkeypatch):
     lab.dataset.name = "someday"
     with pytest.raises(EngineError, match="not in this version yet: this lab can be designed and saved"):
         Trainer(lab)
+
+
+def test_expensive_probes_keep_to_their_budget_while_training():
+    """A confusion matrix and every feature map of a CNN at 30 snapshots a second would cut training to a
+    fraction; within the budget they are recomputed less often, cheap ones still every time."""
+    import time as _time
+
+    from playground.engine import trainer as trainer_module
+    from playground.engine.trainer import Trainer
+    from playground.graph.templates import build_template
+
+    t = Trainer(build_template("lenet"), device="cpu", probes=("confusion", "feature_maps", "filters"))
+    computed: list[str] = []
+    original = t._probes.compute
+
+    def counting(names):
+        computed.extend(names)
+        return original(names)
+
+    t._probes.compute = counting
+    start = _time.perf_counter()
+    snaps = 0
+    for snap in t.run(interval=1 / 30):
+        snaps += 1
+        assert "confusion/matrix" in snap.probes or any(k.startswith("confusion") for k in snap.probes)
+        if _time.perf_counter() - start > 3:
+            break
+    spent = sum(t._probe_costs.values())
+    assert snaps > 10
+    assert computed.count("filters") > computed.count("confusion")  # the cheap one is recomputed more often
+    assert computed.count("confusion") < snaps
+    assert trainer_module.PROBE_BUDGET < 0.5 and spent < 3
+
+
+def test_a_drawing_gets_fresh_feature_maps_despite_the_budget():
+    import numpy as np
+
+    from playground.engine import commands as cmd
+    from playground.engine.trainer import Trainer
+    from playground.graph.templates import build_template
+
+    t = Trainer(build_template("mnist_1_layer"), device="cpu", probes=("feature_maps",))
+    run = t.run(interval=1 / 30, stop_when_idle=False)
+    next(run)
+    next(run)
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 13:15] = 1.0
+    t.send(cmd.SetSample(image=image))
+    snap = next(run)  # the very next snapshot, though the budget would have skipped it
+    assert int(snap.probes["sample/label"][0]) == -1
+    assert np.allclose(snap.probes["sample/input"].reshape(28, 28), image)
+    t.send(cmd.Stop())
+    for _ in run:
+        pass
