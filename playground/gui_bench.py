@@ -47,10 +47,99 @@ def run_gui_benchmark(seconds: float = 5.0) -> list[tuple[str, str, str]]:
     ]
 
 
-def print_gui_benchmark(seconds: float = 5.0) -> None:
+def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30) -> None:
     rows = run_gui_benchmark(seconds)
     print("\nThe window while the spiral trains (batch 10, boundary 100×100 redrawn on every snapshot)\n")
+    _table(rows)
+    print("\nDrawing a digit while \"MNIST 1 layer\" trains, and paused\n")
+    _table(run_drawing_benchmark(drawings))
+
+
+def _table(rows: list[tuple[str, str, str]]) -> None:
     print("| measure | value | goal |")
     print("| --- | ---: | ---: |")
     for name, value, goal in rows:
         print(f"| {name} | {value} | {goal} |")
+
+
+def run_drawing_benchmark(drawings: int = 30) -> list[tuple[str, str, str]]:
+    """From a stroke on the drawing pad to the probability bars repainted, through the real path: the pad's
+    MNIST preprocessing, SetSample to the worker, the next snapshot, the bars. With "MNIST 1 layer" training
+    and paused."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import time
+
+    import numpy as np
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from playground.engine.commands import Pause, SetSample
+    from playground.graph.templates import mnist_one_layer
+    from playground.runtime import TrainingSession
+    from playground.ui.digit_pad import DigitPanel
+
+    panel = DigitPanel()
+    panel.resize(600, 360)
+    panel.show()
+    app.processEvents()
+    session = TrainingSession()
+    state: dict[str, object] = {"sent": None, "t0": 0.0, "done": False}
+    times: list[float] = []
+
+    def on_image(image: np.ndarray) -> None:
+        state["sent"] = image
+        session.send(SetSample(image=image))
+
+    def on_snapshot(snap: object) -> None:
+        probes = getattr(snap, "probes", {})
+        sent = state["sent"]
+        label, shown = probes.get("sample/label"), probes.get("sample/input")
+        if sent is None or state["done"] or label is None or int(label[0]) != -1 or shown is None:
+            return
+        if not np.allclose(np.asarray(shown).reshape(np.shape(sent)), sent):
+            return  # an older drawing's answer
+        panel.show_probabilities(probes["sample/probabilities"])
+        panel.repaint()
+        times.append((time.perf_counter() - float(state["t0"])) * 1000)  # type: ignore[arg-type]
+        state["done"] = True
+
+    panel.image_ready.connect(on_image)
+    session.snapshot.connect(on_snapshot)
+    lab = mnist_one_layer()
+    lab.training = lab.training.updated(epochs=1_000_000)
+    session.start(lab, probes=("feature_maps",), run=True)
+    rng = np.random.default_rng(0)
+
+    def wait(seconds: float, until: object = None) -> None:
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(1)
+        poll.timeout.connect(lambda: loop.quit() if until is not None and until() else None)  # type: ignore
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        poll.start()
+        loop.exec()
+        poll.stop()
+
+    wait(3.0)  # the worker builds its trainer and trains a little
+    rows: list[tuple[str, str, str]] = []
+    for phase in ("training", "paused"):
+        times.clear()
+        if phase == "paused":
+            session.send(Pause())
+            wait(0.5)
+        for _ in range(drawings):
+            panel.canvas.clear()
+            x0, y0 = rng.uniform(0.3, 0.5), rng.uniform(0.15, 0.3)
+            points = [(x0 + 0.05 * k + rng.normal(0, 0.01), y0 + 0.1 * k) for k in range(6)]
+            state["done"] = False
+            state["t0"] = time.perf_counter()
+            panel.canvas.add_stroke([(x * 280, y * 280) for x, y in points])
+            wait(2.0, lambda: state["done"])
+            wait(0.05)
+        a = np.array(times) if times else np.array([np.nan])
+        rows.append((f"Stroke to probability bars, {phase} (median / p95 / max of {len(times)})",
+                     f"{np.median(a):.0f} / {np.percentile(a, 95):.0f} / {a.max():.0f} ms", "< 50 ms"))
+    session.stop()
+    panel.close()
+    return rows

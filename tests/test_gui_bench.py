@@ -9,3 +9,13 @@ def test_gui_benchmark_reports_lateness_redraws_and_epochs(qtbot):
     assert any("p99" in n for n in names) and any("redraws" in n for n in names)
     redraws = float(next(v for n, v, _ in rows if "redraws" in n).split()[0])
     assert redraws > 0  # snapshots reached the view and it drew them
+
+
+def test_drawing_benchmark_reaches_the_bars_training_and_paused(qtbot):
+    from playground.gui_bench import run_drawing_benchmark
+
+    rows = run_drawing_benchmark(drawings=3)
+    assert [r[0].split(",")[1].split("(")[0].strip() for r in rows] == ["training", "paused"]
+    for _name, value, _goal in rows:
+        median = value.split("/")[0].strip()
+        assert median != "nan" and float(median) > 0  # every drawing's answer reached the bars
