@@ -92,6 +92,14 @@ def shot_filters() -> None:
     win.close()
 
 
+def shot_samples() -> None:
+    win, c = _window("mnist_2_layers", (1300, 850))
+    c.docks["samples"].raise_()
+    _settle(800)
+    c.docks["samples"].grab().save(str(OUT / "samples.png"))
+    win.close()
+
+
 def shot_template(key: str, seconds: float = 30) -> None:
     win, c = _window(key)
     _train(c, seconds)

@@ -27,6 +27,7 @@ from playground.engine.commands import (
     Step,
     AddSamples,
 )
+from playground.engine.datasets import load_dataset
 from playground.engine.errors import EngineError
 from playground.engine.probes import ACTIVATION_KINDS
 from playground.engine.snapshot import metric_phrases
@@ -38,6 +39,7 @@ from playground.ui.digit_pad import DigitPanel
 from playground.ui.main_window import MainWindow
 from playground.ui.training_toolbar import TrainToolbar
 from playground.ui.views.families import family_views
+from playground.ui.views.data_samples import DataSampleView
 from playground.ui.views import (
     ClassTemplateView,
     ConfusionMatrixView,
@@ -152,7 +154,7 @@ class TrainingController(QObject):
             "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
             "hidden": HiddenSpaceView(), "weights": WeightsView(), "gradients": GradientNormView(),
             "feature_maps": FeatureMapView(), "filters": FilterGridView(), "templates": ClassTemplateView(),
-            "confusion": ConfusionMatrixView(), "filter_lab": FilterLabView(),
+            "confusion": ConfusionMatrixView(), "filter_lab": FilterLabView(), "samples": DataSampleView(),
         }
         self.docks: dict[str, QDockWidget] = {}
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -170,7 +172,7 @@ class TrainingController(QObject):
                   "weights": ("Weights", bottom), "gradients": ("Gradients", bottom),
                   "feature_maps": ("Feature maps", bottom), "filters": ("Filters", bottom),
                   "templates": ("Class templates", bottom), "confusion": ("Confusion", bottom),
-                  "filter_lab": ("Filter lab", right)}
+                  "filter_lab": ("Filter lab", right), "samples": ("Samples", bottom)}
         for key, (title, area) in titles.items():
             # An explicit small minimum: a view squeezes its content rather than growing the window off screen.
             self.views[key].setMinimumSize(120, 90)
@@ -191,6 +193,8 @@ class TrainingController(QObject):
         for plane, image in (("neurons", "feature_maps"), ("hidden", "filters"), ("weights", "templates"),
                              ("gradients", "confusion")):
             window.tabifyDockWidget(self.docks[plane], self.docks[image])
+        window.tabifyDockWidget(self.docks["weights"], self.docks["samples"])
+        self._samples_for: Any = None  # the dataset settings the samples view shows
         window.tabifyDockWidget(self.docks["loss"], self.docks["filter_lab"])
         # Draw a digit: beside the curves, for labs that read 28×28 digits.
         self.digit_panel = DigitPanel()
@@ -390,7 +394,30 @@ class TrainingController(QObject):
             self.docks["loss"].raise_()
         for key in family:
             self.docks[key].raise_()
+        self.docks["samples"].setVisible(self._image_data(lab))
+        self._refresh_samples()
         self._probe_timer.start()
+
+    @staticmethod
+    def _image_data(lab: Lab) -> bool:
+        return lab.dataset.name == "digits" or lab.dataset.name in image_sets.IMAGE_SETS
+
+    def _refresh_samples(self) -> None:
+        """Fill the samples view from the lab's data set, once per data set, and only while it is on screen."""
+        lab = self.lab
+        if lab is None or not self._image_data(lab) or not self._shown("samples"):
+            return
+        key = (lab.dataset.name, lab.seed)
+        if key == self._samples_for:
+            return
+        self._samples_for = key
+        try:
+            data = load_dataset(lab.dataset, lab.seed)
+        except EngineError as e:
+            self.views["samples"].clear_data(str(e))
+            return
+        title = "Built-in digits" if data.name == "digits" else image_sets.IMAGE_SETS[data.name].title.split(" (")[0]
+        self.views["samples"].set_data(data.x_train, data.y_train, data.class_names, title)
 
     def _shown(self, key: str) -> bool:
         """Whether a view is on screen: a dock behind another tab still counts as visible to Qt, but has no
@@ -619,6 +646,7 @@ class TrainingController(QObject):
             changes = {k: v for k, v in value.to_dict().items() if lab.dataset.to_dict()[k] != v}
             lab.dataset = value
             self._sync_data_panel()
+            self._refresh_samples()
             if changes and self.session.active:
                 if "features" in changes:
                     self._stale = True  # the Input changes with them: applied by _on_edit after the macro
@@ -690,6 +718,8 @@ class TrainingController(QObject):
         return frozenset(names)
 
     def _on_dock_shown(self, key: str, visible: bool) -> None:
+        if key == "samples" and visible:
+            QTimer.singleShot(0, self._refresh_samples)  # once the dock's tab is really in front
         if visible and self._last_snapshot is not None:
             self.views[key].show_snapshot(self._last_snapshot)
         self._probe_timer.start()

@@ -123,3 +123,22 @@ def test_training_a_missing_set_names_the_remedy(tmp_path, monkeypatch):
     monkeypatch.setenv(image_sets.CACHE_ENV, str(tmp_path / "empty"))
     with pytest.raises(EngineError, match="Download"):
         load_dataset(DatasetSettings("fashion_mnist", features=[]), 0)
+
+
+def test_the_samples_view_shows_the_lab_data_with_labels(qtbot, window):
+    win, c, _errors, _folder = window
+    c.docks["samples"].raise_()
+    view = c.views["samples"]
+    qtbot.waitUntil(lambda: len(view.tiles.images) > 0, timeout=5000)
+    assert "Built-in digits" in view.caption.toolTip() + view.caption.text()
+    from playground.data import digits
+
+    s = digits.digit_splits()
+    assert [s.y_train[i] for i in view.shown_indices] == [int(t) for t in view.tiles.captions]
+    first = list(view.shown_indices)
+    view.shuffle_button.click()
+    assert list(view.shown_indices) != first
+    view.class_combo.setCurrentIndex(view.class_combo.findData(3))
+    assert set(view.tiles.captions) == {"3"}
+    win.load_template("spiral")
+    assert not c.docks["samples"].isVisible()

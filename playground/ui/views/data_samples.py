@@ -1,0 +1,156 @@
+"""A grid of the data set's images with their labels: what the network is asked to learn, before any training."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from .base import SnapshotView
+
+SHOWN = 48
+CAPTION_HEIGHT = 16
+GAP = 6
+
+
+def _qimage(image: np.ndarray) -> QImage:
+    """(H, W) gray or (3, H, W) colour in [0, 1] as a QImage that owns its bytes."""
+    a = np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
+    if a.ndim == 3 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 2:
+        data = np.ascontiguousarray((a * 255).astype(np.uint8))
+        return QImage(data.data, data.shape[1], data.shape[0], data.shape[1], QImage.Format.Format_Grayscale8).copy()
+    rgb = np.ascontiguousarray((np.moveaxis(a[:3], 0, -1) * 255).astype(np.uint8))
+    return QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.shape[1] * 3, QImage.Format.Format_RGB888).copy()
+
+
+class SampleTiles(QWidget):
+    """Paints the images in as many columns as fit, each with its label under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sampleTiles")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.images: list[QImage] = []
+        self.captions: list[str] = []
+
+    def set_tiles(self, images: list[QImage], captions: list[str]) -> None:
+        self.images, self.captions = images, captions
+        self.update()
+
+    def layout_tiles(self) -> tuple[int, int]:
+        """(columns, tile side in pixels) that fit every image in the widget, tiles as large as possible."""
+        n = max(1, len(self.images))
+        best = (1, 8)
+        for columns in range(1, n + 1):
+            rows = -(-n // columns)
+            side = min((self.width() - GAP) // columns - GAP, (self.height() - GAP) // rows - GAP - CAPTION_HEIGHT)
+            if side > best[1]:
+                best = (columns, side)
+        return best
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        if not self.images:
+            return
+        columns, side = self.layout_tiles()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        for i, (image, caption) in enumerate(zip(self.images, self.captions)):
+            x = GAP + (i % columns) * (side + GAP)
+            y = GAP + (i // columns) * (side + GAP + CAPTION_HEIGHT)
+            painter.drawImage(QRectF(x, y, side, side), image)
+            painter.setPen(QColor("#333"))
+            painter.drawText(QRect(x - GAP // 2, y + side, side + GAP, CAPTION_HEIGHT),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), caption)
+        painter.end()
+
+
+class DataSampleView(SnapshotView):
+    """The training images, a random page of them, optionally of one class only. Fed by :meth:`set_data` (the
+    data set, when a lab opens or its data change), not by snapshots."""
+
+    probes = ()
+    shuffle_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setToolTip("A random page of the training images with their labels: look at the data before training "
+                        "on it. Ambiguous or mislabelled examples are part of every real data set.")
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Class"))
+        self.class_combo = QComboBox()
+        self.class_combo.setObjectName("sampleClassCombo")
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.class_combo.setToolTip("Show only the images of one class, to see how varied a class is.")
+        self.class_combo.currentIndexChanged.connect(lambda _i: self._show_page())
+        row.addWidget(self.class_combo)
+        self.shuffle_button = QPushButton("Shuffle")
+        self.shuffle_button.setObjectName("sampleShuffleButton")
+        self.shuffle_button.setToolTip("Another random page of images.")
+        self.shuffle_button.clicked.connect(self._shuffle)
+        row.addWidget(self.shuffle_button)
+        row.addStretch(1)
+        self.controls_layout.addLayout(row)
+        self.tiles = SampleTiles()
+        self.content_layout.addWidget(self.tiles)
+        self._images: np.ndarray | None = None
+        self._labels: np.ndarray | None = None
+        self._names: list[str] = []
+        self._title = ""
+        self._page = 0
+        self.shown_indices: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.show_empty("Open a lab with image data to see its samples here.")
+
+    def set_data(self, images: Any, labels: Any, class_names: Sequence[str], title: str) -> None:
+        images = np.asarray(images)
+        labels = np.asarray(labels).reshape(-1)
+        if images.ndim < 3 or len(images) != len(labels) or not len(images):
+            self.clear_data("This lab's data are not images.")
+            return
+        self._images, self._labels = images, labels.astype(np.int64)
+        self._names = [str(n) for n in class_names] or [str(c) for c in range(int(labels.max()) + 1)]
+        self._title = title
+        self._page = 0
+        self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        self.class_combo.addItem("All classes", -1)
+        for c, name in enumerate(self._names):
+            self.class_combo.addItem(f"{c}: {name}" if name != str(c) else name, c)
+        self.class_combo.blockSignals(False)
+        self.show_content()
+        self._show_page()
+
+    def clear_data(self, message: str) -> None:
+        self._images = self._labels = None
+        self.tiles.set_tiles([], [])
+        self.show_empty(message)
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        """The samples come from the data set itself, not from training."""
+
+    def _shuffle(self) -> None:
+        self._page += 1
+        self._show_page()
+
+    def _show_page(self) -> None:
+        if self._images is None or self._labels is None:
+            return
+        wanted = self.class_combo.currentData()
+        pool = np.arange(len(self._labels)) if wanted in (None, -1) else np.flatnonzero(self._labels == wanted)
+        rng = np.random.default_rng(self._page)
+        chosen = pool if len(pool) <= SHOWN else np.sort(rng.choice(pool, SHOWN, replace=False))
+        self.shown_indices = chosen
+        images = [_qimage(self._images[i]) for i in chosen]
+        captions = [self._names[int(self._labels[i])] if 0 <= int(self._labels[i]) < len(self._names)
+                    else str(int(self._labels[i])) for i in chosen]
+        self.tiles.set_tiles(images, captions)
+        which = "all classes" if wanted in (None, -1) else f"class {self.class_combo.currentText()}"
+        self.set_caption(f"{self._title}: {len(self._labels):,} training images · {len(chosen)} of {len(pool):,} "
+                         f"shown ({which})")
