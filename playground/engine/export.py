@@ -99,36 +99,26 @@ def _read_weights(file: Path) -> dict[str, torch.Tensor]:
 
 
 def _read_project(path: Path) -> ExportSource:
-    """Adapter over the project-file reader (playground.engine.project), whatever it names its parts."""
-    try:
-        from playground.engine import project  # type: ignore[attr-defined]
-    except ImportError:
-        raise ExportError(f"{path}: give a lab (.json) or the --out folder of 'playground train' "
-                          f"(this version cannot read project files)") from None
-    loader = getattr(project, "load_project", None) or getattr(project, "read_project", None)
-    if loader is None:
-        raise ExportError(f"{path}: this version cannot read project files")
-    try:
-        loaded = loader(path)
-    except (GraphError, EngineError, OSError, ValueError) as e:
-        raise ExportError(f"{path}: {e}") from None
-    lab = loaded.get("lab") if isinstance(loaded, Mapping) else getattr(loaded, "lab", None)
-    if not isinstance(lab, Lab):
-        raise ExportError(f"{path}: the project holds no lab")
+    """Adapter over the project-file reader: the lab the checkpoint was trained as, its weights and history."""
+    from . import project
 
-    def part(*names: str) -> Any:
-        for n in names:
-            value = loaded.get(n) if isinstance(loaded, Mapping) else getattr(loaded, n, None)
-            if value is not None:
-                return value
-        return None
-
-    weights = part("weights", "state_dicts") or {}
-    history = part("history_csv", "history")
-    if history is not None and not isinstance(history, str):
-        to_csv = getattr(history, "to_csv", None)
-        history = to_csv() if callable(to_csv) else None
-    return ExportSource(lab, {k: dict(v) for k, v in weights.items()}, history, origin=str(path))
+    try:
+        loaded = project.load_project(path)
+    except EngineError as e:
+        raise ExportError(str(e)) from None
+    lab = loaded.training_lab
+    checkpoint = loaded.checkpoint or {}
+    tensors = checkpoint.get("tensors") or {}
+    weights: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
+    for key, value in tensors.items():
+        for name in sorted(weights, key=len, reverse=True):  # longest first: "a/b" before "a"
+            if key.startswith(f"model/{name}/"):
+                weights[name][key[len(name) + 7:]] = value
+                break
+    history = checkpoint.get("history")
+    text = project.history_csv(history) if history else None
+    # A project saved before any training holds no weights: export the seeded start, as for a bare lab.
+    return ExportSource(lab, {k: v for k, v in weights.items() if v}, text, origin=str(path))
 
 
 # Networks ------------------------------------------------------------------------------------------------------

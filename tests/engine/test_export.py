@@ -309,3 +309,26 @@ def test_the_onnx_file_has_a_dynamic_batch_dimension(tmp_path):
     dims = model.graph.input[0].type.tensor_type.shape.dim
     assert dims[0].dim_param == "batch" and dims[1].dim_value == 2
     assert [i.name for i in model.graph.input] == ["input_1"] and [o.name for o in model.graph.output] == ["output_1"]
+
+
+def test_a_project_file_is_read_with_the_weights_and_history_it_trained(tmp_path):
+    from playground.engine.project import save_project
+    from playground.engine.trainer import Trainer
+
+    lab = tensorflow_playground()
+    lab.training = lab.training.updated(epochs=3)
+    trainer = Trainer(lab)
+    for _ in trainer.run(interval=None):
+        pass
+    save_project(tmp_path / "circle.nnp", lab, trainer.checkpoint())
+    source = read_source(tmp_path / "circle.nnp")
+    trained = trainer.state_dicts()["model"]
+    nets = build_networks(source)
+    for key, value in nets["model"].module.state_dict().items():
+        assert torch.equal(value, trained[key]), key
+    assert source.history_csv is not None and len(source.history_csv.strip().splitlines()) == 4
+    (result,) = export_source(source, "py", tmp_path / "circle.py")
+    assert result.ok
+    with pytest.raises(ExportError, match="junk.nnp is damaged or truncated"):
+        (tmp_path / "junk.nnp").write_bytes(b"PK\x03\x04junk")
+        read_source(tmp_path / "junk.nnp")
