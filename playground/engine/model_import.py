@@ -375,8 +375,8 @@ class _Reader:
             builder.add(layer)
             return layer.name
         module = func.value if isinstance(func, ast.Attribute) else None
-        if name not in _FUNCTIONS or not (module is None or ast.unparse(module) in ("torch", "F",
-                                                                                     "torch.nn.functional", "nn.functional")):
+        namespaces = ("torch", "F", "torch.nn.functional", "nn.functional")
+        if name not in _FUNCTIONS or not (module is None or ast.unparse(module) in namespaces):
             raise self.fail(call, f"'{ast.unparse(call.func)}(...)' is not a layer the editor knows: use layers "
                                   f"declared in __init__")
         kind = _FUNCTIONS[name]
@@ -402,9 +402,8 @@ class _Reader:
             dim = keywords.get("dim", extra[0] if extra else _MISSING)
             if dim not in (-1, 1):
                 raise self.fail(call, "softmax must be over the last dimension (dim=-1)")
-        elif kind == "Flatten":
-            if (extra or [1])[0] != 1 or keywords.get("start_dim", 1) != 1:
-                raise self.fail(call, "torch.flatten must keep the batch: torch.flatten(x, 1)")
+        elif kind == "Flatten" and ((extra or [1])[0] != 1 or keywords.get("start_dim", 1) != 1):
+            raise self.fail(call, "torch.flatten must keep the batch: torch.flatten(x, 1)")
         layer = _Layer(builder.fresh(kind.lower()), kind, params, call.lineno, [source])
         builder.add(layer)
         return layer.name

@@ -11,8 +11,18 @@ from safetensors.torch import load_file
 from test_export import zoo_lab
 
 from playground.compile import compile_network
-from playground.engine.export import ExportSource, example_inputs, export_source, run_torch
-from playground.engine.model_import import ModelImportError, import_file, import_source, lab_from_file
+from playground.engine.export import (
+    ExportSource,
+    example_inputs,
+    export_source,
+    run_torch,
+)
+from playground.engine.model_import import (
+    ModelImportError,
+    import_file,
+    import_source,
+    lab_from_file,
+)
 from playground.graph.templates import TEMPLATES
 
 
@@ -161,12 +171,12 @@ def test_nothing_in_the_file_runs(tmp_path):
      "course.py, line 2: Conv2d with dilation=2 cannot be drawn"),
     ("import torch.nn as nn\nm = nn.Sequential(nn.Linear(2, 4)\n", "course.py, line 2: not valid Python"),
     ("x = 1\n", "holds no model the editor can open"),
-    ("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-     "        self.f = nn.Linear(2, 2)\n    def forward(self, x):\n        x = self.f(x)\n        x = self.f(x)\n"
-     "        return x\n", "course.py, line 8: self.f is used twice"),
-    ("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-     "        self.f = nn.Linear(2, 2)\n    def forward(self, x):\n        for _ in range(3):\n"
-     "            x = self.f(x)\n        return x\n", "course.py, line 7: 'for _ in range(3):' cannot be drawn"),
+    (("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.f = nn.Linear(2, 2)\n    def forward(self, x):\n        x = self.f(x)\n        x = self.f(x)\n"
+      "        return x\n"), "course.py, line 8: self.f is used twice"),
+    (("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+      "        self.f = nn.Linear(2, 2)\n    def forward(self, x):\n        for _ in range(3):\n"
+      "            x = self.f(x)\n        return x\n"), "course.py, line 7: 'for _ in range(3):' cannot be drawn"),
 ])
 def test_what_cannot_be_drawn_is_refused_with_its_line(text, message):
     with pytest.raises(ModelImportError) as caught:
