@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBar, QWidget
 
-from playground.data import image_sets, toy2d
+from playground.data import gan2d, image_sets, text, toy2d
 from playground.downloads import DownloadController
 from playground.engine.commands import (
     Pause,
@@ -60,6 +60,17 @@ IMAGE_VIEW_KEYS = ("feature_maps", "filters", "templates", "confusion", "filter_
 CLASSIC_TASKS = ("classification", "regression")
 # Views that mean something for every family (curves, weights and gradient norms of the first network).
 SHARED_VIEWS = ("loss", "weights", "gradients", "filters")
+
+
+def data_kind(dataset: str) -> str:
+    """What a dataset holds, in the words of FamilyView.data."""
+    if dataset in toy2d.DATASETS_2D or dataset in gan2d.TARGETS:
+        return "plane"
+    if dataset == "digits" or dataset in image_sets.IMAGE_SETS:
+        return "images"
+    if dataset in text.CORPORA:
+        return "text"
+    return "series" if dataset == "sine" else "sequences"
 
 
 class LabSettingsCommand(QUndoCommand):
@@ -278,6 +289,7 @@ class TrainingController(QObject):
         """Docks for the autoencoder, VAE, GAN and sequence views: tabs beside the inner views (bottom) or the
         curves (right), shown only for labs of their tasks."""
         self.family_tasks: dict[str, tuple[str, ...]] = {}
+        self.family_data: dict[str, tuple[str, ...]] = {}
         columns = ("neurons", "hidden", "weights", "gradients")
         placed: dict[tuple[str, str], int] = {}
         for spec in family_views():
@@ -296,6 +308,7 @@ class TrainingController(QObject):
             self.views[spec.key] = view
             self.docks[spec.key] = dock
             self.family_tasks[spec.key] = tuple(spec.tasks)
+            self.family_data[spec.key] = tuple(spec.data)
             for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
                 if hasattr(view, signal):
                     getattr(view, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
@@ -380,7 +393,7 @@ class TrainingController(QObject):
         self.docks["boundary"].setVisible(plane and classic)
         self.draw_dock.setVisible(lab.dataset.name == "digits" and lab.task == "classification")
         # Each family's own views in front for its labs; the classifier views step aside for them.
-        family = [key for key, tasks in self.family_tasks.items() if lab.task in tasks]
+        family = self._family_keys(lab)
         for key in self.family_tasks:
             self.docks[key].setVisible(key in family)
         for key in PLANE_VIEWS + IMAGE_VIEW_KEYS:
@@ -397,6 +410,12 @@ class TrainingController(QObject):
         self.docks["samples"].setVisible(self._image_data(lab))
         self._refresh_samples()
         self._probe_timer.start()
+
+    def _family_keys(self, lab: Lab) -> list[str]:
+        """The family views for this lab: of its task, and able to draw its kind of data."""
+        kind = data_kind(lab.dataset.name)
+        return [key for key, tasks in self.family_tasks.items()
+                if lab.task in tasks and (not self.family_data[key] or kind in self.family_data[key])]
 
     @staticmethod
     def _image_data(lab: Lab) -> bool:
@@ -492,7 +511,7 @@ class TrainingController(QObject):
         lab = self.lab
         plane = lab is not None and lab.dataset.name in toy2d.DATASETS_2D
         if lab is not None and lab.task not in CLASSIC_TASKS:
-            for key in ["loss"] + [k for k, tasks in self.family_tasks.items() if lab.task in tasks]:
+            for key in ["loss"] + self._family_keys(lab):
                 self.docks[key].raise_()
             return
         for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps"):

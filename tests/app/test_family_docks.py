@@ -64,3 +64,29 @@ def test_a_family_control_edits_the_lab_undoably(qtbot, window):
     assert win.lab.training.beta == 4.0
     win.undo_stack.undo()
     assert win.lab.training.beta == 1.0
+
+
+def test_family_views_show_only_for_data_they_can_draw(qtbot, tmp_path):
+    """A 2-D GAN has no image samples to show; a text model no forecast."""
+    from playground.ui.main_window import MainWindow
+
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        win.load_template("gan")
+        assert c.docks["gan_plane"].isVisible() and not c.docks["gan_samples"].isVisible()
+        win.load_template("gan_digits")
+        assert c.docks["gan_samples"].isVisible() and not c.docks["gan_plane"].isVisible()
+        win.load_template("char_rnn")
+        assert c.docks["seq_text"].isVisible() and not c.docks["seq_forecast"].isVisible()
+        win.load_template("lstm_sequence")
+        assert c.docks["seq_forecast"].isVisible() and not c.docks["seq_text"].isVisible()
+        assert c.docks["seq_hidden"].isVisible()
+    finally:
+        win.undo_stack.setClean()
+        win._unsaved_new = False
+        win.close()
+        win.deleteLater()

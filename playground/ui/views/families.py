@@ -21,6 +21,9 @@ class FamilyView:
     factory: Callable[[], QWidget]
     tasks: tuple[str, ...]  # the lab tasks this view is for
     area: str = "bottom"  # "bottom" (beside the inner views) or "right" (beside the curves)
+    # The kinds of data it can draw (empty: any): "plane" (2-D points), "images", "series" (one long signal to
+    # forecast), "sequences" (sequences to classify), "text".
+    data: tuple[str, ...] = ()
 
 
 def family_views() -> list[FamilyView]:

@@ -418,10 +418,10 @@ class TextGenerationView(SnapshotView):
 
 
 VIEWS = [
-    FamilyView("seq_forecast", "Forecast", ForecastView, SEQUENCE_TASKS, "bottom"),
+    FamilyView("seq_forecast", "Forecast", ForecastView, SEQUENCE_TASKS, "bottom", data=("series",)),
     FamilyView("seq_hidden", "Hidden state", HiddenStateView, SEQUENCE_TASKS, "bottom"),
     FamilyView("seq_gates", "Gates", GateView, SEQUENCE_TASKS, "bottom"),
-    FamilyView("seq_text", "Generated text", TextGenerationView, SEQUENCE_TASKS, "bottom"),
+    FamilyView("seq_text", "Generated text", TextGenerationView, SEQUENCE_TASKS, "bottom", data=("text",)),
 ]
 
 __all__ = ["VIEWS", "ForecastView", "GateView", "HiddenStateView", "TextGenerationView"]
