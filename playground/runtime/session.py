@@ -7,6 +7,7 @@ older undelivered ones, so a slow view can never slow training, and the queue ca
 
 from __future__ import annotations
 
+import atexit
 import threading
 import traceback
 from collections.abc import Iterable
@@ -21,6 +22,19 @@ from playground.graph import GraphError, Lab
 
 SNAPSHOT_INTERVAL = 1 / 30
 _lingering: list[tuple[QThread, "TrainingWorker"]] = []
+# Every worker thread that has not finished: held here so that no QThread object is destroyed while its thread
+# runs (that aborts the process), whatever happens to the session that started it; stopped at interpreter exit.
+_running: dict[int, tuple[QThread, "TrainingWorker"]] = {}
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    for thread, worker in list(_running.values()):
+        worker.send_stop()
+    for thread, _worker in list(_running.values()):
+        if thread.isRunning():
+            thread.wait(10000)
+    _running.clear()
 
 
 class TrainingWorker(QObject):
@@ -50,6 +64,13 @@ class TrainingWorker(QObject):
                 self._early.append(command)
                 return
         self.trainer.send(command)
+
+    def send_stop(self) -> None:
+        """Stop, whether or not the trainer has been built yet (never raises)."""
+        try:
+            self.send(Stop())
+        except Exception:  # noqa: BLE001 - stopping must not fail
+            pass
 
     def take_latest(self) -> Snapshot | None:
         with self._lock:
@@ -128,6 +149,9 @@ class TrainingSession(QObject):
         # quit() is thread-safe; a direct call avoids waiting for the GUI thread, which may be in stop()'s wait.
         worker.done.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_finished)
+        key = id(thread)
+        _running[key] = (thread, worker)
+        thread.finished.connect(lambda: _running.pop(key, None))
         self._thread, self._worker = thread, worker
         thread.start()
 
