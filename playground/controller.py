@@ -6,14 +6,28 @@ It owns the one TrainingSession. Views only receive snapshots; the GUI thread ne
 
 from __future__ import annotations
 
+import os
 import traceback
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolBar,
+    QWidget,
+)
 
-from playground.data import gan2d, image_sets, text, toy2d
+from playground.data import gan2d, image_folder, image_sets, text, toy2d
+from playground.data.errors import DataError
 from playground.downloads import DownloadController
 from playground.engine.commands import (
     Pause,
@@ -27,7 +41,7 @@ from playground.engine.commands import (
     Step,
     AddSamples,
 )
-from playground.engine.datasets import load_dataset
+from playground.engine.datasets import folder_options, load_dataset
 from playground.engine.errors import EngineError
 from playground.engine.probes import ACTIVATION_KINDS
 from playground.engine.snapshot import metric_phrases
@@ -66,7 +80,7 @@ def data_kind(dataset: str) -> str:
     """What a dataset holds, in the words of FamilyView.data."""
     if dataset in toy2d.DATASETS_2D or dataset in gan2d.TARGETS:
         return "plane"
-    if dataset == "digits" or dataset in image_sets.IMAGE_SETS:
+    if dataset in ("digits", "folder") or dataset in image_sets.IMAGE_SETS:
         return "images"
     if dataset in text.CORPORA:
         return "text"
@@ -253,7 +267,51 @@ class TrainingController(QObject):
         for info in image_sets.IMAGE_SETS.values():
             choices.append(ImageSetChoice(info.name, info.title, f"{info.description} {info.credit}",
                                           image_sets.is_downloaded(info.name, self.downloads.root)))
+        lab = self.lab
+        path = lab.dataset.options.get("path") if lab is not None and lab.dataset.name == "folder" else None
+        title = f"Folder: {os.path.basename(str(path).rstrip(os.sep))}" if path else "Your own images…"
+        choices.append(ImageSetChoice("folder", title, "A folder with one subfolder per class (PNG or JPEG), e.g. "
+                                      "cats/ and dogs/. Images are resized to the Input layer's size and made gray "
+                                      "or kept in colour as it asks; unreadable files are listed and skipped.",
+                                      True))
         self.data_panel.set_image_sets(choices)
+
+    def choose_image_folder(self) -> None:
+        """Train on the user's own images: a folder with one subfolder per class."""
+        lab = self.lab
+        if lab is None:
+            return
+        path = QFileDialog.getExistingDirectory(self.window, "Choose a folder with one subfolder per class")
+        if not path:
+            self._sync_data_panel()
+            return
+        try:
+            graph = lab.networks[0].graph
+            inputs = [n for n in graph.topological_order() if graph.node(n).kind == "Input"]
+            shape = graph.infer().shapes.get(inputs[0]) if inputs else None
+            if shape is None:
+                raise EngineError("The network needs an Input layer before it can read images")
+            options = folder_options(path, tuple(shape.dims))
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                data = image_folder.load_image_folder(path, tuple(options["size"]), int(options["channels"]))
+            finally:
+                QApplication.restoreOverrideCursor()
+        except (DataError, EngineError) as e:
+            self._refuse(str(e))
+            self._sync_data_panel()
+            return
+        summary = (f"{len(data.labels)} images in {len(data.class_names)} classes "
+                   f"({', '.join(data.class_names[:8])}{'…' if len(data.class_names) > 8 else ''})")
+        if data.skipped:
+            listed = "\n".join(f"{p.name}: {why}" for p, why in data.skipped[:12])
+            more = f"\n… and {len(data.skipped) - 12} more" if len(data.skipped) > 12 else ""
+            self.skipped_report = f"{len(data.skipped)} file(s) were skipped:\n{listed}{more}"
+            QMessageBox.information(self.window, "Some files were skipped",
+                                    f"Read {summary}.\n\n{self.skipped_report}")
+        self.change_settings("dataset", {"name": "folder", "options": options})
+        self._sync_data_panel()
+        self.window.show_message(f"Your images: {summary}. The last Dense needs {len(data.class_names)} units.")
 
     def _add_download_actions(self) -> None:
         file_menu = next((a.menu() for a in self.window.menuBar().actions()
@@ -342,6 +400,7 @@ class TrainingController(QObject):
         self.data_panel.training_changed.connect(lambda changes: self.change_settings("training", changes))
         self.data_panel.regenerate_requested.connect(self.regenerate)
         self.data_panel.download_requested.connect(self.downloads.start)
+        self.data_panel.folder_requested.connect(self.choose_image_folder)
         self.downloads.finished.connect(self._on_downloaded)
         self.session.snapshot.connect(self.on_snapshot)
         self.session.failed.connect(self.on_failed)
@@ -419,14 +478,14 @@ class TrainingController(QObject):
 
     @staticmethod
     def _image_data(lab: Lab) -> bool:
-        return lab.dataset.name == "digits" or lab.dataset.name in image_sets.IMAGE_SETS
+        return data_kind(lab.dataset.name) == "images"
 
     def _refresh_samples(self) -> None:
         """Fill the samples view from the lab's data set, once per data set, and only while it is on screen."""
         lab = self.lab
         if lab is None or not self._image_data(lab) or not self._shown("samples"):
             return
-        key = (lab.dataset.name, lab.seed)
+        key = (lab.dataset.name, lab.seed, repr(sorted(lab.dataset.options.items())))
         if key == self._samples_for:
             return
         self._samples_for = key
@@ -435,7 +494,8 @@ class TrainingController(QObject):
         except EngineError as e:
             self.views["samples"].clear_data(str(e))
             return
-        title = "Built-in digits" if data.name == "digits" else image_sets.IMAGE_SETS[data.name].title.split(" (")[0]
+        title = ("Built-in digits" if data.name == "digits" else "Your images" if data.name == "folder" else
+                 image_sets.IMAGE_SETS[data.name].title.split(" (")[0])
         self.views["samples"].set_data(data.x_train, data.y_train, data.class_names, title)
 
     def _shown(self, key: str) -> bool:
@@ -450,6 +510,7 @@ class TrainingController(QObject):
             return
         d = lab.dataset
         plane = d.name in toy2d.DATASETS_2D
+        self._refresh_image_sets()
         self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane)
 
     def _sync_layers(self) -> None:

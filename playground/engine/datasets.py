@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, gan2d, image_sets, toy2d
+from playground.data import digits, gan2d, image_folder, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 
@@ -90,12 +90,43 @@ def _image_set(settings: DatasetSettings, seed: int, grid_resolution: int) -> Da
                       class_names=list(s.class_names), x_val=s.x_val, y_val=s.y_val)
 
 
+def folder_options(path: str, input_dims: tuple[int, ...]) -> dict[str, object]:
+    """The dataset options for a user's image folder, fitted to a network Input of ``input_dims``: (C, H, W) as
+    it is, a flat vector of a square number of values as a square grayscale image."""
+    if len(input_dims) == 3 and input_dims[0] in (1, 3):
+        channels, height, width = input_dims
+    elif len(input_dims) == 1 and int(round(input_dims[0] ** 0.5)) ** 2 == input_dims[0]:
+        channels, height, width = 1, int(round(input_dims[0] ** 0.5)), int(round(input_dims[0] ** 0.5))
+    else:
+        raise EngineError(f"An image folder needs an Input of images (1 or 3 channels × height × width) or a square "
+                          f"number of pixels; this network's Input takes {input_dims}", field="dataset")
+    return {"path": str(path), "channels": int(channels), "size": [int(height), int(width)]}
+
+
+def _image_folder(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
+    options = settings.options
+    path = options.get("path")
+    if not isinstance(path, str) or not path:
+        raise EngineError("The image-folder dataset needs a folder: choose one in the Data panel (Images > Your "
+                          "own images…)", field="dataset")
+    size = options.get("size", [28, 28])
+    folder = image_folder.load_image_folder(path, (int(size[0]), int(size[1])), int(options.get("channels", 1)))
+    n = len(folder.labels)
+    order = np.random.default_rng(seed).permutation(n)
+    cut = min(n - 1, max(1, int(round(n * settings.train_ratio)))) if n > 1 else n
+    train, test = order[:cut], order[cut:]
+    return DataBundle(name="folder", kind="classification", x_train=folder.images[train],
+                      y_train=folder.labels[train], x_test=folder.images[test], y_test=folder.labels[test],
+                      classes=len(folder.class_names), class_names=list(folder.class_names))
+
+
 Loader = Callable[[DatasetSettings, int, int], DataBundle]
 
 LOADERS: dict[str, Loader] = {name: _toy for name in toy2d.DATASETS_2D}
 LOADERS["digits"] = _digits
 for _name in image_sets.IMAGE_SETS:
     LOADERS[_name] = _image_set
+LOADERS["folder"] = _image_folder
 
 
 def _gan2d(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:

@@ -41,6 +41,7 @@ FEATURE_HELP = {
 
 
 COLUMNS = 3
+FOLDER = "folder"  # the image-set entry that asks for a folder of the user's own images
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class DataPanel(QWidget):
     training_changed = Signal(dict)
     regenerate_requested = Signal()
     download_requested = Signal(str)  # the name of an image set to fetch
+    folder_requested = Signal()  # the user wants to choose a folder of their own images
 
     def __init__(self, features: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -285,7 +287,9 @@ class DataPanel(QWidget):
         name = self.image_combo.itemData(index)
         choice = self._image_choice(str(name))
         self._refresh_download()
-        if choice is not None and choice.available and not self._updating:
+        if choice is not None and choice.name == FOLDER and not self._updating:
+            self.folder_requested.emit()
+        elif choice is not None and choice.available and not self._updating:
             self.dataset_changed.emit({"name": choice.name})
 
     def _on_download(self) -> None:

@@ -142,3 +142,59 @@ def test_the_samples_view_shows_the_lab_data_with_labels(qtbot, window):
     assert set(view.tiles.captions) == {"3"}
     win.load_template("spiral")
     assert not c.docks["samples"].isVisible()
+
+
+def _image_folder(root):
+    from PIL import Image
+
+    for cls, value in (("dark", 40), ("light", 220)):
+        (root / cls).mkdir(parents=True)
+        for i in range(12):
+            Image.new("L", (20 + i, 16), color=value + i).save(root / cls / f"{i}.png")
+    (root / "light" / "broken.png").write_bytes(b"not an image")
+    return root
+
+
+def test_your_own_image_folder_trains_and_lists_skipped_files(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    win, c, _errors, _folder = window
+    folder = _image_folder(tmp_path / "pictures")
+    shown: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: shown.append(text))
+    # A classifier of two kinds: the last Dense of "MNIST 1 layer" gets 2 units.
+    graph = win.lab.networks[0].graph
+    dense = [n for n in graph.topological_order() if graph.node(n).kind == "Dense"][-1]
+    graph.set_param(dense, "units", 2)
+    # 0.5 is for 7,000 digits, not 24 pictures (one step per epoch)
+    win.lab.training = win.lab.training.updated(learning_rate=0.05, epochs=60)
+    panel = c.data_panel
+    index = panel.image_combo.findData("folder")
+    panel.image_combo.setCurrentIndex(index)
+    panel.image_combo.activated.emit(index)
+    assert win.lab.dataset.name == "folder"
+    assert win.lab.dataset.options["size"] == [28, 28] and win.lab.dataset.options["channels"] == 1
+    assert shown and "broken.png" in shown[0] and "24 images in 2 classes" in shown[0]
+    assert panel.image_combo.itemText(panel.image_combo.findData("folder")) == "Folder: pictures"
+    c.docks["samples"].raise_()
+    qtbot.waitUntil(lambda: len(c.views["samples"].tiles.images) > 0, timeout=5000)
+    assert set(c.views["samples"].tiles.captions) <= {"dark", "light"}
+    seen = []
+    c.session.snapshot.connect(seen.append)
+    c.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].state == "finished" or c.message_banner.isVisible(), timeout=30000)
+    assert not c.message_banner.isVisible(), c.message_banner.label.text()
+    assert seen[-1].epoch == win.lab.training.epochs
+    assert seen[-1].metrics["test_accuracy"] >= 0.9  # dark from light is easy
+
+
+def test_a_folder_without_class_subfolders_is_refused_clearly(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    win, c, _errors, _folder = window
+    (tmp_path / "flat").mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "flat"))
+    c.choose_image_folder()
+    assert win.lab.dataset.name == "digits"
+    assert "no class subfolders" in c.message_banner.label.text()
