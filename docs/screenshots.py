@@ -47,6 +47,17 @@ def _train(controller: object, seconds: float) -> None:
         time.sleep(0.01)
 
 
+def _save(widget, path: Path) -> None:
+    """What the screen shows (widget.grab() would also paint tab bars that Qt keeps hidden)."""
+    widget.window().raise_()
+    _settle(200)
+    pixmap = widget.screen().grabWindow(widget.window().winId())
+    if widget is not widget.window():
+        top_left = widget.mapTo(widget.window(), widget.rect().topLeft())
+        pixmap = pixmap.copy(top_left.x(), top_left.y(), widget.width(), widget.height())
+    pixmap.save(str(path))
+
+
 def _settle(ms: int = 600) -> None:
     end = time.monotonic() + ms / 1000
     while time.monotonic() < end:
@@ -78,7 +89,7 @@ def shot_draw() -> None:
     _settle()
     _draw_seven(c.digit_panel.canvas)
     _settle(1500)
-    win.grab().save(str(OUT / "draw.png"))
+    _save(win, OUT / "draw.png")
     win.close()
 
 
@@ -88,7 +99,7 @@ def shot_filters() -> None:
     c.docks["filters"].raise_()
     c.docks["filter_lab"].raise_()
     _settle(1000)
-    win.grab().save(str(OUT / "filters.png"))
+    _save(win, OUT / "filters.png")
     win.close()
 
 
@@ -96,7 +107,7 @@ def shot_samples() -> None:
     win, c = _window("mnist_2_layers", (1300, 850))
     c.docks["samples"].raise_()
     _settle(800)
-    c.docks["samples"].grab().save(str(OUT / "samples.png"))
+    _save(c.docks["samples"], OUT / "samples.png")
     win.close()
 
 
@@ -104,7 +115,7 @@ def shot_template(key: str, seconds: float = 30) -> None:
     win, c = _window(key)
     _train(c, seconds)
     _settle(1000)
-    win.grab().save(str(OUT / f"{key.replace('_', '-')}.png"))
+    _save(win, OUT / f"{key.replace('_', '-')}.png")
     win.close()
 
 

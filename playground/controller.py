@@ -467,6 +467,10 @@ class TrainingController(QObject):
         for key in family:
             self.docks[key].raise_()
         self.docks["samples"].setVisible(self._image_data(lab))
+        # Filters mean something only where there are convolutions (a GAN or an autoencoder may have none).
+        convolutional = any(node.kind in ("Conv2d", "ConvTranspose2d") for net in lab.networks
+                            for node in net.graph.nodes.values())
+        self.docks["filters"].setVisible(convolutional or (classic and not plane))
         self._refresh_samples()
         self._probe_timer.start()
 

@@ -90,3 +90,25 @@ def test_family_views_show_only_for_data_they_can_draw(qtbot, tmp_path):
         win._unsaved_new = False
         win.close()
         win.deleteLater()
+
+
+def test_the_filters_dock_shows_where_there_are_convolutions(qtbot, tmp_path):
+    from playground.ui.main_window import MainWindow
+
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        win.load_template("gan")
+        assert not c.docks["filters"].isVisible()
+        win.load_template("conv_autoencoder")
+        assert c.docks["filters"].isVisible()
+        win.load_template("lenet")
+        assert c.docks["filters"].isVisible()
+    finally:
+        win.undo_stack.setClean()
+        win._unsaved_new = False
+        win.close()
+        win.deleteLater()
