@@ -1,7 +1,8 @@
 """Screenshots of the real window for the README, made the way a user would see them: the app trains a template
 for a few seconds, a digit is drawn on the pad with mouse strokes, and the window is grabbed.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots.py [names...]
+    ../shared/tools/snap -w 300 -n 1 shots/x.png -- env QT_QPA_PLATFORM=xcb .venv/bin/python docs/screenshots.py
+    [names...]      (under Xvfb: the offscreen platform paints some things a real screen does not)
 
 Writes docs/screenshots/<name>.png. Names: draw, filters, and each family template given as template:<key>.
 """

@@ -10,7 +10,7 @@ import os
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QTabBar,
     QToolBar,
     QWidget,
 )
@@ -253,6 +254,11 @@ class TrainingController(QObject):
         self._probe_timer.setSingleShot(True)
         self._probe_timer.setInterval(0)
         self._probe_timer.timeout.connect(self._send_probes)
+        self._tab_bar_timer = QTimer(self)
+        self._tab_bar_timer.setSingleShot(True)
+        self._tab_bar_timer.setInterval(30)
+        self._tab_bar_timer.timeout.connect(self.hide_stale_tab_bars)
+        window.installEventFilter(self)
         self._connect()
         # The window restored its layout before these docks existed: restore again so they keep their places.
         state = window.settings.value("window_state")
@@ -473,6 +479,7 @@ class TrainingController(QObject):
         self.docks["filters"].setVisible(convolutional or (classic and not plane))
         self._refresh_samples()
         self._probe_timer.start()
+        self._tab_bar_timer.start()
 
     def _family_keys(self, lab: Lab) -> list[str]:
         """The family views for this lab: of its task, and able to draw its kind of data."""
@@ -587,6 +594,7 @@ class TrainingController(QObject):
         right = self.docks["boundary"] if plane else self.docks["loss"]
         self.window.resizeDocks([right], [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
         self.window.resizeDocks([self.docks["neurons"]], [250 if plane else 330], Qt.Orientation.Vertical)
+        self._tab_bar_timer.start()
 
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:
@@ -801,7 +809,30 @@ class TrainingController(QObject):
             names.add("feature_maps")  # the drawing's probabilities come with the feature maps
         return frozenset(names)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.LayoutRequest:
+            self._tab_bar_timer.start()  # after every relayout of the docks
+        return False
+
+    def hide_stale_tab_bars(self) -> list[QTabBar]:
+        """Qt's dock layout sometimes leaves an old tab bar of a tab group on screen after docks of the group were
+        hidden, shown and resized (it shows as a stray "Gradients | Confusion" strip across a view). A tab bar the
+        layout uses sits below its docks, never over one: hide those that lie over a visible dock."""
+        docks = [d for d in self.window.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+        hidden = []
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parent() is not self.window or not bar.isVisible():
+                continue
+            rect = bar.geometry()
+            if not rect.intersects(self.window.rect()):
+                continue  # Qt parks the bars it does not use outside the window: harmless
+            if bar.count() < 2 or any(rect.intersects(d.geometry()) for d in docks):
+                bar.hide()
+                hidden.append(bar)
+        return hidden
+
     def _on_dock_shown(self, key: str, visible: bool) -> None:
+        self._tab_bar_timer.start()
         if key == "samples" and visible:
             QTimer.singleShot(0, self._refresh_samples)  # once the dock's tab is really in front
         if visible and self._last_snapshot is not None:
