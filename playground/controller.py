@@ -354,12 +354,13 @@ class TrainingController(QObject):
         curves (right), shown only for labs of their tasks."""
         self.family_tasks: dict[str, tuple[str, ...]] = {}
         self.family_data: dict[str, tuple[str, ...]] = {}
+        self.family_area: dict[str, str] = {}
         columns = ("neurons", "hidden", "weights", "gradients")
         placed: dict[tuple[str, str], int] = {}
         for spec in family_views():
             view = spec.factory()
             view.setMinimumSize(120, 90)
-            right = spec.area == "right"
+            right = spec.area in ("right", "output")
             dock = self._dock(spec.title, f"{spec.key}Dock", view,
                               Qt.DockWidgetArea.RightDockWidgetArea if right else
                               Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -367,12 +368,14 @@ class TrainingController(QObject):
             slot = (spec.tasks[0] if spec.tasks else "", spec.area)
             index = placed.get(slot, 0)
             placed[slot] = index + 1
-            self.window.tabifyDockWidget(self.docks["loss" if right else columns[index % len(columns)]], dock)
+            beside = {"right": "loss", "output": "boundary"}.get(spec.area, columns[index % len(columns)])
+            self.window.tabifyDockWidget(self.docks[beside], dock)
             dock.hide()
             self.views[spec.key] = view
             self.docks[spec.key] = dock
             self.family_tasks[spec.key] = tuple(spec.tasks)
             self.family_data[spec.key] = tuple(spec.data)
+            self.family_area[spec.key] = spec.area
             for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
                 if hasattr(view, signal):
                     getattr(view, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
@@ -583,8 +586,16 @@ class TrainingController(QObject):
         lab = self.lab
         plane = lab is not None and lab.dataset.name in toy2d.DATASETS_2D
         if lab is not None and lab.task not in CLASSIC_TASKS:
-            for key in ["loss"] + self._family_keys(lab):
+            keys = self._family_keys(lab)
+            for key in ["loss"] + keys:
                 self.docks[key].raise_()
+            big = [self.docks[k] for k in keys if self.family_area[k] == "output"]
+            if big:  # a view of the plane (a 2-D GAN) gets the room the decision boundary has for classifiers
+                self.window.resizeDocks(big, [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
+                # Half the column each for the plane and the curves, once the raised tabs are laid out.
+                QTimer.singleShot(0, lambda: self.window.resizeDocks(
+                    [big[0], self.window.inspector_dock], [1, 1], Qt.Orientation.Vertical))
+            self._tab_bar_timer.start()
             return
         for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps"):
             self.docks[key].show()

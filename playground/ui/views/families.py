@@ -20,7 +20,9 @@ class FamilyView:
     title: str  # the dock's title
     factory: Callable[[], QWidget]
     tasks: tuple[str, ...]  # the lab tasks this view is for
-    area: str = "bottom"  # "bottom" (beside the inner views) or "right" (beside the curves)
+    # "bottom" (beside the inner views), "right" (beside the curves) or "output" (the big place above the curves,
+    # where the decision boundary shows for classifiers)
+    area: str = "bottom"
     # The kinds of data it can draw (empty: any): "plane" (2-D points), "images", "series" (one long signal to
     # forecast), "sequences" (sequences to classify), "text".
     data: tuple[str, ...] = ()

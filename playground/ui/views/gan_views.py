@@ -520,7 +520,7 @@ class GanCurvesView(SnapshotView):
 
 
 VIEWS = [
-    FamilyView("gan_plane", "GAN plane", GanPlaneView, GAN_TASKS, "bottom", data=("plane",)),
+    FamilyView("gan_plane", "GAN plane", GanPlaneView, GAN_TASKS, "output", data=("plane",)),
     FamilyView("gan_samples", "GAN samples", GanSamplesView, GAN_TASKS, "bottom", data=("images",)),
     FamilyView("gan_curves", "GAN curves", GanCurvesView, GAN_TASKS, "right"),
 ]
