@@ -98,7 +98,8 @@ def mnist_two_layers() -> Lab:
     lab = Lab(name="MNIST 2 layers", task="classification",
               description="784 to 512 ReLU to 10: the classic first digit classifier with a hidden layer.",
               dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
-              training=TrainingSettings(optimizer="momentum", learning_rate=0.05, batch_size=32, epochs=20))
+              training=TrainingSettings(optimizer="momentum", learning_rate=0.1, batch_size=32, epochs=30,
+                                        schedule="cosine"))
     g = sequential([("Input", {"kind": "image", "channels": 1, "height": 28, "width": 28}), ("Flatten", {}),
                     ("Dense", {"units": 512}), ("ReLU", {}), ("Dense", {"units": 10}),
                     ("Output", {"head": "classification"})])
