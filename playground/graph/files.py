@@ -12,6 +12,15 @@ def atomic_write(path: str | os.PathLike[str], data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(target))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}-", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private (0600); the result should have the permissions the old file had, or
+        # those of any new file the user creates.
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
