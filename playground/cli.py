@@ -115,13 +115,7 @@ def train_command(args: argparse.Namespace) -> int:
     except OSError as e:
         return _fail(f"cannot write the results to {out}: {e.strerror or e}")
     _print_summary(trainer, out)
-    if interrupted:
-        print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
-        return 130
-    if snap.state == "diverged":
-        print(f"warning: {snap.message}", file=sys.stderr)
-        return 1
-    return 0
+    return _exit_status(snap, interrupted)
 
 
 def train_project_command(args: argparse.Namespace) -> int:
@@ -182,6 +176,11 @@ def _train_and_save_project(trainer: Any, out: Path, quiet: bool, lab: Any, thum
     except ProjectError as e:
         return _fail(str(e))
     _print_summary(trainer, out, what="the project")
+    return _exit_status(snap, interrupted)
+
+
+def _exit_status(snap: Any, interrupted: bool) -> int:
+    """0 when training ended well; 130 after Ctrl+C (what was trained is saved); 1 when it diverged."""
     if interrupted:
         print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +54,27 @@ def _load_one(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
 
 def load_image_folder(root: str | os.PathLike[str], size: tuple[int, int] = (28, 28),
                       channels: int = 1) -> ImageFolderData:
-    """Load ``root/<class>/<image>`` files; ``size`` is (height, width), ``channels`` 1 (grayscale) or 3 (RGB)."""
+    """Load ``root/<class>/<image>`` files; ``size`` is (height, width), ``channels`` 1 (grayscale) or 3 (RGB).
+
+    The app reads one folder several times (to report it, for the samples view, for training): the decoded
+    result is kept until a file in the folder or its class folders changes.
+    """
     root = Path(root)
+    try:
+        stamp = tuple((str(p), p.stat().st_mtime_ns) for p in [root, *sorted(root.iterdir())] if p.is_dir())
+    except OSError:
+        stamp = ()
+    if not stamp:
+        return _load_image_folder(root, tuple(size), channels)
+    return _cached(str(root), tuple(size), channels, stamp)
+
+
+@lru_cache(maxsize=2)
+def _cached(root: str, size: tuple[int, ...], channels: int, _stamp: tuple[tuple[str, int], ...]) -> ImageFolderData:
+    return _load_image_folder(Path(root), size, channels)
+
+
+def _load_image_folder(root: Path, size: tuple[int, ...], channels: int) -> ImageFolderData:
     if channels not in (1, 3):
         raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels!r}")
     if len(size) != 2 or any(int(s) != s or s < 1 for s in size):

@@ -27,25 +27,13 @@ from playground.graph import Lab
 
 from .datasets import DataBundle
 from .errors import EngineError
-from .tasks import EVAL_CHUNK, Task, register_task
+from .tasks import EVAL_CHUNK, Task, register_task, shape_text, value_count
 
 SHOWN = 12  # test digits in the reconstruction view
 LATENT_POINTS = 500  # test samples in the latent scatter (probes run at every snapshot: keep them cheap)
 MANIFOLD = 12  # default side of the decoded grid
 PRIOR_SAMPLES = 64
 _EVAL_SEED = 1234  # the noise of the test loss and the shown corrupted digits is fixed, so curves compare
-_SHAPE_ONLY = {"Reshape", "Flatten", "Identity"}
-
-
-def _dims(d: tuple[int, ...]) -> str:
-    return "×".join(str(v) for v in d)
-
-
-def _size(d: tuple[int, ...]) -> int:
-    n = 1
-    for v in d:
-        n *= v
-    return n
 
 
 class _AutoencodingBase(Task):
@@ -87,9 +75,9 @@ class _AutoencodingBase(Task):
                               node=enc.inputs[-1] if enc.inputs else None)
         inp = enc.inputs[0]
         want, have = enc.input_shapes[inp].dims, self.data.input_shape
-        if want != have and (_size(want) != _size(have) or self.data.features):
-            raise EngineError(f"Encoder Input '{inp}' expects samples of shape {_dims(want)} but the dataset "
-                              f"'{self.data.name}' gives {_dims(have)}: set the Input to {_dims(have)}",
+        if want != have and (value_count(want) != value_count(have) or self.data.features):
+            raise EngineError(f"Encoder Input '{inp}' expects samples of shape {shape_text(want)} but the dataset "
+                              f"'{self.data.name}' gives {shape_text(have)}: set the Input to {shape_text(have)}",
                               node=inp, field="features")
         self.input_shape = want
         # The encoder's code ---------------------------------------------------------------------------------
@@ -115,12 +103,12 @@ class _AutoencodingBase(Task):
             other = enc.output_shapes[self._code_outputs[head]].dims
             if other != code_shape:
                 out = self._code_outputs[head]
-                raise EngineError(f"Encoder Output '{out}' ({head}) receives {_dims(other)} values but "
+                raise EngineError(f"Encoder Output '{out}' ({head}) receives {shape_text(other)} values but "
                                   f"'{self._code_outputs[self.code_heads[0]]}' ({self.code_heads[0]}) receives "
-                                  f"{_dims(code_shape)}: give '{enc.output_sources[out]}' the same size",
+                                  f"{shape_text(code_shape)}: give '{enc.output_sources[out]}' the same size",
                                   node=enc.output_sources[out])
         self.code_shape = code_shape
-        self.code_width = _size(code_shape)
+        self.code_width = value_count(code_shape)
         # The decoder reads the code and rebuilds the data ---------------------------------------------------
         if len(dec.inputs) != 1:
             raise EngineError(f"The decoder '{dec.name}' needs exactly one Input (the code); it has "
@@ -128,8 +116,8 @@ class _AutoencodingBase(Task):
         dinp = dec.inputs[0]
         dwant = dec.input_shapes[dinp].dims
         if dwant != code_shape:
-            raise EngineError(f"Decoder Input '{dinp}' expects {_dims(dwant)} values but the encoder's code has "
-                              f"{_dims(code_shape)}: set the decoder's Input to {_dims(code_shape)} (or change "
+            raise EngineError(f"Decoder Input '{dinp}' expects {shape_text(dwant)} values but the encoder's code has "
+                              f"{shape_text(code_shape)}: set the decoder's Input to {shape_text(code_shape)} (or change "
                               f"the encoder's last layer)", node=dinp, field="features")
         if len(dec.outputs) != 1 or dec.heads[dec.outputs[0]] != "reconstruction":
             bad = dec.outputs[0] if dec.outputs else None
@@ -138,10 +126,10 @@ class _AutoencodingBase(Task):
                               f"has {got}", node=bad, field="head")
         out = dec.outputs[0]
         rshape = dec.output_shapes[out].dims
-        if rshape != want and _size(rshape) != _size(want):
-            raise EngineError(f"Decoder Output '{out}' receives {_dims(rshape)} values but the inputs are "
-                              f"{_dims(want)} ({_size(want)} values): give '{dec.output_sources[out]}' "
-                              f"{_size(want)} units and reshape to {_dims(want)}", node=dec.output_sources[out])
+        if rshape != want and value_count(rshape) != value_count(want):
+            raise EngineError(f"Decoder Output '{out}' receives {shape_text(rshape)} values but the inputs are "
+                              f"{shape_text(want)} ({value_count(want)} values): give '{dec.output_sources[out]}' "
+                              f"{value_count(want)} units and reshape to {shape_text(want)}", node=dec.output_sources[out])
         self._recon_output = out
         # A Sigmoid at the end makes the outputs probabilities; otherwise BCE reads them as logits.
         self._probabilities = self._ends_in_sigmoid(dec)
@@ -158,11 +146,7 @@ class _AutoencodingBase(Task):
                 "log_variance": "log σ² of q(z|x), from its own Dense beside the mean"}.get(head, head)
 
     def _ends_in_sigmoid(self, net: CompiledNetwork) -> bool:
-        graph = next(n.graph for n in self.lab.networks if n.name == net.name)
-        node = net.output_sources[self._recon_output]
-        while graph.node(node).kind in _SHAPE_ONLY:
-            node = graph.incoming(node)["in"]
-        return graph.node(node).kind == "Sigmoid"
+        return self._source_kind(net, self._recon_output) == "Sigmoid"
 
     # Forward pieces ---------------------------------------------------------------------------------------
 
@@ -391,7 +375,7 @@ class AutoencoderTask(_AutoencodingBase):
     def _terms(self, x: torch.Tensor, x_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         code = self._encode(x_in)["code"]
         raw = self._decode(code)
-        per_value = self._reconstruction(raw, x) / max(1, _size(self.input_shape))
+        per_value = self._reconstruction(raw, x) / max(1, value_count(self.input_shape))
         return per_value, code.reshape(x.shape[0], -1).abs().mean(dim=1), raw
 
     def batch_loss(self, x: torch.Tensor, y: torch.Tensor, count_correct: bool = True

@@ -35,7 +35,7 @@ from playground.graph import Lab
 
 from .datasets import DataBundle
 from .errors import EngineError
-from .tasks import Task, register_task
+from .tasks import Task, register_task, shape_text, value_count
 
 PLANE_FAKES = 500  # generated points shown on the plane
 PLANE_REALS = 1000  # real points shown on the plane
@@ -47,18 +47,6 @@ NOISE_SPAN = 2.0  # the noise grid covers ±2 standard deviations of each of its
 FREEZE_CHOICES = ("none", "generator", "discriminator")
 # The fixed noise of each purpose differs from the training noise and from the others, but follows the lab's seed.
 _FIXED_SEEDS = {"eval": 7919, "plane": 7927, "samples": 7933}
-_SHAPE_ONLY = {"Reshape", "Flatten", "Identity"}
-
-
-def _dims(d: tuple[int, ...]) -> str:
-    return "×".join(str(v) for v in d)
-
-
-def _size(d: tuple[int, ...]) -> int:
-    n = 1
-    for v in d:
-        n *= v
-    return n
 
 
 @register_task
@@ -117,9 +105,9 @@ class GanTask(Task):
                               f"{len(dis.inputs)}", node=dis.inputs[-1] if dis.inputs else None)
         dinp = dis.inputs[0]
         dwant = dis.input_shapes[dinp].dims
-        if _size(dwant) != _size(sample):
-            raise EngineError(f"The discriminator's Input '{dinp}' expects samples of shape {_dims(dwant)} but the "
-                              f"dataset '{self.data.name}' gives {_dims(sample)}: set the Input to {_dims(sample)}",
+        if value_count(dwant) != value_count(sample):
+            raise EngineError(f"The discriminator's Input '{dinp}' expects samples of shape {shape_text(dwant)} but the "
+                              f"dataset '{self.data.name}' gives {shape_text(sample)}: set the Input to {shape_text(sample)}",
                               node=dinp, field="features")
         self.input_shape = dwant  # the same values in another layout (784 for 1×28×28) are reshaped
         dout = self._one_output(dis, "discriminator", "realness")
@@ -135,25 +123,17 @@ class GanTask(Task):
         ginp = gen.inputs[0]
         noise = gen.input_shapes[ginp].dims
         if len(noise) != 1:
-            raise EngineError(f"The generator's Input '{ginp}' is {_dims(noise)}, but the noise z is a vector: set "
+            raise EngineError(f"The generator's Input '{ginp}' is {shape_text(noise)}, but the noise z is a vector: set "
                               f"its kind to 'vector' (its features are the noise size)", node=ginp, field="kind")
         self.noise_size = noise[0]
         gout = self._one_output(gen, "generator", "generated")
         made = gen.output_shapes[gout].dims
-        if made != sample and _size(made) != _size(sample):
-            raise EngineError(f"The generator's Output '{gout}' makes samples of shape {_dims(made)} but the dataset "
-                              f"'{self.data.name}' has samples of shape {_dims(sample)} ({_size(sample)} values): "
-                              f"give '{gen.output_sources[gout]}' {_size(sample)} units"
-                              + (f" and reshape to {_dims(sample)}" if len(sample) > 1 else ""),
+        if made != sample and value_count(made) != value_count(sample):
+            raise EngineError(f"The generator's Output '{gout}' makes samples of shape {shape_text(made)} but the dataset "
+                              f"'{self.data.name}' has samples of shape {shape_text(sample)} ({value_count(sample)} values): "
+                              f"give '{gen.output_sources[gout]}' {value_count(sample)} units"
+                              + (f" and reshape to {shape_text(sample)}" if len(sample) > 1 else ""),
                               node=gen.output_sources[gout])
-
-    def _source_kind(self, net: CompiledNetwork, output: str) -> str:
-        """The kind of the last layer before ``output`` that does more than reshape."""
-        graph = next(n.graph for n in self.lab.networks if n.name == net.name)
-        node = net.output_sources[output]
-        while graph.node(node).kind in _SHAPE_ONLY:
-            node = graph.incoming(node)["in"]
-        return graph.node(node).kind
 
     # What the trainer uses --------------------------------------------------------------------------------
 
@@ -312,7 +292,7 @@ class GanTask(Task):
                         "gan_settings/discriminator_learning_rate": np.array([s.discriminator_learning_rate]),
                         "gan_settings/learning_rate": np.array([s.learning_rate]),
                         "gan_settings/freeze": np.array([float(FREEZE_CHOICES.index(s.freeze))])})
-        if "gan_plane" in kinds and _size(tuple(self.data.input_shape)) == 2:
+        if "gan_plane" in kinds and value_count(tuple(self.data.input_shape)) == 2:
             out.update(self._plane())
         if "gan_samples" in kinds and len(self.data.input_shape) >= 2:
             out.update(self._samples())

@@ -21,6 +21,7 @@ from .datasets import DataBundle
 from .errors import EngineError
 
 EVAL_CHUNK = 8192
+_SHAPE_ONLY = {"Reshape", "Flatten", "Identity"}  # layers that only rearrange values
 
 
 class Task:
@@ -92,6 +93,15 @@ class Task:
             return {}
         means = torch.stack([torch.stack(running[k]).float().mean() for k in names]).tolist()
         return dict(zip(names, means))
+
+    def _source_kind(self, net: CompiledNetwork, output: str) -> str:
+        """The kind of the last layer before ``output`` that does more than reshape (a Sigmoid before a
+        Reshape, say)."""
+        graph = next(n.graph for n in self.lab.networks if n.name == net.name)
+        node = net.output_sources[output]
+        while graph.node(node).kind in _SHAPE_ONLY:
+            node = graph.incoming(node)["in"]
+        return graph.node(node).kind
 
     def clear_running(self) -> None:
         self._running = {}
@@ -171,15 +181,15 @@ class _SingleNetworkTask(Task):
         have = self.data.input_shape
         # The same values in another layout (28×28 images for an Input of 784) are reshaped, not refused.
         self.input_shape = want
-        if want != have and _size(want) == _size(have) and not self.data.features:
+        if want != have and value_count(want) == value_count(have) and not self.data.features:
             return net, out
         if want != have:
             feats = ""
             if self.data.features:
                 feats = f" ({', '.join(self.data.features)})"
             raise EngineError(
-                f"Input '{inp}' expects samples of shape {_dims(want)} but the dataset '{self.data.name}' gives "
-                f"{_dims(have)}{feats}: set the Input to {_dims(have)}", node=inp, field="features")
+                f"Input '{inp}' expects samples of shape {shape_text(want)} but the dataset '{self.data.name}' gives "
+                f"{shape_text(have)}{feats}: set the Input to {shape_text(have)}", node=inp, field="features")
         return net, out
 
     def _chunks(self, x: torch.Tensor, y: torch.Tensor,
@@ -198,14 +208,16 @@ class _SingleNetworkTask(Task):
         return [float(t) for t in torch.stack(totals).cpu()] if totals else []
 
 
-def _size(d: tuple[int, ...]) -> int:
+def value_count(d: tuple[int, ...]) -> int:
+    """How many values a sample of shape ``d`` holds."""
     n = 1
     for v in d:
         n *= v
     return n
 
 
-def _dims(d: tuple[int, ...]) -> str:
+def shape_text(d: tuple[int, ...]) -> str:
+    """A shape as a user reads it: 1×28×28."""
     return "×".join(str(v) for v in d)
 
 

@@ -90,3 +90,19 @@ def test_missing_folder_and_bad_arguments(tmp_path):
         load_image_folder(tmp_path, channels=2)
     with pytest.raises(DataError, match="size"):
         load_image_folder(tmp_path, size=(0, 28))
+
+
+def test_a_folder_read_again_comes_from_memory_until_it_changes(tmp_path):
+    from PIL import Image
+
+    from playground.data.image_folder import load_image_folder
+
+    for cls in ("a", "b"):
+        (tmp_path / cls).mkdir()
+        Image.new("L", (8, 8), color=10).save(tmp_path / cls / "0.png")
+    first = load_image_folder(tmp_path, (8, 8), 1)
+    assert load_image_folder(tmp_path, (8, 8), 1) is first  # the app reads one folder several times
+    assert load_image_folder(tmp_path, (4, 4), 1) is not first
+    Image.new("L", (8, 8), color=200).save(tmp_path / "b" / "1.png")
+    again = load_image_folder(tmp_path, (8, 8), 1)
+    assert len(again.labels) == 3

@@ -73,6 +73,25 @@ def plot_widget() -> pg.PlotWidget:
     return w
 
 
+def plane_plot(name: str, lut: np.ndarray) -> tuple[pg.PlotWidget, pg.PlotItem, pg.ImageItem]:
+    """A fixed, square view of the input plane (x₁ right, x₂ up) with an image under everything else: the
+    output of a classifier, or a discriminator's D(x)."""
+    widget = plot_widget()
+    widget.setObjectName(name)
+    item = widget.getPlotItem()
+    item.setLabel("bottom", "x₁")
+    item.setLabel("left", "x₂")
+    item.setAspectLocked(True)
+    item.setMouseEnabled(x=False, y=False)
+    item.hideButtons()
+    item.setMenuEnabled(False)
+    image = pg.ImageItem(axisOrder="row-major")
+    image.setLookupTable(lut)
+    image.setZValue(-10)
+    item.addItem(image)
+    return widget, item, image
+
+
 class SnapshotView(QWidget):
     """Base of the live views: a caption line on top, and either the content or an empty-state message."""
 

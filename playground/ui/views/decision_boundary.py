@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 from playground.viz.boundary import discretize, output_levels
 from playground.viz.colormaps import class_color, diverging_lut, map_values
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plane_plot
 
 POINT_SIZE = 7
 
@@ -61,19 +61,7 @@ class DecisionBoundaryView(SnapshotView):
         row.addStretch(1)
         self.controls_layout.addLayout(row)
 
-        self.plot = plot_widget()
-        self.plot.setObjectName("boundaryPlot")
-        item = self.plot.getPlotItem()
-        item.setLabel("bottom", "x₁")
-        item.setLabel("left", "x₂")
-        item.setAspectLocked(True)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(diverging_lut())
-        self.image.setZValue(-10)
-        item.addItem(self.image)
+        self.plot, item, self.image = plane_plot("boundaryPlot", diverging_lut())
         self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("w", width=1.2), pxMode=True)
         self.test_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("k", width=1.2), pxMode=True)
         self.test_scatter.setVisible(False)

@@ -41,24 +41,7 @@ def family_views() -> list[FamilyView]:
 
 
 def _modules() -> list[object]:
-    modules: list[object] = []
-    # One line per family module (each may still be missing while it is being written).
-    try:
-        from . import autoencoder_views
-        modules.append(autoencoder_views)
-    except ImportError as e:
-        if "autoencoder_views" not in str(e):
-            raise
-    try:
-        from . import gan_views
-        modules.append(gan_views)
-    except ImportError as e:
-        if "gan_views" not in str(e):
-            raise
-    try:
-        from . import sequence_views
-        modules.append(sequence_views)
-    except ImportError as e:
-        if "sequence_views" not in str(e):
-            raise
-    return modules
+    # Imported here, not at the top: each family module imports FamilyView from this one.
+    from . import autoencoder_views, gan_views, sequence_views
+
+    return [autoencoder_views, gan_views, sequence_views]

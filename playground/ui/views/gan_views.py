@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plane_plot, plot_widget
 from .families import FamilyView
 from .filters import image_box
 
@@ -141,19 +141,7 @@ class GanPlaneView(SnapshotView):
         row.addStretch(1)
         self.controls_layout.addLayout(row)
 
-        self.plot = plot_widget()
-        self.plot.setObjectName("ganPlanePlot")
-        item = self.plot.getPlotItem()
-        item.setLabel("bottom", "x₁")
-        item.setLabel("left", "x₂")
-        item.setAspectLocked(True)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(D_LUT)
-        self.image.setZValue(-10)
-        item.addItem(self.image)
+        self.plot, item, self.image = plane_plot("ganPlanePlot", D_LUT)
         self.grid_curve = pg.PlotDataItem(pen=pg.mkPen(100, 100, 100, 150, width=1))
         self.arrow_curve = pg.PlotDataItem(pen=pg.mkPen(FAKE_COLOR, width=1.2))
         # Small, slightly transparent dots: where fakes and reals overlap both stay visible.
