@@ -466,7 +466,8 @@ class TrainingController(QObject):
             self.docks[key].setVisible(key in family)
         for key in PLANE_VIEWS + IMAGE_VIEW_KEYS:
             if key != "boundary" and key not in SHARED_VIEWS:
-                self.docks[key].setVisible(classic)
+                # Only the views that can draw this lab's data: no empty "needs images" tabs on the plane.
+                self.docks[key].setVisible(classic and (key in PLANE_VIEWS) == plane)
         if classic:
             for key in keys:
                 if key in self.docks:

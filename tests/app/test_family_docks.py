@@ -140,3 +140,14 @@ def test_a_tab_bar_left_over_a_view_is_hidden(qtbot, make_window):
     kept = [b for b in win.findChildren(QTabBar) if b.parent() is win and b.isVisible() and b is not stale]
     qtbot.waitUntil(lambda: not stale.isVisible(), timeout=2000)  # after the next relayout, by itself
     assert all(b.isVisible() for b in kept)  # the real tab bars stay
+
+
+def test_a_classifier_shows_the_views_of_its_data_only(qtbot, make_window):
+    win, c = make_window()
+    win.load_template("spiral")
+    assert c.docks["neurons"].isVisible() and c.docks["hidden"].isVisible()
+    assert not any(c.docks[k].isVisible() for k in ("feature_maps", "confusion", "templates", "filter_lab"))
+    win.load_template("lenet")
+    assert all(c.docks[k].isVisible() for k in ("feature_maps", "confusion", "templates", "filter_lab"))
+    assert not c.docks["neurons"].isVisible() and not c.docks["hidden"].isVisible()
+    assert c.docks["weights"].isVisible() and c.docks["gradients"].isVisible()
