@@ -19,6 +19,9 @@ def app_window(qtbot, tmp_path):
     win.show()
     qtbot.waitExposed(win)
     win.load_template("tensorflow_playground")  # circle, 2-4-2 tanh, SGD 0.03, batch 10
+    # The template stops after 200 epochs, which a loaded machine's worker can reach before the GUI thread acts:
+    # these tests wait for states, so the run must not end by itself under them.
+    win.lab.training = win.lab.training.updated(epochs=1_000_000)
     yield win, controller
     win.undo_stack.setClean()
     win._unsaved_new = False

@@ -461,7 +461,7 @@ def test_seed_must_be_a_non_negative_whole_number(seed):
 
 
 def test_noise_bounds_are_inclusive():
-    generate_2d("spiral", samples=2, noise=0)
-    generate_2d("spiral", samples=2, noise=50)
-    generate_2d("spiral", samples=10, noise=np.float32(12.5))
-    generate_2d("spiral", samples=np.int64(10))
+    for samples, noise in [(2, 0), (2, 50), (10, np.float32(12.5))]:
+        x, y = generate_2d("spiral", samples=samples, noise=noise)[:2]
+        assert len(x) == len(y) == samples and np.isfinite(x).all()
+    assert len(generate_2d("spiral", samples=np.int64(10))[0]) == 10

@@ -1,7 +1,5 @@
 """What every view must do: draw a spiral, survive odd snapshots, and never add plot items on redraw."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -45,7 +43,12 @@ def test_view_draws_a_spiral_snapshot(view, spiral_snapshot):
     lambda run: run.snapshot("tanh_2", probes=()),
 ], ids=["empty", "empty-regression", "no-probes"])
 def test_view_survives_snapshots_without_data(view, trained_run, make):
-    view.show_snapshot(make(trained_run))
+    snap = make(trained_run)
+    view.show_snapshot(snap)
+    if not getattr(snap, "history", None) and not getattr(snap, "probes", None):
+        assert view.is_empty and view.empty_message  # nothing to draw: the view says so instead of a blank plot
+    view.show_snapshot(trained_run.snapshot("tanh_2"))
+    assert not view.is_empty  # and a full snapshot afterwards draws as usual
 
 
 def test_view_survives_a_regression_run(view):
@@ -67,22 +70,19 @@ def test_view_survives_missing_keys_and_odd_shapes(view, spiral_snapshot):
     odd.history = {"epoch": np.arange(3.0), "train_loss": np.ones(2)}
     view.show_snapshot(odd)
     view.show_snapshot(spiral_snapshot)  # and recovers
+    assert not view.is_empty
 
 
-def test_repeated_snapshots_add_no_plot_items_and_stay_fast(view, qtbot):
+def test_repeated_snapshots_add_no_plot_items(view, qtbot):
     run = SyntheticRun(hidden=(6, 4), seed=2)
     run.train_epoch()
     view.show_snapshot(run.snapshot("tanh_2"))
     qtbot.wait(1)
     before = view.graphics_item_count()
-    times = []
     for i in range(50):
         if i % 10 == 0:
             run.train_epoch()
-        snap = run.snapshot("tanh_2")
-        t = time.perf_counter()
-        view.show_snapshot(snap)
-        times.append(time.perf_counter() - t)
+        view.show_snapshot(run.snapshot("tanh_2"))
     qtbot.wait(1)
     assert view.graphics_item_count() == before
-    assert np.median(times) < 0.010  # "well under 10 ms" (drawing itself happens at paint time)
+    # How fast a redraw is belongs to `playground bench` (redraw rate), not to a test on a shared machine.
