@@ -51,8 +51,15 @@ def _close(win, controller):
 def app_window(qtbot, tmp_path):
     win, controller = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
+    endless(win)
     yield win, controller
     _close(win, controller)
+
+
+def endless(win):
+    """The template stops after 200 epochs, which a loaded machine's worker can reach before the GUI thread acts; a
+    test that pauses or waits for a state needs a run that does not end by itself."""
+    win.lab.training = win.lab.training.updated(epochs=1_000_000)
 
 
 def _snapshots(controller):
@@ -183,6 +190,7 @@ def test_autosave_then_a_crash_is_offered_for_recovery(qtbot, tmp_path):
     folder = tmp_path / "recovery"
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
+    endless(win)
     manager = RecoveryManager(win, win.project_handler, folder, interval_ms=200)
     assert not manager.needed()  # a fresh template: nothing to lose
     seen = _snapshots(c)
