@@ -7,7 +7,9 @@ holding literals) are read. Anything the editor cannot represent is refused with
 from __future__ import annotations
 
 import ast
+import io
 import math
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,9 @@ from playground.graph import ROLES, DatasetSettings, Graph, GraphError, Lab, Sha
 from .errors import EngineError
 
 HELPERS = {"Reshape", "Add", "Concat", "Recurrent"}  # the classes the playground's own exports define
+MAX_BYTES = 1_000_000  # a model file larger than this is not a model a student wrote
+MAX_LAYERS = 4_000  # per network: more than the editor can show
+MAX_DEPTH = 100  # syntax-tree levels: real model code stays far below, and the readers recurse over expressions
 _MISSING = object()
 
 
@@ -123,12 +128,65 @@ def lab_from_file(path: str | Path) -> Lab:
 
 
 def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork]:
+    tree = _parse(text, filename)
+    reader = _Reader(filename, tree)
+    return reader.networks()
+
+
+def _parse(text: str, filename: str) -> ast.Module:
+    """The syntax tree of ``text``, or a ModelImportError with a line for a file too large, too deep or invalid."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise ModelImportError(f"{filename} is {size:,} bytes: the importer reads model files of at most "
+                               f"{MAX_BYTES:,} bytes")
+    if "\0" in text:
+        line, column = _place(text, text.index("\0"))
+        raise ModelImportError(f"{filename}, line {line}: not valid Python (a NUL byte at column {column})")
     try:
         tree = ast.parse(text, filename)
     except SyntaxError as e:
-        raise ModelImportError(f"{filename}, line {e.lineno}: not valid Python ({e.msg})") from None
-    reader = _Reader(filename, tree)
-    return reader.networks()
+        line = e.lineno if e.lineno is not None else _deepest_line(text)
+        raise ModelImportError(f"{filename}, line {line}: not valid Python ({e.msg})") from None
+    except (RecursionError, MemoryError):
+        # Python's own parser gives up on very deep expressions without saying where: find the statement.
+        raise ModelImportError(f"{filename}, line {_deepest_line(text)}: an expression nested too deeply for "
+                               f"Python's parser; the importer reads expressions at most {MAX_DEPTH} levels "
+                               f"deep") from None
+    # Walk without recursion: the importer's own readers recurse over expressions, so bound their depth here.
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            line = getattr(node, "lineno", None) or _deepest_line(text)
+            raise ModelImportError(f"{filename}, line {line}: an expression nested more than {MAX_DEPTH} levels "
+                                   f"deep; the importer reads expressions at most {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return tree
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    """Line and column (both from 1) of the character at ``index``."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _deepest_line(text: str) -> int:
+    """The first line of the statement with the most tokens: where a parser that gave up without a line gave up."""
+    best, best_count, start, count = 1, -1, None, 0
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                if start is not None and count > best_count:
+                    best, best_count = start, count
+                start, count = None, 0
+            elif tok.type not in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                if start is None:
+                    start = tok.start[0]
+                count += 1
+    except (tokenize.TokenError, SyntaxError):
+        if start is not None and count > best_count:
+            best = start
+    return best
 
 
 class _Reader:
@@ -285,8 +343,11 @@ class _Reader:
                                                          "batch_first", "dropout", "bidirectional")
         a = {n: self._literal(v) for n, v in zip(names, ctor.args)}
         for k in ctor.keywords:
+            if k.arg is None:
+                raise self.fail(k, f"nn.{kind} is called with {_code(k)}: write its arguments out, the importer "
+                                   f"does not run code to find them")
             if k.arg not in names:
-                raise self.fail(ctor, f"nn.{kind} has no argument '{k.arg}'")
+                raise self.fail(k, f"nn.{kind} has no argument {k.arg!r}")
             a[k.arg] = self._literal(k.value)
         if not a.get("batch_first", False):
             raise self.fail(ctor, f"nn.{kind} must read batch-first sequences to be drawn: add batch_first=True")
@@ -301,7 +362,7 @@ class _Reader:
             params["nonlinearity"] = a.get("nonlinearity", "tanh")
         n_in = a["input_size"]
         source = self._expression(stmt.value.args[0], values, declared, called, builder)
-        name = attr if attr and builder.free(attr) else builder.fresh(kind.lower())
+        name = builder.claim(attr, kind.lower())
         builder.add(_Layer(name, kind, params, stmt.lineno, [source], size=n_in,
                            expects=lambda s: None if s.dims[-1] == n_in else
                            f"expects {n_in} features per step but receives {s.describe()}"))
@@ -437,8 +498,11 @@ class _Reader:
         for pname, value in zip(names, call.args):
             a[pname] = self._literal(value)
         for k in call.keywords:
-            if k.arg is None or k.arg not in names:
-                raise self.fail(call, f"{kind} has no argument '{k.arg}'")
+            if k.arg is None:
+                raise self.fail(k, f"{kind} is called with {_code(k)}: write its arguments out, the importer "
+                                   f"does not run code to find them")
+            if k.arg not in names:
+                raise self.fail(k, f"{kind} has no argument {k.arg!r}")
             a[k.arg] = self._literal(k.value)
         for pname, fixed in _FIXED.get(kind, {}).items():
             if pname in a and not _same(a[pname], fixed):
@@ -448,7 +512,7 @@ class _Reader:
             layer = self._translate(kind, a, call)
         except (KeyError, TypeError) as e:
             raise self.fail(call, f"{kind} is missing its argument {e}") from None
-        layer.name = wanted if wanted and builder.free(wanted) else builder.fresh(_prefix(layer.kind))
+        layer.name = builder.claim(wanted, _prefix(layer.kind))
         return [layer]
 
     def _translate(self, kind: str, a: dict[str, Any], call: ast.Call) -> _Layer:
@@ -560,15 +624,31 @@ class _Builder:
         self.input_params: dict[str, dict[str, Any] | None] = {}
         self.outputs: list[tuple[str, str, int, str | None]] = []
         self.names: set[str] = set()
+        self.counters: dict[str, int] = {}
+        self.by_name: dict[str, _Layer] = {}
 
     def free(self, name: str) -> bool:
         return name.isidentifier() and name not in self.names and not name.startswith("_")
 
+    def claim(self, wanted: str | None, prefix: str) -> str:
+        """``wanted`` when it is free, else a fresh ``prefix_<n>``; reserved either way."""
+        if wanted and self.free(wanted):
+            self.names.add(wanted)
+            return wanted
+        return self.fresh(prefix)
+
     def fresh(self, prefix: str) -> str:
-        i = 1
+        """A new node name ``prefix_<n>``, reserved at once (so the layers of one Sequential get distinct names).
+
+        The counter per prefix keeps this constant time: scanning from 1 for each layer made imports quadratic.
+        """
+        i = self.counters.get(prefix, 0) + 1
         while f"{prefix}_{i}" in self.names:
             i += 1
-        return f"{prefix}_{i}"
+        self.counters[prefix] = i
+        name = f"{prefix}_{i}"
+        self.names.add(name)
+        return name
 
     def add_input(self, name: str, params: dict[str, Any] | None, line: int) -> str:
         self.names.add(name)
@@ -577,14 +657,18 @@ class _Builder:
         return name
 
     def layer(self, name: str) -> _Layer | None:
-        return next((x for x in self.layers if x.name == name), None)
+        return self.by_name.get(name)
 
     def consumers(self, name: str) -> list[str]:
         return [x.name for x in self.layers if name in x.sources] + [o[0] for o in self.outputs if o[1] == name]
 
     def add(self, layer: _Layer) -> None:
+        if len(self.by_name) >= MAX_LAYERS:
+            raise self.reader.fail(layer.line, f"the network has more than {MAX_LAYERS} layers: the importer opens "
+                                               f"networks of at most {MAX_LAYERS}")
         self.names.add(layer.name)
         self.layers.append(layer)
+        self.by_name[layer.name] = layer
 
     def add_output(self, name: str, source: str, line: int, head: str | None = None) -> None:
         if not self.free(name):
@@ -721,6 +805,12 @@ def _evaluate(node: ast.expr, constants: dict[str, Any]) -> Any:
             except ZeroDivisionError:
                 pass
     raise ValueError(ast.unparse(node))
+
+
+def _code(node: ast.AST, limit: int = 60) -> str:
+    """The source of ``node`` quoted on one line, shortened: for messages."""
+    text = " ".join(ast.unparse(node).split())
+    return repr(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
 def _same(value: Any, fixed: Any) -> bool:
