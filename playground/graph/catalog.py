@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParameterError, ShapeError, UnknownKindError
+from .errors import ParameterError, ShapeError, UnknownKindError, shown
 from .shapes import Shape
 
 PARAM_TYPES = ("int", "float", "bool", "choice", "shape")
@@ -40,7 +40,8 @@ class Param:
         if self.type == "bool":
             return "true or false"
         if self.type == "shape":
-            return "a list of positive integers (one of them may be -1)"
+            most = f" up to {_fmt(self.maximum)}" if self.maximum is not None else ""
+            return f"a list of positive integers{most} (one of them may be -1)"
         kind = "an integer" if self.type == "int" else "a number"
         lo, hi = self.minimum, self.maximum
         if lo is not None and hi is not None:
@@ -54,7 +55,7 @@ class Param:
 
         def bad() -> ParameterError:
             return ParameterError(
-                f"{where}: {self.name} must be {self.range_text()}. Received: {self.name}={value!r}",
+                f"{where}: {self.name} must be {self.range_text()}. Received: {self.name}={shown(value)}",
                 field=self.name,
             )
 
@@ -67,7 +68,10 @@ class Param:
         elif self.type == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise bad()
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer beyond any float, e.g. 1 followed by 400 zeros in a lab file
+                raise bad() from None
             if not math.isfinite(value):
                 raise bad()
         elif self.type == "bool":
@@ -82,7 +86,8 @@ class Param:
             if not isinstance(value, (list, tuple)) or not value:
                 raise bad()
             items = list(value)
-            if any(isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1) for v in items):
+            if any(isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1)
+                   or (self.maximum is not None and v > self.maximum) for v in items):
                 raise bad()
             if items.count(-1) > 1 or len(items) > 3:
                 raise bad()
@@ -108,7 +113,7 @@ class RuleContext:
 
     @property
     def label(self) -> str:
-        return f"{self.kind} '{self.node}'"
+        return f"{self.kind} {shown(self.node)}"
 
     def fail(self, text: str, field: str | None = None) -> ShapeError:
         return ShapeError(f"{self.label} {text}", node=self.node, field=field)
@@ -144,13 +149,13 @@ class LayerKind:
 
     def check_params(self, params: Mapping[str, Any], node: str) -> dict[str, Any]:
         """Fill defaults and validate every value; raise ParameterError naming the node and field."""
-        where = f"{self.name} '{node}'"
+        where = f"{self.name} {shown(node)}"
         known = {p.name for p in self.params}
         for key in params:
             if key not in known:
                 hint = ", ".join(sorted(known)) or "none"
                 raise ParameterError(
-                    f"{where} has no parameter '{key}' (its parameters: {hint})", node=node, field=key
+                    f"{where} has no parameter {shown(key)} (its parameters: {hint})", node=node, field=key
                 )
         out = self.defaults()
         for p in self.params:
@@ -582,7 +587,7 @@ _register(
         "Reshape", "Shape",
         "Rearranges the same values into a new shape, e.g. 784 → 1×28×28 for a convolution.",
         (Param("shape", "shape", [1, 28, 28], "Target shape without the batch, e.g. [1, 28, 28]; one entry may "
-               "be -1 to be inferred."),),
+               "be -1 to be inferred.", maximum=100_000_000),),
         ("in",), _reshape_rule, _no_params, "reshape", ("shape",),
     ),
     LayerKind(
@@ -679,13 +684,13 @@ CATEGORIES: tuple[str, ...] = (
 def get_kind(name: str) -> LayerKind:
     """Return the kind called ``name``, or raise UnknownKindError listing the kinds that exist."""
     if not isinstance(name, str):  # a lab file may hold anything here, even a list
-        raise UnknownKindError(f"A layer kind must be a name such as 'Dense'. Received: kind={name!r}",
+        raise UnknownKindError(f"A layer kind must be a name such as 'Dense'. Received: kind={shown(name)}",
                                field="kind")
     if name in KINDS:
         return KINDS[name]
     close = [k for k in KINDS if k.lower() == name.lower()]
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known kinds: {', '.join(KINDS)})"
-    raise UnknownKindError(f"Unknown layer kind '{name}'{hint}", field="kind")
+    raise UnknownKindError(f"Unknown layer kind {shown(name)}{hint}", field="kind")
 
 
 def kinds_in(category: str) -> list[LayerKind]:

@@ -5,6 +5,49 @@ The editor turns these into a mark on the node; the CLI prints ``str(error)`` as
 
 from __future__ import annotations
 
+import math
+import os
+import reprlib
+
+
+class _OneLine(reprlib.Repr):
+    """repr with limits: strings escaped and quoted, long text and lists cut short, huge integers as 1e+400."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxstring = 200
+        self.maxother = 200
+        self.maxlist = self.maxtuple = self.maxset = self.maxdict = 8
+        self.maxlevel = 3
+
+    def repr_int(self, x: int, level: int) -> str:
+        if -10**16 < x < 10**16:
+            return str(x)
+        sign = "-" if x < 0 else ""
+        try:
+            digits = str(abs(x))
+        except ValueError:  # more digits than Python turns into text: say roughly how large it is
+            return f"{sign}about 1e+{round(math.log10(abs(x)))}"
+        rest = digits[1:4].rstrip("0")
+        return f"{sign}{digits[0]}{'.' + rest if rest else ''}e+{len(digits) - 1}"
+
+
+_ONE_LINE = _OneLine()
+
+
+def shown(value: object, *, quote: bool = True) -> str:
+    """``value`` as it may appear in a one-line message.
+
+    Text comes quoted and escaped like repr (``'x\\n'``), so a name with a newline cannot break the line; long
+    text and lists are shortened; an integer too large for a float reads ``1e+400``. With ``quote=False`` (for
+    paths) printable text comes as it is and only text with control characters is quoted and escaped.
+    """
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not quote and isinstance(value, str) and value.isprintable() and len(value) <= _ONE_LINE.maxstring:
+        return value
+    return _ONE_LINE.repr(value)
+
 
 class GraphError(Exception):
     """Base of every error the graph core raises.

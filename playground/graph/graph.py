@@ -7,7 +7,6 @@ view can mirror the graph without owning state (orange-canvas-core style).
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,14 +21,19 @@ from .errors import (
     GraphError,
     MissingInputError,
     MissingOutputError,
+    ParameterError,
     PortOccupiedError,
     ShapeError,
     UnknownNodeError,
     UnknownPortError,
+    shown,
 )
 from .shapes import Shape
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+
+# Far beyond any canvas, yet small enough that the editor's scene arithmetic never overflows.
+MAX_POSITION = 1e7
 
 # A node's name becomes an attribute of the compiled torch module (``self.dense_1``), so it must not shadow what
 # torch.nn.Module and torch.fx.GraphModule already have: a node called "forward" or "training" would break the
@@ -63,7 +67,7 @@ class Node:
 
     @property
     def label(self) -> str:
-        return f"{self.kind} '{self.name}'"
+        return f"{self.kind} {shown(self.name)}"
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ class Graph:
     def node(self, name: str) -> Node:
         if isinstance(name, str) and name in self._nodes:
             return self._nodes[name]
-        raise UnknownNodeError(f"There is no node named '{name}'", node=str(name))
+        raise UnknownNodeError(f"There is no node named {shown(name)}", node=name if isinstance(name, str) else None)
 
     def __contains__(self, name: object) -> bool:
         return name in self._nodes
@@ -246,18 +250,18 @@ class Graph:
     def check_name(self, name: str) -> None:
         if not isinstance(name, str) or not _NAME.fullmatch(name) or keyword.iskeyword(name):
             raise DuplicateNameError(
-                f"'{name}' is not a valid node name: use up to 64 letters, digits and underscores, starting with "
-                f"a letter",
-                node=str(name), field="name",
+                f"{shown(name)} is not a valid node name: use up to 64 letters, digits and underscores, starting "
+                f"with a letter",
+                node=name if isinstance(name, str) else None, field="name",
             )
         if name in RESERVED_NAMES:
             raise DuplicateNameError(
-                f"'{name}' is reserved (the compiled PyTorch model already has an attribute of that name): "
+                f"{shown(name)} is reserved (the compiled PyTorch model already has an attribute of that name): "
                 f"choose another name, e.g. '{name}_1'",
                 node=name, field="name",
             )
         if name in self._nodes:
-            raise DuplicateNameError(f"A node named '{name}' already exists: choose another name",
+            raise DuplicateNameError(f"A node named {shown(name)} already exists: choose another name",
                                      node=name, field="name")
 
     def add_node(
@@ -271,7 +275,7 @@ class Graph:
         name = name or self.unique_name(spec.prefix)
         self.check_name(name)
         checked = spec.check_params(dict(params or {}), name)
-        node = Node(name, kind, checked, (float(position[0]), float(position[1])))
+        node = Node(name, kind, checked, _checked_position(position, f"{kind} {shown(name)}", name))
         self._nodes[name] = node
         self._emit(NodeAdded(node))
         return node
@@ -300,7 +304,7 @@ class Graph:
 
     def move_node(self, name: str, position: tuple[float, float]) -> None:
         node = self.node(name)
-        node.position = (float(position[0]), float(position[1]))
+        node.position = _checked_position(position, node.label, name)
         self._listeners_only(NodeMoved(name, node.position))
 
     def _listeners_only(self, event: GraphEvent) -> None:
@@ -333,7 +337,7 @@ class Graph:
             free = [p for p in ports if p not in self.incoming(target)]
             port = free[0] if free else ports[0]
         if port not in ports:
-            raise UnknownPortError(f"{dst.label} has no input port '{port}' (ports: {', '.join(ports)})",
+            raise UnknownPortError(f"{dst.label} has no input port {shown(port)} (ports: {', '.join(ports)})",
                                    node=target, field="port")
         edge = Edge(source, target, port)
         if edge in self._edges:
@@ -383,7 +387,8 @@ class Graph:
                 self._edges.remove(e)
                 self._emit(EdgeRemoved(e))
                 return e
-        raise UnknownNodeError(f"There is no edge from '{source}' to '{target}'", node=target)
+        raise UnknownNodeError(f"There is no edge from {shown(source)} to {shown(target)}",
+                               node=target if isinstance(target, str) else None)
 
     def chain(self, *names: str) -> None:
         """Connect each node to the next: a convenience for building sequential networks."""
@@ -496,7 +501,7 @@ class Graph:
             raise LabFormatError(f"{where} must be an object with 'nodes' and 'edges'")
         unknown = sorted(set(data) - {"nodes", "edges"})
         if unknown:
-            raise LabFormatError(f"{where} has an unknown field '{unknown[0]}' (fields: nodes, edges)",
+            raise LabFormatError(f"{where} has an unknown field {shown(unknown[0])} (fields: nodes, edges)",
                                  field=str(unknown[0]))
         nodes, edges = data.get("nodes", []), data.get("edges", [])
         if not isinstance(nodes, list) or not isinstance(edges, list):
@@ -506,19 +511,18 @@ class Graph:
                 raise LabFormatError(f"{where}: node #{i + 1} needs a 'name' and a 'kind'")
             unknown = sorted(set(item) - {"name", "kind", "params", "position"})
             if unknown:
-                raise LabFormatError(f"{where}: node #{i + 1} has an unknown field '{unknown[0]}' (fields: name, "
+                raise LabFormatError(f"{where}: node #{i + 1} has an unknown field {shown(unknown[0])} (fields: name, "
                                      f"kind, params, position)", field=str(unknown[0]))
             if not isinstance(item["name"], str) or not item["name"]:
                 raise LabFormatError(f"{where}: node #{i + 1} needs a name that is a non-empty string. "
-                                     f"Received: name={item['name']!r}", field="name")
+                                     f"Received: name={shown(item['name'])}", field="name")
             params = item.get("params", {})
             if not isinstance(params, Mapping):
-                raise LabFormatError(f"{where}: node '{item['name']}' has params that are not an object")
+                raise LabFormatError(f"{where}: node {shown(item['name'])} has params that are not an object")
             pos = item.get("position", [0.0, 0.0])
-            if (not isinstance(pos, list) or len(pos) != 2
-                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                               for v in pos)):
-                raise LabFormatError(f"{where}: node '{item['name']}' has a position that is not [x, y]")
+            if not isinstance(pos, list) or not _is_position(pos):
+                raise LabFormatError(f"{where}: node {shown(item['name'])} has a position that is not [x, y], "
+                                     f"{_POSITION_RANGE}. Received: position={shown(pos)}", field="position")
             try:
                 graph.add_node(item["kind"], item["name"], params, (pos[0], pos[1]))
             except GraphError as e:
@@ -529,11 +533,11 @@ class Graph:
                 raise LabFormatError(f"{where}: edge #{i + 1} needs a 'source' and a 'target'")
             unknown = sorted(set(item) - {"source", "target", "port"})
             if unknown:
-                raise LabFormatError(f"{where}: edge #{i + 1} has an unknown field '{unknown[0]}' (fields: "
+                raise LabFormatError(f"{where}: edge #{i + 1} has an unknown field {shown(unknown[0])} (fields: "
                                      f"source, target, port)", field=str(unknown[0]))
             if item.get("port") is not None and not isinstance(item.get("port"), str):
                 raise LabFormatError(f"{where}: edge #{i + 1} has a port that is not a name. "
-                                     f"Received: port={item['port']!r}", field="port")
+                                     f"Received: port={shown(item['port'])}", field="port")
             try:
                 graph.connect(item["source"], item["target"], item.get("port"), check_shapes=False)
             except GraphError as e:
@@ -543,6 +547,24 @@ class Graph:
 
     def copy(self) -> Graph:
         return Graph.from_dict(self.to_dict())
+
+
+_POSITION_RANGE = f"two numbers from {-int(MAX_POSITION)} to {int(MAX_POSITION)}"
+
+
+def _is_position(position: Any) -> bool:
+    # NaN fails the comparison, and an integer of 400 digits compares without the float() that would overflow.
+    return isinstance(position, (list, tuple)) and len(position) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and -MAX_POSITION <= v <= MAX_POSITION
+        for v in position)
+
+
+def _checked_position(position: Any, label: str, node: str) -> tuple[float, float]:
+    """``position`` as two floats, or a ParameterError naming the node."""
+    if not _is_position(position):
+        raise ParameterError(f"{label}: position must be [x, y], {_POSITION_RANGE}. "
+                             f"Received: position={shown(position)}", node=node, field="position")
+    return float(position[0]), float(position[1])
 
 
 def _plain(params: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .catalog import Param
-from .errors import GraphError, LabFormatError, ParameterError
+from .errors import GraphError, LabFormatError, ParameterError, shown
 from .files import atomic_write
 from .graph import Graph
 
@@ -93,12 +95,32 @@ def _check_fields(specs: tuple[Param, ...], data: Mapping[str, Any], where: str)
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
-            raise LabFormatError(f"{where} has no field '{key}' (fields: {', '.join(known)})", field=key)
+            raise LabFormatError(f"{where} has no field {shown(key)} (fields: {', '.join(known)})", field=key)
         try:
             out[key] = known[key].check(value, where)
         except ParameterError as e:
             raise LabFormatError(e.message, field=key) from None
     return out
+
+
+_NETWORK_NAME = re.compile(r"[^\W\d][\w-]{0,63}")
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _check_numbers(value: Any, where: str) -> None:
+    """Refuse NaN, infinity and integers beyond any float anywhere inside free-form options, naming the entry:
+    whoever reads an option converts it with float() or int(), and those would crash or poison the run."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > _FLOAT_MAX:
+        raise LabFormatError(f"{where} must be a finite number. Received: {where}={shown(value)}", field=where)
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_numbers(item, f"{where}.{key}" if isinstance(key, str) and key.isidentifier()
+                           else f"{where}[{shown(key)}]")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_numbers(item, f"{where}[{i}]")
 
 
 def _plain_value(specs: tuple[Param, ...], name: str, value: Any) -> Any:
@@ -175,6 +197,7 @@ class DatasetSettings:
         options = data.pop("options", {})
         if not isinstance(options, Mapping):
             raise LabFormatError("dataset.options must be an object", field="options")
+        _check_numbers(options, "dataset.options")
         checked = _check_fields(DATASET_FIELDS, data, "dataset")
         return cls(name=name, features=list(features), options=dict(options), **checked)
 
@@ -210,20 +233,25 @@ class Lab:
         for n in self.networks:
             if n.name == name:
                 return n
-        raise LabFormatError(f"The lab has no network named '{name}' "
+        raise LabFormatError(f"The lab has no network named {shown(name)} "
                              f"(networks: {', '.join(n.name for n in self.networks) or 'none'})")
 
     def network_by_role(self, role: str) -> Network:
         for n in self.networks:
             if n.role == role:
                 return n
-        raise LabFormatError(f"The {self.task} lab needs a network whose role is '{role}'")
+        raise LabFormatError(f"The {self.task} lab needs a network whose role is {shown(role)}")
 
     def add_network(self, name: str, role: str = "model", graph: Graph | None = None) -> Network:
         if not isinstance(role, str) or role not in ROLES:
-            raise LabFormatError(f"Unknown network role '{role}' (roles: {', '.join(ROLES)})", field="role")
+            raise LabFormatError(f"Unknown network role {shown(role)} (roles: {', '.join(ROLES)})", field="role")
+        if not isinstance(name, str) or not _NETWORK_NAME.fullmatch(name):
+            # A network's name becomes a file name (<network>.safetensors, <network>.onnx): no separators, dots or
+            # control characters.
+            raise LabFormatError(f"{shown(name)} is not a valid network name: use up to 64 letters, digits, "
+                                 f"underscores and hyphens, starting with a letter or underscore", field="name")
         if any(n.name == name for n in self.networks):
-            raise LabFormatError(f"The lab already has a network named '{name}'", field="name")
+            raise LabFormatError(f"The lab already has a network named {shown(name)}", field="name")
         net = Network(name, role, graph or Graph())
         self.networks.append(net)
         return net
@@ -266,32 +294,33 @@ class Lab:
         if not isinstance(data, Mapping):
             raise LabFormatError("A lab file must hold a JSON object")
         if data.get("format") != FORMAT:
-            raise LabFormatError(f"Not a lab file: its 'format' is {data.get('format')!r}, expected '{FORMAT}'",
+            raise LabFormatError(f"Not a lab file: its 'format' is {shown(data.get('format'))}, expected '{FORMAT}'",
                                  field="format")
         version = data.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            raise LabFormatError(f"The lab's 'version' must be a positive integer. Received: {version!r}",
+            raise LabFormatError(f"The lab's 'version' must be a positive integer. Received: version={shown(version)}",
                                  field="version")
         if version > VERSION:
             raise LabFormatError(f"This lab was written by a newer Neural Network Playground (format version "
-                                 f"{version}; this one reads up to {VERSION}): update the app", field="version")
+                                 f"{shown(version)}; this one reads up to {VERSION}): update the app", field="version")
         known = {"format", "version", "name", "description", "task", "seed", "dataset", "training",
                  "task_options", "networks"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise LabFormatError(f"The lab has an unknown field '{unknown[0]}'", field=unknown[0])
+            raise LabFormatError(f"The lab has an unknown field {shown(unknown[0])}", field=unknown[0])
         name, desc, task, seed = (data.get("name", "Untitled lab"), data.get("description", ""),
                                   data.get("task", "classification"), data.get("seed", 1))
         if not isinstance(name, str) or not isinstance(desc, str):
             raise LabFormatError("The lab's name and description must be strings", field="name")
         if not isinstance(task, str) or task not in TASKS:
-            raise LabFormatError(f"Unknown task '{task}' (tasks: {', '.join(TASKS)})", field="task")
+            raise LabFormatError(f"Unknown task {shown(task)} (tasks: {', '.join(TASKS)})", field="task")
         if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-            raise LabFormatError(f"seed must be an integer from 0 to {2**32 - 1}. Received: seed={seed!r}",
+            raise LabFormatError(f"seed must be an integer from 0 to {2**32 - 1}. Received: seed={shown(seed)}",
                                  field="seed")
         task_options = data.get("task_options", {})
         if not isinstance(task_options, Mapping):
             raise LabFormatError("task_options must be an object", field="task_options")
+        _check_numbers(task_options, "task_options")
         lab = cls(name=name, description=desc, task=task, seed=seed,
                   dataset=DatasetSettings.from_dict(data.get("dataset", {})),
                   training=TrainingSettings.from_dict(data.get("training", {})),
@@ -302,7 +331,7 @@ class Lab:
         for i, item in enumerate(networks):
             if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
                 raise LabFormatError(f"network #{i + 1} needs a 'name'", field="networks")
-            graph = Graph.from_dict(item.get("graph", {}), where=f"network '{item['name']}'")
+            graph = Graph.from_dict(item.get("graph", {}), where=f"network {shown(item['name'])}")
             lab.add_network(item["name"], item.get("role", "model"), graph)
         return lab
 
@@ -334,13 +363,16 @@ class Lab:
             with open(path, encoding="utf-8-sig") as f:  # -sig: also read files an editor saved with a BOM
                 text = f.read()
         except UnicodeDecodeError:
-            raise LabFormatError(f"{path} is not a text file, so not a lab") from None
+            raise LabFormatError(f"{shown(path, quote=False)} is not a text file, so not a lab") from None
         except OSError as e:
-            raise LabFormatError(f"Cannot read {path}: {e.strerror}") from None
+            raise LabFormatError(f"Cannot read {shown(path, quote=False)}: {e.strerror}") from None
+        except ValueError:  # open() refuses a path with a NUL character
+            raise LabFormatError(f"Cannot read {shown(path, quote=False)}: a file name cannot hold a NUL "
+                                 f"character") from None
         try:
             return cls.from_json(text)
         except GraphError as e:
-            e.message = f"{path}: {e.message}"
+            e.message = f"{shown(path, quote=False)}: {e.message}"
             raise
 
     def save(self, path: str) -> None:

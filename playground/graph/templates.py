@@ -74,6 +74,16 @@ def spiral() -> Lab:
     return lab
 
 
+def multiclass_spiral() -> Lab:
+    lab = Lab(name="Three-arm spiral", task="classification",
+              description="Three classes, three spiral arms: three softmax outputs, one colour per class, and the "
+                          "network must bend three boundaries at once.",
+              dataset=DatasetSettings("arms", noise=0.0, train_ratio=0.5, samples=600),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=16, epochs=300))
+    lab.add_network("model", "model", _mlp(2, [16, 16, 16], "Tanh", 3))
+    return lab
+
+
 def regression_plane() -> Lab:
     lab = Lab(name="Regression plane", task="regression",
               description="Fit a tilted plane with a small MLP and mean squared error.",
@@ -351,6 +361,8 @@ TEMPLATES: dict[str, Template] = {
         Template("tensorflow_playground", "TensorFlow Playground MLP",
                  "Hidden neurons combine simple features into curved boundaries.", tensorflow_playground),
         Template("spiral", "Spiral MLP", "Depth lets a network bend its boundary around a spiral.", spiral),
+        Template("multiclass_spiral", "Three-arm spiral (3 classes)",
+                 "Softmax over three outputs paints one region per class.", multiclass_spiral),
         Template("regression_plane", "Regression", "Fitting numbers with mean squared error.", regression_plane),
         Template("mnist_1_layer", "MNIST 1 layer", "784 pixels to 10 classes: each class learns a weight template.",
                  mnist_one_layer),
