@@ -693,13 +693,20 @@ class TrainingController(QObject):
         Playground does: task, Output head and the last Dense's width change with it, in one undoable edit."""
         lab = self.lab
         info = toy2d.DATASETS_2D.get(after.name)
-        if lab is None or info is None or info.kind == lab.task or lab.task not in ("classification",
-                                                                                      "regression"):
+        if lab is None or info is None or lab.task not in ("classification", "regression") or not lab.networks:
             return False
         net = lab.networks[0]
         graph = net.graph
         outputs = graph.nodes_of_kind("Output")
         source = graph.incoming(outputs[0].name).get("in") if len(outputs) == 1 else None
+        try:  # a set of another number of classes (three spiral arms after two) resizes the output too
+            classes = toy2d.class_count(after.name, after.options.get("classes")) if info.multiclass else info.classes
+        except DataError:
+            classes = info.classes
+        if info.kind == lab.task and (info.kind != "classification" or source is None or
+                                      graph.node(source).kind != "Dense" or
+                                      graph.node(source).params.get("units") == classes):
+            return False
         if source is None or graph.node(source).kind != "Dense":
             self._refuse(f"'{info.title}' is a {info.kind} set, but this network's output cannot be switched "
                          f"automatically: set the Output head to '{info.kind}' and the last Dense's units by hand")
@@ -709,11 +716,11 @@ class TrainingController(QObject):
         stack.push(LabSettingsCommand(self, "dataset", before, after, "Change data set"))
         stack.push(LabSettingsCommand(self, "task", lab.task, info.kind, "Change task"))
         stack.push(SetParamCommand(graph, outputs[0].name, "head", info.kind, net.name))
-        stack.push(SetParamCommand(graph, source, "units", info.classes if info.kind == "classification" else 1,
+        stack.push(SetParamCommand(graph, source, "units", classes if info.kind == "classification" else 1,
                                    net.name))
         stack.endMacro()
         self.window.show_message(f"{info.title} is a {info.kind} problem: the output now predicts "
-                                 f"{'classes' if info.kind == 'classification' else 'a value'}.")
+                                 f"{f'{classes} classes' if info.kind == 'classification' else 'a value'}.")
         return True
 
     def _change_features(self, features: list[str], before: Any, after: Any) -> None:

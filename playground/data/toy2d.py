@@ -14,6 +14,11 @@ Playground's behaviour, because learners compare the two apps side by side:
 
 Labels are 0/1 class indices (Playground uses -1/+1: its -1, drawn orange, is our class 0; its +1, drawn blue, is our
 class 1). Regression targets are float32 in [-1, 1] with shape (N, 1).
+
+Beyond Playground, three sets have more than two classes (3 to 5; each has a default count, and ``classes`` picks
+another): "blobs" (one Gaussian blob per class on a circle of radius 3.5), "arms" (a spiral of one arm per class)
+and "rings" (concentric rings, class 0 innermost). Their classes are exactly balanced (the first classes get one
+more sample when the count does not divide) and their labels run 0..classes-1.
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from playground.data.errors import DataError
 __all__ = [
     "DATASETS_2D",
     "FEATURES",
+    "CLASS_COLOURS",
     "DatasetInfo",
     "Split",
+    "class_count",
     "generate_2d",
     "grid_2d",
     "make_features",
@@ -52,13 +59,28 @@ class DatasetInfo:
     name: str
     title: str
     kind: Literal["classification", "regression"]
-    classes: int
+    classes: int  # the default number of classes (0 for regression)
     description: str
+    class_range: tuple[int, int] = (0, 0)  # the class counts ``classes`` may choose; (2, 2) for a binary set
+
+    @property
+    def multiclass(self) -> bool:
+        return self.class_range[1] > 2
 
 
 def _info(name: str, title: str, kind: Literal["classification", "regression"], description: str) -> DatasetInfo:
-    return DatasetInfo(name=name, title=title, kind=kind, classes=2 if kind == "classification" else 0,
-                       description=description)
+    binary = kind == "classification"
+    return DatasetInfo(name=name, title=title, kind=kind, classes=2 if binary else 0, description=description,
+                       class_range=(2, 2) if binary else (0, 0))
+
+
+#: The class counts a multi-class set may have.
+MIN_CLASSES, MAX_CLASSES = 3, 5
+
+
+def _multi(name: str, title: str, classes: int, description: str) -> DatasetInfo:
+    return DatasetInfo(name=name, title=title, kind="classification", classes=classes, description=description,
+                       class_range=(MIN_CLASSES, MAX_CLASSES))
 
 
 DATASETS_2D: dict[str, DatasetInfo] = {
@@ -75,6 +97,13 @@ DATASETS_2D: dict[str, DatasetInfo] = {
               "Two interleaved spiral arms: the hardest set, it needs several hidden layers or sin features."),
         _info("moons", "Two moons", "classification",
               "Two interlocking half circles: nearly split by a line, cleanly split only by a curve."),
+        _multi("blobs", "Four blobs", 4,
+               "One round cloud per class around a circle: softmax over several outputs splits the plane into "
+               "wedges, one per class."),
+        _multi("arms", "Three-arm spiral", 3,
+               "Three interleaved spiral arms, one class each: deep tanh layers must bend three boundaries."),
+        _multi("rings", "Three rings", 3,
+               "Concentric rings, one class each: the classes depend on the distance from the centre only."),
         _info("plane", "Plane", "regression",
               "The target rises steadily along x₁ + x₂: a single linear neuron fits it."),
         _info("multi_gaussian", "Multiple Gaussians", "regression",
@@ -201,6 +230,62 @@ def _multi_gaussian(rng: np.random.Generator, samples: int, noise: float) -> tup
     return points, target
 
 
+# -- multi-class generators: (rng, samples, noise fraction, classes) -> (points, int64 labels grouped by class) ----
+
+
+def _class_counts(samples: int, classes: int) -> np.ndarray:
+    """Exactly balanced class sizes; the first ``samples % classes`` classes get one more."""
+    counts = np.full(classes, samples // classes, dtype=np.int64)
+    counts[: samples % classes] += 1
+    return counts
+
+
+def _grouped_labels(counts: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+
+
+def _blobs(rng: np.random.Generator, samples: int, noise: float, classes: int) -> tuple[_FloatArray, _FloatArray]:
+    # Centres evenly on a circle of radius 3.5, the first one straight up. The standard deviation grows with the
+    # noise as for two gaussians (0.71 at 0 % to 2 at 50 %), so neighbours overlap at high noise.
+    variance = 0.5 + noise / 0.5 * (4.0 - 0.5)
+    labels = _grouped_labels(_class_counts(samples, classes))
+    angles = 2 * math.pi * np.arange(classes) / classes
+    centres = _polar(np.full(classes, 3.5), angles)
+    points = centres[labels] + math.sqrt(variance) * rng.standard_normal((samples, 2))
+    return points, labels
+
+
+def _arms(rng: np.random.Generator, samples: int, noise: float, classes: int) -> tuple[_FloatArray, _FloatArray]:
+    # The two-arm spiral's arm (1.75 turns while the radius grows from 0 to 5), one per class, each turned by
+    # 1/classes of a turn; the same +-noise units of jitter.
+    counts = _class_counts(samples, classes)
+    parts = []
+    for k, count in enumerate(counts):
+        progress = np.arange(count) / max(1, count)
+        parts.append(_polar(progress * 5.0, 1.75 * progress * 2 * math.pi + 2 * math.pi * k / classes))
+    points = np.concatenate(parts) + rng.uniform(-1.0, 1.0, (samples, 2)) * noise
+    return points, _grouped_labels(counts)
+
+
+def _rings(rng: np.random.Generator, samples: int, noise: float, classes: int) -> tuple[_FloatArray, _FloatArray]:
+    # Class k fills the ring between radii 5k/classes + gap and 5(k+1)/classes (class 0 a disc), uniform in area
+    # so the outer rings are not sparse; the gap is a fifth of a ring's width. Noise moves each point radially by
+    # up to +-noise rings' widths (half a ring at 50 %), so rings touch and mix.
+    counts = _class_counts(samples, classes)
+    labels = _grouped_labels(counts)
+    width = 5.0 / classes
+    inner = np.where(labels == 0, 0.0, labels * width + 0.2 * width)
+    outer = (labels + 1) * width
+    r = np.sqrt(rng.uniform(inner ** 2, outer ** 2))
+    r = np.abs(r + rng.uniform(-1.0, 1.0, samples) * noise * width)
+    angle = rng.uniform(0.0, 2 * math.pi, samples)
+    return _polar(r, angle), labels
+
+
+_MultiGenerator = Callable[[np.random.Generator, int, float, int], tuple[_FloatArray, _FloatArray]]
+_MULTI_GENERATORS: dict[str, _MultiGenerator] = {"blobs": _blobs, "arms": _arms, "rings": _rings}
+
+
 _GENERATORS: dict[str, _Generator] = {
     "circle": _circle,
     "xor": _xor,
@@ -210,7 +295,7 @@ _GENERATORS: dict[str, _Generator] = {
     "plane": _plane,
     "multi_gaussian": _multi_gaussian,
 }
-assert _GENERATORS.keys() == DATASETS_2D.keys()
+assert _GENERATORS.keys() | _MULTI_GENERATORS.keys() == DATASETS_2D.keys()
 
 
 # -- public API ---------------------------------------------------------------------------------------------------
@@ -231,21 +316,42 @@ def _check_int(field: str, value: object, minimum: int) -> int:
     return int(value)
 
 
+def class_count(name: str, classes: object = None) -> int:
+    """The number of classes of set ``name`` when asked for ``classes`` (None: its default); 0 for regression.
+    Raises DataError for a count the set cannot make."""
+    info = _info_for(name)
+    if classes is None:
+        return info.classes
+    low, high = info.class_range
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or not low <= classes <= high:
+        if info.kind == "regression":
+            raise DataError(f"'{name}' is a regression set: it has no classes to choose")
+        if low == high:
+            raise DataError(f"'{name}' always has {low} classes, got classes={classes!r}")
+        raise DataError(f"classes must be a whole number from {low} to {high} for '{name}', got {classes!r}")
+    return int(classes)
+
+
 def generate_2d(name: str, samples: int = 500, noise: float = 0.0,
-                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                seed: int = 0, classes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Generate a 2-D dataset: points (samples, 2) float32 and labels.
 
     Classification sets give int64 class indices of shape (samples,), exactly balanced (an odd sample goes to
-    class 1) except where noise flips labels; regression sets give float32 targets in [-1, 1] of shape
-    (samples, 1). ``noise`` is a percentage, 0 to 50, like Playground's slider. The rows are shuffled; the same
-    arguments always give the same arrays.
+    class 1; for the multi-class sets the first classes get the remainder) except where noise flips labels;
+    regression sets give float32 targets in [-1, 1] of shape (samples, 1). ``noise`` is a percentage, 0 to 50, like
+    Playground's slider. ``classes`` picks the number of classes of a multi-class set (3 to 5; None: its
+    default). The rows are shuffled; the same arguments always give the same arrays.
     """
     info = _info_for(name)
-    samples = _check_int("samples", samples, 2)
+    count = class_count(name, classes)
+    samples = _check_int("samples", samples, max(2, count))
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) <= MAX_NOISE:
         raise DataError(f"noise must be a percentage between 0 and {MAX_NOISE:g}, got {noise!r}")
     rng = np.random.default_rng(_check_int("seed", seed, 0))
-    points, labels = _GENERATORS[info.name](rng, samples, float(noise) / 100.0)
+    if info.name in _MULTI_GENERATORS:
+        points, labels = _MULTI_GENERATORS[info.name](rng, samples, float(noise) / 100.0, count)
+    else:
+        points, labels = _GENERATORS[info.name](rng, samples, float(noise) / 100.0)
     order = rng.permutation(samples)
     points = points[order].astype(np.float32)
     if info.kind == "classification":
@@ -343,6 +449,9 @@ def grid_2d(resolution: int = 100, extent: float = EXTENT) -> tuple[np.ndarray, 
 _NEGATIVE = np.array([0xF5, 0x93, 0x22], dtype=np.float64)
 _NEUTRAL = np.array([0xE8, 0xEA, 0xEB], dtype=np.float64)
 _POSITIVE = np.array([0x08, 0x77, 0xBD], dtype=np.float64)
+#: Class colours of the multi-class sets, the same as the views' (playground.viz.colormaps.class_color): orange and
+#: blue as in Playground, then green, purple and red.
+CLASS_COLOURS = ("#f59322", "#0877bd", "#2ca02c", "#8e44ad", "#d62728")
 
 
 def _colours(values: np.ndarray) -> np.ndarray:
@@ -359,8 +468,12 @@ def thumbnail(name: str, size: int = 48, seed: int = 0) -> np.ndarray:
     size = _check_int("size", size, 8)
     samples = 200 if info.kind == "classification" else 500
     points, labels = generate_2d(name, samples=samples, noise=0.0, seed=seed)
-    values = labels * 2.0 - 1.0 if info.kind == "classification" else labels[:, 0]
-    colours = _colours(np.asarray(values, dtype=np.float64))
+    if info.multiclass:
+        palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], dtype=np.uint8)
+        colours = palette[labels % len(palette)]
+    else:
+        values = labels * 2.0 - 1.0 if info.kind == "classification" else labels[:, 0]
+        colours = _colours(np.asarray(values, dtype=np.float64))
 
     image = np.full((size, size, 4), 255, dtype=np.uint8)
     cols = np.floor((points[:, 0] + EXTENT) / (2 * EXTENT) * size).astype(np.int64)

@@ -48,9 +48,15 @@ class DataBundle:
         return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
 
 
+# The names of the plane's class colours (toy2d.CLASS_COLOURS), which the confusion matrix and legends show.
+CLASS_COLOUR_NAMES = ("orange", "blue", "green", "purple", "red")
+
+
 def _toy(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
     info = toy2d.DATASETS_2D[settings.name]
-    points, labels = toy2d.generate_2d(settings.name, settings.samples, settings.noise, seed)
+    classes = toy2d.class_count(settings.name, settings.options.get("classes")) if info.multiclass else info.classes
+    points, labels = toy2d.generate_2d(settings.name, settings.samples, settings.noise, seed,
+                                       classes if info.multiclass else None)
     x = toy2d.make_features(points, settings.features)
     # Split the raw points along with their features so views can draw what the network was given.
     both = np.concatenate([x, points.astype(np.float32)], axis=1)
@@ -65,8 +71,8 @@ def _toy(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBund
         y_train=parts.y_train,
         x_test=np.ascontiguousarray(parts.x_test[:, :k]),
         y_test=parts.y_test,
-        classes=info.classes,
-        class_names=["orange", "blue"] if info.kind == "classification" else [],
+        classes=classes,
+        class_names=list(CLASS_COLOUR_NAMES[:classes]) if info.kind == "classification" else [],
         features=list(settings.features),
         points_train=np.ascontiguousarray(parts.x_train[:, k:]),
         points_test=np.ascontiguousarray(parts.x_test[:, k:]),

@@ -89,7 +89,7 @@ class Probes:
             with torch.inference_mode():
                 if self.data.is_plane:
                     if "boundary" in names:
-                        out["boundary"] = self._boundary()
+                        out.update(self._boundary())
                     if "neurons" in names:
                         out.update(self._neurons())
                     for name in names:
@@ -127,15 +127,21 @@ class Probes:
                     m.train(mode)
         return out
 
-    def _boundary(self) -> np.ndarray:
+    def _boundary(self) -> dict[str, np.ndarray]:
+        """``boundary``: P(class 1) (two classes), the predicted class (more) or the value, (R, R); with more than
+        two classes also ``boundary/probabilities``, (R, R, K), which the view mixes into class colours."""
         assert self._grid is not None
         pred = self.task.predict(self._grid)
+        res = self.data.grid_resolution
+        out = {}
         if self.task.name == "classification":
             values = pred[:, 1] if pred.shape[1] == 2 else pred.argmax(1).to(pred.dtype)
+            if pred.shape[1] > 2:
+                out["boundary/probabilities"] = pred.reshape(res, res, -1).float().cpu().numpy().copy()
         else:
             values = pred[:, 0]
-        res = self.data.grid_resolution
-        return values.reshape(res, res).float().cpu().numpy().copy()
+        out["boundary"] = values.reshape(res, res).float().cpu().numpy().copy()
+        return out
 
     def _neurons(self) -> dict[str, np.ndarray]:
         layers = self.hidden_layers()

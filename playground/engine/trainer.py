@@ -420,6 +420,10 @@ class Trainer:
             self._problem(f"The dataset '{settings.name}' does not fit this network ({data.kind}, inputs "
                           f"{data.input_shape}); edit the network first")
             return
+        if data.classes != self.data.classes:
+            self._problem(f"The dataset '{settings.name}' has {data.classes} classes but this network's output has "
+                          f"{self.data.classes}: edit the network first")
+            return
         old = self.data
         self.lab.dataset = settings
         self._set_data(data)

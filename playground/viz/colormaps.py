@@ -62,13 +62,16 @@ def map_values(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> 
     return out
 
 
+# Classes 2 to 4 of the multi-class 2-D sets: green, purple, red (the data package's thumbnails use the same).
+CLASS_COLORS = (TF_ORANGE, TF_BLUE, "#2ca02c", "#8e44ad", "#d62728")
+
+
 def class_color(index: int) -> str:
-    """Class 0 orange and class 1 blue (as in the boundary), further classes from the curve palette."""
-    if index == 0:
-        return TF_ORANGE
-    if index == 1:
-        return TF_BLUE
-    return CURVE_COLORS[(index - 2) % len(CURVE_COLORS)]
+    """Class 0 orange and class 1 blue (as in the boundary), then green, purple and red (distinct from both and
+    from each other), further classes from the curve palette."""
+    if 0 <= index < len(CLASS_COLORS):
+        return CLASS_COLORS[index]
+    return CURVE_COLORS[(index - len(CLASS_COLORS)) % len(CURVE_COLORS)]
 
 
 def curve_color(index: int) -> str:

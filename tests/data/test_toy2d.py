@@ -21,7 +21,9 @@ from playground.data import (
     thumbnail,
 )
 
-CLASSIFICATION = [n for n, info in DATASETS_2D.items() if info.kind == "classification"]
+# The two-class sets of Playground; the multi-class ones are tested in test_multiclass2d.py.
+CLASSIFICATION = [n for n, info in DATASETS_2D.items() if info.kind == "classification" and not info.multiclass]
+MULTICLASS = [n for n, info in DATASETS_2D.items() if info.multiclass]
 REGRESSION = [n for n, info in DATASETS_2D.items() if info.kind == "regression"]
 ALL = list(DATASETS_2D)
 
@@ -48,13 +50,17 @@ def nearest_neighbour_accuracy(points: np.ndarray, labels: np.ndarray, seed: int
 
 def test_catalogue_lists_the_playground_sets_with_consistent_info():
     assert set(CLASSIFICATION) == {"circle", "xor", "gaussian", "spiral", "moons"}
+    assert set(MULTICLASS) == {"blobs", "arms", "rings"}
     assert set(REGRESSION) == {"plane", "multi_gaussian"}
     for name, info in DATASETS_2D.items():
         assert isinstance(info, DatasetInfo)
         assert info.name == name
         assert info.title and info.description
         assert "\n" not in info.description
-        assert info.classes == (2 if info.kind == "classification" else 0)
+        if info.multiclass:
+            assert 3 <= info.classes <= 5 and info.class_range == (3, 5)
+        else:
+            assert info.classes == (2 if info.kind == "classification" else 0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         DATASETS_2D["circle"].title = "changed"  # type: ignore[misc]
 
@@ -69,7 +75,7 @@ def test_shapes_and_dtypes(name):
     assert np.isfinite(points).all()
     if DATASETS_2D[name].kind == "classification":
         assert labels.shape == (101,) and labels.dtype == np.int64
-        assert set(np.unique(labels)) <= {0, 1}
+        assert set(np.unique(labels)) == set(range(DATASETS_2D[name].classes))
     else:
         assert labels.shape == (101, 1) and labels.dtype == np.float32
         assert labels.min() >= -1.0 and labels.max() <= 1.0
@@ -111,12 +117,13 @@ def test_classes_are_balanced_at_noise_zero(name, samples, seed):
 @given(name=st.sampled_from(ALL), samples=st.integers(2, 300), noise=st.floats(0, 50),
        seed=st.integers(0, 2**63))
 def test_any_valid_request_gives_well_formed_data(name, samples, noise, seed):
+    samples = max(samples, DATASETS_2D[name].classes)  # a multi-class set needs a sample of each class
     points, labels = generate_2d(name, samples=samples, noise=noise, seed=seed)
     assert points.shape == (samples, 2) and points.dtype == np.float32
     assert np.isfinite(points).all()
     assert np.abs(points).max() < 12.0
     if DATASETS_2D[name].kind == "classification":
-        assert labels.shape == (samples,) and set(np.unique(labels)) <= {0, 1}
+        assert labels.shape == (samples,) and set(np.unique(labels)) <= set(range(DATASETS_2D[name].classes))
     else:
         assert labels.shape == (samples, 1) and np.all(np.abs(labels) <= 1.0)
 

@@ -7,12 +7,13 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
-from playground.viz.boundary import discretize, output_levels
-from playground.viz.colormaps import class_color, diverging_lut, map_values
+from playground.viz.boundary import class_regions, discretize, output_levels
+from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba, map_values
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plane_plot
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, class_names, mapping, plane_plot
 
 POINT_SIZE = 7
 
@@ -33,7 +34,9 @@ class DecisionBoundaryView(SnapshotView):
     """Output heatmap over [-extent, extent]^2 with the points drawn over it.
 
     Reads: ``task``, ``state``, ``epoch``, ``data_version``, ``dataset`` (train_points, train_labels, test_points,
-    test_labels, extent), ``probes["boundary"]`` (R, R), row 0 = bottom, ``metrics`` (test_loss, test_accuracy).
+    test_labels, extent), ``probes["boundary"]`` (R, R), row 0 = bottom, ``metrics`` (test_loss, test_accuracy);
+    with more than two ``classes`` also ``probes["boundary/probabilities"]`` (R, R, K), painted as one colour per
+    class with a legend (without it, ``boundary`` holds the predicted class).
     """
 
     probes: tuple[str, ...] = ("boundary",)
@@ -60,6 +63,13 @@ class DecisionBoundaryView(SnapshotView):
         row.addWidget(self.discretize_checkbox)
         row.addStretch(1)
         self.controls_layout.addLayout(row)
+        self.legend = QLabel("")
+        self.legend.setObjectName("classLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setToolTip("The colour of each class: its points, and the region where the network picks it "
+                               "(strong where it is sure, pale near a border).")
+        self.legend.setVisible(False)
+        self.controls_layout.addWidget(self.legend)
 
         self.plot, item, self.image = plane_plot("boundaryPlot", diverging_lut())
         self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("w", width=1.2), pxMode=True)
@@ -77,6 +87,10 @@ class DecisionBoundaryView(SnapshotView):
         self._extent = 0.0
         self._data_version: Any = object()
         self._values: np.ndarray | None = None
+        self._probabilities: np.ndarray | None = None  # (R, R, K) for more than two classes
+        self._classes = 0
+        self._legend_names: list[str] = []
+        self._lut_on = True
         self._rect_key: tuple[Any, ...] = ()
 
     # Controls -------------------------------------------------------------------------------------------------
@@ -88,10 +102,27 @@ class DecisionBoundaryView(SnapshotView):
         if self._values is None:
             self.image.clear()
             return
-        values = discretize(self._values, self._task) if self.discretize_checkbox.isChecked() else self._values
-        self.image.setImage(values, levels=output_levels(self._task), autoLevels=False)
+        hard = self.discretize_checkbox.isChecked()
+        if self._task == "classification" and self._classes > 2:
+            probs = self._probabilities
+            if probs is None:  # only the predicted class (an older snapshot, a GIF frame): hard regions
+                k = self._classes
+                probs = np.eye(k, dtype=np.float32)[np.clip(np.nan_to_num(self._values), 0, k - 1).astype(int)]
+                hard = True
+            colors = np.array([hex_to_rgba(class_color(i))[:3] for i in range(probs.shape[2])], dtype=np.float64)
+            values = class_regions(probs, colors, discrete=hard)
+            if self._lut_on:  # a lookup table would recolour the RGBA image
+                self.image.setLookupTable(None)
+                self._lut_on = False
+            self.image.setImage(values, autoLevels=False, levels=(0, 255))
+        else:
+            if not self._lut_on:
+                self.image.setLookupTable(diverging_lut())
+                self._lut_on = True
+            values = discretize(self._values, self._task) if hard else self._values
+            self.image.setImage(values, levels=output_levels(self._task), autoLevels=False)
         # setRect scales by the image's pixel count, so it must follow the first image (and any size change).
-        key = (self._extent, values.shape)
+        key = (self._extent, values.shape[:2])
         if key != self._rect_key:
             self._rect_key = key
             e = self._extent
@@ -122,8 +153,27 @@ class DecisionBoundaryView(SnapshotView):
             self._set_points(dataset, task)
         boundary = array(probes, "boundary")
         self._values = boundary if boundary is not None and boundary.ndim == 2 else None
+        probs = array(probes, "boundary/probabilities")
+        self._probabilities = probs if probs is not None and probs.ndim == 3 and self._values is not None else None
+        classes = attr(snapshot, "classes", 0)
+        self._classes = int(classes) if isinstance(classes, (int, np.integer)) else len(class_names(snapshot))
+        if self._probabilities is not None:
+            self._classes = max(self._classes, int(self._probabilities.shape[2]))
+        self._update_legend(snapshot, task)
         self._redraw_image()
         self.set_caption(self._caption(snapshot, task, boundary is not None))
+
+    def _update_legend(self, snapshot: Any, task: str) -> None:
+        multi = task == "classification" and self._classes > 2
+        names = class_names(snapshot) if multi else []
+        if multi and len(names) != self._classes:
+            names = [str(i) for i in range(self._classes)]
+        if names != self._legend_names:
+            self._legend_names = names
+            swatches = [f'<span style="color:{class_color(i)}; font-size:15px;">&#9632;</span>&nbsp;class {i}'
+                        + (f" ({name})" if name != str(i) else "") for i, name in enumerate(names)]
+            self.legend.setText("&nbsp;&nbsp; ".join(swatches))
+        self.legend.setVisible(multi)
 
     def _set_points(self, dataset: Any, task: str) -> None:
         for scatter, pk, lk in ((self.train_scatter, "train_points", "train_labels"),
