@@ -24,6 +24,7 @@ from torch import nn
 from playground.compile import CompiledNetwork, compile_network
 from playground.compile.modules import Add, Concat, Recurrent, Reshape
 from playground.graph import GraphError, Lab
+from playground.graph.errors import shown
 from playground.graph.files import atomic_write
 
 from .errors import EngineError
@@ -60,7 +61,8 @@ def read_source(path: str | Path) -> ExportSource:
     if p.is_dir():
         return _read_run_folder(p)
     if not p.exists():
-        raise ExportError(f"{p} does not exist: give a project file or the --out folder of 'playground train'")
+        raise ExportError(f"{shown(p, quote=False)} does not exist: give a project file or the --out folder of "
+                          f"'playground train'")
     if p.suffix.lower() == ".json":
         try:
             return ExportSource(Lab.load(str(p)), origin=str(p))
@@ -72,7 +74,8 @@ def read_source(path: str | Path) -> ExportSource:
 def _read_run_folder(folder: Path) -> ExportSource:
     lab_path = folder / "lab.json"
     if not lab_path.is_file():
-        raise ExportError(f"{folder} has no lab.json, so it is not the --out folder of 'playground train'")
+        raise ExportError(f"{shown(folder, quote=False)} has no lab.json, so it is not the --out folder of "
+                          f"'playground train'")
     try:
         lab = Lab.load(str(lab_path))
     except GraphError as e:
@@ -81,10 +84,15 @@ def _read_run_folder(folder: Path) -> ExportSource:
     for net in lab.networks:
         file = folder / f"{net.name}.safetensors"
         if not file.is_file():
-            raise ExportError(f"{folder} has no weights for network '{net.name}' ({file.name} is missing)")
+            raise ExportError(f"{shown(folder, quote=False)} has no weights for network '{net.name}' ({file.name} is "
+                              f"missing)")
         weights[net.name] = _read_weights(file)
     history = folder / "history.csv"
-    text = history.read_text(encoding="utf-8") if history.is_file() else None
+    try:
+        text = history.read_text(encoding="utf-8") if history.is_file() else None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ExportError(f"{shown(history, quote=False)} is not a readable metric history: "
+                          f"{getattr(e, 'strerror', None) or e}") from None
     return ExportSource(lab, weights, text, origin=str(folder))
 
 
@@ -95,7 +103,7 @@ def _read_weights(file: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(file))  # safetensors: tensors only, never code
     except (SafetensorError, OSError, ValueError) as e:
-        raise ExportError(f"{file} is not a readable safetensors file: {e}") from None
+        raise ExportError(f"{shown(file, quote=False)} is not a readable safetensors file: {e}") from None
 
 
 def _read_project(path: Path) -> ExportSource:
@@ -159,18 +167,82 @@ def load_weights(net: CompiledNetwork, state: Mapping[str, torch.Tensor]) -> Non
     net.module.load_state_dict(dict(state))
 
 
-def example_inputs(net: CompiledNetwork, batch: int, seed: int = 0) -> tuple[torch.Tensor, ...]:
-    """Random inputs of the network's shapes (token ids within every Embedding's vocabulary)."""
+def example_inputs(net: CompiledNetwork, batch: int, seed: int = 0, *,
+                   steps: int | None = None) -> tuple[torch.Tensor, ...]:
+    """Random inputs of the network's shapes (token ids within every Embedding's vocabulary); ``steps`` replaces
+    the length of every sequence input (steps×features or token ids)."""
     gen = torch.Generator().manual_seed(seed)
     vocabulary = min((m.num_embeddings for m in net.module.modules() if isinstance(m, nn.Embedding)), default=2)
     out = []
     for name in net.inputs:
         shape = net.input_shapes[name]
+        dims = tuple(shape.dims)
+        if steps is not None and (shape.is_tokens or shape.is_sequence):
+            dims = (steps, *dims[1:])
         if shape.is_tokens:
-            out.append(torch.randint(0, vocabulary, (batch, *shape.dims), generator=gen))
+            out.append(torch.randint(0, vocabulary, (batch, *dims), generator=gen))
         else:
-            out.append(torch.randn((batch, *shape.dims), generator=gen))
+            out.append(torch.randn((batch, *dims), generator=gen))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class DynamicAxes:
+    """The axes an export leaves free: the batch (axis 0) of every input and output, and the sequence length
+    (axis 1) of the sequence inputs, with the output axes that follow it, when the network reads sequences of
+    any length (recurrent layers, Dense on every step; not a Flatten or a Reshape that fixes the length)."""
+
+    steps_inputs: tuple[str, ...] = ()  # inputs whose axis 1 is the sequence length
+    steps_outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)  # output -> axes that follow the length
+
+    @property
+    def steps(self) -> bool:
+        return bool(self.steps_inputs)
+
+    def onnx(self, net: CompiledNetwork) -> dict[str, dict[int, str]]:
+        axes: dict[str, dict[int, str]] = {n: {0: "batch"} for n in list(net.inputs) + list(net.outputs)}
+        for name in self.steps_inputs:
+            axes[name][1] = "steps"
+        for name, dims in self.steps_outputs.items():
+            for d in dims:
+                axes[name][d] = "steps"
+        return axes
+
+
+SEQUENCE_PROBE = 3  # steps added to the traced length to find out whether a network reads any length
+
+
+def dynamic_axes(net: CompiledNetwork) -> DynamicAxes:
+    """Which axes of the network follow the sequence length, found by running it at two lengths."""
+    inputs = tuple(n for n in net.inputs if net.input_shapes[n].is_tokens or net.input_shapes[n].is_sequence)
+    if not inputs:
+        return DynamicAxes()
+    lengths = {net.input_shapes[n].dims[0] for n in inputs}
+    if len(lengths) != 1:
+        return DynamicAxes()  # sequences of different lengths: one free length cannot describe them
+    (length,) = lengths
+    was_training = net.module.training
+    net.module.eval()
+    try:
+        base = run_torch(net, example_inputs(net, 2))
+        longer = run_torch(net, example_inputs(net, 2, steps=length + SEQUENCE_PROBE))
+        shorter = run_torch(net, example_inputs(net, 2, steps=1))
+    except (RuntimeError, ValueError, IndexError):
+        return DynamicAxes()  # a layer after the recurrent ones needs the traced length (Flatten, Reshape)
+    finally:
+        net.module.train(was_training)
+    outputs: dict[str, tuple[int, ...]] = {}
+    for name, a, b, c in zip(net.outputs, base, longer, shorter):
+        if a.dim() != b.dim() or a.dim() != c.dim():
+            return DynamicAxes()
+        moved = tuple(d for d in range(1, a.dim()) if a.shape[d] != b.shape[d])
+        expected_b = [a.shape[d] + SEQUENCE_PROBE if d in moved else a.shape[d] for d in range(a.dim())]
+        expected_c = [1 if d in moved else a.shape[d] for d in range(a.dim())]
+        if list(b.shape) != expected_b or list(c.shape) != expected_c:
+            return DynamicAxes()  # an output that grows otherwise than with the length: keep the length fixed
+        if moved:
+            outputs[name] = moved
+    return DynamicAxes(inputs, outputs)
 
 
 def run_torch(net: CompiledNetwork, inputs: tuple[torch.Tensor, ...]) -> list[torch.Tensor]:
@@ -237,7 +309,8 @@ def export_onnx(net: CompiledNetwork, path: str | Path) -> ExportResult:
     start = time.perf_counter()
     path = Path(path)
     args = example_inputs(net, EXPORT_BATCH)
-    data = _onnx_bytes(net, args)
+    axes = dynamic_axes(net)
+    data = _onnx_bytes(net, args, axes)
     try:
         import onnx
 
@@ -245,34 +318,41 @@ def export_onnx(net: CompiledNetwork, path: str | Path) -> ExportResult:
     except Exception as e:  # noqa: BLE001 - the checker raises several types; any of them means a broken file
         raise ExportError(f"{net.name}: the ONNX model does not pass onnx's checker: {e}") from None
     atomic_write(path, data)
-    check = example_inputs(net, CHECK_BATCH, seed=1)
-    expected = run_torch(net, check)
-    got = run_onnx(data, net.inputs, check)
-    worst, scale = _difference(expected, got)
+    worst, scale = 0.0, 1.0
+    for check in _check_inputs(net, axes):
+        w, s = _difference(run_torch(net, check), run_onnx(data, net.inputs, check))
+        worst, scale = max(worst, w), max(scale, s)
     return _result(net, "onnx", [path], start, worst, scale, "onnxruntime")
 
 
-def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...]) -> bytes:
+def _check_inputs(net: CompiledNetwork, axes: DynamicAxes) -> list[tuple[torch.Tensor, ...]]:
+    """A batch of another size than the traced one; with a free length also one step and a longer sequence."""
+    checks = [example_inputs(net, CHECK_BATCH, seed=1)]
+    if axes.steps:
+        length = net.input_shapes[axes.steps_inputs[0]].dims[0]
+        checks += [example_inputs(net, 1, seed=2, steps=1), example_inputs(net, 2, seed=3, steps=length + 5)]
+    return checks
+
+
+def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...], axes: DynamicAxes | None = None) -> bytes:
     # The TorchScript exporter (dynamo=False) writes these graphs of plain modules in milliseconds and maps
     # nn.LSTM/GRU/RNN to ONNX's own recurrent operators; the dynamo exporter takes seconds per network. It is
     # the fallback should a future torch drop the TorchScript path or fail on a module.
-    names = list(net.inputs) + [o for o in net.outputs if o not in net.inputs]
+    axes = axes if axes is not None else DynamicAxes()
     buffer = io.BytesIO()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(net.module, args, buffer, input_names=list(net.inputs), output_names=list(net.outputs),
-                              dynamic_axes={n: {0: "batch"} for n in names}, opset_version=ONNX_OPSET,
-                              dynamo=False)
+                              dynamic_axes=axes.onnx(net), opset_version=ONNX_OPSET, dynamo=False)
         return buffer.getvalue()
     except Exception as first:  # noqa: BLE001
         try:
-            batch = torch.export.Dim("batch", min=1, max=1 << 20)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 program = torch.onnx.export(net.module, args, input_names=list(net.inputs),
                                             output_names=list(net.outputs),
-                                            dynamic_shapes=tuple({0: batch} for _ in args), dynamo=True,
+                                            dynamic_shapes=_export_dims(net, axes), dynamo=True,
                                             external_data=False, verbose=False)
             assert program is not None
             return bytes(program.model_proto.SerializeToString())
@@ -299,22 +379,107 @@ def export_program(net: CompiledNetwork, path: str | Path) -> ExportResult:
     start = time.perf_counter()
     path = Path(path)
     args = example_inputs(net, EXPORT_BATCH)
-    batch = torch.export.Dim("batch", min=1, max=1 << 20)
+    axes = dynamic_axes(net)
+    # torch traces nn.LSTM/GRU/RNN one step at a time, which fixes the length it was traced with; the same
+    # recurrence written as a scan over the steps keeps it free (same parameters, same names in the program).
+    module = _scanned(net.module) if axes.steps else net.module
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nn.LSTM's flat weights: "assigned during export", harmless
-            program = torch.export.export(net.module, args, dynamic_shapes=tuple({0: batch} for _ in args))
+            try:
+                program = torch.export.export(module, args, dynamic_shapes=_export_dims(net, axes))
+            except Exception:  # noqa: BLE001 - a free length torch cannot keep: export the traced length
+                if not axes.steps:
+                    raise
+                axes = DynamicAxes()
+                program = torch.export.export(net.module, args, dynamic_shapes=_export_dims(net, axes))
     except Exception as e:  # noqa: BLE001 - torch.export raises many types, all meaning "cannot export"
         raise ExportError(f"{net.name}: torch.export cannot export this network: {e}") from None
     buffer = io.BytesIO()
     torch.export.save(program, buffer)
     atomic_write(path, buffer.getvalue())
-    check = example_inputs(net, CHECK_BATCH, seed=1)
-    expected = run_torch(net, check)
-    with torch.no_grad():
-        got = _as_list(program.module()(*check))
-    worst, scale = _difference(expected, got)
+    worst, scale = 0.0, 1.0
+    runnable = program.module()
+    for check in _check_inputs(net, axes):
+        with torch.no_grad():
+            got = _as_list(runnable(*check))
+        w, s = _difference(run_torch(net, check), got)
+        worst, scale = max(worst, w), max(scale, s)
     return _result(net, "pt2", [path], start, worst, scale, "the exported program")
+
+
+class ScannedRecurrent(nn.Module):
+    """The function of a :class:`Recurrent` (batch-first RNN, GRU or LSTM) as ``torch.scan`` over the steps, so
+    that ``torch.export`` keeps the sequence length free. It holds the same ``rnn`` and so the same parameters."""
+
+    def __init__(self, recurrent: Recurrent) -> None:
+        super().__init__()
+        self.cell = recurrent.cell
+        self.rnn = recurrent.rnn
+        self.last_only = recurrent.last_only
+
+    def _direction(self, xs: torch.Tensor, layer: int, suffix: str) -> torch.Tensor:
+        from torch._higher_order_ops.scan import scan
+
+        rnn = self.rnn
+        w_ih, w_hh = getattr(rnn, f"weight_ih_l{layer}{suffix}"), getattr(rnn, f"weight_hh_l{layer}{suffix}")
+        b_ih, b_hh = getattr(rnn, f"bias_ih_l{layer}{suffix}"), getattr(rnn, f"bias_hh_l{layer}{suffix}")
+        inputs = torch.matmul(xs, w_ih.t()) + b_ih  # every step's input projection at once: steps×batch×gates
+        h0 = xs.new_zeros(xs.shape[1], rnn.hidden_size)
+        cell, relu = self.cell, getattr(rnn, "nonlinearity", "tanh") == "relu"
+
+        def step(carry: Any, x: torch.Tensor) -> Any:
+            hidden = torch.matmul(carry[0], w_hh.t()) + b_hh
+            if cell == "LSTM":
+                i, f, g, o = (x + hidden).chunk(4, dim=-1)
+                c = torch.sigmoid(f) * carry[1] + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+                return (h, c), h.clone()
+            if cell == "GRU":
+                xr, xz, xn = x.chunk(3, dim=-1)
+                hr, hz, hn = hidden.chunk(3, dim=-1)
+                r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+                n = torch.tanh(xn + r * hn)
+                h = (1 - z) * n + z * carry[0]
+                return (h,), h.clone()
+            h = torch.relu(x + hidden) if relu else torch.tanh(x + hidden)
+            return (h,), h.clone()
+
+        init = (h0, h0.clone()) if cell == "LSTM" else (h0,)
+        _state, ys = scan(step, init, inputs)
+        return ys
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        xs = x.transpose(0, 1)  # steps first, as the scan walks them
+        for layer in range(self.rnn.num_layers):
+            out = self._direction(xs, layer, "")
+            if self.rnn.bidirectional:
+                back = self._direction(xs.flip(0), layer, "_reverse").flip(0)
+                out = torch.cat((out, back), dim=-1)
+            xs = out
+        out = xs.transpose(0, 1)
+        return out[:, -1] if self.last_only else out
+
+
+def _scanned(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` whose Recurrent layers are ScannedRecurrent (sharing the parameters)."""
+    import copy
+
+    if not any(isinstance(m, Recurrent) for m in module.modules()):
+        return module
+    out = copy.copy(module)
+    out._modules = dict(module._modules)
+    for name, child in module.named_children():
+        if isinstance(child, Recurrent):
+            out._modules[name] = ScannedRecurrent(child)
+    return out
+
+
+def _export_dims(net: CompiledNetwork, axes: DynamicAxes) -> tuple[dict[int, Any], ...]:
+    """torch.export's dynamic shapes: the batch of every input, the length of the sequence inputs."""
+    batch = torch.export.Dim("batch", min=1, max=1 << 20)
+    steps = torch.export.Dim("steps", min=1, max=1 << 20)
+    return tuple({0: batch, 1: steps} if name in axes.steps_inputs else {0: batch} for name in net.inputs)
 
 
 # Standalone Python ---------------------------------------------------------------------------------------------
@@ -601,18 +766,18 @@ def export_network(net: CompiledNetwork, fmt: str, path: Path, lab: Lab) -> Expo
     if fmt == "py":
         graph = lab.network(net.name).graph
         return export_python(net, path, input_params(net, graph), lab.name)
-    raise ExportError(f"Unknown export format '{fmt}' (formats: {', '.join(FORMATS)})")
+    raise ExportError(f"Unknown export format {shown(fmt)} (formats: {', '.join(FORMATS)})")
 
 
 def export_source(source: ExportSource, fmt: str, to: str | Path, network: str | None = None,
                   networks: dict[str, CompiledNetwork] | None = None) -> list[ExportResult]:
     """Export the networks of ``source`` (or only ``network``) in format ``fmt`` to ``to``."""
     if fmt not in FORMATS:
-        raise ExportError(f"Unknown export format '{fmt}' (formats: {', '.join(FORMATS)})")
+        raise ExportError(f"Unknown export format {shown(fmt)} (formats: {', '.join(FORMATS)})")
     names = [n.name for n in source.lab.networks]
     if network is not None:
         if network not in names:
-            raise ExportError(f"The lab has no network named '{network}' (networks: {', '.join(names)})")
+            raise ExportError(f"The lab has no network named {shown(network)} (networks: {', '.join(names)})")
         names = [network]
     nets = networks if networks is not None else build_networks(source)
     paths = target_paths(names, fmt, to)

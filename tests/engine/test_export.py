@@ -338,3 +338,65 @@ def test_a_project_file_is_read_with_the_weights_and_history_it_trained(tmp_path
     with pytest.raises(ExportError, match="junk.nnp is damaged or truncated"):
         (tmp_path / "junk.nnp").write_bytes(b"PK\x03\x04junk")
         read_source(tmp_path / "junk.nnp")
+
+
+# Recurrent networks: the sequence length is free in ONNX and torch.export, as the batch is -----------------------
+
+RECURRENT_TEMPLATES = ("char_rnn", "lstm_sequence", "sequence_classifier")
+
+
+@pytest.mark.parametrize("key", RECURRENT_TEMPLATES)
+def test_recurrent_exports_read_sequences_of_any_length(tmp_path, key):
+    import onnx
+
+    lab = TEMPLATES[key].build()
+    source = ExportSource(lab)
+    nets = build_networks(source)
+    _trained_looking(nets)
+    net = nets["model"]
+    trained_length = net.input_shapes["input_1"].dims[0]
+    for fmt in ("onnx", "pt2"):
+        (result,) = export_source(source, fmt, tmp_path / f"model.{fmt}", networks=nets)
+        assert result.ok, result.summary()
+    model = onnx.load(str(tmp_path / "model.onnx"))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert [dims[0].dim_param, dims[1].dim_param] == ["batch", "steps"]
+    program = torch.export.load(str(tmp_path / "model.pt2")).module()
+    for batch in (1, 7):
+        for length in (1, trained_length, 2 * trained_length + 3):
+            x = ex.example_inputs(net, batch, seed=batch * 100 + length, steps=length)
+            (want,) = ex.run_torch(net, x)
+            (got_onnx,) = ex.run_onnx(tmp_path / "model.onnx", ["input_1"], x)
+            with torch.no_grad():
+                got_program = program(*x)
+            assert got_onnx.shape == tuple(want.shape) == tuple(got_program.shape)
+            scale = max(1.0, float(want.abs().max()))
+            assert float(np.abs(got_onnx - want.numpy()).max()) <= TOLERANCE["onnx"] * scale, (batch, length)
+            assert float((got_program - want).abs().max()) <= TOLERANCE["pt2"] * scale, (batch, length)
+
+
+def test_the_char_rnn_export_samples_one_character_at_a_time(tmp_path):
+    # What a user of the export does: feed the text so far, one step at a time, and read the next scores.
+    source = ExportSource(TEMPLATES["char_rnn"].build())
+    (net,) = build_networks(source).values()
+    export_source(source, "onnx", tmp_path / "chars.onnx", networks={"model": net})
+    text = torch.tensor([[5]])
+    for _ in range(3):
+        (scores,) = ex.run_onnx(tmp_path / "chars.onnx", ["input_1"], (text,))
+        assert scores.shape == (1, text.shape[1], 71)
+        text = torch.cat([text, torch.tensor([[int(scores[0, -1].argmax())]])], dim=1)
+
+
+def test_a_sequence_network_that_flattens_keeps_its_traced_length():
+    g = Graph()
+    g.add_node("Input", "input_1", {"kind": "sequence", "steps": 6, "features": 2})
+    g.add_node("GRU", "gru", {"hidden": 3})
+    g.add_node("Flatten", "flat", {})
+    g.add_node("Dense", "dense", {"units": 2})
+    g.add_node("Output", "output_1", {})
+    g.chain("input_1", "gru", "flat", "dense", "output_1")
+    net = compile_network(g)
+    assert not ex.dynamic_axes(net).steps
+    lstm = compile_network(TEMPLATES["lstm_sequence"].build().networks[0].graph)
+    axes = ex.dynamic_axes(lstm)
+    assert axes.steps_inputs == ("input_1",) and axes.steps_outputs == {"output_1": (1,)}
