@@ -36,6 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "project file (.nnp) to write the whole run to (default for a project: the "
                                      "project itself)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--data", help="train on this table (CSV or TSV) instead of the lab's dataset: the network's "
+                                      "Input and last Dense are sized to it where the graph allows")
+    train.add_argument("--label", help="the table's column to predict (default: a column named label, target, class, "
+                                       "y... else the last one)")
+    train.add_argument("--task", choices=("classification", "regression"), help="predict classes or a number "
+                                                                                 "(default: guessed from the label)")
+    train.add_argument("--missing", choices=("drop", "fill"), help="what to do with missing values in the table: "
+                                                                   "drop those rows or fill with the column mean")
     export = sub.add_parser("export", help="export trained networks (ONNX, PyTorch code, torch.export) or the "
                                            "metric history (CSV)")
     export.add_argument("source", help="a project file, the --out folder of 'playground train', or a lab (.json; "
@@ -80,7 +88,11 @@ def train_command(args: argparse.Namespace) -> int:
         return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {args.seed}")
     from playground.engine.project import EXTENSION, is_project_file
 
+    if args.data is None and (args.label or args.task or args.missing):
+        return _fail("--label, --task and --missing describe a table: give it with --data TABLE.csv")
     if args.lab.endswith(EXTENSION) or is_project_file(args.lab):
+        if args.data is not None:
+            return _fail("--data trains a lab file on a table; a project keeps the data it was trained on")
         return train_project_command(args)
     try:
         lab = Lab.load(args.lab)
@@ -90,6 +102,8 @@ def train_command(args: argparse.Namespace) -> int:
             lab.training = lab.training.updated(device=args.device)
         if args.seed is not None:
             lab.seed = args.seed
+        if args.data is not None or lab.dataset.name == "table":
+            _use_table(lab, args)
         out = Path(args.out) if args.out else Path("runs") / _slug(Path(args.lab).stem)
         if out.suffix == EXTENSION:
             if out.is_dir():
@@ -188,6 +202,39 @@ def _exit_status(snap: Any, interrupted: bool) -> int:
         print(f"warning: {snap.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _use_table(lab: Any, args: argparse.Namespace) -> None:
+    """Train on a table: ``--data`` makes it the lab's dataset and sizes the network to it (saying what changed);
+    a lab that names a table by a relative path finds it beside the lab file. Raises EngineError."""
+    from playground.data import table as tables
+    from playground.data.errors import DataError
+    from playground.engine.errors import EngineError
+    from playground.engine.own_data import fit_network, table_settings
+
+    if args.data is None:
+        path = lab.dataset.options.get("path")
+        if isinstance(path, str) and path and not Path(path).is_absolute():
+            beside = Path(args.lab).resolve().parent / path
+            if beside.exists() or not Path(path).exists():
+                lab.dataset.options["path"] = str(beside)
+        return
+    try:
+        table = tables.read_table(args.data)
+        missing = args.missing or "ask"
+        data = tables.prepare(table, label=args.label, task=args.task, missing=missing,
+                              train_ratio=lab.dataset.train_ratio, seed=lab.seed)
+    except DataError as e:
+        raise EngineError(f"--data {shown(args.data, quote=False)}: {e}") from None
+    changed = fit_network(lab, data)
+    lab.dataset = table_settings(args.data, table, data, missing, lab.dataset.train_ratio)
+    print(f"Table {table.name}: {len(data.features)} features ({', '.join(data.features)}) → {data.label!r}, "
+          f"{data.task}.")
+    for line in tables.describe(data)[:-1]:
+        print(f"  {line}")
+    print("  Features standardised with the training split's mean and std.")
+    for line in changed:
+        print(f"  Sized the network: {line}.")
 
 
 def _slug(text: str) -> str:

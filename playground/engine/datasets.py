@@ -168,3 +168,11 @@ def load_dataset(settings: DatasetSettings, seed: int, grid_resolution: int = 10
         return loader(settings, seed, grid_resolution)
     except DataError as e:
         raise EngineError(f"dataset '{settings.name}': {e}", field="dataset") from None
+
+
+# Your own data: a table (CSV/TSV) as a dataset, and points drawn on the plane joining the 2-D sets' training data.
+from .own_data import TABLE, load_table, with_drawn  # own_data builds on DataBundle above
+
+LOADERS[TABLE] = load_table
+for _name in toy2d.DATASETS_2D:
+    LOADERS[_name] = with_drawn(LOADERS[_name])

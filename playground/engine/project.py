@@ -10,7 +10,9 @@ Inside the zip (every entry listed in the manifest with its size and SHA-256):
   part of the checkpoint (counters, optimizer settings...), plus the lab the weights were trained with when the
   editor's lab has been edited since (an edit not yet applied);
 - ``history.csv``: every point of the metric curves (exact: floats written with ``repr``);
-- ``thumbnail.png``: a picture of the lab, when the caller gave one.
+- ``thumbnail.png``: a picture of the lab, when the caller gave one;
+- ``tables/<sha256>.csv``: the table a table lab learns from (within a size limit), so the project opens on another
+  machine; on loading it is checked against its name and kept in the table cache, where the lab finds it.
 
 Loading is defensive, because a project may come from anywhere: nothing in it can run code (no pickle; tensors are
 read by safetensors, which holds data only), the zip is read in memory and never extracted, only whitelisted entry
@@ -58,6 +60,7 @@ STATE_TENSORS = "state.safetensors"
 HISTORY = "history.csv"
 THUMBNAIL = "thumbnail.png"
 _WEIGHTS_RE = re.compile(r"weights/([A-Za-z0-9_-]{1,64})\.safetensors")
+_TABLE_RE = re.compile(r"tables/([0-9a-f]{64})\.csv")
 
 # Limits against hostile files (zip bombs, absurd entries). Module attributes so tests can lower them.
 MAX_FILE_BYTES = 8 * 1024**3
@@ -68,6 +71,7 @@ MAX_JSON_BYTES = 16 * 1024**2
 MAX_HISTORY_BYTES = 512 * 1024**2
 MAX_THUMBNAIL_BYTES = 8 * 1024**2
 MAX_TENSOR_FILE_BYTES = 4 * 1024**3
+MAX_TABLE_BYTES = 20 * 1024**2  # the same as own_data.MAX_PROJECT_TABLE_BYTES: a bigger table is not carried
 MAX_RATIO = 200  # uncompressed/compressed: JSON and CSV deflate about 5-10x; a bomb deflates 1000x
 _RATIO_FLOOR = 1024**2  # small entries may compress well (a file of zeros): only big ones must keep to the ratio
 _CHUNK = 1024**2
@@ -88,6 +92,7 @@ class Project:
     trained_lab: Lab | None = None
     thumbnail: bytes | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, bytes] = field(default_factory=dict)  # the tables it carried, by SHA-256
 
     @property
     def training_lab(self) -> Lab:
@@ -188,6 +193,10 @@ def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, tr
         raise ProjectError("The thumbnail must be a PNG image")
     weights_lab = trained_lab if trained_lab is not None else lab
     entries: dict[str, bytes] = {LAB: lab.to_json().encode("utf-8")}
+    from .own_data import project_tables
+
+    for sha, blob in project_tables(lab, trained_lab).items():
+        entries[f"tables/{sha}.csv"] = blob
     networks: list[dict[str, str]] = []
     training: dict[str, Any] = {}
     if checkpoint is not None:
@@ -321,12 +330,14 @@ def _limit(name: str) -> int:
         return MAX_HISTORY_BYTES
     if name == THUMBNAIL:
         return MAX_THUMBNAIL_BYTES
+    if name.startswith("tables/"):
+        return MAX_TABLE_BYTES
     return MAX_TENSOR_FILE_BYTES
 
 
 def _allowed(name: str) -> bool:
     return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL) or \
-        _WEIGHTS_RE.fullmatch(name) is not None
+        _WEIGHTS_RE.fullmatch(name) is not None or _TABLE_RE.fullmatch(name) is not None
 
 
 def _check_entries(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo]:
@@ -342,7 +353,8 @@ def _check_entries(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo
             raise ProjectError(f"{where}: the entry '{name}' points outside the project; refusing the file")
         if not _allowed(name):
             raise ProjectError(f"{where}: unexpected entry '{name}' (a project holds only {MANIFEST}, {LAB}, "
-                               f"weights/*.safetensors, {STATE_TENSORS}, {STATE_JSON}, {HISTORY} and {THUMBNAIL})")
+                               f"weights/*.safetensors, {STATE_TENSORS}, {STATE_JSON}, {HISTORY}, {THUMBNAIL} and "
+                               f"tables/*.csv)")
         if name in seen:
             raise ProjectError(f"{where}: the entry '{name}' appears twice")
         if info.flag_bits & 0x1:
@@ -535,6 +547,25 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
             raise ProjectError(f"{where}: {STATE_TENSORS}: unexpected tensor '{name}'"[:300])
 
 
+def _keep_tables(project: Project, data: Mapping[str, bytes], where: str) -> None:
+    """The tables the project carried: each must hash to its name; they go to the table cache (content-addressed,
+    so nothing of the user's changes), where a table lab whose file is not on this computer finds its data."""
+    from playground.data.table import remember_table
+
+    for name, blob in data.items():
+        match = _TABLE_RE.fullmatch(name)
+        if match is None:
+            continue
+        if hashlib.sha256(blob).hexdigest() != match.group(1):
+            raise ProjectError(f"{where}: the table '{name}' does not match the checksum in its name")
+        project.tables[match.group(1)] = blob
+    for blob in project.tables.values():
+        try:
+            remember_table(blob)
+        except OSError:
+            pass  # a read-only cache: the lab then looks for the table at its path, and says so if it is not there
+
+
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and check a whole project file. Raises ProjectError, naming the file and what is wrong."""
     where = os.fspath(path)
@@ -592,6 +623,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
     if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
         raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
     project = Project(lab=lab, thumbnail=thumbnail, manifest=manifest)
+    _keep_tables(project, data, where)
     training_parts = {STATE_JSON, STATE_TENSORS, HISTORY}
     weight_files = {name for name in data if name.startswith("weights/")}
     if not (training_parts & set(data)) and not weight_files and not manifest["networks"]:
