@@ -46,6 +46,15 @@ class _Layer:
 class ImportedNetwork:
     name: str
     graph: Graph
+    origin: str = ""  # the Python expression that makes this network in the file: "Net()", "model", "ResNet18()"
+
+
+@dataclass
+class ImportReport:
+    """What one file gives: the networks that open, and for each that does not, its name and why."""
+
+    networks: list[ImportedNetwork] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
 
 
 # Signatures of the torch.nn classes (and the playground's helpers) the editor knows, in positional order.
@@ -97,13 +106,20 @@ _FUNCTIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GEL
 def import_file(path: str | Path) -> list[ImportedNetwork]:
     """The networks of a Python file (parsed, never run)."""
     p = Path(path)
+    return import_source(_read(p), p.name)
+
+
+def _read(p: Path) -> str:
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise ModelImportError(f"{p.name} is {size:,} bytes: the importer reads model files of at most "
+                                   f"{MAX_BYTES:,} bytes")
+        return p.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise ModelImportError(f"{p.name} is not a text file") from None
     except OSError as e:
         raise ModelImportError(f"Cannot read {p}: {e.strerror}") from None
-    return import_source(text, p.name)
 
 
 def lab_from_file(path: str | Path) -> Lab:
@@ -128,9 +144,23 @@ def lab_from_file(path: str | Path) -> Lab:
 
 
 def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork]:
+    """The networks of Python source that can be opened; raises when none can, with the first reason."""
+    report = import_report(text, filename)
+    if not report.networks:
+        if report.refused:
+            raise ModelImportError(report.refused[0][1])
+        raise ModelImportError(f"{filename} holds no model the editor can open: write an nn.Sequential "
+                               f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
+    return report.networks
+
+
+def import_report(text: str, filename: str = "model.py") -> ImportReport:
+    """Every network of Python source: those that open, and for each one that cannot, its name and why.
+
+    One network that cannot be opened does not stop the others of the same file.
+    """
     tree = _parse(text, filename)
-    reader = _Reader(filename, tree)
-    return reader.networks()
+    return _Reader(filename, tree).report()
 
 
 def _parse(text: str, filename: str) -> ast.Module:
@@ -189,17 +219,148 @@ def _deepest_line(text: str) -> int:
     return best
 
 
+class _Refused(Exception):
+    """Raised inside the interpreter: ``node`` is where, ``text`` what; the reader adds the file name and line."""
+
+    def __init__(self, node: ast.AST | int, text: str) -> None:
+        super().__init__(text)
+        self.node = node
+        self.text = text
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        super().__init__()
+        self.value = value
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    """A value the importer cannot know without running the file (argparse options, data, devices...)."""
+
+    node: ast.AST
+
+    def refuse(self, use: str) -> _Refused:
+        return _Refused(self.node, f"{_code(self.node)} is not known without running the file, so it cannot be "
+                                   f"used {use}: write the value out (or as a constant of the file)")
+
+
+@dataclass(eq=False)
+class _Leaf:
+    """One torch.nn layer (or a helper class of the playground's exports) made in __init__."""
+
+    kind: str
+    args: dict[str, Any]
+    call: ast.Call
+    path: str = ""
+    uses: int = 0
+
+
+@dataclass(eq=False)
+class _Seq:
+    items: list[Any]
+    names: list[str | None]
+    call: ast.AST
+    path: str = ""
+
+
+@dataclass(eq=False)
+class _ModuleList:
+    items: list[Any]
+    call: ast.AST
+    path: str = ""
+
+
+@dataclass(eq=False)
+class _Instance:
+    """An object of an nn.Module class defined in the file, after its __init__ ran in the interpreter."""
+
+    cls: ast.ClassDef
+    attrs: dict[str, Any]
+    call: ast.AST
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class _ClassRef:
+    cls: ast.ClassDef
+
+
+@dataclass(frozen=True)
+class _FuncRef:
+    func: ast.FunctionDef
+    bound: Any = None  # the instance of a method
+
+
+@dataclass(frozen=True)
+class _Torch:
+    """A name from torch, torch.nn, torch.nn.functional, math or the builtins: ``path`` as written."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class _Tensor:
+    node: str  # the graph node holding the value
+    final: str = ""  # "log_softmax": only valid as a returned value (the classification head applies it)
+
+
+class _Batch:
+    """The batch size, x.size(0): only useful as the first size of a view or reshape."""
+
+
+@dataclass(frozen=True)
+class _State:
+    """An initial recurrent state made of zeros (or None): the default, so it changes nothing."""
+
+
+_BATCH = _Batch()
+_MODULES = (_Leaf, _Seq, _ModuleList, _Instance)
+_PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
+                   "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
+                   "Add", "Concat", "ReLU6"}
+_LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"}
+_NAMESPACES = {"torch", "nn", "F", "functional", "torch.nn", "torch.nn.functional", "nn.functional", "math", "init",
+               "nn.init", "torch.nn.init"}
+_BUILTINS = {"range", "len", "int", "float", "min", "max", "abs", "round", "sum", "list", "tuple", "zip",
+             "enumerate", "isinstance", "bool", "str", "print", "super", "OrderedDict", "reversed", "dict", "pow",
+             "hasattr", "getattr", "sorted"}
+_LOOP_LIMIT = 10_000  # iterations of one loop, unrolled
+_CALL_DEPTH = 40  # nested calls of the file's own functions and methods
+
+
+def _stripped_device(expr: ast.expr) -> ast.expr:
+    """``Net().to(device)``, ``Net().cuda()``, ``Net().float()``: the model without the move."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+            and expr.func.attr in ("to", "cuda", "cpu", "float", "double", "train", "eval", "half"):
+        expr = expr.func.value
+    return expr
+
+
 class _Reader:
+    """Interprets the file's syntax tree: module constants, the model classes' __init__ (which layers exist) and
+    their forward (how data flows). Nothing is run: values the tree does not give are _Unknown and refused where
+    a layer needs them."""
+
     def __init__(self, filename: str, tree: ast.Module) -> None:
         self.filename = filename
         self.tree = tree
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.env: dict[str, Any] = {}
         self.constants: dict[str, Any] = {}
+        self.depth = 0
         for stmt in tree.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                try:
-                    self.constants[stmt.targets[0].id] = _evaluate(stmt.value, self.constants)
-                except ValueError:
-                    pass
+            if isinstance(stmt, ast.ClassDef) and stmt.name not in HELPERS:
+                self.classes[stmt.name] = stmt
+                self.env[stmt.name] = _ClassRef(stmt)
+            elif isinstance(stmt, ast.FunctionDef):
+                self.functions[stmt.name] = stmt
+                self.env[stmt.name] = _FuncRef(stmt)
+        self.module_values: dict[str, tuple[Any, ast.expr]] = {}
+        self.module_refused: dict[str, _Refused] = {}
+        for stmt in tree.body:
+            self._module_statement(stmt)
         inputs = self.constants.get("INPUTS")
         outputs = self.constants.get("OUTPUTS")
         self.inputs: dict[str, dict[str, Any]] = inputs if isinstance(inputs, dict) else {}
@@ -209,311 +370,1028 @@ class _Reader:
         line = node if isinstance(node, int) else getattr(node, "lineno", 0)
         return ModelImportError(f"{self.filename}, line {line}: {text}")
 
+    def _module_statement(self, stmt: ast.stmt) -> None:
+        """Module-level assignments: constants (and tuples of them) and models made at module level."""
+        if isinstance(stmt, ast.If) and _is_main_guard(stmt):
+            for inner in stmt.body:
+                self._module_statement(inner)
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value_expr = _stripped_device(stmt.value)
+            try:
+                value = self.evaluate(value_expr, dict(self.env), None)
+            except _Refused as e:
+                value = _Unknown(stmt.value)
+                called = _call_name(value_expr.func) if isinstance(value_expr, ast.Call) else ""
+                if called in _LAYER_CLASSES or called in self.classes or called in self.functions:
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            self.module_refused[target.id] = e
+                return
+            except _Return:
+                value = _Unknown(stmt.value)
+            for target in targets:
+                try:
+                    self._bind(target, value, self.env)
+                except _Refused:
+                    continue
+                if isinstance(target, ast.Name):
+                    if isinstance(value, _MODULES):
+                        self.module_values[target.id] = (value, value_expr)
+                    else:
+                        self.module_values.pop(target.id, None)
+                    if _is_plain(value):
+                        self.constants[target.id] = value
+                    else:
+                        self.constants.pop(target.id, None)
+
     # Finding networks ------------------------------------------------------------------------------------------
 
-    def networks(self) -> list[ImportedNetwork]:
-        found: list[ImportedNetwork] = []
-        classes = [c for c in self.tree.body if isinstance(c, ast.ClassDef) and c.name not in HELPERS
-                   and _is_module_class(c)]
-        used = {_call_name(n.func) for c in classes for n in ast.walk(c) if isinstance(n, ast.Call)}
-        for cls in classes:
-            if cls.name not in used:
-                found.append(self._from_class(cls))
-        for stmt in self.tree.body:
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) \
-                    and _call_name(stmt.value.func) == "Sequential":
-                target = stmt.targets[0]
-                name = target.id if isinstance(target, ast.Name) else "model"
-                found.append(self._from_sequential(name, stmt.value))
-        if not found:
-            raise ModelImportError(f"{self.filename} holds no model the editor can open: write an nn.Sequential "
-                                   f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
-        names = [n.name for n in found]
-        for i, net in enumerate(found):
-            if names.count(net.name) > 1:
-                net.name = f"{net.name}_{i + 1}"
-        return found
-
-    # Sequential ------------------------------------------------------------------------------------------------
-
-    def _sequential_layers(self, call: ast.Call, prefix: str = "") -> list[tuple[str | None, ast.Call]]:
-        items: list[tuple[str | None, ast.Call]] = []
-        args = list(call.args)
-        if len(args) == 1 and isinstance(args[0], ast.Call) and _call_name(args[0].func) == "OrderedDict":
-            pairs = args[0].args[0] if args[0].args else None
-            if not isinstance(pairs, (ast.List, ast.Tuple)):
-                raise self.fail(args[0], "OrderedDict needs a list of (name, layer) pairs written out")
-            for pair in pairs.elts:
-                if not (isinstance(pair, ast.Tuple) and len(pair.elts) == 2 and isinstance(pair.elts[0], ast.Constant)
-                        and isinstance(pair.elts[1], ast.Call)):
-                    raise self.fail(pair, "each OrderedDict entry must be (\"name\", nn.Layer(...))")
-                items.append((str(pair.elts[0].value), pair.elts[1]))
-            return items
-        for arg in args:
-            if not isinstance(arg, ast.Call):
-                raise self.fail(arg, f"'{ast.unparse(arg)}' is not a layer: write each layer as nn.Kind(...)")
-            if _call_name(arg.func) == "Sequential":
-                items.extend(self._sequential_layers(arg))
-            else:
-                items.append((None, arg))
-        if call.keywords:
-            raise self.fail(call, "nn.Sequential takes its layers as arguments only")
-        return items
-
-    def _from_sequential(self, name: str, call: ast.Call) -> ImportedNetwork:
-        layers = self._sequential_layers(call)
-        if not layers:
-            raise self.fail(call, "an empty nn.Sequential has no layers to show")
-        builder = _Builder(self)
-        previous = builder.add_input("input_1", None, call.lineno)
-        for wanted, item in layers:
-            for layer in self.layers_of(item, wanted, builder):
-                layer.sources = [previous]
-                builder.add(layer)
-                previous = layer.name
-        builder.add_output("output_1", previous, call.lineno)
-        return ImportedNetwork(name, builder.build())
-
-    # Classes ---------------------------------------------------------------------------------------------------
-
-    def _from_class(self, cls: ast.ClassDef) -> ImportedNetwork:
-        methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
-        if "__init__" not in methods or "forward" not in methods:
-            raise self.fail(cls, f"class {cls.name} needs both __init__ and forward to be opened")
-        declared: dict[str, ast.Call] = {}
-        for stmt in methods["__init__"].body:
-            if _is_docstring(stmt) or _is_super_init(stmt):
+    def report(self) -> ImportReport:
+        """Every network of the file, and for each one that cannot be opened, why."""
+        report = ImportReport()
+        candidates: list[tuple[str, str, Callable[[], Any], ast.AST]] = []  # name, origin, make, where
+        made_classes: set[str] = set()
+        for var, (value, expr) in self.module_values.items():
+            candidates.append((var, var, lambda v=value: v, expr))
+            if isinstance(value, _Instance):
+                made_classes.add(value.cls.name)
+        used = {n.id for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Name)}
+        used |= {n.attr for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Attribute)}
+        factories: dict[str, list[ast.FunctionDef]] = {}
+        for func in self.functions.values():
+            made = _factory_of(func)
+            if made in self.classes and not _required(func):
+                factories.setdefault(made, []).append(func)
+        for name, cls in self.classes.items():
+            if not _is_module_class(cls) or name in made_classes or name in used:
                 continue
-            if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _self_attr(stmt.targets[0])
-                    and isinstance(stmt.value, ast.Call)):
-                declared[_self_attr(stmt.targets[0]) or ""] = stmt.value
+            init = _method(cls, "__init__")
+            if name in factories:
+                for func in factories[name]:
+                    candidates.append((_network_name(func.name), f"{func.name}()",
+                                       lambda f=func: self.call(_FuncRef(f), [], {}, f), func))
                 continue
-            raise self.fail(stmt, f"'{ast.unparse(stmt)}' is not a layer declaration: __init__ may only hold "
-                                  f"self.name = nn.Layer(...) lines")
-        forward = methods["forward"]
-        builder = _Builder(self)
-        values: dict[str, str] = {}
-        params = [a.arg for a in forward.args.args[1:]]
-        if not params:
-            raise self.fail(forward, "forward takes no input")
-        if forward.args.vararg or forward.args.kwarg or forward.args.kwonlyargs:
-            raise self.fail(forward, "forward must name each input (no *args or **kwargs)")
-        for p in params:
-            values[p] = builder.add_input(p, self.inputs.get(p), forward.lineno)
-        called: set[str] = set()
-        returned: list[str] | None = None
-        for stmt in forward.body:
-            if _is_docstring(stmt):
+            missing = _required(init) if init is not None else []
+            if not missing:
+                candidates.append((_network_name(name), f"{name}()",
+                                   lambda c=cls: self.call(_ClassRef(c), [], {}, c), cls))
                 continue
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and stmt.value.value is None:
-                continue  # fx's "x = None" frees a value early: nothing to draw
-            if self._recurrent_call(stmt, values, declared, called, builder):
+            call = self._instantiation(name)
+            if call is None:
+                report.refused.append((_network_name(name), self.fail(
+                    cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes one "
+                         f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
                 continue
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-                values[stmt.targets[0].id] = self._expression(stmt.value, values, declared, called, builder)
+            candidates.append((_network_name(name), ast.unparse(call),
+                               lambda c=call: self.evaluate(c, dict(self.env), None), call))
+        for var, refusal in self.module_refused.items():
+            if var not in self.module_values:
+                report.refused.append((var, self.fail(refusal.node, refusal.text).message))
+        names = [c[0] for c in candidates]
+        for i, (name, origin, make, where) in enumerate(candidates):
+            if names.count(name) > 1:
+                name = f"{name}_{i + 1}"
+            try:
+                value = make()
+                builder = _Builder(self)
+                self._network(value, builder, where)
+                net = ImportedNetwork(name, builder.build(), origin)
+            except _Refused as e:
+                report.refused.append((name, self.fail(e.node, e.text).message))
                 continue
-            if isinstance(stmt, ast.Return) and stmt.value is not None:
-                parts = stmt.value.elts if isinstance(stmt.value, ast.Tuple) else [stmt.value]
-                returned = [self._expression(p, values, declared, called, builder) for p in parts]
-                break
-            raise self.fail(stmt, f"'{ast.unparse(stmt).splitlines()[0]}' cannot be drawn as layers: forward may "
-                                  f"only assign layer calls (x = self.layer(x)) and return the result")
-        if returned is None:
-            raise self.fail(forward, "forward returns nothing")
+            except ModelImportError as e:
+                report.refused.append((name, e.message))
+                continue
+            except RecursionError:
+                report.refused.append((name, self.fail(where, "the model nests its calls too deeply to be read")
+                                       .message))
+                continue
+            report.networks.append(net)
+        return report
+
+    def _instantiation(self, class_name: str) -> ast.Call | None:
+        """A call ``ClassName(...)`` anywhere in the file whose arguments the module's constants give."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == class_name:
+                try:
+                    args = [self.evaluate(a, dict(self.env), None) for a in node.args]
+                    kwargs = [self.evaluate(k.value, dict(self.env), None) for k in node.keywords]
+                except _Refused:
+                    continue
+                if not any(isinstance(v, _Unknown) for v in args + kwargs):
+                    return node
+        return None
+
+    def _network(self, model: Any, builder: _Builder, where: ast.AST) -> None:
+        """Lay the model's forward out in ``builder``."""
+        if isinstance(model, _Unknown):
+            raise model.refuse("as a model")
+        if isinstance(model, (_Leaf, _Seq)):
+            line = getattr(where, "lineno", 1)
+            x = _Tensor(builder.add_input("input_1", self.inputs.get("input_1"), line))
+            out = self.call_module(model, [x], {}, builder, model.call)
+            self._outputs([out], builder, line, model.call)
+        elif isinstance(model, _Instance):
+            forward = _method(model.cls, "forward")
+            init = _method(model.cls, "__init__")
+            if forward is None or init is None:
+                raise _Refused(model.cls, f"class {model.cls.name} needs both __init__ and forward to be opened")
+            params = [a.arg for a in forward.args.args[1:]]
+            if not params:
+                raise _Refused(forward, "forward takes no input")
+            if forward.args.vararg or forward.args.kwarg or forward.args.kwonlyargs:
+                raise _Refused(forward, "forward must name each input (no *args or **kwargs)")
+            defaults = len(forward.args.defaults)
+            required = params[:len(params) - defaults] if defaults else params
+            inputs = [_Tensor(builder.add_input(p, self.inputs.get(p), forward.lineno)) for p in required]
+            result = self.call(_FuncRef(forward, model), inputs, {}, forward, builder)
+            parts = list(result) if isinstance(result, tuple) else [result]
+            self._outputs(parts, builder, forward.lineno, forward)
+        else:
+            raise _Refused(where, f"{_code(where)} is not a model")
+        self._check_all_used(model)
+
+    def _outputs(self, parts: list[Any], builder: _Builder, line: int, where: ast.AST) -> None:
         heads = list(self.heads)
-        for i, source in enumerate(returned):
+        for i, part in enumerate(parts):
+            if not isinstance(part, _Tensor):
+                raise _Refused(where, "forward must return the network's outputs (a tensor or a tuple of "
+                                      "tensors)")
             name = heads[i] if i < len(heads) else f"output_{i + 1}"
-            builder.add_output(name, source, forward.lineno, self.heads.get(name))
-        return ImportedNetwork(_network_name(cls.name), builder.build())
+            head = self.heads.get(name) or ("classification" if part.final == "log_softmax" else None)
+            builder.add_output(name, part.node, line, head)
 
-    def _recurrent_call(self, stmt: ast.stmt, values: dict[str, str], declared: dict[str, ast.Call],
-                        called: set[str], builder: _Builder) -> bool:
-        """``out, state = self.lstm(x)`` with a batch-first nn.RNN/GRU/LSTM: a recurrent layer over every step."""
-        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Tuple)
-                and len(stmt.targets[0].elts) == 2 and all(isinstance(e, ast.Name) for e in stmt.targets[0].elts)
-                and isinstance(stmt.value, ast.Call)):
-            return False
-        attr = _self_attr(stmt.value.func)
-        ctor = declared.get(attr or "")
-        if ctor is None or _call_name(ctor.func) not in ("RNN", "GRU", "LSTM") or len(stmt.value.args) != 1:
-            return False
-        kind = _call_name(ctor.func)
-        names = ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout",
-                 "bidirectional") if kind == "RNN" else ("input_size", "hidden_size", "num_layers", "bias",
-                                                         "batch_first", "dropout", "bidirectional")
-        a = {n: self._literal(v) for n, v in zip(names, ctor.args)}
-        for k in ctor.keywords:
+    def _check_all_used(self, model: Any) -> None:
+        """A layer with weights that forward never calls still has weights in torch: drawing the model without it
+        would show a different network, so refuse it."""
+        stack = [model]
+        seen: set[int] = set()
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            if isinstance(m, _Leaf):
+                if m.uses == 0 and m.kind not in _PARAMETER_FREE:
+                    where = f"self.{m.path}" if m.path else f"the {m.kind}"
+                    raise _Refused(m.call, f"{where} ({m.kind}) is made but forward never uses it: its weights "
+                                           f"would be missing from the drawn network")
+            elif isinstance(m, (_Seq, _ModuleList)):
+                stack.extend(m.items)
+            elif isinstance(m, _Instance):
+                stack.extend(v for v in m.attrs.values() if isinstance(v, _MODULES))
+                stack.extend(i for v in m.attrs.values() if isinstance(v, (list, tuple)) for i in v
+                             if isinstance(i, _MODULES))
+
+    # Interpreting ----------------------------------------------------------------------------------------------
+
+    def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+             builder: _Builder | None = None) -> Any:
+        """Call one of the file's classes (making an instance) or functions (running its body here)."""
+        if isinstance(func, _ClassRef):
+            cls = func.cls
+            if not _is_module_class(cls):
+                raise _Refused(node, f"class {cls.name} is not an nn.Module")
+            instance = _Instance(cls, {}, node)
+            init = _method(cls, "__init__")
+            if init is None:
+                raise _Refused(cls, f"class {cls.name} needs __init__ to be opened")
+            self.call(_FuncRef(init, instance), args, kwargs, node)
+            return instance
+        if not isinstance(func, _FuncRef):
+            raise _Refused(node, f"{_code(node)} cannot be called here")
+        f = func.func
+        if self.depth >= _CALL_DEPTH:
+            raise _Refused(node, f"calls nest more than {_CALL_DEPTH} levels deep")
+        env: dict[str, Any] = dict(self.env)
+        params = f.args.posonlyargs + f.args.args
+        positional = list(args)
+        if func.bound is not None:
+            positional = [func.bound, *positional]
+        if len(positional) > len(params) and f.args.vararg is None:
+            raise _Refused(node, f"{f.name}() takes {len(params)} arguments but is given {len(positional)}")
+        defaults = f.args.defaults
+        first_default = len(params) - len(defaults)
+        for i, p in enumerate(params):
+            if i < len(positional):
+                env[p.arg] = positional[i]
+            elif p.arg in kwargs:
+                env[p.arg] = kwargs.pop(p.arg)
+            elif i >= first_default:
+                env[p.arg] = self.evaluate(defaults[i - first_default], dict(self.env), None)
+            else:
+                raise _Refused(node, f"{f.name}() is called without its argument {p.arg!r}")
+        if f.args.vararg is not None:
+            env[f.args.vararg.arg] = tuple(positional[len(params):])
+        for p, d in zip(f.args.kwonlyargs, f.args.kw_defaults):
+            if p.arg in kwargs:
+                env[p.arg] = kwargs.pop(p.arg)
+            elif d is not None:
+                env[p.arg] = self.evaluate(d, dict(self.env), None)
+            else:
+                raise _Refused(node, f"{f.name}() is called without its argument {p.arg!r}")
+        if f.args.kwarg is not None:
+            env[f.args.kwarg.arg] = dict(kwargs)
+        elif kwargs:
+            raise _Refused(node, f"{f.name}() has no argument {next(iter(kwargs))!r}")
+        self.depth += 1
+        try:
+            self.block(f.body, env, builder)
+        except _Return as r:
+            return r.value
+        finally:
+            self.depth -= 1
+        return None
+
+    def block(self, body: list[ast.stmt], env: dict[str, Any], builder: _Builder | None) -> None:
+        for stmt in body:
+            self.statement(stmt, env, builder)
+
+    def statement(self, stmt: ast.stmt, env: dict[str, Any], builder: _Builder | None) -> None:
+        if isinstance(stmt, (ast.Pass, ast.Assert, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
+            return
+        if isinstance(stmt, ast.Expr):
+            value = stmt.value
+            if isinstance(value, ast.Constant):
+                return
+            if isinstance(value, ast.Call) and self._ignorable(value, env):
+                return
+            self.evaluate(value, env, builder)
+            return
+        if isinstance(stmt, ast.Assign):
+            value = self.evaluate(stmt.value, env, builder)
+            for target in stmt.targets:
+                self._bind(target, value, env)
+            return
+        if isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._bind(stmt.target, self.evaluate(stmt.value, env, builder), env)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            current = self.evaluate(_load(stmt.target), env, builder)
+            value = self.evaluate(stmt.value, env, builder)
+            self._bind(stmt.target, self.binary(stmt.op, current, value, stmt, builder), env)
+            return
+        if isinstance(stmt, ast.Return):
+            raise _Return(None if stmt.value is None else self.evaluate(stmt.value, env, builder))
+        if isinstance(stmt, ast.If):
+            test = self.evaluate(stmt.test, env, builder)
+            if isinstance(test, _Unknown) or isinstance(test, (_Tensor, _Batch)):
+                raise _Refused(stmt, f"'if {_code(stmt.test)[1:-1]}' depends on what is known only when the model "
+                                     f"runs, so the importer cannot tell which branch builds the network")
+            self.block(stmt.body if test else stmt.orelse, env, builder)
+            return
+        if isinstance(stmt, ast.For):
+            items = self.evaluate(stmt.iter, env, builder)
+            if isinstance(items, (_Seq, _ModuleList)):
+                items = list(items.items)
+            if not isinstance(items, (list, tuple, range, dict)):
+                raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' does not loop over a fixed list or "
+                                     f"range the importer can unroll")
+            if len(items) > _LOOP_LIMIT:
+                raise _Refused(stmt, f"the loop runs {len(items)} times: the importer unrolls at most {_LOOP_LIMIT}")
+            for item in items:
+                self._bind(stmt.target, item, env)
+                self.block(stmt.body, env, builder)
+            if stmt.orelse:
+                self.block(stmt.orelse, env, builder)
+            return
+        raise _Refused(stmt, f"{_code(stmt)} cannot be read without running it ({type(stmt).__name__.lower()} "
+                             f"statements are not followed)")
+
+    def _ignorable(self, call: ast.Call, env: dict[str, Any]) -> bool:
+        """Calls made for their effect on values, not on the layers: weight initialisation, printing."""
+        name = _call_name(call.func)
+        text = ast.unparse(call.func)
+        if name == "__init__" or name == "print" or text.startswith(("nn.init.", "torch.nn.init.", "init.")):
+            return True
+        if name in ("apply", "_initialize_weights", "init_weights", "_init_weights", "initialize_weights",
+                    "reset_parameters", "_reset_parameters", "manual_seed"):
+            return True
+        return False
+
+    def _bind(self, target: ast.expr, value: Any, env: dict[str, Any]) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, _Unknown):
+                for t in target.elts:
+                    self._bind(t, value, env)
+                return
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise _Refused(target, f"{_code(target)} unpacks a value that is not a tuple of "
+                                       f"{len(target.elts)}")
+            for t, v in zip(target.elts, value):
+                self._bind(t, v, env)
+            return
+        if isinstance(target, ast.Attribute):
+            owner = self.evaluate(target.value, env, None)
+            if isinstance(owner, _Instance):
+                if isinstance(value, _MODULES) and not value.path:
+                    _set_path(value, _join(owner.path, target.attr))
+                owner.attrs[target.attr] = value
+                return
+            raise _Refused(target, f"{_code(target)} sets an attribute of something that is not the model")
+        if isinstance(target, ast.Subscript):
+            owner = self.evaluate(target.value, env, None)
+            key = self.evaluate(target.slice, env, None)
+            if isinstance(owner, (list, dict)) and not isinstance(key, (_Unknown, slice)):
+                try:
+                    owner[key] = value
+                    return
+                except (IndexError, KeyError, TypeError):
+                    pass
+            raise _Refused(target, f"{_code(target)} cannot be assigned without running the file")
+        raise _Refused(target, f"{_code(target)} cannot be assigned without running the file")
+
+    def evaluate(self, expr: ast.expr, env: dict[str, Any], builder: _Builder | None) -> Any:
+        if isinstance(expr, ast.Constant):
+            return expr.value
+        if isinstance(expr, ast.Name):
+            if expr.id in env:
+                return env[expr.id]
+            if expr.id in ("torch", "nn", "F", "math", "init", "functional") or expr.id in _BUILTINS \
+                    or expr.id in _LAYER_CLASSES or expr.id in HELPERS:
+                return _Torch(expr.id)
+            if expr.id in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[expr.id]
+            return _Unknown(expr)
+        if isinstance(expr, (ast.Tuple, ast.List)):
+            items: list[Any] = []
+            for e in expr.elts:
+                if isinstance(e, ast.Starred):
+                    inner = self.evaluate(e.value, env, builder)
+                    if isinstance(inner, (_Seq, _ModuleList)):
+                        inner = inner.items
+                    if not isinstance(inner, (list, tuple, range)):
+                        return _Unknown(expr)
+                    items.extend(inner)
+                else:
+                    items.append(self.evaluate(e, env, builder))
+            return tuple(items) if isinstance(expr, ast.Tuple) else items
+        if isinstance(expr, ast.Dict):
+            out: dict[Any, Any] = {}
+            for k, v in zip(expr.keys, expr.values):
+                if k is None:
+                    return _Unknown(expr)
+                key = self.evaluate(k, env, builder)
+                if not _hashable(key):
+                    return _Unknown(expr)
+                out[key] = self.evaluate(v, env, builder)
+            return out
+        if isinstance(expr, ast.Attribute):
+            return self.attribute(self.evaluate(expr.value, env, builder), expr, builder)
+        if isinstance(expr, ast.Subscript):
+            return self.subscript(expr, env, builder)
+        if isinstance(expr, ast.UnaryOp):
+            v = self.evaluate(expr.operand, env, builder)
+            if isinstance(expr.op, ast.Not) and not isinstance(v, (_Unknown, _Tensor)):
+                return not v
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return -v if isinstance(expr.op, ast.USub) else (v if isinstance(expr.op, ast.UAdd) else _Unknown(expr))
+            return _Unknown(expr)
+        if isinstance(expr, ast.BinOp):
+            a = self.evaluate(expr.left, env, builder)
+            b = self.evaluate(expr.right, env, builder)
+            return self.binary(expr.op, a, b, expr, builder)
+        if isinstance(expr, ast.BoolOp):
+            values = [self.evaluate(v, env, builder) for v in expr.values]
+            if any(isinstance(v, (_Unknown, _Tensor)) for v in values):
+                return _Unknown(expr)
+            result = values[0]
+            for v in values[1:]:
+                if isinstance(expr.op, ast.And):
+                    result = result and v
+                else:
+                    result = result or v
+            return result
+        if isinstance(expr, ast.Compare):
+            return self.compare(expr, env, builder)
+        if isinstance(expr, ast.IfExp):
+            test = self.evaluate(expr.test, env, builder)
+            if isinstance(test, (_Unknown, _Tensor, _Batch)):
+                return _Unknown(expr)
+            return self.evaluate(expr.body if test else expr.orelse, env, builder)
+        if isinstance(expr, ast.Call):
+            return self.evaluate_call(expr, env, builder)
+        if isinstance(expr, ast.JoinedStr):
+            return _Unknown(expr)
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)) and len(expr.generators) == 1 \
+                and not expr.generators[0].ifs and not expr.generators[0].is_async:
+            gen = expr.generators[0]
+            items = self.evaluate(gen.iter, env, builder)
+            if isinstance(items, (_Seq, _ModuleList)):
+                items = items.items
+            if not isinstance(items, (list, tuple, range)) or len(items) > _LOOP_LIMIT:
+                return _Unknown(expr)
+            inner = dict(env)
+            out_list = []
+            for item in items:
+                self._bind(gen.target, item, inner)
+                out_list.append(self.evaluate(expr.elt, inner, builder))
+            return out_list
+        return _Unknown(expr)
+
+    def binary(self, op: ast.operator, a: Any, b: Any, node: ast.AST, builder: _Builder | None) -> Any:
+        if isinstance(a, _Tensor) or isinstance(b, _Tensor):
+            if isinstance(op, ast.Add) and isinstance(a, _Tensor) and isinstance(b, _Tensor) and builder:
+                return self._merge("Add", [a, b], node, builder)
+            raise _Refused(node, f"{_code(node)} is arithmetic on tensors that the editor has no layer for "
+                                 f"(it draws a + b of two tensors as an Add)")
+        if isinstance(a, _Unknown) or isinstance(b, _Unknown):
+            return a if isinstance(a, _Unknown) else b
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
+        if numbers:
+            if abs(a) > 1e12 or abs(b) > 1e12:
+                raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
+            try:
+                if isinstance(op, ast.Pow):
+                    if abs(b) > 64:
+                        raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
+                    return a ** b
+                fn = _ARITHMETIC.get(type(op))
+                if fn is None and isinstance(op, ast.Mod):
+                    return a % b
+                if fn is not None:
+                    return fn(a, b)
+            except ZeroDivisionError:
+                raise _Refused(node, f"{_code(node)} divides by zero") from None
+        if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b):
+            return a + b
+        if isinstance(op, ast.Mult) and isinstance(a, (list, tuple)) and isinstance(b, int) and 0 <= b <= _LOOP_LIMIT:
+            return a * b
+        if isinstance(op, ast.Mod) and isinstance(a, str):
+            return _Unknown(node)
+        return _Unknown(node)
+
+    def compare(self, expr: ast.Compare, env: dict[str, Any], builder: _Builder | None) -> Any:
+        left = self.evaluate(expr.left, env, builder)
+        for op, right_expr in zip(expr.ops, expr.comparators):
+            right = self.evaluate(right_expr, env, builder)
+            if isinstance(op, (ast.Is, ast.IsNot)):
+                if isinstance(left, _Unknown) or isinstance(right, _Unknown):
+                    return _Unknown(expr)
+                same = (left is None and right is None) or (left is right) or \
+                    (right is None and isinstance(left, _MODULES + (_Tensor,)) and False)
+                ok = same if isinstance(op, ast.Is) else not same
+            else:
+                if any(isinstance(v, (_Unknown, _Tensor, _Batch)) for v in (left, right)):
+                    return _Unknown(expr)
+                try:
+                    ok = _COMPARE[type(op)](left, right)
+                except (TypeError, KeyError):
+                    return _Unknown(expr)
+            if not ok:
+                return False
+            left = right
+        return True
+
+    def subscript(self, expr: ast.Subscript, env: dict[str, Any], builder: _Builder | None) -> Any:
+        owner = self.evaluate(expr.value, env, builder)
+        if isinstance(owner, _Tensor):
+            return self._tensor_subscript(owner, expr, builder)
+        if isinstance(expr.slice, ast.Slice):
+            lo, hi, step = (None if e is None else self.evaluate(e, env, builder)
+                            for e in (expr.slice.lower, expr.slice.upper, expr.slice.step))
+            if any(isinstance(v, _Unknown) for v in (lo, hi, step)):
+                return _Unknown(expr)
+            key: Any = slice(lo, hi, step)
+        else:
+            key = self.evaluate(expr.slice, env, builder)
+        if isinstance(owner, (_Seq, _ModuleList)):
+            if isinstance(key, int) and not isinstance(key, bool) and -len(owner.items) <= key < len(owner.items):
+                return owner.items[key]
+            if isinstance(key, slice):
+                return _Seq(owner.items[key], [None] * len(owner.items[key]), expr)
+            raise _Refused(expr, f"{_code(expr)} picks no layer of {_code(expr.value)}")
+        if isinstance(owner, (list, tuple, dict, str, range)) and _hashable(key):
+            try:
+                return owner[key]
+            except (IndexError, KeyError, TypeError):
+                return _Unknown(expr)
+        if isinstance(owner, tuple) and isinstance(key, slice):
+            return owner[key]
+        if isinstance(owner, _Torch) and owner.path.endswith("size") or isinstance(owner, _ShapeOf):
+            if key == 0 and isinstance(owner, _ShapeOf):
+                return _BATCH
+        return _Unknown(expr)
+
+    def attribute(self, owner: Any, expr: ast.Attribute, builder: _Builder | None) -> Any:
+        name = expr.attr
+        if isinstance(owner, _Instance):
+            if name in owner.attrs:
+                return owner.attrs[name]
+            method = _method(owner.cls, name)
+            if method is not None:
+                return _FuncRef(method, owner)
+            for base in owner.cls.bases:  # class attributes of the class itself, e.g. expansion = 4
+                pass
+            for stmt in owner.cls.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                        for t in stmt.targets):
+                    return self.evaluate(stmt.value, dict(self.env), None)
+            if name == "training":
+                return _Unknown(expr)
+            return _Unknown(expr)
+        if isinstance(owner, _ClassRef):
+            for stmt in owner.cls.body:
+                if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                        for t in stmt.targets):
+                    return self.evaluate(stmt.value, dict(self.env), None)
+            return _Unknown(expr)
+        if isinstance(owner, _Torch):
+            return _Torch(f"{owner.path}.{name}")
+        if isinstance(owner, _Tensor):
+            if name == "shape":
+                return _ShapeOf(owner)
+            return _Method(owner, name)
+        if isinstance(owner, (_Seq, _ModuleList, _Leaf)) or isinstance(owner, (list, dict)):
+            return _Method(owner, name)
+        return _Unknown(expr)
+
+    def evaluate_call(self, call: ast.Call, env: dict[str, Any], builder: _Builder | None) -> Any:
+        func = self.evaluate(call.func, env, builder)
+        if isinstance(func, _Unknown) and isinstance(call.func, ast.Attribute) \
+                and isinstance(call.func.value, ast.Call) and _call_name(call.func.value.func) == "super":
+            return None  # super().__init__(...) or super(Net, self).__init__()
+        args: list[Any] = []
+        for a in call.args:
+            if isinstance(a, ast.Starred):
+                inner = self.evaluate(a.value, env, builder)
+                if isinstance(inner, (_Seq, _ModuleList)):
+                    inner = inner.items
+                if not isinstance(inner, (list, tuple, range)):
+                    raise _Refused(a, f"{_code(a)} unpacks something that is not a list written in the file")
+                args.extend(inner)
+            else:
+                args.append(self.evaluate(a, env, builder))
+        kwargs: dict[str, Any] = {}
+        for k in call.keywords:
             if k.arg is None:
-                raise self.fail(k, f"nn.{kind} is called with {_code(k)}: write its arguments out, the importer "
-                                   f"does not run code to find them")
-            if k.arg not in names:
-                raise self.fail(k, f"nn.{kind} has no argument {k.arg!r}")
-            a[k.arg] = self._literal(k.value)
+                inner = self.evaluate(k.value, env, builder)
+                if not isinstance(inner, dict) or not all(isinstance(key, str) for key in inner):
+                    name = _call_name(call.func) or "the call"
+                    raise _Refused(k, f"{name} is called with {_code(k)}: write its arguments out, the importer "
+                                      f"does not run code to find them")
+                kwargs.update(inner)
+            else:
+                kwargs[k.arg] = self.evaluate(k.value, env, builder)
+        if isinstance(func, (_ClassRef, _FuncRef)):
+            return self.call(func, args, dict(kwargs), call, builder)
+        if isinstance(func, _MODULES):
+            if builder is None:
+                return _Unknown(call)
+            return self.call_module(func, args, kwargs, builder, call)
+        if isinstance(func, _Method):
+            return self.method(func, args, kwargs, call, builder)
+        if isinstance(func, _Torch):
+            return self.torch_call(func.path, args, kwargs, call, builder)
+        return _Unknown(call)
+
+    # torch and builtins ----------------------------------------------------------------------------------------
+
+    def torch_call(self, path: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
+                   builder: _Builder | None) -> Any:
+        name = path.rsplit(".", 1)[-1]
+        space = path.rsplit(".", 1)[0] if "." in path else ""
+        if not space:
+            if name in _BUILTINS:
+                return self.builtin(name, args, kwargs, call)
+            if name in _LAYER_CLASSES or name in HELPERS:
+                return self.layer(name, args, kwargs, call)
+            return _Unknown(call)
+        if space in ("nn", "torch.nn") and name in ("Sequential", "ModuleList"):
+            return self.layer(name, args, kwargs, call)
+        if space in ("nn", "torch.nn"):
+            if name[:1].isupper():
+                return self.layer(name, args, kwargs, call)
+            return _Unknown(call)
+        if space in ("math",):
+            if name in ("floor", "ceil", "sqrt", "log2", "prod") and all(isinstance(a, (int, float)) for a in args):
+                import math as m
+                try:
+                    return getattr(m, name)(*args)
+                except (ValueError, TypeError):
+                    return _Unknown(call)
+            return _Unknown(call)
+        if space in ("collections",) and name == "OrderedDict":
+            return self.builtin("OrderedDict", args, kwargs, call)
+        if builder is not None and space in ("F", "torch", "torch.nn.functional", "nn.functional", "functional"):
+            return self.function(name, args, kwargs, call, builder)
+        if name == "device" or name in ("zeros", "ones", "randn") and builder is None:
+            return _Unknown(call)
+        return _Unknown(call)
+
+    def builtin(self, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> Any:
+        if name in ("print", "super"):
+            return None
+        if any(isinstance(a, _Unknown) for a in args):
+            return _Unknown(call)
+        try:
+            if name == "range":
+                if not all(isinstance(a, int) for a in args):
+                    return _Unknown(call)
+                r = range(*args)
+                if len(r) > _LOOP_LIMIT:
+                    raise _Refused(call, f"{_code(call)} is longer than the {_LOOP_LIMIT} steps the importer unrolls")
+                return r
+            if name == "len":
+                (a,) = args
+                return len(a.items if isinstance(a, (_Seq, _ModuleList)) else a)
+            if name in ("int", "float", "abs", "round", "bool", "str"):
+                return {"int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str}[name](*args)
+            if name in ("min", "max", "sum", "sorted", "pow"):
+                return {"min": min, "max": max, "sum": sum, "sorted": sorted, "pow": pow}[name](*args)
+            if name in ("list", "tuple", "reversed"):
+                a = args[0] if args else []
+                a = a.items if isinstance(a, (_Seq, _ModuleList)) else a
+                return {"list": list, "tuple": tuple, "reversed": lambda x: list(reversed(list(x)))}[name](a)
+            if name == "zip":
+                return list(zip(*args))
+            if name == "enumerate":
+                a = args[0].items if isinstance(args[0], (_Seq, _ModuleList)) else args[0]
+                return list(enumerate(a, *args[1:]))
+            if name in ("dict", "OrderedDict"):
+                return dict(*args, **kwargs)
+            if name == "isinstance":
+                value, kinds = args
+                kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+                for k in kinds:
+                    if isinstance(k, _Torch):
+                        if k.path in ("int", "float", "str", "list", "tuple", "dict", "bool"):
+                            if isinstance(value, {"int": int, "float": float, "str": str, "list": list,
+                                                  "tuple": tuple, "dict": dict, "bool": bool}[k.path]):
+                                return True
+                            continue
+                    return _Unknown(call)
+                return False
+            if name == "hasattr":
+                owner, attr = args
+                if isinstance(owner, _Instance) and isinstance(attr, str):
+                    return attr in owner.attrs or _method(owner.cls, attr) is not None
+        except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+            return _Unknown(call)
+        return _Unknown(call)
+
+    def layer(self, kind: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> Any:
+        """A torch.nn constructor: a _Leaf holding its arguments (checked when forward uses it)."""
+        if kind == "Sequential":
+            if len(args) == 1 and isinstance(args[0], dict):
+                items = list(args[0].values())
+                names: list[str | None] = [str(k) for k in args[0]]
+            elif len(args) == 1 and isinstance(args[0], list) and args[0] and \
+                    all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in args[0]):
+                items = [p[1] for p in args[0]]
+                names = [p[0] for p in args[0]]
+            else:
+                items, names = list(args), [None] * len(args)
+            for item in items:
+                if not isinstance(item, _MODULES):
+                    if isinstance(item, _Unknown):
+                        raise item.refuse("as a layer of nn.Sequential")
+                    raise _Refused(call, f"nn.Sequential holds {item!r}, which is not a layer")
+            seq = _Seq(items, names, call)
+            for item, n in zip(items, names):
+                if n is not None and isinstance(item, _MODULES) and not item.path:
+                    _set_path(item, n)
+            return seq
+        if kind == "ModuleList":
+            items = list(args[0]) if args else []
+            if args and isinstance(args[0], (_Seq, _ModuleList)):
+                items = list(args[0].items)
+            if not all(isinstance(i, _MODULES) for i in items):
+                raise _Refused(call, "nn.ModuleList holds something that is not a layer")
+            return _ModuleList(items, call)
+        if kind not in _SIGNATURES and kind not in ("RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"):
+            return _Leaf(kind, {}, call)
+        names_ = _SIGNATURES[kind] if kind in _SIGNATURES else {
+            "RNN": ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout",
+                    "bidirectional"),
+            "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"),
+            "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional",
+                     "proj_size"),
+            "Dropout2d": ("p", "inplace"), "LogSoftmax": ("dim",)}[kind]
+        if len(args) > len(names_):
+            raise _Refused(call, f"{kind} takes at most {len(names_)} positional arguments")
+        a = dict(zip(names_, args))
+        for k, v in kwargs.items():
+            if k not in names_:
+                raise _Refused(_keyword(call, k), f"{kind} has no argument {k!r}")
+            a[k] = v
+        return _Leaf(kind, a, call)
+
+    # Forward ---------------------------------------------------------------------------------------------------
+
+    def call_module(self, module: Any, args: list[Any], kwargs: dict[str, Any], builder: _Builder,
+                    node: ast.AST) -> Any:
+        if isinstance(module, _Seq):
+            if kwargs or len(args) != 1:
+                raise _Refused(node, "an nn.Sequential takes one input")
+            x = args[0]
+            for item in module.items:
+                if isinstance(item, _Leaf) and item.kind in ("RNN", "GRU", "LSTM"):
+                    raise _Refused(item.call, f"nn.{item.kind} " + _RECURRENT_HINT.format(kind=item.kind))
+                x = self.call_module(item, [x], {}, builder, node)
+            return x
+        if isinstance(module, _ModuleList):
+            raise _Refused(node, "an nn.ModuleList cannot be called: loop over it or index it")
+        if isinstance(module, _Instance):
+            forward = _method(module.cls, "forward")
+            if forward is None:
+                raise _Refused(node, f"class {module.cls.name} has no forward")
+            return self.call(_FuncRef(forward, module), args, kwargs, node, builder)
+        leaf: _Leaf = module
+        if leaf.kind in ("RNN", "GRU", "LSTM"):
+            return self._recurrent(leaf, args, kwargs, builder, node)
+        if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Concat"):
+            raise _Refused(node, f"{_code(node)} passes {len(args) + len(kwargs)} inputs to a {leaf.kind}, which "
+                                 f"takes one")
+        leaf.uses += 1
+        if leaf.uses > 1 and leaf.kind not in _PARAMETER_FREE:
+            where = f"self.{leaf.path}" if leaf.path else f"the {leaf.kind}"
+            raise _Refused(node, f"{where} is used twice: its weights are shared between both uses, which the "
+                                 f"editor cannot draw (declare a second layer for the second use)")
+        sources = []
+        for a in args:
+            sources.append(self._tensor_of(a, node))
+        if leaf.kind == "LogSoftmax":
+            return self._log_softmax(sources[0], leaf.args.get("dim", _MISSING), leaf.call)
+        if leaf.kind == "Dropout2d":
+            leaf = _Leaf("Dropout", {"p": leaf.args.get("p", 0.5)}, leaf.call, leaf.path)
+        if leaf.kind == "Softmax" and "dim" not in leaf.args:
+            leaf = _Leaf("Softmax", {"dim": -1}, leaf.call, leaf.path)  # implicit dim: the last for 1-D and 2-D
+        layer = self.translate(leaf, builder)
+        layer.sources = [s.node for s in sources]
+        builder.add(layer)
+        return _Tensor(layer.name)
+
+    def translate(self, leaf: _Leaf, builder: _Builder) -> _Layer:
+        call = leaf.call
+        kind = leaf.kind
+        if kind not in _SIGNATURES:
+            raise _Refused(call, f"{ast.unparse(call.func)} is not a layer the editor knows (it knows "
+                                 f"{', '.join(sorted(k for k in _SIGNATURES if k not in HELPERS))})")
+        a: dict[str, Any] = {}
+        for pname, value in leaf.args.items():
+            if isinstance(value, _Unknown):
+                raise value.refuse(f"as the {pname} of {kind}")
+            if not _is_plain(value):
+                raise _Refused(call, f"the {pname} of {kind} is not a number, text or tuple")
+            a[pname] = value
+        for pname, fixed in _FIXED.get(kind, {}).items():
+            if pname in a and not _same(a[pname], fixed):
+                raise _Refused(call, f"{kind} with {pname}={a[pname]!r} cannot be drawn: the editor's layer "
+                                     f"always has {pname}={fixed!r}")
+        try:
+            layer = self._translate(kind, a, call)
+        except ModelImportError as e:
+            raise _Refused(call, e.message.split(": ", 1)[1]) from None
+        except (KeyError, TypeError) as e:
+            raise _Refused(call, f"{kind} is missing its argument {e}") from None
+        layer.name = builder.claim(_node_name(leaf.path), _prefix(layer.kind))
+        return layer
+
+    def _tensor_of(self, value: Any, node: ast.AST) -> _Tensor:
+        if isinstance(value, _Tensor):
+            if value.final:
+                raise _Refused(node, f"{_code(node)} uses the result of {value.final}, which the editor draws only "
+                                     f"as the last step of a classifier")
+            return value
+        if isinstance(value, _Unknown):
+            raise value.refuse("as a layer's input")
+        raise _Refused(node, f"{_code(node)} gives a layer an input that is not a tensor of the network")
+
+    def _merge(self, kind: str, parts: list[Any], node: ast.AST, builder: _Builder) -> _Tensor:
+        tensors = [self._tensor_of(p, node) for p in parts]
+        if len(tensors) < 2:
+            raise _Refused(node, f"{_code(node)} joins fewer than two tensors")
+        current = tensors[0]
+        for other in tensors[1:]:
+            layer = _Layer(builder.fresh(kind.lower()), kind, {}, getattr(node, "lineno", 0),
+                           [current.node, other.node])
+            builder.add(layer)
+            current = _Tensor(layer.name)
+        return current
+
+    def _log_softmax(self, x: _Tensor, dim: Any, node: ast.AST) -> _Tensor:
+        if dim not in (-1, 1, _MISSING):
+            raise _Refused(node, f"log_softmax(dim={dim!r}) cannot be drawn: only over the classes (dim=1 or -1)")
+        return _Tensor(x.node, "log_softmax")
+
+    def _recurrent(self, leaf: _Leaf, args: list[Any], kwargs: dict[str, Any], builder: _Builder,
+                   node: ast.AST) -> Any:
+        kind = leaf.kind
+        a = dict(leaf.args)
+        for pname, value in a.items():
+            if isinstance(value, _Unknown):
+                raise value.refuse(f"as the {pname} of nn.{kind}")
         if not a.get("batch_first", False):
-            raise self.fail(ctor, f"nn.{kind} must read batch-first sequences to be drawn: add batch_first=True")
-        if a.get("dropout", 0) or not a.get("bias", True):
-            raise self.fail(ctor, f"nn.{kind} with dropout or without bias cannot be drawn")
-        if attr in called:
-            raise self.fail(stmt, f"self.{attr} is used twice")
-        called.add(attr or "")
+            raise _Refused(leaf.call, f"nn.{kind} must read batch-first sequences to be drawn: add batch_first=True")
+        if a.get("dropout", 0) or not a.get("bias", True) or a.get("proj_size", 0):
+            raise _Refused(leaf.call, f"nn.{kind} with dropout, proj_size or without bias cannot be drawn")
+        if kwargs or not args or len(args) > 2 or (len(args) == 2 and not _is_zero_state(args[1])):
+            raise _Refused(node, f"{_code(node)} passes a starting state to nn.{kind}: the editor's {kind} starts "
+                                 f"from zeros (leave the state out, or pass zeros or None)")
+        leaf.uses += 1
+        if leaf.uses > 1:
+            raise _Refused(node, f"self.{leaf.path} is used twice: its weights are shared between both uses, which "
+                                 f"the editor cannot draw")
+        source = self._tensor_of(args[0], node)
         params = {"hidden": a["hidden_size"], "layers": a.get("num_layers", 1),
                   "bidirectional": bool(a.get("bidirectional", False)), "output": "sequence"}
         if kind == "RNN":
             params["nonlinearity"] = a.get("nonlinearity", "tanh")
         n_in = a["input_size"]
-        source = self._expression(stmt.value.args[0], values, declared, called, builder)
-        name = builder.claim(attr, kind.lower())
-        builder.add(_Layer(name, kind, params, stmt.lineno, [source], size=n_in,
+        name = builder.claim(_node_name(leaf.path), kind.lower())
+        builder.add(_Layer(name, kind, params, leaf.call.lineno, [source.node], size=n_in,
                            expects=lambda s: None if s.dims[-1] == n_in else
                            f"expects {n_in} features per step but receives {s.describe()}"))
-        out, state = (e.id for e in stmt.targets[0].elts)  # type: ignore[attr-defined]
-        values[out] = name
-        values.pop(state, None)  # the final state is not drawn: using it fails as "used before it is assigned"
-        return True
+        return (_Tensor(name), _Unknown(node))
 
-    def _expression(self, expr: ast.expr, values: dict[str, str], declared: dict[str, ast.Call], called: set[str],
-                    builder: _Builder) -> str:
-        """Add the layers that compute ``expr`` and return the name of the node holding its value."""
-        if isinstance(expr, ast.Name):
-            if expr.id not in values:
-                raise self.fail(expr, f"'{expr.id}' is used before it is assigned (or is a state the editor does "
-                                      f"not draw)")
-            return values[expr.id]
-        if isinstance(expr, ast.Subscript) and ast.unparse(expr.slice).strip("()") in (":, -1", ":, -1, :"):
-            # out[:, -1]: the last step of a recurrent layer's sequence, so the layer outputs only its last step.
-            source = self._expression(expr.value, values, declared, called, builder)
-            layer = builder.layer(source)
+    def _tensor_subscript(self, x: _Tensor, expr: ast.Subscript, builder: _Builder | None) -> Any:
+        text = ast.unparse(expr.slice).replace(" ", "").strip("()")
+        if builder is not None and text in (":,-1", ":,-1,:"):
+            layer = builder.layer(x.node)
             if layer is None or layer.kind not in ("RNN", "GRU", "LSTM") or layer.params["output"] != "sequence" \
-                    or builder.consumers(source):
-                raise self.fail(expr, f"'{ast.unparse(expr)}' takes the last step of a sequence: the editor draws "
-                                      f"that only right after a recurrent layer")
+                    or builder.consumers(x.node):
+                raise _Refused(expr, f"{_code(expr)} takes the last step of a sequence: the editor draws that only "
+                                     f"right after a recurrent layer")
             layer.params["output"] = "last"
-            return source
-        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
-            a = self._expression(expr.left, values, declared, called, builder)
-            b = self._expression(expr.right, values, declared, called, builder)
-            layer = _Layer(builder.fresh("add"), "Add", {}, expr.lineno, [a, b])
-            builder.add(layer)
-            return layer.name
-        if not isinstance(expr, ast.Call):
-            raise self.fail(expr, f"'{ast.unparse(expr)}' cannot be drawn as a layer")
-        attr = _self_attr(expr.func)
-        if attr is not None:
-            if attr not in declared:
-                raise self.fail(expr, f"self.{attr} is not declared in __init__")
-            if attr in called:
-                raise self.fail(expr, f"self.{attr} is used twice: each layer of the editor has one place, so "
-                                      f"declare a second layer for the second use")
-            called.add(attr)
-            args = [self._expression(a, values, declared, called, builder) for a in expr.args]
-            if expr.keywords:
-                raise self.fail(expr, f"self.{attr} is called with keyword arguments")
-            layers = self.layers_of(declared[attr], attr, builder)
-            if len(layers) > 1 and len(args) != 1:
-                raise self.fail(expr, f"self.{attr} is a Sequential and takes one input")
-            for layer in layers:
-                layer.sources = args
-                builder.add(layer)
-                args = [layer.name]
-            return layers[-1].name
-        return self._function(expr, values, declared, called, builder)
+            return x
+        raise _Refused(expr, f"{_code(expr)} slices a tensor, which the editor has no layer for")
 
-    def _function(self, call: ast.Call, values: dict[str, str], declared: dict[str, ast.Call], called: set[str],
-                  builder: _Builder) -> str:
-        """torch.relu(x), F.softmax(x, dim=-1), torch.flatten(x, 1), x.view(x.size(0), -1), torch.cat((a, b), 1)."""
-        func = call.func
-        name = _call_name(func)
-        method_of = func.value if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-            and func.value.id in values else None
-        if method_of is not None and name in ("view", "reshape", "flatten"):
-            ok = name == "flatten" and [ast.unparse(a) for a in call.args] in (["1"], [])
-            ok = ok or (len(call.args) == 2 and ast.unparse(call.args[1]) == "-1"
-                        and ast.unparse(call.args[0]) in (f"{method_of.id}.size(0)", f"{method_of.id}.shape[0]"))
-            if not ok:
-                raise self.fail(call, f"'{ast.unparse(call)}' is not a flatten the editor can draw (write "
-                                      f"{method_of.id}.flatten(1) or nn.Flatten())")
-            layer = _Layer(builder.fresh("flatten"), "Flatten", {}, call.lineno, [values[method_of.id]])
-            builder.add(layer)
-            return layer.name
-        module = func.value if isinstance(func, ast.Attribute) else None
-        namespaces = ("torch", "F", "torch.nn.functional", "nn.functional")
-        if name not in _FUNCTIONS or not (module is None or ast.unparse(module) in namespaces):
-            raise self.fail(call, f"'{ast.unparse(call.func)}(...)' is not a layer the editor knows: use layers "
-                                  f"declared in __init__")
-        kind = _FUNCTIONS[name]
-        args = list(call.args)
-        if kind == "Concat":
-            if not args or not isinstance(args[0], (ast.Tuple, ast.List)) or len(args[0].elts) != 2:
-                raise self.fail(call, "torch.cat joins exactly two tensors here: torch.cat((a, b), dim=1)")
-            sources = [self._expression(e, values, declared, called, builder) for e in args[0].elts]
-            layer = _Layer(builder.fresh("concat"), "Concat", {}, call.lineno, sources)
-            builder.add(layer)
-            return layer.name
+    def method(self, m: _Method, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
+               builder: _Builder | None) -> Any:
+        owner, name = m.owner, m.name
+        if isinstance(owner, list):
+            if name == "append" and len(args) == 1:
+                owner.append(args[0])
+                return None
+            if name == "extend" and len(args) == 1 and isinstance(args[0], (list, tuple)):
+                owner.extend(args[0])
+                return None
+            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                owner.insert(args[0], args[1])
+                return None
+            return _Unknown(call)
+        if isinstance(owner, dict):
+            if name in ("items", "keys", "values"):
+                return list(getattr(owner, name)())
+            if name == "get" and args and _hashable(args[0]):
+                return owner.get(args[0], args[1] if len(args) > 1 else None)
+            return _Unknown(call)
+        if isinstance(owner, (_Seq, _ModuleList)):
+            if name in ("append", "add_module") and args:
+                item = args[-1]
+                if not isinstance(item, _MODULES):
+                    raise _Refused(call, f"{_code(call)} adds something that is not a layer")
+                owner.items.append(item)
+                if isinstance(owner, _Seq):
+                    owner.names.append(args[0] if name == "add_module" and isinstance(args[0], str) else None)
+                return None
+            if name == "extend" and args and isinstance(args[0], (list, tuple)):
+                owner.items.extend(args[0])
+                if isinstance(owner, _Seq):
+                    owner.names.extend([None] * len(args[0]))
+                return None
+            if name in ("children", "modules", "parameters"):
+                return _Unknown(call)
+            return _Unknown(call)
+        if isinstance(owner, _Leaf):
+            return _Unknown(call)
+        if isinstance(owner, _Tensor) and builder is not None:
+            return self.tensor_method(owner, name, args, kwargs, call, builder)
+        return _Unknown(call)
+
+    def tensor_method(self, x: _Tensor, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
+                      builder: _Builder) -> Any:
+        if name == "size":
+            if args == [0] or kwargs == {"dim": 0}:
+                return _BATCH
+            if not args and not kwargs:
+                return _ShapeOf(x)
+            raise _Refused(call, f"{_code(call)} reads a size of the data other than the batch, which the editor "
+                                 f"cannot draw")
+        if name in ("view", "reshape"):
+            dims = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else list(args)
+            return self._reshape(x, dims, call, builder)
+        if name == "flatten":
+            start = args[0] if args else kwargs.get("start_dim", 0)
+            if start != 1 or (len(args) > 1 and args[1] != -1):
+                raise _Refused(call, f"{_code(call)} must keep the batch to be drawn: write .flatten(1)")
+            return self._single("Flatten", x, {}, call, builder)
+        if name in ("to", "contiguous", "float", "cuda", "cpu", "clone", "detach", "type_as"):
+            return x
+        if name in _FUNCTIONAL:
+            return self.function(name, [x, *args], kwargs, call, builder)
+        raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for")
+
+    def _reshape(self, x: _Tensor, dims: list[Any], call: ast.Call, builder: _Builder) -> _Tensor:
+        if dims and dims[0] is _BATCH:
+            rest = dims[1:]
+            if rest == [-1]:
+                return self._single("Flatten", x, {}, call, builder)
+        elif dims and dims[0] == -1:
+            rest = dims[1:]
+            if -1 in rest:
+                raise _Refused(call, f"{_code(call)} leaves two sizes open")
+        else:
+            raise _Refused(call, f"{_code(call)} must keep the batch first to be drawn: write "
+                                 f"x.view(x.size(0), -1) or x.view(-1, size)")
+        if not rest or not all(isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in rest):
+            raise _Refused(call, f"{_code(call)} reshapes to sizes the importer cannot read as numbers")
+        if len(rest) > 3:
+            raise _Refused(call, f"{_code(call)} reshapes to {len(rest)} dimensions: the editor's Reshape has at "
+                                 f"most 3")
+        return self._single("Reshape", x, {"shape": rest}, call, builder)
+
+    def _single(self, kind: str, x: Any, params: dict[str, Any], call: ast.Call, builder: _Builder) -> _Tensor:
+        source = self._tensor_of(x, call)
+        layer = _Layer(builder.fresh(_prefix(kind)), kind, params, call.lineno, [source.node])
+        builder.add(layer)
+        return _Tensor(layer.name)
+
+    def function(self, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
+                 builder: _Builder) -> Any:
+        """torch.relu(x), F.max_pool2d(x, 2), torch.flatten(x, 1), torch.cat((a, b), 1), F.log_softmax(x, 1)..."""
+        base = name.rstrip("_") if name.endswith("_") and not name.startswith("_") else name
+        if base in ("zeros", "ones", "zeros_like") and all(isinstance(a, (int, _Batch)) for a in args):
+            return _State()
+        if base == "cat":
+            parts = args[0] if args else kwargs.get("tensors")
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            if not isinstance(parts, (tuple, list)):
+                raise _Refused(call, "torch.cat needs a tuple of tensors written out: torch.cat((a, b), dim=1)")
+            if dim == 0 or not isinstance(dim, int):
+                raise _Refused(call, f"{_code(call)} joins along dim={dim!r}: the editor's Concat joins features "
+                                     f"or channels (dim=1)")
+            out = self._merge("Concat", list(parts), call, builder)
+            concat = builder.layer(out.node)
+            if concat is not None:
+                concat.expects = _concat_dim(dim)
+                node = builder.layer(out.node)
+                assert node is not None
+            return out
+        if base == "add" and len(args) == 2:
+            return self._merge("Add", list(args), call, builder)
+        if base not in _FUNCTIONAL:
+            raise _Refused(call, f"{_code(call.func)}(...) is not a layer the editor knows: use layers declared in "
+                                 f"__init__")
         if not args:
-            raise self.fail(call, f"{ast.unparse(call.func)} needs an input")
-        source = self._expression(args[0], values, declared, called, builder)
-        extra = [self._literal(a) for a in args[1:]]
-        keywords = {k.arg: self._literal(k.value) for k in call.keywords if k.arg}
+            raise _Refused(call, f"{_code(call.func)} needs an input")
+        x = args[0]
+        extra = args[1:]
+
+        def arg(i: int, key: str, default: Any) -> Any:
+            value = kwargs.get(key, extra[i] if len(extra) > i else default)
+            if isinstance(value, _Unknown):
+                raise value.refuse(f"as the {key} of {base}")
+            return value
+
+        if base == "log_softmax":
+            return self._log_softmax(self._tensor_of(x, call), arg(0, "dim", _MISSING), call)
+        if base in ("max_pool2d", "avg_pool2d"):
+            kind = "MaxPool2d" if base == "max_pool2d" else "AvgPool2d"
+            names = _SIGNATURES[kind]
+            a = {n: arg(i, n, _MISSING) for i, n in enumerate(names)}
+            a = {k: v for k, v in a.items() if v is not _MISSING}
+            leaf = _Leaf(kind, a, call)
+            layer = self.translate(leaf, builder)
+            layer.sources = [self._tensor_of(x, call).node]
+            builder.add(layer)
+            return _Tensor(layer.name)
+        if base in ("dropout", "dropout2d"):
+            p = arg(0, "p", 0.5)
+            if kwargs.get("training", True) is False:
+                return x
+            return self._single("Dropout", x, {"p": float(p)}, call, builder)
+        if base == "flatten":
+            start = arg(0, "start_dim", 0)
+            if start != 1 or arg(1, "end_dim", -1) != -1:
+                raise _Refused(call, "torch.flatten must keep the batch: torch.flatten(x, 1)")
+            return self._single("Flatten", x, {}, call, builder)
+        if base == "interpolate" or base == "upsample":
+            scale = arg(1, "scale_factor", None)
+            mode = arg(2, "mode", "nearest")
+            leaf = _Leaf("Upsample", {"scale_factor": scale, "mode": mode}, call)
+            layer = self.translate(leaf, builder)
+            layer.sources = [self._tensor_of(x, call).node]
+            builder.add(layer)
+            return _Tensor(layer.name)
+        kind = _FUNCTIONAL[base]
         params: dict[str, Any] = {}
         if kind == "LeakyReLU":
-            params["slope"] = float(keywords.get("negative_slope", extra[0] if extra else 0.01))
+            params["slope"] = float(arg(0, "negative_slope", 0.01))
         elif kind == "Softplus":
-            params["beta"] = float(keywords.get("beta", extra[0] if extra else 1.0))
+            params["beta"] = float(arg(0, "beta", 1.0))
         elif kind == "Softmax":
-            dim = keywords.get("dim", extra[0] if extra else _MISSING)
+            dim = arg(0, "dim", _MISSING)
             if dim not in (-1, 1):
-                raise self.fail(call, "softmax must be over the last dimension (dim=-1)")
-        elif kind == "Flatten" and ((extra or [1])[0] != 1 or keywords.get("start_dim", 1) != 1):
-            raise self.fail(call, "torch.flatten must keep the batch: torch.flatten(x, 1)")
-        layer = _Layer(builder.fresh(kind.lower()), kind, params, call.lineno, [source])
-        builder.add(layer)
-        return layer.name
-
-    # One layer -------------------------------------------------------------------------------------------------
-
-    def _literal(self, node: ast.expr) -> Any:
-        try:
-            return _evaluate(node, self.constants)
-        except ValueError:
-            raise self.fail(node, f"'{ast.unparse(node)}' must be a number, text or tuple written out (arithmetic "
-                                  f"on the file's constants is fine)") from None
-
-    def layers_of(self, call: ast.Call, wanted: str | None, builder: _Builder) -> list[_Layer]:
-        """The editor's layers for one constructor call (several for an nn.Sequential)."""
-        kind = _call_name(call.func)
-        if kind == "Sequential":
-            out: list[_Layer] = []
-            for sub_name, sub in self._sequential_layers(call):
-                out.extend(self.layers_of(sub, sub_name, builder))
-            return out
-        if kind in ("RNN", "GRU", "LSTM"):
-            raise self.fail(call, f"nn.{kind} " + _RECURRENT_HINT.format(kind=kind))
-        if kind not in _SIGNATURES:
-            raise self.fail(call, f"{ast.unparse(call.func)} is not a layer the editor knows (it knows "
-                                  f"{', '.join(sorted(k for k in _SIGNATURES if k not in HELPERS))})")
-        names = _SIGNATURES[kind]
-        if len(call.args) > len(names):
-            raise self.fail(call, f"{kind} takes at most {len(names)} positional arguments")
-        a: dict[str, Any] = {}
-        for pname, value in zip(names, call.args):
-            a[pname] = self._literal(value)
-        for k in call.keywords:
-            if k.arg is None:
-                raise self.fail(k, f"{kind} is called with {_code(k)}: write its arguments out, the importer "
-                                   f"does not run code to find them")
-            if k.arg not in names:
-                raise self.fail(k, f"{kind} has no argument {k.arg!r}")
-            a[k.arg] = self._literal(k.value)
-        for pname, fixed in _FIXED.get(kind, {}).items():
-            if pname in a and not _same(a[pname], fixed):
-                raise self.fail(call, f"{kind} with {pname}={a[pname]!r} cannot be drawn: the editor's layer "
-                                      f"always has {pname}={fixed!r}")
-        try:
-            layer = self._translate(kind, a, call)
-        except (KeyError, TypeError) as e:
-            raise self.fail(call, f"{kind} is missing its argument {e}") from None
-        layer.name = builder.claim(wanted, _prefix(layer.kind))
-        return [layer]
+                raise _Refused(call, "softmax must be over the last dimension (dim=-1)")
+        return self._single(kind, x, params, call, builder)
 
     def _translate(self, kind: str, a: dict[str, Any], call: ast.Call) -> _Layer:
         line = call.lineno
@@ -865,3 +1743,137 @@ def _is_super_init(stmt: ast.stmt) -> bool:
 
 def _is_module_class(cls: ast.ClassDef) -> bool:
     return any(_call_name(b) == "Module" for b in cls.bases)
+
+
+@dataclass(frozen=True)
+class _Method:
+    """A method looked up on a value: ``layers.append``, ``x.view``."""
+
+    owner: Any
+    name: str
+
+
+@dataclass(frozen=True)
+class _ShapeOf:
+    """``x.shape`` or ``x.size()``: only its first entry, the batch, is of use."""
+
+    tensor: Any
+
+
+_FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "leaky_relu": "LeakyReLU",
+               "softplus": "Softplus", "softmax": "Softmax", "flatten": "Flatten", "log_softmax": "",
+               "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d", "dropout": "Dropout", "dropout2d": "Dropout",
+               "interpolate": "Upsample"}
+_COMPARE: dict[type, Callable[[Any, Any], bool]] = {
+    ast.Eq: lambda a, b: bool(a == b), ast.NotEq: lambda a, b: bool(a != b), ast.Lt: lambda a, b: bool(a < b),
+    ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),
+    ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
+}
+
+
+def _is_plain(value: Any) -> bool:
+    """Numbers, text, None, booleans and tuples, lists and dicts of them: values a layer parameter can hold."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_plain(k) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _set_path(module: Any, path: str) -> None:
+    """Name a module (and what it holds) after where it sits: ``layer1.0.conv1``."""
+    module.path = path
+    if isinstance(module, (_Seq, _ModuleList)):
+        names = module.names if isinstance(module, _Seq) else [None] * len(module.items)
+        for i, (item, n) in enumerate(zip(module.items, names)):
+            _set_path(item, _join(path, n or str(i)))
+    elif isinstance(module, _Instance):
+        for key, value in module.attrs.items():
+            if isinstance(value, _MODULES):
+                _set_path(value, _join(path, key))
+
+
+def _node_name(path: str) -> str | None:
+    """A node name from a module path: ``layer1.0.conv1`` -> ``layer1_0_conv1``."""
+    if not path:
+        return None
+    name = path.replace(".", "_")
+    return name if len(name) <= 64 and name[:1].isalpha() else None
+
+
+def _load(target: ast.expr) -> ast.expr:
+    """The target of ``x += y`` read as a value."""
+    out = ast.parse(ast.unparse(target), mode="eval").body
+    return ast.copy_location(out, target)
+
+
+def _is_main_guard(stmt: ast.If) -> bool:
+    return ast.unparse(stmt.test).replace('"', "'") in ("__name__ == '__main__'", "'__main__' == __name__")
+
+
+def _factory_of(func: ast.FunctionDef) -> str | None:
+    """``def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])``: the class such a factory makes."""
+    body = [s for s in func.body if not _is_docstring(s)]
+    if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Call):
+        call = _stripped_device(body[0].value)
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
+            return call.func.id
+    return None
+
+
+def _required(func: ast.FunctionDef | None) -> list[str]:
+    """The parameters of ``func`` without defaults (``self`` left out)."""
+    if func is None:
+        return []
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    if params and params[0] in ("self", "cls"):
+        params = params[1:]
+    n = len(params) - len(func.args.defaults)
+    required = params[:n]
+    required += [a.arg for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults) if d is None]
+    return required
+
+
+def _method(cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
+    for stmt in cls.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+            return stmt
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST:
+    return next((k for k in call.keywords if k.arg == name), call)
+
+
+def _is_zero_state(value: Any) -> bool:
+    if value is None or isinstance(value, _State):
+        return True
+    return isinstance(value, tuple) and all(v is None or isinstance(v, _State) for v in value)
+
+
+def _concat_dim(dim: int) -> Callable[[Shape], str | None]:
+    """What is wrong with joining along ``dim`` (with the batch first) what arrives, if anything."""
+
+    def check(s: Shape) -> str | None:
+        rank = s.rank + 1
+        own = 1 if s.rank in (1, 3) else rank - 1  # channels of an image, features of a vector or a sequence
+        if dim % rank == own % rank:
+            return None
+        return (f"joins along dim={dim} of {s.describe()}: the editor's Concat joins along "
+                f"{'channels' if s.rank == 3 else 'features'} (dim={own})")
+
+    return check

@@ -44,8 +44,9 @@ def test_a_nul_byte_is_refused_with_its_line_and_column():
 
 
 def test_keyword_unpacking_is_named_as_written():
-    message = _refused("import torch.nn as nn\nkw = {}\nm = nn.Sequential(\n    nn.Linear(**kw))\n")
-    assert message.startswith("deep.py, line 4: Linear is called with '**kw': write its arguments out")
+    message = _refused("import json\nimport torch.nn as nn\nkw = json.load(open('layer.json'))\n"
+                       "m = nn.Sequential(\n    nn.Linear(**kw))\n")
+    assert message.startswith("deep.py, line 5: Linear is called with '**kw': write its arguments out")
     assert "None" not in message
 
 
