@@ -225,7 +225,7 @@ def _use_table(lab: Any, args: argparse.Namespace) -> None:
         data = tables.prepare(table, label=args.label, task=args.task, missing=missing,
                               train_ratio=lab.dataset.train_ratio, seed=lab.seed)
     except DataError as e:
-        raise EngineError(f"--data {shown(args.data, quote=False)}: {e}") from None
+        raise EngineError(str(e)) from None  # it names the file (escaped), the line and the column
     changed = fit_network(lab, data)
     lab.dataset = table_settings(args.data, table, data, missing, lab.dataset.train_ratio)
     print(f"Table {table.name}: {len(data.features)} features ({', '.join(data.features)}) → {data.label!r}, "

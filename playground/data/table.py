@@ -122,6 +122,12 @@ class TableData:
     filled: int = 0  # cells filled with their column's mean
 
 
+def shown_name(name: str) -> str:
+    """A file name as messages show it: as it is, or escaped when it holds a newline or another control
+    character (so a message stays one line)."""
+    return name if name.isprintable() else repr(name)
+
+
 def _fmt(value: float) -> str:
     if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
         return str(int(value))
@@ -140,7 +146,7 @@ def _delimiter(name: str, first_line: str) -> str:
 
 def read_table(path: str | os.PathLike[str], *, name: str | None = None) -> Table:
     """Read a CSV or TSV file (refused beyond :data:`MAX_BYTES`). Raises DataError naming the file."""
-    where = name or os.path.basename(os.fspath(path))
+    where = name or shown_name(os.path.basename(os.fspath(path)))
     try:
         stat = os.stat(path)
     except OSError as e:
@@ -488,7 +494,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
 def locate_table(path: str, sha256: str | None = None, root: Path | None = None) -> Path:
     """The file to read for a lab's table: the path itself when it holds the data the lab was made with (or no
     checksum was kept), else the copy a project file carried; refused, with what to do, when neither is there."""
-    where = os.path.basename(path) or path
+    where = shown_name(os.path.basename(path) or path)
     if os.path.isfile(path):
         if not sha256:
             return Path(path)

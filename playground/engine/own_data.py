@@ -38,7 +38,7 @@ def table_of(settings: DatasetSettings) -> tables.Table:
     if sha is not None and not isinstance(sha, str):
         raise EngineError(f"dataset.options.sha256 must be a string. Received: {sha!r}", field="dataset")
     located = tables.locate_table(path, sha)
-    return tables.read_table(located, name=os.path.basename(path))
+    return tables.read_table(located, name=tables.shown_name(os.path.basename(path)))
 
 
 def table_features(settings: DatasetSettings, table: tables.Table, label: str) -> list[str]:

@@ -78,7 +78,7 @@ def test_fit_network_says_what_it_changed_and_refuses_what_it_cannot(tmp_path):
 
 
 def test_a_project_carries_its_table_to_another_machine(tmp_path, cache):
-    lab, path = table_lab(tmp_path)
+    lab, _ = table_lab(tmp_path)
     trainer = Trainer(lab)
     trainer.train(epochs=2)
     out = tmp_path / "run.nnp"
