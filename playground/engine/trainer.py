@@ -41,6 +41,7 @@ from .commands import (
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .errors import EngineError
+from .fast_path import FastPath, Program
 from .probes import Probes, check_probe_names
 from .snapshot import MetricHistory, Snapshot, frozen
 from .tasks import make_task
@@ -107,7 +108,7 @@ class Trainer:
     """
 
     def __init__(self, lab: Lab, *, device: str | None = None, data: DataBundle | None = None,
-                 probes: Iterable[str] = (), grid_resolution: int = 100) -> None:
+                 probes: Iterable[str] = (), grid_resolution: int = 100, fast_path: bool | None = None) -> None:
         self.lab = Lab.from_dict(lab.to_dict())  # our own copy: the editor may go on changing the original
         self.lab.check()
         self.settings = self.lab.training
@@ -125,6 +126,8 @@ class Trainer:
         self._refresh = False
         self.data_version = 0
         self._fixed_data = data is not None
+        # Small networks train whole epochs as one compiled function once it is built (in the background).
+        self.fast_path = FastPath(fast_path)
         self._set_data(data if data is not None else load_dataset(self.lab.dataset, self.lab.seed, grid_resolution))
         self._build(self.lab.seed)
 
@@ -265,7 +268,7 @@ class Trainer:
 
     def _running_loss(self) -> float:
         """Mean loss of this epoch's batches so far (one device sync)."""
-        return float(torch.stack(self._losses).mean()) if self._losses else 0.0
+        return float(_flat(self._losses).mean()) if self._losses else 0.0
 
     def _capture_state(self) -> dict[str, Any]:
         return {
@@ -515,7 +518,9 @@ class Trainer:
                 announced = announced and before == (self._state, self.step, self.seed) and not self._refresh
             if self._stop:
                 self._state = "stopped"
-                yield self.snapshot()
+                # No fresh probes: nobody draws this last snapshot, and computing them (every probe is due once
+                # the run is no longer running) made each stop, and so each quit, wait for seconds.
+                yield self.snapshot(probes=False)
                 return
             stepping = self._pending_batches > 0 or self._pending_epoch
             if self._state != "running" and not stepping:
@@ -529,7 +534,8 @@ class Trainer:
                 last = time.perf_counter()
                 continue
             t0 = time.perf_counter()
-            epoch_ended = self._train_batch()
+            fast = None if stepping else self.fast_path.program(self, self._perm is None)
+            epoch_ended = self._train_fast(fast) if fast is not None else self._train_batch()
             if epoch_ended:
                 self._end_epoch()
             if stepping:
@@ -574,6 +580,34 @@ class Trainer:
         if correct is not None:
             self._corrects.append(correct)
         self._seen += int(idx.shape[0])
+        if self._pos >= len(self._perm):
+            self._perm = None
+            return True
+        return False
+
+    def _train_fast(self, program: Program) -> bool:
+        """The program's steps (a whole epoch, or a block of a long one) in one call; True when the epoch ended.
+        Counters and per-batch losses come out as from the same steps of :meth:`_train_batch`."""
+        if self._perm is None:
+            n = self.x_train.shape[0]
+            self._perm = torch.randperm(n, generator=self._generator, device=self._gen_device).to(self.device)
+            self._pos = 0
+        count = program.plan.samples
+        idx = self._perm[self._pos:self._pos + count]
+        try:
+            losses, corrects = program(idx, self.learning_rate, self.settings.regularization_rate,
+                                       self.settings.grad_clip)
+        except Exception as e:  # noqa: BLE001 - a guard miss or a failing kernel: the ordinary loop goes on
+            self.fast_path.failed(program, e)
+            return self._train_batch()
+        steps = program.plan.steps
+        self._pos += count
+        self.step += steps
+        self._batches += steps
+        self._losses.append(losses)
+        if corrects is not None:
+            self._corrects.append(corrects)
+        self._seen += count
         if self._pos >= len(self._perm):
             self._perm = None
             return True
@@ -629,7 +663,7 @@ class Trainer:
             train_acc = measured.get("accuracy", float("nan"))
         else:
             train_loss = self._running_loss()
-            train_acc = (float(torch.stack(self._corrects).sum()) / max(1, self._seen)) if self._corrects else \
+            train_acc = (float(_flat(self._corrects).sum()) / max(1, self._seen)) if self._corrects else \
                 float("nan")
         if not np.isfinite(train_loss) or train_loss > self._explode_above:
             self._diverge(exploded=np.isfinite(train_loss), loss=train_loss)
@@ -694,7 +728,8 @@ class Trainer:
 
     # Snapshots and probes -------------------------------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, probes: bool = True) -> Snapshot:
+        """The run as it is now; ``probes=False`` reuses the probes' last results instead of computing any."""
         metrics: dict[str, float] = {}
         if len(self.history):
             for name in self.history.names[4:]:
@@ -708,10 +743,14 @@ class Trainer:
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),
-            probes=frozen(self._live_probes()), message=self._message, device=self.device_name,
+            probes=frozen(self._live_probes() if probes else self._cached_probes()), message=self._message,
+            device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
             dataset=self._dataset_arrays,
         )
+
+    def _cached_probes(self) -> dict[str, np.ndarray]:
+        return {k: v for name in sorted(self.probes) for k, v in self._probe_cache.get(name, {}).items()}
 
     def _live_probes(self) -> dict[str, np.ndarray]:
         """The open views' probes, each computed only while it keeps within its share of PROBE_BUDGET (else its
@@ -793,9 +832,9 @@ class Trainer:
         if self._perm is not None:
             tensors["perm"] = _copy(self._perm)
         if self._losses:
-            tensors["running/losses"] = torch.stack(self._losses).detach().float().cpu()
+            tensors["running/losses"] = _flat(self._losses).detach().float().cpu()
         if self._corrects:
-            tensors["running/corrects"] = torch.stack(self._corrects).detach().cpu()
+            tensors["running/corrects"] = _flat(self._corrects).detach().cpu()
         meta = {
             "epoch": self.epoch, "step": self.step, "elapsed": self._elapsed, "pos": self._pos, "seed": self.seed,
             "batches": self._batches, "seen": self._seen, "epoch_limit": self._epoch_limit,
@@ -922,6 +961,13 @@ def _check_optimizer_entry(name: str, index: Any, entry: dict[str, Any], params:
             raise EngineError(f"The saved state '{key}' of optimizer '{name}' does not fit parameter {index} "
                               f"({tuple(value.shape)} {value.dtype}; the parameter is {tuple(param.shape)} "
                               f"{param.dtype})", field="optimizer")
+
+
+def _flat(parts: list[torch.Tensor]) -> torch.Tensor:
+    """Per-batch values kept as single values (ordinary steps) and runs of them (fast-path calls), in order."""
+    if all(p.dim() == 0 for p in parts):
+        return torch.stack(parts)
+    return torch.cat([p.reshape(-1) for p in parts])
 
 
 def _copy(t: torch.Tensor) -> torch.Tensor:
