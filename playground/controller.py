@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.data import gan2d, image_folder, image_sets, text, toy2d
+from playground.data import functions1d, gan2d, image_folder, image_sets, text, toy2d
 from playground.data.errors import DataError
 from playground.downloads import DownloadController
 from playground.engine.commands import (
@@ -85,6 +85,8 @@ def data_kind(dataset: str) -> str:
         return "images"
     if dataset in text.CORPORA:
         return "text"
+    if dataset == functions1d.DATASET:
+        return "function"  # y = f(x): the function-fit view, not the plane or image views
     return "series" if dataset == "sine" else "sequences"
 
 
@@ -467,7 +469,8 @@ class TrainingController(QObject):
         for key in PLANE_VIEWS + IMAGE_VIEW_KEYS:
             if key != "boundary" and key not in SHARED_VIEWS:
                 # Only the views that can draw this lab's data: no empty "needs images" tabs on the plane.
-                self.docks[key].setVisible(classic and (key in PLANE_VIEWS) == plane)
+                self.docks[key].setVisible(classic and (key in PLANE_VIEWS) == plane and
+                                           data_kind(lab.dataset.name) != "function")
         if classic:
             for key in keys:
                 if key in self.docks:
@@ -480,7 +483,8 @@ class TrainingController(QObject):
         # Filters mean something only where there are convolutions (a GAN or an autoencoder may have none).
         convolutional = any(node.kind in ("Conv2d", "ConvTranspose2d") for net in lab.networks
                             for node in net.graph.nodes.values())
-        self.docks["filters"].setVisible(convolutional or (classic and not plane))
+        self.docks["filters"].setVisible(convolutional or (classic and not plane and
+                                                           data_kind(lab.dataset.name) != "function"))
         self._refresh_samples()
         self._probe_timer.start()
         self._tab_bar_timer.start()
@@ -586,7 +590,7 @@ class TrainingController(QObject):
         self._views_raised = True
         lab = self.lab
         plane = lab is not None and lab.dataset.name in toy2d.DATASETS_2D
-        if lab is not None and lab.task not in CLASSIC_TASKS:
+        if lab is not None and (lab.task not in CLASSIC_TASKS or data_kind(lab.dataset.name) == "function"):
             keys = self._family_keys(lab)
             for key in ["loss"] + keys:
                 self.docks[key].raise_()

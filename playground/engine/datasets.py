@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, gan2d, image_folder, image_sets, toy2d
+from playground.data import digits, functions1d, gan2d, image_folder, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 
@@ -34,6 +34,7 @@ class DataBundle:
     grid_inputs: np.ndarray | None = None  # the input plane's grid, already turned into features
     x_val: np.ndarray | None = None  # a validation split, when the data set has one (early stopping watches it)
     y_val: np.ndarray | None = None
+    function: str = ""  # for a 1-D function set, the f it samples (the fit view draws it)
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -144,6 +145,18 @@ def _gan2d(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBu
 
 
 LOADERS.update({name: _gan2d for name in gan2d.TARGETS})
+
+
+def _function(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
+    """1-D regression y = f(x) + noise; the option ``function`` picks f."""
+    name = functions1d.function_name(settings.options.get("function"))
+    x, y = functions1d.generate_1d(name, settings.samples, settings.noise, seed)
+    parts = toy2d.split(x, y, settings.train_ratio, seed)
+    return DataBundle(name=functions1d.DATASET, kind="regression", x_train=parts.x_train, y_train=parts.y_train,
+                      x_test=parts.x_test, y_test=parts.y_test, function=name)
+
+
+LOADERS[functions1d.DATASET] = _function
 
 
 # Data sets that templates already name and that the next releases bring: a clear word instead of "unknown".

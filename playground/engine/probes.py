@@ -12,18 +12,20 @@ import numpy as np
 import torch
 
 from playground.compile import CompiledNetwork, capture
-from playground.data import toy2d
+from playground.data import functions1d, toy2d
 
 from .datasets import DataBundle
 from .errors import EngineError
 from .tasks import Task, task_probe_kinds
 
-PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion")
+PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion",
+               "function")
 MISCLASSIFIED = 32
 ACTIVATION_KINDS = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Identity"}
 WEIGHT_KINDS = {"Dense", "Conv2d", "ConvTranspose2d", "RNN", "GRU", "LSTM", "Embedding"}
 NEURON_RESOLUTION = 40
 LINES, LINE_POINTS = 11, 50
+FUNCTION_POINTS = 300  # points along x of the 1-D fit view's curves
 
 
 def check_probe_names(names: Iterable[str]) -> None:
@@ -34,7 +36,7 @@ def check_probe_names(names: Iterable[str]) -> None:
             continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
-                              f"gradients, filters, feature_maps, confusion)")
+                              f"gradients, filters, feature_maps, confusion, function)")
 
 
 class Probes:
@@ -102,6 +104,8 @@ class Probes:
                             out[f"filters/{layer}"] = weight.detach().float().cpu().numpy().copy()
                 if "feature_maps" in names:
                     out.update(self._feature_maps())
+                if "function" in names and self.data.function:
+                    out.update(self._function())
                 if "confusion" in names and self.task.name == "classification":
                     out.update(self._confusion())
                 if "weights" in names:
@@ -141,6 +145,40 @@ class Probes:
         else:
             values = pred[:, 0]
         out["boundary"] = values.reshape(res, res).float().cpu().numpy().copy()
+        return out
+
+    def _function(self) -> dict[str, np.ndarray]:
+        """A 1-D fit: the prediction over the domain, the true f, and each hidden unit's contribution to the output
+        (its activation times its weight into the final Dense, ``function/contributions`` (H, G)), whose sum plus
+        ``function/bias`` is the prediction when that Dense is the last layer."""
+        xs = np.linspace(-functions1d.DOMAIN * 1.05, functions1d.DOMAIN * 1.05, FUNCTION_POINTS, dtype=np.float32)
+        grid = torch.as_tensor(xs.reshape(-1, 1), device=self.device)
+        module = self.network.module
+        sources = list(self.network.output_sources.values())
+        last = module.get_submodule(sources[0]) if len(sources) == 1 else None
+        captured: list[torch.Tensor] = []
+        handle = None
+        if isinstance(last, torch.nn.Linear) and last.out_features == 1:
+            handle = last.register_forward_pre_hook(lambda _m, args: captured.append(args[0]))
+        try:
+            pred = self.task.predict(grid.reshape(len(xs), *self.input_shape) if self.input_shape else grid)
+        finally:
+            if handle is not None:
+                handle.remove()
+        out = {
+            "function/x": xs,
+            "function/prediction": pred.reshape(len(xs), -1)[:, 0].float().cpu().numpy().copy(),
+            "function/target": functions1d.evaluate(self.data.function, xs),
+            "function/index": np.array([list(functions1d.FUNCTIONS).index(self.data.function)], dtype=np.int64),
+            "function/train_x": np.asarray(self.data.x_train, np.float32).reshape(-1).copy(),
+            "function/train_y": np.asarray(self.data.y_train, np.float32).reshape(-1).copy(),
+        }
+        if captured and isinstance(last, torch.nn.Linear) and captured[0].dim() == 2:
+            hidden = captured[0]
+            contributions = hidden * last.weight[0]
+            out["function/contributions"] = contributions.T.float().cpu().numpy().copy()
+            bias = last.bias if last.bias is not None else torch.zeros(1, device=self.device)
+            out["function/bias"] = bias.reshape(1).float().cpu().numpy().copy()
         return out
 
     def _neurons(self) -> dict[str, np.ndarray]:

@@ -84,6 +84,17 @@ def multiclass_spiral() -> Lab:
     return lab
 
 
+def universal_approximation() -> Lab:
+    lab = Lab(name="Universal approximation", task="regression",
+              description="One hidden layer of 8 tanh units fits y = sin(1.5x) from noisy samples: the fit is the sum "
+                          "of the units' weighted S-curves. Try the step or the sawtooth, and more or fewer units.",
+              dataset=DatasetSettings("function", noise=5.0, samples=300, train_ratio=0.7, features=[],
+                                      options={"function": "sine"}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.02, batch_size=32, epochs=300))
+    lab.add_network("model", "model", _mlp(1, [8], "Tanh", 1, head="regression"))
+    return lab
+
+
 def regression_plane() -> Lab:
     lab = Lab(name="Regression plane", task="regression",
               description="Fit a tilted plane with a small MLP and mean squared error.",
@@ -363,6 +374,8 @@ TEMPLATES: dict[str, Template] = {
         Template("spiral", "Spiral MLP", "Depth lets a network bend its boundary around a spiral.", spiral),
         Template("multiclass_spiral", "Three-arm spiral (3 classes)",
                  "Softmax over three outputs paints one region per class.", multiclass_spiral),
+        Template("universal_approximation", "Universal approximation (1-D fit)",
+                 "A hidden layer's units add up to any curve: more units, a closer fit.", universal_approximation),
         Template("regression_plane", "Regression", "Fitting numbers with mean squared error.", regression_plane),
         Template("mnist_1_layer", "MNIST 1 layer", "784 pixels to 10 classes: each class learns a weight template.",
                  mnist_one_layer),
