@@ -12,9 +12,8 @@ import sys
 def run_gui_benchmark(seconds: float = 5.0) -> list[tuple[str, str, str]]:
     """Rows of (measure, value, goal) for the spiral training live with the decision-boundary view open."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
     from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QApplication
 
     # The offscreen platform warns on every window resize hint; those lines are noise in a results table.
     qInstallMessageHandler(lambda _mode, _ctx, msg: None if "propagateSizeHints" in msg else print(msg,
@@ -51,8 +50,27 @@ def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30) -> None:
     rows = run_gui_benchmark(seconds)
     print("\nThe window while the spiral trains (batch 10, boundary 100×100 redrawn on every snapshot)\n")
     _table(rows)
-    print("\nDrawing a digit while \"MNIST 1 layer\" trains, and paused\n")
-    _table(run_drawing_benchmark(drawings))
+    for template, title in (("mnist_1_layer", "MNIST 1 layer"), ("lenet", "LeNet")):
+        print(f"\nDrawing a digit while \"{title}\" trains, and paused\n", flush=True)
+        _table(run_drawing_benchmark(drawings, template))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m playground.gui_bench``: the window rows of ``playground bench``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m playground.gui_bench",
+                                     description="Window measurements: event-loop lateness and redraws while the "
+                                                 "spiral trains, drawing latency while image templates train")
+    parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
+    parser.add_argument("--seconds", type=float, default=None, help="how long the spiral trains in the window")
+    parser.add_argument("--drawings", type=int, default=None, help="strokes per template and phase")
+    args = parser.parse_args(argv)
+    seconds = args.seconds if args.seconds is not None else (2.0 if args.quick else 5.0)
+    drawings = args.drawings if args.drawings is not None else (5 if args.quick else 30)
+    print_gui_benchmark(seconds, drawings)
+    sys.stdout.flush()
+    return 0
 
 
 def _table(rows: list[tuple[str, str, str]]) -> None:
@@ -60,12 +78,13 @@ def _table(rows: list[tuple[str, str, str]]) -> None:
     print("| --- | ---: | ---: |")
     for name, value, goal in rows:
         print(f"| {name} | {value} | {goal} |")
+    sys.stdout.flush()
 
 
-def run_drawing_benchmark(drawings: int = 30) -> list[tuple[str, str, str]]:
+def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -> list[tuple[str, str, str]]:
     """From a stroke on the drawing pad to the probability bars repainted, through the real path: the pad's
-    MNIST preprocessing, SetSample to the worker, the next snapshot, the bars. With "MNIST 1 layer" training
-    and paused."""
+    MNIST preprocessing, SetSample to the worker, the next snapshot, the bars. With the image template
+    ``template`` (a name in the template registry) training, and paused."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import time
 
@@ -75,7 +94,7 @@ def run_drawing_benchmark(drawings: int = 30) -> list[tuple[str, str, str]]:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from playground.engine.commands import Pause, SetSample
-    from playground.graph.templates import mnist_one_layer
+    from playground.graph.templates import build_template
     from playground.runtime import TrainingSession
     from playground.ui.digit_pad import DigitPanel
 
@@ -106,7 +125,7 @@ def run_drawing_benchmark(drawings: int = 30) -> list[tuple[str, str, str]]:
 
     panel.image_ready.connect(on_image)
     session.snapshot.connect(on_snapshot)
-    lab = mnist_one_layer()
+    lab = build_template(template)
     lab.training = lab.training.updated(epochs=1_000_000)
     session.start(lab, probes=("feature_maps",), run=True)
     rng = np.random.default_rng(0)
@@ -143,3 +162,7 @@ def run_drawing_benchmark(drawings: int = 30) -> list[tuple[str, str, str]]:
     session.stop()
     panel.close()
     return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -184,7 +184,8 @@ def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight
             start += size
             xb, yb = x[b], y[b]
 
-            def objective(p: list[torch.Tensor]) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+            def objective(p: list[torch.Tensor], xb: torch.Tensor, yb: torch.Tensor
+                          ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
                 out = torch.func.functional_call(skeleton, dict(zip(names, p)), (xb,))
                 loss = loss_of(out, yb)
                 total = loss
@@ -198,7 +199,7 @@ def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight
                 correct = (out.detach().argmax(-1) == yb).sum() if key.count_correct else loss.detach()
                 return total, (loss.detach(), correct)
 
-            grads, (loss, correct) = torch.func.grad(objective, has_aux=True)(cur)
+            grads, (loss, correct) = torch.func.grad(objective, has_aux=True)(cur, xb, yb)
             if key.clip:
                 # nn.utils.clip_grad_norm_: the norm of the per-tensor norms, scaled by at most 1.
                 total_norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
@@ -345,6 +346,10 @@ class FastPath:
         count = sum(p.numel() for p in model.parameters())
         if count >= FAST_PATH_PARAMETERS:
             return f"{count:,} parameters: large networks gain nothing from it"
+        if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in model.modules()):
+            # A convolution's arithmetic outweighs the per-operation overhead the fast path removes, and its
+            # compilation takes minutes of CPU: not worth it.
+            return "convolutional networks spend their time in convolutions, not in overhead"
         if any(True for _ in model.buffers()):
             return "a layer keeps running statistics (batch normalization)"
         for name, child in model.named_children():
@@ -380,7 +385,6 @@ class FastPath:
 
     def _no(self, reason: str) -> None:
         self.reason = reason
-        return None
 
     def _start_build(self, trainer: Any, key: Key, owner: tuple[int, int, int]) -> None:
         with self._lock:

@@ -1,0 +1,180 @@
+"""The compiled fast path for small networks: the same results as the ordinary loop, a seamless switch, and a
+quiet fallback when it cannot be built or used."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from playground.engine import fast_path as fp
+from playground.engine.commands import SetTraining
+from playground.engine.datasets import DataBundle
+from playground.engine.fast_path import FastPath, Program, plan_for
+from playground.engine.trainer import Trainer
+from playground.graph import Lab, TrainingSettings
+from playground.graph.templates import sequential
+
+
+def tiny_lab(optimizer: str = "sgd", **training: object) -> Lab:
+    lab = Lab(name="tiny", task="classification",
+              training=TrainingSettings(optimizer=optimizer, learning_rate=0.05, batch_size=5, epochs=100))
+    lab.training = lab.training.updated(**training)
+    lab.add_network("model", "model", sequential([
+        ("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 4}), ("Tanh", {}),
+        ("Dense", {"units": 2}), ("Output", {"head": "classification"})]))
+    return lab
+
+
+def tiny_data(samples: int = 12) -> DataBundle:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(samples + 6, 2)).astype(np.float32)
+    y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    return DataBundle(name="tiny", kind="classification", x_train=x[:samples], y_train=y[:samples],
+                      x_test=x[samples:], y_test=y[samples:], classes=2)
+
+
+def weights(trainer: Trainer) -> list[np.ndarray]:
+    return [p.detach().numpy().copy() for p in trainer.task.model.parameters()]
+
+
+def fast_trainer(lab: Lab, data: DataBundle) -> Trainer:
+    """A trainer whose program is built (its first epoch runs in the ordinary loop, as in the app)."""
+    trainer = Trainer(lab, data=data, fast_path=True)
+    trainer.train(1)
+    assert trainer.fast_path.program(trainer, True) is None  # starts the build
+    assert trainer.fast_path.wait(timeout=1200), trainer.fast_path.reason
+    return trainer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
+def test_compiled_epochs_equal_the_ordinary_loop_for_each_optimizer(optimizer):
+    lab, data = tiny_lab(optimizer), tiny_data()  # 12 samples, batch 5: two full batches and a partial one
+    fast = fast_trainer(lab, data)
+    program = fast.fast_path.program(fast, True)
+    assert program is not None and program.plan.sizes == (5, 5, 2)
+    fast.train(99)
+    ordinary = Trainer(lab, data=data, fast_path=False)
+    ordinary.train(100)
+    assert fast.fast_path.reason == ""
+    assert fast.epoch == ordinary.epoch == 100 and fast.step == ordinary.step == 300
+    for a, b in zip(weights(fast), weights(ordinary)):
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(fast.history.column("train_loss"), ordinary.history.column("train_loss"),
+                               atol=1e-6, rtol=0)
+    # The optimizer's own state was updated in place: the ordinary loop can take over at any step.
+    for p_fast, p_ord in zip(fast.optimizer.param_groups[0]["params"], ordinary.optimizer.param_groups[0]["params"]):
+        for k, v in ordinary.optimizer.state[p_ord].items():
+            if isinstance(v, torch.Tensor):
+                np.testing.assert_allclose(fast.optimizer.state[p_fast][k].numpy(), v.numpy(), atol=1e-6, rtol=0)
+
+
+@pytest.mark.slow
+def test_switch_during_a_live_run_keeps_curves_and_per_step_metrics_continuous():
+    lab = tiny_lab("sgd", regularization="l2", regularization_rate=0.01, grad_clip=1.0)
+    data = tiny_data()
+    trainer = Trainer(lab, data=data, fast_path=True, probes=("gradients",))
+    ordinary = Trainer(lab, data=data, fast_path=False, probes=("gradients",))
+    snaps = []
+    for snap in trainer.run(interval=None, every_epoch=True):
+        snaps.append(snap)
+        if snap.epoch == 1:
+            assert trainer.fast_path.wait(timeout=1200), trainer.fast_path.reason
+        if snap.epoch >= 40:
+            break
+    assert trainer.fast_path.program(trainer, True) is not None  # it did switch
+    assert [s.epoch for s in snaps[1:]] == list(range(1, 41))
+    assert [s.step for s in snaps[1:]] == [3 * e for e in range(1, 41)]
+    history = trainer.history.column("epoch")
+    np.testing.assert_array_equal(history, np.arange(1, 41))
+    ordinary.train(40)
+    np.testing.assert_allclose(trainer.history.column("train_loss"), ordinary.history.column("train_loss"),
+                               atol=1e-6, rtol=0)
+    # The gradient probe sees the last batch's (clipped) gradients after a compiled epoch, as after an eager one.
+    grads = snaps[-1].probes
+    expected = ordinary.snapshot().probes
+    for key in expected:
+        if key.startswith("gradients/") and key != "gradients/step":
+            np.testing.assert_allclose(grads[key][-1], expected[key][-1], rtol=1e-4)
+    # A setting the program holds fixed (the batch size) falls back at once: the next epoch is an ordinary one.
+    trainer.send(SetTraining({"batch_size": 4}))
+    trainer._drain()
+    assert trainer.fast_path.program(trainer, True) is None
+    trainer.fast_path.wait(timeout=1200)  # the rebuild for batch 4 (not needed by the test, but not left behind)
+
+
+def test_compile_failure_falls_back_to_the_ordinary_loop_and_says_why(monkeypatch):
+    def no_compiler(*args, **kwargs):
+        raise RuntimeError("InvalidCxxCompiler: No working C++ compiler found")
+
+    monkeypatch.setattr(fp, "build_program", no_compiler)
+    lab, data = tiny_lab("adam", epochs=5), tiny_data()
+    trainer = Trainer(lab, data=data, fast_path=True)
+    trainer.train(2)
+    assert not trainer.fast_path.wait(timeout=60)
+    assert "torch.compile failed" in trainer.fast_path.reason and "C++ compiler" in trainer.fast_path.reason
+    trainer.train(3)
+    ordinary = Trainer(lab, data=data, fast_path=False)
+    ordinary.train(5)
+    for a, b in zip(weights(trainer), weights(ordinary)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_no_cxx_compiler_is_reported_without_trying(monkeypatch):
+    monkeypatch.setattr(fp, "compile_unavailable_reason", lambda device: "no C++ compiler for torch.compile")
+    trainer = Trainer(tiny_lab(), data=tiny_data(), fast_path=True)
+    trainer.train(2)
+    assert trainer.fast_path.reason == "no C++ compiler for torch.compile"
+    assert trainer.fast_path.program(trainer, True) is None and trainer.fast_path.builds == 0
+
+
+def test_a_program_that_fails_when_called_is_dropped_and_the_step_runs_in_the_ordinary_loop():
+    lab, data = tiny_lab("sgd", epochs=3), tiny_data()
+    trainer = Trainer(lab, data=data, fast_path=True)
+    key = trainer.fast_path.key_for(trainer)
+
+    def guard_miss(*args: object) -> None:
+        raise RuntimeError("Detected recompile when torch.compile stance is 'fail_on_recompile'")
+
+    model = trainer.task.model
+    program = Program(key, plan_for(key), guard_miss, trainer.task, list(model.parameters()), trainer.x_train,
+                      trainer.y_train, trainer.optimizer)
+    trainer.fast_path._program = program
+    trainer.fast_path.enabled = True
+    monkey_builds: list[object] = []
+    trainer.fast_path._start_build = lambda *a: monkey_builds.append(a)  # type: ignore[method-assign]
+    trainer.train()
+    assert trainer.epoch == 3 and trainer.step == 9
+    assert "fail_on_recompile" in trainer.fast_path.reason
+    ordinary = Trainer(lab, data=data, fast_path=False)
+    ordinary.train()
+    for a, b in zip(weights(trainer), weights(ordinary)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_what_the_fast_path_does_not_take():
+    from playground.engine.bench import mnist_mlp_lab, random_mnist_data
+
+    assert FastPath().eligible(Trainer(tiny_lab(), data=tiny_data())) is None
+    big = Trainer(mnist_mlp_lab(), data=random_mnist_data(64))
+    assert "parameters" in (FastPath().eligible(big) or "")
+    dropout = Lab(name="dropout", task="classification")
+    dropout.add_network("model", "model", sequential([
+        ("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 4}), ("Dropout", {"p": 0.5}),
+        ("Dense", {"units": 2}), ("Output", {"head": "classification"})]))
+    reason = FastPath().eligible(Trainer(dropout, data=tiny_data())) or ""
+    assert "Dropout" in reason
+
+
+def test_the_key_names_what_the_program_holds_fixed():
+    trainer = Trainer(tiny_lab(), data=tiny_data(), fast_path=True)
+    key = trainer.fast_path.key_for(trainer)
+    assert key is not None and key.whole_epoch and key.batch_size == 5 and key.samples == 12
+    assert plan_for(key).sizes == (5, 5, 2)
+    assert FastPath(enabled=False).program(trainer, True) is None
+
+
+def test_compile_cache_lives_in_the_user_cache_folder():
+    assert fp.user_compile_cache().endswith("inductor")
+    assert "neural-network-playground" in fp.user_compile_cache()
