@@ -11,13 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from playground.graph.errors import shown
+
 EXIT_BAD_INPUT = 2
+MAX_ROUNDS = 1000  # of 'playground bench': each round trains every benchmark model twice
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
         self.print_usage(sys.stderr)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_one_line(message)}", file=sys.stderr)
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -44,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                  "(default: guessed from the label)")
     train.add_argument("--missing", choices=("drop", "fill"), help="what to do with missing values in the table: "
                                                                    "drop those rows or fill with the column mean")
+    train.add_argument("--nproc", type=int, help="train data-parallel in this many local processes (torch.distributed;"
+                                                  " for several machines run 'torchrun ... -m playground train')")
     export = sub.add_parser("export", help="export trained networks (ONNX, PyTorch code, torch.export) or the "
                                            "metric history (CSV)")
     export.add_argument("source", help="a project file, the --out folder of 'playground train', or a lab (.json; "
@@ -65,7 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "train":
-        return train_command(args)
+        if not _distributed():
+            return train_command(args)
+        code = EXIT_BAD_INPUT
+        try:
+            code = train_command(args)
+        finally:
+            from playground.engine.distributed import leave
+
+            leave(code)  # does not return
     if args.command == "bench":
         return bench_command(args)
     if args.command == "export":
@@ -74,18 +87,45 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(f"error: {_one_line(message)}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _one_line(message: str) -> str:
+    # Messages show user text escaped already (graph.errors.shown); this keeps the promise of one line even where
+    # one does not, e.g. an OS error that quotes a file name with a newline.
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
+def _bad_paths(*named: tuple[str, str | None]) -> str | None:
+    """The message for the first path argument that no file can have (a NUL character), else None."""
+    for flag, value in named:
+        if value is not None and "\x00" in value:
+            return f"{flag}: a file name cannot hold a NUL character. Received: {shown(value)}"
+    return None
 
 
 def train_command(args: argparse.Namespace) -> int:
     from playground.engine.errors import EngineError
     from playground.graph import GraphError, Lab
 
-    if args.epochs is not None and args.epochs < 1:
-        return _fail(f"--epochs must be at least 1. Received: {args.epochs}")
+    from playground.graph import TRAINING_FIELDS
+
+    most = int(next(p.maximum for p in TRAINING_FIELDS if p.name == "epochs") or 0)
+    if args.epochs is not None and not 1 <= args.epochs <= most:
+        # Checked here for a project too, which adds --epochs to the epochs it has trained without the lab's check.
+        return _fail(f"--epochs must be at least 1 and at most {most}. Received: {shown(args.epochs)}")
     if args.seed is not None and not 0 <= args.seed < 2**32:
-        return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {args.seed}")
+        return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {shown(args.seed)}")
+    bad = _bad_paths(("the lab", args.lab), ("--out", args.out), ("--data", getattr(args, "data", None)))
+    if bad:
+        return _fail(bad)
+    if args.nproc is not None:
+        return _launch_local_processes(args)
+    if _distributed():
+        failed = _join_distributed_run(args)
+        if failed is not None:
+            return failed
     from playground.engine.project import EXTENSION, is_project_file
 
     if args.data is None and (args.label or args.task or args.missing):
@@ -107,12 +147,10 @@ def train_command(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path("runs") / _slug(Path(args.lab).stem)
         if out.suffix == EXTENSION:
             if out.is_dir():
-                return _fail(f"--out {out} is a folder, not a project file")
+                return _fail(f"--out {shown(out, quote=False)} is a folder, not a project file")
         elif out.exists() and not out.is_dir():
-            return _fail(f"--out {out} is a file, not a folder")
-        from playground.engine.trainer import Trainer
-
-        trainer = Trainer(lab)
+            return _fail(f"--out {shown(out, quote=False)} is a file, not a folder")
+        trainer = _make_trainer(lab)
     except (GraphError, EngineError) as e:
         return _fail(str(e))
     if out.suffix == EXTENSION:
@@ -123,11 +161,15 @@ def train_command(args: argparse.Namespace) -> int:
         _train_with_progress(trainer, quiet=args.quiet)
     except KeyboardInterrupt:
         interrupted = True
+    except RuntimeError as e:  # under torchrun: a process of the run died or stopped answering
+        return _distributed_failure(e)
     snap = trainer.snapshot()
+    if not _writes_outputs():
+        return _exit_status(snap, interrupted, quiet=True)
     try:
         _save_run(trainer, out)
     except OSError as e:
-        return _fail(f"cannot write the results to {out}: {e.strerror or e}")
+        return _fail(f"cannot write the results to {shown(out, quote=False)}: {e.strerror or e}")
     _print_summary(trainer, out)
     return _exit_status(snap, interrupted)
 
@@ -143,9 +185,9 @@ def train_project_command(args: argparse.Namespace) -> int:
                      "file to start over with another seed)")
     out = Path(args.out) if args.out else Path(args.lab)
     if out.suffix != EXTENSION:
-        return _fail(f"--out {out}: a project is written to a project file ({EXTENSION})")
+        return _fail(f"--out {shown(out, quote=False)}: a project is written to a project file ({EXTENSION})")
     if out.is_dir():
-        return _fail(f"--out {out} is a folder, not a project file")
+        return _fail(f"--out {shown(out, quote=False)} is a folder, not a project file")
     try:
         project = load_project(args.lab)
         trained = project.training_lab
@@ -154,9 +196,7 @@ def train_project_command(args: argparse.Namespace) -> int:
         if args.device is not None:
             for lab in {id(project.lab): project.lab, id(trained): trained}.values():
                 lab.training = lab.training.updated(device=args.device)
-        from playground.engine.trainer import Trainer
-
-        trainer = Trainer(trained)
+        trainer = _make_trainer(trained)
         if project.checkpoint is not None:
             trainer.restore(project.checkpoint)
             if args.epochs is not None:
@@ -164,7 +204,8 @@ def train_project_command(args: argparse.Namespace) -> int:
                 if trainer.state == "finished":
                     trainer._state = "ready"
             elif trainer.state == "finished" or trainer.epoch >= trainer._epoch_limit:
-                print(f"{args.lab} has already trained its {trainer.epoch} epochs; pass --epochs N to train N more. "
+                print(f"{shown(args.lab, quote=False)} has already trained its {trainer.epoch} epochs; pass --epochs "
+                      f"N to train N more. "
                       f"Nothing written.")
                 return 0
     except (GraphError, EngineError) as e:
@@ -180,7 +221,11 @@ def _train_and_save_project(trainer: Any, out: Path, quiet: bool, lab: Any, thum
         _train_with_progress(trainer, quiet=quiet)
     except KeyboardInterrupt:
         interrupted = True
+    except RuntimeError as e:
+        return _distributed_failure(e)
     snap = trainer.snapshot()
+    if not _writes_outputs():
+        return _exit_status(snap, interrupted, quiet=True)
     # The editor's lab is written as it was; the weights belong to the lab they were trained with.
     trained = None if trainer.lab.to_dict() == lab.to_dict() else trainer.lab
     if trained is None:
@@ -193,8 +238,10 @@ def _train_and_save_project(trainer: Any, out: Path, quiet: bool, lab: Any, thum
     return _exit_status(snap, interrupted)
 
 
-def _exit_status(snap: Any, interrupted: bool) -> int:
+def _exit_status(snap: Any, interrupted: bool, quiet: bool = False) -> int:
     """0 when training ended well; 130 after Ctrl+C (what was trained is saved); 1 when it diverged."""
+    if quiet:
+        return 130 if interrupted else 1 if snap.state == "diverged" else 0
     if interrupted:
         print(f"Interrupted after {snap.epoch} epochs; what was trained is saved.", file=sys.stderr)
         return 130
@@ -202,6 +249,79 @@ def _exit_status(snap: Any, interrupted: bool) -> int:
         print(f"warning: {snap.message}", file=sys.stderr)
         return 1
     return 0
+
+
+# Data-parallel training (torchrun) -------------------------------------------------------------------------------
+
+def _distributed() -> bool:
+    from os import environ
+
+    return int(environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in environ
+
+
+def _writes_outputs() -> bool:
+    """Only one process of a data-parallel run (rank 0) prints its summary and writes weights, history, projects."""
+    if not _distributed():
+        return True
+    from playground.engine.distributed import rank
+
+    return rank() == 0
+
+
+def _join_distributed_run(args: argparse.Namespace) -> int | None:
+    """Join the torchrun process group; every process but rank 0 trains without a progress bar."""
+    from playground.engine.distributed import describe_failure, init_process_group, rank, stop_on_sigterm
+    from playground.engine.errors import EngineError
+
+    stop_on_sigterm()
+    try:
+        init_process_group(args.device or "auto")
+    except EngineError as e:
+        return _fail(str(e))
+    except (RuntimeError, ValueError) as e:
+        return _fail(describe_failure(e))
+    if rank() != 0:
+        args.quiet = True
+    return None
+
+
+def _make_trainer(lab: Any) -> Any:
+    if _distributed():
+        from playground.engine.distributed import DistributedTrainer
+
+        return DistributedTrainer(lab)
+    from playground.engine.trainer import Trainer
+
+    return Trainer(lab)
+
+
+def _distributed_failure(error: RuntimeError) -> int:
+    if not _distributed():
+        raise error
+    from playground.engine.distributed import describe_failure
+
+    print(f"error: {describe_failure(error)}", file=sys.stderr)
+    return 1
+
+
+def _launch_local_processes(args: argparse.Namespace) -> int:
+    """``playground train --nproc N``: the same command under torchrun, in N processes on this machine."""
+    import subprocess
+
+    from playground.engine.distributed import local_launch_command
+
+    if not 1 <= args.nproc <= 256:
+        return _fail(f"--nproc must be from 1 to 256. Received: {shown(args.nproc)}")
+    argv = ["train", args.lab]
+    for flag in ("epochs", "device", "seed", "out"):
+        if getattr(args, flag) is not None:
+            argv += [f"--{flag}", str(getattr(args, flag))]
+    if args.quiet:
+        argv.append("--quiet")
+    try:
+        return subprocess.call(local_launch_command(argv, args.nproc))
+    except KeyboardInterrupt:
+        return 130
 
 
 def _use_table(lab: Any, args: argparse.Namespace) -> None:
@@ -286,7 +406,8 @@ def _print_summary(trainer: Any, out: Path, what: str = "") -> None:
         if f"{split}_accuracy" in m:
             line += f"  accuracy {m[f'{split}_accuracy']:.2%}"
         print(line)
-    print(f"Saved {what} to {out}" if what else f"Saved weights, history and metrics to {out}/")
+    where = shown(out, quote=False)
+    print(f"Saved {what} to {where}" if what else f"Saved weights, history and metrics to {where}/")
 
 
 def export_command(args: argparse.Namespace) -> int:
@@ -294,18 +415,21 @@ def export_command(args: argparse.Namespace) -> int:
     from playground.engine.export import export_source, read_source, write_history_csv
     from playground.graph import GraphError
 
+    bad = _bad_paths(("the source", args.source), ("--to", args.to))
+    if bad:
+        return _fail(bad)
     try:
         source = read_source(args.source)
         if args.format == "csv":
             to = Path(args.to)
             path = write_history_csv(source, to / "history.csv" if to.is_dir() else to)
-            print(f"Wrote the metric history to {path}")
+            print(f"Wrote the metric history to {shown(path, quote=False)}")
             return 0
         results = export_source(source, args.format, args.to, network=args.network)
     except (GraphError, EngineError) as e:
         return _fail(str(e))
     except OSError as e:
-        return _fail(f"cannot write to {args.to}: {e.strerror or e}")
+        return _fail(f"cannot write to {shown(args.to, quote=False)}: {e.strerror or e}")
     for result in results:
         print(result.summary())
     bad = [r for r in results if not r.ok]
@@ -319,16 +443,18 @@ def bench_command(args: argparse.Namespace) -> int:
     from playground.engine.bench import run_benchmarks
     from playground.engine.errors import EngineError
 
+    if not 1 <= args.rounds <= MAX_ROUNDS:
+        return _fail(f"--rounds must be from 1 to {MAX_ROUNDS}. Received: {shown(args.rounds)}")
+    from playground.engine.bench import engine_table, fast_path_table, run_fast_path_benchmark, \
+        run_gui_benchmark_process
+
     try:
-        device, results = run_benchmarks(args.device, rounds=max(1, args.rounds), quick=args.quick)
+        fast = run_fast_path_benchmark(args.device, rounds=args.rounds, quick=args.quick)
+        print(fast_path_table(fast, args.rounds) + "\n", flush=True)
+        device, results = run_benchmarks(args.device, rounds=args.rounds, quick=args.quick)
     except EngineError as e:
         return _fail(str(e))
-    print(f"Engine against a bare PyTorch loop on {device}: {args.rounds} alternating rounds; throughputs are "
-          f"medians, the ratio is the median of the per-round ratios (range in brackets)\n")
-    print("| model | bare loop (samples/s) | engine (samples/s) | ratio | goal | engine epochs/s |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for r in results:
-        spread = f" ({min(r.ratios):.2f}–{max(r.ratios):.2f})" if len(r.ratios) > 1 else ""
-        print(f"| {r.name} | {r.bare_samples_per_s:,.0f} | {r.engine_samples_per_s:,.0f} | {r.ratio:.2f}{spread} | "
-              f"≥ {r.goal} | {r.engine_epochs_per_s:,.1f} |")
+    print(engine_table(device, results, args.rounds), flush=True)
+    if not args.no_gui:
+        return run_gui_benchmark_process(args.quick)
     return 0
