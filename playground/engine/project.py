@@ -378,10 +378,12 @@ def _check_entries(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo
     return seen
 
 
-def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
-    """An entry's bytes, never more than its declared size (which was checked against the limits)."""
+def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, sha256: str | None = None) -> bytes:
+    """An entry's bytes, never more than its declared size (which was checked against the limits), hashed chunk
+    by chunk as they inflate and checked against ``sha256`` (the manifest's) when given."""
     name = info.filename
     out = bytearray()
+    digest = hashlib.sha256()
     try:
         with zf.open(info) as f:
             while True:
@@ -389,6 +391,7 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
                 if not chunk:
                     break
                 out += chunk
+                digest.update(chunk)
                 if len(out) > info.file_size:
                     raise ProjectError(f"{where}: the entry '{name}' holds more than the {info.file_size:,} bytes "
                                        f"it claims")
@@ -401,6 +404,8 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
                            f"({type(e).__name__}: {e})") from None
     if len(out) != info.file_size:
         raise ProjectError(f"{where}: the entry '{name}' is shorter than it claims; the file is damaged")
+    if sha256 is not None and digest.hexdigest() != sha256:
+        raise ProjectError(f"{where}: the entry '{name}' does not match its checksum; the file is damaged")
     return bytes(out)
 
 
@@ -470,24 +475,53 @@ def parse_history(text: str, where: str) -> dict[str, list[float]]:
     return columns
 
 
-def check_weights_fit(lab: Lab, weights: Mapping[str, Mapping[str, torch.Tensor]], where: str) -> None:
-    """Raise ProjectError unless each network's saved tensors have exactly the names and shapes its graph
-    compiles to: checked before anything opens, so weights that do not fit never replace the open work."""
+@dataclass(frozen=True)
+class NetworkShapes:
+    """What a network's graph compiles to, as shapes only (meta tensors: no memory): its state dict, and how many
+    parameter tensors and bytes of parameters it has (optimizer state is kept per parameter)."""
+
+    state: dict[str, torch.Tensor]
+    parameters: int
+    parameter_bytes: int
+
+    @property
+    def state_bytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in self.state.values())
+
+
+def network_shapes(lab: Lab, where: str) -> dict[str, NetworkShapes]:
+    """Each network of ``lab`` compiled on the meta device. Raises ProjectError when the lab is not valid."""
     from playground.compile import compile_network
 
     try:
         lab.check()
     except GraphError as e:
         raise ProjectError(f"{where}: the lab the weights were trained with is not valid: {e}") from None
+    shapes: dict[str, NetworkShapes] = {}
+    for net in lab.networks:
+        try:
+            with torch.device("meta"):  # shapes only: no memory for the weights, no initialisation cost
+                module = compile_network(net.graph, net.name).module
+        except (GraphError, EngineError) as e:
+            raise ProjectError(f"{where}: the network '{net.name}' does not compile: {e}") from None
+        params = list(module.parameters())
+        shapes[net.name] = NetworkShapes(module.state_dict(), len(params),
+                                         sum(p.numel() * p.element_size() for p in params))
+    return shapes
+
+
+def check_weights_fit(lab: Lab, weights: Mapping[str, Mapping[str, torch.Tensor]], where: str,
+                      shapes: Mapping[str, NetworkShapes] | None = None) -> None:
+    """Raise ProjectError unless each network's saved tensors have exactly the names and shapes its graph
+    compiles to: checked before anything opens, so weights that do not fit never replace the open work.
+    ``shapes`` is :func:`network_shapes` of ``lab`` when the caller has it already."""
+    if shapes is None:
+        shapes = network_shapes(lab, where)
     for net in lab.networks:
         saved = weights.get(net.name)
         if saved is None:
             raise ProjectError(f"{where}: no weights for the network '{net.name}'")
-        try:
-            with torch.device("meta"):  # shapes only: no memory for the weights, no initialisation cost
-                expected = compile_network(net.graph, net.name).module.state_dict()
-        except (GraphError, EngineError) as e:
-            raise ProjectError(f"{where}: the network '{net.name}' does not compile: {e}") from None
+        expected = shapes[net.name].state
         missing = sorted(set(expected) - set(saved))
         extra = sorted(set(saved) - set(expected))
         if missing or extra:
@@ -516,7 +550,7 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
                                f"{value!r}"[:300])
     for key in ("elapsed", "start_loss"):
         value = meta.get(key, 0.0)
-        if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)):
+        if value is not None and not _finite_number(value):
             raise ProjectError(f"{where}: {STATE_JSON}: '{key}' must be a number. Received: {value!r}"[:300])
     optimizers = meta.get("optimizers", {})
     if not isinstance(optimizers, dict) or not all(
@@ -524,13 +558,14 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
             and all(isinstance(g, dict) for g in o["param_groups"])
             and all(isinstance(v, dict) for v in o.get("state", {}).values()) for o in optimizers.values()):
         raise ProjectError(f"{where}: {STATE_JSON}: 'optimizers' is not a valid optimizer state")
-    for name, expected in (("rng/torch", torch.get_rng_state()), ("rng/generator", torch.Generator().get_state())):
+    # The CPU generator's state (Mersenne Twister) or a CUDA generator's (Philox seed and offset): the training
+    # generator lives on the device the run used, so a project saved from a GPU run holds the short one.
+    cpu_state = torch.get_rng_state().numel()
+    for name, sizes in (("rng/torch", (cpu_state,)), ("rng/generator", (cpu_state, CUDA_RNG_STATE_BYTES)),
+                        ("rng/cuda", (CUDA_RNG_STATE_BYTES,))):
         t = tensors.get(name)
-        if t is not None and (t.dtype != torch.uint8 or tuple(t.shape) != tuple(expected.shape)):
+        if t is not None and (t.dtype != torch.uint8 or t.dim() != 1 or t.numel() not in sizes):
             raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' is not a random generator state")
-    cuda = tensors.get("rng/cuda")
-    if cuda is not None and (cuda.dtype != torch.uint8 or cuda.dim() != 1):
-        raise ProjectError(f"{where}: {STATE_TENSORS}: 'rng/cuda' is not a random generator state")
     perm = tensors.get("perm")
     if perm is not None:
         if perm.dtype != torch.int64 or perm.dim() != 1 or not torch.equal(
@@ -540,11 +575,156 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
             raise ProjectError(f"{where}: {STATE_JSON}: 'pos' lies beyond the epoch's permutation")
     for name in ("running/losses", "running/corrects"):
         t = tensors.get(name)
-        if t is not None and t.dim() != 1:
+        # The running loss is averaged (a mean of integers fails inside the step), correct answers are summed.
+        ok = t is None or (t.dim() == 1 and (t.is_floating_point() or (
+            name == "running/corrects" and t.dtype in (torch.int64, torch.int32))))
+        if not ok:
             raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' must be a list of numbers")
     for name, t in tensors.items():
         if not name.startswith(("optimizer/", "rng/", "running/")) and name != "perm":
             raise ProjectError(f"{where}: {STATE_TENSORS}: unexpected tensor '{name}'"[:300])
+
+
+CUDA_RNG_STATE_BYTES = 16  # a CUDA generator's state: its seed and its Philox offset, 8 bytes each
+_HOW_FLAGS = ("foreach", "fused")  # how torch runs the update, not what it computes: may differ between machines
+# Hyperparameters handed to the optimizer's constructor, so that torch's own range checks judge them.
+_CONSTRUCTOR_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum", "dampening", "nesterov", "alpha", "lr_decay",
+                     "initial_accumulator_value")
+
+
+def _finite_number(value: Any) -> bool:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_optimizer_states(lab: Lab, meta: Mapping[str, Any], tensors: Mapping[str, torch.Tensor],
+                           parameters: int, where: str) -> None:
+    """Every value of the saved optimizer states against what the lab's optimizer takes: each parameter group's
+    settings (type, range, the flags this app sets), its parameter numbers, and each parameter's state entries.
+    torch checks almost none of this when a state is loaded; a wrong value surfaces later, inside a (fused) step,
+    as a TypeError from the kernel. ``parameters`` is the number of parameter tensors of the lab's networks."""
+    from .trainer import make_optimizer
+
+    optimizers = meta.get("optimizers", {})
+    probe = torch.nn.Parameter(torch.zeros(2))
+    try:
+        reference = make_optimizer(lab.training, [probe])
+    except EngineError as e:
+        raise ProjectError(f"{where}: {e.message}") from None
+    kind = type(reference).__name__
+    ref_group = {k: v for k, v in reference.param_groups[0].items() if k != "params"}
+    state_keys: dict[str, set[str]] = {}
+    for name, saved in optimizers.items():
+        what = f"{where}: {STATE_JSON}: optimizer {_short(name)}"
+        groups = saved["param_groups"]
+        if not groups:
+            raise ProjectError(f"{what} has no parameter groups")
+        numbered: list[int] = []
+        settings: dict[str, Any] = {}
+        for g, group in enumerate(groups):
+            at = f"{what}, parameter group {g}"
+            for key, ref in ref_group.items():
+                if key not in group and not (isinstance(ref, bool) or ref is None):
+                    raise ProjectError(f"{at} has no {key!r}, which the lab's {kind} optimizer needs")
+            for key, value in group.items():
+                if key == "params":
+                    if not isinstance(value, list) or not all(
+                            isinstance(i, int) and not isinstance(i, bool) for i in value):
+                        raise ProjectError(f"{at}: 'params' must be a list of parameter numbers. Received: "
+                                           f"{_short(value)}")
+                    numbered += value
+                    continue
+                if key not in ref_group:
+                    raise ProjectError(f"{at}: {_short(key)} is no setting of the lab's {kind} optimizer")
+                ref = ref_group[key]
+                if key in _HOW_FLAGS:
+                    if value is not None and not isinstance(value, bool) or (value and not ref and key == "fused"):
+                        raise ProjectError(f"{at}: {key!r} must be " + ("true, false or null" if ref else
+                                           "false or null") + f" for the lab's {kind} optimizer. Received: "
+                                           f"{_short(value)}")
+                elif isinstance(ref, bool) or ref is None:
+                    if type(value) is not type(ref) or value != ref:
+                        raise ProjectError(f"{at}: {key!r} must be {json.dumps(ref)} for the lab's {kind} "
+                                           f"optimizer. Received: {_short(value)}")
+                elif isinstance(ref, tuple):
+                    if not isinstance(value, (list, tuple)) or len(value) != len(ref) or not all(
+                            _finite_number(v) for v in value):
+                        raise ProjectError(f"{at}: {key!r} must be a list of {len(ref)} numbers. Received: "
+                                           f"{_short(value)}")
+                elif not _finite_number(value):
+                    raise ProjectError(f"{at}: {key!r} must be a finite number. Received: {_short(value)}")
+            if group.get("foreach") and group.get("fused"):
+                raise ProjectError(f"{at}: 'foreach' and 'fused' cannot both be true")
+            settings = {k: tuple(group[k]) if isinstance(group[k], list) else group[k]
+                        for k in _CONSTRUCTOR_KEYS if k in group}
+            try:  # torch's own checks: a negative rate, betas outside [0, 1), Nesterov without momentum...
+                type(reference)([torch.nn.Parameter(torch.zeros(2))], **settings)
+            except (ValueError, TypeError, RuntimeError) as e:
+                raise ProjectError(f"{at}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+        if numbered != list(range(len(numbered))) or len(numbered) > parameters:
+            raise ProjectError(f"{what}: 'params' must number the lab's {parameters} parameters 0, 1, 2... in "
+                               f"order. Received: {_short(numbered)}")
+        # The state entries this optimizer keeps per parameter: those of one step with the saved settings.
+        sample = torch.nn.Parameter(torch.zeros(2))
+        stepper = type(reference)([sample], **settings)
+        sample.grad = torch.ones(2)
+        stepper.step()
+        state_keys[name] = set(stepper.state[sample])
+        for index, entry in saved.get("state", {}).items():
+            if not (isinstance(index, str) and index.isdigit() and int(index) < len(numbered)):
+                raise ProjectError(f"{what}: a state for parameter {_short(index)}, which its groups do not have")
+            for key, value in entry.items():
+                if key == "step" and _finite_number(value) and value >= 0:
+                    continue  # older files keep the step count as a plain number
+                raise ProjectError(f"{what}: the state of parameter {index} has {_short(key)} = {_short(value)}; "
+                                   f"optimizer state values are tensors")
+    for key in tensors:
+        if not key.startswith("optimizer/"):
+            continue
+        parts = key.split("/")
+        saved = optimizers.get(parts[1]) if len(parts) == 4 else None
+        if saved is None or parts[2] not in saved.get("state", {}):
+            raise ProjectError(f"{where}: {STATE_TENSORS}: {_short(key)} belongs to no saved optimizer state")
+        if parts[3] not in state_keys[parts[1]]:
+            raise ProjectError(f"{where}: {STATE_TENSORS}: {_short(key)}: the lab's {kind} optimizer keeps no "
+                               f"{parts[3]!r} (it keeps {', '.join(sorted(state_keys[parts[1]])) or 'none'})")
+
+
+# What the training state of a lab can hold, beyond its weights: optimizer state per parameter (Adam keeps two
+# buffers, three with AMSGrad, and a step count), random generator states, and per training sample the epoch's
+# permutation (int64) and at most one running loss (float32) and count (int64) per batch.
+OPTIMIZER_STATE_FACTOR = 3
+MAX_TRAINING_SAMPLES = 4_000_000
+_SAMPLE_BYTES = 8 + 4 + 8
+_HEADER_BYTES = 64 * 1024  # safetensors' JSON header of a handful of tensors, the RNG states, alignment
+_TENSOR_HEADER_BYTES = 512  # one tensor's line in a safetensors header: its name, dtype, shape and offsets
+_HISTORY_ROW_BYTES = 4096  # one epoch's row of the metric history: dozens of columns of repr'd floats
+
+
+def _entry_bounds(shapes: Mapping[str, NetworkShapes], files: Mapping[str, str],
+                  meta: Mapping[str, Any]) -> dict[str, int]:
+    """The most bytes each big entry can hold for this lab: a weights file is its network's tensors (exactly
+    known from the compiled shapes) plus its header; the training state is a few times the parameters plus the
+    data-sized parts; the history one row per epoch."""
+    bounds = {entry: shapes[name].state_bytes + _HEADER_BYTES + _TENSOR_HEADER_BYTES * len(shapes[name].state)
+              for name, entry in files.items()}
+    parameter_bytes = sum(s.parameter_bytes for s in shapes.values())
+    parameters = sum(s.parameters for s in shapes.values())
+    bounds[STATE_TENSORS] = (OPTIMIZER_STATE_FACTOR * parameter_bytes + parameters * 4 * (_TENSOR_HEADER_BYTES + 8)
+                             + _HEADER_BYTES + MAX_TRAINING_SAMPLES * _SAMPLE_BYTES)
+    epoch = meta.get("epoch", 0)
+    epochs = epoch if isinstance(epoch, int) and not isinstance(epoch, bool) and 0 <= epoch < 2**40 else 0
+    bounds[HISTORY] = min(MAX_HISTORY_BYTES, _HEADER_BYTES + (epochs + 2) * _HISTORY_ROW_BYTES)
+    return bounds
 
 
 def _keep_tables(project: Project, data: Mapping[str, bytes], where: str) -> None:
@@ -604,51 +784,63 @@ def read_project(source: Any, where: str = "the project") -> Project:
             missing, unlisted = sorted(listed - present), sorted(present - listed)
             raise ProjectError(f"{where} is incomplete or altered: " + (
                 f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
-        data: dict[str, bytes] = {}
         for name in sorted(present):
-            blob = _read(zf, infos[name], where)
-            expected = manifest["files"][name]
-            if len(blob) != expected["size"] or hashlib.sha256(blob).hexdigest() != expected["sha256"]:
-                raise ProjectError(f"{where}: the entry '{name}' does not match its checksum; the file is damaged")
-            data[name] = blob
-    if LAB not in data:
-        raise ProjectError(f"{where}: no {LAB} in the project")
-    try:
-        lab = Lab.from_json(data[LAB].decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ProjectError(f"{where}: {LAB} is not UTF-8 text") from None
-    except GraphError as e:
-        raise ProjectError(f"{where}: {LAB}: {e.message}") from None
-    thumbnail = data.get(THUMBNAIL)
-    if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
-        raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
-    project = Project(lab=lab, thumbnail=thumbnail, manifest=manifest)
-    _keep_tables(project, data, where)
-    training_parts = {STATE_JSON, STATE_TENSORS, HISTORY}
-    weight_files = {name for name in data if name.startswith("weights/")}
-    if not (training_parts & set(data)) and not weight_files and not manifest["networks"]:
-        return project  # a lab that never trained
-    absent = sorted(training_parts - set(data))
-    if absent:
-        raise ProjectError(f"{where}: the training state is incomplete (no {', '.join(absent)})")
-    state = _json(data[STATE_JSON], STATE_JSON, where)
-    if not isinstance(state, dict) or not isinstance(state.get("meta"), dict):
-        raise ProjectError(f"{where}: {STATE_JSON} needs a 'meta' object")
-    trained_lab = lab
-    if "trained_lab" in state:
+            if infos[name].file_size != manifest["files"][name]["size"]:
+                raise ProjectError(f"{where}: the entry '{name}' holds {infos[name].file_size:,} bytes, its "
+                                   f"manifest says {manifest['files'][name]['size']:,}; the file is damaged")
+        # The small entries first: the lab they hold says how big the weights and the training state can be, so
+        # that an entry inflating past that is refused before a byte of it is read.
+        big = {name for name in present if name in (STATE_TENSORS, HISTORY) or name.startswith("weights/")}
+        data: dict[str, bytes] = {name: _read(zf, infos[name], where, manifest["files"][name]["sha256"])
+                                  for name in sorted(present - big)}
+        if LAB not in data:
+            raise ProjectError(f"{where}: no {LAB} in the project")
         try:
-            trained_lab = Lab.from_dict(state["trained_lab"])
+            lab = Lab.from_json(data[LAB].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ProjectError(f"{where}: {LAB} is not UTF-8 text") from None
         except GraphError as e:
-            raise ProjectError(f"{where}: {STATE_JSON}: the lab the weights were trained with: {e.message}") from None
-        project.trained_lab = trained_lab
-    files = {n["name"]: n["file"] for n in manifest["networks"]}
-    names = [net.name for net in trained_lab.networks]
-    if sorted(files) != sorted(names) or len(files) != len(manifest["networks"]):
-        raise ProjectError(f"{where}: the manifest lists the networks {sorted(files)}, the lab has {sorted(names)}")
-    if set(files.values()) != weight_files or len(set(files.values())) != len(files):
-        raise ProjectError(f"{where}: the manifest's weight files do not match the entries of the zip")
+            raise ProjectError(f"{where}: {LAB}: {e.message}") from None
+        thumbnail = data.get(THUMBNAIL)
+        if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
+            raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
+        project = Project(lab=lab, thumbnail=thumbnail, manifest=manifest)
+        _keep_tables(project, data, where)
+        training_parts = {STATE_JSON, STATE_TENSORS, HISTORY}
+        weight_files = {name for name in present if name.startswith("weights/")}
+        if not (training_parts & present) and not weight_files and not manifest["networks"]:
+            return project  # a lab that never trained
+        absent = sorted(training_parts - present)
+        if absent:
+            raise ProjectError(f"{where}: the training state is incomplete (no {', '.join(absent)})")
+        state = _json(data[STATE_JSON], STATE_JSON, where)
+        if not isinstance(state, dict) or not isinstance(state.get("meta"), dict):
+            raise ProjectError(f"{where}: {STATE_JSON} needs a 'meta' object")
+        trained_lab = lab
+        if "trained_lab" in state:
+            try:
+                trained_lab = Lab.from_dict(state["trained_lab"])
+            except GraphError as e:
+                raise ProjectError(f"{where}: {STATE_JSON}: the lab the weights were trained with: "
+                                   f"{e.message}") from None
+            project.trained_lab = trained_lab
+        files = {n["name"]: n["file"] for n in manifest["networks"]}
+        names = [net.name for net in trained_lab.networks]
+        if sorted(files) != sorted(names) or len(files) != len(manifest["networks"]):
+            raise ProjectError(f"{where}: the manifest lists the networks {sorted(files)}, the lab has "
+                               f"{sorted(names)}")
+        if set(files.values()) != weight_files or len(set(files.values())) != len(files):
+            raise ProjectError(f"{where}: the manifest's weight files do not match the entries of the zip")
+        shapes = network_shapes(trained_lab, where)
+        bounds = _entry_bounds(shapes, files, state["meta"])
+        for name in sorted(big):
+            if infos[name].file_size > bounds[name]:
+                raise ProjectError(f"{where}: the entry '{name}' claims {infos[name].file_size:,} bytes; the lab "
+                                   f"it belongs to needs at most {bounds[name]:,}; refusing the file")
+        for name in sorted(big):
+            data[name] = _read(zf, infos[name], where, manifest["files"][name]["sha256"])
     weights = {name: _tensors(data[entry], entry, where) for name, entry in files.items()}
-    check_weights_fit(trained_lab, weights, where)
+    check_weights_fit(trained_lab, weights, where, shapes)
     tensors: dict[str, torch.Tensor] = {}
     for name, sd in weights.items():
         for key, t in sd.items():
@@ -657,6 +849,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
     if any(k.startswith("model/") for k in rest):
         raise ProjectError(f"{where}: {STATE_TENSORS} holds model weights; they belong in weights/")
     _check_state(state["meta"], rest, where)
+    check_optimizer_states(trained_lab, state["meta"], rest, sum(s.parameters for s in shapes.values()), where)
     tensors.update(rest)
     try:
         history_text = data[HISTORY].decode("utf-8")

@@ -896,12 +896,14 @@ class Trainer:
                 module.load_state_dict({k: v.to(self.device) for k, v in states[name].items()})
             for name, optimizer in self.optimizers.items():
                 optimizer.load_state_dict(optimizer_states[name])
-        except (RuntimeError, ValueError, KeyError) as e:
+        except (RuntimeError, ValueError, KeyError, TypeError) as e:
             self._restore_state(old)
             raise EngineError(f"The saved optimizer state does not fit this lab's optimizer: {e}") from None
         if "rng/torch" in tensors:
             torch.set_rng_state(tensors["rng/torch"])
-        if "rng/generator" in tensors:
+        if "rng/generator" in tensors and tensors["rng/generator"].numel() == self._generator.get_state().numel():
+            # Only a state of this kind of generator: a GPU run's (Philox) does not fit the CPU's (Mersenne
+            # Twister), and the other way round; the generator then keeps its seed.
             self._generator.set_state(tensors["rng/generator"])
         if "rng/cuda" in tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(tensors["rng/cuda"], self.device)

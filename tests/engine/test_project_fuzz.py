@@ -363,13 +363,18 @@ lab = templates.build_template("mnist_2_layers")
 net = lab.networks[0]
 module = compile_network(net.graph, net.name).module
 tensors = {f"model/model/{k}": v.detach().clone() for k, v in module.state_dict().items()}
-tensors.update({f"optimizer/model/{i}/momentum_buffer": p.detach().clone() for i, p in enumerate(module.parameters())})
+params = list(module.parameters())
+tensors.update({f"optimizer/model/{i}/momentum_buffer": p.detach().clone() for i, p in enumerate(params)})
+groups = [{"lr": 0.1, "momentum": 0.9, "dampening": 0, "weight_decay": 0, "nesterov": False, "maximize": False,
+           "foreach": None, "differentiable": False, "fused": None, "params": list(range(len(params)))}]
+optimizers = {"model": {"param_groups": groups, "state": {str(i): {} for i in range(len(params))}}}
 i = 0
 while True:
     i += 1
     for t in tensors.values():
         t.fill_(float(i))
-    ckpt = {"tensors": tensors, "meta": {"epoch": i, "step": i}, "history": {"epoch": [float(i)]}}
+    ckpt = {"tensors": tensors, "meta": {"epoch": i, "step": i, "optimizers": optimizers},
+            "history": {"epoch": [float(i)]}}
     print("start", i, flush=True)
     save_project(sys.argv[1], lab, ckpt)
     print("saved", i, flush=True)
