@@ -124,6 +124,7 @@ class Trainer:
         self._probe_cache_version: tuple[Any, ...] = ()
         self._wake = threading.Event()
         self._refresh = False
+        self._sample_due = False  # a drawing (or chosen sample) waits for its answer
         self.data_version = 0
         self._fixed_data = data is not None
         # Small networks train whole epochs as one compiled function once it is built (in the background).
@@ -372,6 +373,7 @@ class Trainer:
             self._probes.sample_image = None if command.image is None else np.asarray(command.image, np.float32)
             self._refresh = True
             self._probe_force.add("feature_maps")  # a drawing's probabilities must not wait for the budget
+            self._sample_due = True
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True
@@ -516,6 +518,12 @@ class Trainer:
                 self._refresh = False
                 self._drain()
                 announced = announced and before == (self._state, self.step, self.seed) and not self._refresh
+                if self._sample_due:
+                    self._sample_due = False
+                    if self._state == "running":
+                        # A drawing's answer at once, not after the next snapshot interval's worth of steps.
+                        yield self.snapshot()
+                        last = time.perf_counter()
             if self._stop:
                 self._state = "stopped"
                 # No fresh probes: nobody draws this last snapshot, and computing them (every probe is due once

@@ -1,0 +1,34 @@
+"""A drawing sent while a run trains is answered by the very next snapshot, not after a snapshot interval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from playground.engine.commands import SetSample
+from playground.engine.datasets import DataBundle
+from playground.engine.trainer import Trainer
+from playground.graph.templates import mnist_one_layer
+
+
+def test_a_drawing_is_answered_by_the_next_snapshot_while_training():
+    rng = np.random.default_rng(0)
+    data = DataBundle(name="digits", kind="classification",
+                      x_train=rng.random((200, 1, 28, 28), dtype=np.float32), y_train=rng.integers(0, 10, 200),
+                      x_test=rng.random((20, 1, 28, 28), dtype=np.float32), y_test=rng.integers(0, 10, 20),
+                      classes=10)
+    lab = mnist_one_layer()
+    lab.training = lab.training.updated(epochs=1_000_000)
+    trainer = Trainer(lab, data=data, probes=("feature_maps",))
+    # An interval of an hour: without the prompt answer, no snapshot would come during this test.
+    run = trainer.run(interval=3600, stop_when_idle=False)
+    next(run)
+    drawing = np.zeros((28, 28), np.float32)
+    drawing[5:20, 12:15] = 1.0
+    trainer.send(SetSample(image=drawing))
+    snap = next(run)
+    assert snap.state == "running"
+    assert int(snap.probes["sample/label"][0]) == -1  # a drawing, not a test sample
+    np.testing.assert_allclose(np.asarray(snap.probes["sample/input"]).reshape(28, 28), drawing)
+    probabilities = snap.probes["sample/probabilities"]
+    assert probabilities.shape == (10,) and abs(float(probabilities.sum()) - 1) < 1e-4
+    run.close()
