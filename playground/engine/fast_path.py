@@ -65,8 +65,17 @@ def use_user_compile_cache() -> None:
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", user_compile_cache())
 
 
+_UNAVAILABLE: dict[str, str | None] = {}
+
+
 def compile_unavailable_reason(device: torch.device) -> str | None:
-    """Why torch.compile cannot run here at all, or None."""
+    """Why torch.compile cannot run here at all, or None (asked once per device type)."""
+    if device.type not in _UNAVAILABLE:
+        _UNAVAILABLE[device.type] = _unavailable(device)
+    return _UNAVAILABLE[device.type]
+
+
+def _unavailable(device: torch.device) -> str | None:
     if device.type not in ("cpu", "cuda"):
         return f"torch.compile does not support the {device.type} device here"
     if device.type == "cpu":
@@ -339,9 +348,6 @@ class FastPath:
         """Why this trainer's model cannot use the fast path at all (checked once per build), or None."""
         if type(trainer.task) not in (ClassificationTask, RegressionTask):
             return f"the {trainer.task.name} task trains in the ordinary loop"
-        reason = compile_unavailable_reason(trainer.device)
-        if reason:
-            return reason
         model = trainer.task.model
         count = sum(p.numel() for p in model.parameters())
         if count >= FAST_PATH_PARAMETERS:
@@ -359,7 +365,7 @@ class FastPath:
             return "parameters must be float32 on the data's device"
         if len(trainer.optimizer.param_groups) != 1:
             return "more than one parameter group"
-        return None
+        return compile_unavailable_reason(trainer.device)  # last: the first call imports inductor
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a build in progress (tests, the benchmark); True when one is ready."""
