@@ -36,6 +36,7 @@ TOLERANCE: dict[str, float] = {"onnx": 1e-4, "py": 1e-5, "pt2": 1e-5}
 EXPORT_BATCH = 3  # the example batch the exporters trace with
 CHECK_BATCH = 5  # the check runs another size, so a batch dimension frozen by mistake fails it
 ONNX_OPSET = 17
+STEPS_PROPERTY = "playground.steps."  # ONNX metadata: the trained length of a sequence input whose length is free
 
 
 class ExportError(EngineError):
@@ -314,7 +315,14 @@ def export_onnx(net: CompiledNetwork, path: str | Path) -> ExportResult:
     try:
         import onnx
 
-        onnx.checker.check_model(onnx.load_from_string(data), full_check=True)
+        model = onnx.load_from_string(data)
+        if axes.steps:
+            # The length is free; the one the network was trained with is kept for the editor's importer.
+            for name in axes.steps_inputs:
+                onnx.helper.set_model_props(model, {**{p.key: p.value for p in model.metadata_props},
+                                                    f"{STEPS_PROPERTY}{name}": str(net.input_shapes[name].dims[0])})
+            data = model.SerializeToString()
+        onnx.checker.check_model(model, full_check=True)
     except Exception as e:  # noqa: BLE001 - the checker raises several types; any of them means a broken file
         raise ExportError(f"{net.name}: the ONNX model does not pass onnx's checker: {e}") from None
     atomic_write(path, data)

@@ -32,7 +32,7 @@ _LAYER_OPS = {
     "Gemm", "MatMul", "Add", "Conv", "ConvTranspose", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softplus", "Gelu",
     "Identity", "Dropout", "Softmax", "Flatten", "Reshape", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "BatchNormalization", "LayerNormalization", "Concat", "Resize", "Upsample", "LSTM", "GRU",
-    "RNN", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Size", "Cast",
+    "RNN", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Size", "Cast", "ReduceMean", "ReduceMax",
 }
 _SQRT2 = math.sqrt(2.0)
 _ACTIVATIONS = {"Relu": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Gelu": "GELU"}
@@ -444,9 +444,9 @@ class _Reader:
         elif floating and len(rest) == 3 and all(rest):
             params = {"kind": "image", "channels": rest[0], "height": rest[1], "width": rest[2]}
         elif floating and len(rest) == 2 and rest[1]:
-            params = {"kind": "sequence", "steps": rest[0] or _DEFAULT_STEPS, "features": rest[1]}
+            params = {"kind": "sequence", "steps": rest[0] or self._steps(inp.name), "features": rest[1]}
         elif integer and len(rest) == 1:
-            params = {"kind": "tokens", "steps": rest[0] or _DEFAULT_STEPS}
+            params = {"kind": "tokens", "steps": rest[0] or self._steps(inp.name)}
         else:
             raise OnnxImportError(f"{where} is {shape_text} ({'numbers' if floating else 'integers'}): the editor's "
                                   f"inputs are batch×features, batch×channels×height×width, batch×steps×features "
@@ -454,6 +454,13 @@ class _Reader:
         name = self.fresh(inp.name, "input")
         self.layers.append(_Layer(name, "Input", params, []))
         self.values[inp.name] = _Data(name)
+
+    def _steps(self, name: str) -> int:
+        """The length of a sequence input the file leaves free: the trained one, where the playground wrote it."""
+        for prop in self.model.metadata_props:
+            if prop.key == f"playground.steps.{name}" and prop.value.isdigit() and 1 <= int(prop.value) <= 10000:
+                return int(prop.value)
+        return _DEFAULT_STEPS
 
     # One operator -----------------------------------------------------------------------------------------------
 
@@ -645,6 +652,26 @@ class _Reader:
             raise self.fail(node, "pools an image whose size is not known and square: the editor's pools need it")
         k = int(dims[2])  # type: ignore[arg-type]
         self._set(node, self.add(kind, node, {"kernel_size": k, "stride": 0, "padding": 0}, [source]))
+
+    def _reduce(self, node: Any, kind: str) -> None:
+        """A mean or max over height and width (adaptive pooling to 1×1): a pool as large as the image."""
+        dims = self.shape(node.input[0])
+        axes = {a % 4 for a in self._axes_of(node, 1, "axes")} if len(dims) == 4 else set()
+        if axes != {2, 3}:
+            raise self.fail(node, "reduces axes other than height and width of an image: the editor has no layer "
+                                  "for that")
+        self._global_pool(node, kind)
+        if not int(self.attrs(node).get("keepdims", 1)):
+            pooled = self.values[node.output[0]]
+            assert isinstance(pooled, _Data)
+            self._set(node, self.add("Flatten", node, {}, [pooled.node], name=self.fresh(f"{pooled.node}_flat",
+                                                                                            "flatten")))
+
+    def _op_ReduceMean(self, node: Any) -> None:
+        self._reduce(node, "AvgPool2d")
+
+    def _op_ReduceMax(self, node: Any) -> None:
+        self._reduce(node, "MaxPool2d")
 
     def _op_GlobalAveragePool(self, node: Any) -> None:
         self._global_pool(node, "AvgPool2d")
@@ -901,6 +928,9 @@ class _Reader:
         sizes: dict[str, int | None] = {"B": None, "T": None}
         if value.rec is not None:
             sizes.update(D=value.rec.dirs, H=value.rec.hidden)
+        for axis, dim in zip(value.axes, self.shape(node.input[0])):
+            if len(axis) == 1 and dim is not None:
+                sizes[axis[0]] = dim  # a file traced with a fixed batch or length writes them out
         atoms = [a for axis in value.axes for a in axis]
         starts, k = [], 0
         for axis in value.axes:
