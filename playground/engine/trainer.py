@@ -125,6 +125,7 @@ class Trainer:
         self._wake = threading.Event()
         self._refresh = False
         self._sample_due = False  # a drawing (or chosen sample) waits for its answer
+        self._answer_only = False  # the next snapshot computes only the probes that must be fresh
         self.data_version = 0
         self._fixed_data = data is not None
         # Small networks train whole epochs as one compiled function once it is built (in the background).
@@ -521,8 +522,14 @@ class Trainer:
                 if self._sample_due:
                     self._sample_due = False
                     if self._state == "running":
-                        # A drawing's answer at once, not after the next snapshot interval's worth of steps.
-                        yield self.snapshot()
+                        # A drawing's answer at once, not after the next snapshot interval's worth of steps, and
+                        # without the other probes that happen to be due (a confusion matrix over the test set).
+                        self._answer_only = True
+                        try:
+                            snap = self.snapshot()
+                        finally:
+                            self._answer_only = False
+                        yield snap
                         last = time.perf_counter()
             if self._stop:
                 self._state = "stopped"
@@ -771,6 +778,7 @@ class Trainer:
         for name in names:
             now = time.perf_counter()
             due = now - self._probe_times.get(name, -np.inf) >= self._probe_costs.get(name, 0.0) / share
+            due = due and not self._answer_only
             if name in self._probe_force or name not in self._probe_cache or due:
                 result = self._probes.compute([name])
                 done = time.perf_counter()

@@ -18,14 +18,19 @@ def test_a_drawing_is_answered_by_the_next_snapshot_while_training():
                       classes=10)
     lab = mnist_one_layer()
     lab.training = lab.training.updated(epochs=1_000_000)
-    trainer = Trainer(lab, data=data, probes=("feature_maps",))
+    trainer = Trainer(lab, data=data, probes=("feature_maps", "confusion"))
     # An interval of an hour: without the prompt answer, no snapshot would come during this test.
     run = trainer.run(interval=3600, stop_when_idle=False)
     next(run)
     drawing = np.zeros((28, 28), np.float32)
     drawing[5:20, 12:15] = 1.0
+    computed: list[set[str]] = []
+    compute = trainer._probes.compute
+    trainer._probes.compute = lambda names: computed.append(set(names)) or compute(names)  # type: ignore
     trainer.send(SetSample(image=drawing))
     snap = next(run)
+    assert computed == [{"feature_maps"}]  # the answer does not wait for the confusion matrix
+    assert "confusion" in snap.probes
     assert snap.state == "running"
     assert int(snap.probes["sample/label"][0]) == -1  # a drawing, not a test sample
     np.testing.assert_allclose(np.asarray(snap.probes["sample/input"]).reshape(28, 28), drawing)
