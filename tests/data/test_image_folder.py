@@ -106,3 +106,95 @@ def test_a_folder_read_again_comes_from_memory_until_it_changes(tmp_path):
     Image.new("L", (8, 8), color=200).save(tmp_path / "b" / "1.png")
     again = load_image_folder(tmp_path, (8, 8), 1)
     assert len(again.labels) == 3
+
+
+# What lies outside the folder, and what is no file -------------------------------------------------------------
+
+@pytest.fixture()
+def linked(tmp_path):
+    """A folder with one real class, one class folder that is a link to a folder outside it, a link to an image
+    outside it, a named pipe, a socket and a link to a folder inside it."""
+    import os
+    import socket
+
+    outside = tmp_path / "system"
+    for i in range(3):
+        _save(outside / f"{i}.png")
+    root = tmp_path / "pets"
+    _save(root / "cats" / "a.png", color=(0, 0, 0))
+    _save(root / "cats" / "nested" / "b.png", color=(0, 0, 0))
+    _save(root / "dogs" / "c.png", color=(255, 255, 255))
+    (root / "linked_class").symlink_to(outside, target_is_directory=True)
+    (root / "dogs" / "elsewhere.png").symlink_to(outside / "0.png")
+    (root / "dogs" / "same.png").symlink_to(root / "dogs" / "c.png")  # inside the folder: read
+    (root / "dogs" / "loop").symlink_to(root, target_is_directory=True)
+    os.mkfifo(root / "cats" / "pipe.png")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(root / "cats" / "socket.png"))
+    yield root, outside
+    sock.close()
+
+
+def test_links_out_of_the_folder_are_not_followed_and_special_files_never_opened(linked):
+    root, outside = linked
+    data = load_image_folder(root)
+    assert data.class_names == ("cats", "dogs")
+    assert sorted(data.labels.tolist()) == [0, 0, 1, 1]  # a, nested/b; c and the link to it inside the folder
+    reasons = {path.name: why for path, why in data.skipped}
+    assert set(reasons) == {"linked_class", "elsewhere.png", "loop", "pipe.png", "socket.png"}
+    assert "outside the chosen folder" in reasons["linked_class"] and repr(str(outside)) in reasons["linked_class"]
+    assert "outside the chosen folder" in reasons["elsewhere.png"]
+    assert reasons["loop"] == "a link to a folder; not followed"
+    assert "named pipe" in reasons["pipe.png"]
+    assert "socket" in reasons["socket.png"]
+
+
+def test_only_links_outside_is_no_class(tmp_path):
+    outside = tmp_path / "usr"
+    _save(outside / "x" / "a.png")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "x").symlink_to(outside / "x", target_is_directory=True)
+    with pytest.raises(DataError, match=r"root has no class subfolders \(1 linked folder\(s\) outside it were not "
+                                        r"followed\)"):
+        load_image_folder(root)
+
+
+def test_a_folder_with_too_many_files_is_refused_before_decoding(tmp_path, monkeypatch):
+    from playground.data import image_folder
+
+    for i in range(8):
+        (tmp_path / "big" / "a").mkdir(parents=True, exist_ok=True)
+        (tmp_path / "big" / "a" / f"{i}.png").write_bytes(b"not decoded")
+    monkeypatch.setattr(image_folder, "MAX_FILES", 5)
+    decoded = []
+    monkeypatch.setattr(image_folder, "_decode", lambda *a: decoded.append(a))
+    with pytest.raises(DataError, match=r"big holds more than 5 files in its class subfolders, the limit"):
+        load_image_folder(tmp_path / "big")
+    assert decoded == []
+
+
+def test_a_file_that_became_a_pipe_is_skipped_not_waited_on(tmp_path, monkeypatch):
+    """Between the listing and the opening a file may become a pipe: it is opened without blocking, checked on the
+    open descriptor and skipped."""
+    import os
+
+    from playground.data import image_folder
+
+    _save(tmp_path / "set" / "a" / "good.png")
+    _save(tmp_path / "set" / "a" / "swapped.png")
+    real_special = image_folder._special
+    listed = []
+
+    def swap_after_listing(mode):
+        listed.append(mode)
+        target = tmp_path / "set" / "a" / "swapped.png"
+        if len(listed) == 2:  # both files listed (in name order) as regular files: now swap the second
+            target.unlink()
+            os.mkfifo(target)
+        return real_special(mode)
+
+    monkeypatch.setattr(image_folder, "_special", swap_after_listing)
+    data = load_image_folder(tmp_path / "set", size=(8, 8))
+    assert len(data.labels) == 1
+    assert [(p.name, why) for p, why in data.skipped] == [("swapped.png", "not a regular file")]
