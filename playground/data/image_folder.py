@@ -32,6 +32,8 @@ __all__ = ["MAX_FILES", "ImageFolderData", "load_image_folder"]
 
 #: The most files (images or not) the class folders may hold together; a module attribute so tests can lower it.
 MAX_FILES = 100_000
+#: The most memory the decoded images may take (float32, at the asked size), checked before the first is decoded.
+MAX_DECODED_BYTES = 4 * 1024**3
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,12 @@ def _load_image_folder(root: Path, size: tuple[int, ...], channels: int) -> Imag
         links = f" ({len(skipped)} linked folder(s) outside it were not followed)" if skipped else ""
         raise DataError(f"Image folder {root} has no class subfolders{links}: put each class's images in a "
                         "subfolder named after the class (for example cats/ and dogs/)")
+    count = sum(len(f) for f in files)
+    need = count * channels * size[0] * size[1] * 4
+    if need > MAX_DECODED_BYTES:
+        raise DataError(f"Image folder {root}: {count:,} images at {size[0]}x{size[1]}x{channels} would take "
+                        f"{need / 1024**3:.1f} GB of memory, more than the {MAX_DECODED_BYTES / 1024**3:.1f} GB "
+                        f"allowed: choose a smaller image size or fewer images")
     mode = "L" if channels == 1 else "RGB"
     images: list[np.ndarray] = []
     labels: list[int] = []

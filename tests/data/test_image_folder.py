@@ -198,3 +198,14 @@ def test_a_file_that_became_a_pipe_is_skipped_not_waited_on(tmp_path, monkeypatc
     data = load_image_folder(tmp_path / "set", size=(8, 8))
     assert len(data.labels) == 1
     assert [(p.name, why) for p, why in data.skipped] == [("swapped.png", "not a regular file")]
+
+
+def test_images_that_would_not_fit_in_memory_are_refused_before_decoding(tmp_path, monkeypatch):
+    from playground.data import image_folder
+
+    _save(tmp_path / "set" / "a" / "0.png")
+    _save(tmp_path / "set" / "a" / "1.png")
+    monkeypatch.setattr(image_folder, "MAX_DECODED_BYTES", 2 * 3 * 64 * 64 * 4 - 1)
+    monkeypatch.setattr(image_folder, "_decode", lambda *a: pytest.fail("decoded"))
+    with pytest.raises(DataError, match=r"set: 2 images at 64x64x3 would take 0.0 GB of memory"):
+        load_image_folder(tmp_path / "set", size=(64, 64), channels=3)
