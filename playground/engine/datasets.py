@@ -10,6 +10,7 @@ import numpy as np
 from playground.data import digits, functions1d, gan2d, image_folder, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
+from playground.graph.errors import shown
 
 from .errors import EngineError
 
@@ -116,8 +117,16 @@ def _image_folder(settings: DatasetSettings, seed: int, grid_resolution: int) ->
     if not isinstance(path, str) or not path:
         raise EngineError("The image-folder dataset needs a folder: choose one in the Data panel (Images > Your "
                           "own images…)", field="dataset")
-    size = options.get("size", [28, 28])
-    folder = image_folder.load_image_folder(path, (int(size[0]), int(size[1])), int(options.get("channels", 1)))
+    size, channels = options.get("size", [28, 28]), options.get("channels", 1)
+    # A lab file may hold anything here: check before int() can crash on "a", NaN or 1e400.
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 1024 for v in size)):
+        raise EngineError(f"dataset.options.size must be [height, width], two whole numbers from 1 to 1024. "
+                          f"Received: size={shown(size)}", field="dataset")
+    if channels not in (1, 3) or isinstance(channels, bool):
+        raise EngineError(f"dataset.options.channels must be 1 (grayscale) or 3 (RGB). "
+                          f"Received: channels={shown(channels)}", field="dataset")
+    folder = image_folder.load_image_folder(path, (size[0], size[1]), int(channels))
     n = len(folder.labels)
     order = np.random.default_rng(seed).permutation(n)
     cut = min(n - 1, max(1, int(round(n * settings.train_ratio)))) if n > 1 else n
@@ -175,12 +184,12 @@ def load_dataset(settings: DatasetSettings, seed: int, grid_resolution: int = 10
                           f"lab can be designed and saved, but not trained. The 2-D sets train today "
                           f"({', '.join(sorted(LOADERS))}).", field="dataset")
     if loader is None:
-        raise EngineError(f"Unknown dataset '{settings.name}' (datasets: {', '.join(sorted(LOADERS))})",
+        raise EngineError(f"Unknown dataset {shown(settings.name)} (datasets: {', '.join(sorted(LOADERS))})",
                           field="dataset")
     try:
         return loader(settings, seed, grid_resolution)
     except DataError as e:
-        raise EngineError(f"dataset '{settings.name}': {e}", field="dataset") from None
+        raise EngineError(f"dataset {shown(settings.name)}: {e}", field="dataset") from None
 
 
 # Your own data: a table (CSV/TSV) as a dataset, and points drawn on the plane joining the 2-D sets' training data.
