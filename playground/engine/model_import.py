@@ -414,11 +414,23 @@ class _Reader:
         candidates: list[tuple[str, str, Callable[[], Any], ast.AST]] = []  # name, origin, make, where
         made_classes: set[str] = set()
         for var, (value, expr) in self.module_values.items():
-            candidates.append((var, var, lambda v=value: v, expr))
+            if isinstance(value, _Leaf) and value.kind not in _SIGNATURES:
+                continue  # a loss (nn.MSELoss()) or another object that is not a network
+            candidates.append((var, ast.unparse(expr), lambda v=value: v, expr))
             if isinstance(value, _Instance):
                 made_classes.add(value.cls.name)
-        used = {n.id for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Name)}
-        used |= {n.attr for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Attribute)}
+        # A class another class (or a helper function of the file) builds is a block of a network, not a network.
+        used: set[str] = set()
+        for c in [*self.classes.values(), *self.functions.values()]:
+            made_by = _factory_of(c) if isinstance(c, ast.FunctionDef) else None
+            for n in ast.walk(c):
+                if made_by is not None:
+                    if isinstance(n, ast.Name) and n.id in self.classes and n.id != made_by:
+                        used.add(n.id)
+                    continue
+                if isinstance(n, ast.Name) and n.id != c.name and n.id in self.classes \
+                        and not (isinstance(c, ast.FunctionDef) and not _returns_module(c)):
+                    used.add(n.id)
         factories: dict[str, list[ast.FunctionDef]] = {}
         for func in self.functions.values():
             made = _factory_of(func)
@@ -430,7 +442,7 @@ class _Reader:
             init = _method(cls, "__init__")
             if name in factories:
                 for func in factories[name]:
-                    candidates.append((_network_name(func.name), f"{func.name}()",
+                    candidates.append((func.name.lower(), f"{func.name}()",
                                        lambda f=func: self.call(_FuncRef(f), [], {}, f), func))
                 continue
             missing = _required(init) if init is not None else []
@@ -908,7 +920,7 @@ class _Reader:
             if name == "shape":
                 return _ShapeOf(owner)
             return _Method(owner, name)
-        if isinstance(owner, (_Seq, _ModuleList, _Leaf)) or isinstance(owner, (list, dict)):
+        if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State)) or isinstance(owner, (list, dict)):
             return _Method(owner, name)
         return _Unknown(expr)
 
@@ -1226,6 +1238,8 @@ class _Reader:
     def method(self, m: _Method, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
                builder: _Builder | None) -> Any:
         owner, name = m.owner, m.name
+        if isinstance(owner, _State):
+            return owner  # torch.zeros(...).to(device): still the default state
         if isinstance(owner, list):
             if name == "append" and len(args) == 1:
                 owner.append(args[0])
@@ -1285,6 +1299,9 @@ class _Reader:
             return self._single("Flatten", x, {}, call, builder)
         if name in ("to", "contiguous", "float", "cuda", "cpu", "clone", "detach", "type_as"):
             return x
+        if name in ("clamp", "clamp_", "clamp_min", "clamp_min_") and not args[1:] and "max" not in kwargs \
+                and (args or kwargs.get("min")) and (args[0] if args else kwargs.get("min")) == 0:
+            return self._single("ReLU", x, {}, call, builder)  # x.clamp(min=0) is a ReLU
         if name in _FUNCTIONAL:
             return self.function(name, [x, *args], kwargs, call, builder)
         raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for")
@@ -1578,6 +1595,14 @@ class _Builder:
         """Input shapes to try, from what the first layers that care about their input reveal."""
         chain = [layer for layer in self.layers if layer.kind != "Input"]
         for i, layer in enumerate(chain):
+            if layer.kind == "Reshape" and -1 not in layer.params["shape"]:
+                n = math.prod(layer.params["shape"])
+                out = []
+                for c in (1, 3):
+                    side = math.isqrt(n // c) if n % c == 0 else 0
+                    if side and side * side * c == n:
+                        out.append({"kind": "image", "channels": c, "height": side, "width": side})
+                return out + [{"kind": "vector", "features": n}]
             n = layer.size
             if layer.kind == "Dense" and n is not None:
                 before = {c.kind for c in chain[:i]}
@@ -1714,7 +1739,9 @@ def _prefix(kind: str) -> str:
 
 
 def _network_name(class_name: str) -> str:
-    out = "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(class_name))
+    """``ResidualNet`` -> ``residual_net``, ``VGG`` -> ``vgg``: a word starts where a capital follows a small letter."""
+    out = "".join("_" + c.lower() if c.isupper() and i and class_name[i - 1].islower() else c.lower()
+                  for i, c in enumerate(class_name))
     return out or "model"
 
 
@@ -1833,6 +1860,12 @@ def _factory_of(func: ast.FunctionDef) -> str | None:
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
             return call.func.id
     return None
+
+
+def _returns_module(func: ast.FunctionDef) -> bool:
+    """Whether a helper function of the file builds layers (``def conv3x3(...): return nn.Conv2d(...)``) rather than
+    training or testing a model."""
+    return any(isinstance(n, ast.Return) and isinstance(n.value, ast.Call) for n in ast.walk(func))
 
 
 def _required(func: ast.FunctionDef | None) -> list[str]:
