@@ -119,11 +119,14 @@ IMAGE_VIEW_PROBES = ("confusion", "feature_maps", "filters")
 
 
 def lenet_data(samples: int, seed: int = 1) -> DataBundle:
-    """The built-in 28×28 digits, the first ``samples`` of the training split."""
+    """The built-in 28×28 digits: the first ``samples`` of the training split and a test split in the set's own
+    proportion (1 to 7), so the per-epoch test pass weighs what it weighs in the app."""
     lab = lenet()
     full = load_dataset(lab.dataset, seed)
+    test = max(1, samples * len(full.x_test) // len(full.x_train))
     return DataBundle(name=full.name, kind=full.kind, x_train=full.x_train[:samples], y_train=full.y_train[:samples],
-                      x_test=full.x_test, y_test=full.y_test, classes=full.classes, class_names=full.class_names)
+                      x_test=full.x_test[:test], y_test=full.y_test[:test], classes=full.classes,
+                      class_names=full.class_names)
 
 
 def run_benchmarks(device_name: str = "auto", rounds: int = 5, quick: bool = False) -> tuple[str, list[BenchResult]]:

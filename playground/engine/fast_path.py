@@ -65,6 +65,9 @@ def use_user_compile_cache() -> None:
     os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", user_compile_cache())
 
 
+use_user_compile_cache()  # now: importing some torch modules asks inductor for its folder and fixes it
+
+
 _UNAVAILABLE: dict[str, str | None] = {}
 
 

@@ -67,7 +67,8 @@ def test_compiled_epochs_equal_the_ordinary_loop_for_each_optimizer(optimizer):
     for p_fast, p_ord in zip(fast.optimizer.param_groups[0]["params"], ordinary.optimizer.param_groups[0]["params"]):
         for k, v in ordinary.optimizer.state[p_ord].items():
             if isinstance(v, torch.Tensor):
-                np.testing.assert_allclose(fast.optimizer.state[p_fast][k].numpy(), v.numpy(), atol=1e-6, rtol=0)
+                # Accumulators (AdaGrad's sum of squares) grow: equal to float32 rounding, relative to their size.
+                np.testing.assert_allclose(fast.optimizer.state[p_fast][k].numpy(), v.numpy(), atol=1e-6, rtol=1e-5)
 
 
 @pytest.mark.slow
