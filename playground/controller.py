@@ -421,6 +421,9 @@ class TrainingController(QObject):
         for key, dock in self.docks.items():
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
         self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
+        samples = self.views["samples"]  # augmentation settings, and the images as the network sees them
+        samples.training_changed.connect(lambda changes: self.change_settings("training", changes))
+        samples.probes_changed.connect(lambda: self._probe_timer.start())
         self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
         self.digit_panel.image_ready.connect(self.on_drawing)
         self.digit_panel.add_requested.connect(self.add_drawing)
@@ -531,6 +534,7 @@ class TrainingController(QObject):
         plane = d.name in toy2d.DATASETS_2D
         self._refresh_image_sets()
         self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane)
+        self.views["samples"].set_training(lab.training)
 
     def _sync_layers(self) -> None:
         lab = self.lab

@@ -14,18 +14,20 @@ import torch
 from playground.compile import CompiledNetwork, capture
 from playground.data import functions1d, toy2d
 
+from .augment import augment_images, image_shape
 from .datasets import DataBundle
 from .errors import EngineError
 from .tasks import Task, task_probe_kinds
 
 PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion",
-               "function")
+               "function", "augmented")
 MISCLASSIFIED = 32
 ACTIVATION_KINDS = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Identity"}
 WEIGHT_KINDS = {"Dense", "Conv2d", "ConvTranspose2d", "RNN", "GRU", "LSTM", "Embedding"}
 NEURON_RESOLUTION = 40
 LINES, LINE_POINTS = 11, 50
 FUNCTION_POINTS = 300  # points along x of the 1-D fit view's curves
+AUGMENTED_SAMPLES = 48  # training images the samples view shows as the network sees them
 
 
 def check_probe_names(names: Iterable[str]) -> None:
@@ -36,7 +38,7 @@ def check_probe_names(names: Iterable[str]) -> None:
             continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
-                              f"gradients, filters, feature_maps, confusion, function)")
+                              f"gradients, filters, feature_maps, confusion, function, augmented)")
 
 
 class Probes:
@@ -59,6 +61,7 @@ class Probes:
                                           device=device)
             self._train_inputs = torch.as_tensor(data.x_train, device=device)
         self.sample_index = 0
+        self._augment_draws = 0
         self.sample_image: np.ndarray | None = None  # a drawing, shown instead of a test sample
         self.x_test: torch.Tensor | None = None
         self.y_test: torch.Tensor | None = None
@@ -106,6 +109,8 @@ class Probes:
                     out.update(self._feature_maps())
                 if "function" in names and self.data.function:
                     out.update(self._function())
+                if "augmented" in names:
+                    out.update(self._augmented())
                 if "confusion" in names and self.task.name == "classification":
                     out.update(self._confusion())
                 if "weights" in names:
@@ -146,6 +151,22 @@ class Probes:
             values = pred[:, 0]
         out["boundary"] = values.reshape(res, res).float().cpu().numpy().copy()
         return out
+
+    def _augmented(self) -> dict[str, np.ndarray]:
+        """The first AUGMENTED_SAMPLES training images as the network sees them under the current augmentation
+        settings, drawn anew each time from the probe's own generator (the training's random stream stays as it
+        is, so a seeded run trains the same with the samples view open or closed)."""
+        shape = image_shape(tuple(self.data.input_shape))
+        if shape is None:
+            return {}
+        n = min(AUGMENTED_SAMPLES, len(self.data.x_train))
+        x = torch.as_tensor(np.asarray(self.data.x_train[:n], np.float32), device=self.device)
+        self._augment_draws += 1
+        generator = torch.Generator(device="cpu")
+        generator.manual_seed(self._augment_draws)
+        images = augment_images(x.reshape(n, *shape), self.task.settings, generator, shape)
+        return {"augmented/images": images.float().cpu().numpy().copy(),
+                "augmented/labels": np.asarray(self.data.y_train[:n]).reshape(-1).astype(np.int64).copy()}
 
     def _function(self) -> dict[str, np.ndarray]:
         """A 1-D fit: the prediction over the domain, the true f, and each hidden unit's contribution to the output

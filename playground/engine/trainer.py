@@ -554,7 +554,8 @@ class Trainer:
                 last = time.perf_counter()
                 continue
             t0 = time.perf_counter()
-            fast = None if stepping else self.fast_path.program(self, self._perm is None)
+            # An augmented batch is transformed in the ordinary loop, which the compiled fast path skips.
+            fast = None if stepping or augmenting(self.settings) else self.fast_path.program(self, self._perm is None)
             epoch_ended = self._train_fast(fast) if fast is not None else self._train_batch()
             if epoch_ended:
                 self._end_epoch()

@@ -80,6 +80,19 @@ TRAINING_FIELDS: tuple[Param, ...] = (
           choices=("none", "generator", "discriminator")),
     Param("temperature", "float", 1.0, "Text generation: divide the scores by T before sampling. Low T: safe, "
           "repetitive text; high T: surprising, noisy text.", 0.01, 10.0),
+    # Data augmentation of image sets: each training batch is randomly transformed on the training device (the test
+    # set never is). 0 turns a transform off; the other data kinds ignore these.
+    Param("augment_shift", "float", 0.0, "Augmentation: move each training image by up to this fraction of its size "
+          "in x and in y (0.1: up to 10%, about 3 pixels of a 28×28 digit).", 0.0, 0.5, label="Random shift"),
+    Param("augment_rotation", "float", 0.0, "Augmentation: turn each training image by a random angle of up to this "
+          "many degrees either way.", 0.0, 180.0, label="Random rotation (°)"),
+    Param("augment_scale", "float", 0.0, "Augmentation: zoom each training image by a random factor from 1 − s to "
+          "1 + s.", 0.0, 0.5, label="Random scale"),
+    Param("augment_elastic", "float", 0.0, "Augmentation: bend each training image by a smooth random warp that moves "
+          "pixels by about this many pixels (elastic deformation, as in Simard et al. 2003).", 0.0, 8.0,
+          label="Elastic deformation (px)"),
+    Param("augment_noise", "float", 0.0, "Augmentation: add Gaussian noise of this standard deviation to each pixel "
+          "of each training image (pixels run from 0 to 1).", 0.0, 1.0, label="Random noise"),
 )
 
 DATASET_FIELDS: tuple[Param, ...] = (
@@ -157,6 +170,11 @@ class TrainingSettings:
     discriminator_learning_rate: float = 0.001
     freeze: str = "none"
     temperature: float = 1.0
+    augment_shift: float = 0.0
+    augment_rotation: float = 0.0
+    augment_scale: float = 0.0
+    augment_elastic: float = 0.0
+    augment_noise: float = 0.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TrainingSettings:

@@ -8,11 +8,47 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+    QWidgetAction,
+)
 
-from .base import SnapshotView
+from .base import SnapshotView, array, mapping
 
 SHOWN = 48
+# The augmentation settings (playground.graph.lab TRAINING_FIELDS) the view edits: field, short label, maximum,
+# step, decimals. The tooltips are the settings' own help.
+AUGMENT_CONTROLS = (
+    ("augment_shift", "shift", 0.5, 0.05, 2),
+    ("augment_rotation", "rotate °", 180.0, 5.0, 0),
+    ("augment_scale", "scale", 0.5, 0.05, 2),
+    ("augment_elastic", "elastic px", 8.0, 0.5, 1),
+    ("augment_noise", "noise", 1.0, 0.05, 2),
+)
+AUGMENT_LABELS = {
+    "augment_shift": "Random shift (fraction)",
+    "augment_rotation": "Random rotation (°)",
+    "augment_scale": "Random scale (±)",
+    "augment_elastic": "Elastic deformation (px)",
+    "augment_noise": "Noise (std)",
+}
+AUGMENT_HELP = {
+    "augment_shift": "Move each training image by up to this fraction of its size (0.1: up to 10%).",
+    "augment_rotation": "Turn each training image by a random angle of up to this many degrees either way.",
+    "augment_scale": "Zoom each training image by a random factor from 1 − s to 1 + s.",
+    "augment_elastic": "Bend each training image by a smooth random warp moving pixels by about this many pixels.",
+    "augment_noise": "Add Gaussian noise of this standard deviation to every pixel (pixels run from 0 to 1).",
+}
 CAPTION_HEIGHT = 16
 GAP = 6
 
@@ -75,8 +111,10 @@ class DataSampleView(SnapshotView):
     """The training images, a random page of them, optionally of one class only. Fed by :meth:`set_data` (the
     data set, when a lab opens or its data change), not by snapshots."""
 
-    probes = ()
+    probes: tuple[str, ...] = ()
     shuffle_requested = Signal()
+    training_changed = Signal(dict)  # augmentation settings the user changed
+    probes_changed = Signal()  # "as the network sees them" turned on or off
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +136,46 @@ class DataSampleView(SnapshotView):
         row.addWidget(self.shuffle_button)
         row.addStretch(1)
         self.controls_layout.addLayout(row)
+        second = QHBoxLayout()
+        second.setContentsMargins(0, 0, 0, 0)
+        self.augmented_checkbox = QCheckBox("As the network sees them")
+        self.augmented_checkbox.setObjectName("sampleAugmented")
+        self.augmented_checkbox.setToolTip("Show training images transformed by the augmentation, as each training "
+                                           "batch is: new random transforms at every update while it trains. The "
+                                           "test images are never transformed.")
+        self.augmented_checkbox.toggled.connect(self._on_augmented)
+        second.addWidget(self.augmented_checkbox)
+        # The five settings in a drop-down, so they take no room from the images in a narrow dock.
+        self.augment_button = QToolButton()
+        self.augment_button.setObjectName("sampleAugmentButton")
+        self.augment_button.setText("Augment: off")
+        self.augment_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.augment_button.setToolTip("Data augmentation: random transforms of the training images, so the network "
+                                       "cannot memorise exact pixels and must learn what stays the same. 0 turns a "
+                                       "transform off.")
+        panel = QWidget()
+        form = QFormLayout(panel)
+        form.setContentsMargins(8, 6, 8, 6)
+        self.augment_spins: dict[str, QDoubleSpinBox] = {}
+        for field, _label, maximum, step, decimals in AUGMENT_CONTROLS:
+            spin = QDoubleSpinBox()
+            spin.setObjectName(f"sample_{field}")
+            spin.setRange(0.0, maximum)
+            spin.setSingleStep(step)
+            spin.setDecimals(decimals)
+            spin.setToolTip(AUGMENT_HELP[field])
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda value, f=field: self._on_augment(f, value))
+            form.addRow(AUGMENT_LABELS[field], spin)
+            self.augment_spins[field] = spin
+        menu = QMenu(self.augment_button)
+        action = QWidgetAction(menu)
+        action.setDefaultWidget(panel)
+        menu.addAction(action)
+        self.augment_button.setMenu(menu)
+        second.addWidget(self.augment_button)
+        second.addStretch(1)
+        self.controls_layout.addLayout(second)
         self.tiles = SampleTiles()
         self.content_layout.addWidget(self.tiles)
         self._images: np.ndarray | None = None
@@ -132,15 +210,58 @@ class DataSampleView(SnapshotView):
         self.tiles.set_tiles([], [])
         self.show_empty(message)
 
+    def set_training(self, settings: Any) -> None:
+        """Show the lab's augmentation settings (without asking for a change)."""
+        for field, spin in self.augment_spins.items():
+            value = float(getattr(settings, field, 0.0))
+            if spin.value() != value:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+        self._label_button()
+
+    def _on_augment(self, field: str, value: float) -> None:
+        self._label_button()
+        self.training_changed.emit({field: float(value)})
+
+    def _label_button(self) -> None:
+        on = sum(1 for spin in self.augment_spins.values() if spin.value() > 0)
+        self.augment_button.setText(f"Augment: {on}" if on else "Augment: off")
+
+    def _on_augmented(self, on: bool) -> None:
+        self.probes = ("augmented",) if on else ()
+        self.class_combo.setEnabled(not on)
+        self.shuffle_button.setEnabled(not on)
+        self.probes_changed.emit()
+        if on:
+            self.set_caption("As the network sees them: fills in when training runs (Play or Step).")
+        else:
+            self._show_page()
+
     def show_snapshot(self, snapshot: Any) -> None:
-        """The samples come from the data set itself, not from training."""
+        """The samples come from the data set itself; with "as the network sees them", from the run's
+        ``probes["augmented/images"]`` (N, C, H, W) and ``augmented/labels``."""
+        if not self.augmented_checkbox.isChecked():
+            return
+        probes = mapping(snapshot, "probes")
+        images, labels = array(probes, "augmented/images"), array(probes, "augmented/labels")
+        if images is None or labels is None or images.ndim != 4 or len(images) != len(labels):
+            return
+        self.show_content()
+        captions = [self._names[int(c)] if 0 <= int(c) < len(self._names) else str(int(c)) for c in labels]
+        self.tiles.set_tiles([_qimage(image) for image in images], captions)
+        on = [f"{label} {self.augment_spins[field].value():g}" for field, label, *_ in AUGMENT_CONTROLS
+              if self.augment_spins[field].value() > 0]
+        self.set_caption(f"As the network sees them: the first {len(images)} training images, "
+                         + (f"augmented ({', '.join(on)}), new transforms at each update" if on else
+                            "not augmented (choose transforms under Augment)"))
 
     def _shuffle(self) -> None:
         self._page += 1
         self._show_page()
 
     def _show_page(self) -> None:
-        if self._images is None or self._labels is None:
+        if self._images is None or self._labels is None or self.augmented_checkbox.isChecked():
             return
         wanted = self.class_combo.currentData()
         pool = np.arange(len(self._labels)) if wanted in (None, -1) else np.flatnonzero(self._labels == wanted)
