@@ -49,8 +49,8 @@ NODE = ("networks", 0, "graph", "nodes", 1)
 
 
 @pytest.mark.parametrize(("edit", "raw", "expected"), [
-    (_set("training", "learning_rate"), BIG, "training: learning_rate must be a number from 1e-07 to 10000. "
-                                             "Received: learning_rate=1e+400"),
+    (_set("training", "learning_rate"), BIG, ("training: learning_rate must be a number from 1e-07 to 10000. "
+                                              "Received: learning_rate=1e+400")),
     (_set("training", "momentum"), "NaN", "Received: momentum=nan"),
     (_set("training", "grad_clip"), "Infinity", "Received: grad_clip=inf"),
     (_set("dataset", "noise"), BIG, "Received: noise=1e+400"),

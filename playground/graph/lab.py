@@ -123,17 +123,32 @@ _FLOAT_MAX = 1.7976931348623157e308
 def _check_numbers(value: Any, where: str) -> None:
     """Refuse NaN, infinity and integers beyond any float anywhere inside free-form options, naming the entry:
     whoever reads an option converts it with float() or int(), and those would crash or poison the run."""
-    if isinstance(value, bool):
-        return
-    if isinstance(value, float) and not math.isfinite(value) or isinstance(value, int) and abs(value) > _FLOAT_MAX:
-        raise LabFormatError(f"{where} must be a finite number. Received: {where}={shown(value)}", field=where)
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _check_numbers(item, f"{where}.{key}" if isinstance(key, str) and key.isidentifier()
-                           else f"{where}[{shown(key)}]")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _check_numbers(item, f"{where}[{i}]")
+    # A loop, not recursion (options may nest as deeply as JSON allows); each entry keeps its parent and key, and
+    # the path text is built only for the one entry that is refused.
+    stack: list[tuple[Any, Any, Any]] = [(value, None, where)]
+    while stack:
+        entry = stack.pop()
+        item = entry[0]
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, float) and not math.isfinite(item) or isinstance(item, int) and abs(item) > _FLOAT_MAX:
+            at = _entry_path(entry)
+            raise LabFormatError(f"{at} must be a finite number. Received: {at}={shown(item)}", field=at)
+        if isinstance(item, Mapping):
+            stack.extend((v, entry, k) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, entry, i) for i, v in enumerate(item))
+
+
+def _entry_path(entry: tuple[Any, Any, Any]) -> str:
+    keys = []
+    while entry[1] is not None:
+        keys.append(entry[2])
+        entry = entry[1]
+    text = str(entry[2])
+    for k in reversed(keys):
+        text += f".{k}" if isinstance(k, str) and k.isidentifier() else f"[{shown(k) if isinstance(k, str) else k}]"
+    return text
 
 
 def _plain_value(specs: tuple[Param, ...], name: str, value: Any) -> Any:

@@ -254,3 +254,15 @@ def test_shown() -> None:
     assert shown("/tmp/a b.json", quote=False) == "/tmp/a b.json"
     assert shown("/tmp/a\nb.json", quote=False) == "'/tmp/a\\nb.json'"
     assert len(shown("a" * 10_000)) < 250 and len(shown(list(range(10_000)))) < 100
+
+
+def test_deeply_nested_options_are_walked_without_recursion() -> None:
+    depth = 5000  # deeper than Python's recursion limit; built in Python, since json.loads stops near 1000
+    options: Any = float("nan")
+    for _ in range(depth):
+        options = [options]
+    data = spiral().to_dict()
+    data["dataset"]["options"] = {"deep": options}
+    with pytest.raises(LabFormatError) as info:
+        Lab.from_dict(data)
+    assert str(info.value).startswith("dataset.options.deep" + "[0]" * depth + " must be a finite number")
