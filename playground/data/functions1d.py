@@ -77,7 +77,7 @@ def generate_1d(name: str = DEFAULT_FUNCTION, samples: int = 200, noise: float =
     name = function_name(name)
     if isinstance(samples, bool) or not isinstance(samples, numbers.Integral) or samples < 2:
         raise DataError(f"samples must be a whole number of at least 2, got {samples!r}")
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) <= MAX_NOISE:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise <= MAX_NOISE:
         raise DataError(f"noise must be a percentage between 0 and {MAX_NOISE:g}, got {noise!r}")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
         raise DataError(f"seed must be a whole number of at least 0, got {seed!r}")

@@ -66,7 +66,7 @@ def _check_samples(samples: object) -> int:
 
 
 def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) <= MAX_NOISE:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise <= MAX_NOISE:
         raise DataError(f"noise must be a percentage between 0 and {MAX_NOISE:g}, got {noise!r}")
     return float(noise)
 
@@ -81,7 +81,7 @@ def drawn_points(options: Mapping[str, Any] | None) -> np.ndarray:
         raise DataError(f"options.points must be a list of [x, y] pairs, got {type(raw).__name__}")
     try:
         points = np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise DataError("options.points must be a list of [x, y] pairs of numbers") from None
     if points.size == 0:
         points = points.reshape(0, 2)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -345,7 +346,7 @@ def generate_2d(name: str, samples: int = 500, noise: float = 0.0,
     info = _info_for(name)
     count = class_count(name, classes)
     samples = _check_int("samples", samples, max(2, count))
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= float(noise) <= MAX_NOISE:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise <= MAX_NOISE:
         raise DataError(f"noise must be a percentage between 0 and {MAX_NOISE:g}, got {noise!r}")
     rng = np.random.default_rng(_check_int("seed", seed, 0))
     if info.name in _MULTI_GENERATORS:
@@ -417,7 +418,7 @@ def split(x: np.ndarray, y: np.ndarray, train_ratio: float, seed: int) -> Split:
     if len(x) < 2:
         raise DataError(f"split needs at least 2 samples, got {len(x)}")
     if isinstance(train_ratio, bool) or not isinstance(train_ratio, numbers.Real) \
-            or not 0.0 < float(train_ratio) < 1.0:
+            or not 0.0 < train_ratio < 1.0:
         raise DataError(f"train_ratio must be between 0 and 1 (exclusive), got {train_ratio!r}")
     seed = _check_int("seed", seed, 0)
     n = len(x)
@@ -436,7 +437,7 @@ def grid_2d(resolution: int = 100, extent: float = EXTENT) -> tuple[np.ndarray, 
     image whose row i is y = ys[i] (row 0 at the bottom of the plane).
     """
     resolution = _check_int("resolution", resolution, 2)
-    if isinstance(extent, bool) or not isinstance(extent, numbers.Real) or not 0.0 < float(extent) < math.inf:
+    if isinstance(extent, bool) or not isinstance(extent, numbers.Real) or not 0.0 < extent <= sys.float_info.max:
         raise DataError(f"extent must be a positive number, got {extent!r}")
     xs = np.linspace(-extent, extent, resolution, dtype=np.float64).astype(np.float32)
     ys = xs.copy()

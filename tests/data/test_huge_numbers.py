@@ -1,0 +1,34 @@
+"""An integer too large for a float (a lab file can hold 1 followed by 400 zeros) gets a DataError, never an
+OverflowError from float() inside a range check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from playground.data import functions1d, gan2d, toy2d
+from playground.data.errors import DataError
+
+BIG = 10**400
+
+
+def test_toy2d() -> None:
+    with pytest.raises(DataError, match="noise"):
+        toy2d.generate_2d("circle", 100, BIG, 0)
+    x = np.zeros((10, 2), np.float32)
+    with pytest.raises(DataError, match="train_ratio"):
+        toy2d.split(x, np.zeros(10), BIG, 0)
+    with pytest.raises(DataError, match="extent"):
+        toy2d.grid_2d(10, BIG)
+
+
+def test_gan2d() -> None:
+    with pytest.raises(DataError, match="noise"):
+        gan2d.sample_target("ring", 100, BIG, 0)
+    with pytest.raises(DataError, match="pairs of numbers"):
+        gan2d.drawn_points({"points": [[BIG, 0.0]] * 20})
+
+
+def test_functions1d() -> None:
+    with pytest.raises(DataError, match="noise"):
+        functions1d.generate_1d(functions1d.DEFAULT_FUNCTION, 100, BIG, 0)
