@@ -370,6 +370,28 @@ class _Reader:
         line = node if isinstance(node, int) else getattr(node, "lineno", 0)
         return ModelImportError(f"{self.filename}, line {line}: {text}")
 
+    def _bases(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
+        """``cls`` and the classes of the file it derives from, nearest first."""
+        out, todo = [], [cls]
+        while todo and len(out) < 50:
+            c = todo.pop(0)
+            if c in out:
+                continue
+            out.append(c)
+            todo.extend(self.classes[b.id] for b in c.bases if isinstance(b, ast.Name) and b.id in self.classes)
+        return out
+
+    def _m(self, cls: ast.ClassDef, name: str) -> ast.FunctionDef | None:
+        """A method of ``cls``, inherited from a class of the file where ``cls`` does not define it."""
+        for c in self._bases(cls):
+            found = _method(c, name)
+            if found is not None:
+                return found
+        return None
+
+    def _is_module(self, cls: ast.ClassDef) -> bool:
+        return any(_is_module_class(c) for c in self._bases(cls))
+
     def _module_statement(self, stmt: ast.stmt) -> None:
         """Module-level assignments: constants (and tuples of them) and models made at module level."""
         if isinstance(stmt, ast.If) and _is_main_guard(stmt):
@@ -423,13 +445,10 @@ class _Reader:
         used: set[str] = set()
         for c in [*self.classes.values(), *self.functions.values()]:
             made_by = _factory_of(c) if isinstance(c, ast.FunctionDef) else None
+            if isinstance(c, ast.FunctionDef) and made_by is None:
+                continue  # main(), train(): they make models, they are not part of one
             for n in ast.walk(c):
-                if made_by is not None:
-                    if isinstance(n, ast.Name) and n.id in self.classes and n.id != made_by:
-                        used.add(n.id)
-                    continue
-                if isinstance(n, ast.Name) and n.id != c.name and n.id in self.classes \
-                        and not (isinstance(c, ast.FunctionDef) and not _returns_module(c)):
+                if isinstance(n, ast.Name) and n.id in self.classes and n.id not in (c.name, made_by):
                     used.add(n.id)
         factories: dict[str, list[ast.FunctionDef]] = {}
         for func in self.functions.values():
@@ -437,9 +456,9 @@ class _Reader:
             if made in self.classes and not _required(func):
                 factories.setdefault(made, []).append(func)
         for name, cls in self.classes.items():
-            if not _is_module_class(cls) or name in made_classes or name in used:
+            if not self._is_module(cls) or name in made_classes or name in used:
                 continue
-            init = _method(cls, "__init__")
+            init = self._m(cls, "__init__")
             if name in factories:
                 for func in factories[name]:
                     candidates.append((func.name.lower(), f"{func.name}()",
@@ -506,8 +525,8 @@ class _Reader:
             out = self.call_module(model, [x], {}, builder, model.call)
             self._outputs([out], builder, line, model.call)
         elif isinstance(model, _Instance):
-            forward = _method(model.cls, "forward")
-            init = _method(model.cls, "__init__")
+            forward = self._m(model.cls, "forward")
+            init = self._m(model.cls, "__init__")
             if forward is None or init is None:
                 raise _Refused(model.cls, f"class {model.cls.name} needs both __init__ and forward to be opened")
             params = [a.arg for a in forward.args.args[1:]]
@@ -564,10 +583,10 @@ class _Reader:
         """Call one of the file's classes (making an instance) or functions (running its body here)."""
         if isinstance(func, _ClassRef):
             cls = func.cls
-            if not _is_module_class(cls):
+            if not self._is_module(cls):
                 raise _Refused(node, f"class {cls.name} is not an nn.Module")
             instance = _Instance(cls, {}, node)
-            init = _method(cls, "__init__")
+            init = self._m(cls, "__init__")
             if init is None:
                 raise _Refused(cls, f"class {cls.name} needs __init__ to be opened")
             self.call(_FuncRef(init, instance), args, kwargs, node)
@@ -896,12 +915,12 @@ class _Reader:
         if isinstance(owner, _Instance):
             if name in owner.attrs:
                 return owner.attrs[name]
-            method = _method(owner.cls, name)
+            method = self._m(owner.cls, name)
             if method is not None:
                 return _FuncRef(method, owner)
             for base in owner.cls.bases:  # class attributes of the class itself, e.g. expansion = 4
                 pass
-            for stmt in owner.cls.body:
+            for stmt in (st for c in self._bases(owner.cls) for st in c.body):
                 if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                         for t in stmt.targets):
                     return self.evaluate(stmt.value, dict(self.env), None)
@@ -909,7 +928,7 @@ class _Reader:
                 return _Unknown(expr)
             return _Unknown(expr)
         if isinstance(owner, _ClassRef):
-            for stmt in owner.cls.body:
+            for stmt in (st for c in self._bases(owner.cls) for st in c.body):
                 if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                         for t in stmt.targets):
                     return self.evaluate(stmt.value, dict(self.env), None)
@@ -928,7 +947,17 @@ class _Reader:
         func = self.evaluate(call.func, env, builder)
         if isinstance(func, _Unknown) and isinstance(call.func, ast.Attribute) \
                 and isinstance(call.func.value, ast.Call) and _call_name(call.func.value.func) == "super":
-            return None  # super().__init__(...) or super(Net, self).__init__()
+            # super().__init__(...): a base class of the file may make layers of its own.
+            me = env.get("self")
+            if call.func.attr == "__init__" and isinstance(me, _Instance):
+                for base in self._bases(me.cls)[1:]:
+                    init = _method(base, "__init__")
+                    if init is not None:
+                        args = [self.evaluate(a, env, builder) for a in call.args]
+                        kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
+                        self.call(_FuncRef(init, me), args, kwargs, call)
+                        break
+            return None
         args: list[Any] = []
         for a in call.args:
             if isinstance(a, ast.Starred):
@@ -1043,7 +1072,7 @@ class _Reader:
             if name == "hasattr":
                 owner, attr = args
                 if isinstance(owner, _Instance) and isinstance(attr, str):
-                    return attr in owner.attrs or _method(owner.cls, attr) is not None
+                    return attr in owner.attrs or self._m(owner.cls, attr) is not None
         except (TypeError, ValueError, IndexError, KeyError, OverflowError):
             return _Unknown(call)
         return _Unknown(call)
@@ -1111,7 +1140,7 @@ class _Reader:
         if isinstance(module, _ModuleList):
             raise _Refused(node, "an nn.ModuleList cannot be called: loop over it or index it")
         if isinstance(module, _Instance):
-            forward = _method(module.cls, "forward")
+            forward = self._m(module.cls, "forward")
             if forward is None:
                 raise _Refused(node, f"class {module.cls.name} has no forward")
             return self.call(_FuncRef(forward, module), args, kwargs, node, builder)
@@ -1299,8 +1328,9 @@ class _Reader:
             return self._single("Flatten", x, {}, call, builder)
         if name in ("to", "contiguous", "float", "cuda", "cpu", "clone", "detach", "type_as"):
             return x
-        if name in ("clamp", "clamp_", "clamp_min", "clamp_min_") and not args[1:] and "max" not in kwargs \
-                and (args or kwargs.get("min")) and (args[0] if args else kwargs.get("min")) == 0:
+        low = args[0] if args else kwargs.get("min")
+        if name in ("clamp", "clamp_", "clamp_min", "clamp_min_") and not args[1:] and kwargs.get("max") is None \
+                and isinstance(low, (int, float)) and low == 0:
             return self._single("ReLU", x, {}, call, builder)  # x.clamp(min=0) is a ReLU
         if name in _FUNCTIONAL:
             return self.function(name, [x, *args], kwargs, call, builder)
@@ -1860,12 +1890,6 @@ def _factory_of(func: ast.FunctionDef) -> str | None:
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
             return call.func.id
     return None
-
-
-def _returns_module(func: ast.FunctionDef) -> bool:
-    """Whether a helper function of the file builds layers (``def conv3x3(...): return nn.Conv2d(...)``) rather than
-    training or testing a model."""
-    return any(isinstance(n, ast.Return) and isinstance(n.value, ast.Call) for n in ast.walk(func))
 
 
 def _required(func: ast.FunctionDef | None) -> list[str]:
