@@ -424,6 +424,7 @@ class TrainingController(QObject):
         samples = self.views["samples"]  # augmentation settings, and the images as the network sees them
         samples.training_changed.connect(lambda changes: self.change_settings("training", changes))
         samples.probes_changed.connect(lambda: self._probe_timer.start())
+        samples.dataset_changed.connect(lambda changes: self.change_settings("dataset", changes))
         self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
         self.digit_panel.image_ready.connect(self.on_drawing)
         self.digit_panel.add_requested.connect(self.add_drawing)
@@ -535,6 +536,7 @@ class TrainingController(QObject):
         self._refresh_image_sets()
         self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane)
         self.views["samples"].set_training(lab.training)
+        self.views["samples"].set_dataset_options(d.options)
 
     def _sync_layers(self) -> None:
         lab = self.lab

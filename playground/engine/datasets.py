@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, functions1d, gan2d, image_folder, image_sets, toy2d
+from playground.data import digits, functions1d, gan2d, image_folder, image_sets, toy2d, translation
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 from playground.graph.errors import shown
@@ -86,15 +86,20 @@ def _toy(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBund
 
 def _digits(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
     s = digits.digit_splits()
+    # The translation experiment: train on centred digits, test on digits moved by test_shift pixels.
+    shift = translation.check_shift(settings.options.get("test_shift", 0))
+    x_test = translation.shift_images(s.x_test, shift, seed) if shift else s.x_test
     return DataBundle(name="digits", kind="classification", x_train=s.x_train, y_train=s.y_train,
-                      x_test=s.x_test, y_test=s.y_test, classes=10, class_names=list(digits.CLASS_NAMES),
+                      x_test=x_test, y_test=s.y_test, classes=10, class_names=list(digits.CLASS_NAMES),
                       x_val=s.x_val, y_val=s.y_val)
 
 
 def _image_set(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:
     s = image_sets.load_image_set(settings.name)
+    shift = translation.check_shift(settings.options.get("test_shift", 0))
+    x_test = translation.shift_images(s.x_test, shift, seed) if shift else s.x_test
     return DataBundle(name=settings.name, kind="classification", x_train=s.x_train, y_train=s.y_train,
-                      x_test=s.x_test, y_test=s.y_test, classes=len(s.class_names),
+                      x_test=x_test, y_test=s.y_test, classes=len(s.class_names),
                       class_names=list(s.class_names), x_val=s.x_val, y_val=s.y_val)
 
 

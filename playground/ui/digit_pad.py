@@ -10,6 +10,7 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
@@ -29,6 +30,8 @@ DEFAULT_BRUSH = 20.0
 MIN_BRUSH, MAX_BRUSH = 6, 40
 THROTTLE_MS = 30
 EMPTY_TEXT = "Draw a digit from 0 to 9 with the mouse"
+CENTRED_NOTE = "28 × 28 pixels, centred by\nthe centre of mass of the ink"
+UNCENTRED_NOTE = "28 × 28 pixels, where and as\nlarge as you drew it"
 
 WHY_CENTRE = (
     "MNIST's digits were made this way: each one fitted into a 20x20 box (keeping its shape), then moved so the\n"
@@ -357,9 +360,19 @@ class DigitPanel(QWidget):
         self.preview.setToolTip(teaching_tooltip(WHY_CENTRE, "What the network sees"))
         preview_title = QLabel("What the network sees")
         preview_title.setToolTip(self.preview.toolTip())
-        preview_note = QLabel("28 × 28 pixels, centred by\nthe centre of mass of the ink")
+        preview_note = QLabel(CENTRED_NOTE)
         preview_note.setStyleSheet("color: #666;")
         preview_note.setToolTip(self.preview.toolTip())
+        self.preview_note = preview_note
+        self.centre_checkbox = QCheckBox("Centre like MNIST")
+        self.centre_checkbox.setObjectName("centreDigit")
+        self.centre_checkbox.setChecked(True)
+        self.centre_checkbox.setToolTip(teaching_tooltip(
+            "On: the drawing is cropped, scaled into 20x20 and centred by its centre of mass, as MNIST was made.\n"
+            "Off: the pad is only shrunk to 28x28, so the digit stays where and as large as you drew it. Draw in a\n"
+            "corner and compare a dense network with a convolutional one: which still reads a moved digit?",
+            "Translation experiment"))
+        self.centre_checkbox.toggled.connect(self._on_centre)
 
         self.prediction_label = QLabel("–")
         self.prediction_label.setObjectName("predictionLabel")
@@ -403,13 +416,14 @@ class DigitPanel(QWidget):
         top.addWidget(preview_title, 0, 0)
         top.addWidget(self.preview, 1, 0, Qt.AlignLeft | Qt.AlignTop)
         top.addWidget(preview_note, 2, 0)
+        top.addWidget(self.centre_checkbox, 3, 0)
         answer = QVBoxLayout()
         answer_title = QLabel("Prediction")
         answer_title.setAlignment(Qt.AlignCenter)
         answer.addWidget(answer_title)
         answer.addWidget(self.prediction_label, 1)
         answer.addWidget(self.confidence_label)
-        top.addLayout(answer, 0, 1, 3, 1)
+        top.addLayout(answer, 0, 1, 4, 1)
         top.setColumnStretch(1, 1)
         right.addLayout(top)
         bars_title = QLabel("Probability of each digit")
@@ -472,7 +486,7 @@ class DigitPanel(QWidget):
             self._reset_answer()
             self.cleared.emit()
             return
-        image = preprocess_strokes(self.canvas.raster())
+        image = preprocess_strokes(self.canvas.raster(), centre=self.centre_checkbox.isChecked())
         if not image.any():  # strokes entirely outside the pad
             return
         self._image = image
@@ -480,6 +494,10 @@ class DigitPanel(QWidget):
         self.hint.setText("Keep drawing, or Clear to start again. Hover over anything to learn more.")
         self.add_button.setEnabled(True)
         self.image_ready.emit(image.copy())
+
+    def _on_centre(self, on: bool) -> None:
+        self.preview_note.setText(CENTRED_NOTE if on else UNCENTRED_NOTE)
+        self._on_drawing_changed()  # the same drawing, as the network now gets it
 
     def _on_add(self) -> None:
         if self._image is not None:

@@ -107,12 +107,15 @@ def _shift_int(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
-def preprocess_strokes(image: np.ndarray, normalize: bool = True) -> np.ndarray:
+def preprocess_strokes(image: np.ndarray, normalize: bool = True, centre: bool = True) -> np.ndarray:
     """A grayscale canvas (H, W), ink 1 on 0, as MNIST would have it: (28, 28) float32 in [0, 1], ink bright.
 
     Crop to the ink, fit it into 20x20 keeping its aspect ratio (area averaging), put it into 28x28 and shift it
     so its centre of mass is at (14, 14). ``normalize`` stretches the brightest pixel to 1: a thin stroke shrunk
     14 times averages out grey, while MNIST strokes are mostly saturated. An empty canvas gives all zeros.
+
+    With ``centre`` off (the translation experiment) the whole canvas is only shrunk to 28x28: the digit keeps the
+    size and the place it was drawn at, so a digit drawn in a corner reaches the network in that corner.
     """
     a = np.asarray(image, dtype=np.float64)
     if a.ndim != 2:
@@ -121,6 +124,15 @@ def preprocess_strokes(image: np.ndarray, normalize: bool = True) -> np.ndarray:
     out = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
     box = ink_bbox(a)
     if box is None:
+        return out
+    if not centre:
+        side = max(a.shape)
+        square = np.zeros((side, side))
+        square[:a.shape[0], :a.shape[1]] = a
+        raw = resize_area(square, MNIST_SIZE, MNIST_SIZE)
+        if normalize and raw.max() > 0:
+            raw /= raw.max()
+        out[:] = np.clip(raw, 0.0, 1.0)
         return out
     top, left, bottom, right = box
     digit = fit_box(a[top:bottom, left:right])

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSizePolicy,
+    QSpinBox,
     QToolButton,
     QWidget,
     QWidgetAction,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from .base import SnapshotView, array, mapping
 
 SHOWN = 48
+MAX_TEST_SHIFT = 10  # playground.data.translation.MAX_SHIFT
 # The augmentation settings (playground.graph.lab TRAINING_FIELDS) the view edits: field, short label, maximum,
 # step, decimals. The tooltips are the settings' own help.
 AUGMENT_CONTROLS = (
@@ -115,6 +117,7 @@ class DataSampleView(SnapshotView):
     shuffle_requested = Signal()
     training_changed = Signal(dict)  # augmentation settings the user changed
     probes_changed = Signal()  # "as the network sees them" turned on or off
+    dataset_changed = Signal(dict)  # the test shift of the translation experiment
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -168,6 +171,18 @@ class DataSampleView(SnapshotView):
             spin.valueChanged.connect(lambda value, f=field: self._on_augment(f, value))
             form.addRow(AUGMENT_LABELS[field], spin)
             self.augment_spins[field] = spin
+        # Not augmentation but its counterpart: the translation experiment moves the test images instead.
+        self.test_shift_spin = QSpinBox()
+        self.test_shift_spin.setObjectName("sampleTestShift")
+        self.test_shift_spin.setRange(0, MAX_TEST_SHIFT)
+        self.test_shift_spin.setSuffix(" px")
+        self.test_shift_spin.setKeyboardTracking(False)
+        self.test_shift_spin.setToolTip("Translation experiment: move every test image by this many pixels in a "
+                                        "random direction (the training images stay centred). A dense network "
+                                        "trained on centred digits fails on moved ones; convolutions with pooling, "
+                                        "or training with random shifts, cope better.")
+        self.test_shift_spin.valueChanged.connect(self._on_test_shift)
+        form.addRow("Move test images by", self.test_shift_spin)
         menu = QMenu(self.augment_button)
         action = QWidgetAction(menu)
         action.setDefaultWidget(panel)
@@ -184,6 +199,7 @@ class DataSampleView(SnapshotView):
         self._title = ""
         self._page = 0
         self.shown_indices: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._options: dict[str, Any] = {}
         self.show_empty("Open a lab with image data to see its samples here.")
 
     def set_data(self, images: Any, labels: Any, class_names: Sequence[str], title: str) -> None:
@@ -220,13 +236,36 @@ class DataSampleView(SnapshotView):
                 spin.blockSignals(False)
         self._label_button()
 
+    def set_dataset_options(self, options: Any) -> None:
+        """Show the lab's test shift (without asking for a change)."""
+        value = options.get("test_shift", 0) if hasattr(options, "get") else 0
+        value = value if isinstance(value, int) and not isinstance(value, bool) else 0
+        if self.test_shift_spin.value() != value:
+            self.test_shift_spin.blockSignals(True)
+            self.test_shift_spin.setValue(value)
+            self.test_shift_spin.blockSignals(False)
+        self._options = dict(options) if hasattr(options, "items") else {}
+        self._label_button()
+
+    def _on_test_shift(self, value: int) -> None:
+        options = dict(self._options)
+        if value:
+            options["test_shift"] = int(value)
+        else:
+            options.pop("test_shift", None)
+        self._options = options
+        self._label_button()
+        self.dataset_changed.emit({"options": options})
+
     def _on_augment(self, field: str, value: float) -> None:
         self._label_button()
         self.training_changed.emit({field: float(value)})
 
     def _label_button(self) -> None:
         on = sum(1 for spin in self.augment_spins.values() if spin.value() > 0)
-        self.augment_button.setText(f"Augment: {on}" if on else "Augment: off")
+        text = f"Augment: {on}" if on else "Augment: off"
+        shift = self.test_shift_spin.value()
+        self.augment_button.setText(text + (f" · test moved {shift} px" if shift else ""))
 
     def _on_augmented(self, on: bool) -> None:
         self.probes = ("augmented",) if on else ()

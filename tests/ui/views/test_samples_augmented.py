@@ -47,3 +47,18 @@ def test_as_the_network_sees_them_asks_for_the_probe_and_draws_it(qtbot):
     assert "rotate ° 30" in view.caption.text()
     view.augmented_checkbox.setChecked(False)
     assert view.probes == () and len(view.tiles.images) == 48
+
+
+def test_test_shift_asks_for_a_dataset_change_and_follows_the_lab(qtbot):
+    view = make(qtbot)
+    view.set_dataset_options({"other": 1})
+    with qtbot.waitSignal(view.dataset_changed) as blocker:
+        view.test_shift_spin.setValue(3)
+    assert blocker.args == [{"options": {"other": 1, "test_shift": 3}}]
+    assert "test moved 3 px" in view.augment_button.text()
+    with qtbot.waitSignal(view.dataset_changed) as blocker:
+        view.test_shift_spin.setValue(0)
+    assert blocker.args == [{"options": {"other": 1}}]
+    with qtbot.assertNotEmitted(view.dataset_changed):
+        view.set_dataset_options({"test_shift": 2})
+    assert view.test_shift_spin.value() == 2
