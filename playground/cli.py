@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", required=True, help="a file (one network; with several, one file each named "
                                                     "<stem>-<network>) or a folder (<network>.<format> in it)")
     export.add_argument("--network", help="export only this network of the lab")
+    imp = sub.add_parser("import", help="open a model written in Python (nn.Sequential, an nn.Module class, this "
+                                        "app's .py export) or an ONNX file as a lab; with weights, as a trained "
+                                        "project")
+    imp.add_argument("model", help="a Python file (.py; read, never run) or an ONNX file (.onnx; its weights come "
+                                   "with it)")
+    imp.add_argument("--weights", help="weights for a Python model: .safetensors, or a .pt/.pth state dict "
+                                       "(never a pickled whole model), matched by name, else by order and shape")
+    imp.add_argument("--out", required=True, help="a project file (.nnp: the lab with its weights) or a lab "
+                                                  "file (.json: the lab alone)")
     bench = sub.add_parser("bench", help="measure the engine against a bare PyTorch loop")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     bench.add_argument("--rounds", type=int, default=5, help="alternating bare/engine rounds (median of ratios)")
@@ -83,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return bench_command(args)
     if args.command == "export":
         return export_command(args)
+    if args.command == "import":
+        return import_command(args)
     return EXIT_BAD_INPUT
 
 
@@ -457,4 +468,60 @@ def bench_command(args: argparse.Namespace) -> int:
     print(engine_table(device, results, args.rounds), flush=True)
     if not args.no_gui:
         return run_gui_benchmark_process(args.quick)
+    return 0
+
+
+def import_command(args: argparse.Namespace) -> int:
+    """A Python or ONNX model as a lab file, or as a project that opens trained when weights come with it."""
+    from playground.engine.errors import EngineError
+    from playground.engine.project import EXTENSION, save_project
+    from playground.graph import GraphError
+
+    model, out = Path(args.model), Path(args.out)
+    if out.suffix.lower() not in (EXTENSION, ".json"):
+        return _fail(f"--out {str(out)!r}: write a project file ({EXTENSION}) or a lab file (.json)")
+    onnx = model.suffix.lower() == ".onnx"
+    if onnx and args.weights:
+        return _fail(f"{model.name!r} is an ONNX file and holds its own weights: --weights is for Python models")
+    try:
+        states = None
+        report = ""
+        if onnx:
+            from playground.engine.onnx_import import import_onnx
+
+            result = import_onnx(model)
+            lab, states = result.lab, result.weights
+            report = f"{sum(len(s) for s in states.values())} weight tensors from {model.name}"
+        else:
+            from playground.engine.model_import import lab_from_file
+
+            lab = lab_from_file(model)
+            if args.weights:
+                from playground.engine.weights_import import import_weights
+
+                match = import_weights(lab, args.weights)
+                states, report = match.states, match.summary()
+        if out.suffix.lower() == ".json":
+            if states is not None and not onnx:
+                return _fail(f"--out {str(out)!r} is a lab file, which holds no weights: write a project file "
+                             f"({EXTENSION}) to keep {Path(args.weights).name!r}")
+            lab.save(str(out))
+        elif states is not None:
+            from playground.engine.weights_import import trained_project
+
+            project = trained_project(lab, states)
+            save_project(out, project.lab, project.checkpoint)
+        else:
+            save_project(out, lab, None)
+    except (GraphError, EngineError) as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _fail(f"cannot write {str(out)!r}: {e.strerror or e}")
+    layers = sum(len(n.graph.nodes) for n in lab.networks)
+    print(f"Imported {model.name} as the lab {lab.name!r}: {len(lab.networks)} network(s), {layers} nodes")
+    for line in report.splitlines():
+        print(f"  {line}")
+    if onnx and out.suffix.lower() == ".json":
+        print("  note: a lab file holds no weights; write a project file (.nnp) to keep them", file=sys.stderr)
+    print(f"Wrote {out}" + (" (opens trained)" if states is not None and out.suffix.lower() != ".json" else ""))
     return 0

@@ -223,19 +223,91 @@ class ExportActions(QObject):
         self._busy(lambda: export_view_image(views[title], path))
         self.window.show_message(f"Wrote the {title} view to {path}")
 
-    def import_model(self, path: str) -> None:
-        from playground.engine.model_import import ModelImportError, lab_from_file
+    def import_model(self, path: str, weights: str | None = None) -> None:
+        """Open a Python model or an ONNX file as a new lab. An ONNX file brings its weights; a Python model takes
+        ``weights``, else the .safetensors of the same name beside it (this app's own export), else it opens
+        untrained with an offer to load a weights file. With weights the lab opens trained."""
+        from playground.engine.errors import EngineError
 
+        states, note, python = None, "", not path.lower().endswith(".onnx")
         try:
-            lab = lab_from_file(path)
-        except ModelImportError as e:
+            if not python:
+                from playground.engine.onnx_import import import_onnx
+
+                result = _with_wait_cursor(lambda: import_onnx(path))
+                lab, states = result.lab, result.weights
+                note = f"{sum(len(s) for s in states.values())} weight tensors from the file"
+            else:
+                from playground.engine.model_import import lab_from_file
+
+                lab = lab_from_file(path)
+                beside = Path(path).with_suffix(".safetensors")
+                weights = weights if weights is not None else (str(beside) if beside.is_file() else None)
+                if weights:
+                    from playground.engine.weights_import import import_weights
+
+                    match = _with_wait_cursor(lambda: import_weights(lab, weights))
+                    states, note = match.states, match.summary()
+        except EngineError as e:
             self._error(e.message, "Import model")
             return
         if not self.window.maybe_save():
             return
+        self.open_imported(lab, states, Path(path).name, note)
+        if python and states is None:
+            self._offer_weights(path)
+
+    def _offer_weights(self, path: str) -> None:
+        """A box that does not block: load a weights file for the Python model just opened, or not."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Import model",
+                          f"{Path(path).name} opened untrained. Load its trained weights (.safetensors, or a "
+                          f".pt/.pth state dict)?", QMessageBox.StandardButton.NoButton, self.window)
+        load = box.addButton("Load weights…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Not now", QMessageBox.ButtonRole.RejectRole)
+        box.setObjectName("importWeightsOffer")
+
+        def answered(_button: Any) -> None:
+            if box.clickedButton() is load:
+                chosen, _ = QFileDialog.getOpenFileName(self.window, f"Weights for {Path(path).name}",
+                                                        str(Path(path).parent), "Weights (*.safetensors *.pt *.pth "
+                                                        "*.bin *.ckpt);;All files (*)")
+                if chosen:
+                    self.import_model(path, chosen)
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self.weights_offer = box
+
+    def open_imported(self, lab: Any, states: Any, name: str, note: str = "") -> None:
+        """Show an imported lab; with weights as a paused session at epoch 0 that shows them trained."""
+        from playground.engine.errors import EngineError
+        from playground.graph import GraphError
+
+        handler = getattr(self.window, "project_handler", None)
+        if states and handler is not None:
+            from playground.engine.weights_import import trained_project
+
+            try:
+                project = _with_wait_cursor(lambda: trained_project(lab, states))
+            except (EngineError, GraphError) as e:
+                note = f"its weights could not be loaded into a run ({getattr(e, 'message', e)}); it opens untrained"
+            else:
+                handler.show_project(project, None)
+                first = note.splitlines()[0] if note else ""
+                self.window.show_message(f"Opened {name} as a new lab, trained: {first}")
+                if note and "\n" in note:  # what matched and what did not, in a box that does not block
+                    box = QMessageBox(QMessageBox.Icon.Information, "Import model", note,
+                                      QMessageBox.StandardButton.Ok, self.window)
+                    box.setObjectName("importWeightsReport")
+                    box.open()
+                    self.weights_report = box
+                return
         self.window.set_lab(lab, None, fresh=True)
-        self.window.show_message(f"Opened {Path(path).name} as a new lab: {len(lab.networks)} network(s). Pick its "
-                                 f"data in the Data panel; its weights stay in the file.")
+        where = f" ({note})" if note else ""
+        self.window.show_message(f"Opened {name} as a new lab: {len(lab.networks)} network(s){where}. Pick its "
+                                 f"data in the Data panel.")
+
+    # Helpers ----------------------------------------------------------------------------------------------------
 
     # Helpers ----------------------------------------------------------------------------------------------------
 
@@ -249,6 +321,14 @@ class ExportActions(QObject):
     def _error(self, text: str, title: str = "Export") -> None:
         self.window.show_message(text.splitlines()[0], True)
         QMessageBox.warning(self.window, title, text)
+
+
+def _with_wait_cursor(work: Any) -> Any:
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        return work()
+    finally:
+        QGuiApplication.restoreOverrideCursor()
 
 
 def _suffix(fmt: str) -> str:

@@ -230,7 +230,8 @@ class MainWindow(QMainWindow):
         self.import_model_action = file_menu.addAction("&Import model…", self._ask_import_model)
         self.import_model_action.setObjectName("actionImportModel")
         self.import_model_action.setStatusTip("Open a PyTorch model written in Python (nn.Sequential or this app's "
-                                              "export) as a new lab")
+                                              "export, with its weights if you have them) or an ONNX file as a new "
+                                              "lab")
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit = bar.addMenu("&Edit")
@@ -254,8 +255,9 @@ class MainWindow(QMainWindow):
 
     def _ask_import_model(self) -> None:
         folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model written in Python", folder,
-                                              "Python files (*.py);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model (Python or ONNX)", folder,
+                                              "Models (*.py *.onnx);;Python files (*.py);;ONNX models (*.onnx);;"
+                                              "All files (*)")
         if path:
             self.import_requested.emit(path)
 
