@@ -44,6 +44,7 @@ import torch
 
 from playground import __version__
 from playground.graph import GraphError, Lab
+from playground.graph.errors import shown
 
 from .errors import EngineError
 
@@ -350,25 +351,26 @@ def _check_entries(zf: zipfile.ZipFile, where: str) -> dict[str, zipfile.ZipInfo
         name = info.filename
         parts = name.replace("\\", "/").split("/")
         if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
-            raise ProjectError(f"{where}: the entry '{name}' points outside the project; refusing the file")
+            raise ProjectError(f"{where}: the entry {shown(name)} points outside the project; refusing the file")
         if not _allowed(name):
-            raise ProjectError(f"{where}: unexpected entry '{name}' (a project holds only {MANIFEST}, {LAB}, "
+            raise ProjectError(f"{where}: unexpected entry {shown(name)} (a project holds only {MANIFEST}, {LAB}, "
                                f"weights/*.safetensors, {STATE_TENSORS}, {STATE_JSON}, {HISTORY}, {THUMBNAIL} and "
                                f"tables/*.csv)")
         if name in seen:
-            raise ProjectError(f"{where}: the entry '{name}' appears twice")
+            raise ProjectError(f"{where}: the entry {shown(name)} appears twice")
         if info.flag_bits & 0x1:
-            raise ProjectError(f"{where}: the entry '{name}' is encrypted")
+            raise ProjectError(f"{where}: the entry {shown(name)} is encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ProjectError(f"{where}: the entry '{name}' uses an unsupported compression method "
+            raise ProjectError(f"{where}: the entry {shown(name)} uses an unsupported compression method "
                                f"({info.compress_type})")
         limit = _limit(name)
         if info.file_size > limit:
-            raise ProjectError(f"{where}: the entry '{name}' claims {info.file_size:,} bytes; the limit is "
+            raise ProjectError(f"{where}: the entry {shown(name)} claims {info.file_size:,} bytes; the limit is "
                                f"{limit:,}")
         if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
-            raise ProjectError(f"{where}: the entry '{name}' would inflate {info.file_size / max(1, info.compress_size):,.0f}"
-                               f" times (a zip bomb?); refusing the file")
+            ratio = info.file_size / max(1, info.compress_size)
+            raise ProjectError(f"{where}: the entry {shown(name)} would inflate {ratio:,.0f} times (a zip bomb?); "
+                               f"refusing the file")
         total += info.file_size
         seen[name] = info
     if total > MAX_TOTAL_BYTES:
@@ -393,19 +395,19 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, sha256: str | 
                 out += chunk
                 digest.update(chunk)
                 if len(out) > info.file_size:
-                    raise ProjectError(f"{where}: the entry '{name}' holds more than the {info.file_size:,} bytes "
+                    raise ProjectError(f"{where}: the entry {shown(name)} holds more than the {info.file_size:,} bytes "
                                        f"it claims")
     except ProjectError:
         raise
     except zipfile.BadZipFile as e:
-        raise ProjectError(f"{where}: the entry '{name}' is damaged ({e})") from None
+        raise ProjectError(f"{where}: the entry {shown(name)} is damaged ({e})") from None
     except (zlib.error, EOFError, ValueError, OSError, NotImplementedError, RuntimeError) as e:
-        raise ProjectError(f"{where}: the entry '{name}' cannot be read; the file is damaged or truncated "
+        raise ProjectError(f"{where}: the entry {shown(name)} cannot be read; the file is damaged or truncated "
                            f"({type(e).__name__}: {e})") from None
     if len(out) != info.file_size:
-        raise ProjectError(f"{where}: the entry '{name}' is shorter than it claims; the file is damaged")
+        raise ProjectError(f"{where}: the entry {shown(name)} is shorter than it claims; the file is damaged")
     if sha256 is not None and digest.hexdigest() != sha256:
-        raise ProjectError(f"{where}: the entry '{name}' does not match its checksum; the file is damaged")
+        raise ProjectError(f"{where}: the entry {shown(name)} does not match its checksum; the file is damaged")
     return bytes(out)
 
 
@@ -429,10 +431,10 @@ def _check_manifest(manifest: Any, where: str) -> dict[str, Any]:
     version = manifest.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ProjectError(f"{where}: the project's format version must be a positive integer. Received: "
-                           f"{version!r}")
+                           f"{shown(version)}")
     if version > VERSION:
         raise ProjectError(f"{where} was written by a newer Neural Network Playground (project format version "
-                           f"{version}; this one reads up to {VERSION}): update the app to open it")
+                           f"{shown(version)}; this one reads up to {VERSION}): update the app to open it")
     files = manifest.get("files")
     if not isinstance(files, dict) or not all(
             isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("size"), int)
@@ -471,7 +473,7 @@ def parse_history(text: str, where: str) -> dict[str, list[float]]:
             try:
                 columns[n].append(float(cell) if cell else math.nan)
             except ValueError:
-                raise ProjectError(f"{where}: {HISTORY} line {row}: '{cell[:40]}' is not a number") from None
+                raise ProjectError(f"{where}: {HISTORY} line {row}: {shown(cell[:40])} is not a number") from None
     return columns
 
 
@@ -748,15 +750,18 @@ def _keep_tables(project: Project, data: Mapping[str, bytes], where: str) -> Non
 
 def load_project(path: str | os.PathLike[str]) -> Project:
     """Read and check a whole project file. Raises ProjectError, naming the file and what is wrong."""
-    where = os.fspath(path)
+    file = os.fspath(path)
+    where = shown(file, quote=False)  # escaped when the name holds a newline or other control character
     try:
-        size = os.path.getsize(where)
+        size = os.path.getsize(file)
         if size > MAX_FILE_BYTES:
             raise ProjectError(f"{where} is {size:,} bytes; a project file may have at most {MAX_FILE_BYTES:,}")
-        with open(where, "rb") as f:
+        with open(file, "rb") as f:
             return read_project(f, where)
     except OSError as e:
         raise ProjectError(f"Cannot read {where}: {e.strerror or e}") from None
+    except ValueError:  # a path with a NUL character
+        raise ProjectError(f"Cannot read {where}: a file name cannot hold a NUL character") from None
 
 
 def read_project(source: Any, where: str = "the project") -> Project:
@@ -786,7 +791,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
                 f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
         for name in sorted(present):
             if infos[name].file_size != manifest["files"][name]["size"]:
-                raise ProjectError(f"{where}: the entry '{name}' holds {infos[name].file_size:,} bytes, its "
+                raise ProjectError(f"{where}: the entry {shown(name)} holds {infos[name].file_size:,} bytes, its "
                                    f"manifest says {manifest['files'][name]['size']:,}; the file is damaged")
         # The small entries first: the lab they hold says how big the weights and the training state can be, so
         # that an entry inflating past that is refused before a byte of it is read.
@@ -835,7 +840,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
         bounds = _entry_bounds(shapes, files, state["meta"])
         for name in sorted(big):
             if infos[name].file_size > bounds[name]:
-                raise ProjectError(f"{where}: the entry '{name}' claims {infos[name].file_size:,} bytes; the lab "
+                raise ProjectError(f"{where}: the entry {shown(name)} claims {infos[name].file_size:,} bytes; the lab "
                                    f"it belongs to needs at most {bounds[name]:,}; refusing the file")
         for name in sorted(big):
             data[name] = _read(zf, infos[name], where, manifest["files"][name]["sha256"])

@@ -38,14 +38,17 @@ _ONE_LINE = _OneLine()
 def shown(value: object, *, quote: bool = True) -> str:
     """``value`` as it may appear in a one-line message.
 
-    Text comes quoted and escaped like repr (``'x\\n'``), so a name with a newline cannot break the line; long
-    text and lists are shortened; an integer too large for a float reads ``1e+400``. With ``quote=False`` (for
-    paths) printable text comes as it is and only text with control characters is quoted and escaped.
+    Printable text comes in single quotes as it is (``'dense_1'``, ``'C:\\data'``); text with a newline or another
+    control character is escaped like repr (``'x\\n'``), so it cannot break the line. Long text and lists are
+    shortened; an integer too large for a float reads ``1e+400``. With ``quote=False`` (for paths) printable text
+    comes without quotes.
     """
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
-    if not quote and isinstance(value, str) and value.isprintable() and len(value) <= _ONE_LINE.maxstring:
-        return value
+    if isinstance(value, str) and value.isprintable():
+        if len(value) > _ONE_LINE.maxstring:
+            value = f"{value[:_ONE_LINE.maxstring // 2]}...{value[-_ONE_LINE.maxstring // 2:]}"
+        return f"'{value}'" if quote else value
     return _ONE_LINE.repr(value)
 
 

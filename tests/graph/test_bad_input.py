@@ -246,7 +246,7 @@ def test_network_names_that_are_fine(name: str) -> None:
 
 def test_shown() -> None:
     assert shown("x\n") == "'x\\n'"
-    assert shown("dense_1") == "'dense_1'"
+    assert shown("dense_1") == "'dense_1'" and shown("C:\\data") == "'C:\\data'"  # printable: as it is
     assert shown(10**400) == "1e+400"
     assert shown(-123456 * 10**30) == "-1.234e+35"
     assert shown(10**5000) == "about 1e+5000"  # more digits than Python turns into text
