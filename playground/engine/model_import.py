@@ -123,24 +123,68 @@ def _read(p: Path) -> str:
 
 
 def lab_from_file(path: str | Path) -> Lab:
-    """A lab holding the file's networks, with a dataset that fits the first network's input where one does."""
+    """A lab holding the file's networks, with a dataset that fits the first network's input where one does.
+
+    The task is guessed where the names make it clear: a generator and a discriminator make a GAN, an encoder and a
+    decoder an autoencoder. Networks of the file that cannot be opened are named in the lab's description.
+    """
     p = Path(path)
-    networks = import_file(p)
-    lab = Lab(name=p.stem.replace("_", " ") or "Imported model", description=f"Imported from {p.name}.")
+    report = import_report(_read(p), p.name)
+    if not report.networks:
+        raise ModelImportError(report.refused[0][1] if report.refused else
+                               f"{p.name} holds no model the editor can open: write an nn.Sequential "
+                               f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
+    networks = report.networks
+    description = f"Imported from {p.name}."
+    if report.refused:
+        description += " Not opened: " + "; ".join(why for _name, why in report.refused)
+    lab = Lab(name=p.stem.replace("_", " ") or "Imported model", description=description)
+    roles = _guess_roles(networks)
     for net in networks:
-        lab.add_network(net.name, net.name if net.name in ROLES else "model", net.graph)
+        lab.add_network(net.name, roles.get(net.name, "model"), net.graph)
+    found = set(roles.values())
+    if {"generator", "discriminator"} <= found:
+        lab.task = "gan"
+    elif {"encoder", "decoder"} <= found:
+        lab.task = "autoencoder"
+    for net in networks:
+        head = _ROLE_HEADS.get(roles.get(net.name, "")) if lab.task in ("gan", "autoencoder") else None
+        outputs = net.graph.nodes_of_kind("Output")
+        if head and len(outputs) == 1:
+            net.graph.set_param(outputs[0].name, "head", head)
     first = networks[0].graph
     inputs = first.nodes_of_kind("Input")
     outputs = first.nodes_of_kind("Output")
-    if outputs and outputs[0].params["head"] == "regression":
+    if lab.task == "classification" and outputs and outputs[0].params["head"] == "regression":
         lab.task = "regression"
     if inputs:
         p0 = inputs[0].params
         if p0["kind"] == "image" and (p0["channels"], p0["height"], p0["width"]) == (1, 28, 28):
             lab.dataset = DatasetSettings("digits", train_ratio=0.8, features=[])
-        elif p0["kind"] == "vector" and p0["features"] == 2:
+        elif p0["kind"] == "vector" and p0["features"] == 2 and lab.task in ("classification", "regression"):
             lab.dataset = DatasetSettings("plane" if lab.task == "regression" else "circle")
     return lab
+
+
+_ROLE_NAMES = {
+    "generator": ("g", "gen", "generator", "netg", "net_g", "g_net", "generator_net"),
+    "discriminator": ("d", "disc", "discriminator", "netd", "net_d", "d_net", "discriminator_net", "critic"),
+    "encoder": ("enc", "encoder", "encoder_net"),
+    "decoder": ("dec", "decoder", "decoder_net"),
+}
+_ROLE_HEADS = {"generator": "generated", "discriminator": "realness", "encoder": "code", "decoder": "reconstruction"}
+
+
+def _guess_roles(networks: list[ImportedNetwork]) -> dict[str, str]:
+    """Network name -> role, for names that say it (``G``, ``netD``, ``Generator``, ``encoder``); one network a role."""
+    roles: dict[str, str] = {}
+    for role, names in _ROLE_NAMES.items():
+        for net in networks:
+            name = net.name.lower()
+            if net.name not in roles and (name in names or name.startswith(role) or name.endswith("_" + role)):
+                roles[net.name] = role
+                break
+    return roles
 
 
 def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork]:
@@ -898,6 +942,8 @@ class _Reader:
             if isinstance(key, slice):
                 return _Seq(owner.items[key], [None] * len(owner.items[key]), expr)
             raise _Refused(expr, f"{_code(expr)} picks no layer of {_code(expr.value)}")
+        if isinstance(owner, (list, tuple, str, range)) and isinstance(key, slice):
+            return owner[key]
         if isinstance(owner, (list, tuple, dict, str, range)) and _hashable(key):
             try:
                 return owner[key]
@@ -1100,6 +1146,8 @@ class _Reader:
                     _set_path(item, n)
             return seq
         if kind == "ModuleList":
+            if args and isinstance(args[0], _Unknown):
+                raise args[0].refuse("as the layers of nn.ModuleList")
             items = list(args[0]) if args else []
             if args and isinstance(args[0], (_Seq, _ModuleList)):
                 items = list(args[0].items)
@@ -1162,9 +1210,13 @@ class _Reader:
             return self._log_softmax(sources[0], leaf.args.get("dim", _MISSING), leaf.call)
         if leaf.kind == "Dropout2d":
             leaf = _Leaf("Dropout", {"p": leaf.args.get("p", 0.5)}, leaf.call, leaf.path)
-        if leaf.kind == "Softmax" and "dim" not in leaf.args:
-            leaf = _Leaf("Softmax", {"dim": -1}, leaf.call, leaf.path)  # implicit dim: the last for 1-D and 2-D
+        implicit = leaf.kind == "Softmax" and "dim" not in leaf.args
+        if implicit:
+            leaf = _Leaf("Softmax", {"dim": -1}, leaf.call, leaf.path)
         layer = self.translate(leaf, builder)
+        if implicit:  # torch picks the dimension: the features of a batch of vectors, but the batch of sequences
+            layer.expects = lambda s: None if s.rank == 1 else (f"without dim receives {s.describe()}, where torch "
+                                                                f"would pick another dimension: write dim=-1")
         layer.sources = [s.node for s in sources]
         builder.add(layer)
         return _Tensor(layer.name)
@@ -1192,7 +1244,8 @@ class _Reader:
             raise _Refused(call, e.message.split(": ", 1)[1]) from None
         except (KeyError, TypeError) as e:
             raise _Refused(call, f"{kind} is missing its argument {e}") from None
-        layer.name = builder.claim(_node_name(leaf.path), _prefix(layer.kind))
+        own = _node_name(leaf.path)
+        layer.name = builder.claim(own, own or _prefix(layer.kind))  # a second use of self.pool is pool_1
         return layer
 
     def _tensor_of(self, value: Any, node: ast.AST) -> _Tensor:
