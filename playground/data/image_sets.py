@@ -17,6 +17,7 @@ from playground.data.download import (
     FASHION_MNIST_FILES,
     MNIST_BASE_URLS,
     MNIST_FILES,
+    Checksum,
     Progress,
     fetch_dataset,
 )
@@ -33,7 +34,7 @@ class ImageSetInfo:
     name: str
     title: str
     description: str
-    files: dict[str, str | tuple[str, str]]
+    files: dict[str, Checksum]
     mirrors: tuple[str, ...]
     class_names: tuple[str, ...]
     credit: str

@@ -198,3 +198,68 @@ def test_a_folder_without_class_subfolders_is_refused_clearly(qtbot, window, tmp
     c.choose_image_folder()
     assert win.lab.dataset.name == "digits"
     assert "no class subfolders" in c.message_banner.label.text()
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """Every file: /trickle/... one byte every 0.2 s of 100,000; /endless/... zeros without end."""
+
+    stop: threading.Event
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        if self.path.startswith("/trickle/"):
+            self.send_header("Content-Length", "100000")
+        self.end_headers()
+        piece, pause = (b"x", 0.2) if self.path.startswith("/trickle/") else (bytes(16384), 0.0)
+        while not self.stop.wait(pause):
+            try:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            except OSError:
+                return
+
+
+@pytest.fixture
+def hostile():
+    stop = threading.Event()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Hostile,), {"stop": stop}))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_cancel_stops_a_download_from_a_trickling_server(qtbot, window, hostile):
+    """One byte every 0.2 s: the worker's read waited for a whole chunk, so Cancel was never seen."""
+    win, c, errors, folder = window
+    c.downloads.base_url = hostile + "trickle/"
+    received = []
+    c.downloads.start("mnist")
+    c.downloads.thread.progressed.connect(lambda done, total: received.append(done))
+    qtbot.waitUntil(lambda: bool(received) and received[-1] >= 1, timeout=10000)
+    from PySide6.QtWidgets import QPushButton
+
+    c.downloads.dialog.findChild(QPushButton).click()  # the dialog's Cancel button
+    qtbot.waitUntil(lambda: not c.downloads.busy and c.downloads.dialog is None, timeout=5000)
+    assert not errors
+    assert not list(folder.iterdir())  # no half file
+    assert win.lab.dataset.name == "digits"
+
+
+def test_an_endless_download_fails_with_a_message_and_keeps_nothing(qtbot, window, hostile, monkeypatch):
+    import importlib
+
+    win, c, errors, folder = window
+    monkeypatch.setattr(importlib.import_module("playground.data.download"), "MAX_UNSIZED_BYTES", 300_000)
+    c.downloads.base_url = hostile + "endless/"
+    with qtbot.waitSignal(c.downloads.failed, timeout=20000):
+        c.downloads.start("mnist")
+    assert len(errors) == 1 and "sent more than the 300,000 bytes allowed" in errors[0]
+    assert "built-in digits still work" in errors[0] and "\n" not in errors[0]
+    assert not list(folder.iterdir())
+    assert win.lab.dataset.name == "digits"

@@ -68,7 +68,8 @@ def test_download_reports_progress_and_verifies(served, tmp_path):
     assert got == dest
     assert dest.read_bytes() == source.read_bytes()
     size = source.stat().st_size
-    assert calls[0] == (0, size)
+    # Before the server answers, progress may be asked (for Cancel) with no total yet; then it counts to the size.
+    assert (0, size) in calls and all(c == (0, None) for c in calls[:calls.index((0, size))])
     assert calls[-1] == (size, size)
     assert len(calls) >= 2
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
@@ -112,7 +113,7 @@ def test_cancel_leaves_no_file(served, tmp_path):
 
     with pytest.raises(DownloadCancelled):
         download(base + NAMES[0], folder / "images.gz", None, progress)
-    assert len(seen) == 2
+    assert seen[-1] > 0 and all(done == 0 for done in seen[:-1])  # stopped at the first piece
     assert _leftovers(folder) == []
     assert issubclass(DownloadCancelled, DataError)
 
@@ -180,8 +181,9 @@ def test_fetch_dataset_falls_back_to_the_next_mirror(served, tmp_path):
 def test_known_checksums_are_well_formed():
     for table in (MNIST_FILES, FASHION_MNIST_FILES):
         assert sorted(table) == sorted(NAMES)
-        for algorithm, digest in table.values():
+        for algorithm, digest, size in table.values():
             assert algorithm == "md5" and len(digest) == 32 and int(digest, 16) >= 0
+            assert isinstance(size, int) and 4000 < size < 30_000_000
 
 
 def test_fetch_dataset_cancel_keeps_finished_files_only(served, tmp_path):
@@ -193,3 +195,145 @@ def test_fetch_dataset_cancel_keeps_finished_files_only(served, tmp_path):
     with pytest.raises(DownloadCancelled):
         fetch_dataset(files, base, folder, lambda done, total: done <= first_size)
     assert _leftovers(folder) == [NAMES[0]]
+
+
+# Hostile servers: endless, too big, trickling, silent ------------------------------------------------------------
+
+class _HostileHandler(http.server.BaseHTTPRequestHandler):
+    """/endless: no length, zeros forever; /endless-1000: the same for a file of 1,000 bytes; /announce-huge: says
+    10**12 bytes; /trickle-N: a length of N, one byte every 0.2 s; /one-then-silent: a length of 100, one byte,
+    then nothing; /fast-trickle: one byte every 0.02 s of 10,000; /no-answer: never answers."""
+
+    stop: threading.Event
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+    def _head(self, length=None):
+        self.send_response(200)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def _send(self, data, pause=0.0):
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:  # the client hung up, as it should
+            return False
+        return not self.stop.wait(pause)
+
+    def do_GET(self):  # noqa: N802 (the base class's name)
+        path = self.path
+        if path == "/no-answer":
+            self.stop.wait(60)
+            return
+        if path.startswith("/endless"):
+            self._head()
+            while self._send(bytes(16 * 1024)):
+                pass
+        elif path == "/announce-huge":
+            self._head(10**12)
+            self._send(bytes(1000))
+        elif path.startswith("/trickle-"):
+            n = int(path.rsplit("-", 1)[1])
+            self._head(n)
+            for _ in range(n):
+                if not self._send(b"x", 0.2):
+                    return
+        elif path == "/fast-trickle":
+            self._head(10_000)
+            for _ in range(10_000):
+                if not self._send(b"x", 0.02):
+                    return
+        elif path == "/one-then-silent":
+            self._head(100)
+            self._send(b"x", 60)
+
+
+@pytest.fixture()
+def hostile():
+    stop = threading.Event()
+    handler = type("Handler", (_HostileHandler,), {"stop": stop})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_an_endless_body_stops_past_the_known_size(hostile, tmp_path):
+    with pytest.raises(DataError, match=r"sent more than the 1,000 bytes the file has; stopped, and nothing was kept\. "
+                                        r"The built-in digits still work\.") as info:
+        download(hostile + "endless-1000", tmp_path / "f.gz", ("md5", "0" * 32, 1000))
+    assert "\n" not in str(info.value)
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_endless_body_of_unknown_size_stops_at_the_cap(hostile, tmp_path, monkeypatch):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("playground.data.download"), "MAX_UNSIZED_BYTES", 200_000)
+    with pytest.raises(DataError, match=r"sent more than the 200,000 bytes allowed"):
+        download(hostile + "endless", tmp_path / "f.gz")
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_server_announcing_more_than_the_file_has_is_refused_unread(hostile, tmp_path):
+    with pytest.raises(DataError, match=r"announces 1,000,000,000,000 bytes, but the file has 1,000"):
+        download(hostile + "announce-huge", tmp_path / "f.gz", ("md5", "0" * 32, 1000))
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_stalled_body_times_out(hostile, tmp_path):
+    with pytest.raises(DataError, match=r"stalled: nothing arrived for 0\.3 s after 1 bytes\. .*built-in digits"):
+        download(hostile + "one-then-silent", tmp_path / "f.gz", stall_timeout=0.3)
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_server_that_never_answers_times_out_and_can_be_cancelled(hostile, tmp_path):
+    with pytest.raises(DataError, match=r"Could not reach .*no-answer: no answer within 0\.3 s\. You are probably offline"):
+        download(hostile + "no-answer", tmp_path / "f.gz", stall_timeout=0.3)
+    calls = []
+    with pytest.raises(DownloadCancelled):
+        download(hostile + "no-answer", tmp_path / "f.gz", progress=lambda d, t: calls.append(d) or len(calls) < 3)
+    assert calls == [0, 0, 0]
+    assert _leftovers(tmp_path) == []
+
+
+def test_cancel_is_honoured_while_a_server_trickles(hostile, tmp_path):
+    """One byte every 0.2 s of 10,000: a read that waited for a whole chunk never came back to look at Cancel.
+    Cancel is set from another thread, as the app's dialog does, between two bytes."""
+    cancel = threading.Event()
+    timers = []
+
+    def progress(done, total):
+        if done >= 1 and not timers:
+            timers.append(threading.Timer(0.05, cancel.set))
+            timers[0].start()
+        return not cancel.is_set()
+
+    with pytest.raises(DownloadCancelled):
+        download(hostile + "trickle-10000", tmp_path / "f.gz", progress=progress)
+    assert cancel.is_set() and _leftovers(tmp_path) == []
+
+
+def test_a_download_past_its_deadline_stops(hostile, tmp_path):
+    with pytest.raises(DataError, match=r"took longer than 0\.5 s \(got [0-9,]+ of 10,000 bytes\); stopped"):
+        download(hostile + "fast-trickle", tmp_path / "f.gz", deadline=0.5)
+    assert _leftovers(tmp_path) == []
+
+
+def test_fetch_dataset_keeps_nothing_of_an_endless_mirror_and_uses_the_next(hostile, served, tmp_path):
+    root, base = served
+    data = (root / NAMES[3]).read_bytes()
+    files = {NAMES[3]: ("md5", hashlib.md5(data).hexdigest(), len(data))}
+    # The hostile server answers every name with an endless body; the next mirror has the file.
+    paths = fetch_dataset(files, [hostile + "endless/", base], tmp_path / "m")
+    assert paths[NAMES[3]].read_bytes() == data
+    assert _leftovers(tmp_path / "m") == [NAMES[3]]
