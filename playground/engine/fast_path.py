@@ -36,9 +36,13 @@ from .tasks import ClassificationTask, RegressionTask
 # Above this many parameters a step's arithmetic dominates its overhead: nothing to gain, much to compile.
 FAST_PATH_PARAMETERS = 200_000
 # An epoch of at most this many steps compiles into one graph (the last, partial batch included); a longer one
-# runs in blocks of BLOCK_STEPS full batches, and its remaining steps in the ordinary loop.
+# runs in blocks of at most BLOCK_STEPS full batches, and its remaining steps in the ordinary loop.
 WHOLE_EPOCH_STEPS = 64
 BLOCK_STEPS = 32
+# At most this many multiply-adds (forward, per call): one call runs without a break, so a command (a drawing to
+# answer, Pause) waits for it; this keeps a call to a few milliseconds. A network whose single step is bigger
+# than half of it gains little from the fast path and does not use it.
+BLOCK_MACS = 4_000_000
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 # Layers whose forward is a pure function of input and parameters (no buffers, no randomness, nothing that
@@ -104,6 +108,7 @@ class Key:
     batch_size: int
     samples: int  # the training set's size: fixes the plan (number of steps, the last batch's size)
     whole_epoch: bool
+    block: int  # steps per call when not a whole epoch
     count_correct: bool
     loss: str  # "cross_entropy", "nll_of_probabilities" or "mse"
     device: str
@@ -127,7 +132,7 @@ def plan_for(key: Key) -> Plan:
     if key.whole_epoch:
         full, rest = divmod(n, bs)
         return Plan((bs,) * full + ((rest,) if rest else ()))
-    return Plan((bs,) * BLOCK_STEPS)
+    return Plan((bs,) * key.block)
 
 
 def _opt_state_names(name: str) -> tuple[str, ...]:
@@ -270,17 +275,18 @@ def _update(opt: str, mom: float, wd: float, betas: tuple[float, float], eps: fl
             beta1, beta2 = betas
             step_t, m, v = s
             step_t = step_t + 1
+            # The order of the fused CPU kernel the ordinary loop uses (make_optimizer asks for fused=True).
             if opt == "adamw":
                 p = p * (1 - lr64 * wd).to(p.dtype)
-            m = m.lerp(g, 1 - beta1)
-            v = v * beta2 + (g * g) * (1 - beta2)
+            m = m * beta1 + (1 - beta1) * g
+            v = v * beta2 + ((1 - beta2) * g) * g
             step = step_t.to(torch.float64)
             bc1 = 1 - torch.pow(torch.tensor(beta1, dtype=torch.float64, device=step.device), step)
             bc2 = 1 - torch.pow(torch.tensor(beta2, dtype=torch.float64, device=step.device), step)
             step_size = (lr64.to(step.device) / bc1).to(p.device)
             bc2_sqrt = bc2.sqrt().to(p.device)
             denom = v.sqrt() / bc2_sqrt.to(p.dtype) + eps
-            new_p.append(p + (-step_size).to(p.dtype) * (m / denom))
+            new_p.append(p - (step_size.to(p.dtype) * m) / denom)
             new_s.append([step_t, m, v])
     return new_p, new_s
 
@@ -300,6 +306,7 @@ class FastPath:
         self._failed: set[tuple[Key, tuple[int, int, int]]] = set()
         self._thread: threading.Thread | None = None
         self._ineligible: tuple[Any, Any] | None = None
+        self._macs: tuple[Any, int] | None = None
         self._lock = threading.Lock()
         self.builds = 0
 
@@ -336,8 +343,12 @@ class FastPath:
         n = int(trainer.x_train.shape[0])
         bs = settings.batch_size
         steps = -(-n // bs)
-        whole = steps <= WHOLE_EPOCH_STEPS
-        if not whole and n - trainer._pos < BLOCK_STEPS * bs and trainer._perm is not None:
+        per_step = max(1, self._multiply_adds(task) * bs)
+        whole = steps <= WHOLE_EPOCH_STEPS and steps * per_step <= BLOCK_MACS
+        block = 0 if whole else min(BLOCK_STEPS, BLOCK_MACS // per_step)
+        if not whole and block < 2:
+            return self._no(f"batches of {bs} are big enough that their arithmetic outweighs the overhead")
+        if not whole and trainer._perm is not None and n - trainer._pos < block * bs:
             return None  # the tail of a long epoch runs in the ordinary loop
         if isinstance(task, ClassificationTask):
             loss = "nll_of_probabilities" if task._probabilities else "cross_entropy"
@@ -345,7 +356,16 @@ class FastPath:
             loss = "mse"
         return Key(settings.optimizer, float(settings.momentum), float(settings.weight_decay),
                    settings.regularization if settings.regularization_rate > 0 else "none", settings.grad_clip > 0,
-                   bs, n, whole, not trainer._full_train_eval, loss, str(device))
+                   bs, n, whole, block, not trainer._full_train_eval, loss, str(device))
+
+    def _multiply_adds(self, task: Any) -> int:
+        """Multiply-adds of one sample's forward pass through the dense layers (remembered per model)."""
+        cached = self._macs
+        if cached is not None and cached[0] is task:
+            return cached[1]
+        macs = sum(m.in_features * m.out_features for m in task.model.modules() if isinstance(m, nn.Linear))
+        self._macs = (task, macs)
+        return macs
 
     def eligible(self, trainer: Any) -> str | None:
         """Why this trainer's model cannot use the fast path at all (checked once per build), or None."""
