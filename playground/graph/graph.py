@@ -6,6 +6,7 @@ view can mirror the graph without owning state (orange-canvas-core style).
 
 from __future__ import annotations
 
+import heapq
 import keyword
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -159,6 +160,10 @@ class Graph:
     def __init__(self) -> None:
         self._nodes: dict[str, Node] = {}
         self._edges: list[Edge] = []
+        # Indexes of the edges by target (port -> source) and by source, so that connecting, inferring and ordering
+        # stay linear in the size of the graph (scanning every edge per node made a 20,000-layer import take 80 s).
+        self._incoming: dict[str, dict[str, str]] = {}
+        self._outgoing: dict[str, list[Edge]] = {}
         self._listeners: list[Callable[[GraphEvent], None]] = []
         self._inference: Inference | None = None
 
@@ -185,10 +190,17 @@ class Graph:
 
     def incoming(self, name: str) -> dict[str, str]:
         """Map of input port to the source node feeding it."""
-        return {e.port: e.source for e in self._edges if e.target == name}
+        return dict(self._incoming.get(name, {}))
 
     def outgoing(self, name: str) -> list[Edge]:
-        return [e for e in self._edges if e.source == name]
+        return list(self._outgoing.get(name, []))
+
+    def _reindex(self) -> None:
+        self._incoming = {n: {} for n in self._nodes}
+        self._outgoing = {n: [] for n in self._nodes}
+        for e in self._edges:
+            self._incoming[e.target][e.port] = e.source
+            self._outgoing[e.source].append(e)
 
     def nodes_of_kind(self, kind: str) -> list[Node]:
         return [n for n in self._nodes.values() if n.kind == kind]
@@ -204,18 +216,17 @@ class Graph:
         indegree = {n: 0 for n in self._nodes}
         for e in self._edges:
             indegree[e.target] += 1
-        ready = [n for n in self._nodes if indegree[n] == 0]
-        order: list[str] = []
         rank = {n: i for i, n in enumerate(self._nodes)}
+        ready = [rank[n] for n in self._nodes if indegree[n] == 0]  # a heap of ranks: the earliest node first
+        names = list(self._nodes)
+        order: list[str] = []
         while ready:
-            ready.sort(key=rank.__getitem__)
-            n = ready.pop(0)
+            n = names[heapq.heappop(ready)]
             order.append(n)
-            for e in self._edges:
-                if e.source == n:
-                    indegree[e.target] -= 1
-                    if indegree[e.target] == 0:
-                        ready.append(e.target)
+            for e in self._outgoing[n]:
+                indegree[e.target] -= 1
+                if indegree[e.target] == 0:
+                    heapq.heappush(ready, rank[e.target])
         return order
 
     def reaches(self, start: str, goal: str) -> bool:
@@ -228,7 +239,7 @@ class Graph:
             if n in seen:
                 continue
             seen.add(n)
-            stack.extend(e.target for e in self._edges if e.source == n)
+            stack.extend(e.target for e in self._outgoing.get(n, ()))
         return False
 
     # Events ---------------------------------------------------------------------------------------------------
@@ -275,8 +286,10 @@ class Graph:
         name = name or self.unique_name(spec.prefix)
         self.check_name(name)
         checked = spec.check_params(dict(params or {}), name)
-        node = Node(name, kind, checked, _checked_position(position, f"{kind} {shown(name)}", name))
+        node = Node(name, kind, checked, checked_position(position, f"{kind} {shown(name)}", name))
         self._nodes[name] = node
+        self._incoming[name] = {}
+        self._outgoing[name] = []
         self._emit(NodeAdded(node))
         return node
 
@@ -284,8 +297,11 @@ class Graph:
         node = self.node(name)
         for e in [e for e in self._edges if name in (e.source, e.target)]:
             self._edges.remove(e)
+            self._outgoing[e.source].remove(e)
+            self._incoming[e.target].pop(e.port, None)
             self._emit(EdgeRemoved(e))
         del self._nodes[name]
+        self._reindex()
         self._emit(NodeRemoved(node))
         return node
 
@@ -300,11 +316,12 @@ class Graph:
             Edge(new if e.source == old else e.source, new if e.target == old else e.target, e.port)
             for e in self._edges
         ]
+        self._reindex()
         self._emit(NodeRenamed(old, new))
 
     def move_node(self, name: str, position: tuple[float, float]) -> None:
         node = self.node(name)
-        node.position = _checked_position(position, node.label, name)
+        node.position = checked_position(position, node.label, name)
         self._listeners_only(NodeMoved(name, node.position))
 
     def _listeners_only(self, event: GraphEvent) -> None:
@@ -340,7 +357,7 @@ class Graph:
             raise UnknownPortError(f"{dst.label} has no input port {shown(port)} (ports: {', '.join(ports)})",
                                    node=target, field="port")
         edge = Edge(source, target, port)
-        if edge in self._edges:
+        if self._incoming[target].get(port) == source:
             raise DuplicateEdgeError(f"{src.label} is already connected to {dst.label}", node=target, field=port)
         if port in self.incoming(target):
             other = self.incoming(target)[port]
@@ -378,6 +395,8 @@ class Graph:
         ``check_shapes``, a shape the target cannot take."""
         edge = self.check_connect(source, target, port, check_shapes=check_shapes)
         self._edges.append(edge)
+        self._incoming[target][edge.port] = source
+        self._outgoing[source].append(edge)
         self._emit(EdgeAdded(edge))
         return edge
 
@@ -385,6 +404,7 @@ class Graph:
         for e in self._edges:
             if e.source == source and e.target == target and (port is None or e.port == port):
                 self._edges.remove(e)
+                self._reindex()
                 self._emit(EdgeRemoved(e))
                 return e
         raise UnknownNodeError(f"There is no edge from {shown(source)} to {shown(target)}",
@@ -464,11 +484,10 @@ class Graph:
             if n in seen:
                 continue
             seen.add(n)
-            for e in self._edges:
-                if downstream and e.source == n:
-                    stack.append(e.target)
-                elif not downstream and e.target == n:
-                    stack.append(e.source)
+            if downstream:
+                stack.extend(e.target for e in self._outgoing.get(n, ()))
+            else:
+                stack.extend(self._incoming.get(n, {}).values())
         return seen
 
     def problems(self) -> list[GraphError]:
@@ -559,8 +578,8 @@ def _is_position(position: Any) -> bool:
         for v in position)
 
 
-def _checked_position(position: Any, label: str, node: str) -> tuple[float, float]:
-    """``position`` as two floats, or a ParameterError naming the node."""
+def checked_position(position: Any, label: str, node: str) -> tuple[float, float]:
+    """``position`` as two floats, or a ParameterError naming the node (``label`` is e.g. "Dense 'dense_1'")."""
     if not _is_position(position):
         raise ParameterError(f"{label}: position must be [x, y], {_POSITION_RANGE}. "
                              f"Received: position={shown(position)}", node=node, field="position")

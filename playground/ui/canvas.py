@@ -53,6 +53,7 @@ from playground.graph import (
     NodeRenamed,
     get_kind,
 )
+from playground.graph.graph import checked_position
 
 from .commands import AddNodeCommand, AddNodesCommand, ConnectCommand, MoveNodesCommand, RemoveCommand
 from .style import PROBLEM_COLOR, category_color, format_count, small_font
@@ -838,11 +839,13 @@ class ArchitectureCanvas(QGraphicsView):
                 renamed[n["name"]] = new
                 params = spec.check_params(n["params"], new)
                 x, y = n["position"]
-                nodes.append({"name": new, "kind": n["kind"], "params": params, "position": (x + 40.0, y + 40.0)})
+                # Checked here: a clipboard's position of NaN or 1e400 would otherwise fail inside the undo command.
+                position = checked_position((x + 40.0, y + 40.0), f"{spec.name} '{new}'", new)
+                nodes.append({"name": new, "kind": n["kind"], "params": params, "position": position})
         except GraphError as e:
             self.refuse(e)
             return False
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
             self.message.emit("The clipboard does not hold layers", True)
             return False
         edges = [(renamed[s], renamed[t], p) for s, t, p in data["edges"] if s in renamed and t in renamed]
