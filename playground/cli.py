@@ -477,6 +477,9 @@ def import_command(args: argparse.Namespace) -> int:
     from playground.engine.project import EXTENSION, save_project
     from playground.graph import GraphError
 
+    bad = _bad_paths(("the model", args.model), ("--weights", args.weights), ("--out", args.out))
+    if bad:
+        return _fail(bad)
     model, out = Path(args.model), Path(args.out)
     if out.suffix.lower() not in (EXTENSION, ".json"):
         return _fail(f"--out {str(out)!r}: write a project file ({EXTENSION}) or a lab file (.json)")

@@ -88,11 +88,15 @@ def test_paths_with_control_characters(tmp_path: Path, capsys: pytest.CaptureFix
              "model\n"], capsys, "The lab has no network named 'model\\n'")
 
 
-@pytest.mark.parametrize("flag", ["lab", "--out", "--to"])
+@pytest.mark.parametrize("flag", ["lab", "--out", "--to", "model", "--weights"])
 def test_paths_with_a_nul_character(tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str) -> None:
     lab, bad = str(lab_file(tmp_path)), str(tmp_path / "a\x00b")
+    model = tmp_path / "net.py"
+    model.write_text("import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(2, 2))\n")
     argv = {"lab": ["train", bad, "--quiet"], "--out": ["train", lab, "--quiet", "--out", bad],
-            "--to": ["export", lab, "--format", "py", "--to", bad]}[flag]
+            "--to": ["export", lab, "--format", "py", "--to", bad],
+            "model": ["import", bad + ".py", "--out", str(tmp_path / "x.json")],
+            "--weights": ["import", str(model), "--weights", bad, "--out", str(tmp_path / "x.nnp")]}[flag]
     refused(argv, capsys, "a file name cannot hold a NUL character. Received: '")
 
 
