@@ -343,8 +343,9 @@ class TrainingController(QObject):
         self._refresh_image_sets()
         title = image_sets.IMAGE_SETS[name].title
         lab = self.lab
-        if lab is not None and lab.dataset.name != name and lab.dataset.name in ("digits",) + tuple(
-                image_sets.IMAGE_SETS):
+        shapes = {n: i.image_shape for n, i in image_sets.IMAGE_SETS.items()} | {"digits": (1, 28, 28)}
+        # A lab moves only to a set of images of its own shape (a grey 28×28 lab does not take colour photos).
+        if lab is not None and lab.dataset.name != name and shapes.get(lab.dataset.name) == shapes[name]:
             self.change_settings("dataset", {"name": name})  # an image lab moves to the new set (undoable)
             self.window.show_message(f"Downloaded {title}; this lab now learns from it (Undo goes back).")
         else:

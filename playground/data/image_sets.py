@@ -21,6 +21,7 @@ from playground.data.download import (
     Progress,
     fetch_dataset,
 )
+from playground.data import cifar
 from playground.data.errors import DataError
 from playground.data.idx import load_idx_pair
 
@@ -38,6 +39,7 @@ class ImageSetInfo:
     mirrors: tuple[str, ...]
     class_names: tuple[str, ...]
     credit: str
+    image_shape: tuple[int, int, int] = (1, 28, 28)  # (channels, height, width) of each image
 
 
 IMAGE_SETS: dict[str, ImageSetInfo] = {
@@ -53,6 +55,11 @@ IMAGE_SETS: dict[str, ImageSetInfo] = {
         FASHION_MNIST_FILES, FASHION_MNIST_BASE_URLS,
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
         "Han Xiao, Kashif Rasul and Roland Vollgraf, Fashion-MNIST (Zalando Research, 2017); MIT licence."),
+    "cifar10": ImageSetInfo(
+        "cifar10", "CIFAR-10 (60,000 colour photos)",
+        "Natural colour photographs, 32×32: airplanes, cars, birds, cats, deer, dogs, frogs, horses, ships and "
+        "trucks; 50,000 to train, 10,000 to test (about 163 MB to download, read without unpickling).",
+        cifar.FILES, cifar.BASE_URLS, cifar.CLASS_NAMES, cifar.CREDIT, (3, 32, 32)),
 }
 
 
@@ -94,7 +101,7 @@ def fetch_image_set(name: str, root: Path | None = None, progress: Progress | No
 
 @dataclass(frozen=True, eq=False)
 class ImageSplits:
-    x_train: np.ndarray  # (N, 1, 28, 28) float32 in [0, 1]
+    x_train: np.ndarray  # (N, C, H, W) float32 in [0, 1]: (N, 1, 28, 28) for the MNIST sets, (N, 3, 32, 32) CIFAR
     y_train: np.ndarray  # (N,) int64
     x_val: np.ndarray
     y_val: np.ndarray
@@ -118,6 +125,12 @@ def load_image_set(name: str, root: Path | None = None) -> ImageSplits:
 @lru_cache(maxsize=2)
 def _load(name: str, folder: str, _stamp: tuple[int, ...]) -> ImageSplits:
     base = Path(folder)
+    if name == "cifar10":
+        cx, cy, tx, ty = cifar.read_archive(base / cifar.ARCHIVE)
+        held = min(VALIDATION, len(cx) // 6)
+        end = len(cx) - held
+        return ImageSplits(cifar.scaled(cx[:end]), cy[:end], cifar.scaled(cx[end:]), cy[end:], cifar.scaled(tx), ty,
+                           cifar.CLASS_NAMES)
     train_x, train_y = load_idx_pair(base / "train-images-idx3-ubyte.gz", base / "train-labels-idx1-ubyte.gz")
     test_x, test_y = load_idx_pair(base / "t10k-images-idx3-ubyte.gz", base / "t10k-labels-idx1-ubyte.gz")
     if train_x.shape[1:] != test_x.shape[1:]:

@@ -280,8 +280,8 @@ class Probes:
         matrix = torch.bincount(truth * classes + predicted, minlength=classes * classes).reshape(classes, classes)
         wrong = torch.nonzero(predicted != truth).flatten()[:MISCLASSIFIED]
         images = self.x_test[wrong]
-        if images.dim() == 4:  # (M, C, H, W): grey images lose their channel axis, colour ones are averaged
-            images = images.mean(dim=1)
+        if images.dim() == 4 and images.shape[1] != 3:  # (M, C, H, W): grey images lose their channel axis;
+            images = images.mean(dim=1)  # colour ones (M, 3, H, W) stay in colour
         elif images.dim() == 2:
             side = int(round(images.shape[1] ** 0.5))
             images = images.reshape(len(images), side, side) if side * side == images.shape[1] else images[:, None]

@@ -109,6 +109,24 @@ def translation_experiment() -> Lab:
     return lab
 
 
+def cifar_cnn() -> Lab:
+    lab = Lab(name="Colour CNN on CIFAR-10", task="classification",
+              description="Three 3×3 convolution stages (16, 32, 64 filters) with pooling read 32×32 colour photos; "
+                          "the first layer's filters are colour (RGB) kernels. Download CIFAR-10 first (Data panel).",
+              dataset=DatasetSettings("cifar10", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=64, epochs=10))
+    g = sequential([
+        ("Input", {"kind": "image", "channels": 3, "height": 32, "width": 32}),
+        ("Conv2d", {"filters": 16, "kernel_size": 3, "padding": 1}), ("ReLU", {}), ("MaxPool2d", {"kernel_size": 2}),
+        ("Conv2d", {"filters": 32, "kernel_size": 3, "padding": 1}), ("ReLU", {}), ("MaxPool2d", {"kernel_size": 2}),
+        ("Conv2d", {"filters": 64, "kernel_size": 3, "padding": 1}), ("ReLU", {}), ("MaxPool2d", {"kernel_size": 2}),
+        ("Flatten", {}), ("Dense", {"units": 64}), ("ReLU", {}), ("Dense", {"units": 10}),
+        ("Output", {"head": "classification"}),
+    ], wrap=4)
+    lab.add_network("model", "model", g)
+    return lab
+
+
 def regression_plane() -> Lab:
     lab = Lab(name="Regression plane", task="regression",
               description="Fit a tilted plane with a small MLP and mean squared error.",
@@ -393,6 +411,8 @@ TEMPLATES: dict[str, Template] = {
         Template("translation_experiment", "Translation experiment",
                  "Test digits moved by 2 pixels: what a dense network and a CNN make of a moved digit.",
                  translation_experiment),
+        Template("cifar_cnn", "Colour CNN (CIFAR-10)",
+                 "Convolutions on colour photos: RGB filters, 10 kinds of object.", cifar_cnn),
         Template("regression_plane", "Regression", "Fitting numbers with mean squared error.", regression_plane),
         Template("mnist_1_layer", "MNIST 1 layer", "784 pixels to 10 classes: each class learns a weight template.",
                  mnist_one_layer),

@@ -88,3 +88,16 @@ def normalize_symmetric(values: np.ndarray) -> np.ndarray:
     finite = v[np.isfinite(v)]
     m = float(np.abs(finite).max()) if finite.size else 0.0
     return v / m if m > 0 else v
+
+
+def rgb_filter_tiles(weight: np.ndarray) -> np.ndarray:
+    """A first layer's colour kernels (out, 3, k, k) as (out, k, k, 3) RGB tiles in [0, 1]: grey (0.5) is a zero
+    weight, and each filter is scaled by its own largest weight, so every filter shows the colour and pattern it
+    looks for (a red-green edge, a blue blob), as in the AlexNet paper's figure."""
+    w = np.asarray(weight, dtype=np.float32)
+    if w.ndim != 4 or w.shape[1] != 3:
+        raise ValueError(f"rgb_filter_tiles needs (out, 3, k, k) weights, got shape {w.shape}")
+    scale = np.abs(w).reshape(len(w), -1).max(axis=1)
+    scale = np.where(scale > 0, scale, 1.0)[:, None, None, None]
+    rgb: np.ndarray = np.clip(0.5 + 0.5 * w / scale, 0.0, 1.0).transpose(0, 2, 3, 1)
+    return rgb

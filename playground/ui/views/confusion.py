@@ -30,6 +30,11 @@ ICON = 56
 def gray_pixmap(image: np.ndarray, size: int = ICON) -> QPixmap:
     """A (h, w) float image as a grayscale pixmap (its own min..max to black..white), scaled with square pixels."""
     a = np.asarray(image, dtype=np.float64)
+    if a.ndim == 3 and a.shape[0] == 3:  # a colour image (3, h, w), pixels in [0, 1]: shown in its colours
+        rgb = np.ascontiguousarray((np.clip(np.nan_to_num(a), 0.0, 1.0) * 255).round().astype(np.uint8)
+                                   .transpose(1, 2, 0))
+        q = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
+        return QPixmap.fromImage(q).scaled(size, size, Qt.KeepAspectRatio, Qt.FastTransformation)
     if a.ndim == 3:
         a = a.mean(axis=0)
     finite = np.isfinite(a)
@@ -45,7 +50,7 @@ class ConfusionMatrixView(SnapshotView):
     test images captioned "true 4 → predicted 9".
 
     Reads: ``probes["confusion"]`` (classes, classes) int, rows = true, columns = predicted;
-    ``probes["misclassified/images"]`` (M, H, W), ``probes["misclassified/true"]`` (M,),
+    ``probes["misclassified/images"]`` (M, H, W) or, colour, (M, 3, H, W), ``probes["misclassified/true"]`` (M,),
     ``probes["misclassified/predicted"]`` (M,); ``classes``.
     """
 

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
 from playground.viz.colormaps import diverging_lut
-from playground.viz.convolution import filter_tiles
+from playground.viz.convolution import filter_tiles, grid_columns, rgb_filter_tiles
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
@@ -75,6 +75,14 @@ class FilterGridView(SnapshotView):
         self.setObjectName("filterGridView")
         row, self.layer_combo = self.add_layer_row("filterLayer", "Which convolutional layer's filters to show.")
         self.layer_combo.currentTextChanged.connect(self._redraw)
+        self.rgb_checkbox = QCheckBox("Colour")
+        self.rgb_checkbox.setObjectName("filterRgb")
+        self.rgb_checkbox.setChecked(True)
+        self.rgb_checkbox.setToolTip("For a layer that reads colour images (3 input channels): show each filter as "
+                                     "one colour picture, its red, green and blue weights as the colour (grey: 0), "
+                                     "each filter scaled by its own largest weight. Off: one tile per channel.")
+        self.rgb_checkbox.toggled.connect(self._redraw)
+        row.addWidget(self.rgb_checkbox)
         row.addStretch(1)
 
         self.canvas = pg.GraphicsLayoutWidget()
@@ -89,6 +97,7 @@ class FilterGridView(SnapshotView):
         self.content_layout.addWidget(self.canvas)
         self._filters: dict[str, np.ndarray] = {}
         self._shape: tuple[int, ...] = ()
+        self._lut_on = True
         self.tile_count = 0
         self.columns = 1
 
@@ -116,14 +125,31 @@ class FilterGridView(SnapshotView):
         w = self._filters.get(self.layer)
         if w is None:
             return
-        tiles, columns, how = filter_tiles(w, MAX_TILES)
-        self.tile_count, self.columns = len(tiles), columns
-        k = tiles.shape[-1]
-        image = tile_grid(tiles, columns, pad=max(1, k // 4))
+        colour = w.ndim == 4 and w.shape[1] == 3 and self.rgb_checkbox.isChecked()
+        self.rgb_checkbox.setVisible(w.ndim == 4 and w.shape[1] == 3)
         levels = symmetric_levels(w)
-        self.image.setImage(image, levels=levels, autoLevels=False)
-        if image.shape != self._shape:
-            self._shape = image.shape
+        if colour:
+            rgb = rgb_filter_tiles(w)
+            columns, how = grid_columns(len(rgb), 2.0), "one colour tile per filter (grey: 0)"
+            k = rgb.shape[1]
+            planes = [np.nan_to_num(tile_grid(rgb[..., c], columns, pad=max(1, k // 4)), nan=1.0) for c in range(3)]
+            image = (np.stack(planes, axis=-1) * 255).round().astype(np.uint8)
+            self.tile_count, self.columns = len(rgb), columns
+            if self._lut_on:  # a lookup table would recolour the RGB image
+                self.image.setLookupTable(None)
+                self._lut_on = False
+            self.image.setImage(image, levels=(0, 255), autoLevels=False)
+        else:
+            tiles, columns, how = filter_tiles(w, MAX_TILES)
+            self.tile_count, self.columns = len(tiles), columns
+            k = tiles.shape[-1]
+            image = tile_grid(tiles, columns, pad=max(1, k // 4))
+            if not self._lut_on:
+                self.image.setLookupTable(diverging_lut())
+                self._lut_on = True
+            self.image.setImage(image, levels=levels, autoLevels=False)
+        if image.shape[:2] != self._shape:
+            self._shape = image.shape[:2]
             self.box.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.02)
         out_c, in_c = w.shape[:2]
         self.set_caption(f"{self.layer}: {out_c} filters × {in_c} input channel{'s' if in_c != 1 else ''}, "
