@@ -102,3 +102,29 @@ def test_layers_of_a_sequential_held_by_a_class_get_distinct_names():
         "        return self.stack(x)\n", "tutorial.py")
     assert [n.kind for n in net.graph.nodes.values()] == ["Input", "Dense", "ReLU", "Dense", "Output"]
     assert len(set(net.graph.nodes)) == 5
+
+
+class _CountingEdges(list):
+    visited = 0
+
+    def __iter__(self):
+        _CountingEdges.visited += len(self)
+        return super().__iter__()
+
+
+@pytest.mark.parametrize("layers", [200, 800])
+def test_building_the_graph_of_a_long_sequential_visits_each_edge_a_bounded_number_of_times(monkeypatch, layers):
+    # Connecting, ordering and inferring scanned every edge for each node: quadratic in the layers of the file.
+    from playground.graph import Graph
+
+    original = Graph.__init__
+
+    def counting(self):
+        original(self)
+        self._edges = _CountingEdges()
+
+    monkeypatch.setattr(Graph, "__init__", counting)
+    _CountingEdges.visited = 0
+    text = "import torch.nn as nn\nm = nn.Sequential(\n" + "".join("    nn.Linear(4, 4),\n" for _ in range(layers))
+    import_source(text + ")\n", "long.py")
+    assert _CountingEdges.visited <= 10 * layers
