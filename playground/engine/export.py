@@ -396,7 +396,7 @@ def export_program(net: CompiledNetwork, path: str | Path) -> ExportResult:
             warnings.simplefilter("ignore")  # nn.LSTM's flat weights: "assigned during export", harmless
             try:
                 program = torch.export.export(module, args, dynamic_shapes=_export_dims(net, axes))
-            except Exception:  # noqa: BLE001 - a free length torch cannot keep: export the traced length
+            except Exception:  # a free length torch cannot keep: export the traced length
                 if not axes.steps:
                     raise
                 axes = DynamicAxes()
@@ -455,7 +455,8 @@ class ScannedRecurrent(nn.Module):
 
         init = (h0, h0.clone()) if cell == "LSTM" else (h0,)
         _state, ys = scan(step, init, inputs)
-        return ys
+        out: torch.Tensor = ys
+        return out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         xs = x.transpose(0, 1)  # steps first, as the scan walks them

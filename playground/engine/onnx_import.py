@@ -650,7 +650,7 @@ class _Reader:
         dims = self.shape(node.input[0])
         if len(dims) != 4 or dims[2] is None or dims[2] != dims[3]:
             raise self.fail(node, "pools an image whose size is not known and square: the editor's pools need it")
-        k = int(dims[2])  # type: ignore[arg-type]
+        k = int(dims[2])
         self._set(node, self.add(kind, node, {"kernel_size": k, "stride": 0, "padding": 0}, [source]))
 
     def _reduce(self, node: Any, kind: str) -> None:
@@ -1060,7 +1060,7 @@ class _Reader:
             raise self.fail(node, "reads a sequence arranged in a way the editor cannot follow")
         w, r = self.const(node, 1, "input weights"), self.const(node, 2, "recurrent weights")
         b = self.optional_const(node, 3)
-        hidden = int(a.get("hidden_size", r.shape[-1]))
+        hidden = int(a.get("hidden_size") or r.shape[-1])
         gates = _GATES[kind]
         if b is None:
             b = np.zeros((dirs, 2 * gates * hidden), dtype=w.dtype)

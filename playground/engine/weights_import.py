@@ -191,13 +191,13 @@ def match_weights(lab: Lab, tensors: Mapping[str, torch.Tensor], source: str = "
     from playground.compile import compile_network
 
     targets: list[tuple[str, str, tuple[int, ...], torch.dtype]] = []
-    for net in lab.networks:
+    for network in lab.networks:
         try:
-            compiled = compile_network(net.graph, net.name)
+            compiled = compile_network(network.graph, network.name)
         except GraphError as e:
-            raise WeightsImportError(f"The lab's network '{net.name}' does not compile: {e}") from None
+            raise WeightsImportError(f"The lab's network '{network.name}' does not compile: {e}") from None
         for key, value in compiled.module.state_dict().items():
-            targets.append((net.name, key, tuple(value.shape), value.dtype))
+            targets.append((network.name, key, tuple(value.shape), value.dtype))
     normalized = _strip_prefixes(list(tensors))
     remaining = dict(normalized)  # normalized name -> file key, while not taken
     states: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
@@ -237,15 +237,15 @@ def match_weights(lab: Lab, tensors: Mapping[str, torch.Tensor], source: str = "
         wanted = signature([(k, s) for k, s, _d in items])
         if not wanted:
             continue
-        for prefix, names in file_groups.items():
+        for names in file_groups.values():
             free = [n for n in names if n in remaining]
             if not free or signature([(n, tuple(tensors[remaining[n]].shape)) for n in free]) != wanted:
                 continue
             by_last = {_last(n): n for n in free}
             for key, shape, dtype in items:
-                name = by_last.get(_last(key))
-                if name is not None and tuple(tensors[remaining[name]].shape) == shape:
-                    take(net, key, dtype, name, "order and shape")
+                found = by_last.get(_last(key))
+                if found is not None and tuple(tensors[remaining[found]].shape) == shape:
+                    take(net, key, dtype, found, "order and shape")
             break
     done = {(n, k) for n, k, _f, _h in match.matched}
     match.missing = [(n, k, s) for n, k, s, _d in targets if (n, k) not in done and _last(k) not in _OPTIONAL]

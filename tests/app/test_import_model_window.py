@@ -75,7 +75,7 @@ def test_a_python_model_without_weights_opens_untrained_with_an_offer(qtbot, app
     assert win.lab.name == "mlp"
     box = win.findChild(QMessageBox, "importWeightsOffer")
     assert box is not None and box.isVisible()
-    not_now = [b for b in box.buttons() if b.text() == "Not now"][0]
+    not_now = next(b for b in box.buttons() if b.text() == "Not now")
     not_now.click()
     assert not box.isVisible()
 

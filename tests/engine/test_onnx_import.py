@@ -12,15 +12,18 @@ import onnx
 import pytest
 import torch
 from onnx import TensorProto, helper, numpy_helper
+from test_export import _trained_looking, zoo_lab
 from torch import nn
 
 from playground.compile import compile_network
 from playground.engine import export as ex
 from playground.engine import onnx_import
-from playground.engine.onnx_import import OnnxImportError, import_onnx, import_onnx_bytes
+from playground.engine.onnx_import import (
+    OnnxImportError,
+    import_onnx,
+    import_onnx_bytes,
+)
 from playground.graph.templates import TEMPLATES
-
-from test_export import _trained_looking, zoo_lab
 
 
 def _imported_net(result: onnx_import.OnnxImport):

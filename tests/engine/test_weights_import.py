@@ -14,7 +14,12 @@ from playground.compile import compile_network
 from playground.engine import export as ex
 from playground.engine import weights_import as wi
 from playground.engine.model_import import lab_from_file
-from playground.engine.weights_import import WeightsImportError, import_weights, match_weights, trained_project
+from playground.engine.weights_import import (
+    WeightsImportError,
+    import_weights,
+    match_weights,
+    trained_project,
+)
 from playground.graph.templates import TEMPLATES
 
 SEQUENTIAL = '''import torch
