@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from playground.data import cifar
 from playground.data.download import (
     FASHION_MNIST_BASE_URLS,
     FASHION_MNIST_FILES,
@@ -21,7 +22,6 @@ from playground.data.download import (
     Progress,
     fetch_dataset,
 )
-from playground.data import cifar
 from playground.data.errors import DataError
 from playground.data.idx import load_idx_pair
 

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from playground.data import digits, functions1d, gan2d, image_folder, image_sets, toy2d, translation
+from playground.data import (
+    digits,
+    functions1d,
+    gan2d,
+    image_folder,
+    image_sets,
+    toy2d,
+    translation,
+)
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 from playground.graph.errors import shown

@@ -17,7 +17,7 @@ from playground.data.errors import DataError
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 
@@ -127,7 +127,7 @@ def test_download_from_127_0_0_1_then_load(served, tmp_path, monkeypatch):
 
 
 def test_a_damaged_download_is_refused_and_leaves_nothing(served, tmp_path, monkeypatch):
-    root, base, _ = served
+    _, base, _ = served
     info = dataclasses.replace(image_sets.IMAGE_SETS["cifar10"], mirrors=(base,))  # the real MD5: no match
     monkeypatch.setitem(image_sets.IMAGE_SETS, "cifar10", info)
     with pytest.raises(DataError, match="(?i)checksum|md5"):

@@ -13,7 +13,7 @@ from playground.graph.templates import _mlp, build_template
 def fit(units: int, function: str = "sawtooth", epochs: int = 120):
     lab = build_template("universal_approximation")
     lab.dataset.options = {"function": function}
-    hidden = [n for n in lab.networks[0].graph.nodes.values() if n.kind == "Dense"][0]
+    hidden = next(n for n in lab.networks[0].graph.nodes.values() if n.kind == "Dense")
     lab.networks[0].graph.set_param(hidden.name, "units", units)
     lab.training.epochs = epochs
     return Trainer(lab, device="cpu", probes=("function",)).train()
