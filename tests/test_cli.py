@@ -122,6 +122,9 @@ def test_every_example_lab_is_valid_and_trains_an_epoch(tmp_path):
 
 @pytest.mark.slow
 def test_bench_prints_a_table(capsys):
-    assert main(["bench", "--quick", "--rounds", "1"]) == 0
+    assert main(["bench", "--quick", "--rounds", "1", "--no-gui"]) == 0
     out = capsys.readouterr().out
-    assert "| MLP 784-512-10" in out and "| Spiral" in out and "ratio" in out
+    assert "| MLP 784-512-10" in out and "| Spiral" in out and "ratio" in out and "| LeNet" in out
+    # The spiral with the fast path off and on (or the reason it is not available here).
+    assert "| engine, fast path off |" in out and ("| engine, fast path on (torch.compile" in out or
+                                                   "No fast path here:" in out)

@@ -1,5 +1,9 @@
 """The window rows of ``playground bench`` run and report numbers (the numbers themselves go in the README)."""
 
+import os
+
+import pytest
+
 from playground.gui_bench import run_gui_benchmark
 
 
@@ -19,3 +23,17 @@ def test_drawing_benchmark_reaches_the_bars_training_and_paused(qtbot):
     for _name, value, _goal in rows:
         median = value.split("/")[0].strip()
         assert median != "nan" and float(median) > 0  # every drawing's answer reached the bars
+
+
+@pytest.mark.slow
+def test_python_m_gui_bench_runs_and_prints_every_table():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "playground.gui_bench", "--seconds", "0.5", "--drawings", "1"],
+                         capture_output=True, text=True, timeout=600, env={**os.environ,
+                                                                            "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert "Decision-boundary view redraws" in out.stdout
+    assert "\"MNIST 1 layer\" trains" in out.stdout and "\"LeNet\" trains" in out.stdout
+    assert out.stdout.count("Stroke to probability bars") == 4

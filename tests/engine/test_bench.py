@@ -1,0 +1,33 @@
+"""The tables of ``playground bench`` (the measurements themselves run in the slow CLI test)."""
+
+from __future__ import annotations
+
+from playground.engine.bench import (BenchResult, FastPathResult, engine_table, fast_path_table, lenet_data,
+                                     tf_playground_spiral_lab)
+
+
+def test_fast_path_table_gives_both_loops_and_their_ratios():
+    result = FastPathResult(150.0, 140.0, 1200.0, (0.9, 0.95, 0.93), (7.5, 8.0, 8.2), 12.5, "")
+    table = fast_path_table(result, 3)
+    assert "| engine, fast path off | 140 | 0.93 (0.90–0.95) |" in table
+    assert "| engine, fast path on (torch.compile of whole epochs) | 1,200 | 8.00 (7.50–8.20) | 1.17 |" in table
+    assert "ready 12.5 s" in table
+
+
+def test_fast_path_table_says_why_there_is_none():
+    result = FastPathResult(150.0, 140.0, None, (0.93,), (), None, "no C++ compiler for torch.compile")
+    table = fast_path_table(result, 1)
+    assert "No fast path here: no C++ compiler for torch.compile" in table
+
+
+def test_engine_table_rows():
+    rows = [BenchResult("LeNet (digits, batch 64)", 3000.0, 2900.0, 1.4, 0.95, (0.96, 0.97))]
+    table = engine_table("cpu", rows, 2)
+    assert "| LeNet (digits, batch 64) | 3,000 | 2,900 | 0.96 (0.96–0.97) | ≥ 0.95 | 1.4 |" in table
+
+
+def test_benchmark_setups():
+    lab = tf_playground_spiral_lab()
+    assert lab.training.optimizer == "sgd" and lab.training.batch_size == 10
+    data = lenet_data(700)
+    assert data.x_train.shape == (700, 1, 28, 28) and data.x_test.shape[0] == 100  # the set's 7 to 1
