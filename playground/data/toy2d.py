@@ -35,9 +35,9 @@ import numpy as np
 from playground.data.errors import DataError
 
 __all__ = [
+    "CLASS_COLOURS",
     "DATASETS_2D",
     "FEATURES",
-    "CLASS_COLOURS",
     "DatasetInfo",
     "Split",
     "class_count",
@@ -324,7 +324,7 @@ def class_count(name: str, classes: object = None) -> int:
     if classes is None:
         return info.classes
     low, high = info.class_range
-    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or not low <= classes <= high:
+    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral) or not low <= int(classes) <= high:
         if info.kind == "regression":
             raise DataError(f"'{name}' is a regression set: it has no classes to choose")
         if low == high:

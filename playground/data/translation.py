@@ -15,7 +15,7 @@ MAX_SHIFT = 10
 
 def check_shift(value: object) -> int:
     """A test-shift option as a whole number of pixels from 0 to MAX_SHIFT; DataError otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value <= MAX_SHIFT:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= int(value) <= MAX_SHIFT:
         raise DataError(f"test_shift must be a whole number of pixels from 0 to {MAX_SHIFT}, got {value!r}")
     return int(value)
 
