@@ -26,7 +26,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from playground.data.errors import DataError
+from playground.data.errors import DataError, shown_path
 
 __all__ = ["MAX_FILES", "ImageFolderData", "load_image_folder"]
 
@@ -90,7 +90,7 @@ def load_image_folder(root: str | os.PathLike[str], size: tuple[int, int] = (28,
     root = Path(root)
     try:
         stamp = tuple((str(p), p.stat().st_mtime_ns) for p in [root, *sorted(root.iterdir())] if p.is_dir())
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a path with a NUL character, refused below as not a folder
         stamp = ()
     if not stamp:
         return _load_image_folder(root, tuple(size), channels)
@@ -109,17 +109,17 @@ def _load_image_folder(root: Path, size: tuple[int, ...], channels: int) -> Imag
         raise DataError(f"size must be two positive integers (height, width), not {size!r}")
     size = (int(size[0]), int(size[1]))
     if not root.is_dir():
-        raise DataError(f"Image folder {root} does not exist or is not a folder")
+        raise DataError(f"Image folder {shown_path(root)} does not exist or is not a folder")
     skipped: list[tuple[Path, str]] = []
     class_dirs, files = _list_classes(root, skipped)
     if not class_dirs:
         links = f" ({len(skipped)} linked folder(s) outside it were not followed)" if skipped else ""
-        raise DataError(f"Image folder {root} has no class subfolders{links}: put each class's images in a "
+        raise DataError(f"Image folder {shown_path(root)} has no class subfolders{links}: put each class's images in a "
                         "subfolder named after the class (for example cats/ and dogs/)")
     count = sum(len(f) for f in files)
     need = count * channels * size[0] * size[1] * 4
     if need > MAX_DECODED_BYTES:
-        raise DataError(f"Image folder {root}: {count:,} images at {size[0]}x{size[1]}x{channels} would take "
+        raise DataError(f"Image folder {shown_path(root)}: {count:,} images at {size[0]}x{size[1]}x{channels} would take "
                         f"{need / 1024**3:.1f} GB of memory, more than the {MAX_DECODED_BYTES / 1024**3:.1f} GB "
                         f"allowed: choose a smaller image size or fewer images")
     mode = "L" if channels == 1 else "RGB"
@@ -144,8 +144,8 @@ def _load_image_folder(root: Path, size: tuple[int, ...], channels: int) -> Imag
                 continue
             labels.append(label)
     if not images:
-        raise DataError(f"Image folder {root} has no readable images in its class subfolders "
-                        f"({', '.join(p.name for p in class_dirs)}); {len(skipped)} file(s) were skipped")
+        raise DataError(f"Image folder {shown_path(root)} has no readable images in its class subfolders "
+                        f"({', '.join(shown_path(p.name) for p in class_dirs)}); {len(skipped)} file(s) were skipped")
     return ImageFolderData(
         images=np.stack(images).astype(np.float32, copy=False),
         labels=np.asarray(labels, dtype=np.int64),
