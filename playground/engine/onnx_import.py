@@ -201,6 +201,20 @@ def _guess_data(lab: Lab, graph: Graph) -> None:
         lab.dataset = DatasetSettings("digits", train_ratio=0.8, features=[])
     elif p["kind"] == "vector" and p["features"] == 2:
         lab.dataset = DatasetSettings("plane" if lab.task == "regression" else "circle")
+    elif p["kind"] in ("sequence", "tokens") and len(outputs) == 1:
+        # The built-in sequence sets, as the templates use them: a wave to forecast step by step, wave shapes to
+        # tell apart from the last step, a text to continue one character at a time.
+        steps = {"steps": p["steps"]}
+        per_step = outputs[0].params["head"] == "regression"
+        if p["kind"] == "tokens":
+            lab.task, lab.dataset = "sequence", DatasetSettings("austen", samples=1000, train_ratio=0.9,
+                                                                features=[], options=steps)
+        elif p["features"] == 1 and per_step:
+            lab.task, lab.dataset = "sequence", DatasetSettings("sine", noise=2.0, samples=1000, train_ratio=0.8,
+                                                                features=[], options=steps)
+        elif p["features"] == 1:
+            lab.task, lab.dataset = "sequence", DatasetSettings("waves", noise=5.0, samples=1000, train_ratio=0.8,
+                                                                features=[], options=steps)
 
 
 def _check_weights(lab: Lab, state: dict[str, torch.Tensor], filename: str) -> None:
@@ -405,7 +419,8 @@ class _Reader:
             outputs.append((out.name, source))
         for name, source in outputs:
             dims = tuple(d for d in self.shape(name)[1:])
-            head = "regression" if dims == (1,) else "classification"
+            head = "regression" if dims in ((1,), (None, 1)) or (len(dims) == 2 and dims[-1] == 1) else \
+                "classification"  # one number, or one per step
             self.add("Output", None, {"head": head}, [source], name=self.fresh(name, "output"))
         return self._graph(), self.state
 

@@ -298,3 +298,24 @@ def test_nothing_in_the_file_is_run(tmp_path):
     with pytest.raises(OnnxImportError, match=r"com.example.Payload 'evil'"):
         import_onnx_bytes(model.SerializeToString(), "custom.onnx")
     assert Path(tmp_path).exists()
+
+
+@pytest.mark.parametrize("key, dataset", [("lstm_sequence", "sine"), ("sequence_classifier", "waves")])
+def test_a_recurrent_export_opens_trained_on_its_built_in_sequences(tmp_path, key, dataset):
+    from playground.engine.trainer import Trainer
+    from playground.engine.weights_import import trained_project
+
+    source = ex.ExportSource(TEMPLATES[key].build())
+    nets = ex.build_networks(source)
+    _trained_looking(nets)
+    ex.export_source(source, "onnx", tmp_path / "net.onnx", networks=nets)
+    result = import_onnx(tmp_path / "net.onnx")
+    assert (result.lab.task, result.lab.dataset.name, result.lab.dataset.options) == ("sequence", dataset,
+                                                                                      {"steps": 40})
+    project = trained_project(result.lab, result.weights)
+    trainer = Trainer(project.training_lab, device="cpu")
+    trainer.restore(project.checkpoint)
+    x = ex.example_inputs(nets["model"], 3)
+    with torch.no_grad():
+        got = trainer.task.modules()["model"].eval()(*x)
+    assert torch.allclose(got, ex.run_torch(nets["model"], x)[0], atol=1e-5)
