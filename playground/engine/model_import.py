@@ -401,6 +401,13 @@ class _Reader:
             elif isinstance(stmt, ast.FunctionDef):
                 self.functions[stmt.name] = stmt
                 self.env[stmt.name] = _FuncRef(stmt)
+        # Scripts often define their model inside main() or under "if __name__ == '__main__'": such a class
+        # counts when its name is not taken.
+        for outer in tree.body:
+            for node in ast.walk(outer):
+                if isinstance(node, ast.ClassDef) and node.name not in self.env and node.name not in HELPERS:
+                    self.classes[node.name] = node
+                    self.env[node.name] = _ClassRef(node)
         self.module_values: dict[str, tuple[Any, ast.expr]] = {}
         self.module_refused: dict[str, _Refused] = {}
         for stmt in tree.body:

@@ -109,7 +109,7 @@ def _result(name: str) -> tuple[str, str]:
     text = (CORPUS / name).read_text(encoding="utf-8")
     report = import_report(text, name)
     if not report.networks:
-        return "refused", "; ".join(why for _n, why in report.refused)
+        return "refused", "; ".join(why for _n, why in report.refused) or f"{name} holds no model"
     namespace = _namespace(ast.parse(text))
     for net in report.networks:
         wrong = _compare(net, namespace)
