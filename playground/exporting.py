@@ -4,6 +4,11 @@ The ui package may not touch torch or the engine, so the window only emits ``exp
 ``import_requested(path)``; this module asks where to write, runs the engine's exporters and reports the outcome
 in a message, never a traceback. It also keeps the decision boundary of the snapshots that pass by, thinned to a
 bounded number of frames, for the animated GIF.
+
+A model export reads a running trainer the way a project save does: a command (``session.take_state``) that the
+worker answers between two steps, with copies. The GUI thread never touches the trainer's tensors. The export
+itself (ONNX checked with onnxruntime, a ``.pt2`` program: seconds) runs on a thread of its own, with a busy bar
+in the status bar, so the window stays responsive; its outcome comes back as one message.
 """
 
 from __future__ import annotations
@@ -11,17 +16,41 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import threading
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QPoint, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    QPoint,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QGuiApplication, QPainter
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
 
 MAX_FRAMES = 240  # boundary frames kept for the GIF: every other one is dropped when full, so they span the run
 GIF_SIZE = 360
 GIF_FRAME_MS = 80
+BUSY_AFTER_MS = 300  # an export that takes longer than this shows a busy bar
+STATE_TIMEOUT_MS = 60_000  # how long an export waits for the worker's answer (a step of a huge model)
 
 _FILTERS = {"onnx": "ONNX models (*.onnx)", "py": "Python files (*.py)", "pt2": "torch.export programs (*.pt2)",
             "csv": "CSV files (*.csv)", "gif": "Animated GIF (*.gif)"}
@@ -62,6 +91,13 @@ class BoundaryFrames:
 
 def render_boundary_gif(frames: BoundaryFrames, path: str | Path, size: int = GIF_SIZE) -> int:
     """Draw each frame with the app's own DecisionBoundaryView (off screen) and write an animated GIF."""
+    images = boundary_images(frames, size)
+    write_gif(images, path)
+    return len(images)
+
+
+def boundary_images(frames: BoundaryFrames, size: int = GIF_SIZE) -> list[Any]:
+    """Each frame drawn by the app's own DecisionBoundaryView, off screen (widgets: on the GUI thread only)."""
     from PIL import Image
 
     from playground.engine.snapshot import frozen
@@ -80,6 +116,13 @@ def render_boundary_gif(frames: BoundaryFrames, path: str | Path, size: int = GI
             images.append(Image.open(io.BytesIO(_png_bytes(view.grab()))).convert("RGB"))
     finally:
         view.deleteLater()
+    return images
+
+
+def write_gif(images: list[Any], path: str | Path) -> None:
+    """Quantize and write the frames as an animated GIF (no Qt: fine on any thread)."""
+    from PIL import Image
+
     palette = [im.quantize(colors=255, method=Image.Quantize.MEDIANCUT) for im in images]
     palette[0].save(str(path), save_all=True, append_images=palette[1:], duration=GIF_FRAME_MS, loop=0,
                     optimize=True)
@@ -133,35 +176,57 @@ def export_view_image(widget: QWidget, path: str | Path) -> None:
         raise OSError(f"cannot write {path}")
 
 
+def source_from_state(state: Any) -> Any:
+    """An ExportSource from a running trainer's :class:`TrainedState` (the lab it trains, its weights, its curves)."""
+    from playground.engine.export import ExportSource
+    from playground.engine.project import _split_tensors, history_csv
+
+    weights, _rest = _split_tensors(state.lab, state.checkpoint["tensors"])
+    history = state.checkpoint.get("history") or {}
+    return ExportSource(state.lab, weights, history_csv(history) if history else None, origin="training")
+
+
 class ExportActions(QObject):
     """Answers the window's export and import requests."""
+
+    # (message, ok) of an export that ran on its thread; queued to the GUI thread.
+    export_finished = Signal(str, bool)
+    _job_done = Signal(str, bool)
+    _state_ready = Signal(int, object)
 
     def __init__(self, window: Any, controller: Any) -> None:
         super().__init__(window)
         self.window = window
         self.controller = controller
         self.frames = BoundaryFrames()
+        self._job: threading.Thread | None = None
+        self._waiting: dict[int, tuple[str, str]] = {}  # token -> (fmt, path) of exports waiting for the worker
+        self._next_token = 0
+        self._busy_label = QLabel()
+        self._busy_label.setObjectName("exportBusyLabel")
+        self._busy_bar = QProgressBar()
+        self._busy_bar.setObjectName("exportBusyBar")
+        self._busy_bar.setRange(0, 0)  # no percentage to tell: a busy bar
+        self._busy_bar.setMaximumWidth(140)
+        window.statusBar().addPermanentWidget(self._busy_label)
+        window.statusBar().addPermanentWidget(self._busy_bar)
+        self._busy_label.hide()
+        self._busy_bar.hide()
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setSingleShot(True)
+        self._busy_timer.setInterval(BUSY_AFTER_MS)
+        self._busy_timer.timeout.connect(self._show_busy)
+        self._job_done.connect(self._on_job_done, Qt.ConnectionType.QueuedConnection)
+        self._state_ready.connect(self._on_state, Qt.ConnectionType.QueuedConnection)
         window.export_requested.connect(self.export)
         window.import_requested.connect(self.import_model)
         window.lab_opened.connect(lambda _lab: self.frames.clear())
         controller.session.snapshot.connect(self.frames.add)
 
-    # What to export ----------------------------------------------------------------------------------------------
-
-    def source(self) -> Any:
-        """The lab being trained with the trainer's current weights, or the open lab's seeded start."""
-        import torch
-
-        from playground.engine.export import ExportSource
-
-        trainer = self.controller.session.trainer
-        if trainer is not None:
-            with torch.no_grad():
-                weights = {n: {k: v.clone() for k, v in sd.items()} for n, sd in trainer.state_dicts().items()}
-            return ExportSource(trainer.lab, weights, trainer.history.to_csv(), origin="training")
-        if self.window.lab is None:
-            raise ValueError("Open a lab first")
-        return ExportSource(self.window.lab, origin="untrained")
+    @property
+    def busy(self) -> bool:
+        """An export is on its way (waiting for the worker's state, or writing)."""
+        return bool(self._waiting) or (self._job is not None and self._job.is_alive())
 
     def _ask_path(self, title: str, name: str, filters: str) -> str:
         folder = str(self.window.settings.value("last_folder", os.path.expanduser("~")))
@@ -175,37 +240,143 @@ class ExportActions(QObject):
             if fmt == "view":
                 self._export_view()
                 return
+            if self.busy:
+                self._error("An export is still running: wait for it to finish, then try again.")
+                return
             lab = self.window.lab
             stem = (lab.name if lab else "model").lower().replace(" ", "_") or "model"
             path = self._ask_path("Export", stem + {"csv": "_history"}.get(fmt, "") + _suffix(fmt), _FILTERS[fmt])
             if not path:
                 return
-            self._busy(lambda: self.export_to(fmt, path))
+            self.export_to(fmt, path)
         except Exception as e:  # noqa: BLE001 - any failure is a message to the user, never a traceback
             self._error(f"Export failed: {getattr(e, 'message', None) or e}")
 
-    def export_to(self, fmt: str, path: str) -> str:
-        """Export without dialogs (what the menu does after asking for ``path``); returns the message shown."""
+    def export_to(self, fmt: str, path: str) -> bool:
+        """Start exporting without dialogs (what the menu does after asking for ``path``). The outcome comes as
+        ``export_finished(message, ok)``, also shown in the window. False if it could not even start."""
+        if self.busy:
+            self._error("An export is still running: wait for it to finish, then try again.")
+            return False
+        if fmt == "gif":
+            try:
+                images = boundary_images(self.frames)  # drawn by widgets: here, on the GUI thread
+            except ValueError as e:
+                self._finish(str(e), False)
+                return False
+            self._start(path, lambda: self._write_gif(images, path))
+            return True
+        session = self.controller.session
+        if session.active:
+            self._next_token += 1
+            token = self._next_token
+            self._waiting[token] = (fmt, path)
+            try:
+                # Answered on the worker thread between two steps; the queued signal brings it here.
+                session.take_state(lambda state, t=token: self._emit_state(t, state))
+            except Exception as e:  # noqa: BLE001 - EngineError (nothing trains) or anything the queue refuses
+                self._waiting.pop(token, None)
+                self._finish(f"Export failed: {getattr(e, 'message', None) or e}", False)
+                return False
+            self._busy_timer.start()
+            QTimer.singleShot(STATE_TIMEOUT_MS, lambda t=token: self._expire(t))
+            return True
+        lab = self.window.lab
+        if lab is None:
+            self._finish("Open a lab first", False)
+            return False
+        from playground.engine.export import ExportSource
+        from playground.graph import Lab
+
+        source = ExportSource(Lab.from_dict(lab.to_dict()), origin="untrained")
+        self._start(path, lambda: self._run(fmt, path, source))
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the export thread ends (for tests and scripts; the window never calls it)."""
+        job = self._job
+        if job is not None:
+            job.join(timeout)
+        return job is None or not job.is_alive()
+
+    # Off the GUI thread -----------------------------------------------------------------------------------------
+
+    def _emit_state(self, token: int, state: Any) -> None:
+        try:
+            self._state_ready.emit(token, state)
+        except RuntimeError:  # the window is gone
+            pass
+
+    @Slot(int, object)
+    def _on_state(self, token: int, state: Any) -> None:
+        waiting = self._waiting.pop(token, None)
+        if waiting is None:
+            return  # expired
+        fmt, path = waiting
+        self._start(path, lambda: self._run(fmt, path, None, state))
+
+    def _expire(self, token: int) -> None:
+        waiting = self._waiting.pop(token, None)
+        if waiting is not None:
+            self._finish(f"Export failed: the training did not answer within {STATE_TIMEOUT_MS // 1000} s; nothing "
+                         f"was written to {waiting[1]}", False)
+
+    def _start(self, path: str, work: Callable[[], tuple[str, bool]]) -> None:
+        def run() -> None:
+            try:
+                text, ok = work()
+            except Exception as e:  # noqa: BLE001 - any failure is one message, never a traceback
+                traceback.print_exc()
+                text, ok = f"Export failed: {getattr(e, 'message', None) or e}", False
+            try:
+                self._job_done.emit(text, ok)
+            except RuntimeError:  # the window is gone
+                pass
+
+        self._busy_label.setText(f"Exporting {Path(path).name}…")
+        self._busy_timer.start()
+        self._job = threading.Thread(target=run, name="export", daemon=True)
+        self._job.start()
+
+    @staticmethod
+    def _run(fmt: str, path: str, source: Any, state: Any = None) -> tuple[str, bool]:
         from playground.engine.export import export_source, write_history_csv
 
-        if fmt == "gif":
-            count = render_boundary_gif(self.frames, path)
-            text = f"Wrote {count} frames of the decision boundary to {path}"
-        elif fmt == "csv":
-            write_history_csv(self.source(), path)
-            text = f"Wrote the metric history to {path}"
+        if source is None:
+            source = source_from_state(state)
+        if fmt == "csv":
+            write_history_csv(source, path)
+            return f"Wrote the metric history to {path}", True
+        results = export_source(source, fmt, path)
+        lines = [r.summary() for r in results]
+        if source.origin == "untrained":
+            lines.append("Nothing is trained yet: these are the weights training would start from.")
+        return "\n".join(lines), all(r.ok for r in results)
+
+    @staticmethod
+    def _write_gif(images: list[Any], path: str) -> tuple[str, bool]:
+        write_gif(images, path)
+        return f"Wrote {len(images)} frames of the decision boundary to {path}", True
+
+    @Slot(str, bool)
+    def _on_job_done(self, text: str, ok: bool) -> None:
+        self._finish(text, ok)
+
+    def _finish(self, text: str, ok: bool) -> None:
+        if not self.busy:
+            self._busy_timer.stop()
+            self._busy_label.hide()
+            self._busy_bar.hide()
+        if ok:
+            self.window.show_message(text.splitlines()[0])
         else:
-            source = self.source()
-            results = export_source(source, fmt, path)
-            lines = [r.summary() for r in results]
-            if source.origin == "untrained":
-                lines.append("Nothing is trained yet: these are the weights training would start from.")
-            text = "\n".join(lines)
-            if not all(r.ok for r in results):
-                self._error(text)
-                return text
-        self.window.show_message(text.splitlines()[0])
-        return text
+            self._error(text)
+        self.export_finished.emit(text, ok)
+
+    def _show_busy(self) -> None:
+        if self.busy:
+            self._busy_label.show()
+            self._busy_bar.show()
 
     def _export_view(self) -> None:
         views = {self.controller.docks[k].windowTitle(): v for k, v in self.controller.views.items()
@@ -220,7 +391,11 @@ class ExportActions(QObject):
             return
         if not path.lower().endswith((".png", ".svg")):
             path += ".png"
-        self._busy(lambda: export_view_image(views[title], path))
+        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:  # widgets draw only on the GUI thread; one view is quick
+            export_view_image(views[title], path)
+        finally:
+            QGuiApplication.restoreOverrideCursor()
         self.window.show_message(f"Wrote the {title} view to {path}")
 
     def import_model(self, path: str, weights: str | None = None) -> None:
@@ -308,15 +483,6 @@ class ExportActions(QObject):
                                  f"data in the Data panel.")
 
     # Helpers ----------------------------------------------------------------------------------------------------
-
-    # Helpers ----------------------------------------------------------------------------------------------------
-
-    def _busy(self, work: Any) -> Any:
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            return work()
-        finally:
-            QGuiApplication.restoreOverrideCursor()
 
     def _error(self, text: str, title: str = "Export") -> None:
         self.window.show_message(text.splitlines()[0], True)

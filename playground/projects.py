@@ -16,13 +16,30 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import QMessageBox
 
-from playground.engine.commands import Restore, TakeCheckpoint
+from playground.engine.commands import Restore
 from playground.engine.errors import EngineError
-from playground.engine.project import EXTENSION, Project, ProjectError, is_project_file, load_project, save_project
+from playground.engine.project import (
+    EXTENSION,
+    Project,
+    ProjectError,
+    is_project_file,
+    load_project,
+    save_project,
+)
 from playground.graph import Lab
+from playground.runtime.session import TrainedState
 
 # How long a save waits for the worker's checkpoint before it gives up (a step of a huge model, a stuck worker).
 CHECKPOINT_TIMEOUT_MS = 60_000
@@ -58,6 +75,10 @@ class ProjectFiles(QObject):
         # The opened project's training, for saving while no session holds it (a lab that cannot train here).
         self._loaded: Project | None = None
         self._opening = False
+        # (seed, step) of the training that the window's own file holds: a run that moved on is unsaved work.
+        self._saved_mark: tuple[int, int] | None = None
+        self._last_snapshot: Any = None
+        controller.session.snapshot.connect(self._on_snapshot)
         self._checkpoint_ready.connect(self._on_checkpoint, Qt.ConnectionType.QueuedConnection)
         window.lab_opened.connect(self._on_lab_opened)
         window.closing.connect(self.flush)  # after the controller's shutdown: the worker has answered by then
@@ -93,6 +114,8 @@ class ProjectFiles(QObject):
         self._loaded = project if project.checkpoint is not None else None
         if project.checkpoint is None:
             return
+        if path is not None:  # a recovered project's training is not in any file of the user's
+            self._saved_mark = (int(project.checkpoint["meta"].get("seed", project.lab.seed)), int(project.step))
         c = self.controller
         c.session.start(Lab.from_dict(project.training_lab.to_dict()), probes=c.open_probes(), run=False)
         c.session.send(Restore(project.checkpoint))
@@ -143,17 +166,15 @@ class ProjectFiles(QObject):
             token = self._next_token = self._next_token + 1
             self._pending[token] = pending
 
-        def reply(checkpoint: dict[str, Any]) -> None:  # in the worker thread, between two steps
-            trainer = session.trainer
-            trained = trainer.lab.to_dict() if trainer is not None else None
+        def reply(state: TrainedState) -> None:  # in the worker thread, between two steps
             with self._lock:
                 if token in self._pending:
-                    self._pending[token].checkpoint = checkpoint
-                    self._pending[token].trained_lab = trained
+                    self._pending[token].checkpoint = state.checkpoint
+                    self._pending[token].trained_lab = state.lab.to_dict()
             self._checkpoint_ready.emit(token)
 
         try:
-            session.send(TakeCheckpoint(reply))
+            session.take_state(reply)
         except EngineError as e:
             with self._lock:
                 self._pending.pop(token, None)
@@ -175,6 +196,11 @@ class ProjectFiles(QObject):
         if pending is not None:
             self._failed(pending, f"Cannot save {pending.path}: the training did not answer within "
                                   f"{CHECKPOINT_TIMEOUT_MS // 1000} s; nothing was written")
+
+    def awaiting_checkpoint(self) -> bool:
+        """Whether a save the user asked for still waits for the worker's state (closing must wait for it)."""
+        with self._lock:
+            return any(p.checkpoint is None and not p.autosave for p in self._pending.values())
 
     def flush(self) -> None:
         """Write every save whose checkpoint has arrived but not been written (the window is closing)."""
@@ -198,6 +224,10 @@ class ProjectFiles(QObject):
         self.last_save = (pending.path, size, time.perf_counter() - started)
         if not pending.autosave:
             self.window.show_message(f"Saved {pending.path}")
+            if pending.checkpoint is not None:
+                meta = pending.checkpoint.get("meta", {})
+                self._saved_mark = (int(meta.get("seed", 0)), int(meta.get("step", 0)))
+                self._on_snapshot(self._last_snapshot)
         if pending.on_done is not None:
             pending.on_done(True)
         self.saved.emit(pending.path, pending.autosave)
@@ -231,8 +261,18 @@ class ProjectFiles(QObject):
         return bytes(data.data()) if ok else None
 
     def _on_lab_opened(self, _lab: Any) -> None:
+        self._saved_mark = None
+        self._last_snapshot = None
         if not self._opening:
             self._loaded = None  # another lab: the opened project's training no longer belongs to the window
+
+    def _on_snapshot(self, snap: Any) -> None:
+        """Training moved on since the last save: that is unsaved work, like an edit (title, question on close)."""
+        self._last_snapshot = snap
+        if snap is None:
+            return
+        unsaved = snap.step > 0 and (int(snap.seed), int(snap.step)) != self._saved_mark
+        self.window.set_unsaved_training(f"training (epoch {snap.epoch}, step {snap.step})" if unsaved else "")
 
 
 def _networks(lab: Lab) -> Any:

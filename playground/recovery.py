@@ -4,7 +4,8 @@ Every few minutes, while there is something a crash would lose (unsaved edits, o
 last autosave), the whole project (lab, weights, optimizer, curves) is written to a recovery file in the user's
 state folder, atomically like every project save. A clean save or a clean close deletes it. A recovery file left
 by a process that is no longer running means that process crashed (or was killed): the next start offers to
-recover it.
+recover it, in a banner across the window (Recover / Discard) rather than a modal dialog, so that the window, and
+whatever the command line asked for (``open --template lenet --play``), goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from playground.engine.project import EXTENSION, ProjectError, load_project
 
@@ -66,6 +67,31 @@ def orphans(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
 
 
+class RecoveryBanner(QFrame):
+    """The offer to recover unsaved work after a crash: a line across the top of the window, never modal."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryBanner")
+        self.setStyleSheet("#recoveryBanner { background: #e3f2fd; border: 1px solid #64b5f6; border-radius: 4px; }")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel()
+        self.label.setObjectName("recoveryMessage")
+        self.label.setWordWrap(True)
+        self.recover_button = QPushButton("Recover")
+        self.recover_button.setObjectName("recoverButton")
+        self.recover_button.setToolTip("Open the recovered work in this window (asks first if the open lab has "
+                                       "unsaved work).")
+        self.discard_button = QPushButton("Discard")
+        self.discard_button.setObjectName("discardRecoveryButton")
+        self.discard_button.setToolTip("Delete the recovery file.")
+        row.addWidget(self.label, 1)
+        row.addWidget(self.recover_button)
+        row.addWidget(self.discard_button)
+        self.hide()
+
+
 class RecoveryManager(QObject):
     """Autosaves the window's project to ``folder/autosave-<pid>.nnp``."""
 
@@ -83,6 +109,11 @@ class RecoveryManager(QObject):
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.autosave)
         self.timer.start()
+        self.banner = RecoveryBanner()
+        window.add_banner(self.banner)
+        self.banner.recover_button.clicked.connect(self.recover)
+        self.banner.discard_button.clicked.connect(self.discard)
+        self._offered: tuple[Path, Any] | None = None  # the recovery file on offer and its project
         projects.saved.connect(self._on_saved)
         window.closing.connect(self.discard_own)  # a clean close: nothing to recover
 
@@ -135,7 +166,8 @@ class RecoveryManager(QObject):
     # At start ---------------------------------------------------------------------------------------------------
 
     def offer(self, ask: Callable[[str], bool] | None = None) -> bool:
-        """If a crashed session left a recovery file, ask whether to open it. True when one was recovered."""
+        """If a crashed session left a recovery file, offer it: in the banner (Recover / Discard; returns at once,
+        False), or, with ``ask``, by calling ``ask(question)`` and acting on its answer (True: recovered)."""
         found = orphans(self.folder)
         if not found:
             return False
@@ -154,11 +186,27 @@ class RecoveryManager(QObject):
         trained = f", trained {project.epoch} epochs ({project.step} steps)" if project.checkpoint else ""
         question = (f"The playground did not close properly last time. Recover '{project.lab.name}'{trained}, "
                     f"autosaved {when}" + (f" from {origin}" if origin else "") + "?")
-        if not (ask or self._ask)(question):
-            newest.unlink(missing_ok=True)
+        self._offered = (newest, project)
+        if ask is None:
+            self.banner.label.setText(question)
+            self.banner.show()
             return False
+        if not ask(question):
+            self.discard()
+            return False
+        return self.recover()
+
+    def recover(self) -> bool:
+        """Open the offered recovery file's project in the window; True when it was opened."""
+        if self._offered is None:
+            return False
+        newest, project = self._offered
         if not self.window.maybe_save():
-            return False
+            return False  # the banner stays: the user may recover later
+        self._offered = None
+        self.banner.hide()
+        extra = project.manifest.get("extra", {}) if isinstance(project.manifest.get("extra"), dict) else {}
+        origin = extra.get("recovery_of") if isinstance(extra.get("recovery_of"), str) else None
         self.projects.show_project(project, origin if origin and origin.endswith(EXTENSION) else None)
         self.window._unsaved_new = True  # recovered work is unsaved until the user saves it
         self.window._update_title()
@@ -166,11 +214,12 @@ class RecoveryManager(QObject):
         self.window.show_message(f"Recovered '{project.lab.name}': save it to keep it.")
         return True
 
-    def _ask(self, question: str) -> bool:
-        answer = QMessageBox.question(self.window, "Recover unsaved work?", question,
-                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                      QMessageBox.StandardButton.Yes)
-        return answer == QMessageBox.StandardButton.Yes
+    def discard(self) -> None:
+        """Delete the offered recovery file."""
+        if self._offered is not None:
+            self._offered[0].unlink(missing_ok=True)
+            self._offered = None
+        self.banner.hide()
 
 
 def attach_recovery(window: Any, projects: Any, folder: Path | None = None) -> RecoveryManager:

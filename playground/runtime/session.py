@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from playground.engine.commands import Command, Stop
+from playground.engine.commands import Command, Stop, TakeCheckpoint
 from playground.engine.errors import EngineError
 from playground.engine.snapshot import Snapshot
 from playground.engine.trainer import Trainer
@@ -27,14 +30,32 @@ _lingering: list[tuple[QThread, "TrainingWorker"]] = []
 _running: dict[int, tuple[QThread, "TrainingWorker"]] = {}
 
 
-@atexit.register
-def _stop_all_at_exit() -> None:
-    for thread, worker in list(_running.values()):
+def stop_all(timeout_ms: int) -> bool:
+    """Ask every training thread of this process to stop and wait for them, ``timeout_ms`` in all; True when
+    all ended. A thread still busy (in the middle of a long step) is left running: only the process's end may
+    take it down, since destroying a running QThread aborts the process."""
+    for _thread, worker in list(_running.values()):
         worker.send_stop()
+    deadline = time.monotonic() + timeout_ms / 1000
     for thread, _worker in list(_running.values()):
         if thread.isRunning():
-            thread.wait(10000)
+            thread.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+    return not any(thread.isRunning() for thread, _worker in list(_running.values()))
+
+
+@atexit.register
+def _stop_all_at_exit() -> None:
+    stop_all(10000)
     _running.clear()
+
+
+@dataclass(frozen=True)
+class TrainedState:
+    """A reading of a running trainer, taken on its own thread between two steps: a copy of the lab as the trainer
+    has it (an edit may not be applied yet) and :meth:`Trainer.checkpoint` (weights, optimizer, curves)."""
+
+    lab: Lab
+    checkpoint: dict[str, Any]
 
 
 class TrainingWorker(QObject):
@@ -133,7 +154,24 @@ class TrainingSession(QObject):
 
     @property
     def trainer(self) -> Trainer | None:
+        """The worker thread's trainer, for tests and headless tools only: the window reads a running trainer
+        through :meth:`take_state`, never by touching its tensors from the GUI thread."""
         return self._worker.trainer if self._worker is not None else None
+
+    def take_state(self, reply: Callable[[TrainedState], None]) -> None:
+        """Ask the running trainer for a :class:`TrainedState`; ``reply`` is called on the worker thread between
+        two steps, so it must be quick and thread-safe (emit a queued Qt signal). Raises EngineError when nothing
+        trains."""
+        worker = self._worker
+        if worker is None:
+            raise EngineError("Nothing is training: press Play first")
+
+        def answer(checkpoint: dict[str, Any]) -> None:  # on the worker thread, where its trainer lives
+            trainer = worker.trainer
+            assert trainer is not None  # commands reach only a built trainer
+            reply(TrainedState(Lab.from_dict(trainer.lab.to_dict()), checkpoint))
+
+        worker.send(TakeCheckpoint(answer))
 
     def start(self, lab: Lab, *, device: str | None = None, probes: Iterable[str] = (), run: bool = True) -> None:
         """Build a trainer for ``lab`` on a new worker thread (stopping any earlier one) and, with ``run``, train."""

@@ -99,6 +99,9 @@ class MainWindow(QMainWindow):
         self.path: str | None = None
         self.network_name = ""
         self._unsaved_new = False  # a template or blank lab that has never been saved
+        # What training since the last save a close would lose ("" = nothing): set by the composition root, which
+        # alone sees the training (a run that trained on is unsaved work, like an edit).
+        self._unsaved_training = ""
         # Opens and saves project files (.nnp: the lab with its training), which this package cannot read: the
         # composition root sets it. It has handles(path) -> bool, open(path) -> bool and save(path) -> bool.
         self.project_handler: Any = None
@@ -119,7 +122,14 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(editor)
-        self.setCentralWidget(self.stack)
+        # Banners (e.g. the offer to recover after a crash) sit above the start page and the editor alike.
+        central = QWidget()
+        central.setObjectName("central")
+        self._banners = QVBoxLayout(central)
+        self._banners.setContentsMargins(0, 0, 0, 0)
+        self._banners.setSpacing(0)
+        self._banners.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
         self.palette = LayerPalette()
         self.inspector = NodeInspector(self.undo_stack)
@@ -144,6 +154,11 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._restore_settings()
         self.show_start_page()
+
+    def add_banner(self, banner: QWidget) -> None:
+        """Show ``banner`` across the top of the window, above the start page or the editor: for news that must
+        not block the window (a modal dialog at start would hold up what the command line asked for)."""
+        self._banners.insertWidget(self._banners.count() - 1, banner)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -290,7 +305,15 @@ class MainWindow(QMainWindow):
 
     @property
     def modified(self) -> bool:
-        return self.lab is not None and (not self.undo_stack.isClean() or self._unsaved_new)
+        return self.lab is not None and (not self.undo_stack.isClean() or self._unsaved_new or
+                                         bool(self._unsaved_training))
+
+    def set_unsaved_training(self, what: str) -> None:
+        """``what`` the training did since the last save (e.g. "training (epoch 3, step 120)"), or "" when the
+        saved file holds it all."""
+        if what != self._unsaved_training:
+            self._unsaved_training = what
+            self._update_title()
 
     def set_lab(self, lab: Lab, path: str | None, fresh: bool = False) -> None:
         """Show ``lab``; a fresh lab (template, blank) counts as unsaved only once it is edited."""
@@ -298,6 +321,7 @@ class MainWindow(QMainWindow):
         self.lab = lab
         self.path = path
         self._unsaved_new = False
+        self._unsaved_training = ""
         self.network_tabs.blockSignals(True)
         while self.network_tabs.count():
             self.network_tabs.removeTab(0)
@@ -425,12 +449,25 @@ class MainWindow(QMainWindow):
         """Ask before losing unsaved changes; return whether it is fine to go on."""
         if not self.modified or self.lab is None:
             return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"The lab '{self.lab.name}' has unsaved changes. Save them first?",
-            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+        edited = not self.undo_stack.isClean() or self._unsaved_new
+        if self._unsaved_training and not edited:
+            text = (f"The lab '{self.lab.name}' has unsaved {self._unsaved_training}: the trained weights are "
+                    f"not in any file yet. Save them first?")
+        elif self._unsaved_training:
+            text = (f"The lab '{self.lab.name}' has unsaved changes and unsaved {self._unsaved_training}. Save "
+                    f"them first?")
+        else:
+            text = f"The lab '{self.lab.name}' has unsaved changes. Save them first?"
+        answer = QMessageBox.question(self, "Unsaved changes", text,
+                                      QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Save:
+            if self._unsaved_training and not self._holds_training(self.path):
+                return self.save_as()  # a lab .json keeps no weights: ask where to put a project
             return self.save()
         return answer == QMessageBox.Discard
+
+    def _holds_training(self, path: str | None) -> bool:
+        return path is not None and self.project_handler is not None and self.project_handler.handles(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.maybe_save():
@@ -562,10 +599,10 @@ class MainWindow(QMainWindow):
             "(BSD-3-Clause).</p>"
             "<p>The built-in handwritten digits are 9,000 samples of the MNIST database by Yann LeCun, Corinna "
             "Cortes and Christopher J.C. Burges, shared under the Creative Commons Attribution-Share Alike 3.0 "
-            "licence (see resources/data/MNIST-README.md).</p>"
+            "licence (see playground/resources/data/MNIST-README.md).</p>"
             "<p>The built-in text is the first nine chapters of Jane Austen's <i>Pride and Prejudice</i> (1813, "
             "public domain), as carried by the R package janeaustenr by Julia Silge (MIT licence; see "
-            "resources/data/TEXT-README.md).</p>")
+            "playground/resources/data/TEXT-README.md).</p>")
 
 
 def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:

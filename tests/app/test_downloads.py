@@ -65,6 +65,7 @@ def window(qtbot, tmp_path, monkeypatch, served):
     yield win, c, errors, tmp_path / "cache" / "mnist"
     win.undo_stack.setClean()
     win._unsaved_new = False
+    win._unsaved_training = ""  # nor its training: closing must not ask
     win.close()
     win.deleteLater()
 

@@ -23,8 +23,18 @@ def app_window(qtbot, tmp_path):
     yield win, controller
     win.undo_stack.setClean()
     win._unsaved_new = False
+    win._unsaved_training = ""  # nor its training: closing must not ask
     win.close()
     win.deleteLater()
+
+
+def export(qtbot, actions, fmt, path):
+    """Export as the menu does, and wait for the outcome (the export runs on a thread of its own)."""
+    with qtbot.waitSignal(actions.export_finished, timeout=120000) as blocker:
+        assert actions.export_to(fmt, path)
+    text, ok = blocker.args
+    assert ok, text
+    return text
 
 
 def test_the_file_menu_offers_every_export_and_the_import(app_window, monkeypatch, tmp_path):
@@ -56,7 +66,7 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
     qtbot.waitUntil(lambda: seen[-1].state in ("paused", "finished"), timeout=10000)
     actions = win.export_actions
 
-    text = actions.export_to("onnx", str(tmp_path / "circle.onnx"))
+    text = export(qtbot, actions, "onnx", str(tmp_path / "circle.onnx"))
     assert "onnxruntime differs from torch by at most" in text
     from playground.engine.export import run_onnx
 
@@ -71,11 +81,11 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
     np.testing.assert_allclose(run_onnx(tmp_path / "circle.onnx", ["input_1"], (x,))[0], (h @ w[2].T + b[2]).numpy(),
                                atol=1e-5)
 
-    actions.export_to("csv", str(tmp_path / "h.csv"))
+    export(qtbot, actions, "csv", str(tmp_path / "h.csv"))
     assert (tmp_path / "h.csv").read_text().startswith("epoch,step,time")
 
     assert len(actions.frames.frames) >= 3
-    actions.export_to("gif", str(tmp_path / "b.gif"))
+    export(qtbot, actions, "gif", str(tmp_path / "b.gif"))
     gif = Image.open(tmp_path / "b.gif")
     assert 3 <= gif.n_frames <= len(actions.frames.frames)  # Pillow merges frames that look the same
 

@@ -44,6 +44,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
     for win in made:
         win.undo_stack.setClean()
         win._unsaved_new = False
+        win._unsaved_training = ""  # nor its training: closing must not ask
         win.close()
         win.deleteLater()
 

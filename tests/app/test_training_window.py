@@ -25,6 +25,7 @@ def app_window(qtbot, tmp_path):
     yield win, controller
     win.undo_stack.setClean()
     win._unsaved_new = False
+    win._unsaved_training = ""  # nor its training: closing must not ask
     win.close()
     assert not controller.session.active
     win.deleteLater()
@@ -152,6 +153,7 @@ def test_closing_the_window_while_training_stops_the_worker_cleanly(qtbot, app_w
     play(qtbot, c, seen)
     win.undo_stack.setClean()
     win._unsaved_new = False
+    win._unsaved_training = ""  # nor its training: closing must not ask
     win.close()
     assert not c.session.active
     assert not [m for m in qtlog.records if "QThread" in m.message or "Destroyed" in m.message]
