@@ -75,6 +75,9 @@ IMAGE_VIEW_KEYS = ("feature_maps", "filters", "templates", "confusion", "filter_
 CLASSIC_TASKS = ("classification", "regression")
 # Views that mean something for every family (curves, weights and gradient norms of the first network).
 SHARED_VIEWS = ("loss", "weights", "gradients", "filters")
+# How long closing the window waits for the worker to end its batch, and how long when a save awaits its state.
+QUIT_WAIT_MS = 400
+CHECKPOINT_WAIT_MS = 30_000
 
 
 def data_kind(dataset: str) -> str:
@@ -549,9 +552,17 @@ class TrainingController(QObject):
         self.views["hidden"].set_layers(layers)
 
     def shutdown(self) -> None:
-        """Stop training and downloads before the window goes away (close, quit, another lab)."""
+        """Stop training and downloads before the window goes away (close, quit).
+
+        The worker stops after its current batch; the window waits for that only briefly (QUIT_WAIT_MS), so a long
+        step cannot hold a quit: a worker still busy is left to end with the process. Only a save the user asked
+        for, still waiting for the worker's checkpoint, is worth a longer wait."""
         self.downloads.shutdown()
-        self.session.stop()
+        projects = getattr(self.window, "project_handler", None)
+        waiting = projects is not None and projects.awaiting_checkpoint()
+        if waiting:
+            self.window.show_message("Saving: waiting for the training to hand over its state…")
+        self.session.stop(CHECKPOINT_WAIT_MS if waiting else QUIT_WAIT_MS)
 
     # Requests from the toolbar and the Train menu ---------------------------------------------------------
 
@@ -560,7 +571,7 @@ class TrainingController(QObject):
         lab = self.lab
         if lab is None:
             return False
-        if self.session.trainer is not None and self.session.active:
+        if self.session.active:
             return True
         try:
             lab.check()
