@@ -393,13 +393,17 @@ def _train_with_progress(trainer: Any, quiet: bool) -> None:
 def _save_run(trainer: Any, out: Path) -> None:
     from safetensors.torch import save
 
+    from playground.engine.export import network_file_stems
     from playground.graph.files import atomic_write
 
     out.mkdir(parents=True, exist_ok=True)
     snap = trainer.snapshot()
-    for name, state in trainer.state_dicts().items():
+    states = trainer.state_dicts()
+    # A network named "../x" must not write outside ``out``; export reads the folder with the same stems.
+    stems = network_file_stems([net.name for net in trainer.lab.networks])
+    for name, state in states.items():
         meta = {"network": name, "lab": trainer.lab.name, "epoch": str(snap.epoch), "step": str(snap.step)}
-        atomic_write(out / f"{name}.safetensors", save(state, metadata=meta))
+        atomic_write(out / f"{stems[name]}.safetensors", save(state, metadata=meta))
     atomic_write(out / "history.csv", trainer.history.to_csv().encode())
     atomic_write(out / "lab.json", trainer.lab.to_json().encode())
     metrics = {"epochs": snap.epoch, "steps": snap.step, "seconds": round(snap.elapsed, 3), "device": snap.device,

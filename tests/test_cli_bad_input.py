@@ -119,3 +119,17 @@ def test_epochs_are_checked_for_a_project_too(tmp_path: Path, capsys: pytest.Cap
 @pytest.mark.parametrize("rounds", ["0", "-3", "1001", BIG])
 def test_bench_rounds(capsys: pytest.CaptureFixture[str], rounds: str) -> None:
     refused(["bench", "--quick", "--no-gui", "--rounds", rounds], capsys, "--rounds must be from 1 to 1000")
+
+
+def test_a_network_name_that_is_no_file_name_stays_inside_the_run_folder(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    def rename(d: dict[str, Any]) -> None:
+        d["networks"][0]["name"] = "../../escaped"
+        d["training"]["epochs"] = 1
+    out = tmp_path / "deep" / "run"
+    assert main(["train", str(lab_file(tmp_path, edit=rename)), "--quiet", "--out", str(out)]) == 0
+    assert (out / "network1.safetensors").is_file()
+    assert not list(tmp_path.rglob("escaped*"))
+    capsys.readouterr()
+    assert main(["export", str(out), "--format", "py", "--to", str(tmp_path / "code")]) == 0
+    assert (tmp_path / "code" / "network1.py").is_file() and not list(tmp_path.rglob("escaped*"))

@@ -82,8 +82,9 @@ def _read_run_folder(folder: Path) -> ExportSource:
     except GraphError as e:
         raise ExportError(str(e)) from None
     weights: dict[str, dict[str, torch.Tensor]] = {}
+    stems = network_file_stems([net.name for net in lab.networks])
     for net in lab.networks:
-        file = folder / f"{net.name}.safetensors"
+        file = folder / f"{stems[net.name]}.safetensors"
         if not file.is_file():
             raise ExportError(f"{shown(folder, quote=False)} has no weights for network '{net.name}' ({file.name} is "
                               f"missing)")
@@ -755,16 +756,31 @@ def export_python(net: CompiledNetwork, path: str | Path, inputs: Mapping[str, M
 # Whole labs ----------------------------------------------------------------------------------------------------
 
 
+def network_file_stems(network_names: list[str]) -> dict[str, str]:
+    """The file stem of each network in a run folder or an export: its own name when that is a safe file name,
+    else ``network<i>``, so a name such as "../../x" never writes outside the folder chosen."""
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for i, name in enumerate(network_names):
+        stem = name if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) else f"network{i + 1}"
+        while stem.lower() in taken:
+            stem = f"{stem[:60]}_{i + 1}"
+        taken.add(stem.lower())
+        stems[name] = stem
+    return stems
+
+
 def target_paths(network_names: list[str], fmt: str, to: str | Path) -> dict[str, Path]:
     """Where each network goes: ``to`` itself if it ends in the format's suffix and there is one network,
     ``<stem>-<network><suffix>`` beside it for several; otherwise ``to`` is a folder of ``<network><suffix>``."""
     suffix = FORMATS[fmt]
     to = Path(to)
+    stems = network_file_stems(network_names)
     if to.suffix.lower() == suffix:
         if len(network_names) == 1:
             return {network_names[0]: to}
-        return {n: to.with_name(f"{to.stem}-{n}{suffix}") for n in network_names}
-    return {n: to / f"{n}{suffix}" for n in network_names}
+        return {n: to.with_name(f"{to.stem}-{stems[n]}{suffix}") for n in network_names}
+    return {n: to / f"{stems[n]}{suffix}" for n in network_names}
 
 
 def export_network(net: CompiledNetwork, fmt: str, path: Path, lab: Lab) -> ExportResult:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -116,7 +115,6 @@ def _check_fields(specs: tuple[Param, ...], data: Mapping[str, Any], where: str)
     return out
 
 
-_NETWORK_NAME = re.compile(r"[^\W\d][\w-]{0,63}")
 _FLOAT_MAX = 1.7976931348623157e308
 
 
@@ -278,11 +276,11 @@ class Lab:
     def add_network(self, name: str, role: str = "model", graph: Graph | None = None) -> Network:
         if not isinstance(role, str) or role not in ROLES:
             raise LabFormatError(f"Unknown network role {shown(role)} (roles: {', '.join(ROLES)})", field="role")
-        if not isinstance(name, str) or not _NETWORK_NAME.fullmatch(name):
-            # A network's name becomes a file name (<network>.safetensors, <network>.onnx): no separators, dots or
-            # control characters.
-            raise LabFormatError(f"{shown(name)} is not a valid network name: use up to 64 letters, digits, "
-                                 f"underscores and hyphens, starting with a letter or underscore", field="name")
+        if not isinstance(name, str) or not name or not name.isprintable() or len(name) > 100:
+            # Any text a user can read; where a name cannot be a file name, files use a safe stand-in instead
+            # (engine.export.network_file_stems, the project's weight entries).
+            raise LabFormatError(f"A network's name must be printable text of 1 to 100 characters. "
+                                 f"Received: name={shown(name)}", field="name")
         if any(n.name == name for n in self.networks):
             raise LabFormatError(f"The lab already has a network named {shown(name)}", field="name")
         net = Network(name, role, graph or Graph())

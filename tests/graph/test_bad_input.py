@@ -231,13 +231,15 @@ def test_a_bad_file_keeps_its_path_escaped(tmp_path: Any) -> None:
     assert str(info.value).startswith(repr(str(path)))
 
 
-@pytest.mark.parametrize("name", ["../escape", "a/b", "dot.ted", "", " model", "x" * 65, "9lives"])
-def test_network_names_that_cannot_be_file_names_are_refused(name: str) -> None:
-    with pytest.raises(LabFormatError, match="not a valid network name"):
+@pytest.mark.parametrize("name", ["", "a\nb", "nul\x00", "tab\t", "x" * 101])
+def test_network_names_must_be_printable(name: str) -> None:
+    with pytest.raises(LabFormatError) as info:
         spiral().add_network(name)
+    assert "A network's name must be printable text" in str(info.value)
+    one_line(str(info.value))
 
 
-@pytest.mark.parametrize("name", ["model", "encoder_2", "_net", "my-net", "réseau"])
+@pytest.mark.parametrize("name", ["model", "encoder_2", "_net", "my net", "réseau", "../../my net"])
 def test_network_names_that_are_fine(name: str) -> None:
     lab = Lab()
     lab.add_network(name)
