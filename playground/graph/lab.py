@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -375,8 +376,10 @@ class Lab:
                                  ) from None
         except UnicodeDecodeError as e:
             raise LabFormatError(f"The lab file is not text: {e}") from None
-        except ValueError as e:  # e.g. an integer of more digits than Python converts
-            raise LabFormatError(f"The lab file is not valid JSON: {e}") from None
+        except ValueError as e:  # an integer of more digits than Python converts (4300)
+            digits = re.search(r"value has (\d+) digits", str(e))
+            what = f"a number of {digits.group(1)} digits" if digits else "a number Python cannot read"
+            raise LabFormatError(f"The lab file holds {what}; no setting takes that many") from None
         except RecursionError:
             raise LabFormatError("The lab file is not valid JSON: it nests lists or objects too deeply") from None
         try:

@@ -225,7 +225,7 @@ def load(d: Any) -> Lab:
         ("{", "not valid JSON"),
         ("{'format': 1}", "not valid JSON"),
         ("[" * 100_000, "not valid JSON"),
-        ('{"seed": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"seed": ' + "9" * 5000 + "}", "holds a number of 5000 digits"),
         ("[]", "must hold a JSON object"),
         ("42", "must hold a JSON object"),
         ("null", "must hold a JSON object"),
