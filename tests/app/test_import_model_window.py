@@ -13,21 +13,35 @@ from playground.engine import export as ex
 from playground.graph.templates import TEMPLATES
 
 
-@pytest.fixture
-def app_window(qtbot, tmp_path):
+@pytest.fixture(scope="module")
+def window(qapp, tmp_path_factory):
+    # One window for the module: each import replaces the lab, as it does for a user.
     from playground.ui.main_window import MainWindow
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    settings = tmp_path_factory.mktemp("settings") / "settings.ini"
+    win = MainWindow(QSettings(str(settings), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1400, 900)
     win.show()
-    qtbot.waitExposed(win)
     yield win, controller
-    win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""
+    _nothing_to_save(win)
     win.close()
     win.deleteLater()
+
+
+def _nothing_to_save(win) -> None:
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win._unsaved_training = ""  # nor its training: opening the next model must not ask
+
+
+@pytest.fixture
+def app_window(qtbot, window):
+    win, _controller = window
+    qtbot.waitExposed(win)
+    _nothing_to_save(win)
+    yield window
+    _nothing_to_save(win)
 
 
 def _weights_arrived(controller, expected: dict[str, torch.Tensor]) -> bool:
