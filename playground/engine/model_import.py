@@ -7,6 +7,7 @@ holding literals) are read. Anything the editor cannot represent is refused with
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import math
 import tokenize
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground.graph import ROLES, DatasetSettings, Graph, GraphError, Lab, Shape
+from playground.graph import DatasetSettings, Graph, GraphError, Lab, Shape
 
 from .errors import EngineError
 
@@ -369,6 +370,9 @@ _NAMESPACES = {"torch", "nn", "F", "functional", "torch.nn", "torch.nn.functiona
 _BUILTINS = {"range", "len", "int", "float", "min", "max", "abs", "round", "sum", "list", "tuple", "zip",
              "enumerate", "isinstance", "bool", "str", "print", "super", "OrderedDict", "reversed", "dict", "pow",
              "hasattr", "getattr", "sorted"}
+_PLAIN_BUILTINS: dict[str, Callable[..., Any]] = {
+    "int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str, "min": min, "max": max,
+    "sum": sum, "sorted": sorted, "pow": pow}
 _LOOP_LIMIT = 10_000  # iterations of one loop, unrolled
 _CALL_DEPTH = 40  # nested calls of the file's own functions and methods
 
@@ -423,7 +427,8 @@ class _Reader:
 
     def _bases(self, cls: ast.ClassDef) -> list[ast.ClassDef]:
         """``cls`` and the classes of the file it derives from, nearest first."""
-        out, todo = [], [cls]
+        out: list[ast.ClassDef] = []
+        todo = [cls]
         while todo and len(out) < 50:
             c = todo.pop(0)
             if c in out:
@@ -489,12 +494,13 @@ class _Reader:
         for var, (value, expr) in self.module_values.items():
             if isinstance(value, _Leaf) and value.kind not in _SIGNATURES:
                 continue  # a loss (nn.MSELoss()) or another object that is not a network
-            candidates.append((var, ast.unparse(expr), lambda v=value: v, expr))
+            candidates.append((var, ast.unparse(expr), functools.partial(_identity, value), expr))
             if isinstance(value, _Instance):
                 made_classes.add(value.cls.name)
         # A class another class (or a helper function of the file) builds is a block of a network, not a network.
         used: set[str] = set()
-        for c in [*self.classes.values(), *self.functions.values()]:
+        scopes: list[ast.ClassDef | ast.FunctionDef] = [*self.classes.values(), *self.functions.values()]
+        for c in scopes:
             made_by = _factory_of(c) if isinstance(c, ast.FunctionDef) else None
             if isinstance(c, ast.FunctionDef) and made_by is None:
                 continue  # main(), train(): they make models, they are not part of one
@@ -513,12 +519,12 @@ class _Reader:
             if name in factories:
                 for func in factories[name]:
                     candidates.append((func.name.lower(), f"{func.name}()",
-                                       lambda f=func: self.call(_FuncRef(f), [], {}, f), func))
+                                       functools.partial(self.call, _FuncRef(func), [], {}, func), func))
                 continue
             missing = _required(init) if init is not None else []
             if not missing:
                 candidates.append((_network_name(name), f"{name}()",
-                                   lambda c=cls: self.call(_ClassRef(c), [], {}, c), cls))
+                                   functools.partial(self.call, _ClassRef(cls), [], {}, cls), cls))
                 continue
             call = self._instantiation(name)
             if call is None:
@@ -527,7 +533,7 @@ class _Reader:
                          f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
                 continue
             candidates.append((_network_name(name), ast.unparse(call),
-                               lambda c=call: self.evaluate(c, dict(self.env), None), call))
+                               functools.partial(self.evaluate, call, dict(self.env), None), call))
         for var, refusal in self.module_refused.items():
             if var not in self.module_values:
                 report.refused.append((var, self.fail(refusal.node, refusal.text).message))
@@ -720,7 +726,7 @@ class _Reader:
             raise _Return(None if stmt.value is None else self.evaluate(stmt.value, env, builder))
         if isinstance(stmt, ast.If):
             test = self.evaluate(stmt.test, env, builder)
-            if isinstance(test, _Unknown) or isinstance(test, (_Tensor, _Batch)):
+            if isinstance(test, (_Unknown, _Tensor, _Batch)):
                 raise _Refused(stmt, f"'if {_code(stmt.test)[1:-1]}' depends on what is known only when the model "
                                      f"runs, so the importer cannot tell which branch builds the network")
             self.block(stmt.body if test else stmt.orelse, env, builder)
@@ -749,10 +755,8 @@ class _Reader:
         text = ast.unparse(call.func)
         if name == "__init__" or name == "print" or text.startswith(("nn.init.", "torch.nn.init.", "init.")):
             return True
-        if name in ("apply", "_initialize_weights", "init_weights", "_init_weights", "initialize_weights",
-                    "reset_parameters", "_reset_parameters", "manual_seed"):
-            return True
-        return False
+        return name in ("apply", "_initialize_weights", "init_weights", "_init_weights", "initialize_weights",
+                        "reset_parameters", "_reset_parameters", "manual_seed")
 
     def _bind(self, target: ast.expr, value: Any, env: dict[str, Any]) -> None:
         if isinstance(target, ast.Name):
@@ -901,7 +905,9 @@ class _Reader:
                     return fn(a, b)
             except ZeroDivisionError:
                 raise _Refused(node, f"{_code(node)} divides by zero") from None
-        if isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b):
+        if isinstance(op, ast.Add) and isinstance(a, list) and isinstance(b, list):
+            return a + b
+        if isinstance(op, ast.Add) and isinstance(a, tuple) and isinstance(b, tuple):
             return a + b
         if isinstance(op, ast.Mult) and isinstance(a, (list, tuple)) and isinstance(b, int) and 0 <= b <= _LOOP_LIMIT:
             return a * b
@@ -958,9 +964,8 @@ class _Reader:
                 return _Unknown(expr)
         if isinstance(owner, tuple) and isinstance(key, slice):
             return owner[key]
-        if isinstance(owner, _Torch) and owner.path.endswith("size") or isinstance(owner, _ShapeOf):
-            if key == 0 and isinstance(owner, _ShapeOf):
-                return _BATCH
+        if isinstance(owner, _ShapeOf) and key == 0:
+            return _BATCH  # x.shape[0], x.size()[0]
         return _Unknown(expr)
 
     def attribute(self, owner: Any, expr: ast.Attribute, builder: _Builder | None) -> Any:
@@ -992,7 +997,7 @@ class _Reader:
             if name == "shape":
                 return _ShapeOf(owner)
             return _Method(owner, name)
-        if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State)) or isinstance(owner, (list, dict)):
+        if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State, list, dict)):
             return _Method(owner, name)
         return _Unknown(expr)
 
@@ -1006,9 +1011,9 @@ class _Reader:
                 for base in self._bases(me.cls)[1:]:
                     init = _method(base, "__init__")
                     if init is not None:
-                        args = [self.evaluate(a, env, builder) for a in call.args]
-                        kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
-                        self.call(_FuncRef(init, me), args, kwargs, call)
+                        base_args = [self.evaluate(a, env, builder) for a in call.args]
+                        base_kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
+                        self.call(_FuncRef(init, me), base_args, base_kwargs, call)
                         break
             return None
         args: list[Any] = []
@@ -1095,14 +1100,12 @@ class _Reader:
             if name == "len":
                 (a,) = args
                 return len(a.items if isinstance(a, (_Seq, _ModuleList)) else a)
-            if name in ("int", "float", "abs", "round", "bool", "str"):
-                return {"int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str}[name](*args)
-            if name in ("min", "max", "sum", "sorted", "pow"):
-                return {"min": min, "max": max, "sum": sum, "sorted": sorted, "pow": pow}[name](*args)
+            if name in _PLAIN_BUILTINS:
+                return _PLAIN_BUILTINS[name](*args)
             if name in ("list", "tuple", "reversed"):
                 a = args[0] if args else []
                 a = a.items if isinstance(a, (_Seq, _ModuleList)) else a
-                return {"list": list, "tuple": tuple, "reversed": lambda x: list(reversed(list(x)))}[name](a)
+                return tuple(a) if name == "tuple" else list(reversed(list(a)) if name == "reversed" else a)
             if name == "zip":
                 return list(zip(*args))
             if name == "enumerate":
@@ -1113,14 +1116,13 @@ class _Reader:
             if name == "isinstance":
                 value, kinds = args
                 kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+                plain = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict,
+                         "bool": bool}
                 for k in kinds:
-                    if isinstance(k, _Torch):
-                        if k.path in ("int", "float", "str", "list", "tuple", "dict", "bool"):
-                            if isinstance(value, {"int": int, "float": float, "str": str, "list": list,
-                                                  "tuple": tuple, "dict": dict, "bool": bool}[k.path]):
-                                return True
-                            continue
-                    return _Unknown(call)
+                    if not (isinstance(k, _Torch) and k.path in plain):
+                        return _Unknown(call)  # isinstance(m, nn.Conv2d) and the like: not followed
+                    if isinstance(value, plain[k.path]):
+                        return True
                 return False
             if name == "hasattr":
                 owner, attr = args
@@ -1534,8 +1536,9 @@ class _Reader:
                           f"expects {c_in} input channels but receives {s.describe()}", size=c_in, image=True)
         if kind in ("MaxPool2d", "AvgPool2d"):
             k = square(a["kernel_size"], "window")
-            stride = a.get("stride")
-            return _Layer("", kind, {"kernel_size": k, "stride": 0 if stride in (None, k) else square(stride, "stride"),
+            pool_stride = a.get("stride")
+            window_stride = 0 if pool_stride in (None, k) else square(pool_stride, "stride")
+            return _Layer("", kind, {"kernel_size": k, "stride": window_stride,
                                      "padding": square(a.get("padding", 0), "padding")}, line)
         if kind == "Upsample":
             scale = a.get("scale_factor")
@@ -1886,6 +1889,10 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def _is_plain(value: Any) -> bool:

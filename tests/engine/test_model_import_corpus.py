@@ -53,7 +53,7 @@ def _namespace(tree: ast.Module) -> dict:
             continue
         try:
             exec(compile(ast.Module([stmt], []), "corpus", "exec"), namespace)  # noqa: S102 - the test's own check
-        except Exception:  # noqa: BLE001 - a statement torch cannot run here is left out, as the importer would
+        except Exception:  # noqa: BLE001, S112 - a statement torch cannot run here is left out, as the importer would
             continue
     return namespace
 
@@ -79,7 +79,7 @@ def _compare(net, namespace: dict) -> str:
     # make tensors on the CPU in forward (a recurrent state) run on the CPU instead.
     for device in ("meta", "cpu"):
         with torch.device(device):
-            model = eval(net.origin, namespace)  # noqa: S307 - the test's own check, on the corpus
+            model = eval(net.origin, namespace)
             ours = compile_network(net.graph, net.name).module
         theirs_params = sorted(tuple(p.shape) for p in model.parameters())
         ours_params = sorted(tuple(p.shape) for p in ours.parameters())

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 
 from playground.engine import model_import
-from playground.engine.model_import import MAX_BYTES, MAX_DEPTH, ModelImportError, import_source
+from playground.engine.model_import import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    ModelImportError,
+    import_source,
+)
 
 
 def _refused(text: str) -> str:
