@@ -1,4 +1,4 @@
-"""Render resources/icons/app.svg into the icon sizes desktops ask for: PNGs for Linux (hicolor theme), .ico for
+"""Render playground/resources/icons/app.svg into the icon sizes desktops ask for: PNGs for Linux (hicolor theme), .ico for
 Windows and .icns for macOS. Run again after the SVG changes: `python packaging/make_icons.py`."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 def main() -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-    renderer = QSvgRenderer(str(ROOT / "resources" / "icons" / "app.svg"))
+    renderer = QSvgRenderer(str(ROOT / "playground" / "resources" / "icons" / "app.svg"))
     if not renderer.isValid():
-        print("make_icons: resources/icons/app.svg is not a valid SVG", file=sys.stderr)
+        print("make_icons: playground/resources/icons/app.svg is not a valid SVG", file=sys.stderr)
         return 1
     out = ROOT / "packaging" / "icons"
     out.mkdir(exist_ok=True)

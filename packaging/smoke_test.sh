@@ -12,11 +12,11 @@ export PLAYGROUND_DATA_DIR="$work/data" XDG_CACHE_HOME="$work/cache" XDG_CONFIG_
 t0=$(date +%s%N)
 "$app" --help >/dev/null 2>&1 || "$app" train --help >/dev/null
 t1=$(date +%s%N)
-cp "$(dirname "$app")/_internal/resources/examples/spiral.json" lab.json
+cp "$(dirname "$app")/_internal/playground/resources/examples/spiral.json" lab.json
 "$app" train lab.json --epochs 3 --out run --quiet
 "$app" export run --format onnx --to spiral.onnx
 test -s spiral.onnx
-"$app" train "$(dirname "$app")/_internal/resources/examples/tensorflow-playground-circle.json" --epochs 1 --out run2 \
+"$app" train "$(dirname "$app")/_internal/playground/resources/examples/tensorflow-playground-circle.json" --epochs 1 --out run2 \
   --quiet
 # The window: starts offscreen with a template and is still up, without a traceback, after 10 s; then it is closed.
 "$app" open --template lenet >window.log 2>&1 &

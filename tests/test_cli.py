@@ -14,7 +14,7 @@ from playground.cli import main
 from playground.graph.templates import tensorflow_playground
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "resources" / "examples"
+EXAMPLES = ROOT / "playground" / "resources" / "examples"
 
 
 def write_lab(tmp_path: Path, mutate=None, text: str | None = None) -> Path:

@@ -16,7 +16,7 @@ from playground.graph import Lab
 from playground.graph.templates import gan
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "resources" / "examples" / "tensorflow-playground-circle.json"
+EXAMPLE = ROOT / "playground" / "resources" / "examples" / "tensorflow-playground-circle.json"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from playground.engine.project import load_project, save_project
 from playground.engine.trainer import Trainer
 from playground.graph import templates
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "playground" / "resources" / "examples"
 
 
 def test_a_lab_trains_into_a_project_and_the_project_goes_on_from_there(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""The built-in handwritten digits: 9,000 real MNIST samples shipped in resources/data (CC BY-SA 3.0, see its
+"""The built-in handwritten digits: 9,000 real MNIST samples shipped in playground/resources/data (CC BY-SA 3.0, see its
 README), with a fixed train/validation/test split so every machine trains on the same data."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 
 from .errors import DataError
 
-BUILTIN_DIGITS = Path(__file__).resolve().parents[2] / "resources" / "data" / "mnist-9k.npz"
+BUILTIN_DIGITS = Path(__file__).resolve().parents[1] / "resources" / "data" / "mnist-9k.npz"
 TRAIN, VALIDATION = 7000, 1000  # the rest (1,000) is the test set
 CLASS_NAMES = [str(d) for d in range(10)]
 

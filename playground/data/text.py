@@ -1,7 +1,7 @@
 """Character-level text for recurrent networks: the bundled corpus, its vocabulary, windows of character ids.
 
 The built-in corpus is the first nine chapters of Jane Austen's "Pride and Prejudice" (1813, public domain), as
-carried by the MIT-licensed R package janeaustenr (see resources/data/TEXT-README.md).
+carried by the MIT-licensed R package janeaustenr (see playground/resources/data/TEXT-README.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from playground.data.errors import DataError
 
 __all__ = ["BUILTIN_CORPUS", "CORPORA", "TextSplit", "Vocabulary", "char_windows", "load_corpus", "text_splits"]
 
-_DATA = Path(__file__).resolve().parents[2] / "resources" / "data"
+_DATA = Path(__file__).resolve().parents[1] / "resources" / "data"
 BUILTIN_CORPUS = _DATA / "pride-and-prejudice-ch1-9.txt"
 #: Dataset name -> (file, title) of the bundled corpora.
 CORPORA: dict[str, tuple[Path, str]] = {"austen": (BUILTIN_CORPUS, "Jane Austen, Pride and Prejudice, ch. 1–9")}

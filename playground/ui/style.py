@@ -22,7 +22,7 @@ CATEGORY_COLORS: dict[str, str] = {
 }
 
 PROBLEM_COLOR = "#d32f2f"
-APP_ICON_PATH = Path(__file__).resolve().parents[2] / "resources" / "icons" / "app.svg"
+APP_ICON_PATH = Path(__file__).resolve().parents[1] / "resources" / "icons" / "app.svg"
 
 
 def category_color(category: str) -> QColor:
