@@ -250,6 +250,7 @@ def download(url: str, dest: str | os.PathLike[str], sha256: Checksum | None = N
             if isinstance(item, BaseException):
                 raise _unreachable(url, item)
             answered = True
+            last = time.monotonic()  # the stall clock starts again for the body
             headers = getattr(item, "headers", None)
             length = headers.get("Content-Length") if headers is not None else None
             announced = int(length) if length and length.isdigit() else None
