@@ -241,8 +241,11 @@ def _list_classes(root: Path, skipped: list[tuple[Path, str]]) -> tuple[list[Pat
     walk = _Walk(root, skipped)
     class_dirs: list[Path] = []
     files: list[list[Path]] = []
-    with os.scandir(root) as listing:
-        entries = sorted(listing, key=lambda e: e.name)
+    try:
+        with os.scandir(root) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        raise DataError(f"Image folder {root} cannot be listed: {exc.strerror or exc}") from None
     for entry in entries:
         if entry.name.startswith("."):
             continue

@@ -209,3 +209,19 @@ def test_images_that_would_not_fit_in_memory_are_refused_before_decoding(tmp_pat
     monkeypatch.setattr(image_folder, "_decode", lambda *a: pytest.fail("decoded"))
     with pytest.raises(DataError, match=r"set: 2 images at 64x64x3 would take 0.0 GB of memory"):
         load_image_folder(tmp_path / "set", size=(64, 64), channels=3)
+
+
+def test_a_folder_that_cannot_be_listed_is_a_message(tmp_path, monkeypatch):
+    import os
+
+    _save(tmp_path / "locked" / "a" / "0.png")
+    real = os.scandir
+
+    def scandir(path):
+        if str(path) == str(tmp_path / "locked"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(DataError, match=r"locked cannot be listed: Permission denied"):
+        load_image_folder(tmp_path / "locked")
