@@ -261,15 +261,15 @@ def _update(opt: str, mom: float, wd: float, betas: tuple[float, float], eps: fl
             step_t = step_t + 1
             acc = acc + g * g
             std = acc.sqrt() + 1e-10
-            new_p.append(p + (-lr) * (g / std))
+            new_p.append(p + ((-lr) * g) / std)  # addcdiv's order: (value * t1) / t2
             new_s.append([step_t, acc])
         elif opt == "rmsprop":
             step_t, sq = s
             alpha = 0.99
             step_t = step_t + 1
-            sq = sq * alpha + (g * g) * (1 - alpha)
+            sq = sq * alpha + ((1 - alpha) * g) * g  # addcmul's order: (value * t1) * t2
             avg = sq.sqrt() + 1e-8
-            new_p.append(p + (-lr) * (g / avg))
+            new_p.append(p + ((-lr) * g) / avg)
             new_s.append([step_t, sq])
         else:  # adam, adamw
             beta1, beta2 = betas

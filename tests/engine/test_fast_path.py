@@ -50,7 +50,10 @@ def fast_trainer(lab: Lab, data: DataBundle) -> Trainer:
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"])
 def test_compiled_epochs_equal_the_ordinary_loop_for_each_optimizer(optimizer):
-    lab, data = tiny_lab(optimizer), tiny_data()  # 12 samples, batch 5: two full batches and a partial one
+    # 12 samples, batch 5: two full batches and a partial one. Adam's rates are the app's (its steps are
+    # normalized: 0.05 drives the tiny net's weights to 4, where float32's rounding alone is 5e-7 a step).
+    rate = 0.01 if optimizer in ("adam", "adamw", "rmsprop") else 0.05
+    lab, data = tiny_lab(optimizer, learning_rate=rate), tiny_data()
     fast = fast_trainer(lab, data)
     program = fast.fast_path.program(fast, True)
     assert program is not None and program.plan.sizes == (5, 5, 2)
@@ -60,9 +63,9 @@ def test_compiled_epochs_equal_the_ordinary_loop_for_each_optimizer(optimizer):
     assert fast.fast_path.reason == ""
     assert fast.epoch == ordinary.epoch == 100 and fast.step == ordinary.step == 300
     for a, b in zip(weights(fast), weights(ordinary)):
-        np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=1e-6)
     np.testing.assert_allclose(fast.history.column("train_loss"), ordinary.history.column("train_loss"),
-                               atol=1e-6, rtol=0)
+                               atol=1e-6, rtol=1e-6)
     # The optimizer's own state was updated in place: the ordinary loop can take over at any step.
     for p_fast, p_ord in zip(fast.optimizer.param_groups[0]["params"], ordinary.optimizer.param_groups[0]["params"]):
         for k, v in ordinary.optimizer.state[p_ord].items():
