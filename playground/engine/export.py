@@ -391,7 +391,7 @@ def export_program(net: CompiledNetwork, path: str | Path) -> ExportResult:
     axes = dynamic_axes(net)
     # torch traces nn.LSTM/GRU/RNN one step at a time, which fixes the length it was traced with; the same
     # recurrence written as a scan over the steps keeps it free (same parameters, same names in the program).
-    module = _scanned(net.module) if axes.steps else net.module
+    module = _scanned(net, axes) if axes.steps else net.module
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nn.LSTM's flat weights: "assigned during export", harmless
@@ -471,17 +471,24 @@ class ScannedRecurrent(nn.Module):
         return out[:, -1] if self.last_only else out
 
 
-def _scanned(module: nn.Module) -> nn.Module:
-    """A copy of ``module`` whose Recurrent layers are ScannedRecurrent (sharing the parameters)."""
+def _scanned(net: CompiledNetwork, axes: DynamicAxes) -> nn.Module:
+    """A copy of the network's module whose Recurrent layers that read a sequence of free length are
+    ScannedRecurrent (sharing the parameters); the others keep their fixed length as torch traces it."""
     import copy
 
-    if not any(isinstance(m, Recurrent) for m in module.modules()):
+    module = net.module
+    free: set[str] = set(axes.steps_inputs)
+    for node in module.graph.nodes:  # fx nodes come in topological order
+        if any(str(a) in free for a in node.all_input_nodes):
+            free.add(node.name)
+    names = {str(n.target) for n in module.graph.nodes if n.op == "call_module" and n.name in free
+             and isinstance(module.get_submodule(str(n.target)), Recurrent)}
+    if not names:
         return module
     out = copy.copy(module)
     out._modules = dict(module._modules)
-    for name, child in module.named_children():
-        if isinstance(child, Recurrent):
-            out._modules[name] = ScannedRecurrent(child)
+    for name in names:
+        out._modules[name] = ScannedRecurrent(module.get_submodule(name))  # type: ignore[arg-type]
     return out
 
 

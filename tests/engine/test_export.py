@@ -400,3 +400,31 @@ def test_a_sequence_network_that_flattens_keeps_its_traced_length():
     lstm = compile_network(TEMPLATES["lstm_sequence"].build().networks[0].graph)
     axes = ex.dynamic_axes(lstm)
     assert axes.steps_inputs == ("input_1",) and axes.steps_outputs == {"output_1": (1,)}
+
+
+def test_a_recurrent_layer_of_fixed_length_beside_one_of_free_length_exports(tmp_path):
+    g = Graph()
+    g.add_node("Input", "vector", {"kind": "vector", "features": 8})
+    g.add_node("Reshape", "to_seq", {"shape": [4, -1]})
+    g.add_node("GRU", "gru", {"hidden": 3, "output": "last"})
+    g.add_node("Input", "tokens", {"kind": "tokens", "steps": 5})
+    g.add_node("Embedding", "embed", {"vocabulary": 10, "dim": 4})
+    g.add_node("LSTM", "lstm", {"hidden": 3, "output": "last"})
+    g.add_node("Concat", "join", {})
+    g.add_node("Output", "output_1", {})
+    g.chain("vector", "to_seq", "gru")
+    g.chain("tokens", "embed", "lstm")
+    g.connect("gru", "join", "a")
+    g.connect("lstm", "join", "b")
+    g.connect("join", "output_1")
+    lab = Lab(name="Two branches")
+    lab.add_network("model", "model", g)
+    source = ExportSource(lab)
+    nets = build_networks(source)
+    (result,) = export_source(source, "pt2", tmp_path / "two.pt2", networks=nets)
+    assert result.ok, result.summary()
+    program = torch.export.load(str(tmp_path / "two.pt2")).module()
+    for length in (1, 5, 12):
+        x = ex.example_inputs(nets["model"], 2, seed=length, steps=length)
+        with torch.no_grad():
+            assert torch.allclose(program(*x), ex.run_torch(nets["model"], x)[0], atol=1e-5)
