@@ -104,8 +104,10 @@ class SampleTiles(QWidget):
             y = GAP + (i // columns) * (side + GAP + CAPTION_HEIGHT)
             painter.drawImage(QRectF(x, y, side, side), image)
             painter.setPen(QColor("#333"))
+            # A long class name ("automobile" under a small tile) is cut with "…", never drawn over its neighbours.
+            shown = painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight, side + GAP)
             painter.drawText(QRect(x - GAP // 2, y + side, side + GAP, CAPTION_HEIGHT),
-                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), caption)
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), shown)
         painter.end()
 
 

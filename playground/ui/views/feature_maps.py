@@ -86,6 +86,7 @@ class FeatureMapView(SnapshotView):
         self.highlight.setVisible(False)
         self.grid_box.addItem(self.highlight)
         self.big_box, self.big_image = image_box(self.canvas, 0, 1, lut)
+        self._big_lut, self._big_lut_on = lut, True  # off while a colour input shows as RGB
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
@@ -332,7 +333,11 @@ class FeatureMapView(SnapshotView):
         if index >= len(self.layers):
             return
         layer = self.layers[index]
-        if layer.is_image:
+        colour = layer.is_image and layer.name == "input" and len(layer.values) == 3
+        if colour:  # a colour photo: the picture itself, its three channel maps are in the grid
+            big = (np.clip(np.transpose(layer.values, (1, 2, 0)), 0.0, 1.0) * 255).round().astype(np.uint8)
+            text = "input · colour image"
+        elif layer.is_image:
             big = normalize_symmetric(layer.values)[unit]
             what = "image" if layer.name == "input" else f"channel {unit}"
             text = f"{layer.name} · {what}"
@@ -342,13 +347,22 @@ class FeatureMapView(SnapshotView):
             values = layer.values if layer.name == "probabilities" else normalize_symmetric(layer.values)
             big = values[None, :]
             text = f"{layer.name} · unit {unit} = {float(layer.values[unit]):.3g}"
-        self.big_image.setImage(big, levels=(-1.0, 1.0), autoLevels=False)
+        if colour:
+            if self._big_lut_on:
+                self.big_image.setLookupTable(None)
+                self._big_lut_on = False
+            self.big_image.setImage(big, levels=(0, 255), autoLevels=False)
+        else:
+            if not self._big_lut_on:
+                self.big_image.setLookupTable(self._big_lut)
+                self._big_lut_on = True
+            self.big_image.setImage(big, levels=(-1.0, 1.0), autoLevels=False)
         if text != self._big_text:
             self._big_text = text
             self.big_label.setText(text)
-        if big.shape != self._big_shape:
-            self._big_shape = big.shape
-            h, w = big.shape
+        if big.shape[:2] != self._big_shape:
+            self._big_shape = big.shape[:2]
+            h, w = big.shape[:2]
             if layer.is_image:
                 self.big_image.setRect(QRectF(0, 0, w, h))
                 height = float(h)

@@ -71,3 +71,22 @@ def test_samples_view_draws_colour_images(qtbot):
     c = tile.pixelColor(3, 3)
     assert (c.red(), c.green(), c.blue()) == (0, 0, 255)
     assert view.tiles.captions[0] == "airplane"
+
+
+def test_feature_maps_enlarge_a_colour_input_as_its_picture(qtbot):
+    from playground.ui.views import FeatureMapView
+
+    view = make(qtbot, FeatureMapView)
+    sample = np.zeros((3, 32, 32), np.float32)
+    sample[1] = 1.0  # green
+    probes = {"sample/input": sample, "sample/label": np.array([3]),
+              "feature_maps/conv_1": np.random.default_rng(0).random((4, 32, 32)).astype(np.float32),
+              "sample/probabilities": np.full(10, 0.1, np.float32)}
+    view.show_snapshot(SimpleNamespace(probes=probes, classes=10, epoch=1))
+    assert view.enlarged_title == "input · colour image"
+    assert view.big_image.image.shape == (32, 32, 3) and view.big_image.lut is None
+    assert tuple(view.big_image.image[5, 5]) == (0, 255, 0)
+    point = view.grid_box.mapSceneToView(view.map_center("conv_1", 2))
+    assert view.click_at(point.y(), point.x())
+    assert view.enlarged_title == "conv_1 · channel 2" and view.big_image.lut is not None
+    assert view.big_image.image.shape == (32, 32)
