@@ -733,6 +733,10 @@ class _Reader:
             return
         if isinstance(stmt, ast.For):
             items = self.evaluate(stmt.iter, env, builder)
+            if isinstance(items, _SampleDims) and _multiplies(stmt, env):
+                # "for s in x.size()[1:]: n *= s", the tutorials' num_flat_features: the values of one sample.
+                env[stmt.body[0].target.id] = _SampleCount(items.tensor)  # type: ignore[attr-defined]
+                return
             if isinstance(items, (_Seq, _ModuleList)):
                 items = list(items.items)
             if not isinstance(items, (list, tuple, range, dict)):
@@ -966,6 +970,8 @@ class _Reader:
             return owner[key]
         if isinstance(owner, _ShapeOf) and key == 0:
             return _BATCH  # x.shape[0], x.size()[0]
+        if isinstance(owner, _ShapeOf) and key == slice(1, None, None):
+            return _SampleDims(owner.tensor)  # x.size()[1:]: the sizes of one sample
         return _Unknown(expr)
 
     def attribute(self, owner: Any, expr: ast.Attribute, builder: _Builder | None) -> Any:
@@ -1069,6 +1075,8 @@ class _Reader:
                 return self.layer(name, args, kwargs, call)
             return _Unknown(call)
         if space in ("math",):
+            if name == "prod" and len(args) == 1 and isinstance(args[0], _SampleDims):
+                return _SampleCount(args[0].tensor)
             if name in ("floor", "ceil", "sqrt", "log2", "prod") and all(isinstance(a, (int, float)) for a in args):
                 import math as m
                 try:
@@ -1399,6 +1407,9 @@ class _Reader:
         raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for")
 
     def _reshape(self, x: _Tensor, dims: list[Any], call: ast.Call, builder: _Builder) -> _Tensor:
+        if len(dims) == 2 and (dims[0] is _BATCH or dims[0] == -1) and isinstance(dims[1], _SampleCount) \
+                and dims[1].tensor == x:
+            return self._single("Flatten", x, {}, call, builder)  # x.view(-1, self.num_flat_features(x))
         if dims and dims[0] is _BATCH:
             rest = dims[1:]
             if rest == [-1]:
@@ -1878,6 +1889,29 @@ class _ShapeOf:
     """``x.shape`` or ``x.size()``: only its first entry, the batch, is of use."""
 
     tensor: Any
+
+
+@dataclass(frozen=True)
+class _SampleDims:
+    """``x.size()[1:]``: the sizes of one sample, known only once the input's shape is."""
+
+    tensor: Any
+
+
+@dataclass(frozen=True)
+class _SampleCount:
+    """The number of values in one sample of ``tensor``: the product of ``x.size()[1:]``."""
+
+    tensor: Any
+
+
+def _multiplies(loop: ast.For, env: dict[str, Any]) -> bool:
+    """``for s in dims: n *= s`` with n == 1 before it."""
+    body = loop.body
+    return (len(body) == 1 and isinstance(body[0], ast.AugAssign) and isinstance(body[0].op, ast.Mult)
+            and isinstance(body[0].target, ast.Name) and env.get(body[0].target.id) == 1
+            and isinstance(loop.target, ast.Name) and isinstance(body[0].value, ast.Name)
+            and body[0].value.id == loop.target.id and not loop.orelse)
 
 
 _FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "leaky_relu": "LeakyReLU",

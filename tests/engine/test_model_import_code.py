@@ -290,3 +290,30 @@ def test_an_encoder_and_a_decoder_make_an_autoencoder_lab_and_what_is_refused_is
     lab = lab_from_file(path)
     assert lab.task == "autoencoder" and [n.role for n in lab.networks] == ["encoder", "decoder"]
     assert "Not opened: ae.py, line 4: nn.Conv3d is not a layer the editor knows" in lab.description
+
+
+def test_the_tutorials_num_flat_features_is_a_flatten():
+    net = _same_as_torch("""
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1 = nn.Conv2d(1, 6, 5)
+                self.fc1 = nn.Linear(6 * 14 * 14, 10)
+
+            def forward(self, x):
+                x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+                x = x.view(-1, self.num_flat_features(x))
+                return self.fc1(x)
+
+            def num_flat_features(self, x):
+                size = x.size()[1:]  # all dimensions except the batch dimension
+                num_features = 1
+                for s in size:
+                    num_features *= s
+                return num_features
+    """)
+    assert _kinds(net) == ["Input", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Dense", "Output"]
+    assert net.graph.node("x").params["height"] == 32
