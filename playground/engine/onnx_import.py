@@ -562,8 +562,7 @@ class _Reader:
         name = self.add("Dense", node, {"units": int(w.shape[1]), "bias": False}, [source])
         self._store(name, weight=w.T)
         self._set(node, name)
-        if self.consumers.get(node.output[0], 0) == 1:
-            self.pending_bias[node.output[0]] = name
+        self._bias_may_follow(node, name, None)
 
     def _op_Add(self, node: Any) -> None:
         a, b = (self.values.get(i) for i in node.input[:2])
@@ -572,10 +571,14 @@ class _Reader:
             const = (a if isinstance(a, _Const) else b).array  # type: ignore[union-attr]
             dense = self.pending_bias.pop(node.input[data_index], None)
             layer = next((x for x in self.layers if x.name == dense), None)
-            units = layer.params["units"] if layer is not None else 0
-            if layer is None or const.size not in (1, units) or const.ndim > 1:
-                raise self.fail(node, "adds a stored tensor that is not the bias of a Dense layer before it: the "
-                                      "editor has no layer for that")
+            units = int(layer.params.get("units") or layer.params.get("filters") or 0) if layer else 0
+            if layer is not None and layer.kind == "Dense":
+                fits = const.size in (1, units) and (const.ndim <= 1 or const.shape[-1] == const.size)
+            else:  # a convolution's bias is one value per channel: C×1×1 (or 1×C×1×1)
+                fits = const.size == units and const.ndim >= 3 and const.shape[-2:] == (1, 1)
+            if layer is None or not fits:
+                raise self.fail(node, "adds a stored tensor that is not the bias of a Dense or convolution layer "
+                                      "before it: the editor has no layer for that")
             layer.params["bias"] = True
             self._store(layer.name, bias=np.broadcast_to(const.reshape(-1), (units,)))
             self._alias(node, layer.name)
@@ -618,6 +621,12 @@ class _Reader:
                                          "padding": pad, "bias": bias is not None}, [source])
         self._store(name, weight=w, bias=bias)
         self._set(node, name)
+        self._bias_may_follow(node, name, bias)
+
+    def _bias_may_follow(self, node: Any, layer: str, bias: np.ndarray | None) -> None:
+        """Some exporters write a bias as an Add after the layer: the Add that follows may bring it."""
+        if bias is None and self.consumers.get(node.output[0], 0) == 1:
+            self.pending_bias[node.output[0]] = layer
 
     def _op_ConvTranspose(self, node: Any) -> None:
         source = self.data(node, node.input[0])
@@ -633,6 +642,7 @@ class _Reader:
                                                   "bias": bias is not None}, [source])
         self._store(name, weight=w, bias=bias)
         self._set(node, name)
+        self._bias_may_follow(node, name, bias)
 
     def _pool(self, node: Any, kind: str) -> None:
         source = self.data(node, node.input[0])

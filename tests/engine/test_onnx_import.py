@@ -319,3 +319,28 @@ def test_a_recurrent_export_opens_trained_on_its_built_in_sequences(tmp_path, ke
     with torch.no_grad():
         got = trainer.task.modules()["model"].eval()(*x)
     assert torch.allclose(got, ex.run_torch(nets["model"], x)[0], atol=1e-5)
+
+
+def test_a_bias_written_as_an_add_after_a_layer_joins_it():
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.standard_normal((2, 1, 3, 3)).astype(np.float32), "w")
+    b = numpy_helper.from_array(rng.standard_normal((2, 1, 1)).astype(np.float32), "b")
+    m = numpy_helper.from_array(rng.standard_normal((32, 3)).astype(np.float32), "m")
+    c = numpy_helper.from_array(rng.standard_normal((1, 3)).astype(np.float32), "c")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["conv"], name="conv_1", pads=[1, 1, 1, 1]),
+             helper.make_node("Add", ["conv", "b"], ["biased"], name="conv_1_bias"),
+             helper.make_node("Flatten", ["biased"], ["flat"], name="flat"),
+             helper.make_node("MatMul", ["flat", "m"], ["mm"], name="fc"),
+             helper.make_node("Add", ["c", "mm"], ["y"], name="fc_bias")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, 4, 4])
+    data = _model(nodes, [x], [_vector("y", 3)], [w, b, m, c])
+    result = import_onnx_bytes(data, "bias.onnx")
+    graph = result.lab.networks[0].graph
+    assert [n.kind for n in graph.nodes.values()] == ["Input", "Conv2d", "Flatten", "Dense", "Output"]
+    assert graph.node("conv_1").params["bias"] and graph.node("fc").params["bias"]
+    sample = torch.randn(2, 1, 4, 4)
+    assert _worst_difference(data, result, {"x": sample}) <= 1e-5
+    bad = _model([helper.make_node("Add", ["x", "b"], ["y"], name="shift")], [x],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 1, 4, 4])], [b])
+    with pytest.raises(OnnxImportError, match="Add 'shift' adds a stored tensor that is not the bias"):
+        import_onnx_bytes(bad, "shift.onnx")
