@@ -110,6 +110,7 @@ class Key:
     whole_epoch: bool
     block: int  # steps per call when not a whole epoch
     count_correct: bool
+    evaluate: bool  # also measure the whole training and test sets after the epoch (small sets, whole epochs)
     loss: str  # "cross_entropy", "nll_of_probabilities" or "mse"
     device: str
 
@@ -144,20 +145,26 @@ def _opt_state_names(name: str) -> tuple[str, ...]:
 class Program:
     """One compiled function for one key: ``program(idx, lr, reg_rate, clip)`` trains ``plan.steps`` steps on the
     samples ``x[idx]`` in order, updates parameters and optimizer state in place and returns the per-step losses
-    (and correct counts), all without a device sync."""
+    (and correct counts), all without a device sync. With ``key.evaluate`` it also measures the training and test
+    sets with the new weights (what the trainer does at an epoch's end for small sets): :attr:`measured` holds the
+    sums of losses (and of right answers) of both, as a tensor."""
 
     def __init__(self, key: Key, plan: Plan, fn: Callable[..., Any], task: Any, params: list[nn.Parameter],
-                 x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
+                 x: torch.Tensor, y: torch.Tensor, optimizer: torch.optim.Optimizer, ex: torch.Tensor,
+                 ey: torch.Tensor) -> None:
         self.key, self.plan, self._fn = key, plan, fn
         self.task = task
         self.params = params
         self._aliases = [p.detach() for p in params]  # the same memory, updated in place by the compiled code
         self._state_names = _opt_state_names(key.optimizer)
         self.x, self.y = x, y
+        self.ex, self.ey = ex, ey
         self.optimizer = optimizer
+        self.measured: torch.Tensor | None = None
 
     def serves(self, trainer: Any) -> bool:
-        return self.task is trainer.task and self.optimizer is trainer.optimizer and self.x is trainer.x_train
+        return (self.task is trainer.task and self.optimizer is trainer.optimizer and self.x is trainer.x_train
+                and (not self.key.evaluate or self.ex is trainer._eval_x))
 
     def __call__(self, idx: torch.Tensor, lr: float, reg_rate: float, clip: float
                  ) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -166,8 +173,12 @@ class Program:
         # The optimizer's own state tensors, looked up each time: a restore (load_state_dict) replaces them.
         state = self.optimizer.state
         states = [[state[p][k] for k in self._state_names] for p in self.params]
-        with torch.no_grad(), torch.compiler.set_stance("fail_on_recompile"):
-            losses, corrects, grads = self._fn(self._aliases, states, self.x, self.y, idx, scalars)
+        # Without guard evaluation (a tenth of a call's time on the spiral): serves() and the key have checked
+        # what the guards would (the same model, optimizer, data and shapes), and each program has a code object
+        # of its own with this one compiled entry. A miss would still fail rather than compile on this thread.
+        with torch.no_grad(), torch.compiler.set_stance("fail_on_recompile", skip_guard_eval_unsafe=True):
+            losses, corrects, grads, self.measured = self._fn(self._aliases, states, self.x, self.y, idx, scalars,
+                                                              self.ex, self.ey)
         for p, g in zip(self.params, grads):
             p.grad = g  # as after an eager step: the gradients of the last batch, for the gradient probe
         return losses, corrects
@@ -186,9 +197,21 @@ def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight
             return F.nll_loss(torch.log(out.clamp_min(1e-12)), yb)
         return F.mse_loss(out, yb)
 
+    def measure(p: list[torch.Tensor], ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:
+        """Task.evaluate_together's sums: each split's summed loss (and right answers)."""
+        out = torch.func.functional_call(skeleton, dict(zip(names, p)), (ex,))
+        first = key.samples
+        if key.loss == "mse":
+            per = F.mse_loss(out, ey, reduction="none").mean(dim=-1)
+            return torch.stack([per[:first].sum(), per[first:].sum()])
+        logp = torch.log(out.clamp_min(1e-12)) if key.loss == "nll_of_probabilities" else F.log_softmax(out, -1)
+        per = F.nll_loss(logp, ey, reduction="none")
+        right = (logp.argmax(-1) == ey).to(per.dtype)
+        return torch.stack([per[:first].sum(), per[first:].sum(), right[:first].sum(), right[first:].sum()])
+
     def epoch(params: list[torch.Tensor], states: list[list[torch.Tensor]], x: torch.Tensor, y: torch.Tensor,
-              idx: torch.Tensor, scalars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None,
-                                                                  list[torch.Tensor]]:
+              idx: torch.Tensor, scalars: torch.Tensor, ex: torch.Tensor, ey: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor | None, list[torch.Tensor], torch.Tensor | None]:
         lr64, reg_rate, max_norm = scalars[0], scalars[1], scalars[2]
         cur = list(params)
         st = [list(s) for s in states]
@@ -231,7 +254,8 @@ def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight
         for s_old, s_new in zip(states, st):
             for a, b_ in zip(s_old, s_new):
                 a.copy_(b_)
-        return torch.stack(losses), (torch.stack(corrects) if corrects else None), grads
+        measured = measure(cur, ex, ey) if key.evaluate else None
+        return torch.stack(losses), (torch.stack(corrects) if corrects else None), grads, measured
 
     # A code object of its own: dynamo keeps its compiled code (and its limit on recompilations) per code
     # object, and every program is a different function.
@@ -356,7 +380,8 @@ class FastPath:
             loss = "mse"
         return Key(settings.optimizer, float(settings.momentum), float(settings.weight_decay),
                    settings.regularization if settings.regularization_rate > 0 else "none", settings.grad_clip > 0,
-                   bs, n, whole, block, not trainer._full_train_eval, loss, str(device))
+                   bs, n, whole, block, not trainer._full_train_eval, whole and trainer._full_train_eval, loss,
+                   str(device))
 
     def _multiply_adds(self, task: Any) -> int:
         """Multiply-adds of one sample's forward pass through the dense layers (remembered per model)."""
@@ -471,11 +496,12 @@ def _prepare(trainer: Any, key: Key) -> dict[str, Any]:
     model = trainer.task.model
     return {"skeleton": copy.deepcopy(model).train(), "names": [n for n, _ in model.named_parameters()],
             "params": list(model.parameters()), "optimizer": trainer.optimizer, "task": trainer.task,
-            "x": trainer.x_train, "y": trainer.y_train}
+            "x": trainer.x_train, "y": trainer.y_train, "ex": trainer._eval_x, "ey": trainer._eval_y}
 
 
 def build_program(key: Key, skeleton: nn.Module, names: list[str], params: list[nn.Parameter], task: Any,
-                  optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> Program:
+                  optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, ex: torch.Tensor,
+                  ey: torch.Tensor) -> Program:
     """Compile and run once on copies (so the compilation happens here, not in the training loop)."""
     use_user_compile_cache()
     import torch._inductor.config as inductor_config
@@ -496,8 +522,8 @@ def build_program(key: Key, skeleton: nn.Module, names: list[str], params: list[
     idx = torch.arange(plan.samples, device=x.device) % x.shape[0]
     scalars = torch.tensor([float(group["lr"]), 0.0, 1.0], dtype=torch.float64, device=x.device)
     with torch.no_grad():
-        compiled(copies, state_copies, x, y, idx, scalars)
-    return Program(key, plan, compiled, task, params, x, y, optimizer)
+        compiled(copies, state_copies, x, y, idx, scalars, ex, ey)
+    return Program(key, plan, compiled, task, params, x, y, optimizer, ex, ey)
 
 
 def _state_tensor(optimizer: torch.optim.Optimizer, p: nn.Parameter, name: str) -> torch.Tensor:
@@ -509,3 +535,12 @@ def _state_tensor(optimizer: torch.optim.Optimizer, p: nn.Parameter, name: str) 
     if name == "step":
         return torch.zeros((), dtype=torch.float32, device=p.device)
     return torch.zeros_like(p)
+
+
+def split_metrics(sums: list[float], first: int, total: int) -> tuple[dict[str, float], dict[str, float]]:
+    """A program's :attr:`Program.measured` sums as Task.evaluate_together's two dicts of metrics."""
+    n = (max(1, first), max(1, total - first))
+    out: tuple[dict[str, float], dict[str, float]] = ({"loss": sums[0] / n[0]}, {"loss": sums[1] / n[1]})
+    if len(sums) == 4:
+        out[0]["accuracy"], out[1]["accuracy"] = sums[2] / n[0], sums[3] / n[1]
+    return out
