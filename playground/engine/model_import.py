@@ -48,6 +48,7 @@ class ImportedNetwork:
     name: str
     graph: Graph
     origin: str = ""  # the Python expression that makes this network in the file: "Net()", "model", "ResNet18()"
+    parts: list[ImportedNetwork] = field(default_factory=list)  # an autoencoder's encoder and decoder, drawn alone
 
 
 @dataclass
@@ -136,6 +137,8 @@ def lab_from_file(path: str | Path) -> Lab:
                                f"{p.name} holds no model the editor can open: write an nn.Sequential "
                                f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
     networks = report.networks
+    if len(networks) == 1 and networks[0].parts:
+        networks = networks[0].parts  # an autoencoder class: its encoder and decoder, as the autoencoder task trains
     description = f"Imported from {p.name}."
     if report.refused:
         description += " Not opened: " + "; ".join(why for _name, why in report.refused)
@@ -546,6 +549,7 @@ class _Reader:
                 builder = _Builder(self)
                 self._network(value, builder, where)
                 net = ImportedNetwork(name, builder.build(), origin)
+                net.parts = self._parts(value, origin)
             except _Refused as e:
                 report.refused.append((name, self.fail(e.node, e.text).message))
                 continue
@@ -558,6 +562,25 @@ class _Reader:
                 continue
             report.networks.append(net)
         return report
+
+    def _parts(self, model: Any, origin: str) -> list[ImportedNetwork]:
+        """An autoencoder class holding ``self.encoder`` and ``self.decoder``: each as a network of its own, so the
+        lab can train it as the autoencoder task does (two networks). Empty where the parts cannot be drawn alone."""
+        if not isinstance(model, _Instance):
+            return []
+        encoder, decoder = model.attrs.get("encoder"), model.attrs.get("decoder")
+        if not (isinstance(encoder, _MODULES) and isinstance(decoder, _MODULES)):
+            return []
+        _reset_uses(model)
+        parts = []
+        try:
+            for role, part in (("encoder", encoder), ("decoder", decoder)):
+                builder = _Builder(self)
+                self._network(part, builder, part.call)
+                parts.append(ImportedNetwork(role, builder.build(), f"({origin}).{role}"))
+        except (_Refused, ModelImportError, RecursionError):
+            return []
+        return parts
 
     def _instantiation(self, class_name: str) -> ast.Call | None:
         """A call ``ClassName(...)`` anywhere in the file whose arguments the module's constants give."""
@@ -1923,6 +1946,21 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
+
+
+def _reset_uses(module: Any) -> None:
+    stack, seen = [module], set()
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        if isinstance(m, _Leaf):
+            m.uses = 0
+        elif isinstance(m, (_Seq, _ModuleList)):
+            stack.extend(m.items)
+        elif isinstance(m, _Instance):
+            stack.extend(v for v in m.attrs.values() if isinstance(v, _MODULES))
 
 
 def _identity(value: Any) -> Any:

@@ -317,3 +317,27 @@ def test_the_tutorials_num_flat_features_is_a_flatten():
     """)
     assert _kinds(net) == ["Input", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Dense", "Output"]
     assert net.graph.node("x").params["height"] == 32
+
+
+def test_an_autoencoder_class_opens_as_its_encoder_and_decoder(tmp_path):
+    path = tmp_path / "ae.py"
+    path.write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+        class AutoEncoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.encoder = nn.Sequential(nn.Linear(28 * 28, 64), nn.Tanh(), nn.Linear(64, 3))
+                self.decoder = nn.Sequential(nn.Linear(3, 64), nn.Tanh(), nn.Linear(64, 28 * 28), nn.Sigmoid())
+
+            def forward(self, x):
+                encoded = self.encoder(x)
+                decoded = self.decoder(encoded)
+                return encoded, decoded
+    """))
+    lab = lab_from_file(path)
+    assert lab.task == "autoencoder"
+    assert [(n.name, n.role) for n in lab.networks] == [("encoder", "encoder"), ("decoder", "decoder")]
+    assert lab.networks[0].graph.node("output_1").params["head"] == "code"
+    assert lab.networks[1].graph.node("input_1").params["features"] == 3
+    assert lab.networks[1].graph.node("output_1").params["head"] == "reconstruction"
