@@ -42,7 +42,7 @@ from .augment import augment_images, augmenting, image_shape
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .errors import EngineError
-from .fast_path import FastPath, Program
+from .fast_path import FastPath, Program, split_metrics
 from .probes import Probes, check_probe_names
 from .snapshot import MetricHistory, Snapshot, frozen
 from .tasks import make_task
@@ -270,6 +270,7 @@ class Trainer:
         self._corrects: list[torch.Tensor] = []
         self._batches = 0
         self._seen = 0
+        self._fast_measured: torch.Tensor | None = None  # the epoch-end measurement a compiled epoch made
         if hasattr(self, "task"):
             self.task.clear_running()
 
@@ -631,6 +632,7 @@ class Trainer:
         self._seen += count
         if self._pos >= len(self._perm):
             self._perm = None
+            self._fast_measured = program.measured
             return True
         return False
 
@@ -687,7 +689,11 @@ class Trainer:
         if self._full_train_eval:
             # A small training set is measured whole at the epoch's end, as TensorFlow Playground does: the loss
             # of the weights as they are now (dropout off), together with the test set in one pass.
-            measured, test = self.task.evaluate_together(self._eval_x, self._eval_y, self.x_train.shape[0])
+            sums, self._fast_measured = self._fast_measured, None
+            if sums is not None:  # measured inside the compiled epoch, in the same call
+                measured, test = split_metrics(sums.tolist(), self.x_train.shape[0], self._eval_x.shape[0])
+            else:
+                measured, test = self.task.evaluate_together(self._eval_x, self._eval_y, self.x_train.shape[0])
             train_loss = measured["loss"]
             train_acc = measured.get("accuracy", float("nan"))
         else:
