@@ -363,7 +363,8 @@ class FastPath:
         settings = trainer.settings
         device = trainer.device
         if settings.optimizer not in OPTIMIZERS:
-            return self._no(f"optimizer {settings.optimizer} has no compiled form")
+            self.reason = f"optimizer {settings.optimizer} has no compiled form"
+            return None
         n = int(trainer.x_train.shape[0])
         bs = settings.batch_size
         steps = -(-n // bs)
@@ -371,7 +372,8 @@ class FastPath:
         whole = steps <= WHOLE_EPOCH_STEPS and steps * per_step <= BLOCK_MACS
         block = 0 if whole else min(BLOCK_STEPS, BLOCK_MACS // per_step)
         if not whole and block < 2:
-            return self._no(f"batches of {bs} are big enough that their arithmetic outweighs the overhead")
+            self.reason = f"batches of {bs} are big enough that their arithmetic outweighs the overhead"
+            return None
         if not whole and trainer._perm is not None and n - trainer._pos < block * bs:
             return None  # the tail of a long epoch runs in the ordinary loop
         if isinstance(task, ClassificationTask):
@@ -436,9 +438,6 @@ class FastPath:
             self._failed.add((program.key, (id(program.task), id(program.optimizer), id(program.x))))
 
     # Building ---------------------------------------------------------------------------------------------
-
-    def _no(self, reason: str) -> None:
-        self.reason = reason
 
     def _start_build(self, trainer: Any, key: Key, owner: tuple[int, int, int]) -> None:
         with self._lock:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from playground.engine.bench import (BenchResult, FastPathResult, engine_table, fast_path_table, lenet_data,
-                                     tf_playground_spiral_lab)
+from playground.engine.bench import (
+    BenchResult,
+    FastPathResult,
+    engine_table,
+    fast_path_table,
+    lenet_data,
+    tf_playground_spiral_lab,
+)
 
 
 def test_fast_path_table_gives_both_loops_and_their_ratios():
