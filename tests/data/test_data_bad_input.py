@@ -52,3 +52,12 @@ def test_class_folder_names_are_echoed_on_one_line(tmp_path) -> None:
     with pytest.raises(DataError) as info:
         load_image_folder(tmp_path)
     assert str(info.value).isprintable() and "'cats\\n'" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["no\nsuch.idx", "no\x00such.idx"])
+def test_an_idx_path_is_echoed_on_one_line(tmp_path, name: str) -> None:
+    from playground.data.idx import read_idx
+
+    with pytest.raises(DataError) as info:
+        read_idx(str(tmp_path / name))
+    assert str(info.value).isprintable() and "no\\" in str(info.value)
