@@ -93,6 +93,11 @@ def data_kind(dataset: str) -> str:
     return "series" if dataset == "sine" else "sequences"
 
 
+def plane_data(dataset: Any) -> bool:
+    """Whether a lab's data are points of the plane: a 2-D set, or a table of two features (your own data)."""
+    return dataset.name in toy2d.DATASETS_2D or (dataset.name == "table" and len(dataset.features) == 2)
+
+
 class LabSettingsCommand(QUndoCommand):
     """Changing training or dataset settings is an edit of the lab like any other: undoable, marks it unsaved."""
 
@@ -463,7 +468,7 @@ class TrainingController(QObject):
     def _raise_views_for(self, lab: Lab) -> None:
         """Put the views that can show this lab's data in front: the plane views for 2-D sets, else the image
         views."""
-        plane = lab.dataset.name in toy2d.DATASETS_2D
+        plane = plane_data(lab.dataset)
         classic = lab.task in CLASSIC_TASKS
         keys = PLANE_VIEWS if plane else IMAGE_VIEW_KEYS
         # The output over the plane means nothing for images: its place goes to the curves. Drawing a digit
@@ -493,6 +498,10 @@ class TrainingController(QObject):
                             for node in net.graph.nodes.values())
         self.docks["filters"].setVisible(convolutional or (classic and not plane and
                                                            data_kind(lab.dataset.name) != "function"))
+        if lab.dataset.name == "table" and not plane:  # a table of more than two features: no images, no plane
+            for key in ("feature_maps", "templates", "filter_lab", "filters"):
+                self.docks[key].setVisible(False)
+            self.docks["confusion"].setVisible(lab.task == "classification")
         self._refresh_samples()
         self._probe_timer.start()
         self._tab_bar_timer.start()
@@ -607,7 +616,7 @@ class TrainingController(QObject):
             return
         self._views_raised = True
         lab = self.lab
-        plane = lab is not None and lab.dataset.name in toy2d.DATASETS_2D
+        plane = lab is not None and plane_data(lab.dataset)
         if lab is not None and (lab.task not in CLASSIC_TASKS or data_kind(lab.dataset.name) == "function"):
             keys = self._family_keys(lab)
             for key in ["loss"] + keys:
@@ -620,7 +629,10 @@ class TrainingController(QObject):
                     [big[0], self.window.inspector_dock], [1, 1], Qt.Orientation.Vertical))
             self._tab_bar_timer.start()
             return
-        for key in ("loss", "neurons", "boundary") if plane else ("loss", "feature_maps"):
+        table = lab is not None and lab.dataset.name == "table" and not plane
+        first = (("loss", "confusion") if table and lab is not None and lab.task == "classification" else
+                 ("loss",) if table else ("loss", "feature_maps"))
+        for key in ("loss", "neurons", "boundary") if plane else first:
             self.docks[key].show()
             self.docks[key].raise_()
         # While training, the output and the curves matter more than room on the canvas; image labs' feature
@@ -843,7 +855,7 @@ class TrainingController(QObject):
         names: set[str] = set()
         for key, view in self.views.items():
             # The output view's probe is one small batched pass; the others only while their dock shows.
-            if (key == "boundary" and self.lab is not None and self.lab.dataset.name in toy2d.DATASETS_2D) or \
+            if (key == "boundary" and self.lab is not None and plane_data(self.lab.dataset)) or \
                     self._shown(key):
                 names.update(p for p in getattr(view, "probes", ()) if p)
         if self.draw_dock.isVisible() and not self.draw_dock.visibleRegion().isEmpty():

@@ -119,10 +119,10 @@ def output_width(data: tables.TableData) -> int:
     return len(data.class_names) if data.task == "classification" else 1
 
 
-def fit_network(lab: Lab, data: tables.TableData) -> list[str]:
-    """Size the lab's network to the table (Input features, the last Dense's units, the Output head) and set its
-    task; returns what changed, in words. Raises EngineError where the graph cannot take the table, naming the
-    node and what to do. The lab is changed only when every step can be done."""
+def network_changes(lab: Lab, data: tables.TableData) -> tuple[list[tuple[str, str, Any]], list[str]]:
+    """The parameter edits (node, field, value) that size the lab's network to the table (Input features, the last
+    Dense's units, the Output head), and what they do in words (with the task, when it changes). Raises
+    EngineError where the graph cannot take the table, naming the node and what to do. Changes nothing."""
     if lab.task not in ("classification", "regression"):
         raise EngineError(f"This is a {lab.task} lab; a table trains a classifier or a regressor: start from a "
                           f"classifier template", field="task")
@@ -175,6 +175,13 @@ def fit_network(lab: Lab, data: tables.TableData) -> list[str]:
         trial.check()
     except GraphError as e:
         raise EngineError(f"The network cannot take the table: {e}", node=e.node, field=e.field) from None
+    return changes, said
+
+
+def fit_network(lab: Lab, data: tables.TableData) -> list[str]:
+    """Size the lab's network to the table and set its task (all or nothing); returns what changed, in words."""
+    changes, said = network_changes(lab, data)
+    graph = lab.networks[0].graph
     for node, name, value in changes:
         graph.set_param(node, name, value)
     lab.task = data.task
