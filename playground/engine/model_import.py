@@ -41,6 +41,7 @@ class _Layer:
     expects: Callable[[Shape], str | None] | None = None  # says what is wrong with the shape arriving, if anything
     size: int | None = None  # the input size the file says this layer reads (features or channels)
     image: bool = False  # the layer reads images
+    resolve: Callable[[Shape], dict[str, Any] | str] | None = None  # params from the arriving shape, or what is wrong
 
 
 @dataclass
@@ -366,8 +367,10 @@ _BATCH = _Batch()
 _MODULES = (_Leaf, _Seq, _ModuleList, _Instance)
 _PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
                    "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
-                   "Add", "Concat", "ReLU6"}
-_LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"}
+                   "Add", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"}
+_ADAPTIVE = {"AdaptiveAvgPool2d": "AvgPool2d", "AdaptiveMaxPool2d": "MaxPool2d"}
+_LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"} \
+    | set(_ADAPTIVE)
 _NAMESPACES = {"torch", "nn", "F", "functional", "torch.nn", "torch.nn.functional", "nn.functional", "math", "init",
                "nn.init", "torch.nn.init"}
 _BUILTINS = {"range", "len", "int", "float", "min", "max", "abs", "round", "sum", "list", "tuple", "zip",
@@ -1194,7 +1197,7 @@ class _Reader:
             if not all(isinstance(i, _MODULES) for i in items):
                 raise _Refused(call, "nn.ModuleList holds something that is not a layer")
             return _ModuleList(items, call)
-        if kind not in _SIGNATURES and kind not in ("RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"):
+        if kind not in _SIGNATURES and kind not in ("RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax", *_ADAPTIVE):
             return _Leaf(kind, {}, call)
         names_ = _SIGNATURES[kind] if kind in _SIGNATURES else {
             "RNN": ("input_size", "hidden_size", "num_layers", "nonlinearity", "bias", "batch_first", "dropout",
@@ -1202,7 +1205,8 @@ class _Reader:
             "GRU": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional"),
             "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional",
                      "proj_size"),
-            "Dropout2d": ("p", "inplace"), "LogSoftmax": ("dim",)}[kind]
+            "Dropout2d": ("p", "inplace"), "LogSoftmax": ("dim",), "AdaptiveAvgPool2d": ("output_size",),
+            "AdaptiveMaxPool2d": ("output_size", "return_indices")}[kind]
         if len(args) > len(names_):
             raise _Refused(call, f"{kind} takes at most {len(names_)} positional arguments")
         a = dict(zip(names_, args))
@@ -1250,6 +1254,9 @@ class _Reader:
             return self._log_softmax(sources[0], leaf.args.get("dim", _MISSING), leaf.call)
         if leaf.kind == "Dropout2d":
             leaf = _Leaf("Dropout", {"p": leaf.args.get("p", 0.5)}, leaf.call, leaf.path)
+        if leaf.kind in _ADAPTIVE:
+            return self._adaptive(leaf.kind, leaf.args.get("output_size", _MISSING), sources[0], leaf.call, builder,
+                                  _node_name(leaf.path))
         implicit = leaf.kind == "Softmax" and "dim" not in leaf.args
         if implicit:
             leaf = _Leaf("Softmax", {"dim": -1}, leaf.call, leaf.path)
@@ -1309,6 +1316,27 @@ class _Reader:
             builder.add(layer)
             current = _Tensor(layer.name)
         return current
+
+    def _adaptive(self, kind: str, size: Any, x: _Tensor, call: ast.AST, builder: _Builder,
+                  own: str | None) -> _Tensor:
+        """nn.AdaptiveAvgPool2d(n): a pool whose window is worked out from the image arriving (n divides its side)."""
+        if isinstance(size, _Unknown):
+            raise size.refuse(f"as the output size of {kind}")
+        n = _square(size) if size is not _MISSING else None
+        if n is None or n < 1:
+            raise _Refused(call, f"{kind} with output size {size!r} cannot be drawn: give one whole size, e.g. 1")
+        pool = _ADAPTIVE[kind]
+
+        def resolve(s: Shape) -> dict[str, Any] | str:
+            if s.rank != 3 or s.dims[1] != s.dims[2] or s.dims[1] % n:
+                return (f"pools {s.describe()} to {n}×{n}, which the editor's {pool} does only for a square image "
+                        f"whose side {n} divides")
+            return {"kernel_size": s.dims[1] // n, "stride": 0, "padding": 0}
+
+        layer = _Layer(builder.claim(own, _prefix(pool)), pool, {"kernel_size": 1, "stride": 0, "padding": 0},
+                       getattr(call, "lineno", 0), [x.node], resolve=resolve)
+        builder.add(layer)
+        return _Tensor(layer.name)
 
     def _log_softmax(self, x: _Tensor, dim: Any, node: ast.AST) -> _Tensor:
         if dim not in (-1, 1, _MISSING):
@@ -1496,6 +1524,9 @@ class _Reader:
 
         if base == "log_softmax":
             return self._log_softmax(self._tensor_of(x, call), arg(0, "dim", _MISSING), call)
+        if base in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+            kind = "AdaptiveAvgPool2d" if base == "adaptive_avg_pool2d" else "AdaptiveMaxPool2d"
+            return self._adaptive(kind, arg(0, "output_size", _MISSING), self._tensor_of(x, call), call, builder, None)
         if base in ("max_pool2d", "avg_pool2d"):
             kind = "MaxPool2d" if base == "max_pool2d" else "AvgPool2d"
             names = _SIGNATURES[kind]
@@ -1772,7 +1803,16 @@ class _Builder:
                 if layer.kind == "Input":
                     g.add_node("Input", layer.name, inputs[layer.name], place(layer.name, []))
                     continue
-                g.add_node(layer.kind, layer.name, layer.params, place(layer.name, layer.sources))
+                params = layer.params
+                if layer.resolve is not None:
+                    # The window of an adaptive pool follows from the image that arrives: infer up to here.
+                    arriving = g.infer().shapes.get(layer.sources[0]) if layer.sources else None
+                    if arriving is not None:
+                        resolved = layer.resolve(arriving)
+                        if isinstance(resolved, str):
+                            raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' {resolved}")
+                        params = resolved
+                g.add_node(layer.kind, layer.name, params, place(layer.name, layer.sources))
                 ports = g.node(layer.name).spec.inputs
                 if len(layer.sources) != len(ports):
                     raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' takes {len(ports)} input(s) "
@@ -1940,7 +1980,7 @@ def _multiplies(loop: ast.For, env: dict[str, Any]) -> bool:
 _FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "leaky_relu": "LeakyReLU",
                "softplus": "Softplus", "softmax": "Softmax", "flatten": "Flatten", "log_softmax": "",
                "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d", "dropout": "Dropout", "dropout2d": "Dropout",
-               "interpolate": "Upsample"}
+               "interpolate": "Upsample", "adaptive_avg_pool2d": "", "adaptive_max_pool2d": ""}
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: bool(a == b), ast.NotEq: lambda a, b: bool(a != b), ast.Lt: lambda a, b: bool(a < b),
     ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),

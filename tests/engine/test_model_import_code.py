@@ -341,3 +341,40 @@ def test_an_autoencoder_class_opens_as_its_encoder_and_decoder(tmp_path):
     assert lab.networks[0].graph.node("output_1").params["head"] == "code"
     assert lab.networks[1].graph.node("input_1").params["features"] == 3
     assert lab.networks[1].graph.node("output_1").params["head"] == "reconstruction"
+
+
+def test_adaptive_pools_take_their_window_from_the_image_that_arrives():
+    net = _same_as_torch("""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self, num_classes=10):
+                super().__init__()
+                self.features = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                              nn.Conv2d(16, 32, 3, padding=1), nn.ReLU())
+                self.avgpool = nn.AdaptiveAvgPool2d((2, 2))
+                self.classifier = nn.Linear(32 * 2 * 2, num_classes)
+
+            def forward(self, x):
+                x = self.avgpool(self.features(x))
+                x = torch.flatten(x, 1)
+                return self.classifier(x)
+    """)
+    # Conv2d(3, ...) first tries 28×28: 14×14 after the pool, so the 2×2 output is a 7×7 window.
+    assert net.graph.node("avgpool").params == {"kernel_size": 7, "stride": 0, "padding": 0}
+    with pytest.raises(ModelImportError, match=r"model.py, line 7: MaxPool2d 'pool' pools an image 4×26×26 .* to 3×3"):
+        import_source(textwrap.dedent("""\
+            import torch.nn as nn
+            INPUTS = {'x': {'kind': 'image', 'channels': 1, 'height': 28, 'width': 28}}
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.conv = nn.Conv2d(1, 4, 3)
+                    self.pool = nn.AdaptiveMaxPool2d(
+                        3)
+                    self.fc = nn.Linear(36, 2)
+                def forward(self, x):
+                    return self.fc(self.pool(self.conv(x)).flatten(1))
+        """), "model.py")
