@@ -181,10 +181,11 @@ class TrainingController(QObject):
 
         self.data_panel = DataPanel(dict(toy2d.FEATURES))
         short = {"circle": "Circle", "xor": "XOR", "gaussian": "Gaussians", "spiral": "Spiral", "moons": "Moons",
-                 "plane": "Plane", "multi_gaussian": "Blobs"}
+                 "plane": "Plane", "multi_gaussian": "Blobs", "blobs": "Class blobs", "arms": "Spiral arms",
+                 "rings": "Rings"}
         self.data_panel.set_datasets([
             DatasetChoice(info.name, short.get(info.name, info.title), f"{info.title}: {info.description}",
-                          info.kind, toy2d.thumbnail(info.name, 52))
+                          info.kind, toy2d.thumbnail(info.name, 52), info.class_range if info.multiclass else (0, 0))
             for info in toy2d.DATASETS_2D.values()])
         self.views: dict[str, Any] = {
             "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
@@ -547,7 +548,13 @@ class TrainingController(QObject):
         d = lab.dataset
         plane = d.name in toy2d.DATASETS_2D
         self._refresh_image_sets()
-        self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane)
+        info = toy2d.DATASETS_2D.get(d.name)
+        try:
+            classes = toy2d.class_count(d.name, d.options.get("classes")) if info and info.multiclass else 0
+        except DataError:
+            classes = info.classes if info else 0
+        self.data_panel.set_values(d.name, d.noise, d.train_ratio, lab.training.batch_size, d.features, plane,
+                                   classes=classes, options=d.options)
         self.views["samples"].set_training(lab.training)
         self.views["samples"].set_dataset_options(d.options)
 
@@ -718,7 +725,8 @@ class TrainingController(QObject):
         if section == "dataset" and "features" in changes:
             self._change_features(list(changes["features"]), before, after)
             return
-        if section == "dataset" and "name" in changes and self._switch_task(after, before):
+        # A new set, or a new class count in its options, may need another output (task, head, units).
+        if section == "dataset" and ("name" in changes or "options" in changes) and self._switch_task(after, before):
             return
         stack.push(LabSettingsCommand(self, section, before, after, text))
 

@@ -7,7 +7,7 @@ the thumbnails as RGBA arrays, and the panel emits what the user changes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,6 +52,7 @@ class DatasetChoice:
     description: str
     kind: str
     thumbnail: np.ndarray  # (h, w, 4) uint8 RGBA
+    class_range: tuple[int, int] = (0, 0)  # the class counts a multi-class set offers, e.g. (3, 5)
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class DataPanel(QWidget):
         self.set_buttons.setExclusive(True)
         self.set_buttons.idClicked.connect(self._on_set_clicked)
         self._names: list[str] = []
+        self._class_ranges: dict[str, tuple[int, int]] = {}
+        self._options: dict[str, object] = {}
         layout.addWidget(self.sets_box)
 
         self.image_box = QGroupBox("Images")
@@ -138,6 +142,20 @@ class DataPanel(QWidget):
                                                            "frequent steps; large ones smooth, rarer steps.")
         self.batch_slider.valueChanged.connect(self._on_batch)
         form.addRow("Batch size", self._with_label(self.batch_slider, self.batch_label))
+        # Only for the sets with more than two classes (blobs, arms, rings): how many classes to make.
+        self.classes_row = QWidget()
+        classes_layout = QHBoxLayout(self.classes_row)
+        classes_layout.setContentsMargins(0, 0, 0, 0)
+        classes_layout.addWidget(QLabel("Classes"))
+        self.classes_spin = QSpinBox()
+        self.classes_spin.setObjectName("classesSpin")
+        self.classes_spin.setToolTip("How many classes the set has: one blob, spiral arm or ring each. The network's "
+                                     "last Dense layer gets one unit per class.")
+        self.classes_spin.valueChanged.connect(self._on_classes)
+        classes_layout.addWidget(self.classes_spin)
+        classes_layout.addStretch(1)
+        self.classes_row.hide()
+        form.addRow(self.classes_row)
         self.regenerate_button = QPushButton("Regenerate")
         self.regenerate_button.setObjectName("regenerateButton")
         self.regenerate_button.setToolTip("Draw a new sample of the same distribution (a new data seed).")
@@ -207,13 +225,22 @@ class DataPanel(QWidget):
             self.sets_grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             button.setMinimumWidth(10)
             self._names.append(choice.name)
+            self._class_ranges[choice.name] = choice.class_range
 
     # Showing a lab ----------------------------------------------------------------------------------------
 
     def set_values(self, name: str, noise: float, train_ratio: float, batch_size: int, features: Sequence[str],
-                   enabled: bool = True) -> None:
+                   enabled: bool = True, classes: int = 0, options: Mapping[str, object] | None = None) -> None:
+        """Show a lab's data settings; ``classes`` is the class count of a multi-class set, ``options`` the
+        dataset's options (kept when the class count changes)."""
         self._updating = True
         try:
+            self._options = dict(options or {})
+            low, high = self._class_ranges.get(name, (0, 0))
+            self.classes_row.setVisible(high > 2)
+            if high > 2:
+                self.classes_spin.setRange(low, high)
+                self.classes_spin.setValue(max(low, min(high, classes or low)))
             for i, n in enumerate(self._names):
                 button = self.set_buttons.button(i)
                 if button is not None:
@@ -282,6 +309,13 @@ class DataPanel(QWidget):
     def _on_set_clicked(self, index: int) -> None:
         if not self._updating and 0 <= index < len(self._names):
             self.dataset_changed.emit({"name": self._names[index]})
+
+    def _on_classes(self, value: int) -> None:
+        if not self._updating:
+            options = dict(self._options)
+            options["classes"] = int(value)
+            self._options = options
+            self.dataset_changed.emit({"options": options})
 
     def _on_image_set(self, index: int) -> None:
         name = self.image_combo.itemData(index)

@@ -64,3 +64,19 @@ def test_a_set_with_more_classes_resizes_the_output(qtbot, window):
     assert last.params["units"] == 4
     win.undo_stack.undo()
     assert win.lab.dataset.name == "arms" and graph.node(last.name).params["units"] == 3
+
+
+def test_the_class_count_of_a_multiclass_set_is_chosen_in_the_data_panel(qtbot, window):
+    win, c = window
+    win.load_template("multiclass_spiral")
+    panel = c.data_panel
+    assert panel.classes_row.isVisibleTo(panel) and panel.classes_spin.value() == 3
+    panel.classes_spin.setValue(5)  # five arms: the output grows to five units, in one undoable step
+    graph = win.lab.networks[0].graph
+    last = [n for n in graph.nodes.values() if n.kind == "Dense"][-1]
+    assert win.lab.dataset.options == {"classes": 5} and graph.node(last.name).params["units"] == 5
+    win.undo_stack.undo()
+    assert win.lab.dataset.options == {} and graph.node(last.name).params["units"] == 3
+    assert panel.classes_spin.value() == 3
+    win.load_template("spiral")
+    assert not panel.classes_row.isVisibleTo(panel)
