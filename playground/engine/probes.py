@@ -17,6 +17,7 @@ from playground.data import functions1d, toy2d
 from .augment import augment_images, image_shape
 from .datasets import DataBundle
 from .errors import EngineError
+from .insight.probes import INSIGHT_KINDS, check_insight_probe, compute_insight
 from .tasks import Task, task_probe_kinds
 
 PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion",
@@ -35,6 +36,9 @@ def check_probe_names(names: Iterable[str]) -> None:
     for name in names:
         kind = name.split(":", 1)[0]
         if kind in family:
+            continue
+        if kind in INSIGHT_KINDS:  # adversarial examples, their success curve, saliency: settings in the name
+            check_insight_probe(name)
             continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
@@ -120,6 +124,9 @@ class Probes:
                             out[f"weights/{layer}"] = weight.detach().float().cpu().numpy().copy()
         finally:
             model.train(was)
+        insight = {n for n in names if n.split(":", 1)[0] in INSIGHT_KINDS}
+        if insight:  # these need gradients with respect to the input: outside inference mode
+            out.update(compute_insight(self, insight))
         if "gradients" in names and len(self.gradient_steps):
             out.update(self.gradient_history())
         own = {n for n in names if n.split(":", 1)[0] in self.task.probe_kinds}

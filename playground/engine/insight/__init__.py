@@ -1,0 +1,1 @@
+"""What a trained network sees: adversarial examples and attributions, via Captum, as numpy probes."""

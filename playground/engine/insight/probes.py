@@ -1,0 +1,193 @@
+"""The insight probes: adversarial examples, the attack's success curve and saliency maps of the current sample.
+
+Their settings travel in the probe name, like ``hidden:<layer>``, so a view that changes them only changes the
+probe names it asks for, and the trainer recomputes them at once even while paused:
+
+- ``adversarial:method=fgsm;epsilon=0.1;steps=10;target=-1``: the current sample (a drawing or the chosen test
+  image) attacked; ``adversarial/*`` arrays.
+- ``adversarial_curve:method=pgd;steps=10;target=-1``: the attack's success rate over the first
+  CURVE_SAMPLES test images at each ε of CURVE_EPSILONS; ``adversarial_curve/*``.
+- ``saliency:target=-1``: every attribution method's map of the current sample for a class (-1: the predicted
+  one); ``saliency/*``.
+
+Unlike the other probes these need gradients with respect to the input; they run in eval mode with gradients on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from ..augment import image_shape
+from ..errors import EngineError
+from . import attacks, attributions
+
+if TYPE_CHECKING:
+    from ..probes import Probes
+
+INSIGHT_KINDS = ("adversarial", "adversarial_curve", "saliency")
+NOT_IMAGES = "Adversarial examples and saliency maps need an image classifier; this lab's {what}"
+
+
+def check_insight_probe(name: str) -> None:
+    """Raise EngineError (one line) if ``name`` is not a well-formed insight probe."""
+    kind, _, rest = name.partition(":")
+    if kind in ("adversarial", "adversarial_curve"):
+        attacks.AttackSettings.decode(rest)
+    elif kind == "saliency":
+        saliency_target(rest)
+    else:
+        raise EngineError(f"Unknown probe '{name}'")
+
+
+def saliency_target(text: str) -> int:
+    key, sep, value = text.partition("=")
+    if text and (not sep or key != "target"):
+        raise EngineError(f"Saliency settings are target=<class or -1> (received: '{text}')")
+    try:
+        target = int(value) if text else -1
+    except ValueError as e:
+        raise EngineError(f"Saliency target must be a class number (received: '{value}')") from e
+    if target < -1:
+        raise EngineError(f"Saliency target must be a class or -1 for the predicted one (received: {target})")
+    return target
+
+
+def sample_image_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int] | None:
+    """(C, H, W) of the network's input if it is an image, also a flat square one (784 values: 1×28×28)."""
+    shape = image_shape(tuple(input_shape))
+    if shape is None and len(input_shape) == 1:
+        side = round(input_shape[0] ** 0.5)
+        if side >= 4 and side * side == input_shape[0]:
+            shape = (1, side, side)
+    return shape
+
+
+def check_image_classifier(task_name: str, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    if task_name != "classification":
+        raise EngineError(NOT_IMAGES.format(what=f"task is {task_name}"))
+    shape = sample_image_shape(input_shape)
+    if shape is None:
+        raise EngineError(NOT_IMAGES.format(what=f"inputs are {input_shape}, not images"))
+    return shape
+
+
+def log_prob_forward(task: Any) -> attacks.Forward:
+    """The classifier of ``task`` as inputs -> log-probabilities, whether its network ends in scores or in a
+    Softmax (what the attacks' loss and the attributions differentiate)."""
+    model = task.model
+    log_probs = getattr(task, "_log_probs", None)
+
+    def forward(v: torch.Tensor) -> torch.Tensor:
+        out = model(v)
+        return log_probs(out) if log_probs is not None else torch.log_softmax(out, dim=-1)
+
+    return forward
+
+
+def compute_insight(probes: Probes, names: set[str]) -> dict[str, np.ndarray]:
+    """The insight probes among ``names``; nothing for a lab that is not an image classifier (its views say so
+    from the snapshot's task and data)."""
+    try:
+        image = check_image_classifier(probes.task.name, tuple(probes.input_shape))
+    except EngineError:
+        return {}
+    task = probes.task
+    forward = log_prob_forward(task)
+    modules = list(task.modules().values())
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    out: dict[str, np.ndarray] = {}
+    try:
+        for name in sorted(names):
+            kind, _, rest = name.partition(":")
+            if kind == "adversarial":
+                out.update(_adversarial(probes, forward, attacks.AttackSettings.decode(rest), image))
+            elif kind == "adversarial_curve":
+                out.update(_curve(probes, forward, attacks.AttackSettings.decode(rest)))
+            elif kind == "saliency":
+                out.update(_saliency(probes, forward, saliency_target(rest), image))
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)
+    return out
+
+
+def _bounds(probes: Probes) -> tuple[float, float]:
+    if probes.x_test is None or not len(probes.x_test):
+        return 0.0, 1.0
+    return min(0.0, float(probes.x_test.min())), max(1.0, float(probes.x_test.max()))
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().float().cpu().numpy().copy()
+
+
+def _adversarial(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings,
+                 image: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    picked = probes._sample()
+    if picked is None:
+        return {}
+    x, label = picked
+    with torch.no_grad():
+        before = forward(x).exp()[0]
+    classes = before.shape[0]
+    if settings.target >= classes:
+        return {}
+    # A drawing has no true class: the attack then works against the network's own answer.
+    truth = label if label >= 0 else int(before.argmax())
+    adv = attacks.attack(forward, x, torch.tensor([truth], device=x.device), settings, _bounds(probes))
+    with torch.no_grad():
+        after = forward(adv).exp()[0]
+    lo, hi = _bounds(probes)
+    return {
+        "adversarial/original": _numpy(x.reshape(*image)),
+        "adversarial/adversarial": _numpy(adv.reshape(*image)),
+        "adversarial/perturbation": _numpy((adv - x).reshape(*image)),
+        "adversarial/before": _numpy(before),
+        "adversarial/after": _numpy(after),
+        "adversarial/label": np.array([label], dtype=np.int64),
+        "adversarial/settings": np.array([attacks.METHODS.index(settings.method), settings.epsilon, settings.steps,
+                                          settings.target], dtype=np.float64),
+        "adversarial/bounds": np.array([lo, hi], dtype=np.float64),
+    }
+
+
+def _curve(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings) -> dict[str, np.ndarray]:
+    if probes.x_test is None or probes.y_test is None or not len(probes.x_test) or \
+            probes.y_test.dtype != torch.int64:
+        return {}
+    n = min(attacks.CURVE_SAMPLES, len(probes.x_test))
+    rates, attacked = attacks.success_rates(forward, probes.x_test[:n], probes.y_test[:n], settings,
+                                            _bounds(probes))
+    return {
+        "adversarial_curve/epsilon": np.array(attacks.CURVE_EPSILONS, dtype=np.float64),
+        "adversarial_curve/success": np.array(rates, dtype=np.float64),
+        "adversarial_curve/attacked": np.array([attacked], dtype=np.int64),
+        "adversarial_curve/settings": np.array([attacks.METHODS.index(settings.method), settings.steps,
+                                                settings.target], dtype=np.float64),
+    }
+
+
+def _saliency(probes: Probes, forward: attacks.Forward, target: int,
+              image: tuple[int, int, int]) -> dict[str, np.ndarray]:
+    picked = probes._sample()
+    if picked is None:
+        return {}
+    x, label = picked
+    with torch.no_grad():
+        p = forward(x).exp()[0]
+    if target >= p.shape[0]:
+        return {}
+    cls = int(p.argmax()) if target < 0 else target
+    convs = [n for n in probes.layer_order if probes.node_kinds.get(n) == "Conv2d"]
+    conv = probes.network.module.get_submodule(convs[-1]) if convs else None
+    lo, hi = _bounds(probes)
+    out = {"saliency/image": _numpy(x.reshape(*image)), "saliency/class": np.array([cls], dtype=np.int64),
+           "saliency/label": np.array([label], dtype=np.int64), "saliency/probabilities": _numpy(p)}
+    for method in attributions.attribution_methods(conv is not None):
+        out[f"saliency/{method}"] = _numpy(attributions.attribute(method, forward, x, cls, image, conv, hi - lo))
+    return out
