@@ -380,6 +380,8 @@ _PLAIN_BUILTINS: dict[str, Callable[..., Any]] = {
     "int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str, "min": min, "max": max,
     "sum": sum, "sorted": sorted, "pow": pow}
 _LOOP_LIMIT = 10_000  # iterations of one loop, unrolled
+_STEP_LIMIT = 2_000_000  # expressions evaluated for one file: nested loops cannot make the importer hang
+_ITEM_LIMIT = 100_000  # entries of one list or tuple the file builds
 _CALL_DEPTH = 40  # nested calls of the file's own functions and methods
 
 
@@ -404,6 +406,7 @@ class _Reader:
         self.env: dict[str, Any] = {}
         self.constants: dict[str, Any] = {}
         self.depth = 0
+        self.steps = 0
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name not in HELPERS:
                 self.classes[stmt.name] = stmt
@@ -824,6 +827,10 @@ class _Reader:
         raise _Refused(target, f"{_code(target)} cannot be assigned without running the file")
 
     def evaluate(self, expr: ast.expr, env: dict[str, Any], builder: _Builder | None) -> Any:
+        self.steps += 1
+        if self.steps > _STEP_LIMIT:
+            raise _Refused(expr, f"the file's code takes more than {_STEP_LIMIT:,} steps to build its models: the "
+                                 f"importer stops there")
         if isinstance(expr, ast.Constant):
             return expr.value
         if isinstance(expr, ast.Name):
@@ -935,12 +942,15 @@ class _Reader:
                     return fn(a, b)
             except ZeroDivisionError:
                 raise _Refused(node, f"{_code(node)} divides by zero") from None
-        if isinstance(op, ast.Add) and isinstance(a, list) and isinstance(b, list):
-            return a + b
-        if isinstance(op, ast.Add) and isinstance(a, tuple) and isinstance(b, tuple):
-            return a + b
-        if isinstance(op, ast.Mult) and isinstance(a, (list, tuple)) and isinstance(b, int) and 0 <= b <= _LOOP_LIMIT:
-            return a * b
+        joined = isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b)
+        repeated = isinstance(op, ast.Mult) and isinstance(a, (list, tuple)) and isinstance(b, int) \
+            and not isinstance(b, bool) and b >= 0
+        if joined or repeated:
+            size = len(a) + len(b) if joined else len(a) * b
+            if size > _ITEM_LIMIT:
+                raise _Refused(node, f"{_code(node)} builds a list of {size:,} entries: the importer reads lists "
+                                     f"of at most {_ITEM_LIMIT:,}")
+            return a + b if joined else a * b
         if isinstance(op, ast.Mod) and isinstance(a, str):
             return _Unknown(node)
         return _Unknown(node)
@@ -1391,6 +1401,8 @@ class _Reader:
         if isinstance(owner, _State):
             return owner  # torch.zeros(...).to(device): still the default state
         if isinstance(owner, list):
+            if len(owner) >= _ITEM_LIMIT and name in ("append", "extend", "insert"):
+                raise _Refused(call, f"{_code(call)} grows a list past {_ITEM_LIMIT:,} entries")
             if name == "append" and len(args) == 1:
                 owner.append(args[0])
                 return None

@@ -133,3 +133,19 @@ def test_building_the_graph_of_a_long_sequential_visits_each_edge_a_bounded_numb
     text = "import torch.nn as nn\nm = nn.Sequential(\n" + "".join("    nn.Linear(4, 4),\n" for _ in range(layers))
     import_source(text + ")\n", "long.py")
     assert _CountingEdges.visited <= 10 * layers
+
+
+def test_nested_loops_and_growing_lists_in_a_model_stop_at_a_budget_with_their_line():
+    # Each loop alone is within the unrolling limit; together they would run 10^8 steps.
+    looping = ("import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+               "        n = 0\n        for i in range(10000):\n            for j in range(10000):\n"
+               "                n = n + 1\n        self.fc = nn.Linear(2, 2)\n    def forward(self, x):\n"
+               "        return self.fc(x)\n")
+    message = _refused(looping)
+    assert message.startswith("deep.py, line ") and "steps to build its models" in message
+    doubling = ("import torch.nn as nn\nsizes = [1]\nfor _ in range(40):\n    pass\n"
+                "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n        s = [1]\n"
+                "        for _ in range(40):\n            s = s + s\n        self.fc = nn.Linear(len(s), 2)\n"
+                "    def forward(self, x):\n        return self.fc(x)\n")
+    assert _refused(doubling) == ("deep.py, line 10: 's + s' builds a list of 131,072 entries: the importer reads "
+                                  "lists of at most 100,000")
