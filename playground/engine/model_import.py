@@ -1,7 +1,12 @@
-"""Open models written as Python in the editor: the playground's own ``.py`` exports and plain ``nn.Sequential``.
+"""Open models written as Python in the editor: the playground's own ``.py`` exports, ``nn.Sequential`` and the
+``nn.Module`` classes people write.
 
-The file is parsed with :mod:`ast` and never run or imported: only literal arguments (and module-level constants
-holding literals) are read. Anything the editor cannot represent is refused with the line it is on.
+The file is parsed with :mod:`ast` and never run or imported. A small interpreter walks the syntax tree: module
+constants, constructor defaults, loops over ranges and lists, ``nn.ModuleList``, block classes and helper methods of
+the file give the layers; forward's calls, reshapes, joins and adds give the edges. Values the tree does not hold
+(argparse options, data, devices) stay unknown and are refused, with the line, where a layer needs them. Each network
+of a file is opened or refused on its own (:func:`import_report`). Budgets on size, depth, steps and layers keep any
+file from hanging or exhausting the importer.
 """
 
 from __future__ import annotations
