@@ -42,6 +42,12 @@ def family_views() -> list[FamilyView]:
 
 def _modules() -> list[object]:
     # Imported here, not at the top: each family module imports FamilyView from this one.
-    from . import autoencoder_views, function_fit, gan_views, sequence_views
+    from . import (
+        autoencoder_views,
+        function_fit,
+        gan_views,
+        insight_views,
+        sequence_views,
+    )
 
-    return [autoencoder_views, gan_views, sequence_views, function_fit]
+    return [autoencoder_views, gan_views, sequence_views, function_fit, insight_views]

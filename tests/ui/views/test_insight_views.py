@@ -1,0 +1,96 @@
+"""The adversarial and saliency views draw what a snapshot holds and ask for probes that carry their settings."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from playground.ui.views.families import family_views
+from playground.ui.views.insight_views import SALIENCY_METHODS, AdversarialView, SaliencyView
+
+
+def _snapshot(probes, task="classification"):
+    return SimpleNamespace(state="paused", task=task, classes=10, probes=probes, metrics={}, history={})
+
+
+def _attack_probes():
+    rng = np.random.default_rng(0)
+    original = rng.random((1, 28, 28)).astype(np.float32)
+    delta = np.sign(rng.normal(size=(1, 28, 28))).astype(np.float32) * 0.1
+    before = np.full(10, 0.01, np.float32)
+    before[7] = 0.91
+    after = np.full(10, 0.02, np.float32)
+    after[3] = 0.82
+    return {
+        "adversarial/original": original, "adversarial/adversarial": np.clip(original + delta, 0, 1),
+        "adversarial/perturbation": delta, "adversarial/before": before, "adversarial/after": after,
+        "adversarial/label": np.array([7]), "adversarial/settings": np.array([0, 0.1, 10, -1.0]),
+        "adversarial/bounds": np.array([0.0, 1.0]),
+        "adversarial_curve/epsilon": np.array([0, 0.05, 0.1, 0.2]),
+        "adversarial_curve/success": np.array([0, 0.3, 0.7, 0.95]), "adversarial_curve/attacked": np.array([180]),
+    }
+
+
+def test_the_views_are_registered_for_image_classifiers():
+    specs = {v.key: v for v in family_views()}
+    assert specs["adversarial"].tasks == ("classification",) and specs["adversarial"].data == ("images",)
+    assert specs["saliency"].data == ("images",)
+
+
+def test_adversarial_view_shows_the_attack_and_its_settings_travel_in_the_probe_names(qtbot):
+    view = AdversarialView()
+    qtbot.addWidget(view)
+    assert view.objectName() == "adversarialView"
+    assert view.probes == ("adversarial:method=fgsm;epsilon=0.1;steps=10;target=-1",
+                           "adversarial_curve:method=fgsm;steps=10;target=-1")
+    assert not view.steps_spin.isEnabled()  # steps mean something for PGD only
+    view.show_snapshot(_snapshot(_attack_probes()))
+    assert not view.is_empty
+    assert view.original.title == "Original: 7 (91%)"
+    assert view.adversarial.title.startswith("Adversarial: 3 (82%)")
+    assert view.perturbation.title == "Perturbation ×10"
+    xs, ys = view.curve.getData()
+    np.testing.assert_allclose(ys, [0, 30, 70, 95])
+    assert view.after_bars.opts["height"][3] == np.float32(0.82)
+    assert "FGSM at ε = 0.10" in view.caption.text()
+    assert "x + ε·sign" in view.method_combo.toolTip().replace("x′ = ", "")
+    with qtbot.waitSignal(view.probes_changed):
+        view.epsilon_slider.setValue(25)
+    view.method_combo.setCurrentIndex(1)
+    view.target_combo.setCurrentIndex(view.target_combo.findData(4))
+    view.steps_spin.setValue(20)
+    assert view.steps_spin.isEnabled()
+    assert view.probes[0] == "adversarial:method=pgd;epsilon=0.25;steps=20;target=4"
+    assert view.probes[1] == "adversarial_curve:method=pgd;steps=20;target=4"
+    assert view.epsilon_line.value() == 0.25
+
+
+def test_adversarial_view_says_what_it_needs(qtbot):
+    view = AdversarialView()
+    qtbot.addWidget(view)
+    view.show_snapshot(_snapshot({}, task="regression"))
+    assert "need an image classifier" in view.empty_message
+    view.show_snapshot(_snapshot({}))
+    assert "draw a digit" in view.empty_message
+
+
+def test_saliency_view_draws_each_map_over_the_image(qtbot):
+    view = SaliencyView()
+    qtbot.addWidget(view)
+    assert view.objectName() == "saliencyView" and view.probes == ("saliency:target=-1",)
+    rng = np.random.default_rng(1)
+    probes = {"saliency/image": rng.random((1, 28, 28)).astype(np.float32), "saliency/class": np.array([5]),
+              "saliency/label": np.array([5]), "saliency/probabilities": np.full(10, 0.1, np.float32)}
+    for key in SALIENCY_METHODS:
+        if key != "gradcam":
+            probes[f"saliency/{key}"] = rng.normal(size=(28, 28)).astype(np.float32)
+    view.show_snapshot(_snapshot(probes))
+    assert not view.is_empty
+    assert view.panels["gradcam"].isHidden() and not view.panels["saliency"].isHidden()
+    overlay = view.panels["integrated_gradients"].overlay.image
+    assert overlay.shape == (28, 28, 4) and overlay[..., 3].max() > 200
+    assert "Grad-CAM: needs a conv layer" in view.caption.text()
+    assert view.image_panel.title == "Image: p(5) = 10%"
+    view.class_combo.setCurrentIndex(view.class_combo.findData(2))
+    assert view.probes == ("saliency:target=2",)
