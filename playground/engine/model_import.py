@@ -150,13 +150,17 @@ def lab_from_file(path: str | Path) -> Lab:
         description += " Not opened: " + "; ".join(why for _name, why in report.refused)
     lab = Lab(name=p.stem.replace("_", " ") or "Imported model", description=description)
     roles = _guess_roles(networks)
-    for net in networks:
-        lab.add_network(net.name, roles.get(net.name, "model"), net.graph)
     found = set(roles.values())
     if {"generator", "discriminator"} <= found:
         lab.task = "gan"
     elif {"encoder", "decoder"} <= found:
         lab.task = "autoencoder"
+    else:
+        roles = {}  # half a pair says nothing: a lone "d" is a model like any other
+    pair = {"gan": ("generator", "discriminator"), "autoencoder": ("encoder", "decoder")}.get(lab.task, ())
+    roles = {name: role for name, role in roles.items() if role in pair}
+    for net in networks:
+        lab.add_network(net.name, roles.get(net.name, "model"), net.graph)
     for net in networks:
         head = _ROLE_HEADS.get(roles.get(net.name, "")) if lab.task in ("gan", "autoencoder") else None
         outputs = net.graph.nodes_of_kind("Output")

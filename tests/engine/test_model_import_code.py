@@ -378,3 +378,10 @@ def test_adaptive_pools_take_their_window_from_the_image_that_arrives():
                 def forward(self, x):
                     return self.fc(self.pool(self.conv(x)).flatten(1))
         """), "model.py")
+
+
+def test_half_a_pair_of_names_keeps_the_model_role(tmp_path):
+    path = tmp_path / "one.py"
+    path.write_text("import torch.nn as nn\nd = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))\n")
+    lab = lab_from_file(path)
+    assert lab.task == "classification" and [n.role for n in lab.networks] == ["model"]
