@@ -166,7 +166,9 @@ def lab_from_file(path: str | Path) -> Lab:
         outputs = net.graph.nodes_of_kind("Output")
         if head and len(outputs) == 1:
             net.graph.set_param(outputs[0].name, "head", head)
-    first = networks[0].graph
+    # The network that reads the data: the discriminator of a GAN, the encoder of an autoencoder, else the first.
+    reader = next((n for n in networks if roles.get(n.name) in ("discriminator", "encoder")), networks[0])
+    first = reader.graph
     inputs = first.nodes_of_kind("Input")
     outputs = first.nodes_of_kind("Output")
     if lab.task == "classification" and outputs and outputs[0].params["head"] == "regression":

@@ -385,3 +385,13 @@ def test_half_a_pair_of_names_keeps_the_model_role(tmp_path):
     path.write_text("import torch.nn as nn\nd = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))\n")
     lab = lab_from_file(path)
     assert lab.task == "classification" and [n.role for n in lab.networks] == ["model"]
+
+
+def test_a_gan_of_digit_images_reads_the_digits(tmp_path):
+    path = tmp_path / "digits_gan.py"
+    path.write_text("import torch.nn as nn\n"
+                    "G = nn.Sequential(nn.Linear(16, 784), nn.Tanh(), nn.Unflatten(1, (1, 28, 28)))\n"
+                    "D = nn.Sequential(nn.Flatten(), nn.Linear(784, 1), nn.Sigmoid())\n")
+    lab = lab_from_file(path)
+    lab.check()
+    assert (lab.task, lab.dataset.name) == ("gan", "digits")
