@@ -56,12 +56,12 @@ CURVE_TIP = ("The share of the first 200 test images the attack fools at each ε
 EPSILON_STEPS = 50  # the slider's ticks: ε = tick / 100, up to 0.5
 SALIENCY_METHODS = {
     "saliency": ("Saliency", "|∂ log p(class) / ∂ pixel|: how much a tiny change of each pixel moves the answer."),
-    "input_x_gradient": ("Input × gradient",
+    "input_x_gradient": ("Input×grad",
                          ("pixel · ∂ log p / ∂ pixel: the gradient weighted by the pixel, so black pixels count for "
                          "nothing.")),
     "smoothgrad": ("SmoothGrad", ("Saliency averaged over 16 noisy copies of the image (noise σ = 10% of the pixel "
                                  "range): the speckle of single gradients averages out.")),
-    "integrated_gradients": ("Integrated gradients",
+    "integrated_gradients": ("Integr. grads",
                              ("(x − black) · the gradient averaged along the straight path from a black image to x; "
                              "the map sums to log p(x) − log p(black).")),
     "occlusion": ("Occlusion", ("How much log p drops when a 4×4 black patch covers each place: no gradients, just "
@@ -108,7 +108,7 @@ class ImagePanel(pg.PlotWidget):
     def set_title(self, text: str) -> None:
         if text != self.title:
             self.title = text
-            self.getPlotItem().setTitle(text, size="9pt", color="#333")
+            self.getPlotItem().setTitle(text, size="8pt", color="#333")
 
     def show_image(self, image: np.ndarray, levels: tuple[float, float], lut: np.ndarray | None = None) -> None:
         shown = _display(image)
@@ -186,7 +186,10 @@ class AdversarialView(SnapshotView):
         row.addWidget(self.method_combo)
         row.addWidget(QLabel("towards"))
         self.target_combo = _target_combo("attackTarget", TARGET_TIP, "any wrong class")
-        row.addWidget(self.target_combo)
+        row.addWidget(self.target_combo, 1)
+        self.controls_layout.addLayout(row)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         epsilon_label = QLabel("ε")
         epsilon_label.setToolTip(EPSILON_TIP)
         row.addWidget(epsilon_label)
@@ -210,10 +213,10 @@ class AdversarialView(SnapshotView):
         row.addWidget(self.steps_spin)
         self.controls_layout.addLayout(row)
 
-        body = QHBoxLayout()
+        body = QVBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
-        left = QVBoxLayout()
-        left.setContentsMargins(0, 0, 0, 0)
+        lower = QHBoxLayout()
+        lower.setContentsMargins(0, 0, 0, 0)
         pictures = QHBoxLayout()
         pictures.setContentsMargins(0, 0, 0, 0)
         self.original = ImagePanel("adversarialOriginal", "Original", "The image the network reads now: your drawing "
@@ -225,30 +228,30 @@ class AdversarialView(SnapshotView):
                                       "after the attack.")
         for panel in (self.original, self.perturbation, self.adversarial):
             pictures.addWidget(panel, 1)
-        left.addLayout(pictures, 3)
+        body.addLayout(pictures, 1)
         self.bars_plot = plot_widget()
         self.bars_plot.setObjectName("adversarialProbabilities")
         self.bars_plot.setToolTip("The network's probability of each class before (blue-grey) and after (orange) "
                                   "the attack.")
         bars = self.bars_plot.getPlotItem()
-        style_plot(bars, "class", "probability")
+        style_plot(bars, "class", "p")
         bars.setMouseEnabled(x=False, y=False)
         bars.hideButtons()
         bars.setMenuEnabled(False)
         bars.setYRange(0, 1, padding=0.02)
-        bars.addLegend(offset=(-4, 4), labelTextSize="8pt")
+        bars.setTitle(f"<span style='color:{BEFORE_COLOR}'>■</span> before  "
+                      f"<span style='color:{AFTER_COLOR}'>■</span> after", size="8pt", color="#333")
         self.before_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=BEFORE_COLOR, pen=None, name="before")
         self.after_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=AFTER_COLOR, pen=None, name="after")
         bars.addItem(self.before_bars)
         bars.addItem(self.after_bars)
-        left.addWidget(self.bars_plot, 2)
-        body.addLayout(left, 3)
+        lower.addWidget(self.bars_plot, 1)
         self.curve_plot = plot_widget()
         self.curve_plot.setObjectName("adversarialCurve")
         self.curve_plot.setToolTip(CURVE_TIP)
         curve = self.curve_plot.getPlotItem()
-        style_plot(curve, "ε (pixel units)", "attack success (%)")
-        curve.setTitle("Success rate against ε", size="9pt", color="#333")
+        style_plot(curve, "ε (pixel units)", "fooled %")
+        curve.setTitle("Success rate", size="8pt", color="#333")
         curve.setMouseEnabled(x=False, y=False)
         curve.hideButtons()
         curve.setMenuEnabled(False)
@@ -258,7 +261,8 @@ class AdversarialView(SnapshotView):
                                 symbolBrush=AFTER_COLOR, symbolPen=None)
         self.epsilon_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555", style=Qt.PenStyle.DashLine))
         curve.addItem(self.epsilon_line)
-        body.addWidget(self.curve_plot, 2)
+        lower.addWidget(self.curve_plot, 1)
+        body.addLayout(lower, 1)
         self.content_layout.addLayout(body)
 
         self.method_combo.currentIndexChanged.connect(self._changed)
@@ -328,11 +332,11 @@ class AdversarialView(SnapshotView):
         span = eps if eps > 0 else 1.0
         self.perturbation.show_image(delta, (-span, span), interpolated_lut(HEAT_STOPS))
         label = int(np.asarray(probes.get("adversarial/label", [-1]))[0])
-        truth = f"true {names[label]}, " if 0 <= label < len(names) else "your drawing, "
-        self.original.set_title(f"Original: {_answer(names, before)}")
-        self.perturbation.set_title(f"Perturbation ×{1 / span:.0f}" if eps > 0 else "Perturbation (none, ε = 0)")
+        truth = f"true class {names[label]}" if 0 <= label < len(names) else "your drawing"
+        self.original.set_title(f"Original<br>{_answer(names, before)}")
+        self.perturbation.set_title(f"Change<br>shown ×{1 / span:.0f}" if eps > 0 else "Change<br>none (ε = 0)")
         fooled = int(np.argmax(after)) != int(np.argmax(before))
-        self.adversarial.set_title(f"Adversarial: {_answer(names, after)}" + (" ✗" if fooled else ""))
+        self.adversarial.set_title(f"Adversarial<br>{_answer(names, after)}" + (" fooled" if fooled else ""))
         k = len(before)
         xs = np.arange(k, dtype=np.float64)
         self.before_bars.setOpts(x=xs - 0.2, height=np.asarray(before, np.float64))
@@ -341,13 +345,12 @@ class AdversarialView(SnapshotView):
         axis.setTicks([[(i, names[i] if i < len(names) else str(i)) for i in range(k)]])
         self.bars_plot.getPlotItem().setXRange(-0.6, k - 0.4, padding=0)
         method = METHOD_TITLES.get(METHODS[int(settings[0])], "") if settings is not None else ""
-        caption = f"{method} at ε = {eps:.2f} ({truth}the network said {_answer(names, before)}; after the " \
-                  f"attack {_answer(names, after)})"
+        caption = f"{method}, ε = {eps:.2f}: {_answer(names, before)} → {_answer(names, after)} ({truth})"
         eps_curve, success = array(probes, "adversarial_curve/epsilon"), array(probes, "adversarial_curve/success")
         if eps_curve is not None and success is not None:
             self.curve.setData(eps_curve, np.nan_to_num(success * 100, nan=0.0))
             attacked = int(np.asarray(probes.get("adversarial_curve/attacked", [0]))[0])
-            self.curve_plot.getPlotItem().setTitle(f"Success rate against ε ({attacked} test images)", size="9pt",
+            self.curve_plot.getPlotItem().setTitle(f"Success rate, {attacked} images", size="8pt",
                                                    color="#333")
         self.set_caption(caption)
 
@@ -386,9 +389,9 @@ class SaliencyView(SnapshotView):
         bar_host.setToolTip("Each map is scaled by its own largest |value|: red speaks for the class, blue against "
                             "it; faint means little.")
         self.color_bar = pg.ColorBarItem(values=(-1, 1), colorMap=pg.ColorMap([0, 0.5, 1], [
-            hex_to_rgba(c) for c in HEAT_STOPS]), interactive=False, width=12, label="for (+) / against (−)")
+            hex_to_rgba(c) for c in HEAT_STOPS]), interactive=False, width=10)
         bar_host.addItem(self.color_bar)
-        bar_host.setFixedWidth(78)
+        bar_host.setFixedWidth(48)
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.addLayout(grid, 1)
@@ -426,8 +429,8 @@ class SaliencyView(SnapshotView):
         cls = int(np.asarray(probes.get("saliency/class", [0]))[0])
         p = array(probes, "saliency/probabilities")
         cls_name = names[cls] if cls < len(names) else str(cls)
-        self.image_panel.set_title(f"Image: p({cls_name}) = {float(p[cls]):.0%}" if p is not None and cls < len(p)
-                                   else "Image")
+        self.image_panel.set_title(f"Image<br>p({cls_name}) = {float(p[cls]):.0%}" if p is not None and
+                                   cls < len(p) else "Image")
         missing = []
         for key, panel in self.panels.items():
             values = array(probes, f"saliency/{key}")

@@ -7,7 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 
 from playground.ui.views.families import family_views
-from playground.ui.views.insight_views import SALIENCY_METHODS, AdversarialView, SaliencyView
+from playground.ui.views.insight_views import (
+    SALIENCY_METHODS,
+    AdversarialView,
+    SaliencyView,
+)
 
 
 def _snapshot(probes, task="classification"):
@@ -47,13 +51,13 @@ def test_adversarial_view_shows_the_attack_and_its_settings_travel_in_the_probe_
     assert not view.steps_spin.isEnabled()  # steps mean something for PGD only
     view.show_snapshot(_snapshot(_attack_probes()))
     assert not view.is_empty
-    assert view.original.title == "Original: 7 (91%)"
-    assert view.adversarial.title.startswith("Adversarial: 3 (82%)")
-    assert view.perturbation.title == "Perturbation ×10"
-    xs, ys = view.curve.getData()
+    assert view.original.title == "Original<br>7 (91%)"
+    assert view.adversarial.title.startswith("Adversarial<br>3 (82%) fooled")
+    assert view.perturbation.title == "Change<br>shown ×10"
+    _xs, ys = view.curve.getData()
     np.testing.assert_allclose(ys, [0, 30, 70, 95])
     assert view.after_bars.opts["height"][3] == np.float32(0.82)
-    assert "FGSM at ε = 0.10" in view.caption.text()
+    assert view.caption.text() == "FGSM, ε = 0.10: 7 (91%) → 3 (82%) (true class 7)"
     assert "x + ε·sign" in view.method_combo.toolTip().replace("x′ = ", "")
     with qtbot.waitSignal(view.probes_changed):
         view.epsilon_slider.setValue(25)
@@ -91,6 +95,6 @@ def test_saliency_view_draws_each_map_over_the_image(qtbot):
     overlay = view.panels["integrated_gradients"].overlay.image
     assert overlay.shape == (28, 28, 4) and overlay[..., 3].max() > 200
     assert "Grad-CAM: needs a conv layer" in view.caption.text()
-    assert view.image_panel.title == "Image: p(5) = 10%"
+    assert view.image_panel.title == "Image<br>p(5) = 10%"
     view.class_combo.setCurrentIndex(view.class_combo.findData(2))
     assert view.probes == ("saliency:target=2",)
