@@ -175,7 +175,8 @@ def lab_from_file(path: str | Path) -> Lab:
         lab.task = "regression"
     if inputs:
         p0 = inputs[0].params
-        if p0["kind"] == "image" and (p0["channels"], p0["height"], p0["width"]) == (1, 28, 28):
+        digit_image = p0["kind"] == "image" and (p0["channels"], p0["height"], p0["width"]) == (1, 28, 28)
+        if digit_image or (p0["kind"] == "vector" and p0["features"] == 28 * 28):  # a digit, maybe flattened
             lab.dataset = DatasetSettings("digits", train_ratio=0.8, features=[])
         elif p0["kind"] == "vector" and p0["features"] == 2 and lab.task in ("classification", "regression"):
             lab.dataset = DatasetSettings("plane" if lab.task == "regression" else "circle")

@@ -336,7 +336,7 @@ def test_an_autoencoder_class_opens_as_its_encoder_and_decoder(tmp_path):
                 return encoded, decoded
     """))
     lab = lab_from_file(path)
-    assert lab.task == "autoencoder"
+    assert lab.task == "autoencoder" and lab.dataset.name == "digits"  # 784 inputs: flattened digits
     assert [(n.name, n.role) for n in lab.networks] == [("encoder", "encoder"), ("decoder", "decoder")]
     assert lab.networks[0].graph.node("output_1").params["head"] == "code"
     assert lab.networks[1].graph.node("input_1").params["features"] == 3
