@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -21,7 +21,7 @@ from playground.data.errors import DataError
 from playground.engine.datasets import load_dataset
 from playground.engine.errors import EngineError
 from playground.engine.own_data import TABLE, network_changes, table_settings
-from playground.graph import GraphError, LabFormatError
+from playground.graph import DatasetSettings, GraphError, LabFormatError
 from playground.ui.commands import SetParamCommand
 from playground.ui.table_dialog import TableChoice, TableColumnInfo, TableDialog
 from playground.ui.views.point_drawing import PointDrawer
@@ -150,8 +150,16 @@ class OwnDataPresenter(QObject):
     # Points you draw --------------------------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Show the open lab's drawn points and classes in the draw row (only for the 2-D sets)."""
+        """Show the open lab's drawn points and classes in the draw row (only for the 2-D sets); name the Output
+        view's axes after a table's two columns."""
         lab = self.window.lab
+        plot = self.controller.views["boundary"].plot.getPlotItem()
+        if lab is not None and lab.dataset.name == TABLE and len(lab.dataset.features) == 2:
+            plot.setLabel("bottom", f"{lab.dataset.features[0]} (standardised)")
+            plot.setLabel("left", f"{lab.dataset.features[1]} (standardised)")
+        else:
+            plot.setLabel("bottom", "x₁")
+            plot.setLabel("left", "x₂")
         info = toy2d.DATASETS_2D.get(lab.dataset.name) if lab is not None else None
         if lab is None or info is None or lab.task not in CLASSIC_TASKS:
             self.drawer.set_context("classification", 2, [], False)
@@ -173,16 +181,38 @@ class OwnDataPresenter(QObject):
         if lab is None:
             return
         options = dict(lab.dataset.options)
+        before = options.get(drawn_points.OPTION) or []
         if points:
             options[drawn_points.OPTION] = [list(p) for p in points]
         else:
             options.pop(drawn_points.OPTION, None)
-        self.controller.change_settings("dataset", {"options": options})
+        try:
+            after = DatasetSettings.from_dict({**lab.dataset.to_dict(), "options": options})
+        except (LabFormatError, GraphError) as e:
+            self._refuse(str(e))
+            return
+        if after == lab.dataset:
+            return
+        from playground.controller import LabSettingsCommand
+
+        added = len(points) - len(before)
+        text = (f"Draw {added} point{'s' if added != 1 else ''}" if added > 0 else
+                "Clear drawn points" if not points else f"Erase {-added} point{'s' if added != -1 else ''}")
+        self.window.undo_stack.push(LabSettingsCommand(self.controller, "dataset", lab.dataset, after, text))
 
     def _on_mode(self, mode: str) -> None:
+        if not mode:
+            return
         # The plane shows once a trainer has made its data: drawing before the first Play starts one, paused.
-        if mode and not self.controller.session.active:
+        if not self.controller.session.active:
             self.controller._ensure_session(run=False)
+        # Drawing needs room: the Output view takes three quarters of its column (the curves keep the rest) and the
+        # row of inner views below gives up some height.
+        dock = self.controller.docks["boundary"]
+        below = self.window.inspector_dock
+        height = dock.height() + below.height()
+        self.window.resizeDocks([dock, below], [int(height * 0.75), int(height * 0.25)], Qt.Orientation.Vertical)
+        self.window.resizeDocks([self.controller.docks["neurons"]], [200], Qt.Orientation.Vertical)
 
     def _refuse(self, text: str) -> None:
         self.controller.message_banner.show_text(text)

@@ -35,6 +35,7 @@ class Snapshot:
     seed: int = 0
     task: str = "classification"
     classes: int = 0
+    class_names: tuple[str, ...] = ()  # the data's names of its classes (a table's label values), for legends
     data_version: int = 0
     dataset: Mapping[str, np.ndarray] = field(default_factory=frozen)
 

@@ -781,6 +781,7 @@ class Trainer:
             probes=frozen(self._live_probes() if probes else self._cached_probes()), message=self._message,
             device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
+            class_names=tuple(self.data.class_names),
             dataset=self._dataset_arrays,
         )
 

@@ -78,7 +78,11 @@ def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window,
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].step >= 3 and "boundary" in seen[-1].probes, timeout=30000)
     assert seen[-1].dataset["train_points"].shape == (23, 2)
     assert np.isfinite(seen[-1].metrics["train_loss"])
-    assert not c.views["boundary"].is_empty
+    boundary = c.views["boundary"]
+    assert not boundary.is_empty
+    assert seen[-1].class_names == ("a", "b", "c") and "a" in boundary.legend.text()
+    axis = boundary.plot.getPlotItem().getAxis("bottom")
+    assert axis.labelText == "sepal (standardised)"
     # One undo takes the whole change back.
     c.session.stop()
     win.undo_stack.undo()
@@ -129,7 +133,7 @@ def _viewport_pos(drawer, x, y):
 def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, window):
     win, c = window
     drawer = win.own_data.drawer
-    assert drawer.row.isVisible() and drawer.class_combo.count() == 2
+    assert drawer.draw_button.isVisible() and not drawer.row.isVisible() and drawer.class_combo.count() == 2
     seen = snapshots(c)
     drawer.draw_button.setChecked(True)  # starts a paused trainer, so the plane shows before the first Play
     qtbot.waitUntil(lambda: bool(seen) and not c.views["boundary"].is_empty, timeout=30000)
@@ -148,6 +152,7 @@ def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, w
         drawer.move(-4.0 + 0.3 * k, 0.0)
     drawer.release()
     assert len(win.lab.dataset.options["drawn"]) == 12 and drawer.count_label.text() == "12 drawn"
+    assert win.undo_stack.undoText() == "Draw 11 points" and drawer.row.isVisible()
     # The running trainer took them: its training split grew by the points drawn.
     c.step(False)
     qtbot.waitUntil(lambda: seen[-1].dataset["train_points"].shape[0] == base + 12, timeout=30000)
@@ -176,4 +181,4 @@ def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbo
     drawer.release()
     assert win.lab.dataset.options["drawn"] == [[1.0, 1.0, -0.5]]
     win.load_template("lenet")
-    assert not drawer.row.isVisibleTo(c.views["boundary"])
+    assert not drawer.row.isVisibleTo(c.views["boundary"]) and not drawer.draw_button.isVisibleTo(c.views["boundary"])

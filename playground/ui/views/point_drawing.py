@@ -30,7 +30,7 @@ from playground.viz.colormaps import class_color, diverging_lut, map_values
 #: Units of the plane between two points of one stroke (the plane is 12 units wide: about 40 points across).
 STROKE_SPACING = 0.3
 ERASE_RADIUS = 0.45
-DRAWN_SIZE = 13
+DRAWN_SIZE = 11
 PLANE = 6.0  # drawn points must lie on the 2-D sets' plane
 
 
@@ -66,7 +66,7 @@ class PointDrawer(QObject):
         row.setContentsMargins(0, 0, 0, 0)
         self.draw_button = QToolButton()
         self.draw_button.setObjectName("drawPointsButton")
-        self.draw_button.setText("✎ Draw points")
+        self.draw_button.setText("✎ Draw")
         self.draw_button.setCheckable(True)
         self.draw_button.setToolTip("Click on the plane to add a training point of the chosen class; drag to paint "
                                     "several. While training runs the network learns them at once: add a point "
@@ -80,6 +80,8 @@ class PointDrawer(QObject):
         self.class_combo = QComboBox()
         self.class_combo.setObjectName("drawClass")
         self.class_combo.setToolTip("The class of the points you add.")
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.class_combo.setMinimumContentsLength(4)
         self.value_spin = QDoubleSpinBox()
         self.value_spin.setObjectName("drawValue")
         self.value_spin.setRange(-1.0, 1.0)
@@ -92,13 +94,20 @@ class PointDrawer(QObject):
         self.count_label = QLabel("")
         self.count_label.setObjectName("drawnCount")
         self.count_label.setStyleSheet("color: #555;")
-        for widget in (self.draw_button, self.class_combo, self.value_spin, self.erase_button, self.clear_button,
-                       self.count_label):
+        # The Draw button joins the view's first row of controls (no height taken while nobody draws); the tools
+        # of the draw mode get a row of their own, shown only while drawing, so the plane keeps its room.
+        first = view.controls_layout.itemAt(0).layout() if view.controls_layout.count() else None
+        if isinstance(first, QHBoxLayout):
+            first.insertWidget(max(0, first.count() - 1), self.draw_button)  # before the closing stretch
+        else:
+            row.addWidget(self.draw_button)
+        for widget in (self.class_combo, self.value_spin, self.erase_button, self.clear_button, self.count_label):
             row.addWidget(widget)
         row.addStretch(1)
         self.row = QWidget()
         self.row.setObjectName("drawRow")
         self.row.setLayout(row)
+        self.row.setVisible(False)
         view.controls_layout.addWidget(self.row)
         self.draw_button.toggled.connect(lambda on: self._set_mode("draw" if on else ""))
         self.erase_button.toggled.connect(lambda on: self._set_mode("erase" if on else ""))
@@ -106,8 +115,9 @@ class PointDrawer(QObject):
 
         plot_item = view.plot.getPlotItem()
         self._vb = plot_item.getViewBox()
-        # Drawn points: larger, with a dark ring, over the generated ones, so the student sees which are theirs.
-        self.scatter = pg.ScatterPlotItem(size=DRAWN_SIZE, pen=pg.mkPen("#222222", width=2), symbol="star",
+        # Drawn points: larger, with a dark ring, over the generated ones (small, white rings), so the student
+        # sees which are theirs.
+        self.scatter = pg.ScatterPlotItem(size=DRAWN_SIZE, pen=pg.mkPen("#1a1a1a", width=2), symbol="o",
                                           pxMode=True)
         self.scatter.setZValue(20)
         plot_item.addItem(self.scatter)
@@ -128,7 +138,8 @@ class PointDrawer(QObject):
         """The lab's kind of data: which classes (or a value) a point may get; ``available`` only for 2-D sets."""
         self._task = task
         self._available = available
-        self.row.setVisible(available)
+        self.draw_button.setVisible(available)
+        self.row.setVisible(available and bool(self._mode))
         if not available:
             self.draw_button.setChecked(False)
             self.erase_button.setChecked(False)
@@ -156,6 +167,7 @@ class PointDrawer(QObject):
 
     def _set_mode(self, mode: str) -> None:
         self._mode = mode
+        self.row.setVisible(self._available and bool(mode))
         for button, key in ((self.draw_button, "draw"), (self.erase_button, "erase")):
             if key != mode and button.isChecked():
                 button.blockSignals(True)
