@@ -1,5 +1,5 @@
 # Source: https://github.com/pytorch/ignite/blob/de08e799cfb55a6cf4aa778575d6bad725385453/examples/mnist/mnist.py
-# Licence: BSD-3-Clause (Copyright (c) 2018, PyTorch-Ignite team). Copied unchanged below these lines as a test input for the model importer;
+# Licence: BSD-3-Clause (Copyright (c) 2018-present, PyTorch-Ignite team). Copied unchanged below these lines as a test input for the model importer;
 # the importer parses it and never runs it.
 from argparse import ArgumentParser
 

@@ -1,5 +1,5 @@
 # Source: https://github.com/optuna/optuna-examples/blob/2e0b10bc54501e801687e114de3cbe1b6d2407dc/pytorch/skorch_simple.py
-# Licence: MIT (Copyright (c) 2019 Preferred Networks, Inc.). Copied unchanged below these lines as a test input for the model importer;
+# Licence: MIT (Copyright (c) 2018 Preferred Networks, Inc.). Copied unchanged below these lines as a test input for the model importer;
 # the importer parses it and never runs it.
 """
 Optuna example that optimizes multi-layer perceptrons using skorch.
