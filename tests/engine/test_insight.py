@@ -95,6 +95,19 @@ def test_the_adversarial_and_saliency_probes_of_the_current_sample(lenet):
     assert p["saliency/gradcam"].min() >= 0  # ReLU'd
 
 
+def test_the_success_curve_is_reused_until_the_weights_change():
+    lab = build_template("mnist_1_layer")
+    lab.seed = 2
+    trainer = Trainer(lab)
+    trainer.train(1)
+    name = "adversarial_curve:method=fgsm;steps=10;target=-1"
+    first = trainer.compute_probes({name})["adversarial_curve/success"]
+    assert trainer.compute_probes({name})["adversarial_curve/success"] is first
+    trainer.train(1)
+    again = trainer.compute_probes({name})["adversarial_curve/success"]
+    assert again is not first and again.shape == first.shape
+
+
 def test_a_drawing_is_attacked_against_the_networks_own_answer(lenet):
     drawing = lenet.x_test[7].reshape(28, 28).cpu().numpy()
     lenet._probes.sample_image = drawing

@@ -16,6 +16,7 @@ Unlike the other probes these need gradients with respect to the input; they run
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 import torch
@@ -27,6 +28,7 @@ from . import attacks, attributions
 if TYPE_CHECKING:
     from ..probes import Probes
 
+_CURVES: WeakKeyDictionary[Any, dict[tuple[Any, ...], dict[str, np.ndarray]]] = WeakKeyDictionary()
 INSIGHT_KINDS = ("adversarial", "adversarial_curve", "saliency")
 NOT_IMAGES = "Adversarial examples and saliency maps need an image classifier; this lab's {what}"
 
@@ -107,7 +109,15 @@ def compute_insight(probes: Probes, names: set[str]) -> dict[str, np.ndarray]:
             if kind == "adversarial":
                 out.update(_adversarial(probes, forward, attacks.AttackSettings.decode(rest), image))
             elif kind == "adversarial_curve":
-                out.update(_curve(probes, forward, attacks.AttackSettings.decode(rest)))
+                # Seconds of attacks: reused while the weights and the test set stay the same (a paused run whose
+                # ε slider moves asks again for every probe). Each in-place update bumps a parameter's version.
+                key = (name, id(probes.x_test), id(task.model), sum(p._version for p in task.model.parameters()))
+                cache = _CURVES.setdefault(probes, {})
+                if key not in cache:
+                    if len(cache) >= 8:
+                        cache.clear()
+                    cache[key] = _curve(probes, forward, attacks.AttackSettings.decode(rest))
+                out.update(cache[key])
             elif kind == "saliency":
                 out.update(_saliency(probes, forward, saliency_target(rest), image))
     finally:

@@ -51,7 +51,7 @@ EPSILON_TIP = ("ε: how far each pixel may move (L∞ bound), in the network's p
 STEPS_TIP = "PGD's number of steps; more steps find stronger attacks within the same ε."
 TARGET_TIP = ("Any wrong class: push the answer away from the true class (for a drawing: from the network's own "
               "answer). A class: push the image towards that class.")
-CURVE_TIP = ("The share of the first 200 test images the attack fools at each ε: untargeted, among those the network "
+CURVE_TIP = ("The share of the first 100 test images the attack fools at each ε: untargeted, among those the network "
              "gets right; towards a class, among those of other classes.")
 EPSILON_STEPS = 50  # the slider's ticks: ε = tick / 100, up to 0.5
 SALIENCY_METHODS = {
