@@ -460,8 +460,7 @@ def bench_command(args: argparse.Namespace) -> int:
 
     if not 1 <= args.rounds <= MAX_ROUNDS:
         return _fail(f"--rounds must be from 1 to {MAX_ROUNDS}. Received: {shown(args.rounds)}")
-    from playground.engine.bench import engine_table, fast_path_table, run_fast_path_benchmark, \
-        run_gui_benchmark_process
+    from playground.engine.bench import engine_table, fast_path_table, run_fast_path_benchmark
 
     try:
         fast = run_fast_path_benchmark(args.device, rounds=args.rounds, quick=args.quick)
@@ -470,9 +469,7 @@ def bench_command(args: argparse.Namespace) -> int:
     except EngineError as e:
         return _fail(str(e))
     print(engine_table(device, results, args.rounds), flush=True)
-    if not args.no_gui:
-        return run_gui_benchmark_process(args.quick)
-    return 0
+    return 0  # the window rows follow from playground/__main__.py (the CLI stays free of Qt), unless --no-gui
 
 
 def import_command(args: argparse.Namespace) -> int:

@@ -288,12 +288,3 @@ def _cache_folder() -> str:
 
     return os.environ.get("TORCHINDUCTOR_CACHE_DIR", "default")
 
-
-def run_gui_benchmark_process(quick: bool = False) -> int:
-    """The window rows, from ``python -m playground.gui_bench`` in a process of its own (the engine and the CLI
-    stay free of Qt); its output goes straight to ours."""
-    import subprocess
-    import sys
-
-    command = [sys.executable, "-m", "playground.gui_bench"] + (["--quick"] if quick else [])
-    return subprocess.call(command)
