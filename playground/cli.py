@@ -455,13 +455,11 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from playground.engine.bench import run_benchmarks
+    from playground.engine.bench import engine_table, fast_path_table, run_benchmarks, run_fast_path_benchmark
     from playground.engine.errors import EngineError
 
     if not 1 <= args.rounds <= MAX_ROUNDS:
         return _fail(f"--rounds must be from 1 to {MAX_ROUNDS}. Received: {shown(args.rounds)}")
-    from playground.engine.bench import engine_table, fast_path_table, run_fast_path_benchmark
-
     try:
         fast = run_fast_path_benchmark(args.device, rounds=args.rounds, quick=args.quick)
         print(fast_path_table(fast, args.rounds) + "\n", flush=True)
