@@ -564,6 +564,7 @@ class _Reader:
                 name = f"{name}_{i + 1}"
             try:
                 value = make()
+                _reset_uses(value)  # a module of the file may belong to several networks (G, D and nn.Sequential(G, D))
                 builder = _Builder(self)
                 self._network(value, builder, where)
                 net = ImportedNetwork(name, builder.build(), origin)

@@ -395,3 +395,9 @@ def test_a_gan_of_digit_images_reads_the_digits(tmp_path):
     lab = lab_from_file(path)
     lab.check()
     assert (lab.task, lab.dataset.name) == ("gan", "digits")
+
+
+def test_a_module_in_two_networks_of_a_file_opens_in_both():
+    report = import_report("import torch.nn as nn\nG = nn.Sequential(nn.Linear(4, 8), nn.Tanh())\n"
+                           "D = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())\ngan = nn.Sequential(G, D)\n", "gan.py")
+    assert [n.name for n in report.networks] == ["G", "D", "gan"] and not report.refused
