@@ -95,3 +95,36 @@ def test_restarting_replaces_the_previous_run(qtbot, session):
     session.start(lab())
     qtbot.waitUntil(lambda: session.trainer is not None, timeout=10000)
     assert session.trainer is not first
+
+
+def test_take_state_answers_on_the_worker_thread_with_copies(qtbot, session):
+    with pytest.raises(EngineError, match="Nothing is training"):
+        session.take_state(lambda _state: None)
+    snaps = []
+    session.snapshot.connect(snaps.append)
+    session.start(lab())
+    qtbot.waitUntil(lambda: bool(snaps) and snaps[-1].step > 10, timeout=20000)
+    answers = []
+    session.take_state(lambda state: answers.append((threading.current_thread(), state)))
+    qtbot.waitUntil(lambda: bool(answers), timeout=10000)
+    thread, state = answers[0]
+    assert thread is not threading.main_thread()  # between two steps, where the trainer lives
+    trainer = session.trainer
+    assert state.lab is not trainer.lab and state.lab.to_dict() == trainer.lab.to_dict()
+    weight = state.checkpoint["tensors"]["model/model/dense_1.weight"]
+    live = trainer.task.modules()["model"].state_dict()["dense_1.weight"]
+    assert weight.data_ptr() != live.data_ptr()  # a copy: training on does not change it
+    assert state.checkpoint["meta"]["step"] > 10
+
+
+def test_stop_all_stops_every_worker_within_its_bound(qtbot):
+    from playground.runtime.session import stop_all
+
+    sessions = [TrainingSession(), TrainingSession()]
+    seen = [[], []]
+    for s, snaps in zip(sessions, seen):
+        s.snapshot.connect(snaps.append)
+        s.start(lab())
+    qtbot.waitUntil(lambda: all(snaps and snaps[-1].step > 0 for snaps in seen), timeout=30000)
+    assert stop_all(10000)
+    assert not any(s.active for s in sessions)
