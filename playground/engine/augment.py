@@ -21,8 +21,9 @@ ELASTIC_GRID = 4
 
 
 def augmenting(settings: Any) -> bool:
-    """Whether any augmentation is on."""
-    return any(float(getattr(settings, name, 0.0)) > 0.0 for name in AUGMENT_FIELDS)
+    """Whether any augmentation is on; adversarial training counts too: it also changes each batch, which the
+    compiled fast path cannot."""
+    return any(float(getattr(settings, name, 0.0)) > 0.0 for name in AUGMENT_FIELDS + ("adversarial_share",))
 
 
 def image_shape(shape: tuple[int, ...]) -> tuple[int, int, int] | None:

@@ -19,6 +19,7 @@ from playground.graph import Lab, TrainingSettings
 
 from .datasets import DataBundle
 from .errors import EngineError
+from .insight.training import adversarial_batch
 
 EVAL_CHUNK = 8192
 _SHAPE_ONLY = {"Reshape", "Flatten", "Identity"}  # layers that only rearrange values
@@ -252,6 +253,7 @@ class ClassificationTask(_SingleNetworkTask):
 
     def batch_loss(self, x: torch.Tensor, y: torch.Tensor, count_correct: bool = True
                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        x = adversarial_batch(self, x, y)  # adversarial training: part of the batch as FGSM examples
         out = self.model(x)
         if self._probabilities:
             loss = F.nll_loss(torch.log(out.clamp_min(1e-12)), y)

@@ -175,3 +175,46 @@ def test_bad_settings_and_models_get_one_line_messages():
 def test_a_plane_classifier_asked_for_an_attack_gets_no_arrays():
     trainer = Trainer(build_template("spiral"), probes=[ATTACK, "saliency"])
     assert not any(k.startswith(("adversarial", "saliency")) for k in trainer.snapshot().probes)
+
+
+def test_adversarial_training_settings_are_range_checked():
+    from playground.graph import TrainingSettings
+    from playground.graph.lab import LabFormatError
+
+    s = TrainingSettings().updated(adversarial_share=0.5, adversarial_epsilon=0.2)
+    assert (s.adversarial_share, s.adversarial_epsilon) == (0.5, 0.2)
+    assert TrainingSettings.from_dict(s.to_dict()) == s
+    for field, value in (("adversarial_share", 1.5), ("adversarial_epsilon", -0.1)):
+        with pytest.raises(LabFormatError, match=field) as e:
+            TrainingSettings().updated(**{field: value})
+        assert "\n" not in str(e.value)
+
+
+def test_adversarial_batch_replaces_its_share_by_fgsm_examples():
+    from playground.engine.insight.training import adversarial_batch
+
+    lab = build_template("mnist_1_layer")
+    trainer = Trainer(lab)
+    x, y = trainer.x_train[:10], trainer.y_train[:10]
+    assert adversarial_batch(trainer.task, x, y) is x  # off by default
+    trainer.task.settings = trainer.settings.updated(adversarial_share=0.3, adversarial_epsilon=0.1)
+    mixed = adversarial_batch(trainer.task, x, y)
+    assert mixed.shape == x.shape and torch.equal(mixed[3:], x[3:])
+    changed = (mixed[:3] - x[:3]).abs()
+    assert float(changed.max()) == pytest.approx(0.1, abs=1e-6) and float(mixed.min()) >= 0
+
+
+def test_adversarial_training_makes_the_attack_fail_more_often():
+    fooled = {}
+    for share in (0.0, 0.5):
+        lab = build_template("mnist_1_layer")
+        lab.seed = 5
+        lab.training = lab.training.updated(adversarial_share=share, adversarial_epsilon=0.1)
+        trainer = Trainer(lab)
+        trainer.train(2)
+        assert trainer.history.last("test_accuracy") > 0.8  # clean accuracy stays
+        rates, _n = attacks.success_rates(log_prob_forward(trainer.task), trainer.x_test[:300],
+                                          trainer.y_test[:300], attacks.AttackSettings("fgsm"), (0.0, 1.0),
+                                          (0.1,))
+        fooled[share] = rates[0]
+    assert fooled[0.5] < fooled[0.0] - 0.15  # measured: 52% fooled without, 23% with (seed 5)

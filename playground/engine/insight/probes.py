@@ -163,6 +163,9 @@ def _adversarial(probes: Probes, forward: attacks.Forward, settings: attacks.Att
         "adversarial/settings": np.array([attacks.METHODS.index(settings.method), settings.epsilon, settings.steps,
                                           settings.target], dtype=np.float64),
         "adversarial/bounds": np.array([lo, hi], dtype=np.float64),
+        # The live adversarial-training settings, so the view's controls show the run's own values.
+        "adversarial/training": np.array([float(getattr(probes.task.settings, "adversarial_share", 0.0)),
+                                          float(getattr(probes.task.settings, "adversarial_epsilon", 0.0))]),
     }
 
 

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -51,6 +52,9 @@ EPSILON_TIP = ("ε: how far each pixel may move (L∞ bound), in the network's p
 STEPS_TIP = "PGD's number of steps; more steps find stronger attacks within the same ε."
 TARGET_TIP = ("Any wrong class: push the answer away from the true class (for a drawing: from the network's own "
               "answer). A class: push the image towards that class.")
+TRAIN_TIP = ("Adversarial training: replace this share of each training batch by its FGSM examples, made "
+             "against the network as it is at that step. Watch the success curve fall (robustness rises) and the "
+             "clean test accuracy change.")
 CURVE_TIP = ("The share of the first 100 test images the attack fools at each ε: untargeted, among those the network "
              "gets right; towards a class, among those of other classes.")
 EPSILON_STEPS = 50  # the slider's ticks: ε = tick / 100, up to 0.5
@@ -168,6 +172,7 @@ class AdversarialView(SnapshotView):
     probabilities before and after; beside them the attack's success rate over test images against ε."""
 
     probes_changed = Signal()
+    training_changed = Signal(object)  # adversarial training settings the student changed
     title = "Adversarial examples"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -211,6 +216,29 @@ class AdversarialView(SnapshotView):
         self.steps_spin.setValue(10)
         self.steps_spin.setToolTip(STEPS_TIP)
         row.addWidget(self.steps_spin)
+        self.controls_layout.addLayout(row)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        train_label = QLabel("Train on attacks")
+        train_label.setToolTip(TRAIN_TIP)
+        row.addWidget(train_label)
+        self.share_spin = QSpinBox()
+        self.share_spin.setObjectName("adversarialShare")
+        self.share_spin.setRange(0, 100)
+        self.share_spin.setSingleStep(10)
+        self.share_spin.setSuffix("% of each batch")
+        self.share_spin.setToolTip(TRAIN_TIP)
+        row.addWidget(self.share_spin)
+        row.addWidget(QLabel("at ε"))
+        self.train_epsilon_spin = QDoubleSpinBox()
+        self.train_epsilon_spin.setObjectName("adversarialTrainingEpsilon")
+        self.train_epsilon_spin.setRange(0.0, 0.5)
+        self.train_epsilon_spin.setSingleStep(0.05)
+        self.train_epsilon_spin.setDecimals(2)
+        self.train_epsilon_spin.setValue(0.1)
+        self.train_epsilon_spin.setToolTip("The ε of the FGSM examples the network trains on (pixel units).")
+        row.addWidget(self.train_epsilon_spin)
+        row.addStretch(1)
         self.controls_layout.addLayout(row)
 
         body = QVBoxLayout()
@@ -269,6 +297,10 @@ class AdversarialView(SnapshotView):
         self.target_combo.currentIndexChanged.connect(self._changed)
         self.epsilon_slider.valueChanged.connect(self._changed)
         self.steps_spin.valueChanged.connect(self._changed)
+        self.share_spin.valueChanged.connect(
+            lambda v: self.training_changed.emit({"adversarial_share": round(v / 100, 4)}))
+        self.train_epsilon_spin.valueChanged.connect(
+            lambda v: self.training_changed.emit({"adversarial_epsilon": round(float(v), 4)}))
         self._changed()
 
     # Settings -> probe names --------------------------------------------------------------------------------
@@ -319,6 +351,14 @@ class AdversarialView(SnapshotView):
                             "network reads now. It fills in at the next snapshot (press Play or Step).")
             return
         self.show_content()
+        training = array(probes, "adversarial/training")
+        if training is not None:
+            for spin, value in ((self.share_spin, round(float(training[0]) * 100)),
+                                (self.train_epsilon_spin, float(training[1]))):
+                if not spin.hasFocus() and abs(spin.value() - value) > 1e-9:
+                    spin.blockSignals(True)
+                    spin.setValue(value)
+                    spin.blockSignals(False)
         settings = array(probes, "adversarial/settings")
         bounds = array(probes, "adversarial/bounds")
         lo, hi = (float(bounds[0]), float(bounds[1])) if bounds is not None else (0.0, 1.0)

@@ -98,3 +98,19 @@ def test_saliency_view_draws_each_map_over_the_image(qtbot):
     assert view.image_panel.title == "Image<br>p(5) = 10%"
     view.class_combo.setCurrentIndex(view.class_combo.findData(2))
     assert view.probes == ("saliency:target=2",)
+
+
+def test_adversarial_training_controls_emit_settings_and_show_the_runs_own(qtbot):
+    view = AdversarialView()
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.training_changed) as got:
+        view.share_spin.setValue(50)
+    assert got.args == [{"adversarial_share": 0.5}]
+    with qtbot.waitSignal(view.training_changed) as got:
+        view.train_epsilon_spin.setValue(0.2)
+    assert got.args == [{"adversarial_epsilon": 0.2}]
+    probes = _attack_probes()
+    probes["adversarial/training"] = np.array([0.3, 0.15])
+    with qtbot.assertNotEmitted(view.training_changed):
+        view.show_snapshot(_snapshot(probes))
+    assert (view.share_spin.value(), view.train_epsilon_spin.value()) == (30, 0.15)
