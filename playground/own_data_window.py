@@ -155,11 +155,18 @@ class OwnDataPresenter(QObject):
         lab = self.window.lab
         plot = self.controller.views["boundary"].plot.getPlotItem()
         if lab is not None and lab.dataset.name == TABLE and len(lab.dataset.features) == 2:
-            plot.setLabel("bottom", f"{lab.dataset.features[0]} (standardised)")
-            plot.setLabel("left", f"{lab.dataset.features[1]} (standardised)")
+            plot.setLabel("bottom", lab.dataset.features[0])  # standardised, as the dialog said
+            plot.setLabel("left", lab.dataset.features[1])
         else:
             plot.setLabel("bottom", "x₁")
             plot.setLabel("left", "x₂")
+        if lab is not None and lab.dataset.name == TABLE:
+            options = lab.dataset.options
+            name = os.path.basename(str(options.get("path", "")))
+            self.controller.data_panel.note.setText(
+                f"Your table {name}: {len(lab.dataset.features)} features ({', '.join(lab.dataset.features[:6])}"
+                f"{', …' if len(lab.dataset.features) > 6 else ''}) → {options.get('label')!r}, standardised. "
+                f"File > Open data… chooses another.")
         info = toy2d.DATASETS_2D.get(lab.dataset.name) if lab is not None else None
         if lab is None or info is None or lab.task not in CLASSIC_TASKS:
             self.drawer.set_context("classification", 2, [], False)

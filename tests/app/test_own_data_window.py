@@ -82,7 +82,7 @@ def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window,
     assert not boundary.is_empty
     assert seen[-1].class_names == ("a", "b", "c") and "a" in boundary.legend.text()
     axis = boundary.plot.getPlotItem().getAxis("bottom")
-    assert axis.labelText == "sepal (standardised)"
+    assert axis.labelText == "sepal"
     # One undo takes the whole change back.
     c.session.stop()
     win.undo_stack.undo()
