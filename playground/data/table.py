@@ -409,6 +409,8 @@ def prepare(table: Table, label: str | None = None, features: Sequence[str] | No
     std = np.where(std > 1e-12, std, 1.0)  # a constant column stays 0 rather than dividing by 0
     xs = ((x - mean) / std).astype(np.float32)
     target_mean, target_std = 0.0, 1.0
+    y_train: np.ndarray
+    y_test: np.ndarray
     if task == "classification":
         counts = np.bincount(target, minlength=len(class_names)).tolist()
         y_train, y_test = target[train], target[test]

@@ -18,6 +18,7 @@ import numpy as np
 from playground.data import drawn as drawn_points
 from playground.data import table as tables
 from playground.data import toy2d
+from playground.data.errors import DataError
 from playground.graph import DatasetSettings, GraphError, Lab
 
 from .datasets import DataBundle
@@ -155,7 +156,8 @@ def network_changes(lab: Lab, data: tables.TableData) -> tuple[list[tuple[str, s
                         f"{graph.node(source).params.get('units')})")
     else:
         shapes = graph.infer().shapes
-        have = shapes.get(source).dims if source is not None and shapes.get(source) is not None else None
+        shape = shapes.get(source) if source is not None else None
+        have = shape.dims if shape is not None else None
         if have != (units,):
             kind = graph.node(source).kind if source is not None else "nothing"
             raise EngineError(f"Output '{out.name}' is fed by {kind} '{source}', not a Dense layer, so its width "
@@ -203,7 +205,7 @@ def project_tables(*labs: Lab | None) -> dict[str, bytes]:
             if os.path.getsize(located) > MAX_PROJECT_TABLE_BYTES:
                 continue
             blob = located.read_bytes()
-        except (tables.DataError, OSError):
+        except (DataError, OSError):
             continue
         out[sha] = blob
     return out

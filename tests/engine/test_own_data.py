@@ -180,3 +180,15 @@ def test_a_point_drawn_while_training_joins_the_running_trainer():
         pass
     assert trainer.x_train.shape[0] == before + 3 and trainer.epoch == 2  # the weights and the run go on
     assert trainer.snapshot().dataset["train_points"].shape[0] == before + 3
+
+
+def test_a_table_beyond_the_project_limit_stays_where_the_lab_says(tmp_path, monkeypatch):
+    from playground.engine import own_data
+
+    lab, _ = table_lab(tmp_path)
+    monkeypatch.setattr(own_data, "MAX_PROJECT_TABLE_BYTES", 100)
+    out = tmp_path / "big.nnp"
+    save_project(out, lab)
+    with zipfile.ZipFile(out) as zf:
+        assert not [n for n in zf.namelist() if n.startswith("tables/")]
+    assert load_project(out).lab.dataset.options["path"] == lab.dataset.options["path"]
