@@ -367,6 +367,7 @@ class TrainingController(QObject):
         self.family_tasks: dict[str, tuple[str, ...]] = {}
         self.family_data: dict[str, tuple[str, ...]] = {}
         self.family_area: dict[str, str] = {}
+        self.family_front: dict[str, bool] = {}
         columns = ("neurons", "hidden", "weights", "gradients")
         placed: dict[tuple[str, str], int] = {}
         for spec in family_views():
@@ -388,6 +389,7 @@ class TrainingController(QObject):
             self.family_tasks[spec.key] = tuple(spec.tasks)
             self.family_data[spec.key] = tuple(spec.data)
             self.family_area[spec.key] = spec.area
+            self.family_front[spec.key] = spec.front
             for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
                 if hasattr(view, signal):
                     getattr(view, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
@@ -492,7 +494,8 @@ class TrainingController(QObject):
         if plane or not classic:
             self.docks["loss"].raise_()
         for key in family:
-            self.docks[key].raise_()
+            if self.family_front[key]:  # the insight views wait as tabs behind the classifier's own
+                self.docks[key].raise_()
         self.docks["samples"].setVisible(self._image_data(lab))
         # Filters mean something only where there are convolutions (a GAN or an autoencoder may have none).
         convolutional = any(node.kind in ("Conv2d", "ConvTranspose2d") for net in lab.networks

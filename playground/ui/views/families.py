@@ -26,6 +26,9 @@ class FamilyView:
     # The kinds of data it can draw (empty: any): "plane" (2-D points), "images", "series" (one long signal to
     # forecast), "sequences" (sequences to classify), "text".
     data: tuple[str, ...] = ()
+    # Whether its dock comes to the front when a lab it serves opens; False: a tab behind the views already there
+    # (the classifier's adversarial and saliency views wait behind its feature maps and filters).
+    front: bool = True
 
 
 def family_views() -> list[FamilyView]:

@@ -490,6 +490,7 @@ class SaliencyView(SnapshotView):
 
 
 VIEWS = [
-    FamilyView("adversarial", "Adversarial", AdversarialView, ("classification",), "bottom", data=("images",)),
-    FamilyView("saliency", "Saliency", SaliencyView, ("classification",), "bottom", data=("images",)),
+    FamilyView("adversarial", "Adversarial", AdversarialView, ("classification",), "bottom", data=("images",),
+               front=False),
+    FamilyView("saliency", "Saliency", SaliencyView, ("classification",), "bottom", data=("images",), front=False),
 ]
