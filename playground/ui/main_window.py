@@ -13,7 +13,7 @@ import sys
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QPointF, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -43,6 +43,7 @@ ORGANIZATION = "NeuralNetworkPlayground"
 APPLICATION = "Playground"
 APP_TITLE = "Neural Network Playground"
 MAX_RECENT = 8
+DEFAULT_SIZE = (1400, 860)  # the window on a first start, where the screen has room for it
 LAB_FILTER = "Labs (*.json);;All files (*)"
 # With a project handler (set by the composition root), projects hold the lab and its training in one file.
 PROJECT_OPEN_FILTER = "Projects and labs (*.nnp *.json);;Projects (*.nnp);;Labs (*.json);;All files (*)"
@@ -78,6 +79,12 @@ def blank_lab() -> Lab:
     return lab
 
 
+def available_room(widget: QWidget) -> QRect | None:
+    """The part of the widget's screen that windows may use (without task bars), or None without a screen."""
+    screen = widget.screen() or QApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else None
+
+
 class MainWindow(QMainWindow):
     train_requested = Signal()
     pause_requested = Signal()
@@ -105,6 +112,7 @@ class MainWindow(QMainWindow):
         # Opens and saves project files (.nnp: the lab with its training), which this package cannot read: the
         # composition root sets it. It has handles(path) -> bool, open(path) -> bool and save(path) -> bool.
         self.project_handler: Any = None
+        self.small_screen = False  # set when the screen has less room than the default size
 
         self.canvas = ArchitectureCanvas(self.undo_stack)
         self.network_tabs = QTabBar()
@@ -484,12 +492,23 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # Qt moves and shrinks it onto a smaller screen than it was saved on
         else:
-            self.resize(1400, 860)
+            self._fit_default_size()
         state = self.settings.value("window_state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+
+    def _fit_default_size(self) -> None:
+        """The default size, or all of a smaller screen (a 1366x768 laptop, a 1280x720 projector): a window larger
+        than its screen hides the views on its right and its status bar."""
+        width, height = DEFAULT_SIZE
+        room = available_room(self)
+        if room is not None and (width > room.width() or height > room.height()):
+            self.small_screen = True  # launch() shows it maximised, so the window manager fits its frame in too
+            width, height = min(width, room.width()), min(height, room.height())
+            self.move(room.topLeft())
+        self.resize(width, height)
 
     def _save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -638,7 +657,10 @@ def launch(argv: list[str], setup: Any = None) -> int:
     window = MainWindow()
     if setup is not None:
         setup(window)
-    window.show()
+    if window.small_screen:
+        window.showMaximized()
+    else:
+        window.show()
     if args.template:
         window.load_template(args.template)
     elif args.lab:

@@ -1,0 +1,81 @@
+"""The window fits a 1366x768 laptop and a 1280x720 projector for every template: a first start takes the size of a
+small screen instead of the default 1400x860, nothing in it asks for more room than 1280x720, and every dock, toolbar
+and the status bar lie inside the window, while editing and once the training views are in front."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QDockWidget, QToolBar
+
+from playground.app import attach_training
+from playground.graph.templates import TEMPLATES
+from playground.ui import main_window as main_window_module
+
+
+def outside(win) -> list[str]:
+    """The visible parts of the window that do not lie wholly inside it."""
+    room = win.rect()
+    parts = [d for d in win.findChildren(QDockWidget) if d.isVisible() and not d.isFloating()]
+    parts += [t for t in win.findChildren(QToolBar) if t.isVisible()]
+    parts += [win.statusBar(), win.centralWidget()]
+    # Qt parks the docks of a tab group that are not in front above and left of the window: not shown, not cut.
+    return [f"{p.objectName() or type(p).__name__} at {p.geometry().getRect()}" for p in parts
+            if p.parent() is win and not room.contains(p.geometry())
+            and not (p.geometry().right() < 0 and p.geometry().bottom() < 0)]
+
+
+@pytest.fixture
+def small_screen_window(qtbot, tmp_path, monkeypatch):
+    from playground.ui.main_window import MainWindow
+
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    yield win, c
+    win.undo_stack.setClean()
+    win._unsaved_new = False
+    win._unsaved_training = ""
+    win.close()
+    win.deleteLater()
+
+
+def test_a_first_start_on_a_small_screen_takes_the_screen_not_the_default_size(small_screen_window):
+    win, _c = small_screen_window
+    assert win.small_screen  # launch() shows it maximised
+    assert (win.width(), win.height()) == (1366, 768)
+
+
+def test_the_default_size_where_the_screen_has_room(qtbot, tmp_path, monkeypatch):
+    from playground.ui.main_window import DEFAULT_SIZE, MainWindow
+
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1920, 1040))
+    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(win)
+    assert not win.small_screen and (win.width(), win.height()) == DEFAULT_SIZE
+
+
+def test_every_template_fits_1366x768_and_1280x720(qtbot, small_screen_window):
+    win, c = small_screen_window
+    win.show()
+    qtbot.waitExposed(win)
+    problems = []
+    for key in TEMPLATES:
+        win.load_template(key)
+        for stage in ("editing", "training"):
+            if stage == "training":
+                c._views_raised = False
+                c._show_training_views()  # what Play does to the docks, without training
+            qtbot.wait(40)  # the docks' relayout and the controller's deferred resizes
+            hint = win.minimumSizeHint()
+            if hint.width() > 1280 or hint.height() > 720:
+                problems.append(f"{key} ({stage}): the window needs at least {hint.width()}x{hint.height()}")
+            for size in ((1366, 768), (1280, 720)):
+                win.resize(*size)
+                qtbot.wait(10)
+                if (win.width(), win.height()) != size:
+                    problems.append(f"{key} ({stage}): asked for {size}, got {win.width()}x{win.height()}")
+                problems += [f"{key} ({stage}, {size}): {p} is outside" for p in outside(win)]
+            win.resize(1366, 768)
+        win.undo_stack.setClean()
+    assert not problems, "\n".join(problems)
