@@ -224,7 +224,7 @@ class ProjectFiles(QObject):
         self.last_save = (pending.path, size, time.perf_counter() - started)
         if not pending.autosave:
             self.window.show_message(f"Saved {pending.path}")
-            if pending.checkpoint is not None:
+            if pending.checkpoint is not None and pending.path == self.window.path:  # still the window's file
                 meta = pending.checkpoint.get("meta", {})
                 self._saved_mark = (int(meta.get("seed", 0)), int(meta.get("step", 0)))
                 self._on_snapshot(self._last_snapshot)
