@@ -18,7 +18,7 @@ from playground.data import drawn as drawn_points
 from playground.data import table as tables
 from playground.data import toy2d
 from playground.data.errors import DataError
-from playground.engine.datasets import load_dataset
+from playground.engine.datasets import CLASS_COLOUR_NAMES
 from playground.engine.errors import EngineError
 from playground.engine.own_data import TABLE, network_changes, table_settings
 from playground.graph import DatasetSettings, GraphError, LabFormatError
@@ -173,11 +173,13 @@ class OwnDataPresenter(QObject):
             return
         classes, names = info.classes, []
         if info.kind == "classification":
+            # From the set's description, not its data: this runs on every edit of the lab.
             try:
-                bundle = load_dataset(lab.dataset, lab.seed, grid_resolution=2)
-                classes, names = bundle.classes, list(bundle.class_names)
-            except EngineError:
+                classes = toy2d.class_count(lab.dataset.name, lab.dataset.options.get("classes")) \
+                    if info.multiclass else info.classes
+            except DataError:
                 pass  # the lab's own problem, reported when it trains; the draw row keeps the set's classes
+            names = list(CLASS_COLOUR_NAMES[:classes])
         self.drawer.set_context(info.kind, classes, names, True)
         drawn = lab.dataset.options.get(drawn_points.OPTION)
         self.drawer.set_drawn(drawn if isinstance(drawn, list) else [])

@@ -182,3 +182,16 @@ def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbo
     assert win.lab.dataset.options["drawn"] == [[1.0, 1.0, -0.5]]
     win.load_template("lenet")
     assert not drawer.row.isVisibleTo(c.views["boundary"]) and not drawer.draw_button.isVisibleTo(c.views["boundary"])
+
+
+def test_the_draw_row_offers_every_class_of_a_multi_class_set(qtbot, window):
+    win, c = window
+    c.change_settings("dataset", {"name": "blobs"})
+    drawer = win.own_data.drawer
+    names = [drawer.class_combo.itemText(i) for i in range(drawer.class_combo.count())]
+    assert names == ["orange", "blue", "green", "purple"]
+    drawer.draw_button.setChecked(True)
+    drawer.class_combo.setCurrentIndex(3)
+    drawer.press(0.0, 0.0)
+    drawer.release()
+    assert win.lab.dataset.options["drawn"] == [[0.0, 0.0, 3]]
