@@ -324,7 +324,7 @@ def _launch_local_processes(args: argparse.Namespace) -> int:
     if not 1 <= args.nproc <= 256:
         return _fail(f"--nproc must be from 1 to 256. Received: {shown(args.nproc)}")
     argv = ["train", args.lab]
-    for flag in ("epochs", "device", "seed", "out"):
+    for flag in ("epochs", "device", "seed", "out", "data", "label", "task", "missing"):
         if getattr(args, flag) is not None:
             argv += [f"--{flag}", str(getattr(args, flag))]
     if args.quiet:
