@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QWidget
 
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 
@@ -15,6 +16,9 @@ from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
 
 TRAIN_COLOR = TF_BLUE
 TEST_COLOR = TF_ORANGE
+# Shorter than this (and wide), the panel puts the two plots side by side: stacked, each would get a sliver with
+# its ticks printed over one another (the right column of a 1366x768 screen).
+SIDE_BY_SIDE_BELOW = 300
 
 
 class LossCurvePanel(SnapshotView):
@@ -72,6 +76,29 @@ class LossCurvePanel(SnapshotView):
         self.content_layout.addWidget(self.accuracy_plot, 2)
         self._drawn_key: tuple[Any, ...] | None = None
         self._task = ""
+        self._loss_x_label = ""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._arrange()
+
+    @property
+    def side_by_side(self) -> bool:
+        return self.content_layout.direction() == QBoxLayout.Direction.LeftToRight
+
+    def _arrange(self) -> None:
+        """Loss above accuracy, or beside it in a short wide panel; the loss plot names its x axis unless the
+        accuracy plot right below it does."""
+        side = self.height() < SIDE_BY_SIDE_BELOW and self.width() >= 1.4 * self.height()
+        direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+        if self.content_layout.direction() != direction:
+            self.content_layout.setDirection(direction)
+            self.content_layout.setStretch(0, 1 if side else 3)
+            self.content_layout.setStretch(1, 1 if side else 2)
+        label = "" if self._task == "classification" and not side else "epoch"
+        if label != self._loss_x_label:
+            self._loss_x_label = label
+            self.loss_plot.getPlotItem().setLabel("bottom", label)
 
     def set_log_scale(self, on: bool) -> None:
         if self.log_checkbox.isChecked() != on:
@@ -91,7 +118,7 @@ class LossCurvePanel(SnapshotView):
         if task != self._task:
             self._task = task
             self.accuracy_plot.setVisible(task == "classification")
-            self.loss_plot.getPlotItem().setLabel("bottom", "" if task == "classification" else "epoch")
+            self._arrange()
         self.set_caption(self._caption(snapshot, metrics, task))
         if epochs is None:
             self.show_empty(PRESS_PLAY)

@@ -59,3 +59,19 @@ def test_legend_names_train_and_test(qtbot, trained_run):
     view = make(qtbot)
     legend = view.loss_plot.getPlotItem().legend
     assert [label.text for _, label in legend.items] == ["train", "test"]
+
+
+def test_a_short_wide_panel_puts_loss_and_accuracy_side_by_side(qtbot, trained_run):
+    """The right column of a 1366x768 screen: stacked, each plot would be a sliver with overprinted ticks."""
+    view = make(qtbot)
+    view.show_snapshot(trained_run.snapshot())
+    view.resize(450, 180)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.side_by_side
+    assert view.accuracy_plot.height() > 100 and view.loss_plot.height() > 100
+    assert view.loss_plot.getPlotItem().getAxis("bottom").labelText == "epoch"  # each plot names its x axis
+    view.resize(450, 420)
+    qtbot.waitUntil(lambda: not view.side_by_side)
+    qtbot.waitUntil(lambda: view.loss_plot.y() < view.accuracy_plot.y())
+    assert view.loss_plot.getPlotItem().getAxis("bottom").labelText == ""  # the accuracy plot below names it
