@@ -35,6 +35,7 @@ class OwnDataPresenter(QObject):
         self.window = window
         self.controller = controller
         self.dialog: TableDialog | None = None
+        self._views_for: tuple[str, int, str] | None = None
         self.open_data_action = QAction("Open &data…", window)
         self.open_data_action.setObjectName("openDataAction")
         self.open_data_action.setToolTip("Learn your own table: a CSV or TSV file with a header line (you can also "
@@ -118,6 +119,7 @@ class OwnDataPresenter(QObject):
             stack.push(SetParamCommand(net.graph, node, field, value, net.name))
         stack.endMacro()
         self.controller.on_lab_opened(lab)  # the views that fit the table, in front; nothing stale
+        self.sync()
         sized = f" Sized the network: {'; '.join(said)}." if said else ""
         self.window.show_message(f"Learning {table.name}: {len(data.features)} features → {data.label!r} "
                                  f"({data.task}).{sized} Press Play.")
@@ -153,6 +155,11 @@ class OwnDataPresenter(QObject):
         """Show the open lab's drawn points and classes in the draw row (only for the 2-D sets); name the Output
         view's axes after a table's two columns."""
         lab = self.window.lab
+        # Learning a table, or undoing it, changes which views fit the lab: put the right ones in front again.
+        key = (lab.dataset.name, len(lab.dataset.features), lab.task) if lab is not None else None
+        if lab is not None and key != self._views_for and TABLE in (key[0], (self._views_for or ("",))[0]):
+            self.controller._raise_views_for(lab)
+        self._views_for = key
         plot = self.controller.views["boundary"].plot.getPlotItem()
         if lab is not None and lab.dataset.name == TABLE and len(lab.dataset.features) == 2:
             plot.setLabel("bottom", lab.dataset.features[0])  # standardised, as the dialog said

@@ -99,6 +99,11 @@ def test_a_table_of_many_features_trains_without_the_plane(qtbot, window, tmp_pa
     c.step(False)
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].step >= 1, timeout=30000)
     assert seen[-1].task == "classification"
+    assert "Your table flowers.csv: 3 features (sepal, petal, width) → 'species'" in c.data_panel.note.text()
+    # Undo goes back to the circle, and its plane views come back with it.
+    c.session.stop()
+    win.undo_stack.undo()
+    assert win.lab.dataset.name == "circle" and c.docks["boundary"].isVisible()
 
 
 def test_a_bad_file_is_refused_with_one_line_and_nothing_changes(qtbot, window, tmp_path):
