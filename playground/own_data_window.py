@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from playground.data import drawn as drawn_points
 from playground.data import table as tables
@@ -68,6 +68,7 @@ class OwnDataPresenter(QObject):
                                                   "Tables (*.csv *.tsv *.tab *.txt);;All files (*)")
             if not path:
                 return None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # a big table takes a few seconds to read
         try:
             table = tables.read_table(path)
             label = tables.guess_label(table)
@@ -75,6 +76,8 @@ class OwnDataPresenter(QObject):
         except DataError as e:
             self._refuse(str(e))
             return None
+        finally:
+            QApplication.restoreOverrideCursor()
         columns = [TableColumnInfo(c.name, c.kind, c.missing_count, c.distinct, ", ".join(c.examples()))
                    for c in table.columns]
         ratio, seed = lab.dataset.train_ratio, lab.seed
