@@ -207,6 +207,8 @@ class FeatureMapView(SnapshotView):
             self.grid_box.removeItem(item)
         self._labels, self._strips = [], []
         self._layer_labels: list[tuple[pg.TextItem, float, Layer]] = []
+        self._class_labels: list[pg.TextItem] = []  # the class numbers under the probabilities
+        self._class_step = 1.0
         lut = diverging_lut()
         firsts: dict[int, Tile] = {}
         for t in self.tiles:
@@ -235,6 +237,8 @@ class FeatureMapView(SnapshotView):
                     label.setPos((c + 0.5) * step, top + strip_height)
                     self.grid_box.addItem(label)
                     self._labels.append(label)
+                    self._class_labels.append(label)
+                self._class_step = step
                 top += cell // 2
             top += strip_height + GAP
         full = QRectF(-LABEL_COLUMN, 0, width + LABEL_COLUMN, max(top, shape[0]))
@@ -260,6 +264,13 @@ class FeatureMapView(SnapshotView):
                 label.setText(layer.name)
             label.setVisible(room >= line * 0.9)
         self.visible_label_count = sum(1 for label, _y, _l in rows if label.isVisible())
+        # The class numbers: every one where they fit side by side, else every second or fifth, never overprinted.
+        metrics = QFontMetrics(self.font())
+        room = self._class_step * scale
+        need = metrics.horizontalAdvance("00") + 2
+        every = next((k for k in (1, 2, 5) if k * room >= need), 0)
+        for c, label in enumerate(self._class_labels):
+            label.setVisible(every > 0 and c % every == 0)
 
     def _add_label(self, layer: Layer, x: float, y: float) -> None:
         shape = "×".join(str(d) for d in layer.values.shape)

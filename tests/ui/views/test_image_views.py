@@ -267,3 +267,21 @@ def test_layer_labels_never_overprint_each_other(qtbot, height):
         assert next_y - y >= lines * line * 0.85, (y, lines, next_y)
     if height >= 700:
         assert len(shown) == len(view.layer_names)  # room for all
+
+
+@pytest.mark.parametrize("size", [(370, 230), (900, 700)])
+def test_class_numbers_under_the_probabilities_never_overprint(qtbot, size):
+    from PySide6.QtGui import QFontMetrics
+
+    view = make(qtbot, FeatureMapView, size)
+    view.show_snapshot(snap(lenet_probes()))
+    view.show_snapshot(snap(lenet_probes(1)))  # laid out for its real size
+    qtbot.wait(10)
+    metrics = QFontMetrics(view.font())
+    shown = sorted((view.grid_box.mapViewToDevice(label.pos()).x(), label.toPlainText())
+                   for label in view._class_labels if label.isVisible())
+    assert shown and shown[0][1] == "0"  # at least where the classes start
+    for (x, text), (next_x, _t) in zip(shown, shown[1:]):
+        assert next_x - x >= metrics.horizontalAdvance(text), (x, text, next_x)
+    if size[0] >= 900:
+        assert len(shown) == 10  # room for all
