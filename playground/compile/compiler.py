@@ -40,7 +40,8 @@ def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
         return nn.Linear(first.dims[-1], p["units"], bias=p["bias"])
     if kind == "Conv2d":
         assert first is not None
-        return nn.Conv2d(first.dims[0], p["filters"], p["kernel_size"], p["stride"], p["padding"], bias=p["bias"])
+        return nn.Conv2d(first.dims[0], p["filters"], p["kernel_size"], p["stride"], p["padding"],
+                         groups=p.get("groups", 1), bias=p["bias"])
     if kind == "ConvTranspose2d":
         assert first is not None
         return nn.ConvTranspose2d(first.dims[0], p["filters"], p["kernel_size"], p["stride"], p["padding"],

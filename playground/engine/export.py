@@ -569,6 +569,8 @@ def _ctor_conv(m: nn.Module, node: str) -> str:
     extra = ""
     if isinstance(m, nn.ConvTranspose2d):
         extra = f", output_padding={_square(m.output_padding, 'output padding', node)}"
+    if m.groups != 1:
+        extra += f", groups={m.groups}"
     channels = f"{m.in_channels}, {m.out_channels}"  # type: ignore[attr-defined]
     return f"nn.{kind}({channels}, kernel_size={k}, stride={s}, padding={p}{extra}{_bias(m)})"
 

@@ -91,7 +91,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
 }
 # Values the editor's layers always have: another value cannot be represented.
 _FIXED: dict[str, dict[str, Any]] = {
-    "Conv2d": {"dilation": 1, "groups": 1, "padding_mode": "zeros"},
+    "Conv2d": {"dilation": 1, "padding_mode": "zeros"},
     "ConvTranspose2d": {"dilation": 1, "groups": 1, "padding_mode": "zeros"},
     "MaxPool2d": {"dilation": 1, "return_indices": False, "ceil_mode": False},
     "AvgPool2d": {"ceil_mode": False, "count_include_pad": True, "divisor_override": None},
@@ -939,6 +939,10 @@ class _Reader:
                                  f"(it draws a + b of two tensors as an Add)")
         if isinstance(a, _Unknown) or isinstance(b, _Unknown):
             return a if isinstance(a, _Unknown) else b
+        made = a if isinstance(a, _Made) else b
+        if isinstance(made, _Made) and isinstance(b if made is a else a, (int, float)) \
+                and isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            return made  # torch.randn(4, 1) * 5: the same sizes
         numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
         if numbers:
             if abs(a) > 1e12 or abs(b) > 1e12:
@@ -1052,6 +1056,8 @@ class _Reader:
             if name == "shape":
                 return _ShapeOf(owner)
             return _Method(owner, name)
+        if isinstance(owner, _Made):
+            return owner.dims if name == "shape" else _Method(owner, name)
         if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State, list, dict)):
             return _Method(owner, name)
         return _Unknown(expr)
@@ -1137,6 +1143,11 @@ class _Reader:
             return self.builtin("OrderedDict", args, kwargs, call)
         if builder is not None and space in ("F", "torch", "torch.nn.functional", "nn.functional", "functional"):
             return self.function(name, args, kwargs, call, builder)
+        if builder is None and space == "torch" and name in _MAKERS:
+            sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            if sizes and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in sizes):
+                return _Made(tuple(sizes))
+            return _Unknown(call)
         if name == "device" or name in ("zeros", "ones", "randn") and builder is None:
             return _Unknown(call)
         return _Unknown(call)
@@ -1451,6 +1462,15 @@ class _Reader:
             return _Unknown(call)
         if isinstance(owner, _Leaf):
             return _Unknown(call)
+        if isinstance(owner, _Made):
+            if name == "size" and not kwargs and not args:
+                return owner.dims
+            if name == "size" and len(args) == 1 and isinstance(args[0], int) and not isinstance(args[0], bool) \
+                    and -len(owner.dims) <= args[0] < len(owner.dims):
+                return owner.dims[args[0]]
+            if name in ("to", "float", "double", "cpu", "cuda", "detach", "clone", "contiguous"):
+                return owner
+            return _Unknown(call)
         if isinstance(owner, _Tensor) and builder is not None:
             return self.tensor_method(owner, name, args, kwargs, call, builder)
         return _Unknown(call)
@@ -1621,6 +1641,8 @@ class _Reader:
                       "padding": square(padding, "padding"), "bias": bool(a.get("bias", True))}
             if kind == "ConvTranspose2d":
                 params["output_padding"] = square(a.get("output_padding", 0), "output padding")
+            elif a.get("groups", 1) != 1:
+                params["groups"] = a["groups"]
             c_in = a["in_channels"]
             return _Layer("", kind, params, line, expects=lambda s: None if s.rank == 3 and s.dims[0] == c_in else
                           f"expects {c_in} input channels but receives {s.describe()}", size=c_in, image=True)
@@ -1973,6 +1995,14 @@ class _Method:
 
 
 @dataclass(frozen=True)
+class _Made:
+    """A tensor the file makes outside forward from sizes written out (``torch.randn(4, 1) * 5``): only its sizes
+    are of use, as the sizes of a layer."""
+
+    dims: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class _ShapeOf:
     """``x.shape`` or ``x.size()``: only its first entry, the batch, is of use."""
 
@@ -2006,6 +2036,7 @@ _FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GE
                "softplus": "Softplus", "softmax": "Softmax", "flatten": "Flatten", "log_softmax": "",
                "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d", "dropout": "Dropout", "dropout2d": "Dropout",
                "interpolate": "Upsample", "adaptive_avg_pool2d": "", "adaptive_max_pool2d": ""}
+_MAKERS = {"randn", "rand", "zeros", "ones", "empty"}  # torch functions that make a tensor of sizes written out
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: bool(a == b), ast.NotEq: lambda a, b: bool(a != b), ast.Lt: lambda a, b: bool(a < b),
     ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),

@@ -604,8 +604,6 @@ class _Reader:
     def _conv_common(self, node: Any, a: dict[str, Any], w: np.ndarray) -> tuple[int, int, int]:
         if w.ndim != 4:
             raise self.fail(node, f"is a {w.ndim - 2}-D convolution: the editor's convolutions are 2-D")
-        if a.get("group", 1) != 1:
-            raise self.fail(node, f"is a grouped convolution (group={a['group']}): the editor's have one group")
         if self._square(node, a.get("dilations", [1, 1]), "dilation") != 1:
             raise self.fail(node, "is dilated: the editor's convolutions are not")
         k = self._square(node, w.shape[2:], "kernel")
@@ -617,8 +615,11 @@ class _Reader:
         w = self.const(node, 1, "weight")
         k, stride, pad = self._conv_common(node, a, w)
         bias = self.optional_const(node, 2)
-        name = self.add("Conv2d", node, {"filters": int(w.shape[0]), "kernel_size": k, "stride": stride,
-                                         "padding": pad, "bias": bias is not None}, [source])
+        params = {"filters": int(w.shape[0]), "kernel_size": k, "stride": stride, "padding": pad,
+                  "bias": bias is not None}
+        if int(a.get("group", 1)) != 1:
+            params["groups"] = int(a["group"])
+        name = self.add("Conv2d", node, params, [source])
         self._store(name, weight=w, bias=bias)
         self._set(node, name)
         self._bias_may_follow(node, name, bias)
@@ -633,6 +634,9 @@ class _Reader:
         a = self.attrs(node)
         w = self.const(node, 1, "weight")
         k, stride, pad = self._conv_common(node, a, w)
+        if a.get("group", 1) != 1:
+            raise self.fail(node, f"is a grouped transposed convolution (group={a['group']}): the editor's has "
+                                  f"one group")
         if "output_shape" in a:
             raise self.fail(node, "gives its output_shape instead of its padding: the editor needs the padding")
         extra = self._square(node, a.get("output_padding", [0, 0]), "output padding")

@@ -254,11 +254,18 @@ def _conv_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
             f"{min(h, w) + 2 * pad} or add padding",
             field="kernel_size",
         )
+    groups = ctx.p.get("groups", 1)
+    if _c % groups or ctx.p["filters"] % groups:
+        raise ctx.fail(
+            f"splits its {_c} input channels and {ctx.p['filters']} filters into {groups} groups: both must be "
+            f"multiples of the groups",
+            field="groups",
+        )
     return Shape((ctx.p["filters"], _conv_out(h, k, st, pad), _conv_out(w, k, st, pad)))
 
 
 def _conv_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
-    c_in = ins[0].dims[0]
+    c_in = ins[0].dims[0] // p.get("groups", 1)  # each filter sees only its group's channels
     filters: int = p["filters"]
     kernel: int = p["kernel_size"]
     return c_in * filters * kernel**2 + (filters if p["bias"] else 0)
@@ -528,9 +535,12 @@ _register(
             Param("stride", "int", 1, "Step between neighbouring filter positions.", 1, 8),
             Param("padding", "int", 0, "Zeros added around the image; (k-1)/2 keeps the size.", 0, 16),
             _BIAS,
+            Param("groups", "int", 1, "Splits input channels and filters into this many groups, each filter "
+                  "seeing only its group's channels: 1 is an ordinary convolution, groups = channels a depthwise "
+                  "one (MobileNet), a few groups ResNeXt's.", 1, 4096),
         ),
         ("in",), _conv_rule, _conv_count, "conv", ("filters", "kernel_size", "stride", "padding"),
-        "Output size: ⌊(n + 2·padding − kernel) / stride⌋ + 1.",
+        "Output size: ⌊(n + 2·padding − kernel) / stride⌋ + 1. Weights: channels/groups × filters × kernel².",
     ),
     LayerKind(
         "ConvTranspose2d", "Convolution",

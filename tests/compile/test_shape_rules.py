@@ -28,7 +28,7 @@ from playground.graph import KINDS, LayerKind, Node, Param, Shape, ShapeError
 
 # Small sizes keep every example cheap; the ranges still cross every boundary the rules care about (kernels
 # larger than the image, padding larger than half the window, output padding not below the stride, ...).
-CAPS = {"units": 6, "filters": 4, "hidden": 5, "dim": 5, "vocabulary": 12, "layers": 3}
+CAPS = {"units": 6, "filters": 4, "hidden": 5, "dim": 5, "vocabulary": 12, "layers": 3, "groups": 4}
 
 IMAGE_ONLY = {"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Upsample"}
 RECURRENT = {"RNN", "GRU", "LSTM"}

@@ -39,6 +39,7 @@ def zoo_lab() -> Lab:
     add("BatchNorm", "bn_image", {})
     add("LeakyReLU", "leaky", {"slope": 0.1})
     add("MaxPool2d", "pool", {"kernel_size": 2})
+    add("Conv2d", "grouped", {"filters": 4, "kernel_size": 3, "padding": 1, "groups": 2})
     add("Upsample", "up", {"scale": 2, "mode": "bilinear"})
     add("ConvTranspose2d", "deconv", {"filters": 2, "kernel_size": 4, "stride": 2, "padding": 1})
     add("AvgPool2d", "avg", {"kernel_size": 2})
@@ -67,7 +68,7 @@ def zoo_lab() -> Lab:
     add("Softmax", "softmax", {})
     add("Output", "probabilities", {"head": "classification"})
     add("Output", "features", {"head": "code"})
-    g.chain("image", "conv", "bn_image", "leaky", "pool", "up", "deconv", "avg")
+    g.chain("image", "conv", "bn_image", "leaky", "pool", "grouped", "up", "deconv", "avg")
     g.connect("avg", "join_images", "a")
     g.connect("leaky", "join_images", "b")
     g.chain("join_images", "flat", "dense_a", "bn_vector", "gelu", "drop", "to_seq", "gru", "norm", "rnn",

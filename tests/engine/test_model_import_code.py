@@ -401,3 +401,35 @@ def test_a_module_in_two_networks_of_a_file_opens_in_both():
     report = import_report("import torch.nn as nn\nG = nn.Sequential(nn.Linear(4, 8), nn.Tanh())\n"
                            "D = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())\ngan = nn.Sequential(G, D)\n", "gan.py")
     assert [n.name for n in report.networks] == ["G", "D", "gan"] and not report.refused
+
+
+def test_grouped_and_depthwise_convolutions_keep_their_groups():
+    net = _same_as_torch("""
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self, c=8):
+                super().__init__()
+                self.depthwise = nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False)
+                self.pointwise = nn.Conv2d(c, 16, 1)
+                self.grouped = nn.Conv2d(16, 16, 3, padding=1, groups=4)
+
+            def forward(self, x):
+                return self.grouped(self.pointwise(self.depthwise(x)))
+    """)
+    groups = {n.name: n.params["groups"] for n in net.graph.nodes_of_kind("Conv2d")}
+    assert groups == {"depthwise": 8, "pointwise": 1, "grouped": 4}
+
+
+def test_sizes_of_a_tensor_made_from_written_out_sizes_are_known():
+    # pytorch/examples regression: the layer is sized from a target made with torch.randn(POLY_DEGREE, 1).
+    net = _same_as_torch("""
+        import torch
+
+        POLY_DEGREE = 4
+        W_target = torch.randn(POLY_DEGREE, 1) * 5
+        fc = torch.nn.Linear(W_target.size(0), W_target.shape[1] + 1)
+    """)
+    assert [n.params["units"] for n in net.graph.nodes_of_kind("Dense")] == [2]
+    with pytest.raises(ModelImportError, match="not known without running"):
+        import_source("import torch\nw = torch.randn(n, 1)\nfc = torch.nn.Linear(w.size(0), 1)\n", "m.py")

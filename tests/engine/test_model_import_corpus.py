@@ -22,15 +22,16 @@ from playground.engine.model_import import import_report
 
 CORPUS = Path(__file__).parent / "import_corpus"
 FILES = sorted(p.name for p in CORPUS.glob("*.py"))
-# Of the files, imported correctly; the rest may be refused, none may be wrong. Measured: 38 of 69 (55%); of the
-# teaching collections (yunjey, MorvanZhou, jcjohnson, kuangliu, pytorch/tutorials) 29 of 40 (72%). Issue 17 asks for
-# 80%: what keeps the rest out is outside the editor's catalog (grouped convolutions, InstanceNorm, ReflectionPad,
-# LSTMCell loops, the VAE's sampling, arithmetic on tensors) or sizes that only exist when the script runs (argparse
-# options, datasets, Optuna trials, torchvision backbones). This floor guards what is reached.
-SHARE = 38 / 69
+# Of the files, imported correctly; the rest may be refused, none may be wrong. Measured: 42 of 69 (61%); of the
+# teaching collections (yunjey, MorvanZhou, jcjohnson, kuangliu, pytorch/tutorials) 32 of 40 (80%). Issue 17 asks for
+# 80% of all: what keeps the rest out is outside the editor's catalog (InstanceNorm, ReflectionPad, GroupNorm,
+# LSTMCell loops, the VAE's sampling, other arithmetic on tensors) or sizes that only exist when the script runs
+# (a required argparse option such as the DCGAN's --dataset, datasets, Optuna trials, torchvision backbones, the
+# arguments of main()). This floor guards what is reached.
+SHARE = 42 / 69
 _IMPORTABLE = ("torch", "math", "collections", "functools", "typing", "numpy")
 _CALLS = {"Sequential", "ModuleList", "OrderedDict", "int", "float", "len", "range", "tuple", "list", "max", "min",
-          "device", "is_available", "dict", "to"}
+          "device", "is_available", "dict", "to", "randn", "rand", "zeros", "ones", "empty", "size"}
 
 
 def _namespace(tree: ast.Module) -> dict:
