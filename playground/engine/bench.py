@@ -20,6 +20,7 @@ from playground.compile import compile_network
 from playground.graph import DatasetSettings, Lab, TrainingSettings
 from playground.graph.templates import lenet, sequential, spiral
 
+from .commands import SetProbes
 from .datasets import DataBundle, load_dataset
 from .device import resolve_device
 from .threads import configure_cpu_threads
@@ -205,6 +206,9 @@ class FastPathResult:
     fast_ratios: tuple[float, ...]
     build_seconds: float | None
     reason: str
+    # The fast path with the decision-boundary view open (a 100×100 grid probe with every snapshot).
+    boundary_epochs_per_s: float | None = None
+    boundary_ratios: tuple[float, ...] = ()
 
     @property
     def ordinary_ratio(self) -> float:
@@ -234,17 +238,21 @@ def run_fast_path_benchmark(device_name: str = "auto", rounds: int = 5, quick: b
     _engine_loop(lab, data, device, 2, (), ordinary)
     if ready:
         _engine_loop(lab, data, device, 2, (), fast)
-    bare, plain, compiled = [], [], []
+    bare, plain, compiled, boundary = [], [], [], []
     for _ in range(rounds):
         n = data.x_train.shape[0]
         bare.append(_bare_loop(lab, data, device, epochs) / n)
         plain.append(_engine_loop(lab, data, device, epochs, (), ordinary)[1])
         if ready:
             compiled.append(_engine_loop(lab, data, device, epochs * 8, (), fast)[1])
+            fast.send(SetProbes(("boundary",)))
+            boundary.append(_engine_loop(lab, data, device, epochs * 4, (), fast)[1])
+            fast.send(SetProbes(()))
     return FastPathResult(
         statistics.median(bare), statistics.median(plain), statistics.median(compiled) if compiled else None,
         tuple(p / b for p, b in zip(plain, bare)), tuple(c / b for c, b in zip(compiled, bare)), build,
-        "" if ready else (fast.fast_path.reason or "the compiled program was not ready in time"))
+        "" if ready else (fast.fast_path.reason or "the compiled program was not ready in time"),
+        statistics.median(boundary) if boundary else None, tuple(c / b for c, b in zip(boundary, bare)))
 
 
 def fast_path_table(r: FastPathResult, rounds: int) -> str:
@@ -261,6 +269,11 @@ def fast_path_table(r: FastPathResult, rounds: int) -> str:
         lines.append(f"| engine, fast path on (torch.compile of whole epochs) | {r.fast_epochs_per_s:,.0f} | "
                      f"{r.fast_ratio:.2f}{_spread(r.fast_ratios)} | "
                      f"{r.fast_epochs_per_s / TF_PLAYGROUND_EPOCHS_PER_S:.2f} |")
+        if r.boundary_epochs_per_s is not None:
+            lines.append(f"| engine, fast path on, decision boundary 100×100 live (about 30 per s) | "
+                         f"{r.boundary_epochs_per_s:,.0f} | {statistics.median(r.boundary_ratios):.2f}"
+                         f"{_spread(r.boundary_ratios)} | "
+                         f"{r.boundary_epochs_per_s / TF_PLAYGROUND_EPOCHS_PER_S:.2f} |")
         lines.append(f"\nFast path: ready {r.build_seconds:.1f} s after the run started (compiled in the background "
                      f"while the ordinary loop trained; inductor's cache: {_cache_folder()})")
     else:

@@ -13,8 +13,10 @@ from playground.engine.bench import (
 
 
 def test_fast_path_table_gives_both_loops_and_their_ratios():
-    result = FastPathResult(150.0, 140.0, 1200.0, (0.9, 0.95, 0.93), (7.5, 8.0, 8.2), 12.5, "")
+    result = FastPathResult(150.0, 140.0, 1200.0, (0.9, 0.95, 0.93), (7.5, 8.0, 8.2), 12.5, "", 900.0,
+                            (6.0, 6.1, 5.9))
     table = fast_path_table(result, 3)
+    assert "decision boundary 100×100 live (about 30 per s) | 900 | 6.00 (5.90–6.10) | 0.87 |" in table
     assert "| engine, fast path off | 140 | 0.93 (0.90–0.95) |" in table
     assert "| engine, fast path on (torch.compile of whole epochs) | 1,200 | 8.00 (7.50–8.20) | 1.17 |" in table
     assert "ready 12.5 s" in table
