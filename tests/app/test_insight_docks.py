@@ -59,6 +59,6 @@ def test_a_real_runs_snapshot_fills_both_views(qtbot, app_window):
     assert not adversarial.is_empty and not saliency.is_empty
     assert adversarial.original.title.startswith("Original<br>")
     xs, ys = adversarial.curve.getData()
-    assert len(xs) == 7 and ys[0] == 0 and ys[-1] > 50
+    assert len(xs) == 8 and ys[0] == 0 and ys[-1] > 50
     assert saliency.panels["gradcam"].isHidden()  # a dense network has no conv layer
     assert saliency.panels["integrated_gradients"].overlay.image.shape == (28, 28, 4)

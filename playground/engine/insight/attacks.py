@@ -19,7 +19,7 @@ from ..errors import EngineError
 METHODS = ("fgsm", "pgd")
 MAX_EPSILON = 1.0  # in the data's pixel units; the built-in sets hold pixels in [0, 1]
 MAX_STEPS = 200
-CURVE_EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # the ε of the success-rate curve
+CURVE_EPSILONS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)  # the ε of the success-rate curve
 CURVE_SAMPLES = 100  # test images the success-rate curve attacks
 
 Forward = Callable[[torch.Tensor], torch.Tensor]  # inputs -> log-probabilities (B, K)

@@ -267,6 +267,7 @@ class AdversarialView(SnapshotView):
         bars.hideButtons()
         bars.setMenuEnabled(False)
         bars.setYRange(0, 1, padding=0.02)
+        bars.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])  # few: the plot is short
         bars.setTitle(f"<span style='color:{BEFORE_COLOR}'>■</span> before  "
                       f"<span style='color:{AFTER_COLOR}'>■</span> after", size="8pt", color="#333")
         self.before_bars = pg.BarGraphItem(x=[], height=[], width=0.38, brush=BEFORE_COLOR, pen=None, name="before")
@@ -284,6 +285,9 @@ class AdversarialView(SnapshotView):
         curve.hideButtons()
         curve.setMenuEnabled(False)
         curve.setYRange(0, 100, padding=0.02)
+        curve.setXRange(0, 0.5, padding=0.04)  # the slider's range
+        curve.getAxis("left").setTicks([[(0.0, "0"), (50.0, "50"), (100.0, "100")]])
+        curve.getAxis("bottom").setTicks([[(e, f"{e:g}") for e in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)]])
         curve.showGrid(x=True, y=True, alpha=0.15)
         self.curve = curve.plot([], [], pen=pg.mkPen(AFTER_COLOR, width=2), symbol="o", symbolSize=6,
                                 symbolBrush=AFTER_COLOR, symbolPen=None)
@@ -390,7 +394,7 @@ class AdversarialView(SnapshotView):
         if eps_curve is not None and success is not None:
             self.curve.setData(eps_curve, np.nan_to_num(success * 100, nan=0.0))
             attacked = int(np.asarray(probes.get("adversarial_curve/attacked", [0]))[0])
-            self.curve_plot.getPlotItem().setTitle(f"Success rate, {attacked} images", size="8pt",
+            self.curve_plot.getPlotItem().setTitle(f"{attacked} test images", size="8pt",
                                                    color="#333")
         self.set_caption(caption)
 
