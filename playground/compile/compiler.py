@@ -28,6 +28,9 @@ _ACTIVATIONS = {
     "Identity": lambda p: nn.Identity(),
 }
 
+_PADS: dict[str, type[nn.Module]] = {"zeros": nn.ZeroPad2d, "reflect": nn.ReflectionPad2d,
+                                     "replicate": nn.ReplicationPad2d}
+
 
 def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
     """The torch module for one node, given the shapes arriving at its ports."""
@@ -50,6 +53,11 @@ def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
         return nn.MaxPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"])
     if kind == "AvgPool2d":
         return nn.AvgPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"])
+    if kind == "Pad2d":
+        return _PADS[p["mode"]](p["padding"])
+    if kind == "InstanceNorm":
+        assert first is not None
+        return nn.InstanceNorm2d(first.dims[0], affine=p["affine"])
     if kind == "Upsample":
         return nn.Upsample(scale_factor=p["scale"], mode=p["mode"])
     if kind == "Flatten":

@@ -571,7 +571,7 @@ def _ctor_conv(m: nn.Module, node: str) -> str:
         extra = f", output_padding={_square(m.output_padding, 'output padding', node)}"
     if m.groups != 1:
         extra += f", groups={m.groups}"
-    channels = f"{m.in_channels}, {m.out_channels}"  # type: ignore[attr-defined]
+    channels = f"{m.in_channels}, {m.out_channels}"
     return f"nn.{kind}({channels}, kernel_size={k}, stride={s}, padding={p}{extra}{_bias(m)})"
 
 
@@ -598,6 +598,10 @@ _CONSTRUCTORS: dict[type, Callable[[Any, str], str]] = {
     nn.ConvTranspose2d: _ctor_conv,
     nn.MaxPool2d: _ctor_pool,
     nn.AvgPool2d: _ctor_pool,
+    nn.ZeroPad2d: lambda m, n: f"nn.ZeroPad2d({_square(m.padding, 'padding', n)})",
+    nn.ReflectionPad2d: lambda m, n: f"nn.ReflectionPad2d({_square(m.padding, 'padding', n)})",
+    nn.ReplicationPad2d: lambda m, n: f"nn.ReplicationPad2d({_square(m.padding, 'padding', n)})",
+    nn.InstanceNorm2d: lambda m, n: f"nn.InstanceNorm2d({m.num_features}, affine={m.affine})",
     nn.Upsample: lambda m, n: f"nn.Upsample(scale_factor={m.scale_factor!r}, mode={m.mode!r})",
     nn.Flatten: lambda m, n: "nn.Flatten()",
     nn.Dropout: lambda m, n: f"nn.Dropout(p={m.p!r})",

@@ -81,6 +81,8 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "BatchNorm1d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
     "BatchNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
     "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "InstanceNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
+    "ZeroPad2d": ("padding",), "ReflectionPad2d": ("padding",), "ReplicationPad2d": ("padding",),
     "ReLU": ("inplace",), "Sigmoid": (), "Tanh": (), "Identity": (), "GELU": ("approximate",),
     "LeakyReLU": ("negative_slope", "inplace"),
     "Softplus": ("beta", "threshold"),
@@ -101,6 +103,7 @@ _FIXED: dict[str, dict[str, Any]] = {
     "BatchNorm1d": {"eps": 1e-5, "affine": True, "track_running_stats": True},
     "BatchNorm2d": {"eps": 1e-5, "affine": True, "track_running_stats": True},
     "LayerNorm": {"eps": 1e-5, "elementwise_affine": True, "bias": True},
+    "InstanceNorm2d": {"eps": 1e-5, "track_running_stats": False},
     "GELU": {"approximate": "none"},
     "Softplus": {"threshold": 20.0},
     "Embedding": {"padding_idx": None, "max_norm": None},
@@ -379,7 +382,8 @@ _BATCH = _Batch()
 _MODULES = (_Leaf, _Seq, _ModuleList, _Instance)
 _PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
                    "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
-                   "Add", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d"}
+                   "Add", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "ReflectionPad2d",
+                   "ReplicationPad2d"}
 _ADAPTIVE = {"AdaptiveAvgPool2d": "AvgPool2d", "AdaptiveMaxPool2d": "MaxPool2d"}
 _LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"} \
     | set(_ADAPTIVE)
@@ -1675,6 +1679,14 @@ class _Reader:
                           expects=lambda s: None if s.rank == rank and s.dims[0] == n else
                           f"expects {n} features{' (an image)' if rank == 3 else ''} but receives {s.describe()}",
                           size=n, image=rank == 3)
+        if kind in _PADS:
+            return _Layer("", "Pad2d", {"padding": square(a["padding"], "padding"), "mode": _PADS[kind]}, line)
+        if kind == "InstanceNorm2d":
+            n_channels = a["num_features"]
+            return _Layer("", "InstanceNorm", {"affine": bool(a.get("affine", False))}, line,
+                          expects=lambda s: None if s.rank == 3 and s.dims[0] == n_channels else
+                          f"expects {n_channels} channels (an image) but receives {s.describe()}",
+                          size=n_channels, image=True)
         if kind == "LayerNorm":
             shape = a["normalized_shape"]
             shape = list(shape) if isinstance(shape, (tuple, list)) else [shape]
@@ -2036,6 +2048,7 @@ _FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GE
                "softplus": "Softplus", "softmax": "Softmax", "flatten": "Flatten", "log_softmax": "",
                "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d", "dropout": "Dropout", "dropout2d": "Dropout",
                "interpolate": "Upsample", "adaptive_avg_pool2d": "", "adaptive_max_pool2d": ""}
+_PADS = {"ZeroPad2d": "zeros", "ReflectionPad2d": "reflect", "ReplicationPad2d": "replicate"}
 _MAKERS = {"randn", "rand", "zeros", "ones", "empty"}  # torch functions that make a tensor of sizes written out
 _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.Eq: lambda a, b: bool(a == b), ast.NotEq: lambda a, b: bool(a != b), ast.Lt: lambda a, b: bool(a < b),

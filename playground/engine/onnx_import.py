@@ -33,7 +33,11 @@ _LAYER_OPS = {
     "Identity", "Dropout", "Softmax", "Flatten", "Reshape", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "BatchNormalization", "LayerNormalization", "Concat", "Resize", "Upsample", "LSTM", "GRU",
     "RNN", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Size", "Cast", "ReduceMean", "ReduceMax",
+    "Pad", "InstanceNormalization",
 }
+# Operators on stored tensors only that are worked out on import: torch writes a Pad's sizes as such a chain.
+_FOLDABLE = {"ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Unsqueeze", "Squeeze", "Cast"}
+_PAD_MODES = {"constant": "zeros", "reflect": "reflect", "edge": "replicate"}
 _SQRT2 = math.sqrt(2.0)
 _ACTIVATIONS = {"Relu": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh", "Gelu": "GELU"}
 _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
@@ -164,6 +168,7 @@ def import_onnx_bytes(data: bytes, filename: str = "model.onnx") -> OnnxImport:
         if tensor.data_location == onnx.TensorProto.EXTERNAL:
             raise OnnxImportError(f"{filename} keeps its weights in separate files ({tensor.name!r}): save the "
                                   f"model as one file (onnx.save(model, path, save_as_external_data=False))")
+    _fold_constants(model)
     try:
         inferred = shape_inference.infer_shapes(model, data_prop=True)
     except Exception as e:  # noqa: BLE001 - the inference raises several types for a broken graph
@@ -229,6 +234,35 @@ def _check_weights(lab: Lab, state: dict[str, torch.Tensor], filename: str) -> N
         load_weights(compiled, state)
     except (GraphError, ExportError) as e:
         raise OnnxImportError(f"{filename}: {e}") from None
+
+
+def _fold_constants(model: Any) -> None:
+    """Replace small operators on stored tensors by their values (onnx's reference implementation), so that shape
+    inference sees through them: torch writes a Pad's sizes as such a chain."""
+    from onnx import helper, numpy_helper
+    from onnx.reference import ReferenceEvaluator
+
+    known: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer
+                                    if t.data_type != 0}
+    nodes = list(model.graph.node)
+    for i, node in enumerate(nodes):
+        if node.op_type == "Constant" and len(node.attribute) == 1 and node.attribute[0].name == "value":
+            known[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
+            continue
+        names = [n for n in node.input if n]
+        if node.op_type not in _FOLDABLE or len(node.output) != 1 or node.domain not in ("", "ai.onnx") \
+                or not all(n in known for n in names) or sum(known[n].size for n in names) > 10_000:
+            continue
+        try:
+            (out,) = ReferenceEvaluator(node).run(None, {n: known[n] for n in names})
+        except Exception:  # noqa: BLE001, S112 - an operator the reference cannot run is left as it is
+            continue
+        value = np.asarray(out)
+        known[node.output[0]] = value
+        nodes[i] = helper.make_node("Constant", [], list(node.output), name=node.name,
+                                    value=numpy_helper.from_array(value, node.output[0]))
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
 
 
 def _text(value: Any) -> Any:
@@ -764,6 +798,41 @@ class _Reader:
         name = self.add("BatchNorm", node, {"momentum": momentum}, [source])
         self._store(name, weight=scale, bias=bias, running_mean=mean, running_var=var)
         self.state[f"{name}.num_batches_tracked"] = torch.tensor(0)
+        self._set(node, name)
+
+    def _op_Pad(self, node: Any) -> None:
+        source = self.data(node, node.input[0])
+        mode = self.attrs(node).get("mode", "constant")
+        if mode not in _PAD_MODES:
+            raise self.fail(node, f"pads in mode {mode!r}: the editor's Pad2d has zeros, reflect and replicate")
+        pads = [int(v) for v in self.const(node, 1, "padding").reshape(-1)]
+        fill = self.optional_const(node, 2)
+        if fill is not None and fill.size and float(fill.reshape(-1)[0]) != 0.0:
+            raise self.fail(node, f"pads with the value {float(fill.reshape(-1)[0])}: the editor's Pad2d pads with "
+                                  f"zeros")
+        if len(node.input) > 3 and node.input[3] or len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
+            raise self.fail(node, "pads more than the height and width of an image: the editor's Pad2d pads "
+                                  "images")
+        side = self._square(node, [pads[i] for i in (2, 3, 6, 7)], "padding")
+        if side < 1:
+            raise self.fail(node, f"pads by {side}: the editor's Pad2d adds at least one row and column")
+        self._set(node, self.add("Pad2d", node, {"padding": side, "mode": _PAD_MODES[mode]}, [source]))
+
+    def _op_InstanceNormalization(self, node: Any) -> None:
+        source = self.data(node, node.input[0])
+        if len(self.shape(node.input[0])) != 4:
+            raise self.fail(node, "normalizes something other than images: the editor's InstanceNorm normalizes "
+                                  "images")
+        eps = float(self.attrs(node).get("epsilon", 1e-5))
+        if not math.isclose(eps, EPSILON, rel_tol=1e-3):
+            raise self.fail(node, f"uses epsilon {eps}: the editor's InstanceNorm uses 1e-5")
+        scale, bias = self.const(node, 1, "scale"), self.const(node, 2, "bias")
+        stored = {i.name for i in self.g.initializer}
+        affine = node.input[1] in stored or node.input[2] in stored or not (
+            np.all(scale == 1.0) and np.all(bias == 0.0))
+        name = self.add("InstanceNorm", node, {"affine": bool(affine)}, [source])
+        if affine:
+            self._store(name, weight=scale, bias=bias)
         self._set(node, name)
 
     def _op_LayerNormalization(self, node: Any) -> None:

@@ -265,7 +265,8 @@ def _conv_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
 
 
 def _conv_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
-    c_in = ins[0].dims[0] // p.get("groups", 1)  # each filter sees only its group's channels
+    groups: int = p.get("groups", 1)
+    c_in = ins[0].dims[0] // groups  # each filter sees only its group's channels
     filters: int = p["filters"]
     kernel: int = p["kernel_size"]
     return c_in * filters * kernel**2 + (filters if p["bias"] else 0)
@@ -307,6 +308,33 @@ def _pool_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
             field="kernel_size",
         )
     return Shape((c, _conv_out(h, k, st, pad), _conv_out(w, k, st, pad)))
+
+
+def _pad_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    (s,) = ins
+    _needs_image(ctx, s)
+    c, h, w = s.dims
+    pad = ctx.p["padding"]
+    if ctx.p["mode"] == "reflect" and (pad >= h or pad >= w):
+        raise ctx.fail(
+            f"mirrors {pad} rows and columns of its {h}×{w} input, which has too few: reflection padding must be "
+            f"smaller than the image's side (here at most {min(h, w) - 1}); use mode 'replicate' or 'zeros'",
+            field="padding",
+        )
+    return Shape((c, h + 2 * pad, w + 2 * pad))
+
+
+def _instancenorm_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    (s,) = ins
+    _needs_image(ctx, s)
+    if s.dims[1] * s.dims[2] < 2:
+        raise ctx.fail(f"normalizes each channel over its pixels but receives {s.describe()}, one pixel per "
+                       f"channel: there is nothing to normalize (use BatchNorm, or keep the image larger)")
+    return s
+
+
+def _instancenorm_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
+    return 2 * ins[0].dims[0] if p["affine"] else 0
 
 
 def _upsample_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
@@ -559,6 +587,19 @@ _register(
         "Output size: (n − 1)·stride − 2·padding + kernel + output_padding.",
     ),
     LayerKind(
+        "Pad2d", "Convolution",
+        "Adds a border of rows and columns around the image before a convolution: zeros, a mirror image of the "
+        "edge (reflect) or copies of the edge pixels (replicate). No parameters to learn.",
+        (
+            Param("padding", "int", 1, "Rows and columns added on each side.", 1, 16),
+            Param("mode", "choice", "zeros", "zeros: a black frame, as a convolution's own padding; reflect: the "
+                  "image mirrored at its edge (style transfer uses it against dark borders); replicate: the edge "
+                  "pixel repeated.", choices=("zeros", "reflect", "replicate")),
+        ),
+        ("in",), _pad_rule, _no_params, "pad", ("padding", "mode"),
+        "Output size: n + 2·padding.",
+    ),
+    LayerKind(
         "MaxPool2d", "Pooling",
         "Keeps the largest value in each window: out = max(window). Shrinks the image and tolerates small shifts.",
         (
@@ -614,6 +655,14 @@ _register(
         (Param("momentum", "float", 0.1, "How fast the running mean and variance follow the batches.", 0.0, 1.0),),
         ("in",), _batchnorm_rule, _batchnorm_count, "batchnorm",
         details="Per channel for images, per feature for vectors.",
+    ),
+    LayerKind(
+        "InstanceNorm", "Normalization & regularization",
+        "Normalizes each channel of each image over its own pixels, y = γ·(x − μ_image)/σ_image + β: no "
+        "statistics of the batch, so every image is treated alone. Used in style transfer and GANs.",
+        (Param("affine", "bool", True, "Learn a scale γ and a shift β per channel."),),
+        ("in",), _instancenorm_rule, _instancenorm_count, "instancenorm", ("affine",),
+        "The same at training and test time (no running averages).",
     ),
     LayerKind(
         "LayerNorm", "Normalization & regularization",

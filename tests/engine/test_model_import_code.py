@@ -433,3 +433,30 @@ def test_sizes_of_a_tensor_made_from_written_out_sizes_are_known():
     assert [n.params["units"] for n in net.graph.nodes_of_kind("Dense")] == [2]
     with pytest.raises(ModelImportError, match="not known without running"):
         import_source("import torch\nw = torch.randn(n, 1)\nfc = torch.nn.Linear(w.size(0), 1)\n", "m.py")
+
+
+def test_padding_layers_and_instance_norm_open_as_pad2d_and_instancenorm():
+    net = _same_as_torch("""
+        import torch
+
+        class Style(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.reflect = torch.nn.ReflectionPad2d(4)
+                self.conv = torch.nn.Conv2d(3, 8, 9)
+                self.norm = torch.nn.InstanceNorm2d(8, affine=True)
+                self.zero = torch.nn.ZeroPad2d((1, 1, 1, 1))
+                self.edge = torch.nn.ReplicationPad2d(1)
+                self.plain = torch.nn.InstanceNorm2d(8)
+
+            def forward(self, x):
+                return self.plain(self.edge(self.zero(torch.relu(self.norm(self.conv(self.reflect(x)))))))
+    """)
+    pads = [(n.params["padding"], n.params["mode"]) for n in net.graph.nodes_of_kind("Pad2d")]
+    assert pads == [(4, "reflect"), (1, "zeros"), (1, "replicate")]
+    assert [n.params["affine"] for n in net.graph.nodes_of_kind("InstanceNorm")] == [True, False]
+    with pytest.raises(ModelImportError, match="Pad2d"):
+        import_source("import torch.nn as nn\nm = nn.Sequential(nn.ZeroPad2d((1, 2, 1, 1)))\n", "m.py")
+    with pytest.raises(ModelImportError, match="track_running_stats"):
+        import_source("import torch.nn as nn\nm = nn.Sequential(nn.InstanceNorm2d(3, track_running_stats=True))\n",
+                      "m.py")

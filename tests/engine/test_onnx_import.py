@@ -146,6 +146,21 @@ class Residual(nn.Module):
         return self.c(torch.cat([h, nn.functional.gelu(self.b(h)) + h], dim=1))
 
 
+class StyleBlock(nn.Module):
+    """pytorch/examples fast neural style: reflection padding, instance norm, grouped and depthwise convolutions."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pad, self.conv = nn.ReflectionPad2d(1), nn.Conv2d(4, 8, 3, groups=2)
+        self.norm, self.plain = nn.InstanceNorm2d(8, affine=True), nn.InstanceNorm2d(8)
+        self.zero, self.edge = nn.ZeroPad2d(2), nn.ReplicationPad2d(1)
+        self.depthwise = nn.Conv2d(8, 8, 3, groups=8)
+
+    def forward(self, x):
+        x = self.plain(torch.relu(self.norm(self.conv(self.pad(x)))))
+        return self.depthwise(self.edge(self.zero(x)))
+
+
 def _randomize(module: nn.Module) -> nn.Module:
     gen = torch.Generator().manual_seed(3)
     with torch.no_grad():
@@ -178,6 +193,8 @@ HAND_WRITTEN = {
                                         ["Input", "RNN", "Dense", "Output"]),
     "generator": (Generator, (4,), None),
     "residual_gelu": (Residual, (2,), None),
+    "style_block": (StyleBlock, (4, 6, 6), ["Input", "Pad2d", "Conv2d", "InstanceNorm", "ReLU", "InstanceNorm",
+                                           "Pad2d", "Pad2d", "Conv2d", "Output"]),
 }
 
 
