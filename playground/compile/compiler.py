@@ -16,7 +16,7 @@ from torch import fx, nn
 
 from playground.graph import Graph, Node, Shape
 
-from .modules import Add, Concat, Recurrent, Reshape
+from .modules import Add, Concat, Multiply, Recurrent, Reshape
 
 _ACTIVATIONS = {
     "ReLU": lambda p: nn.ReLU(),
@@ -92,6 +92,8 @@ def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
                          last_only=p["output"] == "last", nonlinearity=p.get("nonlinearity", "tanh"))
     if kind == "Add":
         return Add()
+    if kind == "Multiply":
+        return Multiply()
     if kind == "Concat":
         assert first is not None
         return Concat(1 if first.rank == 3 else -1)

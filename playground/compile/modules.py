@@ -27,6 +27,14 @@ class Add(nn.Module):
         return a + b
 
 
+class Multiply(nn.Module):
+    """Element-wise product: of two tensors of the same shape, or of an image and one weight per channel (C×1×1),
+    the gate of squeeze-and-excitation."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a * b
+
+
 class Concat(nn.Module):
     """Join two tensors along features (dim -1) or image channels (dim 1)."""
 

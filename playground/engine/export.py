@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from playground.compile import CompiledNetwork, compile_network
-from playground.compile.modules import Add, Concat, Recurrent, Reshape
+from playground.compile.modules import Add, Concat, Multiply, Recurrent, Reshape
 from playground.graph import GraphError, Lab
 from playground.graph.errors import shown
 from playground.graph.files import atomic_write
@@ -520,6 +520,13 @@ class Add(nn.Module):
     def forward(self, a, b):
         return a + b
 ''',
+    Multiply: '''
+class Multiply(nn.Module):
+    """Element-wise product (an image times one weight per channel broadcasts: a gate)."""
+
+    def forward(self, a, b):
+        return a * b
+''',
     Concat: '''
 class Concat(nn.Module):
     """Join two tensors along features (dim -1) or image channels (dim 1)."""
@@ -619,6 +626,7 @@ _CONSTRUCTORS: dict[type, Callable[[Any, str], str]] = {
     nn.Embedding: lambda m, n: f"nn.Embedding({m.num_embeddings}, {m.embedding_dim})",
     Reshape: lambda m, n: f"Reshape({tuple(m.shape)!r})",
     Add: lambda m, n: "Add()",
+    Multiply: lambda m, n: "Multiply()",
     Concat: lambda m, n: f"Concat(dim={m.dim})",
     Recurrent: _ctor_recurrent,
 }

@@ -25,7 +25,7 @@ from playground.graph import DatasetSettings, Graph, GraphError, Lab, Shape
 
 from .errors import EngineError
 
-HELPERS = {"Reshape", "Add", "Concat", "Recurrent"}  # the classes the playground's own exports define
+HELPERS = {"Reshape", "Add", "Multiply", "Concat", "Recurrent"}  # the classes the playground's own exports define
 MAX_BYTES = 1_000_000  # a model file larger than this is not a model a student wrote
 MAX_LAYERS = 4_000  # per network: more than the editor can show
 MAX_DEPTH = 100  # syntax-tree levels: real model code stays far below, and the readers recurse over expressions
@@ -89,7 +89,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "Softmax": ("dim",),
     "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm"),
     "Recurrent": ("cell", "input_size", "hidden", "layers", "bidirectional", "last_only", "nonlinearity"),
-    "Reshape": ("shape",), "Add": (), "Concat": ("dim",),
+    "Reshape": ("shape",), "Add": (), "Multiply": (), "Concat": ("dim",),
 }
 # Values the editor's layers always have: another value cannot be represented.
 _FIXED: dict[str, dict[str, Any]] = {
@@ -309,6 +309,14 @@ class _Unknown:
                                    f"used {use}: write the value out (or as a constant of the file)")
 
 
+@dataclass(frozen=True)
+class _Side(_Unknown):
+    """``x.size(2)``: the height (or width) of an image, known only once its shape is; of use as the window of a
+    pool over the whole image (squeeze-and-excitation's F.avg_pool2d(x, x.size(2))), unknown anywhere else."""
+
+    tensor: Any = None
+
+
 @dataclass(eq=False)
 class _Leaf:
     """One torch.nn layer (or a helper class of the playground's exports) made in __init__."""
@@ -382,7 +390,7 @@ _BATCH = _Batch()
 _MODULES = (_Leaf, _Seq, _ModuleList, _Instance)
 _PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
                    "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
-                   "Add", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "ReflectionPad2d",
+                   "Add", "Multiply", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "ReflectionPad2d",
                    "ReplicationPad2d"}
 _ADAPTIVE = {"AdaptiveAvgPool2d": "AvgPool2d", "AdaptiveMaxPool2d": "MaxPool2d"}
 _LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"} \
@@ -939,8 +947,10 @@ class _Reader:
         if isinstance(a, _Tensor) or isinstance(b, _Tensor):
             if isinstance(op, ast.Add) and isinstance(a, _Tensor) and isinstance(b, _Tensor) and builder:
                 return self._merge("Add", [a, b], node, builder)
+            if isinstance(op, ast.Mult) and isinstance(a, _Tensor) and isinstance(b, _Tensor) and builder:
+                return self._merge("Multiply", [a, b], node, builder)
             raise _Refused(node, f"{_code(node)} is arithmetic on tensors that the editor has no layer for "
-                                 f"(it draws a + b of two tensors as an Add)")
+                                 f"(it draws a + b of two tensors as an Add, a * b as a Multiply)")
         if isinstance(a, _Unknown) or isinstance(b, _Unknown):
             return a if isinstance(a, _Unknown) else b
         made = a if isinstance(a, _Made) else b
@@ -1277,7 +1287,7 @@ class _Reader:
         leaf: _Leaf = module
         if leaf.kind in ("RNN", "GRU", "LSTM"):
             return self._recurrent(leaf, args, kwargs, builder, node)
-        if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Concat"):
+        if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Multiply", "Concat"):
             raise _Refused(node, f"{_code(node)} passes {len(args) + len(kwargs)} inputs to a {leaf.kind}, which "
                                  f"takes one")
         leaf.uses += 1
@@ -1486,6 +1496,8 @@ class _Reader:
                 return _BATCH
             if not args and not kwargs:
                 return _ShapeOf(x)
+            if len(args) == 1 and not kwargs and args[0] in (2, 3, -1, -2) and not isinstance(args[0], bool):
+                return _Side(call, x)
             raise _Refused(call, f"{_code(call)} reads a size of the data other than the batch, which the editor "
                                  f"cannot draw")
         if name in ("view", "reshape"):
@@ -1557,6 +1569,8 @@ class _Reader:
             return out
         if base == "add" and len(args) == 2:
             return self._merge("Add", list(args), call, builder)
+        if base == "mul" and len(args) == 2:
+            return self._merge("Multiply", list(args), call, builder)
         if base not in _FUNCTIONAL:
             raise _Refused(call, f"{_code(call.func)}(...) is not a layer the editor knows: use layers declared in "
                                  f"__init__")
@@ -1578,6 +1592,12 @@ class _Reader:
             return self._adaptive(kind, arg(0, "output_size", _MISSING), self._tensor_of(x, call), call, builder, None)
         if base in ("max_pool2d", "avg_pool2d"):
             kind = "MaxPool2d" if base == "max_pool2d" else "AvgPool2d"
+            window = extra[0] if extra else kwargs.get("kernel_size")
+            if isinstance(window, _Side) and window.tensor == x and len(extra) <= 1 \
+                    and set(kwargs) <= {"kernel_size"}:
+                # F.avg_pool2d(x, x.size(2)): one window over the whole (square) image
+                return self._adaptive("AdaptiveAvgPool2d" if kind == "AvgPool2d" else "AdaptiveMaxPool2d", 1,
+                                      self._tensor_of(x, call), call, builder, None)
             names = _SIGNATURES[kind]
             a = {n: arg(i, n, _MISSING) for i, n in enumerate(names)}
             a = {k: v for k, v in a.items() if v is not _MISSING}
@@ -1722,7 +1742,7 @@ class _Reader:
             n_in = a["input_size"]
             return _Layer("", cell, params, line, expects=lambda s: None if s.dims[-1] == n_in else
                           f"expects {n_in} features per step but receives {s.describe()}", size=n_in)
-        if kind in ("Add", "Concat"):
+        if kind in ("Add", "Multiply", "Concat"):
             return _Layer("", kind, {}, line)
         raise bad(call, f"{kind} is not a layer the editor knows")  # pragma: no cover - _SIGNATURES guards
 

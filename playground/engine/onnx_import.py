@@ -33,7 +33,7 @@ _LAYER_OPS = {
     "Identity", "Dropout", "Softmax", "Flatten", "Reshape", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "BatchNormalization", "LayerNormalization", "Concat", "Resize", "Upsample", "LSTM", "GRU",
     "RNN", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Size", "Cast", "ReduceMean", "ReduceMax",
-    "Pad", "InstanceNormalization",
+    "Pad", "InstanceNormalization", "Mul",
 }
 # Operators on stored tensors only that are worked out on import: torch writes a Pad's sizes as such a chain.
 _FOLDABLE = {"ConstantOfShape", "Concat", "Reshape", "Slice", "Transpose", "Unsqueeze", "Squeeze", "Cast"}
@@ -619,6 +619,14 @@ class _Reader:
             return
         first, second = self.data(node, node.input[0]), self.data(node, node.input[1])
         self._set(node, self.add("Add", node, {}, [first, second]))
+
+    def _op_Mul(self, node: Any) -> None:
+        a, b = (self.values.get(i) for i in node.input[:2])
+        if isinstance(a, _Const) or isinstance(b, _Const):
+            raise self.fail(node, "multiplies by a stored tensor: the editor has no layer for that (its Multiply "
+                                  "multiplies two tensors of the network)")
+        first, second = self.data(node, node.input[0]), self.data(node, node.input[1])
+        self._set(node, self.add("Multiply", node, {}, [first, second]))
 
     # Convolutions and pooling -----------------------------------------------------------------------------------
 

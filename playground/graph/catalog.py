@@ -469,6 +469,21 @@ def _add_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     return a
 
 
+def _multiply_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    a, b = ins
+    _needs_float(ctx, a)
+    _needs_float(ctx, b)
+    if a.dims == b.dims:
+        return a
+    for image, gate in ((a, b), (b, a)):
+        if image.rank == 3 and gate.dims == (image.dims[0], 1, 1):
+            return image
+    raise ctx.fail(
+        f"receives {a.describe()} on a and {b.describe()} on b: both inputs must have the same shape, or one "
+        f"must hold one weight per channel of the other image (channels×1×1)"
+    )
+
+
 def _concat_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     a, b = ins
     _needs_float(ctx, a)
@@ -603,7 +618,7 @@ _register(
         "MaxPool2d", "Pooling",
         "Keeps the largest value in each window: out = max(window). Shrinks the image and tolerates small shifts.",
         (
-            Param("kernel_size", "int", 2, "Window width and height.", 1, 16),
+            Param("kernel_size", "int", 2, "Window width and height (the whole image for a global pool).", 1, 64),
             Param("stride", "int", 0, "Step between windows; 0 means equal to the window.", 0, 16),
             Param("padding", "int", 0, "Padding around the image (at most half the window).", 0, 8),
         ),
@@ -613,7 +628,7 @@ _register(
         "AvgPool2d", "Pooling",
         "Averages each window: out = mean(window). A smooth way to shrink an image.",
         (
-            Param("kernel_size", "int", 2, "Window width and height.", 1, 16),
+            Param("kernel_size", "int", 2, "Window width and height (the whole image for a global pool).", 1, 64),
             Param("stride", "int", 0, "Step between windows; 0 means equal to the window.", 0, 16),
             Param("padding", "int", 0, "Padding around the image (at most half the window).", 0, 8),
         ),
@@ -717,6 +732,13 @@ _register(
         "Add", "Merge",
         "Adds two tensors of the same shape element by element, a + b: the skip connection of residual blocks.",
         (), ("a", "b"), _add_rule, _no_params, "add",
+    ),
+    LayerKind(
+        "Multiply", "Merge",
+        "Multiplies two tensors element by element, a · b, or each channel of an image by its own weight (a "
+        "C×1×1 input): a gate, as in squeeze-and-excitation, where a small branch decides how much of each channel "
+        "passes.",
+        (), ("a", "b"), _multiply_rule, _no_params, "multiply",
     ),
     LayerKind(
         "Concat", "Merge",

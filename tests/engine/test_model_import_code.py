@@ -460,3 +460,29 @@ def test_padding_layers_and_instance_norm_open_as_pad2d_and_instancenorm():
     with pytest.raises(ModelImportError, match="track_running_stats"):
         import_source("import torch.nn as nn\nm = nn.Sequential(nn.InstanceNorm2d(3, track_running_stats=True))\n",
                       "m.py")
+
+
+def test_squeeze_and_excitation_multiplies_each_channel_by_its_gate():
+    # kuangliu/pytorch-cifar SENet: a pool over the whole image (x.size(2)), two 1x1 convolutions, out * w.
+    net = _same_as_torch("""
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class SE(nn.Module):
+            def __init__(self, planes=16):
+                super().__init__()
+                self.conv = nn.Conv2d(3, planes, 3, padding=1)
+                self.fc1 = nn.Conv2d(planes, planes // 4, kernel_size=1)
+                self.fc2 = nn.Conv2d(planes // 4, planes, kernel_size=1)
+
+            def forward(self, x):
+                out = self.conv(x)
+                w = F.avg_pool2d(out, out.size(2))
+                w = F.sigmoid(self.fc2(F.relu(self.fc1(w))))
+                return out * w
+    """)
+    assert "Multiply" in _kinds(net)
+    with pytest.raises(ModelImportError, match="cannot read as numbers"):
+        import_source("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+                      "        self.fc = nn.Linear(4, 2)\n    def forward(self, x):\n"
+                      "        return self.fc(x.view(-1, x.size(2)))\n", "m.py")

@@ -155,10 +155,12 @@ class StyleBlock(nn.Module):
         self.norm, self.plain = nn.InstanceNorm2d(8, affine=True), nn.InstanceNorm2d(8)
         self.zero, self.edge = nn.ZeroPad2d(2), nn.ReplicationPad2d(1)
         self.depthwise = nn.Conv2d(8, 8, 3, groups=8)
+        self.squeeze = nn.Conv2d(8, 8, 1)
 
     def forward(self, x):
         x = self.plain(torch.relu(self.norm(self.conv(self.pad(x)))))
-        return self.depthwise(self.edge(self.zero(x)))
+        x = self.depthwise(self.edge(self.zero(x)))
+        return x * torch.sigmoid(self.squeeze(nn.functional.avg_pool2d(x, 8)))  # squeeze-and-excitation
 
 
 def _randomize(module: nn.Module) -> nn.Module:
@@ -194,7 +196,8 @@ HAND_WRITTEN = {
     "generator": (Generator, (4,), None),
     "residual_gelu": (Residual, (2,), None),
     "style_block": (StyleBlock, (4, 6, 6), ["Input", "Pad2d", "Conv2d", "InstanceNorm", "ReLU", "InstanceNorm",
-                                           "Pad2d", "Pad2d", "Conv2d", "Output"]),
+                                           "Pad2d", "Pad2d", "Conv2d", "AvgPool2d", "Conv2d", "Sigmoid", "Multiply",
+                                           "Output"]),
 }
 
 
