@@ -10,10 +10,35 @@ from PySide6.QtWidgets import QWidget
 
 from playground.viz.colormaps import curve_color
 
-from .base import PRESS_PLAY, SnapshotView, array, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, mapping, plot_widget, style_plot
 
 PREFIX = "gradients/"
 STEP_KEY = "gradients/step"
+LABEL_ROOM = 18  # pixels between two labels of the log axis
+
+
+class LogAxis(pg.AxisItem):
+    """A log axis whose labels never overprint: pyqtgraph labels the 2…9 marks of each decade too, bunched at its
+    top (0.07 0.08 0.09 over one another in a short dock). Labels go on the decades (or on 1, 2 and 5 × 10ⁿ when
+    the range spans less than two of them), as many as there is room for; the other marks are unlabelled ticks."""
+
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: Any) -> Any:  # noqa: N802, N803
+        low, high = int(np.floor(minVal)), int(np.ceil(maxVal))
+        marks = [v + float(np.log10(m)) for v in range(low, high) for m in range(1, 10)]
+        marks = [x for x in marks if minVal <= x <= maxVal]
+        major = [float(v) for v in range(low, high + 1) if minVal <= v <= maxVal]
+        if len(major) < 2:
+            major = [v + float(np.log10(m)) for v in range(low, high) for m in (1, 2, 5)
+                     if minVal <= v + np.log10(m) <= maxVal]
+        if len(major) < 2:
+            major = marks
+        pixels = size / max(maxVal - minVal, 1e-12)  # per decade
+        if len(major) >= 2:
+            gap = min(b - a for a, b in zip(major, major[1:])) * pixels
+            every = max(1, int(np.ceil(LABEL_ROOM / max(gap, 1e-6))))
+            major = major[::every]
+        minor = [x for x in marks if all(abs(x - m) > 1e-9 for m in major)]
+        return [(None, major), (None, minor)]
 
 
 class GradientNormView(SnapshotView):
@@ -31,6 +56,9 @@ class GradientNormView(SnapshotView):
         self.plot = plot_widget()
         self.plot.setObjectName("gradientPlot")
         item = self.plot.getPlotItem()
+        item.setAxisItems({"left": LogAxis("left")})
+        item.getAxis("left").setStyle(maxTextLevel=0)  # labels on the first level only
+        style_plot(item)
         item.setLogMode(y=True)
         item.setLabel("bottom", "step")
         item.setLabel("left", "gradient norm")

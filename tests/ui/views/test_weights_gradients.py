@@ -75,3 +75,21 @@ def test_gradient_curves_follow_a_changed_network(qtbot, spiral_snapshot):
     view.show_snapshot(SimpleNamespace(probes={"gradients/step": np.arange(3.0), "gradients/x": np.ones(3)}))
     assert list(view.curves) == ["x"]
     assert [label.text for _, label in view.legend.items] == ["x"]
+
+
+def test_gradient_log_axis_labels_never_overprint(qtbot):
+    """pyqtgraph labels every 2…9 mark of a decade, bunched at its top: in a short dock they overprinted."""
+    from playground.ui.views.gradients import LABEL_ROOM
+
+    view = GradientNormView()
+    qtbot.addWidget(view)
+    axis = view.plot.getPlotItem().getAxis("left")
+    for low, high, size in ((0.006, 0.09, 110), (0.001, 1.5, 110), (1e-6, 10.0, 80), (0.03, 0.08, 60)):
+        levels = axis.tickValues(np.log10(low), np.log10(high), size)
+        labelled = sorted(levels[0][1])  # only the first level gets text
+        assert len(labelled) >= 2, (low, high, levels)
+        per_decade = size / (np.log10(high) - np.log10(low))
+        gaps = np.diff(labelled) * per_decade
+        assert gaps.min() >= LABEL_ROOM - 1e-6, (low, high, labelled)
+        assert all(np.log10(low) <= v <= np.log10(high) for v in labelled)
+    assert axis.style["maxTextLevel"] == 0
