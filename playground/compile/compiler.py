@@ -16,7 +16,7 @@ from torch import fx, nn
 
 from playground.graph import Graph, Node, Shape
 
-from .modules import Add, Concat, Multiply, Recurrent, Reshape
+from .modules import Add, Concat, Multiply, Recurrent, Reshape, Sample
 
 _ACTIVATIONS = {
     "ReLU": lambda p: nn.ReLU(),
@@ -94,6 +94,8 @@ def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
         return Add()
     if kind == "Multiply":
         return Multiply()
+    if kind == "Sample":
+        return Sample()
     if kind == "Concat":
         assert first is not None
         return Concat(1 if first.rank == 3 else -1)

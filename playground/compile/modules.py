@@ -35,6 +35,17 @@ class Multiply(nn.Module):
         return a * b
 
 
+class Sample(nn.Module):
+    """The reparameterization trick of a VAE: z = mean + exp(log_variance / 2) · ε, ε ~ N(0, 1), while training
+    (gradients reach the mean and the log-variance through the sum); the mean itself at test time, so a trained
+    model answers the same every time."""
+
+    def forward(self, mean: torch.Tensor, log_variance: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            return mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+        return mean
+
+
 class Concat(nn.Module):
     """Join two tensors along features (dim -1) or image channels (dim 1)."""
 

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from playground.compile import CompiledNetwork, compile_network
-from playground.compile.modules import Add, Concat, Multiply, Recurrent, Reshape
+from playground.compile.modules import Add, Concat, Multiply, Recurrent, Reshape, Sample
 from playground.graph import GraphError, Lab
 from playground.graph.errors import shown
 from playground.graph.files import atomic_write
@@ -527,6 +527,15 @@ class Multiply(nn.Module):
     def forward(self, a, b):
         return a * b
 ''',
+    Sample: '''
+class Sample(nn.Module):
+    """A VAE's reparameterization: mean + exp(log_variance / 2) * noise while training, the mean at test time."""
+
+    def forward(self, mean, log_variance):
+        if self.training:
+            return mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+        return mean
+''',
     Concat: '''
 class Concat(nn.Module):
     """Join two tensors along features (dim -1) or image channels (dim 1)."""
@@ -627,6 +636,7 @@ _CONSTRUCTORS: dict[type, Callable[[Any, str], str]] = {
     Reshape: lambda m, n: f"Reshape({tuple(m.shape)!r})",
     Add: lambda m, n: "Add()",
     Multiply: lambda m, n: "Multiply()",
+    Sample: lambda m, n: "Sample()",
     Concat: lambda m, n: f"Concat(dim={m.dim})",
     Recurrent: _ctor_recurrent,
 }

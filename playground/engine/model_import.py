@@ -25,7 +25,7 @@ from playground.graph import DatasetSettings, Graph, GraphError, Lab, Shape
 
 from .errors import EngineError
 
-HELPERS = {"Reshape", "Add", "Multiply", "Concat", "Recurrent"}  # the classes the playground's own exports define
+HELPERS = {"Reshape", "Add", "Multiply", "Sample", "Concat", "Recurrent"}  # the classes the playground's own exports define
 MAX_BYTES = 1_000_000  # a model file larger than this is not a model a student wrote
 MAX_LAYERS = 4_000  # per network: more than the editor can show
 MAX_DEPTH = 100  # syntax-tree levels: real model code stays far below, and the readers recurse over expressions
@@ -89,7 +89,7 @@ _SIGNATURES: dict[str, tuple[str, ...]] = {
     "Softmax": ("dim",),
     "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm"),
     "Recurrent": ("cell", "input_size", "hidden", "layers", "bidirectional", "last_only", "nonlinearity"),
-    "Reshape": ("shape",), "Add": (), "Multiply": (), "Concat": ("dim",),
+    "Reshape": ("shape",), "Add": (), "Multiply": (), "Sample": (), "Concat": ("dim",),
 }
 # Values the editor's layers always have: another value cannot be represented.
 _FIXED: dict[str, dict[str, Any]] = {
@@ -310,6 +310,34 @@ class _Unknown:
 
 
 @dataclass(frozen=True)
+class _Halved:
+    """``0.5 * logvar`` or ``logvar / 2``: half of a tensor, of use only inside a VAE's sampling."""
+
+    tensor: Any
+
+
+@dataclass(frozen=True)
+class _Spread:
+    """``torch.exp(0.5 * logvar)``: the standard deviation of a VAE's latent code."""
+
+    log_variance: Any
+
+
+@dataclass(frozen=True)
+class _Noise:
+    """``torch.randn_like(std)``: noise of the standard deviation's shape."""
+
+    spread: _Spread
+
+
+@dataclass(frozen=True)
+class _Jitter:
+    """``eps * std``: the noise a VAE adds to its mean."""
+
+    log_variance: Any
+
+
+@dataclass(frozen=True)
 class _Side(_Unknown):
     """``x.size(2)``: the height (or width) of an image, known only once its shape is; of use as the window of a
     pool over the whole image (squeeze-and-excitation's F.avg_pool2d(x, x.size(2))), unknown anywhere else."""
@@ -390,7 +418,7 @@ _BATCH = _Batch()
 _MODULES = (_Leaf, _Seq, _ModuleList, _Instance)
 _PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
                    "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
-                   "Add", "Multiply", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "ReflectionPad2d",
+                   "Add", "Multiply", "Sample", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d", "ReflectionPad2d",
                    "ReplicationPad2d"}
 _ADAPTIVE = {"AdaptiveAvgPool2d": "AvgPool2d", "AdaptiveMaxPool2d": "MaxPool2d"}
 _LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList", "RNN", "GRU", "LSTM", "Dropout2d", "LogSoftmax"} \
@@ -944,6 +972,9 @@ class _Reader:
         return _Unknown(expr)
 
     def binary(self, op: ast.operator, a: Any, b: Any, node: ast.AST, builder: _Builder | None) -> Any:
+        sampled = self._reparameterization(op, a, b, node, builder)
+        if sampled is not None:
+            return sampled
         if isinstance(a, _Tensor) or isinstance(b, _Tensor):
             if isinstance(op, ast.Add) and isinstance(a, _Tensor) and isinstance(b, _Tensor) and builder:
                 return self._merge("Add", [a, b], node, builder)
@@ -985,6 +1016,30 @@ class _Reader:
         if isinstance(op, ast.Mod) and isinstance(a, str):
             return _Unknown(node)
         return _Unknown(node)
+
+    def _reparameterization(self, op: ast.operator, a: Any, b: Any, node: ast.AST,
+                            builder: _Builder | None) -> Any:
+        """A VAE's sampling, step by step: std = torch.exp(0.5 * logvar) (or logvar / 2), eps =
+        torch.randn_like(std), z = mu + eps * std, drawn as one Sample layer. None for any other arithmetic."""
+        half = (isinstance(op, ast.Mult) and any(_same(v, 0.5) for v in (a, b))) \
+            or (isinstance(op, ast.Div) and _same(b, 2))
+        if half:
+            tensor = a if isinstance(a, _Tensor) else b
+            if isinstance(tensor, _Tensor) and not tensor.final:
+                return _Halved(tensor)
+        if isinstance(op, ast.Mult):
+            noise, spread = (a, b) if isinstance(a, _Noise) else (b, a)
+            if isinstance(noise, _Noise) and isinstance(spread, _Spread) and noise.spread == spread:
+                return _Jitter(spread.log_variance)
+        if isinstance(op, ast.Add) and builder is not None:
+            mean, jitter = (a, b) if isinstance(b, _Jitter) else (b, a)
+            if isinstance(jitter, _Jitter) and isinstance(mean, _Tensor):
+                mean = self._tensor_of(mean, node)
+                layer = _Layer(builder.fresh("sample"), "Sample", {}, getattr(node, "lineno", 0),
+                               [mean.node, jitter.log_variance.node])
+                builder.add(layer)
+                return _Tensor(layer.name)
+        return None
 
     def compare(self, expr: ast.Compare, env: dict[str, Any], builder: _Builder | None) -> Any:
         left = self.evaluate(expr.left, env, builder)
@@ -1287,7 +1342,7 @@ class _Reader:
         leaf: _Leaf = module
         if leaf.kind in ("RNN", "GRU", "LSTM"):
             return self._recurrent(leaf, args, kwargs, builder, node)
-        if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Multiply", "Concat"):
+        if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Multiply", "Sample", "Concat"):
             raise _Refused(node, f"{_code(node)} passes {len(args) + len(kwargs)} inputs to a {leaf.kind}, which "
                                  f"takes one")
         leaf.uses += 1
@@ -1571,6 +1626,10 @@ class _Reader:
             return self._merge("Add", list(args), call, builder)
         if base == "mul" and len(args) == 2:
             return self._merge("Multiply", list(args), call, builder)
+        if base == "exp" and len(args) == 1 and not kwargs and isinstance(args[0], _Halved):
+            return _Spread(args[0].tensor)  # the standard deviation, from a log-variance
+        if base == "randn_like" and len(args) == 1 and not kwargs and isinstance(args[0], _Spread):
+            return _Noise(args[0])
         if base not in _FUNCTIONAL:
             raise _Refused(call, f"{_code(call.func)}(...) is not a layer the editor knows: use layers declared in "
                                  f"__init__")
@@ -1742,7 +1801,7 @@ class _Reader:
             n_in = a["input_size"]
             return _Layer("", cell, params, line, expects=lambda s: None if s.dims[-1] == n_in else
                           f"expects {n_in} features per step but receives {s.describe()}", size=n_in)
-        if kind in ("Add", "Multiply", "Concat"):
+        if kind in ("Add", "Multiply", "Sample", "Concat"):
             return _Layer("", kind, {}, line)
         raise bad(call, f"{kind} is not a layer the editor knows")  # pragma: no cover - _SIGNATURES guards
 

@@ -484,6 +484,18 @@ def _multiply_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     )
 
 
+def _sample_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    mean, log_variance = ins
+    _needs_float(ctx, mean)
+    _needs_float(ctx, log_variance)
+    if mean.dims != log_variance.dims:
+        raise ctx.fail(
+            f"receives a mean of {mean.describe()} and a log-variance of {log_variance.describe()}: both must have "
+            f"the same shape, one pair per latent dimension"
+        )
+    return mean
+
+
 def _concat_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     a, b = ins
     _needs_float(ctx, a)
@@ -739,6 +751,13 @@ _register(
         "C×1×1 input): a gate, as in squeeze-and-excitation, where a small branch decides how much of each channel "
         "passes.",
         (), ("a", "b"), _multiply_rule, _no_params, "multiply",
+    ),
+    LayerKind(
+        "Sample", "Merge",
+        "The reparameterization trick of a VAE: z = μ + e^(log σ²/2)·ε with ε drawn from N(0, 1), so the "
+        "gradients reach μ and log σ² through a sum. At test time z = μ.",
+        (), ("mean", "log_variance"), _sample_rule, _no_params, "sample",
+        details="A VAE's encoder gives μ and log σ² for each latent dimension; the decoder reads z.",
     ),
     LayerKind(
         "Concat", "Merge",

@@ -131,6 +131,8 @@ def describe_params(node: Node) -> str:
             text += f", stride {p['stride']}"
         if p["padding"]:
             text += f", pad {p['padding']}"
+        if p.get("groups", 1) != 1:
+            text += f", {p['groups']} groups"
         return text
     if k in ("MaxPool2d", "AvgPool2d"):
         text = f"{p['kernel_size']}×{p['kernel_size']} window"

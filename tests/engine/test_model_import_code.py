@@ -486,3 +486,36 @@ def test_squeeze_and_excitation_multiplies_each_channel_by_its_gate():
         import_source("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                       "        self.fc = nn.Linear(4, 2)\n    def forward(self, x):\n"
                       "        return self.fc(x.view(-1, x.size(2)))\n", "m.py")
+
+
+@pytest.mark.parametrize("half", ["0.5 * logvar", "logvar / 2"])
+def test_a_vae_samples_with_the_reparameterization_trick_as_one_sample_layer(half):
+    # pytorch/examples and yunjey/pytorch-tutorial VAEs: encode, reparameterize, decode in one class.
+    net = _same_as_torch(f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class VAE(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1, self.fc21, self.fc22 = nn.Linear(784, 40), nn.Linear(40, 2), nn.Linear(40, 2)
+                self.fc3, self.fc4 = nn.Linear(2, 40), nn.Linear(40, 784)
+
+            def reparameterize(self, mu, logvar):
+                std = torch.exp({half})
+                eps = torch.randn_like(std)
+                return mu + eps * std
+
+            def forward(self, x):
+                h = F.relu(self.fc1(x.view(-1, 784)))
+                mu, logvar = self.fc21(h), self.fc22(h)
+                z = self.reparameterize(mu, logvar)
+                return torch.sigmoid(self.fc4(F.relu(self.fc3(z)))), mu, logvar
+    """)
+    (sample,) = net.graph.nodes_of_kind("Sample")
+    assert sorted(e.source for e in net.graph.edges if e.target == sample.name) == ["fc21", "fc22"]
+    with pytest.raises(ModelImportError, match="arithmetic on tensors"):
+        import_source("import torch\nimport torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n    def forward(self, x):\n"
+                      "        return self.fc(x) + torch.exp(0.3 * x)\n", "m.py")
