@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QDoubleValidator, QIcon, QPainter, QPixmap, QPolygonF
+from PySide6.QtGui import QAction, QColor, QDoubleValidator, QFont, QFontMetrics, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
 
 from playground.graph import TRAINING_FIELDS, TrainingSettings
@@ -108,6 +108,12 @@ class TrainToolbar(QToolBar):
 
         self.epoch_label = self._label("epochLabel", "Epochs completed: passes over the whole training set.")
         self.step_label = self._label("stepLabel", "Iterations: optimizer steps, one per batch.")
+        # Room for 9,999,999 iterations from the start: a label that grew with the count cut its last digit and
+        # moved every control to its right under the pointer.
+        bold = QFont(self.step_label.font())
+        bold.setBold(True)
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("   Iteration   ")
+                                        + QFontMetrics(bold).horizontalAdvance("9,999,999") + 4)
         self.addWidget(self.epoch_label)
         self.addWidget(self.step_label)
         self.addSeparator()
