@@ -634,6 +634,12 @@ class TrainingController(QObject):
             big = [self.docks[k] for k in keys if self.family_area[k] == "output"]
             if big:  # a view of the plane (a 2-D GAN) gets the room the decision boundary has for classifiers
                 self.window.resizeDocks(big, [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
+                # The inner views below give up height to the plane or the fit: on a 768-pixel screen a 250-pixel
+                # bottom row left each half of the column a strip.
+                low = [d for d in [self.window.problems_dock, *self.docks.values()] if d.isVisible()
+                       and self.window.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+                if low:
+                    self.window.resizeDocks(low[:1], [min(250, self.window.height() // 4)], Qt.Orientation.Vertical)
                 # Half the column each for the plane and the curves, once the raised tabs are laid out.
                 QTimer.singleShot(0, lambda: self.window.resizeDocks(
                     [big[0], self.window.inspector_dock], [1, 1], Qt.Orientation.Vertical))
@@ -649,7 +655,13 @@ class TrainingController(QObject):
         # maps need a taller row than the plane views.
         right = self.docks["boundary"] if plane else self.docks["loss"]
         self.window.resizeDocks([right], [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
-        self.window.resizeDocks([self.docks["neurons"]], [250 if plane else 330], Qt.Orientation.Vertical)
+        # A short screen (1366x768) gives the plane views' row a quarter of its height, and the output three fifths
+        # of the column above: else the output and the curves beside it are strips.
+        low = min(250, self.window.height() // 4) if plane else 330
+        self.window.resizeDocks([self.docks["neurons"]], [low], Qt.Orientation.Vertical)
+        if plane:
+            self.window.resizeDocks([self.docks["boundary"], self.window.inspector_dock], [3, 2],
+                                    Qt.Orientation.Vertical)
         self._tab_bar_timer.start()
 
     def step(self, epoch: bool) -> None:

@@ -55,27 +55,26 @@ def test_the_default_size_where_the_screen_has_room(qtbot, tmp_path, monkeypatch
     assert not win.small_screen and (win.width(), win.height()) == DEFAULT_SIZE
 
 
-def test_every_template_fits_1366x768_and_1280x720(qtbot, small_screen_window):
+@pytest.mark.parametrize("key", list(TEMPLATES))
+def test_every_template_fits_1366x768_and_1280x720(qtbot, small_screen_window, key):
     win, c = small_screen_window
     win.show()
     qtbot.waitExposed(win)
+    win.load_template(key)
     problems = []
-    for key in TEMPLATES:
-        win.load_template(key)
-        for stage in ("editing", "training"):
-            if stage == "training":
-                c._views_raised = False
-                c._show_training_views()  # what Play does to the docks, without training
-            qtbot.wait(40)  # the docks' relayout and the controller's deferred resizes
-            hint = win.minimumSizeHint()
-            if hint.width() > 1280 or hint.height() > 720:
-                problems.append(f"{key} ({stage}): the window needs at least {hint.width()}x{hint.height()}")
-            for size in ((1366, 768), (1280, 720)):
+    for stage in ("editing", "training"):
+        if stage == "training":
+            c._show_training_views()  # what Play does to the docks, without training
+        qtbot.wait(40)  # the docks' relayout and the controller's deferred resizes
+        hint = win.minimumSizeHint()
+        if hint.width() > 1280 or hint.height() > 720:
+            problems.append(f"{stage}: the window needs at least {hint.width()}x{hint.height()}")
+        for size in ((1366, 768), (1280, 720)):
+            if (win.width(), win.height()) != size:
                 win.resize(*size)
                 qtbot.wait(10)
-                if (win.width(), win.height()) != size:
-                    problems.append(f"{key} ({stage}): asked for {size}, got {win.width()}x{win.height()}")
-                problems += [f"{key} ({stage}, {size}): {p} is outside" for p in outside(win)]
-            win.resize(1366, 768)
-        win.undo_stack.setClean()
+            if (win.width(), win.height()) != size:
+                problems.append(f"{stage}: asked for {size}, got {win.width()}x{win.height()}")
+            problems += [f"{stage}, {size}: {p} is outside" for p in outside(win)]
+        win.resize(1366, 768)
     assert not problems, "\n".join(problems)
