@@ -19,9 +19,6 @@ def attach_training(window: Any) -> Any:
     from playground.own_data_window import attach_own_data
 
     attach_own_data(window, controller)  # File > Open data…, dropped tables, points drawn on the plane
-    from playground.own_data_window import attach_own_data
-
-    attach_own_data(window, controller)  # File > Open data…, dropped tables, points drawn on the plane
     from playground.projects import attach_projects
 
     attach_projects(window, controller)  # after the controller: on close, its shutdown comes first

@@ -23,7 +23,7 @@ import numpy as np
 
 from playground.data.errors import DataError
 
-__all__ = ["DATASET", "DOMAIN", "FUNCTIONS", "DEFAULT_FUNCTION", "evaluate", "function_name", "generate_1d"]
+__all__ = ["DATASET", "DEFAULT_FUNCTION", "DOMAIN", "FUNCTIONS", "evaluate", "function_name", "generate_1d"]
 
 #: The dataset name a lab uses for these sets.
 DATASET = "function"

@@ -1,4 +1,5 @@
-"""The full MNIST and Fashion-MNIST sets: downloaded once into the per-user cache, read from their IDX files.
+"""The full MNIST and Fashion-MNIST sets (read from their IDX files) and CIFAR-10 (its binary batches): downloaded
+once into the per-user cache.
 
 The built-in 9,000 digits work offline; these two are optional, larger (70,000 images each) and need one download.
 """

@@ -607,6 +607,14 @@ class Trainer:
             return True
         return False
 
+    def _augmented(self, x: torch.Tensor) -> torch.Tensor:
+        """A training batch as the network sees it: randomly transformed on the device while augmentation is on
+        (image data only); the test set and the epoch-end measurements always see the images as they are."""
+        shape = image_shape(tuple(self.data.input_shape))
+        if shape is None or not augmenting(self.settings):
+            return x
+        return augment_images(x, self.settings, self._generator, shape)
+
     def _train_fast(self, program: Program) -> bool:
         """The program's steps (a whole epoch, or a block of a long one) in one call; True when the epoch ended.
         Counters and per-batch losses come out as from the same steps of :meth:`_train_batch`."""
@@ -635,14 +643,6 @@ class Trainer:
             self._fast_measured = program.measured
             return True
         return False
-
-    def _augmented(self, x: torch.Tensor) -> torch.Tensor:
-        """A training batch as the network sees it: randomly transformed on the device while augmentation is on
-        (image data only); the test set and the epoch-end measurements always see the images as they are."""
-        shape = image_shape(tuple(self.data.input_shape))
-        if shape is None or not augmenting(self.settings):
-            return x
-        return augment_images(x, self.settings, self._generator, shape)
 
     def _default_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         loss, correct = self.task.batch_loss(x, y, not self._full_train_eval)

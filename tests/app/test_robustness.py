@@ -213,6 +213,8 @@ def test_export_while_training_takes_the_state_by_command_and_writes_on_another_
 
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
+    # The template stops after 200 epochs, which a loaded machine reaches before the export's thread is seen.
+    win.lab.training = win.lab.training.updated(epochs=1_000_000)
     seen = _snapshots(c)
     c.set_playing(True)
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].state == "running" and seen[-1].step > 5, timeout=20000)

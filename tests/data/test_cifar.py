@@ -97,7 +97,7 @@ def test_archive_missing_a_batch_or_not_an_archive(tmp_path):
 
 def test_the_published_checksum_is_the_md5_of_the_binary_archive():
     assert image_sets.IMAGE_SETS["cifar10"].files == {"cifar-10-binary.tar.gz":
-                                                      ("md5", "c32a1d4ab5d03f1284b67883e8d87530")}
+                                                      ("md5", "c32a1d4ab5d03f1284b67883e8d87530", 170052171)}
     assert image_sets.IMAGE_SETS["cifar10"].image_shape == (3, 32, 32)
     assert "Krizhevsky" in image_sets.IMAGE_SETS["cifar10"].credit
 
@@ -130,7 +130,8 @@ def test_a_damaged_download_is_refused_and_leaves_nothing(served, tmp_path, monk
     _, base, _ = served
     info = dataclasses.replace(image_sets.IMAGE_SETS["cifar10"], mirrors=(base,))  # the real MD5: no match
     monkeypatch.setitem(image_sets.IMAGE_SETS, "cifar10", info)
-    with pytest.raises(DataError, match="(?i)checksum|md5"):
+    # Not the published archive: refused for its size (known in advance) or its MD5, and nothing is kept.
+    with pytest.raises(DataError, match="(?i)checksum|md5|but the file has"):
         image_sets.fetch_image_set("cifar10", tmp_path / "cache")
     assert not image_sets.is_downloaded("cifar10", tmp_path / "cache")
     assert not any((tmp_path / "cache" / "cifar10").iterdir())

@@ -5,7 +5,13 @@ import pytest
 
 from playground.data import toy2d
 from playground.data.errors import DataError
-from playground.data.toy2d import DATASETS_2D, class_count, generate_2d, split, thumbnail
+from playground.data.toy2d import (
+    DATASETS_2D,
+    class_count,
+    generate_2d,
+    split,
+    thumbnail,
+)
 
 MULTICLASS = ["blobs", "arms", "rings"]
 

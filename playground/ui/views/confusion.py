@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from playground.viz.colormaps import sequential_lut
 from playground.viz.confusion import overall_accuracy, per_class_accuracy
 
-from .base import class_names, PRESS_PLAY, SnapshotView, array, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping, plot_widget
 
 MAX_GALLERY = 32
 ICON = 56

@@ -6,14 +6,22 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from playground.viz.boundary import class_regions, discretize, output_levels
 from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba, map_values
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, class_names, mapping, plane_plot
+from .base import (
+    NEEDS_PLANE,
+    PRESS_PLAY,
+    SnapshotView,
+    array,
+    attr,
+    class_names,
+    mapping,
+    plane_plot,
+)
 
 POINT_SIZE = 7
 

@@ -67,8 +67,8 @@ def test_hover_with_the_real_mouse(qtbot, spiral_snapshot):
     gv = view.canvas
     pos = gv.mapFromScene(view.tile_center(0, 4))
     qtbot.mouseMove(gv.viewport(), pos)
-    qtbot.wait(10)
-    assert view.selected == (0, 4)
+    # The hover arrives as an event: wait for it (on a loaded machine 10 ms was not always enough).
+    qtbot.waitUntil(lambda: view.selected == (0, 4), timeout=5000)
 
 
 def test_fewer_layers_resets_an_out_of_range_choice(qtbot, spiral_snapshot):
