@@ -428,6 +428,7 @@ class TrainingController(QObject):
         self.session.snapshot.connect(self.on_snapshot)
         self.session.failed.connect(self.on_failed)
         self.session.started.connect(self.toolbar.show_device)
+        self.session.started.connect(self._say_where_training_runs_once)
         self.apply_banner.apply_button.clicked.connect(lambda: self.apply_edit(resume=True))
         self.apply_banner.restart_button.clicked.connect(lambda: self.restart())
         for key, dock in self.docks.items():
@@ -442,6 +443,19 @@ class TrainingController(QObject):
         self.digit_panel.add_requested.connect(self.add_drawing)
         self.digit_panel.cleared.connect(lambda: self._send_if_active(SetSample(index=0)))
         self.draw_dock.visibilityChanged.connect(lambda _v: self._probe_timer.start())
+
+    def _say_where_training_runs_once(self, device: str) -> None:
+        """The first training on a machine says where it runs (the toolbar keeps showing it afterwards)."""
+        settings = self.window.settings
+        if not device or settings.value("device_announced", False, type=bool):
+            return
+        settings.setValue("device_announced", True)
+        if device == "CPU":
+            text = ("Training runs on the CPU: this machine has no CUDA or Apple GPU that torch can use. Every "
+                    "built-in lab trains well on a CPU; the device menu in the toolbar shows the choices.")
+        else:
+            text = f"Training runs on {device}. The device menu in the toolbar can move it to the CPU."
+        self.window.show_message(text)
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
 

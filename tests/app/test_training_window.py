@@ -269,3 +269,20 @@ def test_a_drawn_digit_is_read_by_the_model_being_trained(qtbot, app_window):
     before = c.session.trainer.x_train.shape[0]
     c.add_drawing(one, 1)
     qtbot.waitUntil(lambda: c.session.trainer.x_train.shape[0] == before + 1, timeout=10000)
+
+
+def test_the_first_training_on_a_machine_says_where_it_runs_once(qtbot, app_window):
+    win, c = app_window
+    seen = snapshots(c)
+    messages = []
+    original = win.show_message
+    win.show_message = lambda text, error=False: (messages.append(text), original(text, error))
+    play(qtbot, c, seen, epochs=1)
+    where = [m for m in messages if m.startswith("Training runs on")]
+    assert len(where) == 1 and seen[-1].device in where[0]
+    c.toolbar.play_action.trigger()
+    qtbot.waitUntil(lambda: seen[-1].state == "paused", timeout=10000)
+    c.reset(False)
+    play(qtbot, c, seen, epochs=1)  # a second run, or a second start with the same settings: said once only
+    assert len([m for m in messages if m.startswith("Training runs on")]) == 1
+    assert win.settings.value("device_announced", False, type=bool)
