@@ -32,6 +32,7 @@ from playground.graph import ROLES, Graph, GraphError, Inference, Lab
 from playground.graph.templates import TEMPLATES, build_template
 
 from .canvas import ArchitectureCanvas
+from .gui_thread_gc import collect_on_gui_thread
 from .commands import GraphCommand, SetParamCommand
 from .inspector import NodeInspector
 from .palette import LayerPalette
@@ -654,6 +655,7 @@ def launch(argv: list[str], setup: Any = None) -> int:
     app.setApplicationDisplayName(APP_TITLE)
     app.setWindowIcon(app_icon())
     sys.excepthook = _show_uncaught
+    collect_on_gui_thread()  # a worker thread must never destroy Qt objects (it can hang the app)
     window = MainWindow()
     if setup is not None:
         setup(window)
