@@ -451,10 +451,9 @@ class TrainingController(QObject):
             return
         settings.setValue("device_announced", True)
         if device == "CPU":
-            text = ("Training runs on the CPU: this machine has no CUDA or Apple GPU that torch can use. Every "
-                    "built-in lab trains well on a CPU; the device menu in the toolbar shows the choices.")
+            text = "Training runs on the CPU: no CUDA or Apple GPU found (fine for every built-in lab)."
         else:
-            text = f"Training runs on {device}. The device menu in the toolbar can move it to the CPU."
+            text = f"Training runs on {device} (the Device menu can move it to the CPU)."
         self.window.show_message(text)
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
