@@ -704,6 +704,7 @@ class ArchitectureCanvas(QGraphicsView):
         self.last_error = ""
         self._pan_from: QPointF | None = None
         self._fit_pending = False
+        self._fit_sizes: list[tuple[int, int]] = []  # the last two sizes fitted while a fit is pending
         self.arch_scene.connect_requested.connect(self.request_connect)
         self.arch_scene.nodes_moved.connect(self._push_moves)
         self.arch_scene.hint.connect(lambda text: self.message.emit(text, False))
@@ -725,8 +726,14 @@ class ArchitectureCanvas(QGraphicsView):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         super().resizeEvent(event)
-        # Until the user zooms, keep a freshly opened network fitted while the window and docks settle.
+        # Until the user zooms, keep a freshly opened network fitted while the window and docks settle. A fit can
+        # show or hide a scroll bar, which resizes the viewport again: a size that comes straight back (A, B, A) is
+        # that oscillation, not the user, and is not fitted again (seen once as an endless loop of fits).
         if self._fit_pending:
+            size = (event.size().width(), event.size().height())
+            if len(self._fit_sizes) == 2 and size == self._fit_sizes[0] and self._fit_sizes[1] != size:
+                return
+            self._fit_sizes = (self._fit_sizes + [size])[-2:]
             self.fit_view()
 
     def node_item(self, name: str) -> NodeItem:
