@@ -118,9 +118,7 @@ def _bad_paths(*named: tuple[str, str | None]) -> str | None:
 
 def train_command(args: argparse.Namespace) -> int:
     from playground.engine.errors import EngineError
-    from playground.graph import GraphError, Lab
-
-    from playground.graph import TRAINING_FIELDS
+    from playground.graph import TRAINING_FIELDS, GraphError, Lab
 
     most = int(next(p.maximum for p in TRAINING_FIELDS if p.name == "epochs") or 0)
     if args.epochs is not None and not 1 <= args.epochs <= most:
@@ -265,9 +263,9 @@ def _exit_status(snap: Any, interrupted: bool, quiet: bool = False) -> int:
 # Data-parallel training (torchrun) -------------------------------------------------------------------------------
 
 def _distributed() -> bool:
-    from os import environ
+    from playground.engine.distributed import launched_by_torchrun
 
-    return int(environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in environ
+    return launched_by_torchrun()
 
 
 def _writes_outputs() -> bool:
@@ -281,7 +279,12 @@ def _writes_outputs() -> bool:
 
 def _join_distributed_run(args: argparse.Namespace) -> int | None:
     """Join the torchrun process group; every process but rank 0 trains without a progress bar."""
-    from playground.engine.distributed import describe_failure, init_process_group, rank, stop_on_sigterm
+    from playground.engine.distributed import (
+        describe_failure,
+        init_process_group,
+        rank,
+        stop_on_sigterm,
+    )
     from playground.engine.errors import EngineError
 
     stop_on_sigterm()
@@ -378,9 +381,16 @@ def _train_with_progress(trainer: Any, quiet: bool) -> None:
         for _ in trainer.run(interval=None):
             pass
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from playground.engine.snapshot import metric_phrases
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
 
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[metrics]}"), TimeElapsedColumn(), TimeRemainingColumn()]
@@ -455,7 +465,12 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def bench_command(args: argparse.Namespace) -> int:
-    from playground.engine.bench import engine_table, fast_path_table, run_benchmarks, run_fast_path_benchmark
+    from playground.engine.bench import (
+        engine_table,
+        fast_path_table,
+        run_benchmarks,
+        run_fast_path_benchmark,
+    )
     from playground.engine.errors import EngineError
 
     if not 1 <= args.rounds <= MAX_ROUNDS:

@@ -73,12 +73,11 @@ def leave(code: int) -> None:
     process ('terminate called without an active exception', seen here in one exit of five); torchrun would then
     report a run that succeeded as failed.
     """
+    import contextlib
     import sys
 
-    try:
+    with contextlib.suppress(Exception):  # a peer that is already gone: the run's result stands
         shutdown()
-    except Exception:  # noqa: BLE001 (a peer that is already gone: the run's result stands)
-        pass
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -169,18 +168,6 @@ class DistributedTrainer(Trainer):
         super()._end_epoch()
 
 
-def run_info(trainer: DistributedTrainer) -> str:
-    backend = dist.get_backend()
-    return f"{trainer.world} processes ({backend}, {trainer.device_name})"
-
-
-def reduce_flag(value: bool) -> bool:
-    """True everywhere when any process says True (a process that was interrupted stops them all)."""
-    flag = torch.tensor([1.0 if value else 0.0])
-    dist.all_reduce(flag)
-    return bool(flag.item() > 0)
-
-
 _lost_a_process = False
 
 
@@ -209,7 +196,3 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-__all__: list[Any] = ["DistributedTrainer", "describe_failure", "init_process_group", "launched_by_torchrun",
-                      "local_launch_command", "rank", "run_info", "shutdown"]
