@@ -1,0 +1,66 @@
+"""One module that torch writes as several operators, found before the graph is walked: GELU as
+x * 0.5 * (1 + erf(x / sqrt(2))), Softplus with a sharpness as softplus(beta * x) / beta."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .base import _ReaderBase
+from .values import _Const
+
+_SQRT2 = math.sqrt(2.0)
+
+
+
+class _Patterns(_ReaderBase):
+    def _static(self, name: str) -> np.ndarray | None:
+        """A stored tensor or a Constant node's value (before the graph is walked)."""
+        value = self.values.get(name)
+        if isinstance(value, _Const):
+            return value.array
+        producer = self.producers.get(name)
+        if producer is not None and producer.op_type == "Constant":
+            c = self._constant(producer)
+            return c.array if isinstance(c, _Const) else None
+        return None
+
+    def _only_user(self, name: str, op: str) -> Any:
+        users = self.users.get(name, [])
+        if len(users) == 1 and users[0].op_type == op and self.consumers.get(name, 0) == 1:
+            return users[0]
+        return None
+
+    def _scalar_partner(self, node: Any, name: str, value: float) -> bool:
+        """``node`` combines ``name`` with a stored scalar close to ``value``."""
+        others = [i for i in node.input if i != name]
+        if len(others) != 1:
+            return False
+        c = self._static(others[0])
+        return c is not None and c.size == 1 and math.isclose(float(c.reshape(-1)[0]), value, rel_tol=1e-5)
+
+    def _find_patterns(self) -> None:
+        for node in self.g.node:
+            x = node.input[0] if node.input else ""
+            # GELU, as torch writes it: x * 0.5 * (1 + erf(x / sqrt(2)))
+            if node.op_type == "Div" and self._scalar_partner(node, x, _SQRT2) and node.input[1] != x:
+                erf = self._only_user(node.output[0], "Erf")
+                add = erf and self._only_user(erf.output[0], "Add")
+                if add and self._scalar_partner(add, erf.output[0], 1.0):
+                    mul = self._only_user(add.output[0], "Mul")
+                    half = mul and x in mul.input and self._only_user(mul.output[0], "Mul")
+                    if half and self._scalar_partner(half, mul.output[0], 0.5):
+                        self.patterns[id(node)] = ("GELU", {}, half.output[0])
+                        self.inside.update(id(n) for n in (erf, add, mul, half))
+            # Softplus with a sharpness: softplus(beta * x) / beta
+            if node.op_type == "Mul" and len(node.input) == 2:
+                beta = self._static(node.input[1])
+                sp = self._only_user(node.output[0], "Softplus")
+                div = sp and self._only_user(sp.output[0], "Div")
+                if beta is not None and beta.size == 1 and div and self._scalar_partner(div, sp.output[0],
+                                                                                        float(beta.reshape(-1)[0])):
+                    self.patterns[id(node)] = ("Softplus", {"beta": round(float(beta.reshape(-1)[0]), 6)},
+                                               div.output[0])
+                    self.inside.update(id(n) for n in (sp, div))
