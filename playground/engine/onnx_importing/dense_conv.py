@@ -13,6 +13,8 @@ from .values import _Const, _Data, _Seq
 
 
 class _DenseConv(_ReaderBase):
+    """The operators of dense and convolutional networks."""
+
     def _op_Gemm(self, node: Any) -> None:
         a = self.attrs(node)
         if a.get("transA", 0):

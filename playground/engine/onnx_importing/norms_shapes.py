@@ -17,6 +17,8 @@ EPSILON = 1e-5  # the eps of torch's BatchNorm and LayerNorm, which the editor's
 
 
 class _NormsShapes(_ReaderBase):
+    """Normalization, activation and shape operators."""
+
     def _op_BatchNormalization(self, node: Any) -> None:
         source = self.data(node, node.input[0])
         a = self.attrs(node)

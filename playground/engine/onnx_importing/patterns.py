@@ -14,8 +14,9 @@ from .values import _Const
 _SQRT2 = math.sqrt(2.0)
 
 
-
 class _Patterns(_ReaderBase):
+    """Finds the operator patterns before the walk; their nodes are then read as one layer."""
+
     def _static(self, name: str) -> np.ndarray | None:
         """A stored tensor or a Constant node's value (before the graph is walked)."""
         value = self.values.get(name)

@@ -15,8 +15,9 @@ _GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 _GATE_ORDER = {"RNN": [0], "GRU": [1, 0, 2], "LSTM": [0, 2, 3, 1]}
 
 
-
 class _Recurrent(_ReaderBase):
+    """Recurrent operators and the layout operators around them."""
+
     def _axes_of(self, node: Any, index: int, what: str) -> list[int]:
         if len(node.input) > 1 and node.input[1]:
             return [int(v) for v in np.asarray(self.const(node, 1, what)).reshape(-1)]
