@@ -20,7 +20,7 @@ MAX_ROUNDS = 1000  # of 'playground bench': each round trains every benchmark mo
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
         self.print_usage(sys.stderr)
-        print(f"error: {_one_line(message)}", file=sys.stderr)
+        _error_line(message)
         raise SystemExit(EXIT_BAD_INPUT)
 
 
@@ -98,8 +98,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {_one_line(message)}", file=sys.stderr)
+    _error_line(message)
     return EXIT_BAD_INPUT
+
+
+def _error_line(message: str) -> None:
+    # One write for the whole line: stderr writes through, so print's text and newline would be two writes, and the
+    # processes of a torchrun run, sharing one stderr, could glue their lines together.
+    sys.stderr.write(f"error: {_one_line(message)}\n")
+    sys.stderr.flush()
 
 
 def _one_line(message: str) -> str:
@@ -314,7 +321,7 @@ def _distributed_failure(error: RuntimeError) -> int:
         raise error
     from playground.engine.distributed import describe_failure
 
-    print(f"error: {describe_failure(error)}", file=sys.stderr)
+    _error_line(describe_failure(error))
     return 1
 
 
