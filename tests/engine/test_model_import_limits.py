@@ -12,6 +12,7 @@ from playground.engine.model_import import (
     ModelImportError,
     import_source,
 )
+from playground.engine.model_importing import limits
 
 
 def _refused(text: str) -> str:
@@ -62,11 +63,11 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed():
 
 
 def test_a_network_over_the_layer_limit_is_refused_with_the_line_of_the_first_layer_too_many(monkeypatch):
-    monkeypatch.setattr(model_import, "MAX_LAYERS", 5)
+    monkeypatch.setattr(limits, "MAX_LAYERS", 5)
     text = "import torch.nn as nn\nm = nn.Sequential(\n" + "".join("    nn.Linear(4, 4),\n" for _ in range(6)) + ")\n"
     assert _refused(text) == ("deep.py, line 8: the network has more than 5 layers: the importer opens networks of "
                               "at most 5")
-    monkeypatch.setattr(model_import, "MAX_LAYERS", 6)
+    monkeypatch.setattr(limits, "MAX_LAYERS", 6)
     (net,) = import_source(text, "ok.py")
     assert len(net.graph.nodes) == 8
 

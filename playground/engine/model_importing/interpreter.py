@@ -1,0 +1,341 @@
+"""The interpreter: statements (assignments, ifs on known values, loops unrolled), expressions, and calls of the
+file's own classes, functions and methods. Nothing is run: values the tree does not give stay unknown."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .builder import _Builder
+from .limits import _CALL_DEPTH, _LOOP_LIMIT, _STEP_LIMIT
+from .operations import _Operations
+from .syntax import _call_name, _load, _method, _multiplies
+from .values import (
+    _MODULES,
+    _Batch,
+    _ClassRef,
+    _code,
+    _FuncRef,
+    _hashable,
+    _Instance,
+    _join,
+    _Method,
+    _ModuleList,
+    _Refused,
+    _Return,
+    _SampleCount,
+    _SampleDims,
+    _Seq,
+    _set_path,
+    _Tensor,
+    _Torch,
+    _Unknown,
+)
+from .vocabulary import _BUILTINS, _LAYER_CLASSES, HELPERS
+
+
+class _Interpreter(_Operations):
+    """Runs the file's statements and expressions over the interpreter's values, in the reader's own steps."""
+
+    def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.AST,
+             builder: _Builder | None = None) -> Any:
+        """Call one of the file's classes (making an instance) or functions (running its body here)."""
+        if isinstance(func, _ClassRef):
+            cls = func.cls
+            if not self._is_module(cls):
+                raise _Refused(node, f"class {cls.name} is not an nn.Module")
+            instance = _Instance(cls, {}, node)
+            init = self._m(cls, "__init__")
+            if init is None:
+                raise _Refused(cls, f"class {cls.name} needs __init__ to be opened")
+            self.call(_FuncRef(init, instance), args, kwargs, node)
+            return instance
+        if not isinstance(func, _FuncRef):
+            raise _Refused(node, f"{_code(node)} cannot be called here")
+        f = func.func
+        if self.depth >= _CALL_DEPTH:
+            raise _Refused(node, f"calls nest more than {_CALL_DEPTH} levels deep")
+        env: dict[str, Any] = dict(self.env)
+        params = f.args.posonlyargs + f.args.args
+        positional = list(args)
+        if func.bound is not None:
+            positional = [func.bound, *positional]
+        if len(positional) > len(params) and f.args.vararg is None:
+            raise _Refused(node, f"{f.name}() takes {len(params)} arguments but is given {len(positional)}")
+        defaults = f.args.defaults
+        first_default = len(params) - len(defaults)
+        for i, p in enumerate(params):
+            if i < len(positional):
+                env[p.arg] = positional[i]
+            elif p.arg in kwargs:
+                env[p.arg] = kwargs.pop(p.arg)
+            elif i >= first_default:
+                env[p.arg] = self.evaluate(defaults[i - first_default], dict(self.env), None)
+            else:
+                raise _Refused(node, f"{f.name}() is called without its argument {p.arg!r}")
+        if f.args.vararg is not None:
+            env[f.args.vararg.arg] = tuple(positional[len(params):])
+        for p, d in zip(f.args.kwonlyargs, f.args.kw_defaults):
+            if p.arg in kwargs:
+                env[p.arg] = kwargs.pop(p.arg)
+            elif d is not None:
+                env[p.arg] = self.evaluate(d, dict(self.env), None)
+            else:
+                raise _Refused(node, f"{f.name}() is called without its argument {p.arg!r}")
+        if f.args.kwarg is not None:
+            env[f.args.kwarg.arg] = dict(kwargs)
+        elif kwargs:
+            raise _Refused(node, f"{f.name}() has no argument {next(iter(kwargs))!r}")
+        self.depth += 1
+        try:
+            self.block(f.body, env, builder)
+        except _Return as r:
+            return r.value
+        finally:
+            self.depth -= 1
+        return None
+
+    def block(self, body: list[ast.stmt], env: dict[str, Any], builder: _Builder | None) -> None:
+        for stmt in body:
+            self.statement(stmt, env, builder)
+
+    def statement(self, stmt: ast.stmt, env: dict[str, Any], builder: _Builder | None) -> None:
+        if isinstance(stmt, (ast.Pass, ast.Assert, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
+            return
+        if isinstance(stmt, ast.Expr):
+            value = stmt.value
+            if isinstance(value, ast.Constant):
+                return
+            if isinstance(value, ast.Call) and self._ignorable(value, env):
+                return
+            self.evaluate(value, env, builder)
+            return
+        if isinstance(stmt, ast.Assign):
+            value = self.evaluate(stmt.value, env, builder)
+            for target in stmt.targets:
+                self._bind(target, value, env)
+            return
+        if isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._bind(stmt.target, self.evaluate(stmt.value, env, builder), env)
+            return
+        if isinstance(stmt, ast.AugAssign):
+            current = self.evaluate(_load(stmt.target), env, builder)
+            value = self.evaluate(stmt.value, env, builder)
+            self._bind(stmt.target, self.binary(stmt.op, current, value, stmt, builder), env)
+            return
+        if isinstance(stmt, ast.Return):
+            raise _Return(None if stmt.value is None else self.evaluate(stmt.value, env, builder))
+        if isinstance(stmt, ast.If):
+            test = self.evaluate(stmt.test, env, builder)
+            if isinstance(test, (_Unknown, _Tensor, _Batch)):
+                raise _Refused(stmt, f"'if {_code(stmt.test)[1:-1]}' depends on what is known only when the model "
+                                     f"runs, so the importer cannot tell which branch builds the network")
+            self.block(stmt.body if test else stmt.orelse, env, builder)
+            return
+        if isinstance(stmt, ast.For):
+            items = self.evaluate(stmt.iter, env, builder)
+            if isinstance(items, _SampleDims) and _multiplies(stmt, env):
+                # "for s in x.size()[1:]: n *= s", the tutorials' num_flat_features: the values of one sample.
+                env[stmt.body[0].target.id] = _SampleCount(items.tensor)  # type: ignore[attr-defined]
+                return
+            if isinstance(items, (_Seq, _ModuleList)):
+                items = list(items.items)
+            if not isinstance(items, (list, tuple, range, dict)):
+                raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' does not loop over a fixed list or "
+                                     f"range the importer can unroll")
+            if len(items) > _LOOP_LIMIT:
+                raise _Refused(stmt, f"the loop runs {len(items)} times: the importer unrolls at most {_LOOP_LIMIT}")
+            for item in items:
+                self._bind(stmt.target, item, env)
+                self.block(stmt.body, env, builder)
+            if stmt.orelse:
+                self.block(stmt.orelse, env, builder)
+            return
+        raise _Refused(stmt, f"{_code(stmt)} cannot be read without running it ({type(stmt).__name__.lower()} "
+                             f"statements are not followed)")
+
+    def _ignorable(self, call: ast.Call, env: dict[str, Any]) -> bool:
+        """Calls made for their effect on values, not on the layers: weight initialisation, printing."""
+        name = _call_name(call.func)
+        text = ast.unparse(call.func)
+        if name == "__init__" or name == "print" or text.startswith(("nn.init.", "torch.nn.init.", "init.")):
+            return True
+        return name in ("apply", "_initialize_weights", "init_weights", "_init_weights", "initialize_weights",
+                        "reset_parameters", "_reset_parameters", "manual_seed")
+
+    def _bind(self, target: ast.expr, value: Any, env: dict[str, Any]) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, _Unknown):
+                for t in target.elts:
+                    self._bind(t, value, env)
+                return
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise _Refused(target, f"{_code(target)} unpacks a value that is not a tuple of "
+                                       f"{len(target.elts)}")
+            for t, v in zip(target.elts, value):
+                self._bind(t, v, env)
+            return
+        if isinstance(target, ast.Attribute):
+            owner = self.evaluate(target.value, env, None)
+            if isinstance(owner, _Instance):
+                if isinstance(value, _MODULES) and not value.path:
+                    _set_path(value, _join(owner.path, target.attr))
+                owner.attrs[target.attr] = value
+                return
+            raise _Refused(target, f"{_code(target)} sets an attribute of something that is not the model")
+        if isinstance(target, ast.Subscript):
+            owner = self.evaluate(target.value, env, None)
+            key = self.evaluate(target.slice, env, None)
+            if isinstance(owner, (list, dict)) and not isinstance(key, (_Unknown, slice)):
+                try:
+                    owner[key] = value
+                    return
+                except (IndexError, KeyError, TypeError):
+                    pass
+            raise _Refused(target, f"{_code(target)} cannot be assigned without running the file")
+        raise _Refused(target, f"{_code(target)} cannot be assigned without running the file")
+
+    def evaluate(self, expr: ast.expr, env: dict[str, Any], builder: _Builder | None) -> Any:
+        self.steps += 1
+        if self.steps > _STEP_LIMIT:
+            raise _Refused(expr, f"the file's code takes more than {_STEP_LIMIT:,} steps to build its models: the "
+                                 f"importer stops there")
+        if isinstance(expr, ast.Constant):
+            return expr.value
+        if isinstance(expr, ast.Name):
+            if expr.id in env:
+                return env[expr.id]
+            if expr.id in ("torch", "nn", "F", "math", "init", "functional") or expr.id in _BUILTINS \
+                    or expr.id in _LAYER_CLASSES or expr.id in HELPERS:
+                return _Torch(expr.id)
+            if expr.id in ("True", "False", "None"):
+                return {"True": True, "False": False, "None": None}[expr.id]
+            return _Unknown(expr)
+        if isinstance(expr, (ast.Tuple, ast.List)):
+            items: list[Any] = []
+            for e in expr.elts:
+                if isinstance(e, ast.Starred):
+                    inner = self.evaluate(e.value, env, builder)
+                    if isinstance(inner, (_Seq, _ModuleList)):
+                        inner = inner.items
+                    if not isinstance(inner, (list, tuple, range)):
+                        return _Unknown(expr)
+                    items.extend(inner)
+                else:
+                    items.append(self.evaluate(e, env, builder))
+            return tuple(items) if isinstance(expr, ast.Tuple) else items
+        if isinstance(expr, ast.Dict):
+            out: dict[Any, Any] = {}
+            for k, v in zip(expr.keys, expr.values):
+                if k is None:
+                    return _Unknown(expr)
+                key = self.evaluate(k, env, builder)
+                if not _hashable(key):
+                    return _Unknown(expr)
+                out[key] = self.evaluate(v, env, builder)
+            return out
+        if isinstance(expr, ast.Attribute):
+            return self.attribute(self.evaluate(expr.value, env, builder), expr, builder)
+        if isinstance(expr, ast.Subscript):
+            return self.subscript(expr, env, builder)
+        if isinstance(expr, ast.UnaryOp):
+            v = self.evaluate(expr.operand, env, builder)
+            if isinstance(expr.op, ast.Not) and not isinstance(v, (_Unknown, _Tensor)):
+                return not v
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                return -v if isinstance(expr.op, ast.USub) else (v if isinstance(expr.op, ast.UAdd) else _Unknown(expr))
+            return _Unknown(expr)
+        if isinstance(expr, ast.BinOp):
+            a = self.evaluate(expr.left, env, builder)
+            b = self.evaluate(expr.right, env, builder)
+            return self.binary(expr.op, a, b, expr, builder)
+        if isinstance(expr, ast.BoolOp):
+            values = [self.evaluate(v, env, builder) for v in expr.values]
+            if any(isinstance(v, (_Unknown, _Tensor)) for v in values):
+                return _Unknown(expr)
+            result = values[0]
+            for v in values[1:]:
+                if isinstance(expr.op, ast.And):
+                    result = result and v
+                else:
+                    result = result or v
+            return result
+        if isinstance(expr, ast.Compare):
+            return self.compare(expr, env, builder)
+        if isinstance(expr, ast.IfExp):
+            test = self.evaluate(expr.test, env, builder)
+            if isinstance(test, (_Unknown, _Tensor, _Batch)):
+                return _Unknown(expr)
+            return self.evaluate(expr.body if test else expr.orelse, env, builder)
+        if isinstance(expr, ast.Call):
+            return self.evaluate_call(expr, env, builder)
+        if isinstance(expr, ast.JoinedStr):
+            return _Unknown(expr)
+        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)) and len(expr.generators) == 1 \
+                and not expr.generators[0].ifs and not expr.generators[0].is_async:
+            gen = expr.generators[0]
+            items = self.evaluate(gen.iter, env, builder)
+            if isinstance(items, (_Seq, _ModuleList)):
+                items = items.items
+            if not isinstance(items, (list, tuple, range)) or len(items) > _LOOP_LIMIT:
+                return _Unknown(expr)
+            inner = dict(env)
+            out_list = []
+            for item in items:
+                self._bind(gen.target, item, inner)
+                out_list.append(self.evaluate(expr.elt, inner, builder))
+            return out_list
+        return _Unknown(expr)
+
+    def evaluate_call(self, call: ast.Call, env: dict[str, Any], builder: _Builder | None) -> Any:
+        func = self.evaluate(call.func, env, builder)
+        if isinstance(func, _Unknown) and isinstance(call.func, ast.Attribute) \
+                and isinstance(call.func.value, ast.Call) and _call_name(call.func.value.func) == "super":
+            # super().__init__(...): a base class of the file may make layers of its own.
+            me = env.get("self")
+            if call.func.attr == "__init__" and isinstance(me, _Instance):
+                for base in self._bases(me.cls)[1:]:
+                    init = _method(base, "__init__")
+                    if init is not None:
+                        base_args = [self.evaluate(a, env, builder) for a in call.args]
+                        base_kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
+                        self.call(_FuncRef(init, me), base_args, base_kwargs, call)
+                        break
+            return None
+        args: list[Any] = []
+        for a in call.args:
+            if isinstance(a, ast.Starred):
+                inner = self.evaluate(a.value, env, builder)
+                if isinstance(inner, (_Seq, _ModuleList)):
+                    inner = inner.items
+                if not isinstance(inner, (list, tuple, range)):
+                    raise _Refused(a, f"{_code(a)} unpacks something that is not a list written in the file")
+                args.extend(inner)
+            else:
+                args.append(self.evaluate(a, env, builder))
+        kwargs: dict[str, Any] = {}
+        for k in call.keywords:
+            if k.arg is None:
+                inner = self.evaluate(k.value, env, builder)
+                if not isinstance(inner, dict) or not all(isinstance(key, str) for key in inner):
+                    name = _call_name(call.func) or "the call"
+                    raise _Refused(k, f"{name} is called with {_code(k)}: write its arguments out, the importer "
+                                      f"does not run code to find them")
+                kwargs.update(inner)
+            else:
+                kwargs[k.arg] = self.evaluate(k.value, env, builder)
+        if isinstance(func, (_ClassRef, _FuncRef)):
+            return self.call(func, args, dict(kwargs), call, builder)
+        if isinstance(func, _MODULES):
+            if builder is None:
+                return _Unknown(call)
+            return self.call_module(func, args, kwargs, builder, call)
+        if isinstance(func, _Method):
+            return self.method(func, args, kwargs, call, builder)
+        if isinstance(func, _Torch):
+            return self.torch_call(func.path, args, kwargs, call, builder)
+        return _Unknown(call)

@@ -1,0 +1,293 @@
+"""Which networks a file holds (models made at module level, nn.Module classes, factory functions), each laid out
+from its forward or refused with the line, without stopping the others: the import report."""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .builder import _Builder
+from .interpreter import _Interpreter
+from .results import ImportedNetwork, ImportReport, ModelImportError
+from .source import _parse, _read
+from .syntax import (
+    _call_name,
+    _factory_of,
+    _is_main_guard,
+    _network_name,
+    _required,
+    _stripped_device,
+)
+from .values import (
+    _MODULES,
+    _ClassRef,
+    _code,
+    _FuncRef,
+    _identity,
+    _Instance,
+    _is_plain,
+    _Leaf,
+    _ModuleList,
+    _Refused,
+    _reset_uses,
+    _Return,
+    _Seq,
+    _Tensor,
+    _Unknown,
+)
+from .vocabulary import _LAYER_CLASSES, _PARAMETER_FREE, _SIGNATURES
+
+
+class _Reader(_Interpreter):
+    """Interprets the file's syntax tree: module constants, the model classes' __init__ (which layers exist) and
+    their forward (how data flows). Nothing is run: values the tree does not give are _Unknown and refused where
+    a layer needs them."""
+
+    def __init__(self, filename: str, tree: ast.Module) -> None:
+        super().__init__(filename, tree)
+        self.module_values: dict[str, tuple[Any, ast.expr]] = {}
+        self.module_refused: dict[str, _Refused] = {}
+        for stmt in tree.body:
+            self._module_statement(stmt)
+        inputs = self.constants.get("INPUTS")
+        outputs = self.constants.get("OUTPUTS")
+        self.inputs: dict[str, dict[str, Any]] = inputs if isinstance(inputs, dict) else {}
+        self.heads: dict[str, str] = outputs if isinstance(outputs, dict) else {}
+
+    def _module_statement(self, stmt: ast.stmt) -> None:
+        """Module-level assignments: constants (and tuples of them) and models made at module level."""
+        if isinstance(stmt, ast.If) and _is_main_guard(stmt):
+            for inner in stmt.body:
+                self._module_statement(inner)
+            return
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            value_expr = _stripped_device(stmt.value)
+            try:
+                value = self.evaluate(value_expr, dict(self.env), None)
+            except _Refused as e:
+                value = _Unknown(stmt.value)
+                called = _call_name(value_expr.func) if isinstance(value_expr, ast.Call) else ""
+                if called in _LAYER_CLASSES or called in self.classes or called in self.functions:
+                    for target in targets:
+                        if isinstance(target, ast.Name):
+                            self.module_refused[target.id] = e
+                return
+            except _Return:
+                value = _Unknown(stmt.value)
+            for target in targets:
+                try:
+                    self._bind(target, value, self.env)
+                except _Refused:
+                    continue
+                if isinstance(target, ast.Name):
+                    if isinstance(value, _MODULES):
+                        self.module_values[target.id] = (value, value_expr)
+                    else:
+                        self.module_values.pop(target.id, None)
+                    if _is_plain(value):
+                        self.constants[target.id] = value
+                    else:
+                        self.constants.pop(target.id, None)
+
+    def report(self) -> ImportReport:
+        """Every network of the file, and for each one that cannot be opened, why."""
+        report = ImportReport()
+        candidates: list[tuple[str, str, Callable[[], Any], ast.AST]] = []  # name, origin, make, where
+        made_classes: set[str] = set()
+        for var, (value, expr) in self.module_values.items():
+            if isinstance(value, _Leaf) and value.kind not in _SIGNATURES:
+                continue  # a loss (nn.MSELoss()) or another object that is not a network
+            candidates.append((var, ast.unparse(expr), functools.partial(_identity, value), expr))
+            if isinstance(value, _Instance):
+                made_classes.add(value.cls.name)
+        # A class another class (or a helper function of the file) builds is a block of a network, not a network.
+        used: set[str] = set()
+        scopes: list[ast.ClassDef | ast.FunctionDef] = [*self.classes.values(), *self.functions.values()]
+        for c in scopes:
+            made_by = _factory_of(c) if isinstance(c, ast.FunctionDef) else None
+            if isinstance(c, ast.FunctionDef) and made_by is None:
+                continue  # main(), train(): they make models, they are not part of one
+            for n in ast.walk(c):
+                if isinstance(n, ast.Name) and n.id in self.classes and n.id not in (c.name, made_by):
+                    used.add(n.id)
+        factories: dict[str, list[ast.FunctionDef]] = {}
+        for func in self.functions.values():
+            made = _factory_of(func)
+            if made in self.classes and not _required(func):
+                factories.setdefault(made, []).append(func)
+        for name, cls in self.classes.items():
+            if not self._is_module(cls) or name in made_classes or name in used:
+                continue
+            init = self._m(cls, "__init__")
+            if name in factories:
+                for func in factories[name]:
+                    candidates.append((func.name.lower(), f"{func.name}()",
+                                       functools.partial(self.call, _FuncRef(func), [], {}, func), func))
+                continue
+            missing = _required(init) if init is not None else []
+            if not missing:
+                candidates.append((_network_name(name), f"{name}()",
+                                   functools.partial(self.call, _ClassRef(cls), [], {}, cls), cls))
+                continue
+            call = self._instantiation(name)
+            if call is None:
+                report.refused.append((_network_name(name), self.fail(
+                    cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes one "
+                         f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
+                continue
+            candidates.append((_network_name(name), ast.unparse(call),
+                               functools.partial(self.evaluate, call, dict(self.env), None), call))
+        for var, refusal in self.module_refused.items():
+            if var not in self.module_values:
+                report.refused.append((var, self.fail(refusal.node, refusal.text).message))
+        names = [c[0] for c in candidates]
+        for i, (name, origin, make, where) in enumerate(candidates):
+            if names.count(name) > 1:
+                name = f"{name}_{i + 1}"
+            try:
+                value = make()
+                _reset_uses(value)  # a module of the file may belong to several networks (G, D and nn.Sequential(G, D))
+                builder = _Builder(self)
+                self._network(value, builder, where)
+                net = ImportedNetwork(name, builder.build(), origin)
+                net.parts = self._parts(value, origin)
+            except _Refused as e:
+                report.refused.append((name, self.fail(e.node, e.text).message))
+                continue
+            except ModelImportError as e:
+                report.refused.append((name, e.message))
+                continue
+            except RecursionError:
+                report.refused.append((name, self.fail(where, "the model nests its calls too deeply to be read")
+                                       .message))
+                continue
+            report.networks.append(net)
+        return report
+
+    def _parts(self, model: Any, origin: str) -> list[ImportedNetwork]:
+        """An autoencoder class holding ``self.encoder`` and ``self.decoder``: each as a network of its own, so the
+        lab can train it as the autoencoder task does (two networks). Empty where the parts cannot be drawn alone."""
+        if not isinstance(model, _Instance):
+            return []
+        encoder, decoder = model.attrs.get("encoder"), model.attrs.get("decoder")
+        if not (isinstance(encoder, _MODULES) and isinstance(decoder, _MODULES)):
+            return []
+        _reset_uses(model)
+        parts = []
+        try:
+            for role, part in (("encoder", encoder), ("decoder", decoder)):
+                builder = _Builder(self)
+                self._network(part, builder, part.call)
+                parts.append(ImportedNetwork(role, builder.build(), f"({origin}).{role}"))
+        except (_Refused, ModelImportError, RecursionError):
+            return []
+        return parts
+
+    def _instantiation(self, class_name: str) -> ast.Call | None:
+        """A call ``ClassName(...)`` anywhere in the file whose arguments the module's constants give."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == class_name:
+                try:
+                    args = [self.evaluate(a, dict(self.env), None) for a in node.args]
+                    kwargs = [self.evaluate(k.value, dict(self.env), None) for k in node.keywords]
+                except _Refused:
+                    continue
+                if not any(isinstance(v, _Unknown) for v in args + kwargs):
+                    return node
+        return None
+
+    def _network(self, model: Any, builder: _Builder, where: ast.AST) -> None:
+        """Lay the model's forward out in ``builder``."""
+        if isinstance(model, _Unknown):
+            raise model.refuse("as a model")
+        if isinstance(model, (_Leaf, _Seq)):
+            line = getattr(where, "lineno", 1)
+            x = _Tensor(builder.add_input("input_1", self.inputs.get("input_1"), line))
+            out = self.call_module(model, [x], {}, builder, model.call)
+            self._outputs([out], builder, line, model.call)
+        elif isinstance(model, _Instance):
+            forward = self._m(model.cls, "forward")
+            init = self._m(model.cls, "__init__")
+            if forward is None or init is None:
+                raise _Refused(model.cls, f"class {model.cls.name} needs both __init__ and forward to be opened")
+            params = [a.arg for a in forward.args.args[1:]]
+            if not params:
+                raise _Refused(forward, "forward takes no input")
+            if forward.args.vararg or forward.args.kwarg or forward.args.kwonlyargs:
+                raise _Refused(forward, "forward must name each input (no *args or **kwargs)")
+            defaults = len(forward.args.defaults)
+            required = params[:len(params) - defaults] if defaults else params
+            inputs = [_Tensor(builder.add_input(p, self.inputs.get(p), forward.lineno)) for p in required]
+            result = self.call(_FuncRef(forward, model), inputs, {}, forward, builder)
+            parts = list(result) if isinstance(result, tuple) else [result]
+            self._outputs(parts, builder, forward.lineno, forward)
+        else:
+            raise _Refused(where, f"{_code(where)} is not a model")
+        self._check_all_used(model)
+
+    def _outputs(self, parts: list[Any], builder: _Builder, line: int, where: ast.AST) -> None:
+        heads = list(self.heads)
+        for i, part in enumerate(parts):
+            if not isinstance(part, _Tensor):
+                raise _Refused(where, "forward must return the network's outputs (a tensor or a tuple of "
+                                      "tensors)")
+            name = heads[i] if i < len(heads) else f"output_{i + 1}"
+            head = self.heads.get(name) or ("classification" if part.final == "log_softmax" else None)
+            builder.add_output(name, part.node, line, head)
+
+    def _check_all_used(self, model: Any) -> None:
+        """A layer with weights that forward never calls still has weights in torch: drawing the model without it
+        would show a different network, so refuse it."""
+        stack = [model]
+        seen: set[int] = set()
+        while stack:
+            m = stack.pop()
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+            if isinstance(m, _Leaf):
+                if m.uses == 0 and m.kind not in _PARAMETER_FREE:
+                    where = f"self.{m.path}" if m.path else f"the {m.kind}"
+                    raise _Refused(m.call, f"{where} ({m.kind}) is made but forward never uses it: its weights "
+                                           f"would be missing from the drawn network")
+            elif isinstance(m, (_Seq, _ModuleList)):
+                stack.extend(m.items)
+            elif isinstance(m, _Instance):
+                stack.extend(v for v in m.attrs.values() if isinstance(v, _MODULES))
+                stack.extend(i for v in m.attrs.values() if isinstance(v, (list, tuple)) for i in v
+                             if isinstance(i, _MODULES))
+
+
+def import_file(path: str | Path) -> list[ImportedNetwork]:
+    """The networks of a Python file (parsed, never run)."""
+    p = Path(path)
+    return import_source(_read(p), p.name)
+
+
+def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork]:
+    """The networks of Python source that can be opened; raises when none can, with the first reason."""
+    report = import_report(text, filename)
+    if not report.networks:
+        raise _nothing_opened(report, filename)
+    return report.networks
+
+
+def _nothing_opened(report: ImportReport, filename: str) -> ModelImportError:
+    """The error for a file none of whose networks opens: the first network's reason, or what to write."""
+    if report.refused:
+        return ModelImportError(report.refused[0][1])
+    return ModelImportError(f"{filename} holds no model the editor can open: write an nn.Sequential "
+                            f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
+
+
+def import_report(text: str, filename: str = "model.py") -> ImportReport:
+    """Every network of Python source: those that open, and for each one that cannot, its name and why.
+
+    One network that cannot be opened does not stop the others of the same file.
+    """
+    tree = _parse(text, filename)
+    return _Reader(filename, tree).report()

@@ -1,0 +1,29 @@
+"""What an import gives: the networks that open, why the others do not, and the importer's error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playground.graph import Graph
+
+from ..errors import EngineError
+
+
+class ModelImportError(EngineError):
+    """The file holds something the editor cannot represent; the message names the line."""
+
+
+@dataclass
+class ImportedNetwork:
+    name: str
+    graph: Graph
+    origin: str = ""  # the Python expression that makes this network in the file: "Net()", "model", "ResNet18()"
+    parts: list[ImportedNetwork] = field(default_factory=list)  # an autoencoder's encoder and decoder, drawn alone
+
+
+@dataclass
+class ImportReport:
+    """What one file gives: the networks that open, and for each that does not, its name and why."""
+
+    networks: list[ImportedNetwork] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
