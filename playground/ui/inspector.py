@@ -37,7 +37,7 @@ from playground.graph import (
     ParamChanged,
 )
 
-from .canvas import problem_color
+from .canvas_items import problem_color
 from .commands import RenameNodeCommand, SetParamCommand
 from .style import format_count, teaching_tooltip
 

@@ -3,18 +3,18 @@
 It holds the open Lab and its undo stack; the canvas, inspector and problems list mirror the graph being edited.
 Training is not wired here: the Train actions emit ``train_requested`` and friends for the composition root to
 connect once the engine is hooked up.
+
+Its actions, menus and toolbar are built in ``main_window_actions``, the Help dialogs live in ``help_dialogs`` and
+the command line and ``launch()`` in ``window_launch``; the names other modules import from here still resolve.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import traceback
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -32,38 +32,29 @@ from playground.graph import ROLES, Graph, GraphError, Inference, Lab
 from playground.graph.templates import TEMPLATES, build_template
 
 from .canvas import ArchitectureCanvas
-from .gui_thread_gc import collect_on_gui_thread
 from .commands import GraphCommand, SetParamCommand
+from .help_dialogs import SHORTCUTS, show_about_dialog, show_shortcuts_dialog
 from .inspector import NodeInspector
+from .main_window_actions import EXPORT_CHOICES, TRAIN_PENDING, MainWindowActions
 from .palette import LayerPalette
 from .problems import ProblemsPanel
 from .start_page import StartPage
 from .style import app_icon
+from .window_launch import (
+    APP_TITLE,
+    APPLICATION,
+    ORGANIZATION,
+    _show_uncaught,
+    launch,
+    parse_args,
+)
 
-ORGANIZATION = "NeuralNetworkPlayground"
-APPLICATION = "Playground"
-APP_TITLE = "Neural Network Playground"
 MAX_RECENT = 8
 DEFAULT_SIZE = (1400, 860)  # the window on a first start, where the screen has room for it
 LAB_FILTER = "Labs (*.json);;All files (*)"
 # With a project handler (set by the composition root), projects hold the lab and its training in one file.
 PROJECT_OPEN_FILTER = "Projects and labs (*.nnp *.json);;Projects (*.nnp);;Labs (*.json);;All files (*)"
 PROJECT_SAVE_FILTER = "Projects, with the training (*.nnp);;Labs, the network and settings only (*.json)"
-TRAIN_PENDING = "Training arrives with the engine hookup"
-EXPORT_CHOICES = {
-    "onnx": "Model as &ONNX…", "py": "Model as &PyTorch code…", "pt2": "Model as &torch.export program…",
-    "csv": "Metric &history as CSV…", "gif": "Decision &boundary over training as GIF…",
-    "view": "&View as PNG or SVG…",
-}
-
-SHORTCUTS = [
-    ("Ctrl+N", "New lab (start page)"), ("Ctrl+O", "Open a lab"), ("Ctrl+S", "Save"), ("Ctrl+Shift+S", "Save as"),
-    ("Ctrl+Z", "Undo"), ("Ctrl+Shift+Z", "Redo"), ("Del / Backspace", "Delete the selection"),
-    ("Ctrl+C / Ctrl+V", "Copy / paste layers"), ("Ctrl+D", "Duplicate layers"), ("Ctrl+A", "Select all"),
-    ("F", "Fit the network in the view"), ("L", "Automatic left-to-right layout"),
-    ("Ctrl++ / Ctrl+- / wheel", "Zoom"), ("Middle button drag", "Pan"), ("Drag on empty canvas", "Select several"),
-    ("Drag from a right dot to a left dot", "Connect two layers"), ("Esc", "Clear the selection and messages"),
-]
 
 
 def default_settings() -> QSettings:
@@ -86,7 +77,7 @@ def available_room(widget: QWidget) -> QRect | None:
     return screen.availableGeometry() if screen is not None else None
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MainWindowActions, QMainWindow):
     train_requested = Signal()
     pause_requested = Signal()
     step_requested = Signal()
@@ -175,127 +166,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    # Actions ---------------------------------------------------------------------------------------------------
-
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "", name: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        if name:
-            action.setObjectName(name)
-        self.addAction(action)
-        return action
-
-    def _create_actions(self) -> None:
-        a = self._action
-        self.new_action = a("&New…", self.new_lab, QKeySequence.New, "Start a new lab from a template", "actionNew")
-        self.open_action = a("&Open…", lambda: self.open_lab(), QKeySequence.Open, "Open a lab file", "actionOpen")
-        self.save_action = a("&Save", self.save, QKeySequence.Save, "Save the lab", "actionSave")
-        self.save_as_action = a("Save &As…", lambda: self.save_as(), "Ctrl+Shift+S", "Save the lab under a new name",
-                                "actionSaveAs")
-        self.quit_action = a("&Quit", self.close, QKeySequence.Quit, "Quit", "actionQuit")
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence.Undo])
-        self.undo_action.setObjectName("actionUndo")
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.redo_action.setObjectName("actionRedo")
-        self.addAction(self.undo_action)
-        self.addAction(self.redo_action)
-        self.copy_action = a("&Copy", self.canvas.copy_selected, QKeySequence.Copy, "Copy the selected layers")
-        self.paste_action = a("&Paste", self.canvas.paste, QKeySequence.Paste, "Paste layers")
-        self.duplicate_action = a("&Duplicate", self.canvas.duplicate, "Ctrl+D", "Duplicate the selected layers")
-        self.delete_action = a("&Delete", self.canvas.delete_selected, [QKeySequence.Delete, "Backspace"],
-                               "Delete the selected layers and connections", "actionDelete")
-        self.select_all_action = a("Select &all", self._select_all, QKeySequence.SelectAll, "Select every layer")
-        self.fit_action = a("&Fit to view", self.canvas.fit_view, "F", "Show the whole network", "actionFit")
-        self.layout_action = a("Auto &layout", self.canvas.auto_layout, "L",
-                               "Arrange the layers left to right by depth", "actionLayout")
-        self.zoom_in_action = a("Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.ZoomIn)
-        self.zoom_out_action = a("Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.ZoomOut)
-        self.start_action = a("&Start page", self.new_lab, None, "Show the templates")
-        self.play_action = a("&Play", self.train_requested.emit, "Space", TRAIN_PENDING, "actionPlay")
-        self.step_action = a("&Step", self.step_requested.emit, "Ctrl+Right", TRAIN_PENDING, "actionStep")
-        self.reset_action = a("&Reset", self.reset_requested.emit, "Ctrl+R", TRAIN_PENDING, "actionReset")
-        self.set_training_available(False)
-        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
-        self.about_action = a("&About", self.show_about)
-        for action in (self.fit_action, self.layout_action, self.delete_action, self.play_action):
-            # Single keys must not fire while typing in the search box or the inspector.
-            action.setShortcutContext(Qt.WindowShortcut)
-
-    def set_training_available(self, available: bool, reason: str = TRAIN_PENDING) -> None:
-        for action, text in ((self.play_action, "Train the network"), (self.step_action, "One training step"),
-                             (self.reset_action, "Reset the weights")):
-            action.setEnabled(available)
-            action.setToolTip(text if available else f"{text}: {reason}")
-
-    def _create_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action])
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.setObjectName("recentMenu")
-        file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
-        file_menu.addSeparator()
-        self.export_menu = file_menu.addMenu("&Export")
-        self.export_menu.setObjectName("exportMenu")
-        for key, text in EXPORT_CHOICES.items():
-            action = self.export_menu.addAction(text)
-            action.setObjectName(f"actionExport_{key}")
-            action.triggered.connect(lambda _checked=False, k=key: self.export_requested.emit(k))
-        self.import_model_action = file_menu.addAction("&Import model…", self._ask_import_model)
-        self.import_model_action.setObjectName("actionImportModel")
-        self.import_model_action.setStatusTip("Open a PyTorch model written in Python (nn.Sequential or this app's "
-                                              "export, with its weights if you have them) or an ONNX file as a new "
-                                              "lab")
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        edit = bar.addMenu("&Edit")
-        edit.addActions([self.undo_action, self.redo_action])
-        edit.addSeparator()
-        edit.addActions([self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
-                         self.select_all_action])
-        view = bar.addMenu("&View")
-        view.addActions([self.fit_action, self.layout_action, self.zoom_in_action, self.zoom_out_action])
-        view.addSeparator()
-        for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
-            view.addAction(dock.toggleViewAction())
-        view.addSeparator()
-        view.addAction(self.start_action)
-        train = bar.addMenu("&Train")
-        train.setToolTipsVisible(True)
-        train.addActions([self.play_action, self.step_action, self.reset_action])
-        help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.shortcuts_action, self.about_action])
-        self._refresh_recent_menu()
-
-    def _ask_import_model(self) -> None:
-        folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
-        path, _ = QFileDialog.getOpenFileName(self, "Import a model (Python or ONNX)", folder,
-                                              "Models (*.py *.onnx);;Python files (*.py);;ONNX models (*.onnx);;"
-                                              "All files (*)")
-        if path:
-            self.import_requested.emit(path)
-
-    def _create_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("mainToolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        tb.addActions([self.new_action, self.open_action, self.save_action])
-        tb.addSeparator()
-        tb.addActions([self.undo_action, self.redo_action, self.delete_action])
-        tb.addSeparator()
-        tb.addActions([self.fit_action, self.layout_action])
-        tb.addSeparator()
-        tb.addActions([self.play_action, self.step_action, self.reset_action])
 
     def _connect(self) -> None:
         self.start_page.template_chosen.connect(self.load_template)
@@ -606,73 +476,30 @@ class MainWindow(QMainWindow):
         self.canvas.select_nodes([node])
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+        show_shortcuts_dialog(self)
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self, f"About {APP_TITLE}",
-            f"<h3>{APP_TITLE}</h3><p>Learn deep learning by doing: build networks by drag and drop, train them in "
-            "real PyTorch and watch them learn.</p>"
-            "<p>Licensed under the MIT licence.</p>"
-            "<p>Built with Qt and PySide6 (LGPL v3), pyqtgraph (MIT), PyTorch (BSD-3-Clause) and NumPy "
-            "(BSD-3-Clause).</p>"
-            "<p>The built-in handwritten digits are 9,000 samples of the MNIST database by Yann LeCun, Corinna "
-            "Cortes and Christopher J.C. Burges, shared under the Creative Commons Attribution-Share Alike 3.0 "
-            "licence (see playground/resources/data/MNIST-README.md).</p>"
-            "<p>The built-in text is the first nine chapters of Jane Austen's <i>Pride and Prejudice</i> (1813, "
-            "public domain), as carried by the R package janeaustenr by Julia Silge (MIT licence; see "
-            "playground/resources/data/TEXT-README.md).</p>")
+        show_about_dialog(self)
 
 
-def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:
-    """No traceback dialogs for users: print it for developers, show one sentence in the window."""
-    traceback.print_exception(exc_type, exc, tb)
-    app = QApplication.instance()
-    window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None) if app else None
-    if window is not None:
-        window.show_message(f"Something went wrong: {exc}", True)
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="playground open", description="Open the Neural Network Playground window.")
-    parser.add_argument("lab", nargs="?", help="a lab (.json) or project (.nnp) file to open")
-    parser.add_argument("--template", "-t", choices=sorted(TEMPLATES), help="open a built-in template")
-    parser.add_argument("--network", help="show this network of the lab (e.g. decoder)")
-    parser.add_argument("--set", action="append", default=[], metavar="NODE.FIELD=VALUE",
-                        help="change a parameter after opening, as an undoable edit (e.g. conv_2.kernel_size=15)")
-    parser.add_argument("--select", help="select this node")
-    parser.add_argument("--play", action="store_true", help="start training as soon as the lab is open")
-    return parser.parse_args(argv)
-
-
-def launch(argv: list[str], setup: Any = None) -> int:
-    """Open the window; ``setup(window)`` lets the composition root attach what the window must not import."""
-    args = parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setOrganizationName(ORGANIZATION)
-    app.setApplicationName(APPLICATION)
-    app.setApplicationDisplayName(APP_TITLE)
-    app.setWindowIcon(app_icon())
-    sys.excepthook = _show_uncaught
-    collect_on_gui_thread()  # a worker thread must never destroy Qt objects (it can hang the app)
-    window = MainWindow()
-    if setup is not None:
-        setup(window)
-    if window.small_screen:
-        window.showMaximized()
-    else:
-        window.show()
-    if args.template:
-        window.load_template(args.template)
-    elif args.lab:
-        window.open_lab(args.lab)
-    if args.network:
-        window.show_network(args.network)
-    for assignment in args.set:
-        window.apply_setting(assignment)
-    if args.select:
-        window.canvas.select_nodes([args.select], center=False)
-    if args.play and window.lab is not None:
-        window.train_requested.emit()
-    return app.exec()
+# Names other modules and tests import from here, though they now live in the modules above.
+__all__ = [
+    "APPLICATION",
+    "APP_TITLE",
+    "DEFAULT_SIZE",
+    "EXPORT_CHOICES",
+    "LAB_FILTER",
+    "MAX_RECENT",
+    "ORGANIZATION",
+    "PROJECT_OPEN_FILTER",
+    "PROJECT_SAVE_FILTER",
+    "SHORTCUTS",
+    "TRAIN_PENDING",
+    "MainWindow",
+    "_show_uncaught",
+    "available_room",
+    "blank_lab",
+    "default_settings",
+    "launch",
+    "parse_args",
+]

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from playground.graph import CATEGORIES, kinds_in
 
-from .canvas import MIME_LAYER, layer_mime
+from .canvas_items import MIME_LAYER, layer_mime
 from .style import category_icon, teaching_tooltip
 
 KIND_ROLE = Qt.UserRole + 1

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from playground.graph import GraphError
 
-from .canvas import problem_color
+from .canvas_items import problem_color
 
 NODE_ROLE = Qt.UserRole + 1
 

@@ -1,0 +1,142 @@
+"""The main window's actions, menus and toolbar (a mixin of MainWindow): File, Edit, View, Train and Help, with
+their shortcuts and tips. The slots they call live on the window itself."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog
+
+TRAIN_PENDING = "Training arrives with the engine hookup"
+EXPORT_CHOICES = {
+    "onnx": "Model as &ONNX…", "py": "Model as &PyTorch code…", "pt2": "Model as &torch.export program…",
+    "csv": "Metric &history as CSV…", "gif": "Decision &boundary over training as GIF…",
+    "view": "&View as PNG or SVG…",
+}
+
+
+class MainWindowActions:
+    """Builds the window's actions, menu bar and toolbar; it uses the MainWindow's attributes (canvas, docks,
+    undo stack, signals...)."""
+
+    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "", name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        if name:
+            action.setObjectName(name)
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        a = self._action
+        self.new_action = a("&New…", self.new_lab, QKeySequence.New, "Start a new lab from a template", "actionNew")
+        self.open_action = a("&Open…", lambda: self.open_lab(), QKeySequence.Open, "Open a lab file", "actionOpen")
+        self.save_action = a("&Save", self.save, QKeySequence.Save, "Save the lab", "actionSave")
+        self.save_as_action = a("Save &As…", lambda: self.save_as(), "Ctrl+Shift+S", "Save the lab under a new name",
+                                "actionSaveAs")
+        self.quit_action = a("&Quit", self.close, QKeySequence.Quit, "Quit", "actionQuit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence.Undo])
+        self.undo_action.setObjectName("actionUndo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setObjectName("actionRedo")
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.copy_action = a("&Copy", self.canvas.copy_selected, QKeySequence.Copy, "Copy the selected layers")
+        self.paste_action = a("&Paste", self.canvas.paste, QKeySequence.Paste, "Paste layers")
+        self.duplicate_action = a("&Duplicate", self.canvas.duplicate, "Ctrl+D", "Duplicate the selected layers")
+        self.delete_action = a("&Delete", self.canvas.delete_selected, [QKeySequence.Delete, "Backspace"],
+                               "Delete the selected layers and connections", "actionDelete")
+        self.select_all_action = a("Select &all", self._select_all, QKeySequence.SelectAll, "Select every layer")
+        self.fit_action = a("&Fit to view", self.canvas.fit_view, "F", "Show the whole network", "actionFit")
+        self.layout_action = a("Auto &layout", self.canvas.auto_layout, "L",
+                               "Arrange the layers left to right by depth", "actionLayout")
+        self.zoom_in_action = a("Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.ZoomIn)
+        self.zoom_out_action = a("Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.ZoomOut)
+        self.start_action = a("&Start page", self.new_lab, None, "Show the templates")
+        self.play_action = a("&Play", self.train_requested.emit, "Space", TRAIN_PENDING, "actionPlay")
+        self.step_action = a("&Step", self.step_requested.emit, "Ctrl+Right", TRAIN_PENDING, "actionStep")
+        self.reset_action = a("&Reset", self.reset_requested.emit, "Ctrl+R", TRAIN_PENDING, "actionReset")
+        self.set_training_available(False)
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
+        self.about_action = a("&About", self.show_about)
+        for action in (self.fit_action, self.layout_action, self.delete_action, self.play_action):
+            # Single keys must not fire while typing in the search box or the inspector.
+            action.setShortcutContext(Qt.WindowShortcut)
+
+    def set_training_available(self, available: bool, reason: str = TRAIN_PENDING) -> None:
+        for action, text in ((self.play_action, "Train the network"), (self.step_action, "One training step"),
+                             (self.reset_action, "Reset the weights")):
+            action.setEnabled(available)
+            action.setToolTip(text if available else f"{text}: {reason}")
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.setObjectName("recentMenu")
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.setObjectName("exportMenu")
+        for key, text in EXPORT_CHOICES.items():
+            action = self.export_menu.addAction(text)
+            action.setObjectName(f"actionExport_{key}")
+            action.triggered.connect(lambda _checked=False, k=key: self.export_requested.emit(k))
+        self.import_model_action = file_menu.addAction("&Import model…", self._ask_import_model)
+        self.import_model_action.setObjectName("actionImportModel")
+        self.import_model_action.setStatusTip("Open a PyTorch model written in Python (nn.Sequential or this app's "
+                                              "export, with its weights if you have them) or an ONNX file as a new "
+                                              "lab")
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
+                         self.select_all_action])
+        view = bar.addMenu("&View")
+        view.addActions([self.fit_action, self.layout_action, self.zoom_in_action, self.zoom_out_action])
+        view.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self.start_action)
+        train = bar.addMenu("&Train")
+        train.setToolTipsVisible(True)
+        train.addActions([self.play_action, self.step_action, self.reset_action])
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([self.shortcuts_action, self.about_action])
+        self._refresh_recent_menu()
+
+    def _ask_import_model(self) -> None:
+        folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
+        path, _ = QFileDialog.getOpenFileName(self, "Import a model (Python or ONNX)", folder,
+                                              "Models (*.py *.onnx);;Python files (*.py);;ONNX models (*.onnx);;"
+                                              "All files (*)")
+        if path:
+            self.import_requested.emit(path)
+
+    def _create_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tb.addActions([self.new_action, self.open_action, self.save_action])
+        tb.addSeparator()
+        tb.addActions([self.undo_action, self.redo_action, self.delete_action])
+        tb.addSeparator()
+        tb.addActions([self.fit_action, self.layout_action])
+        tb.addSeparator()
+        tb.addActions([self.play_action, self.step_action, self.reset_action])
