@@ -1,18 +1,7 @@
 """Project files (``.nnp``): one zip that holds a whole lab and its training, so that opening it goes on where the
-run was saved.
-
-Inside the zip (every entry listed in the manifest with its size and SHA-256):
-
-- ``manifest.json``: format name and version, the app that wrote it, the networks and their weight files;
-- ``lab.json``: the lab as the editor holds it (the same JSON as a lab file);
-- ``weights/<network>.safetensors``: each network's state dict;
-- ``state.safetensors`` + ``state.json``: optimizer tensors, RNG states and the epoch's permutation, and the plain
-  part of the checkpoint (counters, optimizer settings...), plus the lab the weights were trained with when the
-  editor's lab has been edited since (an edit not yet applied);
-- ``history.csv``: every point of the metric curves (exact: floats written with ``repr``);
-- ``thumbnail.png``: a picture of the lab, when the caller gave one;
-- ``tables/<sha256>.csv``: the table a table lab learns from (within a size limit), so the project opens on another
-  machine; on loading it is checked against its name and kept in the table cache, where the lab finds it.
+run was saved. This module reads and checks them and is the public face of the whole project-file API; the format
+and its entry names are in ``project_format``, writing in ``project_writing``, the checks of a saved training state
+(weights, counters, optimizer states) in ``project_state``.
 
 Loading is defensive, because a project may come from anywhere: nothing in it can run code (no pickle; tensors are
 read by safetensors, which holds data only), the zip is read in memory and never extracted, only whitelisted entry
@@ -31,37 +20,56 @@ import io
 import json
 import math
 import os
-import re
-import tempfile
-import time
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
-from playground import __version__
 from playground.graph import GraphError, Lab
 from playground.graph.errors import shown
 
-from .errors import EngineError
+from .project_format import (
+    _TABLE_RE,
+    _WEIGHTS_RE,
+    EXTENSION,
+    FORMAT,
+    HISTORY,
+    LAB,
+    MANIFEST,
+    PNG_MAGIC,
+    STATE_JSON,
+    STATE_TENSORS,
+    THUMBNAIL,
+    VERSION,
+    ZIP_MAGIC,
+    Project,
+    ProjectError,
+    is_project_file,
+)
+from .project_state import (
+    CUDA_RNG_STATE_BYTES,
+    NetworkShapes,
+    _check_state,
+    check_optimizer_states,
+    check_weights_fit,
+    network_shapes,
+)
+from .project_writing import (
+    STALE_TEMPORARY_S,
+    _split_tensors,
+    history_csv,
+    project_entries,
+    save_project,
+)
 
-FORMAT = "neural-network-playground/project"
-VERSION = 1
-EXTENSION = ".nnp"
-ZIP_MAGIC = b"PK\x03\x04"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-MANIFEST = "manifest.json"
-LAB = "lab.json"
-STATE_JSON = "state.json"
-STATE_TENSORS = "state.safetensors"
-HISTORY = "history.csv"
-THUMBNAIL = "thumbnail.png"
-_WEIGHTS_RE = re.compile(r"weights/([A-Za-z0-9_-]{1,64})\.safetensors")
-_TABLE_RE = re.compile(r"tables/([0-9a-f]{64})\.csv")
+__all__ = [
+    "CUDA_RNG_STATE_BYTES", "EXTENSION", "FORMAT", "HISTORY", "LAB", "MANIFEST", "PNG_MAGIC", "STALE_TEMPORARY_S",
+    "STATE_JSON", "STATE_TENSORS", "THUMBNAIL", "VERSION", "ZIP_MAGIC", "NetworkShapes", "Project", "ProjectError",
+    "_split_tensors", "check_optimizer_states", "check_weights_fit", "history_csv", "is_project_file",
+    "load_project", "network_shapes", "parse_history", "project_entries", "read_project", "save_project",
+]
 
 # Limits against hostile files (zip bombs, absurd entries). Module attributes so tests can lower them.
 MAX_FILE_BYTES = 8 * 1024**3
@@ -76,250 +84,6 @@ MAX_TABLE_BYTES = 20 * 1024**2  # the same as own_data.MAX_PROJECT_TABLE_BYTES: 
 MAX_RATIO = 200  # uncompressed/compressed: JSON and CSV deflate about 5-10x; a bomb deflates 1000x
 _RATIO_FLOOR = 1024**2  # small entries may compress well (a file of zeros): only big ones must keep to the ratio
 _CHUNK = 1024**2
-
-
-class ProjectError(EngineError):
-    """A project file that cannot be read or written; the message names the file and what is wrong."""
-
-
-@dataclass
-class Project:
-    """What a project file holds. ``checkpoint`` is what ``Trainer.checkpoint()`` returned (None for a lab that
-    never trained); ``trained_lab`` is the lab the checkpoint belongs to (the same as ``lab`` unless the editor's
-    lab was edited after training and the edit not applied)."""
-
-    lab: Lab
-    checkpoint: dict[str, Any] | None = None
-    trained_lab: Lab | None = None
-    thumbnail: bytes | None = None
-    manifest: dict[str, Any] = field(default_factory=dict)
-    tables: dict[str, bytes] = field(default_factory=dict)  # the tables it carried, by SHA-256
-
-    @property
-    def training_lab(self) -> Lab:
-        return self.trained_lab if self.trained_lab is not None else self.lab
-
-    @property
-    def epoch(self) -> int:
-        meta = (self.checkpoint or {}).get("meta", {})
-        return int(meta.get("epoch", 0)) if isinstance(meta, Mapping) else 0
-
-    @property
-    def step(self) -> int:
-        meta = (self.checkpoint or {}).get("meta", {})
-        return int(meta.get("step", 0)) if isinstance(meta, Mapping) else 0
-
-
-def is_project_file(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` starts like a zip (a project), False for anything else (a lab's JSON, say)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == ZIP_MAGIC
-    except OSError:
-        return False
-
-
-# Saving ---------------------------------------------------------------------------------------------------------
-
-def _weights_entry(name: str, index: int, taken: set[str]) -> str:
-    """The zip entry of a network's weights: its own name when that is a safe file name, else ``network<i>``."""
-    slug = name if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) else f"network{index + 1}"
-    while slug.lower() in taken:
-        slug = f"{slug[:60]}_{index + 1}"
-    taken.add(slug.lower())
-    return f"weights/{slug}.safetensors"
-
-
-def _split_tensors(lab: Lab, tensors: Mapping[str, torch.Tensor]) -> tuple[dict[str, dict[str, torch.Tensor]],
-                                                                           dict[str, torch.Tensor]]:
-    """``model/<network>/<key>`` tensors per network; every other tensor (optimizer, RNG, permutation) apart."""
-    names = sorted((n.name for n in lab.networks), key=len, reverse=True)  # longest first: "a/b" before "a"
-    per_net: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
-    rest: dict[str, torch.Tensor] = {}
-    for key, value in tensors.items():
-        if not isinstance(value, torch.Tensor):
-            raise ProjectError(f"Checkpoint entry '{key}' is not a tensor")
-        for name in names:
-            if key.startswith(f"model/{name}/"):
-                per_net[name][key[len(name) + 7:]] = value
-                break
-        else:
-            if key.startswith("model/"):
-                raise ProjectError(f"Checkpoint tensor '{key}' belongs to no network of the lab")
-            rest[key] = value
-    return per_net, rest
-
-
-def _plain_tensors(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """CPU, contiguous, one storage each (safetensors refuses tensors that share memory, e.g. tied weights)."""
-    out: dict[str, torch.Tensor] = {}
-    seen: set[int] = set()
-    for key, t in tensors.items():
-        t = t.detach().to("cpu").contiguous()
-        ptr = t.untyped_storage().data_ptr() if t.numel() else -1
-        if ptr in seen:
-            t = t.clone()
-        elif ptr != -1:
-            seen.add(ptr)
-        out[key] = t
-    return out
-
-
-def _num(x: float) -> str:
-    if x != x:
-        return ""
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
-
-
-def history_csv(history: Mapping[str, Any]) -> str:
-    names = list(history)
-    for name in names:
-        if not name or any(c in name for c in ',"\r\n'):
-            raise ProjectError(f"History column name {name!r} cannot be written to CSV")
-    columns = [[float(v) for v in history[n]] for n in names]
-    rows = len(columns[0]) if columns else 0
-    if any(len(c) != rows for c in columns):
-        raise ProjectError("The history's columns have different lengths")
-    lines = [",".join(names)]
-    lines += [",".join(_num(c[i]) for c in columns) for i in range(rows)]
-    return "\n".join(lines) + "\n"
-
-
-def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, trained_lab: Lab | None = None,
-                    thumbnail: bytes | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, bytes]:
-    """Every entry of the project's zip, manifest first, as bytes."""
-    from safetensors.torch import save as save_tensors
-
-    if thumbnail is not None and not bytes(thumbnail[:8]) == PNG_MAGIC:
-        raise ProjectError("The thumbnail must be a PNG image")
-    weights_lab = trained_lab if trained_lab is not None else lab
-    entries: dict[str, bytes] = {LAB: lab.to_json().encode("utf-8")}
-    from .own_data import project_tables
-
-    for sha, blob in project_tables(lab, trained_lab).items():
-        entries[f"tables/{sha}.csv"] = blob
-    networks: list[dict[str, str]] = []
-    training: dict[str, Any] = {}
-    if checkpoint is not None:
-        try:
-            tensors, meta, history = checkpoint["tensors"], checkpoint["meta"], checkpoint["history"]
-        except (KeyError, TypeError):
-            raise ProjectError("A checkpoint needs 'tensors', 'meta' and 'history'") from None
-        per_net, rest = _split_tensors(weights_lab, tensors)
-        taken: set[str] = set()
-        for i, net in enumerate(weights_lab.networks):
-            entry = _weights_entry(net.name, i, taken)
-            networks.append({"name": net.name, "file": entry})
-            entries[entry] = save_tensors(_plain_tensors(per_net[net.name]), metadata={"network": net.name})
-        entries[STATE_TENSORS] = save_tensors(_plain_tensors(rest))
-        state: dict[str, Any] = {"meta": meta}
-        if trained_lab is not None and trained_lab.to_dict() != lab.to_dict():
-            state["trained_lab"] = trained_lab.to_dict()
-        try:
-            entries[STATE_JSON] = (json.dumps(state, indent=1) + "\n").encode("utf-8")
-        except (TypeError, ValueError) as e:
-            raise ProjectError(f"The checkpoint's plain state cannot be written as JSON: {e}") from None
-        entries[HISTORY] = history_csv(history).encode("utf-8")
-        if isinstance(meta, Mapping):
-            training = {k: meta[k] for k in ("epoch", "step", "elapsed") if k in meta}
-    if thumbnail is not None:
-        entries[THUMBNAIL] = bytes(thumbnail)
-    manifest = {
-        "format": FORMAT,
-        "version": VERSION,
-        "app": f"neural-network-playground {__version__}",
-        "saved": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "lab": lab.name,
-        "networks": networks,
-        "training": training,
-        "files": {name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-                  for name, data in entries.items()},
-    }
-    if extra:
-        manifest["extra"] = dict(extra)
-    return {MANIFEST: (json.dumps(manifest, indent=1) + "\n").encode("utf-8"), **entries}
-
-
-def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str, Any] | None = None, *,
-                 trained_lab: Lab | None = None, thumbnail: bytes | None = None,
-                 extra: Mapping[str, Any] | None = None) -> int:
-    """Write a project file atomically; returns its size in bytes. Raises ProjectError (naming the file)."""
-    target = os.fspath(path)
-    try:
-        entries = project_entries(lab, checkpoint, trained_lab=trained_lab, thumbnail=thumbnail, extra=extra)
-    except ProjectError as e:
-        raise ProjectError(f"Cannot save {target}: {e.message}") from None
-    folder = os.path.dirname(os.path.abspath(target))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}-", suffix=".tmp", dir=folder)
-    except OSError as e:
-        raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
-    try:
-        os.chmod(tmp, _file_mode(target))
-        with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, "w") as zf:
-                for name, data in entries.items():
-                    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-                    # Tensors hardly compress and are big: stored, they write and read at disk speed.
-                    info.compress_type = zipfile.ZIP_STORED if name.endswith((".safetensors", ".png")) else \
-                        zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    zf.writestr(info, data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-        _sync_folder(folder)
-        _remove_stale_temporaries(folder, os.path.basename(target))
-    except BaseException as e:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(e, OSError):
-            raise ProjectError(f"Cannot save {target}: {e.strerror or e}") from None
-        raise
-    return os.path.getsize(target)
-
-
-STALE_TEMPORARY_S = 3600
-
-
-def _remove_stale_temporaries(folder: str, name: str) -> None:
-    """Temporary files of saves that were killed before their rename: removed once they are an hour old (a
-    younger one may be another process's save in progress)."""
-    now = time.time()
-    try:
-        leftovers = [e for e in os.scandir(folder) if e.name.startswith(f".{name}-") and e.name.endswith(".tmp")]
-    except OSError:
-        return
-    for entry in leftovers:
-        try:
-            if now - entry.stat().st_mtime > STALE_TEMPORARY_S:
-                os.unlink(entry.path)
-        except OSError:
-            pass
-
-
-def _file_mode(target: str) -> int:
-    """The replaced file's permissions, or those of a new file under the umask (mkstemp's are owner-only)."""
-    try:
-        return os.stat(target).st_mode & 0o777
-    except OSError:
-        mask = os.umask(0o022)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # Loading --------------------------------------------------------------------------------------------------------
@@ -475,230 +239,6 @@ def parse_history(text: str, where: str) -> dict[str, list[float]]:
             except ValueError:
                 raise ProjectError(f"{where}: {HISTORY} line {row}: {shown(cell[:40])} is not a number") from None
     return columns
-
-
-@dataclass(frozen=True)
-class NetworkShapes:
-    """What a network's graph compiles to, as shapes only (meta tensors: no memory): its state dict, and how many
-    parameter tensors and bytes of parameters it has (optimizer state is kept per parameter)."""
-
-    state: dict[str, torch.Tensor]
-    parameters: int
-    parameter_bytes: int
-
-    @property
-    def state_bytes(self) -> int:
-        return sum(t.numel() * t.element_size() for t in self.state.values())
-
-
-def network_shapes(lab: Lab, where: str) -> dict[str, NetworkShapes]:
-    """Each network of ``lab`` compiled on the meta device. Raises ProjectError when the lab is not valid."""
-    from playground.compile import compile_network
-
-    try:
-        lab.check()
-    except GraphError as e:
-        raise ProjectError(f"{where}: the lab the weights were trained with is not valid: {e}") from None
-    shapes: dict[str, NetworkShapes] = {}
-    for net in lab.networks:
-        try:
-            with torch.device("meta"):  # shapes only: no memory for the weights, no initialisation cost
-                module = compile_network(net.graph, net.name).module
-        except (GraphError, EngineError) as e:
-            raise ProjectError(f"{where}: the network '{net.name}' does not compile: {e}") from None
-        params = list(module.parameters())
-        shapes[net.name] = NetworkShapes(module.state_dict(), len(params),
-                                         sum(p.numel() * p.element_size() for p in params))
-    return shapes
-
-
-def check_weights_fit(lab: Lab, weights: Mapping[str, Mapping[str, torch.Tensor]], where: str,
-                      shapes: Mapping[str, NetworkShapes] | None = None) -> None:
-    """Raise ProjectError unless each network's saved tensors have exactly the names and shapes its graph
-    compiles to: checked before anything opens, so weights that do not fit never replace the open work.
-    ``shapes`` is :func:`network_shapes` of ``lab`` when the caller has it already."""
-    if shapes is None:
-        shapes = network_shapes(lab, where)
-    for net in lab.networks:
-        saved = weights.get(net.name)
-        if saved is None:
-            raise ProjectError(f"{where}: no weights for the network '{net.name}'")
-        expected = shapes[net.name].state
-        missing = sorted(set(expected) - set(saved))
-        extra = sorted(set(saved) - set(expected))
-        if missing or extra:
-            what = (f"missing {', '.join(missing[:3])}" if missing else "") + \
-                   ("; " if missing and extra else "") + (f"unexpected {', '.join(extra[:3])}" if extra else "")
-            raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph ({what})")
-        for key, tensor in expected.items():
-            if tuple(saved[key].shape) != tuple(tensor.shape):
-                raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph: '{key}' has shape "
-                                   f"{tuple(saved[key].shape)}, the graph needs {tuple(tensor.shape)}")
-            if saved[key].dtype != tensor.dtype:
-                raise ProjectError(f"{where}: the weights of '{net.name}' do not fit its graph: '{key}' is "
-                                   f"{saved[key].dtype}, the graph needs {tensor.dtype}")
-
-
-_META_INTS = ("epoch", "step", "pos", "seed", "batches", "seen", "epoch_limit", "data_version")
-
-
-def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], where: str) -> None:
-    """The plain state and the non-weight tensors have the types and shapes the trainer will trust: a hand-made
-    file must fail here, with a message, not later inside a training step."""
-    for key in _META_INTS:
-        value = meta.get(key, 0)
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
-            raise ProjectError(f"{where}: {STATE_JSON}: '{key}' must be a non-negative integer. Received: "
-                               f"{value!r}"[:300])
-    for key in ("elapsed", "start_loss"):
-        value = meta.get(key, 0.0)
-        if value is not None and not _finite_number(value):
-            raise ProjectError(f"{where}: {STATE_JSON}: '{key}' must be a number. Received: {value!r}"[:300])
-    optimizers = meta.get("optimizers", {})
-    if not isinstance(optimizers, dict) or not all(
-            isinstance(o, dict) and isinstance(o.get("param_groups"), list) and isinstance(o.get("state", {}), dict)
-            and all(isinstance(g, dict) for g in o["param_groups"])
-            and all(isinstance(v, dict) for v in o.get("state", {}).values()) for o in optimizers.values()):
-        raise ProjectError(f"{where}: {STATE_JSON}: 'optimizers' is not a valid optimizer state")
-    # The CPU generator's state (Mersenne Twister) or a CUDA generator's (Philox seed and offset): the training
-    # generator lives on the device the run used, so a project saved from a GPU run holds the short one.
-    cpu_state = torch.get_rng_state().numel()
-    for name, sizes in (("rng/torch", (cpu_state,)), ("rng/generator", (cpu_state, CUDA_RNG_STATE_BYTES)),
-                        ("rng/cuda", (CUDA_RNG_STATE_BYTES,))):
-        t = tensors.get(name)
-        if t is not None and (t.dtype != torch.uint8 or t.dim() != 1 or t.numel() not in sizes):
-            raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' is not a random generator state")
-    perm = tensors.get("perm")
-    if perm is not None:
-        if perm.dtype != torch.int64 or perm.dim() != 1 or not torch.equal(
-                torch.sort(perm).values, torch.arange(perm.numel())):
-            raise ProjectError(f"{where}: {STATE_TENSORS}: 'perm' is not a permutation")
-        if meta.get("pos", 0) >= perm.numel():
-            raise ProjectError(f"{where}: {STATE_JSON}: 'pos' lies beyond the epoch's permutation")
-    for name in ("running/losses", "running/corrects"):
-        t = tensors.get(name)
-        # The running loss is averaged (a mean of integers fails inside the step), correct answers are summed.
-        ok = t is None or (t.dim() == 1 and (t.is_floating_point() or (
-            name == "running/corrects" and t.dtype in (torch.int64, torch.int32))))
-        if not ok:
-            raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' must be a list of numbers")
-    for name, t in tensors.items():
-        if not name.startswith(("optimizer/", "rng/", "running/")) and name != "perm":
-            raise ProjectError(f"{where}: {STATE_TENSORS}: unexpected tensor '{name}'"[:300])
-
-
-CUDA_RNG_STATE_BYTES = 16  # a CUDA generator's state: its seed and its Philox offset, 8 bytes each
-_HOW_FLAGS = ("foreach", "fused")  # how torch runs the update, not what it computes: may differ between machines
-# Hyperparameters handed to the optimizer's constructor, so that torch's own range checks judge them.
-_CONSTRUCTOR_KEYS = ("lr", "betas", "eps", "weight_decay", "momentum", "dampening", "nesterov", "alpha", "lr_decay",
-                     "initial_accumulator_value")
-
-
-def _finite_number(value: Any) -> bool:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:  # an integer beyond any float
-        return False
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def check_optimizer_states(lab: Lab, meta: Mapping[str, Any], tensors: Mapping[str, torch.Tensor],
-                           parameters: int, where: str) -> None:
-    """Every value of the saved optimizer states against what the lab's optimizer takes: each parameter group's
-    settings (type, range, the flags this app sets), its parameter numbers, and each parameter's state entries.
-    torch checks almost none of this when a state is loaded; a wrong value surfaces later, inside a (fused) step,
-    as a TypeError from the kernel. ``parameters`` is the number of parameter tensors of the lab's networks."""
-    from .trainer import make_optimizer
-
-    optimizers = meta.get("optimizers", {})
-    probe = torch.nn.Parameter(torch.zeros(2))
-    try:
-        reference = make_optimizer(lab.training, [probe])
-    except EngineError as e:
-        raise ProjectError(f"{where}: {e.message}") from None
-    kind = type(reference).__name__
-    ref_group = {k: v for k, v in reference.param_groups[0].items() if k != "params"}
-    state_keys: dict[str, set[str]] = {}
-    for name, saved in optimizers.items():
-        what = f"{where}: {STATE_JSON}: optimizer {_short(name)}"
-        groups = saved["param_groups"]
-        if not groups:
-            raise ProjectError(f"{what} has no parameter groups")
-        numbered: list[int] = []
-        settings: dict[str, Any] = {}
-        for g, group in enumerate(groups):
-            at = f"{what}, parameter group {g}"
-            for key, ref in ref_group.items():
-                if key not in group and not (isinstance(ref, bool) or ref is None):
-                    raise ProjectError(f"{at} has no {key!r}, which the lab's {kind} optimizer needs")
-            for key, value in group.items():
-                if key == "params":
-                    if not isinstance(value, list) or not all(
-                            isinstance(i, int) and not isinstance(i, bool) for i in value):
-                        raise ProjectError(f"{at}: 'params' must be a list of parameter numbers. Received: "
-                                           f"{_short(value)}")
-                    numbered += value
-                    continue
-                if key not in ref_group:
-                    raise ProjectError(f"{at}: {_short(key)} is no setting of the lab's {kind} optimizer")
-                ref = ref_group[key]
-                if key in _HOW_FLAGS:
-                    if value is not None and not isinstance(value, bool) or (value and not ref and key == "fused"):
-                        raise ProjectError(f"{at}: {key!r} must be " + ("true, false or null" if ref else
-                                           "false or null") + f" for the lab's {kind} optimizer. Received: "
-                                           f"{_short(value)}")
-                elif isinstance(ref, bool) or ref is None:
-                    if type(value) is not type(ref) or value != ref:
-                        raise ProjectError(f"{at}: {key!r} must be {json.dumps(ref)} for the lab's {kind} "
-                                           f"optimizer. Received: {_short(value)}")
-                elif isinstance(ref, tuple):
-                    if not isinstance(value, (list, tuple)) or len(value) != len(ref) or not all(
-                            _finite_number(v) for v in value):
-                        raise ProjectError(f"{at}: {key!r} must be a list of {len(ref)} numbers. Received: "
-                                           f"{_short(value)}")
-                elif not _finite_number(value):
-                    raise ProjectError(f"{at}: {key!r} must be a finite number. Received: {_short(value)}")
-            if group.get("foreach") and group.get("fused"):
-                raise ProjectError(f"{at}: 'foreach' and 'fused' cannot both be true")
-            settings = {k: tuple(group[k]) if isinstance(group[k], list) else group[k]
-                        for k in _CONSTRUCTOR_KEYS if k in group}
-            try:  # torch's own checks: a negative rate, betas outside [0, 1), Nesterov without momentum...
-                type(reference)([torch.nn.Parameter(torch.zeros(2))], **settings)
-            except (ValueError, TypeError, RuntimeError) as e:
-                raise ProjectError(f"{at}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
-        if numbered != list(range(len(numbered))) or len(numbered) > parameters:
-            raise ProjectError(f"{what}: 'params' must number the lab's {parameters} parameters 0, 1, 2... in "
-                               f"order. Received: {_short(numbered)}")
-        # The state entries this optimizer keeps per parameter: those of one step with the saved settings.
-        sample = torch.nn.Parameter(torch.zeros(2))
-        stepper = type(reference)([sample], **settings)
-        sample.grad = torch.ones(2)
-        stepper.step()
-        state_keys[name] = set(stepper.state[sample])
-        for index, entry in saved.get("state", {}).items():
-            if not (isinstance(index, str) and index.isdigit() and int(index) < len(numbered)):
-                raise ProjectError(f"{what}: a state for parameter {_short(index)}, which its groups do not have")
-            for key, value in entry.items():
-                if key == "step" and _finite_number(value) and value >= 0:
-                    continue  # older files keep the step count as a plain number
-                raise ProjectError(f"{what}: the state of parameter {index} has {_short(key)} = {_short(value)}; "
-                                   f"optimizer state values are tensors")
-    for key in tensors:
-        if not key.startswith("optimizer/"):
-            continue
-        parts = key.split("/")
-        saved = optimizers.get(parts[1]) if len(parts) == 4 else None
-        if saved is None or parts[2] not in saved.get("state", {}):
-            raise ProjectError(f"{where}: {STATE_TENSORS}: {_short(key)} belongs to no saved optimizer state")
-        if parts[3] not in state_keys[parts[1]]:
-            raise ProjectError(f"{where}: {STATE_TENSORS}: {_short(key)}: the lab's {kind} optimizer keeps no "
-                               f"{parts[3]!r} (it keeps {', '.join(sorted(state_keys[parts[1]])) or 'none'})")
 
 
 # What the training state of a lab can hold, beyond its weights: optimizer state per parameter (Adam keeps two
