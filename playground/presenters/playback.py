@@ -1,0 +1,160 @@
+"""Play, pause, step and reset; the session's start; edits of the network while training (apply or start over);
+refusals and failures shown in the message banner. A mixin of TrainingController (see playground/controller.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QToolBar
+
+from playground.engine.commands import Pause, Recompile, Reset, Resume, Step
+from playground.engine.errors import EngineError
+from playground.graph import GraphError, Lab, LabFormatError
+from playground.ui.training_toolbar import TrainToolbar
+
+
+class PlaybackMixin:
+    """The train toolbar and the Train menu's requests, turned into commands for the one TrainingSession."""
+
+    def _add_train_toolbar(self) -> None:
+        window = self.window
+        self.toolbar = TrainToolbar(window)
+        window.addToolBarBreak()
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        main_toolbar = window.findChild(QToolBar, "mainToolbar")
+        if main_toolbar is not None:  # the train toolbar shows these, with icons
+            for action in (window.play_action, window.step_action, window.reset_action):
+                main_toolbar.removeAction(action)
+        window.set_training_available(True)
+
+    def _ensure_session(self, run: bool) -> bool:
+        """Start a trainer for the current lab unless one is running for it; False if the lab cannot train."""
+        lab = self.lab
+        if lab is None:
+            return False
+        if self.session.active:
+            return True
+        try:
+            lab.check()
+        except GraphError as e:
+            self._refuse(f"The network cannot train yet: {e}")
+            return False
+        self.message_banner.hide()
+        self.session.start(Lab.from_dict(lab.to_dict()), probes=self.open_probes(), run=run)
+        self._stale = False
+        return True
+
+    def set_playing(self, playing: bool) -> None:
+        if playing:
+            if self._stale and self.session.active:
+                self.apply_edit()
+                return
+            if self.session.active:
+                self._send(Resume())
+            elif not self._ensure_session(run=True):
+                return
+            self.message_banner.hide()
+            self._playing = True
+            self._show_training_views()
+        else:
+            if self.session.active:
+                self._send(Pause())
+            self._playing = False
+        self.toolbar.set_playing(self._playing)
+
+    def step(self, epoch: bool) -> None:
+        if self._stale and self.session.active:
+            self.apply_edit(resume=False)
+        if not self.session.active and not self._ensure_session(run=False):
+            return
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._send(Step(epoch=epoch))
+
+    def reset(self, new_seed: bool) -> None:
+        if not self.session.active:
+            self.toolbar.show_counters(0, 0)
+            return
+        if self._stale:
+            self.restart()
+            return
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._send(Pause())
+        self._send(Reset(new_seed=new_seed))
+
+    def _send_if_active(self, command: Any) -> None:
+        if self.session.active:
+            self._send(command)
+
+    def _send(self, command: Any) -> bool:
+        try:
+            self.session.send(command)
+            return True
+        except (GraphError, EngineError, LabFormatError) as e:
+            self._refuse(str(e))
+            return False
+
+    def _refuse(self, text: str) -> None:
+        self.message_banner.show_text(text)
+        self.window.show_message(text, True)
+
+    # Graph edits while training -------------------------------------------------------------------------------
+
+    def _on_edit(self, _index: int) -> None:
+        self._sync_layers()
+        if self._settings_edit:  # a settings change (done, undone or redone) was already applied live
+            self._settings_edit = False
+            if not self._stale:
+                return
+        if not self.session.active:
+            return
+        self._stale = True
+        if self._playing:
+            self._send(Pause())
+            self._playing = False
+            self.toolbar.set_playing(False)
+        self.apply_banner.show()
+
+    def apply_edit(self, resume: bool = True) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        try:
+            lab.check()
+        except GraphError as e:
+            self._refuse(f"Fix the network first: {e}")
+            return
+        if not self._send(Recompile(Lab.from_dict(lab.to_dict()), device=lab.training.device)):
+            return
+        self._stale = False
+        self.apply_banner.hide()
+        if resume:
+            self._send(Resume())
+            self._playing = True
+            self.toolbar.set_playing(True)
+
+    def restart(self) -> None:
+        self.apply_banner.hide()
+        self.session.stop()
+        self._stale = False
+        self._playing = False
+        self.set_playing(True)
+
+    def _say_where_training_runs_once(self, device: str) -> None:
+        """The first training on a machine says where it runs (the toolbar keeps showing it afterwards)."""
+        settings = self.window.settings
+        if not device or settings.value("device_announced", False, type=bool):
+            return
+        settings.setValue("device_announced", True)
+        if device == "CPU":
+            text = "Training runs on the CPU: no CUDA or Apple GPU found (fine for every built-in lab)."
+        else:
+            text = f"Training runs on {device} (the Device menu can move it to the CPU)."
+        self.window.show_message(text)
+
+    def on_failed(self, message: str) -> None:
+        self._playing = False
+        self.toolbar.set_playing(False)
+        self._refuse(message)

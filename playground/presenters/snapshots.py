@@ -1,0 +1,74 @@
+"""Which probes the open views need, and each snapshot fanned out to the views on screen, the metrics line and the
+drawing pad. A mixin of TrainingController (see playground/controller.py)."""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any
+
+from PySide6.QtCore import QTimer
+
+from playground.engine.commands import SetProbes
+from playground.engine.probes import ACTIVATION_KINDS
+from playground.engine.snapshot import metric_phrases
+from playground.presenters.view_layout import plane_data
+
+
+class SnapshotMixin:
+    """Probes asked of the engine, snapshots handed to the views."""
+
+    def open_probes(self) -> frozenset[str]:
+        names: set[str] = set()
+        for key, view in self.views.items():
+            # The output view's probe is one small batched pass; the others only while their dock shows.
+            if (key == "boundary" and self.lab is not None and plane_data(self.lab.dataset)) or \
+                    self._shown(key):
+                names.update(p for p in getattr(view, "probes", ()) if p)
+        if self.draw_dock.isVisible() and not self.draw_dock.visibleRegion().isEmpty():
+            names.add("feature_maps")  # the drawing's probabilities come with the feature maps
+        return frozenset(names)
+
+    def _on_dock_shown(self, key: str, visible: bool) -> None:
+        self._tab_bar_timer.start()
+        if key == "samples" and visible:
+            QTimer.singleShot(0, self._refresh_samples)  # once the dock's tab is really in front
+        if visible and self._last_snapshot is not None:
+            self.views[key].show_snapshot(self._last_snapshot)
+        self._probe_timer.start()
+
+    def _send_probes(self) -> None:
+        if self.session.active:
+            self._send(SetProbes(self.open_probes()))
+
+    def on_snapshot(self, snap: Any) -> None:
+        self._last_snapshot = snap
+        self.toolbar.show_snapshot(snap)
+        self._playing = snap.state == "running"
+        for key, view in self.views.items():
+            if self._shown(key):
+                try:
+                    view.show_snapshot(snap)
+                except Exception as e:  # noqa: BLE001 - one view's bug must not stop the others or the run
+                    if key not in self._broken_views:
+                        self._broken_views.add(key)
+                        traceback.print_exc()
+                        view.show_empty(f"This view could not draw the run ({type(e).__name__}: {e}).")
+        self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
+        label = snap.probes.get("sample/label")
+        probs = snap.probes.get("sample/probabilities")
+        if label is not None and int(label[0]) == -1 and probs is not None and len(probs) == 10:
+            self.digit_panel.show_probabilities(probs)
+        if snap.state == "diverged":
+            self.message_banner.show_text(snap.message)
+        elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",
+                                                                                                  "Early")):
+            self.window.show_message(snap.message)
+
+    def _sync_layers(self) -> None:
+        lab = self.lab
+        if lab is None or not lab.networks:
+            return
+        graph = lab.networks[0].graph
+        order = graph.topological_order()
+        layers = [n for n in order if graph.node(n).kind in ACTIVATION_KINDS]
+        self.views["hidden"].set_layers(layers)
