@@ -1,4 +1,4 @@
 """The headless engine: tasks, the training loop as a generator, probes, snapshots."""
-from . import autoencoding  # noqa: F401,E402  (registers the autoencoder and VAE tasks)
-from . import gan  # noqa: F401,E402  (registers the GAN task)
-from . import sequences  # noqa: F401,E402  (registers the sequence task and its data sets)
+# Imported for what importing does: each module registers its tasks (the autoencoder and VAE; the GAN; the sequence
+# task and its data sets), so any use of the engine sees every task.
+from . import autoencoding, gan, sequences  # noqa: F401

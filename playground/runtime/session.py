@@ -24,10 +24,10 @@ from playground.engine.trainer import Trainer
 from playground.graph import GraphError, Lab
 
 SNAPSHOT_INTERVAL = 1 / 30
-_lingering: list[tuple[QThread, "TrainingWorker"]] = []
+_lingering: list[tuple[QThread, TrainingWorker]] = []
 # Every worker thread that has not finished: held here so that no QThread object is destroyed while its thread
 # runs (that aborts the process), whatever happens to the session that started it; stopped at interpreter exit.
-_running: dict[int, tuple[QThread, "TrainingWorker"]] = {}
+_running: dict[int, tuple[QThread, TrainingWorker]] = {}
 
 
 def stop_all(timeout_ms: int) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -67,7 +67,7 @@ def _glyph(p: QPainter, category: str, r: QRectF) -> None:
         p.drawLine(QPointF(cx, r.top() + 3), QPointF(cx, cy - 3))
 
 
-@lru_cache(maxsize=None)
+@cache
 def category_icon(category: str, size: int = 20) -> QIcon:
     pm = QPixmap(size, size)
     pm.fill(Qt.transparent)

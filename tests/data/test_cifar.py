@@ -119,7 +119,7 @@ def test_download_from_127_0_0_1_then_load(served, tmp_path, monkeypatch):
     s = image_sets.load_image_set("cifar10", cache)
     # 5 x 12 training records: 10 (a sixth) held out for validation from the end; 12 test records.
     assert s.x_train.shape == (50, 3, 32, 32) and s.x_val.shape == (10, 3, 32, 32) and s.x_test.shape == (12, 3, 32, 32)
-    assert s.x_train.dtype == np.float32 and 0.0 <= s.x_train.min() and s.x_train.max() <= 1.0
+    assert s.x_train.dtype == np.float32 and s.x_train.min() >= 0.0 and s.x_train.max() <= 1.0
     train_images = np.concatenate([made[n][0] for n in cifar.TRAIN_BATCHES])
     np.testing.assert_allclose(s.x_train[0], train_images[0] / 255.0, atol=1e-6)
     np.testing.assert_array_equal(s.y_test, made[cifar.TEST_BATCH][1])

@@ -37,7 +37,7 @@ def test_loads_grayscale_and_lists_skipped(folder):
     assert data.images.dtype == np.float32 and data.images.shape == (5, 1, 28, 28)
     assert data.labels.dtype == np.int64
     assert sorted(data.labels.tolist()) == [0, 0, 0, 1, 1]
-    assert 0.0 <= data.images.min() and data.images.max() <= 1.0
+    assert data.images.min() >= 0.0 and data.images.max() <= 1.0
     # cats are black or blue, dogs white: the labels follow the pixels.
     dogs = data.images[data.labels == 1]
     assert dogs.min() > 0.95

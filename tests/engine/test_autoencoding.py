@@ -87,7 +87,7 @@ def test_probes_have_the_promised_shapes():
     assert p["reconstructions/noisy"].shape == (12, 28, 28)
     assert p["reconstructions/output"].shape == (12, 28, 28)
     assert sorted(p["reconstructions/labels"][:10]) == list(range(10))  # one of each digit first
-    assert 0.0 <= p["reconstructions/output"].min() and p["reconstructions/output"].max() <= 1.0
+    assert p["reconstructions/output"].min() >= 0.0 and p["reconstructions/output"].max() <= 1.0
     assert p["latent/codes"].shape == (300, 2) and p["latent/labels"].shape == (300,)
     assert p["manifold/images"].shape == (9, 9, 28, 28)
     lo, hi = p["manifold/extent"][:2]

@@ -17,7 +17,7 @@ def test_builtin_digits_are_real_mnist_with_a_fixed_split():
     assert set(np.unique(labels)) == set(range(10))
     s = digit_splits()
     assert (len(s.x_train), len(s.x_val), len(s.x_test)) == (7000, 1000, 1000)
-    assert s.x_train.shape[1:] == (1, 28, 28) and 0.0 <= s.x_train.min() and s.x_train.max() <= 1.0
+    assert s.x_train.shape[1:] == (1, 28, 28) and s.x_train.min() >= 0.0 and s.x_train.max() <= 1.0
     again = digit_splits()
     np.testing.assert_array_equal(s.y_test, again.y_test)
 

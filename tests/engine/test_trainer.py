@@ -183,7 +183,7 @@ def test_snapshots_hold_only_numpy_and_plain_values():
             assert isinstance(item, (np.ndarray, int, float, str)), (f.name, type(item))
     boundary = snap.probes["boundary"]
     assert boundary.shape == (100, 100) and boundary.dtype == np.float32
-    assert 0.0 <= boundary.min() and boundary.max() <= 1.0
+    assert boundary.min() >= 0.0 and boundary.max() <= 1.0
     # A copy: training on must not change what a view already holds.
     held = boundary.copy()
     trainer.send(Resume())

@@ -9,8 +9,8 @@ from PySide6.QtCore import QCoreApplication, QThread
 
 from playground.engine.commands import Pause, Resume, SetTraining
 from playground.engine.errors import EngineError
-from playground.runtime import TrainingSession
 from playground.graph.templates import tensorflow_playground
+from playground.runtime import TrainingSession
 
 
 def lab(epochs=100000, **training):

@@ -2,7 +2,6 @@ import pytest
 from PySide6.QtCore import QSettings
 
 
-
 @pytest.fixture
 def settings(tmp_path):
     # A private ini file: tests never read or write the user's real settings.

@@ -56,7 +56,7 @@ def test_drawing_a_stroke_gives_a_centred_scaled_mnist_image(qtbot, panel):
     assert images, "image_ready was not emitted"
     img = images[-1]
     assert img.shape == (28, 28) and img.dtype == np.float32
-    assert 0.0 <= img.min() and img.max() <= 1.0
+    assert img.min() >= 0.0 and img.max() <= 1.0
     cy, cx = center_of_mass(img)
     assert cy == pytest.approx(14.0, abs=0.75) and cx == pytest.approx(14.0, abs=0.75)
     top, left, bottom, right = ink_bbox(img, threshold=0.05)

@@ -2,15 +2,14 @@
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QSpinBox
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QSpinBox
 
 from playground.graph import Graph, Lab
 from playground.graph.templates import TEMPLATES
 from playground.ui.canvas import MIME_LAYER, NODE_H, NODE_W, layer_mime
 from playground.ui.main_window import blank_lab
 from playground.ui.palette import LayerPaletteTree
-
 
 
 def lab_with(*nodes, edges=()):

@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
 
-from playground.viz.colormaps import (TF_BLUE, TF_ORANGE, class_color, diverging_lut, hex_to_rgba, interpolated_lut,
-                                      map_values, sequential_lut)
+from playground.viz.colormaps import (
+    TF_BLUE,
+    TF_ORANGE,
+    class_color,
+    diverging_lut,
+    hex_to_rgba,
+    interpolated_lut,
+    map_values,
+    sequential_lut,
+)
 
 
 def test_diverging_table_runs_orange_to_white_to_blue():

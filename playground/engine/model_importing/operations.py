@@ -201,7 +201,7 @@ class _Operations(_Forward):
             return self.function(name, args, kwargs, call, builder)
         if builder is None and space == "torch" and name in _MAKERS:
             sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-            if sizes and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d for d in sizes):
+            if sizes and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in sizes):
                 return _Made(tuple(sizes))
             return _Unknown(call)
         return _Unknown(call)

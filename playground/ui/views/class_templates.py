@@ -15,7 +15,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import class_names, PRESS_PLAY, SnapshotView, mapping
+from .base import PRESS_PLAY, SnapshotView, class_names, mapping
 from .filters import image_box, layer_arrays
 
 PREFIX = "weights/"

@@ -23,7 +23,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import normalize_symmetric, resize_nearest
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import class_names, PRESS_PLAY, SnapshotView, array, mapping
+from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping
 from .filters import image_box
 
 PREFIX = "feature_maps/"
