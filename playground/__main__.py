@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
     code = cli_main(args)
     if code == 0 and args[0] == "bench" and "--no-gui" not in args:
-        from playground.gui_bench import print_gui_benchmark
+        from playground.app.gui_bench import print_gui_benchmark
 
         print_gui_benchmark(2.0 if "--quick" in args else 5.0, 5 if "--quick" in args else 30)
     return code

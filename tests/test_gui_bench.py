@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from playground.gui_bench import run_gui_benchmark
+from playground.app.gui_bench import run_gui_benchmark
 
 
 def test_gui_benchmark_reports_lateness_redraws_and_epochs(qtbot):
@@ -16,7 +16,7 @@ def test_gui_benchmark_reports_lateness_redraws_and_epochs(qtbot):
 
 
 def test_drawing_benchmark_reaches_the_bars_training_and_paused(qtbot):
-    from playground.gui_bench import run_drawing_benchmark
+    from playground.app.gui_bench import run_drawing_benchmark
 
     rows = run_drawing_benchmark(drawings=3)
     assert [r[0].split(",")[1].split("(")[0].strip() for r in rows] == ["training", "paused"]
@@ -30,7 +30,7 @@ def test_python_m_gui_bench_runs_and_prints_every_table():
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "playground.gui_bench", "--seconds", "0.5", "--drawings", "1"],
+    out = subprocess.run([sys.executable, "-m", "playground.app.gui_bench", "--seconds", "0.5", "--drawings", "1"],
                          check=False, capture_output=True, text=True, timeout=600, env={**os.environ,
                                                                             "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr

@@ -45,7 +45,7 @@ def test_the_file_menu_offers_every_export_and_the_import(app_window, monkeypatc
         offered.append((suggested, filters))
         return "", ""
 
-    monkeypatch.setattr("playground.exporting.QFileDialog.getSaveFileName", cancel)
+    monkeypatch.setattr("playground.app.exporting.QFileDialog.getSaveFileName", cancel)
     names = {a.objectName() for a in win.export_menu.actions()}
     assert names == {f"actionExport_{k}" for k in ("onnx", "py", "pt2", "csv", "gif", "view")}
     asked = []
@@ -90,7 +90,7 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
     gif = Image.open(tmp_path / "b.gif")
     assert 3 <= gif.n_frames <= len(actions.frames.frames)  # Pillow merges frames that look the same
 
-    from playground.exporting import export_view_image
+    from playground.app.exporting import export_view_image
 
     export_view_image(c.views["boundary"], tmp_path / "out.png")
     export_view_image(c.views["boundary"], tmp_path / "out.svg")
@@ -102,7 +102,7 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
 
 def test_frames_stay_bounded_and_span_the_run():
     from playground.engine.snapshot import Snapshot, frozen
-    from playground.exporting import BoundaryFrames
+    from playground.app.exporting import BoundaryFrames
 
     frames = BoundaryFrames(limit=10)
     for step in range(1, 101):

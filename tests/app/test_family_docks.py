@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QLabel
 
-from playground import controller as controller_module
 from playground.app import attach_training
+from playground.app.presenters import training as controller_module
 from playground.ui.views.families import FamilyView
 
 

@@ -11,13 +11,13 @@ import zipfile
 import pytest
 from PySide6.QtCore import QSettings
 
-from playground import projects as projects_module
+from playground.app import projects as projects_module
 from playground.app import attach_training
 from playground.engine import commands as cmd
 from playground.engine.project import load_project, save_project
 from playground.engine.trainer import Trainer
 from playground.graph import templates
-from playground.recovery import RecoveryManager
+from playground.app.recovery import RecoveryManager
 
 
 @pytest.fixture
@@ -151,9 +151,10 @@ def test_weights_that_do_not_fit_are_refused_before_anything_changes(qtbot, app_
     win, c = app_window
     lab = win.lab
     trainer = Trainer(templates.build_template("spiral"), device="cpu")
-    from playground.engine.project import project_entries
     import hashlib
     import json
+
+    from playground.engine.project import project_entries
 
     entries = project_entries(trainer.lab, trainer.checkpoint())
     entries["lab.json"] = templates.build_template("tensorflow_playground").to_json().encode()

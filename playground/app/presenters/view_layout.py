@@ -1,5 +1,5 @@
 """Laying out the live views: their docks, which views show for which lab, the main views raised when training
-starts, and their sizes. A mixin of TrainingController (see playground/controller.py)."""
+starts, and their sizes. A mixin of TrainingController (see presenters/training.py)."""
 
 from __future__ import annotations
 

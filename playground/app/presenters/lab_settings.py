@@ -1,5 +1,5 @@
 """Settings as undoable edits of the lab (training, data set, task, seed), applied live to a running trainer.
-A mixin of TrainingController (see playground/controller.py)."""
+A mixin of TrainingController (see presenters/training.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from playground.graph import GraphError, LabFormatError
 from playground.ui.commands import SetParamCommand
 
 if TYPE_CHECKING:
-    from playground.controller import TrainingController
+    from playground.app.presenters.training import TrainingController
 
 
 class LabSettingsCommand(QUndoCommand):

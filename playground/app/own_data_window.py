@@ -109,7 +109,7 @@ class OwnDataPresenter(QObject):
         except (DataError, EngineError, GraphError, LabFormatError) as e:
             self._refuse(str(e))
             return False
-        from playground.controller import LabSettingsCommand
+        from playground.app.presenters.training import LabSettingsCommand
 
         self.controller.session.stop()  # a new problem starts from fresh weights
         net = lab.networks[0]
@@ -212,7 +212,7 @@ class OwnDataPresenter(QObject):
             return
         if after == lab.dataset:
             return
-        from playground.controller import LabSettingsCommand
+        from playground.app.presenters.training import LabSettingsCommand
 
         added = len(points) - len(before)
         text = (f"Draw {added} point{'s' if added != 1 else ''}" if added > 0 else

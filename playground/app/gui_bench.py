@@ -56,10 +56,10 @@ def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m playground.gui_bench``: the window rows of ``playground bench``."""
+    """``python -m playground.app.gui_bench``: the window rows of ``playground bench``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m playground.gui_bench",
+    parser = argparse.ArgumentParser(prog="python -m playground.app.gui_bench",
                                      description="Window measurements: event-loop lateness and redraws while the "
                                                  "spiral trains, drawing latency while image templates train")
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")

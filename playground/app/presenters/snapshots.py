@@ -1,5 +1,5 @@
 """Which probes the open views need, and each snapshot fanned out to the views on screen, the metrics line and the
-drawing pad. A mixin of TrainingController (see playground/controller.py)."""
+drawing pad. A mixin of TrainingController (see presenters/training.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from playground.engine.commands import SetProbes
 from playground.engine.probes import ACTIVATION_KINDS
 from playground.engine.snapshot import metric_phrases
-from playground.presenters.view_layout import plane_data
+from playground.app.presenters.view_layout import plane_data
 
 
 class SnapshotMixin:

@@ -8,18 +8,18 @@ from typing import Any
 
 def attach_training(window: Any) -> Any:
     """Give a main window its training: toolbar, data panel, live views, and the worker-thread session."""
-    from playground.controller import TrainingController
+    from playground.app.presenters.training import TrainingController
 
     controller = TrainingController(window)
     window.closing.connect(controller.shutdown)
     window.training_controller = controller
-    from playground.exporting import attach_exporting
+    from playground.app.exporting import attach_exporting
 
     attach_exporting(window, controller)
-    from playground.own_data_window import attach_own_data
+    from playground.app.own_data_window import attach_own_data
 
     attach_own_data(window, controller)  # File > Open data…, dropped tables, points drawn on the plane
-    from playground.projects import attach_projects
+    from playground.app.projects import attach_projects
 
     attach_projects(window, controller)  # after the controller: on close, its shutdown comes first
     return controller
@@ -29,7 +29,7 @@ def attach_app(window: Any) -> Any:
     """Everything of the real app: training, project files, autosave, and the offer to recover after a crash."""
     from PySide6.QtCore import QTimer
 
-    from playground.recovery import attach_recovery
+    from playground.app.recovery import attach_recovery
 
     controller = attach_training(window)
     recovery = attach_recovery(window, window.project_handler)

@@ -1,5 +1,5 @@
 """The training controller: joins the main window, the runtime bridge, the train toolbar, the data panel and the
-live views. Part of the composition root (app.py builds it), so it may import every layer.
+live views. Part of the composition root (app/main.py builds it), so it may import every layer.
 
 It owns the one TrainingSession. Views only receive snapshots; the GUI thread never runs torch. Each job is a mixin
 in playground/presenters/: laying out the views (view_layout), play/step/reset and edits while training
@@ -14,15 +14,15 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
-from playground.downloads import DownloadController
+from playground.app.downloads import DownloadController
 from playground.engine.commands import SetSample
 from playground.graph import Lab
-from playground.presenters.banners import ApplyBanner, MessageBanner
-from playground.presenters.data_wiring import DataWiringMixin
-from playground.presenters.lab_settings import LabSettingsCommand, LabSettingsMixin
-from playground.presenters.playback import PlaybackMixin
-from playground.presenters.snapshots import SnapshotMixin
-from playground.presenters.view_layout import (
+from playground.app.presenters.banners import ApplyBanner, MessageBanner
+from playground.app.presenters.data_wiring import DataWiringMixin
+from playground.app.presenters.lab_settings import LabSettingsCommand, LabSettingsMixin
+from playground.app.presenters.playback import PlaybackMixin
+from playground.app.presenters.snapshots import SnapshotMixin
+from playground.app.presenters.view_layout import (
     CLASSIC_TASKS,
     IMAGE_VIEW_KEYS,
     PLANE_VIEWS,
