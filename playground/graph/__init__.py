@@ -34,7 +34,17 @@ from .graph import (
     NodeRenamed,
     ParamChanged,
 )
-from .lab import DATASET_FIELDS, ROLES, TASKS, TRAINING_FIELDS, DatasetSettings, Lab, Network, TrainingSettings
+from .lab import (
+    DATASET_FIELDS,
+    ROLES,
+    TASKS,
+    TRAINING_FIELDS,
+    DatasetSettings,
+    Lab,
+    Network,
+    SettingsChanged,
+    TrainingSettings,
+)
 from .shapes import Shape
 
 __all__ = [
@@ -44,6 +54,7 @@ __all__ = [
     "ShapeError", "UnknownKindError", "UnknownNodeError", "UnknownPortError",
     "Edge", "EdgeAdded", "EdgeRemoved", "Graph", "GraphEvent", "Inference", "Node", "NodeAdded", "NodeMoved",
     "NodeRemoved", "NodeRenamed", "ParamChanged",
-    "DATASET_FIELDS", "ROLES", "TASKS", "TRAINING_FIELDS", "DatasetSettings", "Lab", "Network", "TrainingSettings",
+    "DATASET_FIELDS", "ROLES", "TASKS", "TRAINING_FIELDS", "DatasetSettings", "Lab", "Network", "SettingsChanged",
+    "TrainingSettings",
     "Shape",
 ]

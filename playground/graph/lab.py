@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -249,6 +249,26 @@ class DatasetSettings:
         }
 
 
+@dataclass(frozen=True)
+class SettingsChanged:
+    """A section of the lab's settings changed: ``section`` is "training", "dataset", "task" or "seed", and
+    ``changes`` maps each field that differs to its new value (the section's own name for task and seed)."""
+
+    section: str
+    changes: dict[str, Any]
+
+
+# The settings whose assignment is an event: whoever shows them follows the lab instead of being told by hand.
+SETTINGS_SECTIONS = ("task", "seed", "dataset", "training")
+
+
+def _differences(section: str, before: Any, after: Any) -> dict[str, Any]:
+    if section in ("training", "dataset"):
+        old, new = before.to_dict(), after.to_dict()
+        return {k: v for k, v in new.items() if old.get(k) != v}
+    return {} if before == after else {section: after}
+
+
 @dataclass
 class Network:
     name: str
@@ -268,6 +288,34 @@ class Lab:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     task_options: dict[str, Any] = field(default_factory=dict)
     networks: list[Network] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_listeners", [])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The dataclass __init__ assigns before __post_init__ made the listener list: no events for a lab being born.
+        listeners = self.__dict__.get("_listeners")
+        if name not in SETTINGS_SECTIONS or listeners is None:
+            object.__setattr__(self, name, value)
+            return
+        before = getattr(self, name)
+        object.__setattr__(self, name, value)
+        changes = _differences(name, before, value)
+        if changes:
+            event = SettingsChanged(name, changes)
+            for listener in list(listeners):
+                listener(event)
+
+    # Events ---------------------------------------------------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[SettingsChanged], None]) -> None:
+        """Call ``listener`` with a SettingsChanged whenever ``task``, ``seed``, ``dataset`` or ``training`` is
+        assigned a different value (settings are replaced whole: assign ``lab.training.updated(...)``)."""
+        self.__dict__["_listeners"].append(listener)
+
+    def unsubscribe(self, listener: Callable[[SettingsChanged], None]) -> None:
+        if listener in self.__dict__["_listeners"]:
+            self.__dict__["_listeners"].remove(listener)
 
     def network(self, name: str) -> Network:
         for n in self.networks:
