@@ -6,17 +6,11 @@ This module only draws and preprocesses; who computes the probabilities is wired
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QImage,
-    QMouseEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-)
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QResizeEvent, QTextLayout
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,14 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.ui.digit_canvas import DEFAULT_BRUSH, EMPTY_TEXT, PAD_SIZE, THROTTLE_MS, DigitCanvas
 from playground.ui.style import teaching_tooltip
 from playground.viz.mnist_preprocess import MNIST_SIZE, preprocess_strokes
 
-PAD_SIZE = 280  # the raster's side: 10x MNIST, so a 20 px brush makes strokes about as thick as MNIST's
-DEFAULT_BRUSH = 20.0
+__all__ = ["DEFAULT_BRUSH", "EMPTY_TEXT", "PAD_SIZE", "THROTTLE_MS", "DigitCanvas", "DigitPanel", "FixedLinesLabel",
+           "MnistPreview", "ProbabilityBars"]
+
 MIN_BRUSH, MAX_BRUSH = 6, 40
-THROTTLE_MS = 30
-EMPTY_TEXT = "Draw a digit from 0 to 9 with the mouse"
+DRAWING_TEXT = "Keep drawing, or Clear to start again. Hover over anything to learn more."
 CENTRED_NOTE = "28 × 28 pixels, centred by\nthe centre of mass of the ink"
 UNCENTRED_NOTE = "28 × 28 pixels, where and as\nlarge as you drew it"
 
@@ -54,190 +49,6 @@ WHY_UNSURE = (
     "handwriting differs from the 1990s US census workers and students who wrote MNIST, or because the model is\n"
     "still training. It has no 'not a digit' answer: even a scribble gets spread over 0-9."
 )
-
-
-class DigitCanvas(QWidget):
-    """A black square pad drawn on in white with the mouse (pen and touch arrive as synthesised mouse events).
-
-    Strokes are kept in pad coordinates (0..PAD_SIZE) and painted incrementally into a PAD_SIZE x PAD_SIZE
-    grayscale raster, so ``raster()`` costs a copy, not a re-render; the screen shows the same strokes scaled.
-    """
-
-    drawing_changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("digitCanvas")
-        self.setMinimumSize(140, 140)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setCursor(Qt.CrossCursor)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
-        self.setToolTip(teaching_tooltip(
-            "Hold the left mouse button and write one digit. Draw it big and thick, like on paper:\n"
-            "it is shrunk to 20x20 pixels for the network anyway.", "Drawing pad"))
-        self._brush = DEFAULT_BRUSH
-        self._strokes: list[tuple[float, list[QPointF]]] = []  # (brush width, points in pad coordinates)
-        self._drawing = False
-        self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format_Grayscale8)
-        self._image.fill(0)
-        self._since_emit = QElapsedTimer()
-        self._pending = QTimer(self)
-        self._pending.setSingleShot(True)
-        self._pending.timeout.connect(self._emit_changed)
-
-    # --- public API ---
-    def brush_width(self) -> float:
-        """Stroke width in pad pixels (the pad is PAD_SIZE wide, whatever its size on screen)."""
-        return self._brush
-
-    def set_brush_width(self, width: float) -> None:
-        # Applies to the next stroke: strokes already drawn keep their width.
-        self._brush = float(min(max(width, 1.0), PAD_SIZE / 2))
-
-    def is_empty(self) -> bool:
-        return not self._strokes
-
-    def clear(self) -> None:
-        self._pending.stop()
-        self._strokes.clear()
-        self._drawing = False
-        self._image.fill(0)
-        self.update()
-        self.drawing_changed.emit()
-
-    def raster(self) -> np.ndarray:
-        """The ink as a (PAD_SIZE, PAD_SIZE) float32 array in [0, 1], 1 where the brush went (anti-aliased)."""
-        img = self._image
-        bits = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-        rows = bits.reshape(img.height(), img.bytesPerLine())[:, :img.width()]
-        return rows.astype(np.float32) / 255.0
-
-    def add_stroke(self, points: list[tuple[float, float]], width: float | None = None) -> None:
-        """Draw a whole stroke given as (x, y) pad coordinates, as if by mouse (for demos and scripts)."""
-        if not points:
-            return
-        old = self._brush
-        if width is not None:
-            self.set_brush_width(width)
-        self._begin(QPointF(*points[0]))
-        for x, y in points[1:]:
-            self._extend(QPointF(x, y))
-        self._brush = old
-        self._drawing = False
-        self._pending.stop()
-        self.update()
-        self.drawing_changed.emit()
-
-    def sizeHint(self) -> QSize:
-        return QSize(PAD_SIZE, PAD_SIZE)
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return width
-
-    # --- geometry ---
-    def pad_rect(self) -> QRectF:
-        """The square the pad occupies in widget coordinates (centred, as large as fits)."""
-        side = min(self.width(), self.height())
-        return QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
-
-    def to_pad(self, pos: QPointF) -> QPointF:
-        r = self.pad_rect()
-        scale = PAD_SIZE / max(r.width(), 1.0)
-        return QPointF((pos.x() - r.left()) * scale, (pos.y() - r.top()) * scale)
-
-    # --- drawing ---
-    def _pen(self, width: float) -> QPen:
-        return QPen(QColor(255, 255, 255), width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
-
-    def _begin(self, p: QPointF) -> None:
-        self._drawing = True
-        self._strokes.append((self._brush, [p]))
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setPen(self._pen(self._brush))
-        painter.drawPoint(p)  # a click alone leaves a dot
-        painter.end()
-
-    def _extend(self, p: QPointF) -> None:
-        width, points = self._strokes[-1]
-        last = points[-1]
-        if (p - last).manhattanLength() < 0.5:
-            return
-        points.append(p)
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.setPen(self._pen(width))
-        painter.drawLine(last, p)
-        painter.end()
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.LeftButton:
-            return super().mousePressEvent(event)
-        self._begin(self.to_pad(event.position()))
-        self.update()
-        self._changed()
-        event.accept()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        # Tracks a flag set on press instead of event.buttons(): synthesised moves (tests, some tablets) carry none.
-        if not self._drawing:
-            return super().mouseMoveEvent(event)
-        self._extend(self.to_pad(event.position()))
-        self.update()
-        self._changed()
-        event.accept()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if not self._drawing or event.button() != Qt.LeftButton:
-            return super().mouseReleaseEvent(event)
-        self._extend(self.to_pad(event.position()))
-        self._drawing = False
-        self.update()
-        # The finished stroke is always reported at once, whatever the throttle says.
-        self._pending.stop()
-        self._emit_changed()
-        event.accept()
-
-    def _changed(self) -> None:
-        """Emit now if the last emit is old enough, else once when it is: at most one per THROTTLE_MS."""
-        if not self._since_emit.isValid() or self._since_emit.elapsed() >= THROTTLE_MS:
-            self._pending.stop()
-            self._emit_changed()
-        elif not self._pending.isActive():
-            self._pending.start(max(1, THROTTLE_MS - int(self._since_emit.elapsed())))
-
-    def _emit_changed(self) -> None:
-        self._since_emit.restart()
-        self.drawing_changed.emit()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
-        r = self.pad_rect()
-        p.fillRect(r, QColor(0, 0, 0))
-        p.setRenderHint(QPainter.Antialiasing)
-        if not self._strokes:
-            p.setPen(QColor(150, 150, 150))
-            font = p.font()
-            font.setPointSizeF(max(9.0, r.width() / 28))
-            p.setFont(font)
-            p.drawText(r.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, EMPTY_TEXT)
-        else:
-            # Vector strokes scaled to the widget: crisp at any size, the same shapes as the raster.
-            p.save()
-            p.translate(r.topLeft())
-            p.scale(r.width() / PAD_SIZE, r.height() / PAD_SIZE)
-            for width, points in self._strokes:
-                p.setPen(self._pen(width))
-                if len(points) == 1:
-                    p.drawPoint(points[0])
-                else:
-                    p.drawPolyline(points)
-            p.restore()
-        p.end()
 
 
 class MnistPreview(QWidget):
@@ -323,11 +134,93 @@ class ProbabilityBars(QWidget):
         p.end()
 
 
+class FixedLinesLabel(QWidget):
+    """Text in a fixed number of lines: wrapped, cut with '…' when longer, the whole text in the tooltip.
+
+    Its height never depends on its text, so a longer message cannot push the widgets around it (a word-wrapped
+    QLabel that grows by a line moved the drawing pad under the pen).
+    """
+
+    def __init__(self, text: str = "", lines: int = 2, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = text
+        self._lines = lines
+        self._about = ""
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
+        self._update_tooltip()
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:
+        if text != self._text:
+            self._text = text
+            self._update_tooltip()
+            self.update()
+
+    def set_about(self, tooltip: str) -> None:
+        """A tooltip that explains the label, shown after the full text when the text is cut."""
+        self._about = tooltip
+        self._update_tooltip()
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        widest = max((fm.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
+        return QSize(min(widest + 4, 360), self.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(60, self.height())
+
+    def visible_lines(self, width: int | None = None) -> list[str]:
+        """The lines as drawn at ``width`` (the current width by default), the last one elided if need be."""
+        width = max(1, self.width() if width is None else width)
+        fm = self.fontMetrics()
+        wrapped: list[str] = []
+        for paragraph in self._text.split("\n"):
+            layout = QTextLayout(paragraph, self.font())
+            layout.beginLayout()
+            while (line := layout.createLine()).isValid():
+                line.setLineWidth(width)
+                wrapped.append(paragraph[line.textStart():line.textStart() + line.textLength()].rstrip())
+            layout.endLayout()
+        shown = wrapped[:self._lines]
+        if len(wrapped) > self._lines:
+            shown[-1] = " ".join(wrapped[self._lines - 1:])
+        return [fm.elidedText(line, Qt.ElideRight, width) for line in shown]
+
+    def is_cut(self) -> bool:
+        shown = "".join("".join(self.visible_lines()).split())
+        return shown != "".join(self._text.split())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        # The full text only where it is cut; an explanation (rich text) after it when the label has one.
+        text = html.escape(self._text).replace("\n", "<br>") if self.is_cut() else ""
+        about = self._about.removeprefix("<qt>").removesuffix("</qt>")
+        joined = "<br><br>".join(part for part in (text, about) if part)
+        self.setToolTip(f"<qt>{joined}</qt>" if joined else "")
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setPen(QColor("#666"))
+        step = self.fontMetrics().lineSpacing()
+        for i, line in enumerate(self.visible_lines()):
+            p.drawText(QRectF(0, 1 + i * step, self.width(), step), Qt.AlignLeft | Qt.AlignVCenter, line)
+        p.end()
+
+
 class DigitPanel(QWidget):
     """The pad, brush and Clear, the 28x28 preview, probability bars, the predicted digit, "Add to training set".
 
     ``image_ready`` carries the preprocessed (28, 28) float32 whenever the drawing changes and has ink; answer it
     with ``show_probabilities``. ``add_requested`` carries the same image and the label the user chose.
+
+    Nothing in it changes size with what it shows (the hint, the notes, the answer): the pad and its buttons stay
+    where they are under the pen from the first press to the last answer.
     """
 
     image_ready = Signal(np.ndarray)
@@ -346,11 +239,15 @@ class DigitPanel(QWidget):
         self.brush_slider.setObjectName("brushWidthSlider")
         self.brush_slider.setRange(MIN_BRUSH, MAX_BRUSH)
         self.brush_slider.setValue(int(DEFAULT_BRUSH))
+        self.brush_slider.setMinimumWidth(90)
         self.brush_slider.setToolTip(teaching_tooltip(
             "How thick the pen is. MNIST strokes are about 2-3 pixels wide in 28x28; a brush of about 20 on this\n"
             "280-pixel pad gives the same after shrinking. Very thin or very fat strokes look unlike anything the\n"
             "network has seen.", "Brush width"))
         self.brush_label = QLabel()
+        self.brush_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        # As wide as the widest value, so dragging the slider never moves the Clear button.
+        self.brush_label.setFixedWidth(self.brush_label.fontMetrics().horizontalAdvance(f"{MAX_BRUSH} px") + 6)
         self.brush_slider.valueChanged.connect(self._on_brush)
         self._on_brush(self.brush_slider.value())
 
@@ -359,19 +256,16 @@ class DigitPanel(QWidget):
         self.clear_button.setToolTip("Wipe the pad and start a new digit")
         self.clear_button.clicked.connect(self.canvas.clear)
 
-        self.hint = QLabel(EMPTY_TEXT)
+        self.hint = FixedLinesLabel(EMPTY_TEXT, lines=2)
         self.hint.setObjectName("digitHint")
-        self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #666;")
 
         self.preview = MnistPreview()
         self.preview.setToolTip(teaching_tooltip(WHY_CENTRE, "What the network sees"))
         preview_title = QLabel("What the network sees")
         preview_title.setToolTip(self.preview.toolTip())
-        preview_note = QLabel(CENTRED_NOTE)
-        preview_note.setStyleSheet("color: #666;")
-        preview_note.setToolTip(self.preview.toolTip())
-        self.preview_note = preview_note
+        self.preview_note = FixedLinesLabel(CENTRED_NOTE, lines=2)
+        self.preview_note.setObjectName("previewNote")
+        self.preview_note.set_about(self.preview.toolTip())
         self.centre_checkbox = QCheckBox("Centre like MNIST")
         self.centre_checkbox.setObjectName("centreDigit")
         self.centre_checkbox.setChecked(True)
@@ -390,10 +284,12 @@ class DigitPanel(QWidget):
         self.prediction_label.setFont(big)
         self.prediction_label.setAlignment(Qt.AlignCenter)
         self.prediction_label.setMinimumWidth(80)
+        self.prediction_label.setFixedHeight(self.prediction_label.fontMetrics().height() + 4)
         self.prediction_label.setToolTip(teaching_tooltip(WHY_UNSURE, "The network's answer"))
         self.confidence_label = QLabel("")
         self.confidence_label.setObjectName("confidenceLabel")
         self.confidence_label.setAlignment(Qt.AlignCenter)
+        self.confidence_label.setFixedHeight(self.confidence_label.fontMetrics().height() + 4)
 
         self.bars = ProbabilityBars()
 
@@ -423,15 +319,16 @@ class DigitPanel(QWidget):
         top = QGridLayout()
         top.addWidget(preview_title, 0, 0)
         top.addWidget(self.preview, 1, 0, Qt.AlignLeft | Qt.AlignTop)
-        top.addWidget(preview_note, 2, 0)
-        top.addWidget(self.centre_checkbox, 3, 0)
-        answer = QVBoxLayout()
         answer_title = QLabel("Prediction")
         answer_title.setAlignment(Qt.AlignCenter)
-        answer.addWidget(answer_title)
-        answer.addWidget(self.prediction_label, 1)
+        top.addWidget(answer_title, 0, 1)
+        answer = QVBoxLayout()
+        answer.addWidget(self.prediction_label)
         answer.addWidget(self.confidence_label)
-        top.addLayout(answer, 0, 1, 4, 1)
+        answer.addStretch(1)
+        top.addLayout(answer, 1, 1)
+        top.addWidget(self.preview_note, 2, 0, 1, 2)
+        top.addWidget(self.centre_checkbox, 3, 0, 1, 2)
         top.setColumnStretch(1, 1)
         right.addLayout(top)
         bars_title = QLabel("Probability of each digit")
@@ -499,7 +396,7 @@ class DigitPanel(QWidget):
             return
         self._image = image
         self.preview.set_image(image)
-        self.hint.setText("Keep drawing, or Clear to start again. Hover over anything to learn more.")
+        self.hint.setText(DRAWING_TEXT)
         self.add_button.setEnabled(True)
         self.image_ready.emit(image.copy())
 
