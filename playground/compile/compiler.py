@@ -16,90 +16,15 @@ from torch import fx, nn
 
 from playground.graph import Graph, Node, Shape
 
-from .modules import Add, Concat, Multiply, Recurrent, Reshape, Sample
-
-_ACTIVATIONS = {
-    "ReLU": lambda p: nn.ReLU(),
-    "LeakyReLU": lambda p: nn.LeakyReLU(p["slope"]),
-    "Sigmoid": lambda p: nn.Sigmoid(),
-    "Tanh": lambda p: nn.Tanh(),
-    "GELU": lambda p: nn.GELU(),
-    "Softplus": lambda p: nn.Softplus(beta=p["beta"]),
-    "Identity": lambda p: nn.Identity(),
-}
-
-_PADS: dict[str, type[nn.Module]] = {"zeros": nn.ZeroPad2d, "reflect": nn.ReflectionPad2d,
-                                     "replicate": nn.ReplicationPad2d}
+from .kinds import build_module
 
 
 def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
-    """The torch module for one node, given the shapes arriving at its ports."""
-    p, kind = node.params, node.kind
-    first = inputs[0] if inputs else None
-    if kind in _ACTIVATIONS:
-        return _ACTIVATIONS[kind](p)
-    if kind == "Dense":
-        assert first is not None
-        return nn.Linear(first.dims[-1], p["units"], bias=p["bias"])
-    if kind == "Conv2d":
-        assert first is not None
-        return nn.Conv2d(first.dims[0], p["filters"], p["kernel_size"], p["stride"], p["padding"],
-                         groups=p.get("groups", 1), bias=p["bias"])
-    if kind == "ConvTranspose2d":
-        assert first is not None
-        return nn.ConvTranspose2d(first.dims[0], p["filters"], p["kernel_size"], p["stride"], p["padding"],
-                                  p["output_padding"], bias=p["bias"])
-    if kind == "MaxPool2d":
-        return nn.MaxPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"])
-    if kind == "AvgPool2d":
-        return nn.AvgPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"])
-    if kind == "Pad2d":
-        return _PADS[p["mode"]](p["padding"])
-    if kind == "InstanceNorm":
-        assert first is not None
-        return nn.InstanceNorm2d(first.dims[0], affine=p["affine"])
-    if kind == "Upsample":
-        return nn.Upsample(scale_factor=p["scale"], mode=p["mode"])
-    if kind == "Flatten":
-        return nn.Flatten()
-    if kind == "Reshape":
-        assert first is not None
-        target = list(p["shape"])
-        if -1 in target:
-            known = 1
-            for d in target:
-                if d != -1:
-                    known *= d
-            target[target.index(-1)] = first.size // known
-        return Reshape(tuple(target))
-    if kind == "Dropout":
-        return nn.Dropout(p["p"])
-    if kind == "BatchNorm":
-        assert first is not None
-        if first.rank == 3:
-            return nn.BatchNorm2d(first.dims[0], momentum=p["momentum"])
-        return nn.BatchNorm1d(first.dims[0], momentum=p["momentum"])
-    if kind == "LayerNorm":
-        assert first is not None
-        return nn.LayerNorm(list(first.dims) if first.rank == 3 else first.dims[-1])
-    if kind == "Softmax":
-        return nn.Softmax(dim=-1)
-    if kind == "Embedding":
-        return nn.Embedding(p["vocabulary"], p["dim"])
-    if kind in Recurrent.CELLS:
-        assert first is not None
-        return Recurrent(kind, first.dims[-1], p["hidden"], p["layers"], p["bidirectional"],
-                         last_only=p["output"] == "last", nonlinearity=p.get("nonlinearity", "tanh"))
-    if kind == "Add":
-        return Add()
-    if kind == "Multiply":
-        return Multiply()
-    if kind == "Sample":
-        return Sample()
-    if kind == "Concat":
-        assert first is not None
-        return Concat(1 if first.rank == 3 else -1)
-    raise ValueError(f"{node.label}: no torch module for kind {kind}")
+    """The torch module for one node, given the shapes arriving at its ports (each kind's home says how)."""
+    try:
+        return build_module(node.kind, node.params, inputs)
+    except KeyError:
+        raise ValueError(f"{node.label}: no torch module for kind {node.kind}") from None
 
 
 @dataclass

@@ -75,7 +75,7 @@ class Recurrent(nn.Module):
         self.last_only = last_only
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _state = self.rnn(x)
+        out: torch.Tensor = self.rnn(x)[0]
         return out[:, -1] if self.last_only else out
 
     def extra_repr(self) -> str:

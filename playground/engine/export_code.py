@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from playground.compile import CompiledNetwork
-from playground.compile.modules import Add, Concat, Multiply, Recurrent, Reshape, Sample
+from playground.compile.kinds import CodeError, helper_sources, module_code
 from playground.graph.files import atomic_write
 
 from .export_networks import (
@@ -27,153 +27,15 @@ from .export_networks import (
     run_torch,
 )
 
-_HELPERS: dict[type, str] = {
-    Reshape: '''
-class Reshape(nn.Module):
-    """Reshape each sample to ``shape`` (the batch dimension is kept)."""
-
-    def __init__(self, shape):
-        super().__init__()
-        self.shape = tuple(shape)
-
-    def forward(self, x):
-        return x.reshape(x.shape[0], *self.shape)
-''',
-    Add: '''
-class Add(nn.Module):
-    """Element-wise sum of two tensors of the same shape (a residual connection)."""
-
-    def forward(self, a, b):
-        return a + b
-''',
-    Multiply: '''
-class Multiply(nn.Module):
-    """Element-wise product (an image times one weight per channel broadcasts: a gate)."""
-
-    def forward(self, a, b):
-        return a * b
-''',
-    Sample: '''
-class Sample(nn.Module):
-    """A VAE's reparameterization: mean + exp(log_variance / 2) * noise while training, the mean at test time."""
-
-    def forward(self, mean, log_variance):
-        if self.training:
-            return mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
-        return mean
-''',
-    Concat: '''
-class Concat(nn.Module):
-    """Join two tensors along features (dim -1) or image channels (dim 1)."""
-
-    def __init__(self, dim):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, a, b):
-        return torch.cat((a, b), dim=self.dim)
-''',
-    Recurrent: '''
-class Recurrent(nn.Module):
-    """An RNN, GRU or LSTM over batch-first sequences that returns every step's output or only the last one."""
-
-    CELLS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
-
-    def __init__(self, cell, input_size, hidden, layers=1, bidirectional=False, last_only=False,
-                 nonlinearity="tanh"):
-        super().__init__()
-        kwargs = {"nonlinearity": nonlinearity} if cell == "RNN" else {}
-        self.rnn = self.CELLS[cell](input_size, hidden, num_layers=layers, batch_first=True,
-                                    bidirectional=bidirectional, **kwargs)
-        self.last_only = last_only
-
-    def forward(self, x):
-        out, _state = self.rnn(x)
-        return out[:, -1] if self.last_only else out
-''',
-}
-
-
-def _bias(m: nn.Module) -> str:
-    return "" if getattr(m, "bias", None) is not None else ", bias=False"
-
-
-def _square(value: Any, what: str, node: str) -> int:
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(set(values)) != 1:
-        raise ExportError(f"'{node}': a {what} of {values} cannot be written as code yet")
-    return int(values[0])
-
-
-def _ctor_conv(m: nn.Module, node: str) -> str:
-    kind = type(m).__name__
-    k, s, p = (_square(getattr(m, a), a, node) for a in ("kernel_size", "stride", "padding"))
-    extra = ""
-    if isinstance(m, nn.ConvTranspose2d):
-        extra = f", output_padding={_square(m.output_padding, 'output padding', node)}"
-    if m.groups != 1:
-        extra += f", groups={m.groups}"
-    channels = f"{m.in_channels}, {m.out_channels}"
-    return f"nn.{kind}({channels}, kernel_size={k}, stride={s}, padding={p}{extra}{_bias(m)})"
-
-
-def _ctor_pool(m: nn.Module, node: str) -> str:
-    k, s, p = (_square(getattr(m, a), a, node) for a in ("kernel_size", "stride", "padding"))
-    return f"nn.{type(m).__name__}(kernel_size={k}, stride={s}, padding={p})"
-
-
-def _ctor_recurrent(m: Recurrent, _node: str) -> str:
-    rnn = m.rnn
-    nonlinearity = getattr(rnn, "nonlinearity", "tanh")
-    return (f"Recurrent({m.cell!r}, {rnn.input_size}, {rnn.hidden_size}, layers={rnn.num_layers}, "
-            f"bidirectional={rnn.bidirectional}, last_only={m.last_only}, nonlinearity={nonlinearity!r})")
-
-
-def _ctor_layernorm(m: nn.LayerNorm, _node: str) -> str:
-    shape = list(m.normalized_shape)
-    return f"nn.LayerNorm({shape if len(shape) > 1 else shape[0]})"
-
-
-_CONSTRUCTORS: dict[type, Callable[[Any, str], str]] = {
-    nn.Linear: lambda m, n: f"nn.Linear({m.in_features}, {m.out_features}{_bias(m)})",
-    nn.Conv2d: _ctor_conv,
-    nn.ConvTranspose2d: _ctor_conv,
-    nn.MaxPool2d: _ctor_pool,
-    nn.AvgPool2d: _ctor_pool,
-    nn.ZeroPad2d: lambda m, n: f"nn.ZeroPad2d({_square(m.padding, 'padding', n)})",
-    nn.ReflectionPad2d: lambda m, n: f"nn.ReflectionPad2d({_square(m.padding, 'padding', n)})",
-    nn.ReplicationPad2d: lambda m, n: f"nn.ReplicationPad2d({_square(m.padding, 'padding', n)})",
-    nn.InstanceNorm2d: lambda m, n: f"nn.InstanceNorm2d({m.num_features}, affine={m.affine})",
-    nn.Upsample: lambda m, n: f"nn.Upsample(scale_factor={m.scale_factor!r}, mode={m.mode!r})",
-    nn.Flatten: lambda m, n: "nn.Flatten()",
-    nn.Dropout: lambda m, n: f"nn.Dropout(p={m.p!r})",
-    nn.BatchNorm1d: lambda m, n: f"nn.BatchNorm1d({m.num_features}, momentum={m.momentum!r})",
-    nn.BatchNorm2d: lambda m, n: f"nn.BatchNorm2d({m.num_features}, momentum={m.momentum!r})",
-    nn.LayerNorm: _ctor_layernorm,
-    nn.ReLU: lambda m, n: "nn.ReLU()",
-    nn.LeakyReLU: lambda m, n: f"nn.LeakyReLU({m.negative_slope!r})",
-    nn.Sigmoid: lambda m, n: "nn.Sigmoid()",
-    nn.Tanh: lambda m, n: "nn.Tanh()",
-    nn.GELU: lambda m, n: "nn.GELU()" if m.approximate == "none" else f"nn.GELU(approximate={m.approximate!r})",
-    nn.Softplus: lambda m, n: f"nn.Softplus(beta={m.beta!r})",
-    nn.Identity: lambda m, n: "nn.Identity()",
-    nn.Softmax: lambda m, n: f"nn.Softmax(dim={m.dim!r})",
-    nn.Embedding: lambda m, n: f"nn.Embedding({m.num_embeddings}, {m.embedding_dim})",
-    Reshape: lambda m, n: f"Reshape({tuple(m.shape)!r})",
-    Add: lambda m, n: "Add()",
-    Multiply: lambda m, n: "Multiply()",
-    Sample: lambda m, n: "Sample()",
-    Concat: lambda m, n: f"Concat(dim={m.dim})",
-    Recurrent: _ctor_recurrent,
-}
-
 
 def module_constructor(module: nn.Module, node: str) -> str:
-    """The Python expression that builds ``module`` (e.g. ``nn.Linear(2, 4)``); ExportError if none is known."""
-    make = _CONSTRUCTORS.get(type(module))
-    if make is None:
-        raise ExportError(f"'{node}': cannot write a {type(module).__name__} as code")
-    return make(module, node)
+    """The Python expression that builds ``module`` (e.g. ``nn.Linear(2, 4)``); ExportError if none is known.
+
+    Each layer kind's home (:mod:`playground.compile.kinds`) says how its modules are written."""
+    try:
+        return module_code(module)
+    except CodeError as e:
+        raise ExportError(f"'{node}': {e}") from None
 
 
 _DELETES = re.compile(r";\s+(?:\w+ = )+None(?:;\s+(?:\w+ = )+None)*\s*$")
@@ -205,7 +67,7 @@ def python_source(net: CompiledNetwork, inputs: Mapping[str, Mapping[str, Any]],
     """A standalone module: the network as a readable ``nn.Module``, ``load(weights=None)`` and ``example_inputs``."""
     cls = type(net.module).__name__
     children = list(net.module.named_children())
-    helpers = [src for kind, src in _HELPERS.items() if any(type(m) is kind for _, m in children)]
+    helpers = helper_sources(m for _, m in children)
     init = "\n".join(f"        self.{name} = {module_constructor(m, name)}" for name, m in children)
     shapes = {n: tuple(net.input_shapes[n].dims) for n in net.inputs}
     tokens = [n for n in net.inputs if net.input_shapes[n].is_tokens]
