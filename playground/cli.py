@@ -72,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     bench.add_argument("--rounds", type=int, default=5, help="alternating bare/engine rounds (median of ratios)")
     bench.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
-    bench.add_argument("--no-gui", action="store_true", help="skip the window measurements (event-loop lateness, redraw rate)")
+    bench.add_argument("--no-gui", action="store_true",
+                       help="skip the window measurements (event-loop lateness, redraw rate)")
+    from playground.cli_lessons import add_lesson_parser
+
+    add_lesson_parser(sub)
     return parser
 
 
@@ -94,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         return export_command(args)
     if args.command == "import":
         return import_command(args)
+    if args.command == "lesson":
+        from playground.cli_lessons import lesson_command
+
+        return lesson_command(args, _fail)
     return EXIT_BAD_INPUT
 
 
