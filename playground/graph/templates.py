@@ -8,6 +8,7 @@ from typing import Any
 
 from .graph import Graph
 from .lab import DatasetSettings, Lab, TrainingSettings
+from .worked_example import worked_example
 
 LayerSpec = tuple[str, dict[str, Any]]
 
@@ -441,6 +442,8 @@ TEMPLATES: dict[str, Template] = {
                  "sequence: telling wave shapes apart.", sequence_classifier),
         Template("char_rnn", "Character-level text LSTM", "Predicting the next character, then sampling new text "
                  "at a temperature.", char_rnn),
+        Template("backprop_worked_example", "Backpropagation worked example",
+                 "One training step by the chain rule, every number as in the course's example.", worked_example),
     )
 }
 
