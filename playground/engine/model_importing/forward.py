@@ -7,6 +7,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+from playground.compile.kinds import STATEFUL_PATTERNS, PatternError
 from playground.graph import Shape
 
 from .builder import _Builder, _Layer
@@ -107,10 +108,10 @@ class _Forward(_Layers):
         for pname, value in a.items():
             if isinstance(value, _Unknown):
                 raise value.refuse(f"as the {pname} of nn.{kind}")
-        if not a.get("batch_first", False):
-            raise _Refused(leaf.call, f"nn.{kind} must read batch-first sequences to be drawn: add batch_first=True")
-        if a.get("dropout", 0) or not a.get("bias", True) or a.get("proj_size", 0):
-            raise _Refused(leaf.call, f"nn.{kind} with dropout, proj_size or without bias cannot be drawn")
+        try:
+            found = STATEFUL_PATTERNS[kind].read(a)
+        except PatternError as e:
+            raise _Refused(leaf.call, str(e)) from None
         if kwargs or not args or len(args) > 2 or (len(args) == 2 and not _is_zero_state(args[1])):
             raise _Refused(node, f"{_code(node)} passes a starting state to nn.{kind}: the editor's {kind} starts "
                                  f"from zeros (leave the state out, or pass zeros or None)")
@@ -119,15 +120,9 @@ class _Forward(_Layers):
             raise _Refused(node, f"self.{leaf.path} is used twice: its weights are shared between both uses, which "
                                  f"the editor cannot draw")
         source = self._tensor_of(args[0], node)
-        params = {"hidden": a["hidden_size"], "layers": a.get("num_layers", 1),
-                  "bidirectional": bool(a.get("bidirectional", False)), "output": "sequence"}
-        if kind == "RNN":
-            params["nonlinearity"] = a.get("nonlinearity", "tanh")
-        n_in = a["input_size"]
         name = builder.claim(_node_name(leaf.path), kind.lower())
-        builder.add(_Layer(name, kind, params, leaf.call.lineno, [source.node], size=n_in,
-                           expects=lambda s: None if s.dims[-1] == n_in else
-                           f"expects {n_in} features per step but receives {s.describe()}"))
+        builder.add(_Layer(name, found.kind, found.params, leaf.call.lineno, [source.node], size=found.size,
+                           expects=found.expects))
         return (_Tensor(name), _Unknown(node))
 
     def _tensor_of(self, value: Any, node: ast.AST) -> _Tensor:
