@@ -19,7 +19,8 @@ import numpy as np
 from playground.data.errors import DataError
 
 ARCHIVE = "cifar-10-binary.tar.gz"
-# MD5 (it guards against truncated or wrong files) and size of the archive as published on the CIFAR page (the size caps what a download reads).
+# MD5 (it guards against truncated or wrong files) and size of the archive as published on the CIFAR page (the size
+# caps what a download reads).
 FILES: dict[str, tuple[str, str, int]] = {ARCHIVE: ("md5", "c32a1d4ab5d03f1284b67883e8d87530", 170052171)}
 BASE_URLS = ("https://www.cs.toronto.edu/~kriz/",)
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")

@@ -13,6 +13,7 @@ bytes arrive than the file has (each known file has a known size; a body that ne
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -181,10 +182,8 @@ class _Reader(threading.Thread):
         raw = getattr(getattr(self._response, "fp", None), "raw", None)
         sock = getattr(raw, "_sock", None)
         if isinstance(sock, socket.socket):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def download(url: str, dest: str | os.PathLike[str], sha256: Checksum | None = None,

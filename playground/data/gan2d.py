@@ -66,9 +66,16 @@ def _check_samples(samples: object) -> int:
 
 
 def _check_noise(noise: object) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= noise <= MAX_NOISE:
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not 0.0 <= _as_float(noise) <= MAX_NOISE:
         raise DataError(f"noise must be a percentage between 0 and {MAX_NOISE:g}, got {noise!r}")
     return float(noise)
+
+
+def _as_float(value: numbers.Real) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer too large for a float is out of any range
+        return math.inf
 
 
 def drawn_points(options: Mapping[str, Any] | None) -> np.ndarray:

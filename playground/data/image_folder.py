@@ -119,7 +119,8 @@ def _load_image_folder(root: Path, size: tuple[int, ...], channels: int) -> Imag
     count = sum(len(f) for f in files)
     need = count * channels * size[0] * size[1] * 4
     if need > MAX_DECODED_BYTES:
-        raise DataError(f"Image folder {shown_path(root)}: {count:,} images at {size[0]}x{size[1]}x{channels} would take "
+        raise DataError(f"Image folder {shown_path(root)}: {count:,} images at {size[0]}x{size[1]}x{channels} "
+                        f"would take "
                         f"{need / 1024**3:.1f} GB of memory, more than the {MAX_DECODED_BYTES / 1024**3:.1f} GB "
                         f"allowed: choose a smaller image size or fewer images")
     mode = "L" if channels == 1 else "RGB"

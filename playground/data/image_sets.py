@@ -7,6 +7,7 @@ The built-in 9,000 digits work offline; these two are optional, larger (70,000 i
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +37,7 @@ class ImageSetInfo:
     name: str
     title: str
     description: str
-    files: dict[str, Checksum]
+    files: Mapping[str, Checksum]
     mirrors: tuple[str, ...]
     class_names: tuple[str, ...]
     credit: str

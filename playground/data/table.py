@@ -200,8 +200,8 @@ def parse_table(blob: bytes, name: str, *, path: str = "") -> Table:
                 cells = [[] for _ in header]
                 continue
             if len(row) != len(header):
-                raise DataError(f"{name} line {reader.line_num}: {len(row)} value{'s' if len(row) != 1 else ''}, but the header (line "
-                                f"{header_line}) names {len(header)} columns")
+                raise DataError(f"{name} line {reader.line_num}: {len(row)} value{'s' if len(row) != 1 else ''}, "
+                                f"but the header (line {header_line}) names {len(header)} columns")
             if len(lines) >= MAX_ROWS:
                 raise DataError(f"{name} has more than {MAX_ROWS:,} rows, the limit for tables")
             for column, cell in zip(cells, row):

@@ -117,8 +117,8 @@ class _AutoencodingBase(Task):
         dwant = dec.input_shapes[dinp].dims
         if dwant != code_shape:
             raise EngineError(f"Decoder Input '{dinp}' expects {shape_text(dwant)} values but the encoder's code has "
-                              f"{shape_text(code_shape)}: set the decoder's Input to {shape_text(code_shape)} (or change "
-                              f"the encoder's last layer)", node=dinp, field="features")
+                              f"{shape_text(code_shape)}: set the decoder's Input to {shape_text(code_shape)} "
+                              f"(or change the encoder's last layer)", node=dinp, field="features")
         if len(dec.outputs) != 1 or dec.heads[dec.outputs[0]] != "reconstruction":
             bad = dec.outputs[0] if dec.outputs else None
             got = ", ".join(f"'{o}' ({dec.heads[o]})" for o in dec.outputs) or "none"
@@ -129,7 +129,8 @@ class _AutoencodingBase(Task):
         if rshape != want and value_count(rshape) != value_count(want):
             raise EngineError(f"Decoder Output '{out}' receives {shape_text(rshape)} values but the inputs are "
                               f"{shape_text(want)} ({value_count(want)} values): give '{dec.output_sources[out]}' "
-                              f"{value_count(want)} units and reshape to {shape_text(want)}", node=dec.output_sources[out])
+                              f"{value_count(want)} units and reshape to {shape_text(want)}",
+                              node=dec.output_sources[out])
         self._recon_output = out
         # A Sigmoid at the end makes the outputs probabilities; otherwise BCE reads them as logits.
         self._probabilities = self._ends_in_sigmoid(dec)

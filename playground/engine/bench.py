@@ -262,7 +262,8 @@ def fast_path_table(r: FastPathResult, rounds: int) -> str:
               f"bare PyTorch loop (range in brackets)\n"),
              "| loop | epochs/s | against the bare loop | against TF Playground's engine (about 1,030/s) |",
              "| --- | ---: | ---: | ---: |",
-             f"| bare PyTorch loop | {r.bare_epochs_per_s:,.0f} | 1.00 | {r.bare_epochs_per_s / TF_PLAYGROUND_EPOCHS_PER_S:.2f} |",
+             f"| bare PyTorch loop | {r.bare_epochs_per_s:,.0f} | 1.00 "
+             f"| {r.bare_epochs_per_s / TF_PLAYGROUND_EPOCHS_PER_S:.2f} |",
              (f"| engine, fast path off | {r.ordinary_epochs_per_s:,.0f} | {r.ordinary_ratio:.2f}"
               f"{_spread(r.ordinary_ratios)} | {r.ordinary_epochs_per_s / TF_PLAYGROUND_EPOCHS_PER_S:.2f} |")]
     if r.fast_epochs_per_s is not None and r.fast_ratio is not None:

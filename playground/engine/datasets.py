@@ -206,7 +206,7 @@ def load_dataset(settings: DatasetSettings, seed: int, grid_resolution: int = 10
 
 
 # Your own data: a table (CSV/TSV) as a dataset, and points drawn on the plane joining the 2-D sets' training data.
-from .own_data import TABLE, load_table, with_drawn  # own_data builds on DataBundle above
+from .own_data import TABLE, load_table, with_drawn  # noqa: E402 - own_data builds on DataBundle above
 
 LOADERS[TABLE] = load_table
 for _name in toy2d.DATASETS_2D:

@@ -106,8 +106,9 @@ class GanTask(Task):
         dinp = dis.inputs[0]
         dwant = dis.input_shapes[dinp].dims
         if value_count(dwant) != value_count(sample):
-            raise EngineError(f"The discriminator's Input '{dinp}' expects samples of shape {shape_text(dwant)} but the "
-                              f"dataset '{self.data.name}' gives {shape_text(sample)}: set the Input to {shape_text(sample)}",
+            raise EngineError(f"The discriminator's Input '{dinp}' expects samples of shape {shape_text(dwant)} but "
+                              f"the dataset '{self.data.name}' gives {shape_text(sample)}: set the Input to "
+                              f"{shape_text(sample)}",
                               node=dinp, field="features")
         self.input_shape = dwant  # the same values in another layout (784 for 1×28×28) are reshaped
         dout = self._one_output(dis, "discriminator", "realness")
@@ -123,14 +124,15 @@ class GanTask(Task):
         ginp = gen.inputs[0]
         noise = gen.input_shapes[ginp].dims
         if len(noise) != 1:
-            raise EngineError(f"The generator's Input '{ginp}' is {shape_text(noise)}, but the noise z is a vector: set "
-                              f"its kind to 'vector' (its features are the noise size)", node=ginp, field="kind")
+            raise EngineError(f"The generator's Input '{ginp}' is {shape_text(noise)}, but the noise z is a vector: "
+                              f"set its kind to 'vector' (its features are the noise size)", node=ginp, field="kind")
         self.noise_size = noise[0]
         gout = self._one_output(gen, "generator", "generated")
         made = gen.output_shapes[gout].dims
         if made != sample and value_count(made) != value_count(sample):
-            raise EngineError(f"The generator's Output '{gout}' makes samples of shape {shape_text(made)} but the dataset "
-                              f"'{self.data.name}' has samples of shape {shape_text(sample)} ({value_count(sample)} values): "
+            raise EngineError(f"The generator's Output '{gout}' makes samples of shape {shape_text(made)} but the "
+                              f"dataset '{self.data.name}' has samples of shape {shape_text(sample)} "
+                              f"({value_count(sample)} values): "
                               f"give '{gen.output_sources[gout]}' {value_count(sample)} units"
                               + (f" and reshape to {shape_text(sample)}" if len(sample) > 1 else ""),
                               node=gen.output_sources[gout])

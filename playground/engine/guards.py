@@ -63,9 +63,10 @@ class Guards:
         self._perm = None  # start a fresh epoch after the restore
         self._state = "diverged"
         self._pending_batches, self._pending_epoch = 0, False
+        what = (f"exploded to {loss:.3g} (it started at {self._start_loss:.3g})" if exploded
+                else "became NaN or infinite")
         self._message = (
-            f"Training diverged: the loss "
-            f"{f'exploded to {loss:.3g} (it started at {self._start_loss:.3g})' if exploded else 'became NaN or infinite'}"
+            f"Training diverged: the loss {what}"
             f" with learning rate {self.learning_rate:g}. "
             f"The weights were restored to the last good ones (epoch {epoch}, step {step}; {lost} steps "
             f"undone). Lower the learning rate, then press Play.")

@@ -15,6 +15,7 @@ or a kill in the middle of a save leaves the last good file in place.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -282,10 +283,9 @@ def _keep_tables(project: Project, data: Mapping[str, bytes], where: str) -> Non
             raise ProjectError(f"{where}: the table '{name}' does not match the checksum in its name")
         project.tables[match.group(1)] = blob
     for blob in project.tables.values():
-        try:
+        # A read-only cache is no error: the lab then looks for the table at its path, and says so if it is not there.
+        with contextlib.suppress(OSError):
             remember_table(blob)
-        except OSError:
-            pass  # a read-only cache: the lab then looks for the table at its path, and says so if it is not there
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:

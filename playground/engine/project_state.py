@@ -123,7 +123,7 @@ def _check_state(meta: dict[str, Any], tensors: Mapping[str, torch.Tensor], wher
             name == "running/corrects" and t.dtype in (torch.int64, torch.int32))))
         if not ok:
             raise ProjectError(f"{where}: {STATE_TENSORS}: '{name}' must be a list of numbers")
-    for name, t in tensors.items():
+    for name in tensors:
         if not name.startswith(("optimizer/", "rng/", "running/")) and name != "perm":
             raise ProjectError(f"{where}: {STATE_TENSORS}: unexpected tensor '{name}'"[:300])
 

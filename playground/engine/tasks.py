@@ -255,10 +255,7 @@ class ClassificationTask(_SingleNetworkTask):
                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         x = adversarial_batch(self, x, y)  # adversarial training: part of the batch as FGSM examples
         out = self.model(x)
-        if self._probabilities:
-            loss = F.nll_loss(torch.log(out.clamp_min(1e-12)), y)
-        else:
-            loss = F.cross_entropy(out, y)
+        loss = F.nll_loss(torch.log(out.clamp_min(1e-12)), y) if self._probabilities else F.cross_entropy(out, y)
         return loss, (out.detach().argmax(-1) == y).sum() if count_correct else None
 
     def evaluate(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:

@@ -390,10 +390,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         if reg == "none" or self.settings.regularization_rate <= 0:
             return 0.0
         weights = self._weights if weights is None else weights
-        if reg == "l1":
-            total = sum(w.abs().sum() for w in weights)
-        else:
-            total = sum(w.pow(2).sum() for w in weights)
+        total = sum(w.abs().sum() for w in weights) if reg == "l1" else sum(w.pow(2).sum() for w in weights)
         return self.settings.regularization_rate * total
 
     def _end_epoch(self) -> None:
@@ -487,8 +484,8 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
             self._epoch_limit = self.epoch + epochs
             if self._state == "finished":
                 self._state = "ready"
-        snap = self.snapshot()
+        last = self.snapshot()
         for snap in self.run(interval=None, every_epoch=False):
-            pass
-        return snap
+            last = snap
+        return last
 

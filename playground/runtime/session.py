@@ -8,6 +8,7 @@ older undelivered ones, so a slow view can never slow training, and the queue ca
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
 import time
 import traceback
@@ -88,10 +89,8 @@ class TrainingWorker(QObject):
 
     def send_stop(self) -> None:
         """Stop, whether or not the trainer has been built yet (never raises)."""
-        try:
+        with contextlib.suppress(Exception):  # stopping must not fail
             self.send(Stop())
-        except Exception:  # noqa: BLE001 - stopping must not fail
-            pass
 
     def take_latest(self) -> Snapshot | None:
         with self._lock:

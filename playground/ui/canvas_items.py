@@ -325,10 +325,8 @@ def edge_path(a: QPointF, b: QPointF) -> QPainterPath:
         dx = max(40.0, (b.x() - a.x()) / 2)
         path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(b.x() - dx, b.y()), b)
         return path
-    if abs(b.y() - a.y()) > NODE_H + 20:
-        mid = (a.y() + b.y()) / 2
-    else:
-        mid = max(a.y(), b.y()) + NODE_H * 0.5 + 25
+    # Far apart: turn halfway; close: pass below both nodes so the wire never crosses them.
+    mid = (a.y() + b.y()) / 2 if abs(b.y() - a.y()) > NODE_H + 20 else max(a.y(), b.y()) + NODE_H * 0.5 + 25
     r = 15.0
     sign = 1.0 if mid > a.y() else -1.0
     path.lineTo(a.x() + 10, a.y())

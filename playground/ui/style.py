@@ -54,10 +54,12 @@ def _glyph(p: QPainter, category: str, r: QRectF) -> None:
     elif category == "Normalization & regularization":
         path = QPainterPath(QPointF(r.left() + 3, r.bottom() - 4))
         path.cubicTo(QPointF(cx - 3, r.bottom() - 4), QPointF(cx - 3, r.top() + 3), QPointF(cx, r.top() + 3))
-        path.cubicTo(QPointF(cx + 3, r.top() + 3), QPointF(cx + 3, r.bottom() - 4), QPointF(r.right() - 3, r.bottom() - 4))
+        path.cubicTo(QPointF(cx + 3, r.top() + 3), QPointF(cx + 3, r.bottom() - 4),
+                     QPointF(r.right() - 3, r.bottom() - 4))
         p.drawPath(path)
     elif category == "Activations":
-        p.drawPolyline(QPolygonF([QPointF(r.left() + 3, cy + 3), QPointF(cx, cy + 3), QPointF(r.right() - 3, r.top() + 3)]))
+        p.drawPolyline(QPolygonF([QPointF(r.left() + 3, cy + 3), QPointF(cx, cy + 3),
+                                  QPointF(r.right() - 3, r.top() + 3)]))
     elif category == "Merge":
         p.drawLine(QPointF(r.left() + 3, cy - 5), QPointF(cx, cy))
         p.drawLine(QPointF(r.left() + 3, cy + 5), QPointF(cx, cy))

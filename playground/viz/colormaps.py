@@ -51,7 +51,7 @@ def sequential_lut(n: int = 256) -> np.ndarray:
 
 
 def map_values(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Colours (…, 4) uint8 of ``values`` under ``lut`` with ``low``..``high`` spanning the table; NaN -> transparent."""
+    """Colours (…, 4) uint8 of ``values`` under ``lut``, ``low``..``high`` spanning the table; NaN -> transparent."""
     v = np.asarray(values, dtype=np.float64)
     span = high - low if high != low else 1.0
     t = np.clip((v - low) / span, 0.0, 1.0)

@@ -41,7 +41,8 @@ def convolve2d(image: np.ndarray, kernel: np.ndarray, padding: str = "same") -> 
     if img.shape[0] < kh or img.shape[1] < kw:
         raise ValueError(f"kernel {k.shape} is larger than the image {img.shape}")
     windows = np.lib.stride_tricks.sliding_window_view(img, (kh, kw))
-    return np.einsum("ijkl,kl->ij", windows, k).astype(np.float32)
+    out: np.ndarray = np.einsum("ijkl,kl->ij", windows, k).astype(np.float32)
+    return out
 
 
 def grid_columns(count: int, aspect: float = 1.0) -> int:

@@ -55,7 +55,8 @@ def _area_weights(n_in: int, n_out: int, step: float) -> np.ndarray:
     ends = np.minimum(starts + step, n_in)
     pix = np.arange(n_in, dtype=np.float64)[None, :]
     overlap = np.clip(np.minimum(ends, pix + 1) - np.maximum(starts, pix), 0.0, None)
-    return overlap / overlap.sum(axis=1, keepdims=True)
+    weights: np.ndarray = overlap / overlap.sum(axis=1, keepdims=True)
+    return weights
 
 
 def resize_area(img: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -63,7 +64,8 @@ def resize_area(img: np.ndarray, height: int, width: int) -> np.ndarray:
     a = np.asarray(img, dtype=np.float64)
     step_r = a.shape[0] / height
     step_c = a.shape[1] / width
-    return _area_weights(a.shape[0], height, step_r) @ a @ _area_weights(a.shape[1], width, step_c).T
+    resized: np.ndarray = _area_weights(a.shape[0], height, step_r) @ a @ _area_weights(a.shape[1], width, step_c).T
+    return resized
 
 
 def fit_box(img: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
@@ -76,7 +78,8 @@ def fit_box(img: np.ndarray, box: int = DIGIT_BOX) -> np.ndarray:
     step = max(h, w) / box
     wr = _area_weights(h, out_h, step)
     wc = _area_weights(w, out_w, step)
-    return wr @ np.asarray(img, dtype=np.float64) @ wc.T
+    fitted: np.ndarray = wr @ np.asarray(img, dtype=np.float64) @ wc.T
+    return fitted
 
 
 def shift_bilinear(img: np.ndarray, dy: float, dx: float) -> np.ndarray:

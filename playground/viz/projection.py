@@ -19,7 +19,8 @@ class PCA:
     def transform(self, x: np.ndarray) -> np.ndarray:
         """Project (..., d) activations to (..., k)."""
         x = np.asarray(x, dtype=np.float64)
-        return (x - self.mean) @ self.components.T
+        projected: np.ndarray = (x - self.mean) @ self.components.T
+        return projected
 
 
 def fit_pca(x: np.ndarray, k: int = 2, previous: PCA | None = None) -> PCA:

@@ -154,9 +154,8 @@ def test_input_straight_to_output_is_the_identity() -> None:
 def test_capture_records_chosen_nodes_only_inside_the_block() -> None:
     net = compile_network(TEMPLATES["lenet"].build().network("model").graph)
     x = torch.randn(2, 1, 28, 28)
-    with capture(net.module, ["conv_1", "maxpool_2", "dense_3", "input_1", "no_such_node"]) as seen:
-        with torch.no_grad():
-            net.module(x)
+    with capture(net.module, ["conv_1", "maxpool_2", "dense_3", "input_1", "no_such_node"]) as seen, torch.no_grad():
+        net.module(x)
     assert set(seen) == {"conv_1", "maxpool_2", "dense_3"}  # Input is a placeholder, not a submodule
     assert seen["conv_1"].shape == (2, 6, 28, 28)
     assert seen["maxpool_2"].shape == (2, 16, 5, 5)

@@ -167,9 +167,8 @@ def intentional_refusal(kind: str, inputs: list[Shape]) -> bool:
         return True
     if kind == "Softmax" and first.is_image:
         return True
-    if kind in ("Add", "Multiply", "Sample") and inputs[0].dims != inputs[1].dims:
-        return True  # Multiply also takes an image and its channel weights (C×1×1), checked against torch
-    return False
+    # Multiply also takes an image and its channel weights (C×1×1), checked against torch
+    return kind in ("Add", "Multiply", "Sample") and inputs[0].dims != inputs[1].dims
 
 
 def batch(shape: Shape) -> torch.Tensor:

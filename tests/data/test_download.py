@@ -298,7 +298,8 @@ def test_a_stalled_body_times_out(hostile, tmp_path):
 
 
 def test_a_server_that_never_answers_times_out_and_can_be_cancelled(hostile, tmp_path):
-    with pytest.raises(DataError, match=r"Could not reach .*no-answer: no answer within 0\.3 s\. You are probably offline"):
+    with pytest.raises(DataError,
+                       match=r"Could not reach .*no-answer: no answer within 0\.3 s\. You are probably offline"):
         download(hostile + "no-answer", tmp_path / "f.gz", stall_timeout=0.3)
     calls = []
     with pytest.raises(DownloadCancelled):

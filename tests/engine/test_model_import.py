@@ -156,7 +156,8 @@ def test_nothing_in_the_file_runs(tmp_path):
     (net,) = import_file(path)
     assert not marker.exists() and [n.kind for n in net.graph.nodes.values()][1] == "Dense"
     path.write_text(f"import torch.nn as nn\nmodel = nn.Sequential(nn.Linear(len(open({str(path)!r}).read()), 3))\n")
-    with pytest.raises(ModelImportError, match=r"model.py, line 2: \"len\(open.* is not known without running the file"):
+    with pytest.raises(ModelImportError,
+                       match=r"model.py, line 2: \"len\(open.* is not known without running the file"):
         import_file(path)
 
 
@@ -176,7 +177,8 @@ def test_nothing_in_the_file_runs(tmp_path):
       "        return x\n"), "course.py, line 8: self.f is used twice"),
     (("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
       "        self.f = nn.Linear(2, 2)\n    def forward(self, x):\n        for _ in range(3):\n"
-      "            x = self.f(x)\n        return x\n"), "course.py, line 8: self.f is used twice: its weights are shared"),
+      "            x = self.f(x)\n        return x\n"),
+     "course.py, line 8: self.f is used twice: its weights are shared"),
 ])
 def test_what_cannot_be_drawn_is_refused_with_its_line(text, message):
     with pytest.raises(ModelImportError) as caught:

@@ -483,8 +483,8 @@ def test_squeeze_and_excitation_multiplies_each_channel_by_its_gate():
     """)
     assert "Multiply" in _kinds(net)
     with pytest.raises(ModelImportError, match="cannot read as numbers"):
-        import_source("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                      "        self.fc = nn.Linear(4, 2)\n    def forward(self, x):\n"
+        import_source("import torch.nn as nn\nclass N(nn.Module):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n    def forward(self, x):\n"
                       "        return self.fc(x.view(-1, x.size(2)))\n", "m.py")
 
 

@@ -79,8 +79,8 @@ class _Builder:
 
     def add(self, layer: _Layer) -> None:
         if len(self.by_name) >= limits.MAX_LAYERS:  # read when used: tests lower it
-            raise self.reader.fail(layer.line, f"the network has more than {limits.MAX_LAYERS} layers: the importer opens "
-                                               f"networks of at most {limits.MAX_LAYERS}")
+            raise self.reader.fail(layer.line, f"the network has more than {limits.MAX_LAYERS} layers: the importer "
+                                               f"opens networks of at most {limits.MAX_LAYERS}")
         self.names.add(layer.name)
         self.layers.append(layer)
         self.by_name[layer.name] = layer

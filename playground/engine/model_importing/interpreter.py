@@ -259,10 +259,7 @@ class _Interpreter(_Operations):
                 return _Unknown(expr)
             result = values[0]
             for v in values[1:]:
-                if isinstance(expr.op, ast.And):
-                    result = result and v
-                else:
-                    result = result or v
+                result = (result and v) if isinstance(expr.op, ast.And) else (result or v)
             return result
         if isinstance(expr, ast.Compare):
             return self.compare(expr, env, builder)

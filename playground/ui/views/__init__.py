@@ -3,7 +3,12 @@
 Views duck-type snapshots (they never import the engine): see each view's docstring for the attributes it reads.
 """
 
+from .class_templates import ClassTemplateView
+from .confusion import ConfusionMatrixView
 from .decision_boundary import DecisionBoundaryView
+from .feature_maps import FeatureMapView
+from .filter_lab import FilterLabView
+from .filters import FilterGridView
 from .gradients import GradientNormView
 from .hidden_space import HiddenSpaceView
 from .loss_curves import LossCurvePanel
@@ -11,18 +16,9 @@ from .neurons import NeuronGridView
 from .weights import WeightsView
 
 ALL_VIEWS = (LossCurvePanel, DecisionBoundaryView, NeuronGridView, HiddenSpaceView, WeightsView, GradientNormView)
-
-__all__ = ["ALL_VIEWS", "DecisionBoundaryView", "GradientNormView", "HiddenSpaceView", "LossCurvePanel",
-           "NeuronGridView", "WeightsView"]
-
 # Image classifiers (convolutional networks, digits): shown when the lab's data are images.
-from .class_templates import ClassTemplateView
-from .confusion import ConfusionMatrixView
-from .feature_maps import FeatureMapView
-from .filter_lab import FilterLabView
-from .filters import FilterGridView
-
 IMAGE_VIEWS = (FilterGridView, FeatureMapView, ClassTemplateView, ConfusionMatrixView, FilterLabView)
 
-__all__ += ["IMAGE_VIEWS", "ClassTemplateView", "ConfusionMatrixView", "FeatureMapView", "FilterGridView",
-            "FilterLabView"]
+__all__ = ["ALL_VIEWS", "IMAGE_VIEWS", "ClassTemplateView", "ConfusionMatrixView", "DecisionBoundaryView",
+           "FeatureMapView", "FilterGridView", "FilterLabView", "GradientNormView", "HiddenSpaceView", "LossCurvePanel",
+           "NeuronGridView", "WeightsView"]

@@ -81,7 +81,8 @@ class ConfusionMatrixView(SnapshotView):
         self.accuracy_list = QListWidget()
         self.accuracy_list.setObjectName("perClassAccuracy")
         self.accuracy_list.setToolTip("For each true class: the share of its test images the network got right.")
-        self.accuracy_list.setMinimumWidth(self.accuracy_list.fontMetrics().horizontalAdvance("0: 100.0%  (999/999)") + 28)
+        widest = self.accuracy_list.fontMetrics().horizontalAdvance("0: 100.0%  (999/999)")
+        self.accuracy_list.setMinimumWidth(widest + 28)
         self.accuracy_list.setMaximumWidth(self.accuracy_list.minimumWidth() + 40)
 
         self.gallery = QListWidget()

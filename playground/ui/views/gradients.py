@@ -65,7 +65,8 @@ class GradientNormView(SnapshotView):
         self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
         self.legend.setLabelTextColor("#333")
         self.plot.setToolTip(
-            "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer (log scale: each labelled step on the axis is 10×).\n"
+            "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer "
+            "(log scale: each labelled step on the axis is 10×).\n"
             "Curves far apart, with the first layers 100× below the last: vanishing gradients - the early layers "
             "barely learn (try ReLU instead of sigmoid, or fewer layers).\nCurves shooting up: exploding gradients "
             "- lower the learning rate.")

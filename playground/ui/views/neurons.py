@@ -65,8 +65,9 @@ class NeuronGridView(SnapshotView):
         self.canvas.ci.layout.setColumnStretchFactor(1, 2)
         self.canvas.setToolTip(
             "Each square is one hidden unit: its output at every point of the input plane (orange negative, "
-            "blue positive). One band per layer, first layer on top; its units run left to right.\nFirst-layer units can only draw "
-            "straight edges; later layers combine them into curves. Hover a unit to see it large.\n"
+            "blue positive). One band per layer, first layer on top; its units run left to right.\n"
+            "First-layer units can only draw straight edges; later layers combine them into curves. "
+            "Hover a unit to see it large.\n"
             "A square that stays one flat colour is a dead or saturated unit.")
         self.content_layout.addWidget(self.canvas)
         self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
