@@ -1,0 +1,185 @@
+"""The lesson panel: the open lesson's steps, the current one's text, its goal ticked live, Hint, Show me, Back, Next.
+
+It only shows what it is given and says what the student pressed; the lessons presenter (playground/app/presenters/
+lessons.py) checks the goal on each snapshot and performs Show me.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.lessons import Lesson
+
+MET_STYLE = "QLabel#lessonGoal { background: #e3f4e1; border: 1px solid #5aa55a; border-radius: 4px; padding: 6px; }"
+OPEN_STYLE = "QLabel#lessonGoal { background: #fff7e0; border: 1px solid #d9a441; border-radius: 4px; padding: 6px; }"
+
+
+class LessonPanel(QWidget):
+    """Steps on top, the current step's text in the middle, its goal and the buttons below."""
+
+    back_requested = Signal()
+    next_requested = Signal()
+    show_requested = Signal()
+    step_chosen = Signal(int)
+    lesson_chosen = Signal(str)  # a lesson's name, from the chapter list or "Next lesson"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("lessonPanel")
+        self.setMinimumWidth(300)
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.finished = False
+        self._done: set[int] = set()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        self.title = QLabel(wordWrap=True)
+        self.title.setObjectName("lessonTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.where = QLabel(wordWrap=True)
+        self.where.setObjectName("lessonWhere")
+        self.progress = QProgressBar(textVisible=False, maximumHeight=6)
+        self.steps = QListWidget(objectName="lessonSteps")
+        self.steps.setMaximumHeight(120)
+        self.steps.currentRowChanged.connect(self._row_chosen)
+        self.text = QTextBrowser(objectName="lessonText", openExternalLinks=True)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.goal = QLabel(wordWrap=True, objectName="lessonGoal")
+        self.goal.setTextFormat(Qt.TextFormat.PlainText)
+        self.goal.setToolTip("The app checks this goal on the live run; it is ticked as soon as it holds.")
+        self.hint_label = QLabel(wordWrap=True, objectName="lessonHint")
+        self.hint_label.setVisible(False)
+        self.hint_label.setStyleSheet("color: #555; font-style: italic;")
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("◀ Back", objectName="lessonBack", toolTip="The step before")
+        self.hint_button = QPushButton("Hint", objectName="lessonHintButton", toolTip="A hint for this step")
+        self.show_button = QPushButton("Show me", objectName="lessonShowMe",
+                                       toolTip="Let the app do this step for you, so you can watch")
+        self.next_button = QPushButton("Next ▶", objectName="lessonNext", toolTip="The next step")
+        for button in (self.back_button, self.hint_button, self.show_button, self.next_button):
+            buttons.addWidget(button)
+        self.back_button.clicked.connect(self.back_requested)
+        self.next_button.clicked.connect(self._next)
+        self.show_button.clicked.connect(self.show_requested)
+        self.hint_button.clicked.connect(lambda: self.hint_label.setVisible(not self.hint_label.isVisible()))
+        self.chapter = QListWidget(objectName="lessonChapter")
+        self.chapter.setMaximumHeight(110)
+        self.chapter.setToolTip("The lessons of this chapter; a tick marks the ones you finished")
+        self.chapter.itemActivated.connect(lambda item: self.lesson_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        for widget in (self.title, self.where, self.progress, self.steps, self.text, self.goal, self.hint_label):
+            layout.addWidget(widget)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("Lessons in this chapter"))
+        layout.addWidget(self.chapter)
+        self.set_goal_state(False, "")
+
+    # -- what the presenter tells it ---------------------------------------------------------------------------
+    def show_lesson(self, lesson: Lesson, done_steps: set[int] | None = None) -> None:
+        self.lesson = lesson
+        self._done = set(done_steps or ())
+        self.title.setText(lesson.title)
+        self.progress.setMaximum(len(lesson.steps))
+        self.steps.blockSignals(True)
+        self.steps.clear()
+        for step in lesson.steps:
+            self.steps.addItem(QListWidgetItem(step.title))
+        self.steps.blockSignals(False)
+        self.show_step(0)
+
+    def show_chapter(self, lessons: list[tuple[str, str, bool]]) -> None:
+        """(name, title, finished) of each lesson in the open lesson's chapter."""
+        self.chapter.clear()
+        for name, title, finished in lessons:
+            item = QListWidgetItem(("✓ " if finished else "   ") + title)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            if self.lesson is not None and name == self.lesson.name:
+                font = item.font()
+                font.setBold(True)
+                item.setFont(font)
+            self.chapter.addItem(item)
+
+    def show_step(self, index: int) -> None:
+        assert self.lesson is not None
+        self.index = max(0, min(index, len(self.lesson.steps) - 1))
+        step = self.lesson.steps[self.index]
+        total = len(self.lesson.steps)
+        self.where.setText(f"{self.lesson.chapter} · step {self.index + 1} of {total}: {step.title}")
+        self.text.setMarkdown(f"### {step.title}\n\n{step.text}")
+        self.hint_label.setText(f"Hint: {step.hint}" if step.hint else "No hint for this step.")
+        self.hint_label.setVisible(False)
+        self.hint_button.setEnabled(bool(step.hint))
+        self.show_button.setEnabled(bool(step.show))
+        self.back_button.setEnabled(self.index > 0)
+        self.finished = False
+        self.next_button.setText("Next ▶")
+        self.steps.blockSignals(True)
+        self.steps.setCurrentRow(self.index)
+        self.steps.blockSignals(False)
+        self._refresh_marks()
+        if step.goal is None:
+            self.set_goal_state(True, "No goal: read, look, then press Next.")
+        else:
+            self.set_goal_state(self.index in self._done, "")
+
+    def show_finished(self, learned: str, next_title: str) -> None:
+        assert self.lesson is not None
+        text = f"### Lesson finished\n\n**What you learned.** {learned or self.lesson.teaches}"
+        if next_title:
+            text += f"\n\nNext lesson: **{next_title}**. Press *Next ▶* to open it."
+        self.text.setMarkdown(text)
+        self.where.setText(f"{self.lesson.chapter} · finished")
+        self.finished = True
+        self.next_button.setText("Next lesson ▶" if next_title else "Done")
+        self.show_button.setEnabled(False)
+        self.hint_button.setEnabled(False)
+
+    def set_goal_state(self, met: bool, detail: str) -> None:
+        """Tick or untick the goal; ``detail`` says what still holds it back (live values)."""
+        step = self.lesson.steps[self.index] if self.lesson is not None else None
+        if met and step is not None and step.goal is not None:
+            self._done.add(self.index)
+        goal = step.goal.text if step is not None and step.goal is not None else ""
+        if goal:
+            text = ("✓ Goal met: " if met else "Goal: ") + goal + (f"\n{detail}" if detail and not met else "")
+        else:
+            text = detail or "Open a lesson from the start page or File ▸ Open lesson."
+        self.goal.setText(text)
+        self.goal.setProperty("met", bool(met))
+        self.goal.setStyleSheet(MET_STYLE if met else OPEN_STYLE)
+        self.next_button.setDefault(bool(met))
+        self._refresh_marks()
+
+    def done_steps(self) -> set[int]:
+        return set(self._done)
+
+    # -- inside --------------------------------------------------------------------------------------------------
+    def _refresh_marks(self) -> None:
+        if self.lesson is None:
+            return
+        for i, step in enumerate(self.lesson.steps):
+            item = self.steps.item(i)
+            if item is not None:
+                item.setText(("✓ " if i in self._done else f"{i + 1}. ") + step.title)
+        self.progress.setValue(len(self._done & set(range(len(self.lesson.steps)))))
+
+    def _row_chosen(self, row: int) -> None:
+        if row >= 0:
+            self.step_chosen.emit(row)
+
+    def _next(self) -> None:
+        self.next_requested.emit()
