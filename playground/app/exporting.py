@@ -13,6 +13,7 @@ in the status bar, so the window stays responsive; its outcome comes back as one
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
@@ -302,10 +303,8 @@ class ExportActions(QObject):
     # Off the GUI thread -----------------------------------------------------------------------------------------
 
     def _emit_state(self, token: int, state: Any) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the window is gone
             self._state_ready.emit(token, state)
-        except RuntimeError:  # the window is gone
-            pass
 
     @Slot(int, object)
     def _on_state(self, token: int, state: Any) -> None:
@@ -328,10 +327,8 @@ class ExportActions(QObject):
             except Exception as e:  # noqa: BLE001 - any failure is one message, never a traceback
                 traceback.print_exc()
                 text, ok = f"Export failed: {getattr(e, 'message', None) or e}", False
-            try:
+            with contextlib.suppress(RuntimeError):  # the window is gone
                 self._job_done.emit(text, ok)
-            except RuntimeError:  # the window is gone
-                pass
 
         self._busy_label.setText(f"Exporting {Path(path).name}…")
         self._busy_timer.start()

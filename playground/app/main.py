@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import contextlib
 
 def attach_training(window: Any) -> Any:
     """Give a main window its training: toolbar, data panel, live views, and the worker-thread session."""
@@ -62,8 +63,6 @@ def end_process(code: int) -> None:
     stop_all(0)  # anything still training gets its Stop; nothing waits for it
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # closed or detached: nothing left to lose
             stream.flush()
-        except (OSError, ValueError, AttributeError):  # closed or detached: nothing left to lose
-            pass
     os._exit(code)

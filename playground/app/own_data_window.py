@@ -7,6 +7,7 @@ table's dataset settings), the training controller (undoable lab edits, the sess
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -184,11 +185,10 @@ class OwnDataPresenter(QObject):
         classes, names = info.classes, []
         if info.kind == "classification":
             # From the set's description, not its data: this runs on every edit of the lab.
-            try:
+            # A wrong class count is the lab's own problem, reported when it trains; the draw row keeps the set's.
+            with contextlib.suppress(DataError):
                 classes = toy2d.class_count(lab.dataset.name, lab.dataset.options.get("classes")) \
                     if info.multiclass else info.classes
-            except DataError:
-                pass  # the lab's own problem, reported when it trains; the draw row keeps the set's classes
             names = list(CLASS_COLOUR_NAMES[:classes])
         self.drawer.set_context(info.kind, classes, names, True)
         drawn = lab.dataset.options.get(drawn_points.OPTION)

@@ -10,6 +10,7 @@ whatever the command line asked for (``open --template lenet --play``), goes on 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -159,10 +160,8 @@ class RecoveryManager(QObject):
             self.discard_own()
 
     def discard_own(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.path.unlink(missing_ok=True)
-        except OSError:
-            pass
 
     # At start ---------------------------------------------------------------------------------------------------
 

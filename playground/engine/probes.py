@@ -326,7 +326,7 @@ class Probes:
         n = len(self.gradient_steps)
         idx = np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(np.int64))
         out = {"gradients/step": np.frombuffer(self.gradient_steps, dtype=np.float64)[idx].copy()}
-        for name, col in self.gradient_norms.items():
+        for col in self.gradient_norms.values():
             out[f"gradients/{name}"] = np.frombuffer(col, dtype=np.float64)[idx].copy()
         return out
 

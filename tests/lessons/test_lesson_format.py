@@ -4,7 +4,7 @@ import pytest
 
 from playground.graph.templates import build_template
 from playground.lessons import LessonError, parse_goal, parse_lesson
-from playground.lessons.goals import GoalSyntaxError, METRICS, TASK_METRICS
+from playground.lessons.goals import METRICS, TASK_METRICS, GoalSyntaxError
 
 GOOD = """# Where a line fails
 @chapter Linear models
