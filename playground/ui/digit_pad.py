@@ -14,10 +14,12 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QResizeE
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -57,7 +59,7 @@ class MnistPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mnistPreview")
-        self.setFixedSize(MNIST_SIZE * 5 + 2, MNIST_SIZE * 5 + 2)
+        self.setFixedSize(MNIST_SIZE * 4 + 2, MNIST_SIZE * 4 + 2)
         self._image = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
         self._qimage = self._to_qimage(self._image)
 
@@ -92,7 +94,7 @@ class ProbabilityBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("probabilityBars")
-        self.setMinimumSize(200, 10 * 16)
+        self.setMinimumSize(200, 10 * 13)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.setToolTip(teaching_tooltip(WHY_UNSURE, "Class probabilities"))
         self._probs: np.ndarray | None = None
@@ -342,10 +344,26 @@ class DigitPanel(QWidget):
         add_row.addStretch(1)
         right.addLayout(add_row)
 
-        layout = QHBoxLayout(self)
+        # The panel scrolls rather than overlapping its parts when a dock forces it below its minimum size.
+        self._content = QWidget()
+        self._content.setObjectName("digitPanelContent")
+        layout = QHBoxLayout(self._content)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
+        self._scroll = QScrollArea(self)
+        self._scroll.setFrameShape(QFrame.NoFrame)
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setWidget(self._content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self._scroll)
         self._reset_answer()
+
+    def minimumSizeHint(self) -> QSize:
+        return self._content.minimumSizeHint()
+
+    def sizeHint(self) -> QSize:
+        return self._content.sizeHint()
 
     # --- API ---
     def image(self) -> np.ndarray | None:

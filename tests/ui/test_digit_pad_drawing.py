@@ -195,8 +195,9 @@ def test_at_its_smallest_the_pad_is_full_size_and_nothing_overlaps(qtbot, panel)
     assert MIN_PAD_PIXELS >= 280
     assert panel.canvas.pad_rect().width() >= 280
     assert panel.brush_slider.width() >= 90  # a slider, not a checkbox-sized square
+    content = panel.findChild(QWidget, "digitPanelContent")
     boxes = {w.objectName() or type(w).__name__ + w.property("text").__str__(): w.geometry()
-             for w in panel.findChildren(QWidget) if w.isVisible() and w.parent() is panel}
+             for w in content.findChildren(QWidget) if w.isVisible() and w.parent() is content}
     names = sorted(boxes)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
@@ -225,3 +226,14 @@ def test_a_fixed_lines_label_cuts_long_text_and_keeps_its_height(qtbot):
     lines = label.visible_lines()
     assert len(lines) == 2 and lines[-1].endswith("…")
     assert label.is_cut() and "longer message" in label.toolTip()
+
+
+def test_squeezed_below_its_minimum_the_panel_scrolls_instead_of_overlapping(qtbot, panel):
+    panel.setMinimumSize(120, 90)  # as a dock may force it
+    panel.resize(400, 150)
+    qtbot.wait(10)
+    assert panel.canvas.pad_rect().width() >= 280
+    content = panel.findChild(QWidget, "digitPanelContent")
+    assert content.size().width() >= content.minimumSizeHint().width()
+    assert content.size().height() >= content.minimumSizeHint().height()
+    assert panel.preview_note.geometry().top() >= panel.preview.geometry().bottom()
