@@ -40,14 +40,15 @@ class Filters(Record):
 @dataclass(frozen=True)
 class FeatureMaps(Record):
     """One sample through the network: its input (C, H, W) or (F,), its true class (None for a drawing or a
-    sample without one), every layer's output (C, H, W) or (F,) in network order, and for a classifier the class
-    probabilities."""
+    sample without a class), every layer's output (C, H, W) or (F,) in network order, for a classifier the class
+    probabilities, and whether the sample is the drawing pad's drawing rather than a test sample."""
 
     probe = "feature_maps"
     input: np.ndarray
     label: int | None
     layers: Mapping[str, np.ndarray]
     probabilities: np.ndarray | None = None
+    drawing: bool = False
 
 
 @dataclass(frozen=True)
