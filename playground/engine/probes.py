@@ -318,7 +318,7 @@ class Probes:
         for name, value in zip(names, values):
             col = self.gradient_norms.setdefault(name, array("d", [np.nan] * (len(self.gradient_steps) - 1)))
             col.append(value)
-        for name, col in self.gradient_norms.items():
+        for col in self.gradient_norms.values():
             while len(col) < len(self.gradient_steps):
                 col.append(np.nan)
 
@@ -326,7 +326,7 @@ class Probes:
         n = len(self.gradient_steps)
         idx = np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(np.int64))
         out = {"gradients/step": np.frombuffer(self.gradient_steps, dtype=np.float64)[idx].copy()}
-        for col in self.gradient_norms.values():
+        for name, col in self.gradient_norms.items():
             out[f"gradients/{name}"] = np.frombuffer(col, dtype=np.float64)[idx].copy()
         return out
 
