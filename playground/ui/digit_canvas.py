@@ -11,8 +11,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QHideEvent, QImage, QMouseEvent, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QHideEvent,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.ui.style import teaching_tooltip
@@ -151,6 +162,7 @@ class DigitCanvas(QWidget):
         self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format_Grayscale8)  # the finished strokes
         self._image.fill(0)
         self._compression_before: bool | None = None
+        self._screen: QPixmap | None = None
         self._since_emit = QElapsedTimer()
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
@@ -236,6 +248,7 @@ class DigitCanvas(QWidget):
     def _end_stroke(self) -> None:
         if self._drawing and self._strokes:
             self._paint_into(self._image, self._strokes[-1])
+        self._screen = None
         self._drawing = False
         self._merge_moves(True)
 
@@ -260,6 +273,7 @@ class DigitCanvas(QWidget):
             self._end_stroke()
         self._strokes.append(Stroke(self._brush, self.to_pad(event.position())))
         self._drawing = True
+        self._screen = None  # the empty pad's text goes
         self._merge_moves(False)
         self.update()
         self._changed()
@@ -300,24 +314,52 @@ class DigitCanvas(QWidget):
         self._since_emit.restart()
         self.drawing_changed.emit()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._screen = None
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.PaletteChange, QEvent.StyleChange):
+            self._screen = None
+        super().changeEvent(event)
+
+    def _finished_on_screen(self) -> QPixmap:
+        """The pad with its finished strokes at screen resolution, drawn once per stroke, not once per move."""
+        if self._screen is None:
+            ratio = self.devicePixelRatioF()
+            pixmap = QPixmap(self.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            p = QPainter(pixmap)
+            p.fillRect(self.rect(), self.palette().window())
+            r = self.pad_rect()
+            p.fillRect(r, QColor(0, 0, 0))
+            p.setRenderHint(QPainter.Antialiasing)
+            if not self._strokes:
+                p.setPen(QColor(150, 150, 150))
+                font = p.font()
+                font.setPointSizeF(max(9.0, r.width() / 28))
+                p.setFont(font)
+                p.drawText(r.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, EMPTY_TEXT)
+            else:
+                self._to_pad_coordinates(p)
+                for stroke in self._strokes[:-1] if self._drawing else self._strokes:
+                    stroke.paint(p)
+            p.end()
+            self._screen = pixmap
+        return self._screen
+
+    def _to_pad_coordinates(self, p: QPainter) -> None:
+        r = self.pad_rect()
+        p.translate(r.topLeft())
+        p.scale(r.width() / PAD_SIZE, r.height() / PAD_SIZE)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.fillRect(self.rect(), self.palette().window())
-        r = self.pad_rect()
-        p.fillRect(r, QColor(0, 0, 0))
-        p.setRenderHint(QPainter.Antialiasing)
-        if not self._strokes:
-            p.setPen(QColor(150, 150, 150))
-            font = p.font()
-            font.setPointSizeF(max(9.0, r.width() / 28))
-            p.setFont(font)
-            p.drawText(r.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, EMPTY_TEXT)
-        else:
+        p.drawPixmap(0, 0, self._finished_on_screen())
+        if self._drawing and self._strokes:
             # Vector curves scaled to the widget: crisp at any size, the same shapes as the raster.
-            p.save()
-            p.translate(r.topLeft())
-            p.scale(r.width() / PAD_SIZE, r.height() / PAD_SIZE)
-            for stroke in self._strokes:
-                stroke.paint(p)
-            p.restore()
+            p.setRenderHint(QPainter.Antialiasing)
+            p.setClipRect(self.pad_rect())
+            self._to_pad_coordinates(p)
+            self._strokes[-1].paint(p)
         p.end()

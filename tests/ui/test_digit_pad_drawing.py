@@ -237,3 +237,21 @@ def test_squeezed_below_its_minimum_the_panel_scrolls_instead_of_overlapping(qtb
     assert content.size().width() >= content.minimumSizeHint().width()
     assert content.size().height() >= content.minimumSizeHint().height()
     assert panel.preview_note.geometry().top() >= panel.preview.geometry().bottom()
+
+
+def test_the_screen_shows_the_stroke_under_way_and_the_finished_ones(qtbot, panel):
+    canvas = panel.canvas
+    r = canvas.pad_rect()
+    s = r.width() / PAD_SIZE
+
+    def on_screen(x, y):
+        return canvas.grab().toImage().pixelColor(round(r.left() + x * s), round(r.top() + y * s)).lightness()
+
+    drag(qtbot, canvas, [(60, 60), (60, 220)])
+    qtbot.mousePress(canvas, Qt.LeftButton, pos=QPoint(round(r.left() + 200 * s), round(r.top() + 60 * s)))
+    qtbot.mouseMove(canvas, QPoint(round(r.left() + 200 * s), round(r.top() + 220 * s)))
+    assert on_screen(60, 140) > 200 and on_screen(200, 140) > 200 and on_screen(130, 140) < 50
+    qtbot.mouseRelease(canvas, Qt.LeftButton, pos=QPoint(round(r.left() + 200 * s), round(r.top() + 220 * s)))
+    assert on_screen(60, 140) > 200 and on_screen(200, 140) > 200
+    qtbot.mouseClick(panel.clear_button, Qt.LeftButton)
+    assert on_screen(60, 140) < 50 and on_screen(200, 140) < 50
