@@ -34,11 +34,17 @@ def lesson_command(args: argparse.Namespace, fail: Any) -> int:
         if args.verb == "list":
             return _list()
         if args.verb == "check":
+            bad = 0
             for file in args.files:
-                lesson = read_lesson(file)
+                try:
+                    lesson = read_lesson(file)
+                except LessonError as e:
+                    fail(str(e))
+                    bad += 1
+                    continue
                 print(f"ok  {lesson.name}: {len(lesson.steps)} steps, "
                       f"{sum(1 for s in lesson.steps if s.goal)} goals")
-            return 0
+            return 2 if bad else 0
         if args.verb == "verify":
             lessons = [find_lesson(n) for n in args.names] if args.names else list(shipped_lessons())
             return _verify_all(lessons)

@@ -152,6 +152,11 @@ def _set(action: Action, lab: Lab) -> None:
         else:
             data[parts[1]] = action.value
         lab.dataset = DatasetSettings.from_dict(data)
+        if parts[1] == "features" and lab.networks:  # as in the window: the Input layer follows the features
+            net = lab.networks[0]
+            inputs = net.graph.nodes_of_kind("Input")
+            if inputs and inputs[0].params.get("kind") == "vector":
+                net.graph.set_param(inputs[0].name, "features", len(lab.dataset.features))
     elif parts[0] == "seed":
         lab.seed = int(action.value)
     else:

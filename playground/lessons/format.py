@@ -240,9 +240,9 @@ def _step(raw: list, lab: Lab, path: str) -> Step:
     solution = _actions(fields["solution"][0], path, fields["solution"][1], "@solution") \
         if "solution" in fields else ()
     # The solution is what a student would do, in order: it must apply to the lab as the steps before left it.
+    probe = copy.deepcopy(lab)  # Show me acts on the lab as the step finds it, like the solution
     for action in solution:
         _apply(action, lab, path, fields["solution"][1], "@solution")
-    probe = copy.deepcopy(lab)
     for action in show:
         _apply(action, probe, path, fields["show"][1], "@show")
     if goal is not None and "solution" not in fields:

@@ -102,6 +102,9 @@ def _number(text: str) -> float:
 
 def _condition(text: str) -> Condition:
     low = text.lower()
+    m = re.fullmatch(r"(?P<kind>[a-z0-9_]+) layers\s*(?P<op>" + _OP + r")\s*(?P<value>\d+)", low)
+    if m and m["kind"] not in ("hidden",):
+        return Condition(text, "count", _kind(m["kind"], text), m["op"], int(m["value"]))
     m = re.fullmatch(rf"(?P<name>[a-z][a-z0-9 _^*]*?)\s*(?P<op>{_OP})\s*(?P<value>{_NUMBER})", low)
     if m:
         name = _key(m["name"])
@@ -119,9 +122,6 @@ def _condition(text: str) -> Condition:
     m = re.fullmatch(r"(?P<what>has|no)\s+(?:an?\s+)?(?P<kind>[a-z0-9_]+?)(?:\s+layers?)?", low)
     if m:
         return Condition(text, "has" if m["what"] == "has" else "lacks", _kind(m["kind"], text))
-    m = re.fullmatch(r"(?P<kind>[a-z0-9_]+) layers\s*(?P<op>" + _OP + r")\s*(?P<value>\d+)", low)
-    if m and m["kind"] not in ("hidden",):
-        return Condition(text, "count", _kind(m["kind"], text), m["op"], int(m["value"]))
     m = re.fullmatch(r"features are\s+(?P<list>.+)", low)
     if m:
         return Condition(text, "features", value=frozenset(_features(m["list"], text)))
@@ -197,7 +197,7 @@ def network_counts(lab: Lab) -> dict[str, int]:
         order = [graph.node(n) for n in graph.topological_order()]
         weighted = [n for n in order if n.kind in ("Dense", "Conv2d", "Conv1d", "RNN", "LSTM", "GRU")]
         hidden_layers += max(0, len(weighted) - 1)
-        hidden_units += sum(int(n.params.get("units", n.params.get("out_channels", n.params.get("hidden", 0))) or 0)
+        hidden_units += sum(int(n.params.get("units", n.params.get("filters", n.params.get("hidden", 0))) or 0)
                             for n in weighted[:-1])
         layers += sum(1 for n in order if n.kind not in ("Input", "Output"))
         with contextlib.suppress(Exception):  # a graph with a problem has no parameter count yet
