@@ -18,6 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     from playground.cli import main as cli_main
 
     code = cli_main(args)
+    if code == 0 and args[:2] == ["lesson", "open"] and len(args) > 2:  # checked headless, now the window
+        from playground.app import run_app
+
+        return run_app(["--lesson", args[2]])
     if code == 0 and args[0] == "bench" and "--no-gui" not in args:
         from playground.app.gui_bench import print_gui_benchmark
 

@@ -49,10 +49,8 @@ def lesson_command(args: argparse.Namespace, fail: Any) -> int:
             lessons = [find_lesson(n) for n in args.names] if args.names else list(shipped_lessons())
             return _verify_all(lessons)
         if args.verb == "open":
-            find_lesson(args.name)  # a wrong name or a broken file: one line here, before any window
-            from playground.app import run_app
-
-            return run_app(["--lesson", args.name])
+            find_lesson(args.name)  # a wrong name or a broken file: one line here; playground.__main__ then opens it
+            return 0
     except LessonError as e:
         return int(fail(str(e)))
     return 2
