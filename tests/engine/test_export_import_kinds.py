@@ -3,6 +3,7 @@ written as code by its kind's writer opens again, by its kind's import pattern, 
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from kind_variants import CASES, one_layer
 
 from playground.compile import compile_network
 from playground.engine.export import input_params, python_source
-from playground.engine.model_import import import_source
+from playground.engine.model_import import ModelImportError, import_source
 
 
 @pytest.mark.parametrize(("kind", "source", "params"), CASES)
@@ -27,3 +28,33 @@ def test_a_node_of_every_kind_exports_as_code_and_imports_with_its_params(kind: 
         expected["shape"] = graph.infer().shapes[name].to_list()
     assert again.node(name).params == expected
     assert again.infer().shapes[name] == graph.infer().shapes[name]
+
+
+def _forward_calls(body: str) -> str:
+    return textwrap.dedent(f"""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return {body}
+    """)
+
+
+def test_a_functional_activation_is_read_by_its_kinds_import_pattern() -> None:
+    (net,) = import_source(_forward_calls("F.softplus(F.leaky_relu(self.fc(x), 0.2), beta=3)"), "net.py")
+    layers = {n.kind: n.params for n in net.graph.nodes.values()}
+    assert layers["LeakyReLU"] == {"slope": 0.2} and layers["Softplus"] == {"beta": 3.0}
+
+
+def test_a_functional_activation_with_a_setting_the_editor_lacks_is_refused_like_its_nn_twin() -> None:
+    # The pattern's fixed values hold for the functional form too: a tanh-approximated GELU is another function.
+    with pytest.raises(ModelImportError, match=r"line 12: GELU with approximate='tanh' cannot be drawn"):
+        import_source(_forward_calls("F.gelu(self.fc(x), approximate='tanh')"), "net.py")
+    with pytest.raises(ModelImportError, match=r"line 12: Softplus with threshold=5"):
+        import_source(_forward_calls("F.softplus(self.fc(x), 2, 5)"), "net.py")

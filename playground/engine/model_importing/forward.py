@@ -58,7 +58,7 @@ class _Forward(_Layers):
                 raise _Refused(node, "an nn.Sequential takes one input")
             x = args[0]
             for item in module.items:
-                if isinstance(item, _Leaf) and item.kind in ("RNN", "GRU", "LSTM"):
+                if isinstance(item, _Leaf) and item.kind in STATEFUL_PATTERNS:
                     raise _Refused(item.call, f"nn.{item.kind} " + _RECURRENT_HINT.format(kind=item.kind))
                 x = self.call_module(item, [x], {}, builder, node)
             return x
@@ -69,8 +69,12 @@ class _Forward(_Layers):
             if forward is None:
                 raise _Refused(node, f"class {module.cls.name} has no forward")
             return self.call(_FuncRef(forward, module), args, kwargs, node, builder)
-        leaf: _Leaf = module
-        if leaf.kind in ("RNN", "GRU", "LSTM"):
+        return self._call_leaf(module, args, kwargs, builder, node)
+
+    def _call_leaf(self, leaf: _Leaf, args: list[Any], kwargs: dict[str, Any], builder: _Builder,
+                   node: ast.AST) -> Any:
+        """A layer made in __init__, called: the node its kind's import pattern reads, fed by the arguments."""
+        if leaf.kind in STATEFUL_PATTERNS:
             return self._recurrent(leaf, args, kwargs, builder, node)
         if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Multiply", "Sample", "Concat"):
             raise _Refused(node, f"{_code(node)} passes {len(args) + len(kwargs)} inputs to a {leaf.kind}, which "
@@ -271,6 +275,11 @@ class _Forward(_Layers):
             return _Spread(args[0].tensor)  # the standard deviation, from a log-variance
         if base == "randn_like" and len(args) == 1 and not kwargs and isinstance(args[0], _Spread):
             return _Noise(args[0])
+        return self._functional(base, args, kwargs, call, builder)
+
+    def _functional(self, base: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call,
+                    builder: _Builder) -> Any:
+        """F.relu(x), F.max_pool2d(x, 2), torch.flatten(x, 1), F.log_softmax(x, 1)...: a call with a layer."""
         if base not in _FUNCTIONAL:
             raise _Refused(call, f"{_code(call.func)}(...) is not a layer the editor knows: use layers declared in "
                                  f"__init__")
@@ -291,17 +300,7 @@ class _Forward(_Layers):
             kind = "AdaptiveAvgPool2d" if base == "adaptive_avg_pool2d" else "AdaptiveMaxPool2d"
             return self._adaptive(kind, arg(0, "output_size", _MISSING), self._tensor_of(x, call), call, builder, None)
         if base in ("max_pool2d", "avg_pool2d"):
-            kind = "MaxPool2d" if base == "max_pool2d" else "AvgPool2d"
-            window = extra[0] if extra else kwargs.get("kernel_size")
-            if isinstance(window, _Side) and window.tensor == x and len(extra) <= 1 \
-                    and set(kwargs) <= {"kernel_size"}:
-                # F.avg_pool2d(x, x.size(2)): one window over the whole (square) image
-                return self._adaptive("AdaptiveAvgPool2d" if kind == "AvgPool2d" else "AdaptiveMaxPool2d", 1,
-                                      self._tensor_of(x, call), call, builder, None)
-            names = _SIGNATURES[kind]
-            a = {n: arg(i, n, _MISSING) for i, n in enumerate(names)}
-            a = {k: v for k, v in a.items() if v is not _MISSING}
-            return self._functional_layer(_Leaf(kind, a, call), x, call, builder)
+            return self._functional_pool(base, x, extra, kwargs, arg, call, builder)
         if base in ("dropout", "dropout2d"):
             p = arg(0, "p", 0.5)
             if kwargs.get("training", True) is False:
@@ -312,22 +311,29 @@ class _Forward(_Layers):
             if start != 1 or arg(1, "end_dim", -1) != -1:
                 raise _Refused(call, "torch.flatten must keep the batch: torch.flatten(x, 1)")
             return self._single("Flatten", x, {}, call, builder)
-        if base == "interpolate" or base == "upsample":
+        if base == "interpolate":
             scale = arg(1, "scale_factor", None)
             mode = arg(2, "mode", "nearest")
             return self._functional_layer(_Leaf("Upsample", {"scale_factor": scale, "mode": mode}, call), x, call,
                                           builder)
-        kind = _FUNCTIONAL[base]
-        params: dict[str, Any] = {}
-        if kind == "LeakyReLU":
-            params["slope"] = float(arg(0, "negative_slope", 0.01))
-        elif kind == "Softplus":
-            params["beta"] = float(arg(0, "beta", 1.0))
-        elif kind == "Softmax":
-            dim = arg(0, "dim", _MISSING)
-            if dim not in (-1, 1):
-                raise _Refused(call, "softmax must be over the last dimension (dim=-1)")
-        return self._single(kind, x, params, call, builder)
+        # An activation: F.leaky_relu(x, 0.2) takes the arguments of nn.LeakyReLU(0.2) after its input, so the
+        # kind's import pattern reads them (and refuses what the editor's layer cannot hold).
+        return self._functional_layer(self._twin(_FUNCTIONAL[base], arg, call), x, call, builder)
+
+    def _twin(self, kind: str, arg: Callable[[int, str, Any], Any], call: ast.Call) -> _Leaf:
+        """The nn constructor a functional call stands for, with the arguments after its input."""
+        a = {n: arg(i, n, _MISSING) for i, n in enumerate(_SIGNATURES[kind])}
+        return _Leaf(kind, {k: v for k, v in a.items() if v is not _MISSING}, call)
+
+    def _functional_pool(self, base: str, x: Any, extra: list[Any], kwargs: dict[str, Any],
+                         arg: Callable[[int, str, Any], Any], call: ast.Call, builder: _Builder) -> _Tensor:
+        kind = "MaxPool2d" if base == "max_pool2d" else "AvgPool2d"
+        window = extra[0] if extra else kwargs.get("kernel_size")
+        if isinstance(window, _Side) and window.tensor == x and len(extra) <= 1 and set(kwargs) <= {"kernel_size"}:
+            # F.avg_pool2d(x, x.size(2)): one window over the whole (square) image
+            return self._adaptive("AdaptiveAvgPool2d" if kind == "AvgPool2d" else "AdaptiveMaxPool2d", 1,
+                                  self._tensor_of(x, call), call, builder, None)
+        return self._functional_layer(self._twin(kind, arg, call), x, call, builder)
 
     def _functional_layer(self, leaf: _Leaf, x: Any, call: ast.Call, builder: _Builder) -> _Tensor:
         """F.max_pool2d(x, 2), F.interpolate(x, scale_factor=2): the layer its nn twin makes, reading ``x``."""

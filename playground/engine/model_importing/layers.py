@@ -33,35 +33,10 @@ class _Layers(_FileScope):
     def layer(self, kind: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> Any:
         """A torch.nn constructor: a _Leaf holding its arguments (checked when forward uses it)."""
         if kind == "Sequential":
-            if len(args) == 1 and isinstance(args[0], dict):
-                items = list(args[0].values())
-                names: list[str | None] = [str(k) for k in args[0]]
-            elif len(args) == 1 and isinstance(args[0], list) and args[0] and \
-                    all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in args[0]):
-                items = [p[1] for p in args[0]]
-                names = [p[0] for p in args[0]]
-            else:
-                items, names = list(args), [None] * len(args)
-            for item in items:
-                if not isinstance(item, _MODULES):
-                    if isinstance(item, _Unknown):
-                        raise item.refuse("as a layer of nn.Sequential")
-                    raise _Refused(call, f"nn.Sequential holds {item!r}, which is not a layer")
-            seq = _Seq(items, names, call)
-            for item, n in zip(items, names):
-                if n is not None and isinstance(item, _MODULES) and not item.path:
-                    _set_path(item, n)
-            return seq
+            return self._sequential(args, call)
         if kind == "ModuleList":
-            if args and isinstance(args[0], _Unknown):
-                raise args[0].refuse("as the layers of nn.ModuleList")
-            items = list(args[0]) if args else []
-            if args and isinstance(args[0], (_Seq, _ModuleList)):
-                items = list(args[0].items)
-            if not all(isinstance(i, _MODULES) for i in items):
-                raise _Refused(call, "nn.ModuleList holds something that is not a layer")
-            return _ModuleList(items, call)
-        names_ = _SIGNATURES.get(kind) or _ROUTED.get(kind)
+            return self._module_list(args, call)
+        names_ = _SIGNATURES[kind] if kind in _SIGNATURES else _ROUTED.get(kind)
         if names_ is None:
             return _Leaf(kind, {}, call)
         if len(args) > len(names_):
@@ -72,6 +47,39 @@ class _Layers(_FileScope):
                 raise _Refused(_keyword(call, k), f"{kind} has no argument {k!r}")
             a[k] = v
         return _Leaf(kind, a, call)
+
+    def _sequential(self, args: list[Any], call: ast.Call) -> _Seq:
+        """nn.Sequential(a, b), nn.Sequential(OrderedDict(...)) or of named pairs: its layers, named where given."""
+        if len(args) == 1 and isinstance(args[0], dict):
+            items = list(args[0].values())
+            names: list[str | None] = [str(k) for k in args[0]]
+        elif len(args) == 1 and isinstance(args[0], list) and args[0] and \
+                all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in args[0]):
+            items = [p[1] for p in args[0]]
+            names = [p[0] for p in args[0]]
+        else:
+            items, names = list(args), [None] * len(args)
+        for item in items:
+            if not isinstance(item, _MODULES):
+                if isinstance(item, _Unknown):
+                    raise item.refuse("as a layer of nn.Sequential")
+                raise _Refused(call, f"nn.Sequential holds {item!r}, which is not a layer")
+        seq = _Seq(items, names, call)
+        for item, n in zip(items, names):
+            if n is not None and isinstance(item, _MODULES) and not item.path:
+                _set_path(item, n)
+        return seq
+
+    def _module_list(self, args: list[Any], call: ast.Call) -> _ModuleList:
+        """nn.ModuleList of a list of layers (or of another container's)."""
+        if args and isinstance(args[0], _Unknown):
+            raise args[0].refuse("as the layers of nn.ModuleList")
+        items = list(args[0]) if args else []
+        if args and isinstance(args[0], (_Seq, _ModuleList)):
+            items = list(args[0].items)
+        if not all(isinstance(i, _MODULES) for i in items):
+            raise _Refused(call, "nn.ModuleList holds something that is not a layer")
+        return _ModuleList(items, call)
 
     def translate(self, leaf: _Leaf, builder: _Builder) -> _Layer:
         """The editor's layer for a constructor a chain of calls uses, read by the kind's import pattern."""
