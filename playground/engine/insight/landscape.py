@@ -244,7 +244,7 @@ def learning_rate_presets(name: str, seed: int = 0) -> dict[str, float]:
     def cost(w: torch.Tensor) -> torch.Tensor:
         return model.loss(w[None, :], x, y)[0]
 
-    hessian = torch.autograd.functional.hessian(cost, torch.tensor(best, dtype=torch.float64))  # type: ignore[no-untyped-call]
+    hessian = torch.autograd.functional.hessian(cost, torch.tensor(best, dtype=torch.float64))
     curvature = float(torch.linalg.eigvalsh(hessian.reshape(len(best), len(best))).max())
     limit = 2.0 / max(curvature, 1e-9)
     return {"too small": 0.01 * limit, "right": 0.4 * limit, "too large": 1.5 * limit}
@@ -271,6 +271,14 @@ def _path(model: ExactModel, x: torch.Tensor, y: torch.Tensor, start: Sequence[f
     return path, rate
 
 
+def _fate(diverged: bool, worse: bool) -> str:
+    if diverged:
+        return " The steps grew until the weights ran away: the learning rate is too large."
+    if worse:
+        return " Each step overshoots the bottom further than the last: the learning rate is too large."
+    return ""
+
+
 def exact_cost_curve(model: str = "linear", *, learning_rate: float | None = None, steps: int = 30,
                      start: Sequence[float] | None = None, optimizer: str = "sgd", momentum: float = 0.9,
                      points: int = 201, seed: int = 0) -> CostCurve:
@@ -283,11 +291,11 @@ def exact_cost_curve(model: str = "linear", *, learning_rate: float | None = Non
     with torch.no_grad():
         losses = m.loss(torch.as_tensor(ws[:, None]), x, y).numpy()
     path, rate = _path(m, x, y, start, optimizer, learning_rate, momentum, steps, seed)
-    note = m.note + (" The steps grew until the weight ran away: the learning rate is too large."
-                     if path.diverged else "")
+    best = float(ws[int(np.argmin(losses))])
+    note = m.note + _fate(path.diverged, abs(path.points[-1, 0] - best) > abs(path.points[0, 0] - best))
     return CostCurve(title=m.title, weight_label=m.labels[0], weights=frozen_array(ws), losses=frozen_array(losses),
                      path_weights=frozen_array(path.points[:, 0]), path_losses=frozen_array(path.losses),
-                     learning_rate=rate, minimum=float(ws[int(np.argmin(losses))]), convex=m.convex, note=note)
+                     learning_rate=rate, minimum=best, convex=m.convex, note=note)
 
 
 def exact_cost_surface(model: str = "logistic", *, learning_rate: float | None = None, steps: int = 40,
@@ -306,8 +314,7 @@ def exact_cost_surface(model: str = "logistic", *, learning_rate: float | None =
         losses = m.loss(grid, x, y).numpy().reshape(points, points)
     path, rate = _path(m, x, y, start, optimizer, learning_rate, momentum, steps, seed)
     j, i = np.unravel_index(int(np.argmin(losses)), losses.shape)
-    note = m.note + (" The steps grew until the weights ran away: the learning rate is too large."
-                     if path.diverged else "")
+    note = m.note + _fate(path.diverged, path.losses[-1] > path.losses[0])
     return LossSurface(title=m.title, kind="exact", x_label=m.labels[0], y_label=m.labels[1], xs=frozen_array(xs),
                        ys=frozen_array(ys), losses=frozen_array(losses), path=frozen_array(path.points),
                        path_losses=frozen_array(path.losses), minimum=(float(xs[i]), float(ys[j])),
