@@ -23,6 +23,9 @@ def attach_training(window: Any) -> Any:
     from playground.app.projects import attach_projects
 
     attach_projects(window, controller)  # after the controller: on close, its shutdown comes first
+    from playground.app.presenters.backprop import BackpropPresenter
+
+    BackpropPresenter(window, window, controller)  # Learning > Backpropagation step by step… (a window child)
     return controller
 
 

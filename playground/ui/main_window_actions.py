@@ -117,6 +117,13 @@ class MainWindowActions:
         train = bar.addMenu("&Train")
         train.setToolTipsVisible(True)
         train.addActions([self.play_action, self.step_action, self.reset_action])
+        # What learning is made of, shown on the open network; the composition root answers these actions.
+        self.learning_menu = bar.addMenu("&Learning")
+        self.learning_menu.setObjectName("learningMenu")
+        self.backprop_action = self.learning_menu.addAction("&Backpropagation step by step…")
+        self.backprop_action.setObjectName("actionBackprop")
+        self.backprop_action.setStatusTip("One training step of the open network, number by number: forward, loss, "
+                                          "backward by the chain rule, update; beside a gradient check")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self._refresh_recent_menu()

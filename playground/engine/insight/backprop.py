@@ -14,6 +14,7 @@ import contextlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -78,6 +79,7 @@ class _Prepared:
     y: torch.Tensor
     classification: bool
     note: str
+    fresh_optimizer: bool = True
 
 
 def trace_step(lab: Lab, state: Mapping[str, torch.Tensor] | None = None, *, batch_size: int = 1, first: int = 0,
@@ -91,6 +93,27 @@ def trace_step(lab: Lab, state: Mapping[str, torch.Tensor] | None = None, *, bat
     Raises EngineError when the lab is not a small chain of Dense layers and activations."""
     p = _prepare(lab, state, batch_size, first, data, sample)
     return _trace(p, optimizer_state)
+
+
+def trace_checkpoint(lab: Lab, checkpoint: Mapping[str, Any], *, batch_size: int = 1,
+                     first: int = 0) -> BackpropTrace:
+    """:func:`trace_step` with the weights and the optimizer state of a running trainer's checkpoint (what
+    ``Trainer.checkpoint`` gives, taken between two steps)."""
+    tensors: Mapping[str, torch.Tensor] = checkpoint.get("tensors", {})
+    network = lab.networks[0].name if lab.networks else "model"
+    prefix = f"model/{network}/"
+    state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)} or None
+    optimizers = checkpoint.get("meta", {}).get("optimizers", {})
+    optimizer_state = None
+    if optimizers:
+        name, saved = next(iter(optimizers.items()))
+        entries: dict[int, dict[str, Any]] = {int(i): dict(v) for i, v in saved.get("state", {}).items()}
+        for key, value in tensors.items():
+            parts = key.split("/")
+            if len(parts) == 4 and parts[0] == "optimizer" and parts[1] == name:
+                entries.setdefault(int(parts[2]), {})[parts[3]] = value
+        optimizer_state = {"state": entries, "param_groups": saved.get("param_groups", [])}
+    return trace_step(lab, state, batch_size=batch_size, first=first, optimizer_state=optimizer_state)
 
 
 def _prepare(lab: Lab, state: Mapping[str, torch.Tensor] | None, batch_size: int, first: int,
@@ -262,12 +285,12 @@ def _trace(p: _Prepared, optimizer_state: Mapping[str, object] | None) -> Backpr
         loss=float(loss), loss_name="cross_entropy" if p.classification else "mse", optimizer=settings.optimizer,
         learning_rate=float(settings.learning_rate), detailed=detailed, units=units, weights=weights,
         summaries=summaries, gradient_check=gradient_check(p, detailed), new_loss=new_loss,
-        note=_note(p, optimizer_state))
+        note=_note(p))
 
 
-def _note(p: _Prepared, optimizer_state: Mapping[str, object] | None) -> str:
+def _note(p: _Prepared) -> str:
     notes = [p.note] if p.note else []
-    if p.lab.training.optimizer != "sgd" and optimizer_state is None:
+    if p.lab.training.optimizer != "sgd" and p.fresh_optimizer:
         notes.append(f"The update is {p.lab.training.optimizer}'s first step (its running averages start at zero).")
     if p.lab.training.regularization != "none":
         notes.append("The gradients shown are the data loss's; training adds the regularization term's too.")
@@ -302,13 +325,13 @@ def _update(p: _Prepared, grads: list[tuple[torch.Tensor, torch.Tensor | None]],
     optimizer = make_optimizer(p.lab.training, order)
     if optimizer_state is not None:
         # A state of another architecture is left out: the step starts fresh, as the note says.
-        with contextlib.suppress(ValueError, KeyError, RuntimeError):
+        with contextlib.suppress(ValueError, KeyError, RuntimeError, TypeError):
             optimizer.load_state_dict(dict(optimizer_state))
+            p.fresh_optimizer = not optimizer.state_dict()["state"]
     try:
         optimizer.step()
     except RuntimeError:
         # A fused kernel without float64 support on this device: the plain loop computes the same step.
-        optimizer = make_optimizer(p.lab.training, order)
         for group in optimizer.param_groups:
             group["fused"] = False
         optimizer.step()
