@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 import pytest
+import torch
 from kind_variants import CASES, VARIANTS, one_layer
 from torch import nn
 
@@ -81,6 +82,19 @@ def test_build_then_code_then_import_gives_the_params_back(kind: str, source: st
     assert module_code(build_layer(Graph().add_node(found.kind, "again", found.params), inputs)) == code
 
 
+@pytest.mark.parametrize(("kind", "source", "params"), CASES)
+def test_a_kind_said_to_pass_its_input_on_at_inference_does_and_no_other(kind: str, source: str,
+                                                                        params: dict[str, Any]) -> None:
+    graph, name = one_layer(kind, source, params)
+    inputs = graph.infer().input_shapes[name]
+    module = build_layer(graph.node(name), inputs).eval()
+    xs = [torch.randint(0, 3, (2, *s.dims)) if s.is_tokens else torch.randn(2, *s.dims) for s in inputs]
+    with torch.no_grad():
+        out = module(*xs)
+    passes_on = out.shape == xs[0].shape and torch.equal(out, xs[0])
+    assert passes_on == HOMES[kind].eval_identity
+
+
 def test_a_bare_recurrent_class_is_read_by_its_stateful_pattern() -> None:
     found = STATEFUL_PATTERNS["GRU"].read({"input_size": 6, "hidden_size": 9, "num_layers": 2, "batch_first": True})
     assert (found.kind, found.params, found.size) == (
@@ -95,7 +109,7 @@ def test_helper_sources_define_the_playgrounds_own_classes_once_each() -> None:
     helpers = {w.module.__name__: w.helper for w in WRITERS.values() if w.helper}
     assert set(helpers) == set(HELPER_NAMES)
     for name, source in helpers.items():
-        namespace: dict[str, Any] = {"nn": nn, "torch": __import__("torch")}
+        namespace: dict[str, Any] = {"nn": nn, "torch": torch}
         exec(compile(source, name, "exec"), namespace)  # noqa: S102 - our own class text, the point of the test
         assert issubclass(namespace[name], nn.Module)
     graph, name = one_layer("Add", "vector", {})

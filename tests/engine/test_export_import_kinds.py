@@ -1,5 +1,6 @@
-"""Every layer kind round-trips through the app's standalone Python export and the Python importer: the node
-written as code by its kind's writer opens again, by its kind's import pattern, with the same params."""
+"""Every layer kind round-trips through the app's standalone Python export and the Python importer (the node
+written as code by its kind's writer opens again, by its kind's import pattern, with the same params), and through
+the ONNX export and importer, except the kinds that pass their input on at inference and so leave no operator."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 from kind_variants import CASES, one_layer
 
 from playground.compile import compile_network
-from playground.engine.export import input_params, python_source
+from playground.compile.kinds import HOMES
+from playground.engine.export import export_onnx, input_params, python_source
 from playground.engine.model_import import ModelImportError, import_source
+from playground.engine.onnx_import import OnnxImportError, import_onnx
 
 
 @pytest.mark.parametrize(("kind", "source", "params"), CASES)
@@ -28,6 +31,24 @@ def test_a_node_of_every_kind_exports_as_code_and_imports_with_its_params(kind: 
         expected["shape"] = graph.infer().shapes[name].to_list()
     assert again.node(name).params == expected
     assert again.infer().shapes[name] == graph.infer().shapes[name]
+
+
+@pytest.mark.parametrize(("kind", "source", "params"), CASES)
+def test_a_node_of_every_kind_exports_to_onnx_and_imports_with_its_params(kind: str, source: str,
+                                                                          params: dict[str, Any], tmp_path) -> None:
+    graph, name = one_layer(kind, source, params)
+    path = tmp_path / "model.onnx"
+    export_onnx(compile_network(graph, "model"), path)
+    if HOMES[kind].eval_identity:
+        with pytest.raises(OnnxImportError, match="is the input itself"):
+            import_onnx(path)
+        return
+    again = import_onnx(path).lab.networks[0].graph
+    layers = [(n.kind, n.params) for n in again.nodes.values() if n.kind not in ("Input", "Output")]
+    expected = dict(graph.node(name).params)
+    if kind == "Reshape":
+        expected["shape"] = graph.infer().shapes[name].to_list()
+    assert layers == [(kind, expected)]
 
 
 def _forward_calls(body: str) -> str:

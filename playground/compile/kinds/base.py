@@ -73,6 +73,9 @@ class KindHome:
     writers: tuple[CodeWriter, ...]
     patterns: tuple[ImportPattern, ...]
     no_pattern: str = ""  # why no constructor in a file gives this kind back, where none does
+    # In eval mode the module passes its first input on unchanged, so an inference export (ONNX, torch.export)
+    # holds no operator for it and an importer of those files cannot give it back.
+    eval_identity: bool = False
 
 
 def whole_square(value: Any) -> int | None:

@@ -31,12 +31,13 @@ DENSE = KindHome(
 
 
 def _plain(kind: str, module: type[nn.Module], signature: tuple[str, ...] = (),
-           fixed: dict[str, Any] | None = None) -> KindHome:
+           fixed: dict[str, Any] | None = None, eval_identity: bool = False) -> KindHome:
     """An activation without settings: built, written and read back as the bare class."""
     return KindHome(
         kind, lambda p, inputs: module(),
         (CodeWriter(module, lambda m: f"nn.{module.__name__}()"),),
         (ImportPattern(module.__name__, signature, lambda a: Imported(kind, {}), fixed or {}),),
+        eval_identity=eval_identity,
     )
 
 
@@ -76,7 +77,7 @@ HOMES = (
              (ImportPattern("GELU", ("approximate",), lambda a: Imported("GELU", {}), {"approximate": "none"}),)),
     _one_setting("Softplus", nn.Softplus, "beta", "beta", 1.0, lambda beta: nn.Softplus(beta=beta),
                  ("beta", "threshold"), {"threshold": 20.0}, keyword=True),
-    _plain("Identity", nn.Identity),
+    _plain("Identity", nn.Identity, eval_identity=True),
     KindHome("Softmax", lambda p, inputs: nn.Softmax(dim=-1),
              (CodeWriter(nn.Softmax, lambda m: f"nn.Softmax(dim={m.dim!r})"),),
              (ImportPattern("Softmax", ("dim",), _read_softmax),)),

@@ -44,16 +44,17 @@ class Concat(nn.Module):
 '''
 
 
-def _merge(module: type[nn.Module], source: str) -> KindHome:
+def _merge(module: type[nn.Module], source: str, eval_identity: bool = False) -> KindHome:
     kind = module.__name__
     return KindHome(kind, lambda p, inputs: module(), (CodeWriter(module, lambda m: f"{kind}()", source),),
-                    (ImportPattern(kind, (), lambda a: Imported(kind, {}), helper=True),))
+                    (ImportPattern(kind, (), lambda a: Imported(kind, {}), helper=True),), eval_identity=eval_identity)
 
 
 HOMES = (
     _merge(Add, ADD_SOURCE),
     _merge(Multiply, MULTIPLY_SOURCE),
-    _merge(Sample, SAMPLE_SOURCE),
+    # A trained VAE answers with the mean at test time: the sampling exists only while training.
+    _merge(Sample, SAMPLE_SOURCE, eval_identity=True),
     # The join is along image channels for images, along features otherwise: the editor holds no setting for it.
     KindHome("Concat", lambda p, inputs: Concat(1 if first(inputs).rank == 3 else -1),
              (CodeWriter(Concat, lambda m: f"Concat(dim={m.dim})", CONCAT_SOURCE),),

@@ -18,6 +18,7 @@ DROPOUT = KindHome(
     "Dropout", lambda p, inputs: nn.Dropout(p["p"]),
     (CodeWriter(nn.Dropout, lambda m: f"nn.Dropout(p={m.p!r})"),),
     (ImportPattern("Dropout", ("p", "inplace"), lambda a: Imported("Dropout", {"p": float(a.get("p", 0.5))})),),
+    eval_identity=True,
 )
 
 
