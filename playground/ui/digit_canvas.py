@@ -35,6 +35,9 @@ THROTTLE_MS = 30
 EMPTY_TEXT = "Draw a digit from 0 to 9 with the mouse"
 # Points closer than this (pad pixels) add nothing but jitter to the curve.
 MIN_STEP = 0.5
+# A pen that turns by more than this (degrees) at a point drew a corner (the top of a 7, the foot of a 2): the
+# curve keeps it sharp there instead of rounding it off. Eight points round a circle turn by 45° each.
+CORNER_TURN = 110.0
 
 Point = tuple[float, float]
 
@@ -44,10 +47,17 @@ def _knot_gap(a: Point, b: Point) -> float:
     return max(math.dist(a, b) ** 0.5, 1e-6)
 
 
+def _is_corner(before: Point, at: Point, after: Point) -> bool:
+    ax, ay = at[0] - before[0], at[1] - before[1]
+    bx, by = after[0] - at[0], after[1] - at[1]
+    norms = math.hypot(ax, ay) * math.hypot(bx, by)
+    return norms > 0 and (ax * bx + ay * by) / norms < math.cos(math.radians(CORNER_TURN))
+
+
 def _start_phantom(points: list[Point]) -> Point:
     """A point before the first one, so the first segment curves like the next two points (quadratic fit)."""
     (x0, y0), (x1, y1) = points[0], points[1]
-    if len(points) < 3:
+    if len(points) < 3 or _is_corner(points[0], points[1], points[2]):
         return 2 * x0 - x1, 2 * y0 - y1
     x2, y2 = points[2]
     px, py = 3 * x0 - 3 * x1 + x2, 3 * y0 - 3 * y1 + y2
@@ -85,10 +95,21 @@ def _append_spans(path: QPainterPath, points: list[Point], first: int, stop: int
         path.lineTo(*points[1])
         return
     for i in range(first, stop):
-        before = points[i - 1] if i > 0 else _start_phantom(points)
-        after = points[i + 2] if i + 2 < n else _start_phantom(points[::-1])
-        c1, c2 = catmull_rom_segment(before, points[i], points[i + 1], after)
-        path.cubicTo(QPointF(*c1), QPointF(*c2), QPointF(*points[i + 1]))
+        p1, p2 = points[i], points[i + 1]
+        if i == 0:
+            before = _start_phantom(points)
+        elif _is_corner(points[i - 1], p1, p2):
+            before = 2 * p1[0] - p2[0], 2 * p1[1] - p2[1]  # leave the corner straight towards the next point
+        else:
+            before = points[i - 1]
+        if i + 2 >= n:
+            after = _start_phantom(points[::-1])
+        elif _is_corner(p1, p2, points[i + 2]):
+            after = 2 * p2[0] - p1[0], 2 * p2[1] - p1[1]
+        else:
+            after = points[i + 2]
+        c1, c2 = catmull_rom_segment(before, p1, p2, after)
+        path.cubicTo(QPointF(*c1), QPointF(*c2), QPointF(*p2))
 
 
 class Stroke:

@@ -82,8 +82,16 @@ def test_the_curve_passes_through_every_point_received():
         assert math.dist((middle.x(), middle.y()), CENTRE) > RADIUS - (3 if inner else 5)
 
 
-def test_a_stroke_built_point_by_point_is_the_curve_through_all_its_points():
-    points = eight(23)
+def test_a_corner_stays_a_corner():
+    """The top of a 7 from six positions: the curve turns at the corner instead of bulging past it."""
+    seven = [(70, 60), (140, 60), (210, 60), (180, 118), (150, 176), (120, 235)]
+    box = smooth_path(seven).boundingRect()
+    # Without the corner rule the bar bulges 4.5 px above itself before it turns.
+    assert box.top() >= 60 - 1 and box.right() <= 210 + 1
+
+
+@pytest.mark.parametrize("points", [eight(23), [(70, 60), (140, 60), (210, 60), (180, 118), (150, 176), (120, 235)]])
+def test_a_stroke_built_point_by_point_is_the_curve_through_all_its_points(points):
     stroke = Stroke(10.0, points[0])
     for p in points[1:]:
         stroke.add(p)
