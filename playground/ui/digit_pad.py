@@ -136,30 +136,26 @@ class ProbabilityBars(QWidget):
         p.end()
 
 
-class FixedLinesLabel(QWidget):
+class FixedLinesLabel(QLabel):
     """Text in a fixed number of lines: wrapped, cut with '…' when longer, the whole text in the tooltip.
 
-    Its height never depends on its text, so a longer message cannot push the widgets around it (a word-wrapped
-    QLabel that grows by a line moved the drawing pad under the pen).
+    Neither its height nor its size hints depend on its text, so a longer message cannot push the widgets around
+    it (a word-wrapped QLabel that grew by a line moved the drawing pad under the pen).
     """
 
     def __init__(self, text: str = "", lines: int = 2, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._text = text
+        super().__init__(text, parent)
         self._lines = lines
         self._about = ""
-        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        # Ignored: the width it gets never depends on the text, only on its neighbours.
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
         self._update_tooltip()
 
-    def text(self) -> str:
-        return self._text
-
     def setText(self, text: str) -> None:
-        if text != self._text:
-            self._text = text
+        if text != self.text():
+            super().setText(text)
             self._update_tooltip()
-            self.update()
 
     def set_about(self, tooltip: str) -> None:
         """A tooltip that explains the label, shown after the full text when the text is cut."""
@@ -167,9 +163,7 @@ class FixedLinesLabel(QWidget):
         self._update_tooltip()
 
     def sizeHint(self) -> QSize:
-        fm = self.fontMetrics()
-        widest = max((fm.horizontalAdvance(line) for line in self._text.split("\n")), default=0)
-        return QSize(min(widest + 4, 360), self.height())
+        return QSize(160, self.height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(60, self.height())
@@ -179,7 +173,7 @@ class FixedLinesLabel(QWidget):
         width = max(1, self.width() if width is None else width)
         fm = self.fontMetrics()
         wrapped: list[str] = []
-        for paragraph in self._text.split("\n"):
+        for paragraph in self.text().split("\n"):
             layout = QTextLayout(paragraph, self.font())
             layout.beginLayout()
             while (line := layout.createLine()).isValid():
@@ -193,7 +187,7 @@ class FixedLinesLabel(QWidget):
 
     def is_cut(self) -> bool:
         shown = "".join("".join(self.visible_lines()).split())
-        return shown != "".join(self._text.split())
+        return shown != "".join(self.text().split())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -201,7 +195,7 @@ class FixedLinesLabel(QWidget):
 
     def _update_tooltip(self) -> None:
         # The full text only where it is cut; an explanation (rich text) after it when the label has one.
-        text = html.escape(self._text).replace("\n", "<br>") if self.is_cut() else ""
+        text = html.escape(self.text()).replace("\n", "<br>") if self.is_cut() else ""
         about = self._about.removeprefix("<qt>").removesuffix("</qt>")
         joined = "<br><br>".join(part for part in (text, about) if part)
         self.setToolTip(f"<qt>{joined}</qt>" if joined else "")

@@ -169,7 +169,11 @@ def widget_places(panel):
     return [(w.objectName(), w.mapTo(panel, QPoint(0, 0)), w.size()) for w in watched]
 
 
-def test_nothing_moves_from_the_first_press_to_the_answer(qtbot, panel):
+@pytest.mark.parametrize("size", [None, (820, 480), (1100, 760)])
+def test_nothing_moves_from_the_first_press_to_the_answer(qtbot, panel, size):
+    if size is not None:
+        panel.resize(*size)
+        qtbot.wait(10)
     before = widget_places(panel)
     pad_before = panel.canvas.pad_rect()
     r = panel.canvas.pad_rect()
