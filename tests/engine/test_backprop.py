@@ -167,3 +167,27 @@ def test_a_network_that_is_not_a_dense_chain_is_refused_by_name() -> None:
     lab.task = "gan"
     with pytest.raises(EngineError, match="classifiers and regressions"):
         trace_step(lab)
+
+
+def test_training_the_worked_example_starts_from_its_given_weights_and_takes_the_known_step() -> None:
+    from playground.engine.trainer import Trainer
+
+    lab = worked_example()
+    trainer = Trainer(lab, device="cpu")
+    first = trainer.networks["model"].module
+    assert first.dense_2.weight[0, 0].item() == pytest.approx(0.40)
+    trainer.train(1)  # one sample, a batch of one: one step
+    module = trainer.networks["model"].module
+    np.testing.assert_allclose(module.dense_2.weight.detach().numpy(),
+                               [[0.35891648, 0.408666186], [0.511301270, 0.561370121]], atol=1e-6)
+    np.testing.assert_allclose(module.dense_1.weight.detach().numpy(),
+                               [[0.149780716, 0.19956143], [0.24975114, 0.29950229]], atol=1e-6)
+
+
+def test_given_weights_that_do_not_fit_are_refused_by_name() -> None:
+    from playground.engine.trainer import Trainer
+
+    lab = worked_example()
+    lab.task_options["initial_weights"]["model"]["dense_2.weight"] = [[0.4, 0.45, 0.5]]
+    with pytest.raises(EngineError, match="initial_weights.model"):
+        Trainer(lab, device="cpu")

@@ -170,6 +170,20 @@ def given_weights(lab: Lab, network: str) -> dict[str, torch.Tensor] | None:
                           field="task_options") from None
 
 
+def load_given_weights(lab: Lab, network: str, module: nn.Module) -> bool:
+    """Put the weights the lab gives ``network`` into ``module`` (see :func:`given_weights`); False when it gives
+    none. Raises EngineError, naming what does not fit, for weights of another shape or name."""
+    given = given_weights(lab, network)
+    if given is None:
+        return False
+    try:
+        module.load_state_dict(given)
+    except RuntimeError as e:
+        raise EngineError(f"task_options.initial_weights.{network} does not fit the network: "
+                          f"{str(e).splitlines()[-1].strip()}", field="task_options") from None
+    return True
+
+
 def _layers(module: fx.GraphModule, kinds: Mapping[str, str], classification: bool
             ) -> tuple[list[nn.Module], list[_Layer], bool]:
     calls = [n for n in module.graph.nodes if n.op == "call_module"]
