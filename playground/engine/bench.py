@@ -245,9 +245,9 @@ def run_fast_path_benchmark(device_name: str = "auto", rounds: int = 5, quick: b
         plain.append(_engine_loop(lab, data, device, epochs, (), ordinary)[1])
         if ready:
             compiled.append(_engine_loop(lab, data, device, epochs * 8, (), fast)[1])
-            fast.send(SetProbes(("boundary",)))
+            fast.send(SetProbes(frozenset({"boundary"})))
             boundary.append(_engine_loop(lab, data, device, epochs * 4, (), fast)[1])
-            fast.send(SetProbes(()))
+            fast.send(SetProbes(frozenset()))
     return FastPathResult(
         statistics.median(bare), statistics.median(plain), statistics.median(compiled) if compiled else None,
         tuple(p / b for p, b in zip(plain, bare)), tuple(c / b for c, b in zip(compiled, bare)), build,

@@ -4,7 +4,7 @@ curves to plain data and CPU tensors, and back, checked before anything changes.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -13,8 +13,13 @@ from torch import nn
 from .errors import EngineError
 from .optimizers import _check_optimizer_entry, scheduled_rate
 
+if TYPE_CHECKING:
+    from .trainer_parts import TrainerParts
+else:
+    TrainerParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
-class Checkpointing:
+
+class Checkpointing(TrainerParts):
     """The Trainer's saving and restoring; it uses the Trainer's attributes (task, optimizers, generator...)."""
 
     def _capture_state(self) -> dict[str, Any]:

@@ -71,8 +71,10 @@ def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...], axes: Dyna
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            torch.onnx.export(net.module, args, buffer, input_names=list(net.inputs), output_names=list(net.outputs),
-                              dynamic_axes=axes.onnx(net), opset_version=ONNX_OPSET, dynamo=False)
+            # The exporter writes to a file object as well (its docs say so); its annotation names paths only.
+            torch.onnx.export(net.module, args, buffer, input_names=list(net.inputs),  # type: ignore[arg-type]
+                              output_names=list(net.outputs), dynamic_axes=axes.onnx(net), opset_version=ONNX_OPSET,
+                              dynamo=False)
         return buffer.getvalue()
     except Exception as first:  # noqa: BLE001
         try:

@@ -4,14 +4,19 @@ going back to the last good weights when the loss blows up."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .checkpointing import _flat
 
+if TYPE_CHECKING:
+    from .trainer_parts import TrainerParts
+else:
+    TrainerParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
-class Guards:
+
+class Guards(TrainerParts):
     """The Trainer's watch over its loss; it uses the Trainer's attributes (task, history, probes...)."""
 
     def _reset_early_stopping(self) -> None:

@@ -4,7 +4,7 @@ changes they make (settings, dataset, an edited network, added samples, checkpoi
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -33,13 +33,18 @@ from .errors import EngineError
 from .optimizers import scheduled_rate
 from .probes import Probes, check_probe_names
 
+if TYPE_CHECKING:
+    from .trainer_parts import TrainerParts
+else:
+    TrainerParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
+
 # Settings that only change how the next steps run; the others rebuild the optimizer or the schedule.
 _LIVE_FIELDS = {"regularization", "regularization_rate", "grad_clip", "batch_size", "epochs", "early_stopping",
                 "patience"}
 _OPTIMIZER_FIELDS = {"optimizer", "momentum", "weight_decay"}
 
 
-class LiveChanges:
+class LiveChanges(TrainerParts):
     """The Trainer's command handling; it uses the Trainer's attributes and building methods."""
 
     def send(self, command: Command) -> None:

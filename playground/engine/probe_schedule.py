@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import EngineError
+
+if TYPE_CHECKING:
+    from .trainer_parts import TrainerParts
+else:
+    TrainerParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
 # While training runs, probes may take at most this share of the time: an expensive one (a confusion matrix
 # over the test set, every feature map of a CNN) is then computed less often and its last result reused, instead
@@ -17,7 +22,7 @@ from .errors import EngineError
 PROBE_BUDGET = 0.15
 
 
-class ProbeScheduler:
+class ProbeScheduler(TrainerParts):
     """The Trainer's probes; it uses the Trainer's attributes (probes, _probes, state, seed, data_version)."""
 
     def _cached_probes(self) -> dict[str, np.ndarray]:

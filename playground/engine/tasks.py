@@ -305,7 +305,8 @@ class RegressionTask(_SingleNetworkTask):
         return {"loss": total / max(1, x.shape[0])}
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        out: torch.Tensor = self.model(x)
+        return out
 
     def per_sample(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         return F.mse_loss(self.model(x), y, reduction="none").mean(dim=-1), None

@@ -97,7 +97,8 @@ def attack(forward: Forward, x: torch.Tensor, labels: torch.Tensor, settings: At
             adv = PGD(forward, _nll, lower_bound=lo, upper_bound=hi).perturb(
                 x, settings.epsilon, 2.5 * settings.epsilon / settings.steps, settings.steps, target,
                 targeted=settings.targeted)
-    return adv.detach()
+    adversarial: torch.Tensor = adv.detach()
+    return adversarial
 
 
 def success_rates(forward: Forward, x: torch.Tensor, labels: torch.Tensor, settings: AttackSettings,

@@ -66,5 +66,7 @@ def attribute(method: str, forward: Forward, x: torch.Tensor, target: int, image
                 raise EngineError("Grad-CAM needs a conv layer: this network has none")
             cam = LayerGradCam(forward, conv_layer).attribute(x, target=target, relu_attributions=True)
             a = LayerAttribution.interpolate(cam, (h, w), interpolate_mode="bilinear")
-            return a.reshape(h, w).detach()
-    return a.detach().reshape(c, h, w).sum(0)
+            heat: torch.Tensor = a.reshape(h, w).detach()
+            return heat
+    per_pixel: torch.Tensor = a.detach().reshape(c, h, w).sum(0)
+    return per_pixel

@@ -75,7 +75,7 @@ def run_optimizer(objective: Objective, start: Sequence[float], name: str, learn
         losses.append(value)
         if step == steps:
             break
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()
         optimizer.step()
     dims = len(list(start))
     return OptimizerPath(name=name, title=OPTIMIZER_TITLES.get(name, name), learning_rate=learning_rate,

@@ -4,7 +4,7 @@ stored constants, attributes, shapes, and the values an operator leaves for the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,13 @@ class _ReaderBase:
     def fail(self, node: Any, text: str) -> OnnxImportError:
         where = f"{node.op_type} {node.name!r}" if node.name else node.op_type
         return OnnxImportError(f"{self.filename}: {where} {text}")
+
+    def square(self, node: Any, values: Iterable[int], what: str) -> int:
+        values = [int(v) for v in values]
+        if len(set(values)) > 1:
+            raise self.fail(node, f"has a {what} of {values}: the editor's layers use the same {what} for height "
+                                  f"and width")
+        return values[0] if values else 0
 
     def fresh(self, wanted: str, prefix: str) -> str:
         name = re.sub(r"[^A-Za-z0-9_]", "_", wanted).strip("_")

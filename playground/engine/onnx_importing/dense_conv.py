@@ -3,7 +3,6 @@ upsampling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -76,26 +75,19 @@ class _DenseConv(_ReaderBase):
 
     # Convolutions and pooling -----------------------------------------------------------------------------------
 
-    def _square(self, node: Any, values: Iterable[int], what: str) -> int:
-        values = [int(v) for v in values]
-        if len(set(values)) > 1:
-            raise self.fail(node, f"has a {what} of {values}: the editor's layers use the same {what} for height "
-                                  f"and width")
-        return values[0] if values else 0
-
     def _pads(self, node: Any, a: dict[str, Any], kernel: int) -> int:
         auto = a.get("auto_pad", "NOTSET")
         if auto not in ("NOTSET", "VALID"):
             raise self.fail(node, f"pads with auto_pad={auto!r}: the editor's layers need the padding written out")
-        return self._square(node, a.get("pads", [0, 0, 0, 0]), "padding")
+        return self.square(node, a.get("pads", [0, 0, 0, 0]), "padding")
 
     def _conv_common(self, node: Any, a: dict[str, Any], w: np.ndarray) -> tuple[int, int, int]:
         if w.ndim != 4:
             raise self.fail(node, f"is a {w.ndim - 2}-D convolution: the editor's convolutions are 2-D")
-        if self._square(node, a.get("dilations", [1, 1]), "dilation") != 1:
+        if self.square(node, a.get("dilations", [1, 1]), "dilation") != 1:
             raise self.fail(node, "is dilated: the editor's convolutions are not")
-        k = self._square(node, w.shape[2:], "kernel")
-        return k, self._square(node, a.get("strides", [1, 1]), "stride"), self._pads(node, a, k)
+        k = self.square(node, w.shape[2:], "kernel")
+        return k, self.square(node, a.get("strides", [1, 1]), "stride"), self._pads(node, a, k)
 
     def _op_Conv(self, node: Any) -> None:
         source = self.data(node, node.input[0])
@@ -127,7 +119,7 @@ class _DenseConv(_ReaderBase):
                                   f"one group")
         if "output_shape" in a:
             raise self.fail(node, "gives its output_shape instead of its padding: the editor needs the padding")
-        extra = self._square(node, a.get("output_padding", [0, 0]), "output padding")
+        extra = self.square(node, a.get("output_padding", [0, 0]), "output padding")
         bias = self.optional_const(node, 2)
         name = self.add("ConvTranspose2d", node, {"filters": int(w.shape[1]), "kernel_size": k, "stride": stride,
                                                   "padding": pad, "output_padding": extra,
@@ -141,12 +133,12 @@ class _DenseConv(_ReaderBase):
         a = self.attrs(node)
         if len(a.get("kernel_shape", [])) != 2:
             raise self.fail(node, "is not a 2-D pooling: the editor's pools work on images")
-        k = self._square(node, a["kernel_shape"], "window")
-        stride = self._square(node, a.get("strides", [1, 1]), "stride")
+        k = self.square(node, a["kernel_shape"], "window")
+        stride = self.square(node, a.get("strides", [1, 1]), "stride")
         pad = self._pads(node, a, k)
         if a.get("ceil_mode", 0):
             raise self.fail(node, "rounds its output size up (ceil_mode=1): the editor's pools round down")
-        if self._square(node, a.get("dilations", [1, 1]), "dilation") != 1:
+        if self.square(node, a.get("dilations", [1, 1]), "dilation") != 1:
             raise self.fail(node, "is dilated: the editor's pools are not")
         if kind == "AvgPool2d" and pad and not a.get("count_include_pad", 0):
             raise self.fail(node, "leaves the padding out of its averages (count_include_pad=0): the editor's "

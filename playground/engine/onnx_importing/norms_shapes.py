@@ -52,7 +52,7 @@ class _NormsShapes(_ReaderBase):
         if len(node.input) > 3 and node.input[3] or len(pads) != 8 or any(pads[i] for i in (0, 1, 4, 5)):
             raise self.fail(node, "pads more than the height and width of an image: the editor's Pad2d pads "
                                   "images")
-        side = self._square(node, [pads[i] for i in (2, 3, 6, 7)], "padding")
+        side = self.square(node, [pads[i] for i in (2, 3, 6, 7)], "padding")
         if side < 1:
             raise self.fail(node, f"pads by {side}: the editor's Pad2d adds at least one row and column")
         self._set(node, self.add("Pad2d", node, {"padding": side, "mode": _PAD_MODES[mode]}, [source]))
