@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
-import contextlib
 
 def attach_training(window: Any) -> Any:
     """Give a main window its training: toolbar, data panel, live views, and the worker-thread session."""
