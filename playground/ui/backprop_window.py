@@ -7,6 +7,7 @@ composition root computes traces off the GUI thread.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -73,7 +74,10 @@ class BackpropWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(central)
-        self.resize(1280, 700)
+        # As large as a 1366x768 screen allows; on a 1280x720 projector, within its room.
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        self.resize(min(1280, room.width() - 16) if room else 1280, min(700, room.height() - 40) if room else 700)
 
     def request(self) -> None:
         self.status.setText("Tracing one training step…")

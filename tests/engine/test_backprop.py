@@ -191,3 +191,19 @@ def test_given_weights_that_do_not_fit_are_refused_by_name() -> None:
     lab.task_options["initial_weights"]["model"]["dense_2.weight"] = [[0.4, 0.45, 0.5]]
     with pytest.raises(EngineError, match="initial_weights.model"):
         Trainer(lab, device="cpu")
+
+
+def test_a_softmax_before_the_output_is_part_of_the_loss_and_dropout_is_left_out() -> None:
+    lab = _mlp_lab("classification", [3], "Tanh", 2)
+    lab.networks.clear()
+    lab.add_network("model", "model", sequential([
+        ("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 3}), ("Tanh", {}), ("Dropout", {"p": 0.5}),
+        ("Dense", {"units": 2}), ("Softmax", {}), ("Output", {"head": "classification"})]))
+    trace = trace_step(lab, batch_size=3)
+    assert trace.units[1].activation == "Tanh" and trace.units[2].activation == "Identity"
+    assert "Dropout" in trace.note
+    _assert_matches_autograd(lab, trace, 3)
+    # Softmax and cross-entropy together: ∂L/∂z of the scores is (p − onehot) / B.
+    p = np.exp(trace.outputs) / np.exp(trace.outputs).sum(1, keepdims=True)
+    onehot = np.eye(2)[trace.targets.astype(int)]
+    np.testing.assert_allclose(trace.units[2].delta, (p - onehot) / 3, atol=1e-12)
