@@ -229,7 +229,9 @@ class LandscapePresenter(QObject):
         source = (f"Weights of the running session (step {step})" if checkpoint is not None
                   else f"Starting weights of seed {lab.seed} (press Play to train, and watch the landscape change)")
         status = f"{source}; {net.points}×{net.points} grid on {net.lab_loss.samples} samples in {seconds:.1f} s"
-        if kind == "pca" and len(net.history) < 3:
+        if kind == "pca" and len(net.history) >= 3:
+            status += f"; the path: {len(net.history)} readings of the weights since this window opened"
+        elif kind == "pca":
             status += (". The training path needs 3 readings of the weights while it trains (one every "
                        f"{REFRESH_MS // 1000} s); until then, a random slice")
         return surface, status

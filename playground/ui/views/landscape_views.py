@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
 from playground.snapshots.landscape import CostCurve, LossSurface, OptimizerRace
 from playground.viz.colormaps import interpolated_lut
@@ -402,17 +402,17 @@ class OptimizerRaceView(SnapshotView):
         # The legend sits under the plot, not on it: inside, it would hide the start or the valley of some surface.
         self.legend = QWidget()
         self.legend.setObjectName("raceLegend")
-        legend_row = QHBoxLayout(self.legend)
-        legend_row.setContentsMargins(0, 0, 0, 0)
-        legend_row.setSpacing(10)
+        legend_grid = QGridLayout(self.legend)
+        legend_grid.setContentsMargins(0, 0, 0, 0)
+        legend_grid.setHorizontalSpacing(12)
+        legend_grid.setVerticalSpacing(0)
         self.legend_labels: dict[str, QLabel] = {}
-        for name in OPTIMIZER_COLORS:
+        for i, name in enumerate(OPTIMIZER_COLORS):  # two rows of three: six entries in one row get cut
             label = QLabel()
             label.setObjectName(f"raceLegend_{name}")
             label.setTextFormat(Qt.TextFormat.RichText)
             self.legend_labels[name] = label
-            legend_row.addWidget(label)
-        legend_row.addStretch(1)
+            legend_grid.addWidget(label, i // 3, i % 3)
         self.content_layout.addWidget(self.legend)
         self.player = PathPlayer("racePlayer")
         self.content_layout.addWidget(self.player)
