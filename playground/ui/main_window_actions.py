@@ -124,6 +124,10 @@ class MainWindowActions:
         self.backprop_action.setObjectName("actionBackprop")
         self.backprop_action.setStatusTip("One training step of the open network, number by number: forward, loss, "
                                           "backward by the chain rule, update; beside a gradient check")
+        self.landscape_action = self.learning_menu.addAction("Loss &landscape and optimizer race…")
+        self.landscape_action.setObjectName("actionLandscape")
+        self.landscape_action.setStatusTip("The loss around the network's weights and its training path, exact "
+                                           "cost surfaces of tiny models, and SGD, momentum and Adam racing on them")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self._refresh_recent_menu()
