@@ -19,7 +19,7 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from playground.app import attach_training
+from playground.app import attach_training, new_window
 from playground.ui.main_window import MainWindow
 
 OUT = Path(__file__).parent / "screenshots"
@@ -27,7 +27,7 @@ OUT = Path(__file__).parent / "screenshots"
 
 def _window(template: str, size: tuple[int, int] = (1500, 950)) -> tuple[MainWindow, object]:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(settings)
+    win = new_window(settings)
     controller = attach_training(win)
     win.resize(*size)
     win.show()

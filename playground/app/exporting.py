@@ -23,7 +23,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
@@ -47,6 +46,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.app.document import LabDocument
+from playground.snapshots import DecisionBoundary, ProbeResults
+
 MAX_FRAMES = 240  # boundary frames kept for the GIF: every other one is dropped when full, so they span the run
 GIF_SIZE = 360
 GIF_FRAME_MS = 80
@@ -62,7 +64,7 @@ class BoundaryFrames:
 
     def __init__(self, limit: int = MAX_FRAMES) -> None:
         self.limit = limit
-        self.frames: list[tuple[int, np.ndarray]] = []
+        self.frames: list[tuple[int, DecisionBoundary]] = []
         self.last: Any = None  # the latest snapshot with a boundary: its dataset is drawn under every frame
         self._stride = 1
         self._seen = 0
@@ -73,8 +75,8 @@ class BoundaryFrames:
         self._stride, self._seen = 1, 0
 
     def add(self, snap: Any) -> None:
-        boundary = snap.probes.get("boundary") if snap.probes else None
-        if boundary is None or getattr(boundary, "ndim", 0) != 2:
+        boundary = snap.probes.get(DecisionBoundary)
+        if boundary is None or boundary.values.ndim != 2:
             return
         if self.frames and snap.step < self.frames[-1][0]:
             self.clear()  # a reset: a new run begins
@@ -84,7 +86,7 @@ class BoundaryFrames:
             return
         if self.frames and self.frames[-1][0] == snap.step:
             return  # the same moment again (a paused run repeats its snapshot)
-        self.frames.append((snap.step, np.array(boundary, copy=True)))
+        self.frames.append((snap.step, boundary))  # a frozen record: kept as it is, not copied
         if len(self.frames) > self.limit:
             self.frames = self.frames[::2]
             self._stride *= 2
@@ -101,7 +103,6 @@ def boundary_images(frames: BoundaryFrames, size: int = GIF_SIZE) -> list[Any]:
     """Each frame drawn by the app's own DecisionBoundaryView, off screen (widgets: on the GUI thread only)."""
     from PIL import Image
 
-    from playground.engine.snapshot import frozen
     from playground.ui.views.decision_boundary import DecisionBoundaryView
 
     if not frames.frames or frames.last is None:
@@ -112,7 +113,7 @@ def boundary_images(frames: BoundaryFrames, size: int = GIF_SIZE) -> list[Any]:
     images = []
     try:
         for step, boundary in frames.frames:
-            snap = dataclasses.replace(frames.last, step=step, probes=frozen({"boundary": boundary}))
+            snap = dataclasses.replace(frames.last, step=step, probes=ProbeResults([boundary]))
             view.show_snapshot(snap)
             images.append(Image.open(io.BytesIO(_png_bytes(view.grab()))).convert("RGB"))
     finally:
@@ -195,10 +196,12 @@ class ExportActions(QObject):
     _job_done = Signal(str, bool)
     _state_ready = Signal(int, object)
 
-    def __init__(self, window: Any, controller: Any) -> None:
+    def __init__(self, window: Any, document: LabDocument, controller: Any, projects: Any) -> None:
         super().__init__(window)
         self.window = window
+        self.document = document
         self.controller = controller
+        self.projects = projects
         self.frames = BoundaryFrames()
         self._job: threading.Thread | None = None
         self._waiting: dict[int, tuple[str, str]] = {}  # token -> (fmt, path) of exports waiting for the worker
@@ -221,7 +224,7 @@ class ExportActions(QObject):
         self._state_ready.connect(self._on_state, Qt.ConnectionType.QueuedConnection)
         window.export_requested.connect(self.export)
         window.import_requested.connect(self.import_model)
-        window.lab_opened.connect(lambda _lab: self.frames.clear())
+        document.lab_replaced.connect(lambda _lab: self.frames.clear())
         controller.session.snapshot.connect(self.frames.add)
 
     @property
@@ -244,7 +247,7 @@ class ExportActions(QObject):
             if self.busy:
                 self._error("An export is still running: wait for it to finish, then try again.")
                 return
-            lab = self.window.lab
+            lab = self.document.lab
             stem = (lab.name if lab else "model").lower().replace(" ", "_") or "model"
             path = self._ask_path("Export", stem + {"csv": "_history"}.get(fmt, "") + _suffix(fmt), _FILTERS[fmt])
             if not path:
@@ -282,7 +285,7 @@ class ExportActions(QObject):
             self._busy_timer.start()
             QTimer.singleShot(STATE_TIMEOUT_MS, lambda t=token: self._expire(t))
             return True
-        lab = self.window.lab
+        lab = self.document.lab
         if lab is None:
             self._finish("Open a lab first", False)
             return False
@@ -455,8 +458,7 @@ class ExportActions(QObject):
         from playground.engine.errors import EngineError
         from playground.graph import GraphError
 
-        handler = getattr(self.window, "project_handler", None)
-        if states and handler is not None:
+        if states:
             from playground.engine.weights_import import trained_project
 
             try:
@@ -464,7 +466,7 @@ class ExportActions(QObject):
             except (EngineError, GraphError) as e:
                 note = f"its weights could not be loaded into a run ({getattr(e, 'message', e)}); it opens untrained"
             else:
-                handler.show_project(project, None)
+                self.projects.show_project(project, None)
                 first = note.splitlines()[0] if note else ""
                 self.window.show_message(f"Opened {name} as a new lab, trained: {first}")
                 if note and "\n" in note:  # what matched and what did not, in a box that does not block
@@ -474,7 +476,7 @@ class ExportActions(QObject):
                     box.open()
                     self.weights_report = box
                 return
-        self.window.set_lab(lab, None, fresh=True)
+        self.document.set_lab(lab, None)
         where = f" ({note})" if note else ""
         self.window.show_message(f"Opened {name} as a new lab: {len(lab.networks)} network(s){where}. Pick its "
                                  f"data in the Data panel.")
@@ -498,7 +500,5 @@ def _suffix(fmt: str) -> str:
     return {"onnx": ".onnx", "py": ".py", "pt2": ".pt2", "csv": ".csv", "gif": ".gif"}[fmt]
 
 
-def attach_exporting(window: Any, controller: Any) -> ExportActions:
-    actions = ExportActions(window, controller)
-    window.export_actions = actions
-    return actions
+def attach_exporting(window: Any, document: LabDocument, controller: Any, projects: Any) -> ExportActions:
+    return ExportActions(window, document, controller, projects)

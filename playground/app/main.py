@@ -1,51 +1,103 @@
-"""The composition root: builds the window and the training controller and connects them."""
+"""The composition root: builds the document, the window that shows it and the presenters that join them to the
+training session, files, exports and your own data, and wires them together. Nothing else sets anything onto the
+window: it gets its document through its constructor and its project files through a method; each presenter holds
+what it needs and is a child of the window (Qt ownership), so it lives exactly as long."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import Any, NamedTuple
+
+
+def new_window(settings: Any = None) -> Any:
+    """A main window with an empty document of its own."""
+    from playground.app.document import LabDocument
+    from playground.ui.main_window import MainWindow
+
+    document = LabDocument()
+    window = MainWindow(settings, document=document)
+    document.setParent(window)
+    return window
+
+
+class Presenters(NamedTuple):
+    training: Any  # presenters.training.TrainingController
+    projects: Any  # projects.ProjectFiles
+    exporting: Any  # exporting.ExportActions
+    own_data: Any  # own_data_window.OwnDataPresenter
+    lessons: Any  # presenters.lessons.LessonPresenter
+
+
+def attach_presenters(window: Any) -> Presenters:
+    """Join a main window's document to the training session, project files, exports and your own data."""
+    from playground.app.exporting import ExportActions
+    from playground.app.own_data_window import OwnDataPresenter
+    from playground.app.presenters.training import TrainingController
+    from playground.app.projects import ProjectFiles
+
+    document = window.document
+    training = TrainingController(window, document)
+    projects = ProjectFiles(window, document, training)
+    window.set_project_files(projects)
+    # On close, training stops first (waiting longer while a save awaits the worker's state), then the saves
+    # whose state has arrived are written.
+    window.closing.connect(lambda: training.shutdown(waiting_save=projects.awaiting_checkpoint()))
+    window.closing.connect(projects.flush)
+    exporting = ExportActions(window, document, training, projects)
+    own_data = OwnDataPresenter(window, document, training)  # File > Open data…, dropped tables, drawn points
+    from playground.app.presenters.lessons import LessonPresenter
+
+    lessons = LessonPresenter(window, document, training)
+    from playground.app.presenters.backprop import BackpropPresenter
+
+    BackpropPresenter(window, document, training)  # Learning > Backpropagation step by step… (a window child)
+    from playground.app.presenters.landscape import LandscapePresenter
+
+    LandscapePresenter(window, document, training)  # Learning > Loss landscape and optimizer race… (a window child)
+    return Presenters(training, projects, exporting, own_data, lessons)
 
 
 def attach_training(window: Any) -> Any:
-    """Give a main window its training: toolbar, data panel, live views, and the worker-thread session."""
-    from playground.app.presenters.training import TrainingController
-
-    controller = TrainingController(window)
-    window.closing.connect(controller.shutdown)
-    window.training_controller = controller
-    from playground.app.exporting import attach_exporting
-
-    attach_exporting(window, controller)
-    from playground.app.own_data_window import attach_own_data
-
-    attach_own_data(window, controller)  # File > Open data…, dropped tables, points drawn on the plane
-    from playground.app.projects import attach_projects
-
-    attach_projects(window, controller)  # after the controller: on close, its shutdown comes first
-    from playground.app.presenters.backprop import BackpropPresenter
-
-    BackpropPresenter(window, window, controller)  # Learning > Backpropagation step by step… (a window child)
-    return controller
+    """Give a main window its training: toolbar, data panel, live views, and the worker-thread session, with
+    project files, exports and your own data; returns the training presenter."""
+    return attach_presenters(window).training
 
 
-def attach_app(window: Any) -> Any:
-    """Everything of the real app: training, project files, autosave, and the offer to recover after a crash."""
+def attach_app(window: Any, lesson: str | None = None) -> Any:
+    """Everything of the real app: training, project files, autosave, the offer to recover after a crash, and
+    ``lesson`` (a name or a file) opened once the window shows."""
     from PySide6.QtCore import QTimer
 
-    from playground.app.recovery import attach_recovery
+    from playground.app.recovery import RecoveryManager
 
-    controller = attach_training(window)
-    recovery = attach_recovery(window, window.project_handler)
+    presenters = attach_presenters(window)
+    recovery = RecoveryManager(window, presenters.projects)
     QTimer.singleShot(0, recovery.offer)  # once the window shows
-    return controller
+    if lesson:
+        QTimer.singleShot(0, lambda: presenters.lessons.open_named(lesson))
+    return presenters.training
+
+
+def build_app_window(lesson: str | None = None) -> Any:
+    """The real app's window, once the application exists."""
+    window = new_window()
+    attach_app(window, lesson)
+    return window
 
 
 def run_app(argv: list[str] | None = None) -> int:
-    """Run the window until it closes, then end the process at once (see :func:`end_process`)."""
+    """Run the window until it closes, then end the process at once (see :func:`end_process`).
+    ``--lesson NAME`` opens a lesson (``playground lesson open NAME``)."""
     from playground.ui.main_window import launch
 
-    code = launch(argv or [], setup=attach_app)
+    argv = list(argv or [])
+    lesson = None
+    if "--lesson" in argv[:-1]:
+        at = argv.index("--lesson")
+        lesson = argv[at + 1]
+        del argv[at:at + 2]
+    code = launch(argv, lambda: build_app_window(lesson))
     end_process(code)
     return code  # not reached
 

@@ -15,6 +15,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
+from playground.app.document import LabDocument
+from playground.app.presenters.lab_settings import LabSettingsCommand
 from playground.data import drawn as drawn_points
 from playground.data import table as tables
 from playground.data import toy2d
@@ -31,9 +33,10 @@ CLASSIC_TASKS = ("classification", "regression")
 
 
 class OwnDataPresenter(QObject):
-    def __init__(self, window: Any, controller: Any) -> None:
+    def __init__(self, window: Any, document: LabDocument, controller: Any) -> None:
         super().__init__(window)
         self.window = window
+        self.document = document
         self.controller = controller
         self.dialog: TableDialog | None = None
         self._views_for: tuple[str, int, str] | None = None
@@ -53,15 +56,15 @@ class OwnDataPresenter(QObject):
         self.drawer = PointDrawer(controller.views["boundary"])
         self.drawer.drawn_changed.connect(self.set_drawn)
         self.drawer.mode_changed.connect(self._on_mode)
-        window.lab_opened.connect(lambda _lab: self.sync())
-        window.undo_stack.indexChanged.connect(lambda _i: self.sync())
+        document.lab_replaced.connect(lambda _lab: self.sync())
+        document.undo_stack.indexChanged.connect(lambda _i: self.sync())
         self.sync()
 
     # Tables -----------------------------------------------------------------------------------------------------
 
     def open_data(self, path: str | None = None) -> TableDialog | None:
         """Read a table and show the dialog (window-modal, not blocking); on OK the lab learns it."""
-        lab = self.window.lab
+        lab = self.document.lab
         if lab is None:
             return None
         if path is None:
@@ -75,7 +78,7 @@ class OwnDataPresenter(QObject):
             label = tables.guess_label(table)
             task = tables.guess_task(table, label)
         except DataError as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             return None
         finally:
             QApplication.restoreOverrideCursor()
@@ -99,7 +102,7 @@ class OwnDataPresenter(QObject):
 
     def learn_table(self, path: str, table: tables.Table, choice: TableChoice) -> bool:
         """Make the open lab learn the table: dataset, task and the network's sizes in one undoable edit."""
-        lab = self.window.lab
+        lab = self.document.lab
         if lab is None:
             return False
         try:
@@ -108,17 +111,15 @@ class OwnDataPresenter(QObject):
             changes, said = network_changes(lab, data)
             after = table_settings(path, table, data, choice.missing, lab.dataset.train_ratio)
         except (DataError, EngineError, GraphError, LabFormatError) as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             return False
-        from playground.app.presenters.training import LabSettingsCommand
-
         self.controller.session.stop()  # a new problem starts from fresh weights
         net = lab.networks[0]
-        stack = self.window.undo_stack
+        stack = self.document.undo_stack
         stack.beginMacro(f"Learn the table {table.name}")
-        stack.push(LabSettingsCommand(self.controller, "dataset", lab.dataset, after, "Open data"))
+        stack.push(LabSettingsCommand(self.document, "dataset", lab.dataset, after, "Open data"))
         if lab.task != data.task:
-            stack.push(LabSettingsCommand(self.controller, "task", lab.task, data.task, "Change task"))
+            stack.push(LabSettingsCommand(self.document, "task", lab.task, data.task, "Change task"))
         for node, field, value in changes:
             stack.push(SetParamCommand(net.graph, node, field, value, net.name))
         stack.endMacro()
@@ -158,11 +159,11 @@ class OwnDataPresenter(QObject):
     def sync(self) -> None:
         """Show the open lab's drawn points and classes in the draw row (only for the 2-D sets); name the Output
         view's axes after a table's two columns."""
-        lab = self.window.lab
+        lab = self.document.lab
         # Learning a table, or undoing it, changes which views fit the lab: put the right ones in front again.
         key = (lab.dataset.name, len(lab.dataset.features), lab.task) if lab is not None else None
         if lab is not None and key != self._views_for and TABLE in (key[0], (self._views_for or ("",))[0]):
-            self.controller._raise_views_for(lab)
+            self.controller.raise_views_for(lab)
         self._views_for = key
         plot = self.controller.views["boundary"].plot.getPlotItem()
         if lab is not None and lab.dataset.name == TABLE and len(lab.dataset.features) == 2:
@@ -196,7 +197,7 @@ class OwnDataPresenter(QObject):
 
     def set_drawn(self, points: list[list[float]]) -> None:
         """The student drew or erased: an undoable edit of the lab, which a running trainer takes at once."""
-        lab = self.window.lab
+        lab = self.document.lab
         if lab is None:
             return
         options = dict(lab.dataset.options)
@@ -208,23 +209,21 @@ class OwnDataPresenter(QObject):
         try:
             after = DatasetSettings.from_dict({**lab.dataset.to_dict(), "options": options})
         except (LabFormatError, GraphError) as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             return
         if after == lab.dataset:
             return
-        from playground.app.presenters.training import LabSettingsCommand
-
         added = len(points) - len(before)
         text = (f"Draw {added} point{'s' if added != 1 else ''}" if added > 0 else
                 "Clear drawn points" if not points else f"Erase {-added} point{'s' if added != -1 else ''}")
-        self.window.undo_stack.push(LabSettingsCommand(self.controller, "dataset", lab.dataset, after, text))
+        self.document.undo_stack.push(LabSettingsCommand(self.document, "dataset", lab.dataset, after, text))
 
     def _on_mode(self, mode: str) -> None:
         if not mode:
             return
         # The plane shows once a trainer has made its data: drawing before the first Play starts one, paused.
         if not self.controller.session.active:
-            self.controller._ensure_session(run=False)
+            self.controller.ensure_session(run=False)
         # Drawing needs room: the Output view takes three quarters of its column (the curves keep the rest) and the
         # row of inner views below gives up some height.
         dock = self.controller.docks["boundary"]
@@ -233,15 +232,13 @@ class OwnDataPresenter(QObject):
         self.window.resizeDocks([dock, below], [int(height * 0.75), int(height * 0.25)], Qt.Orientation.Vertical)
         self.window.resizeDocks([self.controller.docks["neurons"]], [200], Qt.Orientation.Vertical)
 
-    def _refuse(self, text: str) -> None:
+    def refuse(self, text: str) -> None:
         self.controller.message_banner.show_text(text)
         self.window.show_message(text, True)
 
 
-def attach_own_data(window: Any, controller: Any) -> OwnDataPresenter:
-    presenter = OwnDataPresenter(window, controller)
-    window.own_data = presenter
-    return presenter
+def attach_own_data(window: Any, document: LabDocument, controller: Any) -> OwnDataPresenter:
+    return OwnDataPresenter(window, document, controller)
 
 
 __all__ = ["TABLE", "OwnDataPresenter", "attach_own_data"]

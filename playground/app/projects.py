@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QMessageBox
 
+from playground.app.document import LabDocument
 from playground.engine.commands import Restore
 from playground.engine.errors import EngineError
 from playground.engine.project import (
@@ -59,15 +60,17 @@ class PendingSave:
 
 
 class ProjectFiles(QObject):
-    """The window's project handler (``window.project_handler``)."""
+    """The window's project files (given to it with ``window.set_project_files``): opens and saves ``.nnp`` files
+    of the document with the training of the session."""
 
     _checkpoint_ready = Signal(int)
     saved = Signal(str, bool)  # path, autosave: a project was written
     opened = Signal(str)
 
-    def __init__(self, window: Any, controller: Any) -> None:
+    def __init__(self, window: Any, document: LabDocument, controller: Any) -> None:
         super().__init__(window)
         self.window = window
+        self.document = document
         self.controller = controller
         self._lock = threading.Lock()
         self._pending: dict[int, PendingSave] = {}
@@ -80,9 +83,7 @@ class ProjectFiles(QObject):
         self._last_snapshot: Any = None
         controller.session.snapshot.connect(self._on_snapshot)
         self._checkpoint_ready.connect(self._on_checkpoint, Qt.ConnectionType.QueuedConnection)
-        window.lab_opened.connect(self._on_lab_opened)
-        window.closing.connect(self.flush)  # after the controller's shutdown: the worker has answered by then
-        window.project_handler = self
+        document.lab_replaced.connect(self._on_lab_opened)
 
     # What the window asks ------------------------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ class ProjectFiles(QObject):
         """Show the project's lab and start a paused session from its saved training."""
         self._opening = True
         try:
-            self.window.set_lab(project.lab, path)
+            self.document.set_lab(project.lab, path)
         finally:
             self._opening = False
         self._loaded = project if project.checkpoint is not None else None
@@ -122,8 +123,7 @@ class ProjectFiles(QObject):
         self._watch_restore(project, path)
         if project.trained_lab is not None and _networks(project.trained_lab) != _networks(project.lab):
             # It was saved with an edit not yet applied: it opens the same way, with the banner to apply it.
-            c._stale = True
-            c.apply_banner.show()
+            c.mark_stale()
 
     def _watch_restore(self, project: Project, path: str | None) -> None:
         """The trainer checks the state once more as it restores it (the optimizer's buffers against its
@@ -134,7 +134,7 @@ class ProjectFiles(QObject):
             if snap.step == project.step or snap.message:
                 session.snapshot.disconnect(watch)
                 if snap.step != project.step:
-                    self.controller._refuse(f"Could not go on from {path or 'the recovered project'}: "
+                    self.controller.refuse(f"Could not go on from {path or 'the recovered project'}: "
                                             f"{snap.message} Training starts from fresh weights.")
 
         session.snapshot.connect(watch)
@@ -151,7 +151,7 @@ class ProjectFiles(QObject):
     # Saving -------------------------------------------------------------------------------------------------
 
     def _save(self, path: str, *, autosave: bool, extra: dict[str, Any] | None = None, on_done: Any = None) -> bool:
-        lab = self.window.lab
+        lab = self.document.lab
         if lab is None:
             return False
         pending = PendingSave(os.fspath(path), Lab.from_dict(lab.to_dict()), self.thumbnail(), autosave, extra,
@@ -224,7 +224,7 @@ class ProjectFiles(QObject):
         self.last_save = (pending.path, size, time.perf_counter() - started)
         if not pending.autosave:
             self.window.show_message(f"Saved {pending.path}")
-            if pending.checkpoint is not None and pending.path == self.window.path:  # still the window's file
+            if pending.checkpoint is not None and pending.path == self.document.path:  # still the window's file
                 meta = pending.checkpoint.get("meta", {})
                 self._saved_mark = (int(meta.get("seed", 0)), int(meta.get("step", 0)))
                 self._on_snapshot(self._last_snapshot)
@@ -246,7 +246,7 @@ class ProjectFiles(QObject):
         network."""
         c = self.controller
         dock = c.docks.get("boundary")
-        widget = c.views["boundary"] if dock is not None and dock.isVisible() and c._last_snapshot is not None \
+        widget = c.views["boundary"] if dock is not None and dock.isVisible() and c.last_snapshot is not None \
             else self.window.canvas
         pixmap = widget.grab()
         if pixmap.isNull() or pixmap.width() < 2 or pixmap.height() < 2:
@@ -272,7 +272,7 @@ class ProjectFiles(QObject):
         if snap is None:
             return
         unsaved = snap.step > 0 and (int(snap.seed), int(snap.step)) != self._saved_mark
-        self.window.set_unsaved_training(f"training (epoch {snap.epoch}, step {snap.step})" if unsaved else "")
+        self.document.set_unsaved_training(f"training (epoch {snap.epoch}, step {snap.step})" if unsaved else "")
 
 
 def _networks(lab: Lab) -> Any:
@@ -280,5 +280,7 @@ def _networks(lab: Lab) -> Any:
     return data["task"], data["networks"]
 
 
-def attach_projects(window: Any, controller: Any) -> ProjectFiles:
-    return ProjectFiles(window, controller)
+def attach_projects(window: Any, document: LabDocument, controller: Any) -> ProjectFiles:
+    projects = ProjectFiles(window, document, controller)
+    window.set_project_files(projects)
+    return projects

@@ -102,6 +102,7 @@ class RecoveryManager(QObject):
         super().__init__(window)
         self.window = window
         self.projects = projects
+        self.document = projects.document
         self.folder = Path(folder) if folder is not None else recovery_folder()
         self.path = self.folder / f"{PREFIX}{os.getpid()}{EXTENSION}"
         self._last_step: int | None = None
@@ -120,15 +121,15 @@ class RecoveryManager(QObject):
         window.closing.connect(self.discard_own)  # a clean close: nothing to recover
 
     def _training_step(self) -> int | None:
-        snap = getattr(self.projects.controller, "_last_snapshot", None)
+        snap = self.projects.controller.last_snapshot
         return None if snap is None else int(snap.step)
 
     def needed(self) -> bool:
         """Whether a crash now would lose something that the last save or autosave does not hold."""
-        if self.window.lab is None:
+        if self.document.lab is None:
             return False
         step = self._training_step()
-        return bool(self.window.modified) or (step is not None and step != self._last_step and step > 0)
+        return bool(self.document.modified) or (step is not None and step != self._last_step and step > 0)
 
     def autosave(self) -> bool:
         if self._busy or not self.needed():
@@ -139,7 +140,7 @@ class RecoveryManager(QObject):
             self.window.show_message(f"Autosave failed: cannot create {self.folder}: {e.strerror or e}", True)
             return False
         step = self._training_step()
-        extra = {"recovery_of": self.window.path, "modified": bool(self.window.modified), "pid": os.getpid(),
+        extra = {"recovery_of": self.document.path, "modified": bool(self.document.modified), "pid": os.getpid(),
                  "autosaved": time.strftime("%Y-%m-%d %H:%M:%S")}
 
         def done(ok: bool) -> None:
@@ -208,8 +209,7 @@ class RecoveryManager(QObject):
         extra = project.manifest.get("extra", {}) if isinstance(project.manifest.get("extra"), dict) else {}
         origin = extra.get("recovery_of") if isinstance(extra.get("recovery_of"), str) else None
         self.projects.show_project(project, origin if origin and origin.endswith(EXTENSION) else None)
-        self.window._unsaved_new = True  # recovered work is unsaved until the user saves it
-        self.window._update_title()
+        self.document.mark_unsaved()  # recovered work is unsaved until the user saves it
         newest.unlink(missing_ok=True)  # from now on it lives in the window (and in our own autosaves)
         self.window.show_message(f"Recovered '{project.lab.name}': save it to keep it.")
         return True
@@ -223,6 +223,4 @@ class RecoveryManager(QObject):
 
 
 def attach_recovery(window: Any, projects: Any, folder: Path | None = None) -> RecoveryManager:
-    manager = RecoveryManager(window, projects, folder)
-    window.recovery = manager
-    return manager
+    return RecoveryManager(window, projects, folder)

@@ -1,6 +1,7 @@
 """The main window: menus, toolbar, status bar, the editor (palette, canvas, inspector, problems) and the start page.
 
-It holds the open Lab and its undo stack; the canvas, inspector and problems list mirror the graph being edited.
+It shows a document it is given (the open lab, its file, its undo stack and what is unsaved: the composition root's
+``LabDocument``) and follows its signals; the canvas, inspector and problems list mirror the graph being edited.
 Training is not wired here: the Train actions emit ``train_requested`` and friends for the composition root to
 connect once the engine is hooked up.
 
@@ -52,7 +53,7 @@ from .window_launch import (
 MAX_RECENT = 8
 DEFAULT_SIZE = (1400, 860)  # the window on a first start, where the screen has room for it
 LAB_FILTER = "Labs (*.json);;All files (*)"
-# With a project handler (set by the composition root), projects hold the lab and its training in one file.
+# With project files (given by the composition root), projects hold the lab and its training in one file.
 PROJECT_OPEN_FILTER = "Projects and labs (*.nnp *.json);;Projects (*.nnp);;Labs (*.json);;All files (*)"
 PROJECT_SAVE_FILTER = "Projects, with the training (*.nnp);;Labs, the network and settings only (*.json)"
 
@@ -82,28 +83,24 @@ class MainWindow(MainWindowActions, QMainWindow):
     pause_requested = Signal()
     step_requested = Signal()
     reset_requested = Signal()
-    lab_opened = Signal(object)
     closing = Signal()  # the close was accepted: whoever runs work for this window stops it now
     # File > Export and Import model: the composition root does the work (this package may not touch torch).
     export_requested = Signal(str)  # one of the keys of EXPORT_CHOICES
     import_requested = Signal(str)  # the path of a Python file to open as a lab
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None, *, document: Any) -> None:
+        """``document`` is what the window shows and edits (this package cannot import its class): it has ``lab``,
+        ``path``, ``undo_stack``, ``edited``, ``modified``, ``unsaved_training``, ``set_lab``, ``set_path``,
+        ``mark_saved``, ``mark_unsaved`` and the signals ``lab_replaced``, ``path_changed`` and ``dirty_changed``."""
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(app_icon())
         self.settings = settings if settings is not None else default_settings()
-        self.undo_stack = QUndoStack(self)
-        self.lab: Lab | None = None
-        self.path: str | None = None
+        self.document = document
         self.network_name = ""
-        self._unsaved_new = False  # a template or blank lab that has never been saved
-        # What training since the last save a close would lose ("" = nothing): set by the composition root, which
-        # alone sees the training (a run that trained on is unsaved work, like an edit).
-        self._unsaved_training = ""
         # Opens and saves project files (.nnp: the lab with its training), which this package cannot read: the
-        # composition root sets it. It has handles(path) -> bool, open(path) -> bool and save(path) -> bool.
-        self.project_handler: Any = None
+        # composition root gives it with set_project_files().
+        self._project_files: Any = None
         self.small_screen = False  # set when the screen has less room than the default size
 
         self.canvas = ArchitectureCanvas(self.undo_stack)
@@ -177,30 +174,41 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.canvas.arch_scene.inference_changed.connect(self._on_inference)
         self.problems.node_activated.connect(lambda name: self.canvas.select_nodes([name], center=True))
         self.network_tabs.currentChanged.connect(self._on_tab)
-        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._after_command)
+        self.document.lab_replaced.connect(self._show_lab)
+        self.document.path_changed.connect(lambda _path: self._update_title())
+        self.document.dirty_changed.connect(lambda _dirty: self._update_title())
 
-    # Lab lifecycle ---------------------------------------------------------------------------------------------
+    def set_project_files(self, project_files: Any) -> None:
+        """Open and save project files (.nnp) with ``project_files``: it has handles(path) -> bool, open(path) ->
+        bool and save(path) -> bool (which may finish later, and call save_failed if it fails)."""
+        self._project_files = project_files
+
+    # The document ----------------------------------------------------------------------------------------------
+
+    @property
+    def lab(self) -> Lab | None:
+        return self.document.lab  # type: ignore[no-any-return]
+
+    @property
+    def path(self) -> str | None:
+        return self.document.path  # type: ignore[no-any-return]
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        return self.document.undo_stack  # type: ignore[no-any-return]
 
     @property
     def modified(self) -> bool:
-        return self.lab is not None and (not self.undo_stack.isClean() or self._unsaved_new or
-                                         bool(self._unsaved_training))
+        return bool(self.document.modified)
 
-    def set_unsaved_training(self, what: str) -> None:
-        """``what`` the training did since the last save (e.g. "training (epoch 3, step 120)"), or "" when the
-        saved file holds it all."""
-        if what != self._unsaved_training:
-            self._unsaved_training = what
-            self._update_title()
+    # Lab lifecycle ---------------------------------------------------------------------------------------------
 
     def set_lab(self, lab: Lab, path: str | None, fresh: bool = False) -> None:
         """Show ``lab``; a fresh lab (template, blank) counts as unsaved only once it is edited."""
-        self.undo_stack.clear()
-        self.lab = lab
-        self.path = path
-        self._unsaved_new = False
-        self._unsaved_training = ""
+        self.document.set_lab(lab, path)
+
+    def _show_lab(self, lab: Lab) -> None:
         self.network_tabs.blockSignals(True)
         while self.network_tabs.count():
             self.network_tabs.removeTab(0)
@@ -213,7 +221,6 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.stack.setCurrentIndex(1)
         self.show_network(lab.networks[0].name if lab.networks else "")
         self._update_title()
-        self.lab_opened.emit(lab)
 
     def load_template(self, key: str) -> None:
         if key not in TEMPLATES:
@@ -261,11 +268,11 @@ class MainWindow(MainWindowActions, QMainWindow):
         if path is None:
             folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
             path, _ = QFileDialog.getOpenFileName(self, "Open a lab", folder, PROJECT_OPEN_FILTER
-                                                  if self.project_handler is not None else LAB_FILTER)
+                                                  if self._project_files is not None else LAB_FILTER)
             if not path:
                 return False
-        if self.project_handler is not None and self.project_handler.handles(path):
-            if not self.project_handler.open(path):
+        if self._project_files is not None and self._project_files.handles(path):
+            if not self._project_files.open(path):
                 return False  # it said why; the open lab is untouched
             self._remember(path)
             return True
@@ -286,8 +293,8 @@ class MainWindow(MainWindowActions, QMainWindow):
         if self.path is None:
             return self.save_as()
         try:
-            if self.project_handler is not None and self.project_handler.handles(self.path):
-                if not self.project_handler.save(self.path):  # may finish later; if it fails: save_failed()
+            if self._project_files is not None and self._project_files.handles(self.path):
+                if not self._project_files.save(self.path):  # may finish later; if it fails: save_failed()
                     return False
             else:
                 self.lab.save(self.path)
@@ -296,10 +303,8 @@ class MainWindow(MainWindowActions, QMainWindow):
             self.show_message(message, True)
             QMessageBox.warning(self, "Cannot save the lab", message)
             return False
-        self.undo_stack.setClean()
-        self._unsaved_new = False
+        self.document.mark_saved()
         self._remember(self.path)
-        self._update_title()
         self.show_message(f"Saved {self.path}")
         return True
 
@@ -308,19 +313,18 @@ class MainWindow(MainWindowActions, QMainWindow):
             return False
         if path is None:
             folder = str(self.settings.value("last_folder", os.path.expanduser("~")))
-            extension = ".nnp" if self.project_handler is not None else ".json"
+            extension = ".nnp" if self._project_files is not None else ".json"
             suggested = os.path.join(folder, self.lab.name.lower().replace(" ", "_") + extension)
             path, _ = QFileDialog.getSaveFileName(self, "Save the lab", suggested, PROJECT_SAVE_FILTER
-                                                  if self.project_handler is not None else LAB_FILTER)
+                                                  if self._project_files is not None else LAB_FILTER)
             if not path:
                 return False
-        self.path = os.path.abspath(path)
+        self.document.set_path(os.path.abspath(path))
         return self.save()
 
     def save_failed(self, message: str) -> None:
         """A save that finished later (a project waits for the training's state) failed: say so, stay unsaved."""
-        self._unsaved_new = True
-        self._update_title()
+        self.document.mark_unsaved()
         self.show_message(message, True)
         QMessageBox.warning(self, "Cannot save", message)
 
@@ -328,25 +332,25 @@ class MainWindow(MainWindowActions, QMainWindow):
         """Ask before losing unsaved changes; return whether it is fine to go on."""
         if not self.modified or self.lab is None:
             return True
-        edited = not self.undo_stack.isClean() or self._unsaved_new
-        if self._unsaved_training and not edited:
-            text = (f"The lab '{self.lab.name}' has unsaved {self._unsaved_training}: the trained weights are "
+        edited, training = self.document.edited, self.document.unsaved_training
+        if training and not edited:
+            text = (f"The lab '{self.lab.name}' has unsaved {training}: the trained weights are "
                     f"not in any file yet. Save them first?")
-        elif self._unsaved_training:
-            text = (f"The lab '{self.lab.name}' has unsaved changes and unsaved {self._unsaved_training}. Save "
+        elif training:
+            text = (f"The lab '{self.lab.name}' has unsaved changes and unsaved {training}. Save "
                     f"them first?")
         else:
             text = f"The lab '{self.lab.name}' has unsaved changes. Save them first?"
         answer = QMessageBox.question(self, "Unsaved changes", text,
                                       QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
         if answer == QMessageBox.Save:
-            if self._unsaved_training and not self._holds_training(self.path):
+            if training and not self._holds_training(self.path):
                 return self.save_as()  # a lab .json keeps no weights: ask where to put a project
             return self.save()
         return answer == QMessageBox.Discard
 
     def _holds_training(self, path: str | None) -> bool:
-        return path is not None and self.project_handler is not None and self.project_handler.handles(path)
+        return path is not None and self._project_files is not None and self._project_files.handles(path)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self.maybe_save():
@@ -423,9 +427,6 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.problems_label.setText("✓ Ready" if n == 0 else f"⚠ {n} problem" + ("s" if n > 1 else ""))
         self.problems_label.setStyleSheet("color: #2e7d32;" if n == 0 else "color: #c62828; font-weight: bold;")
         self.problems_dock.setWindowTitle("Problems" if n == 0 else f"Problems ({n})")
-
-    def _on_clean_changed(self, _clean: bool) -> None:
-        self._update_title()
 
     def _update_title(self) -> None:
         name = self.lab.name if self.lab else "Start"

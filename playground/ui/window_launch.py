@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QApplication
 
@@ -14,6 +15,9 @@ from playground.graph.templates import TEMPLATES
 
 from .gui_thread_gc import collect_on_gui_thread
 from .style import app_icon
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 ORGANIZATION = "NeuralNetworkPlayground"
 APPLICATION = "Playground"
@@ -44,11 +48,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def launch(argv: list[str], setup: Any = None) -> int:
-    """Open the window; ``setup(window)`` lets the composition root attach what the window must not import."""
-    # Imported here, not above: main_window imports this module.
-    from .main_window import MainWindow
-
+def launch(argv: list[str], make_window: Callable[[], MainWindow]) -> int:
+    """Open the window that ``make_window()`` builds once the application exists: the composition root gives it
+    its document and attaches what this package must not import."""
     args = parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
@@ -57,9 +59,7 @@ def launch(argv: list[str], setup: Any = None) -> int:
     app.setWindowIcon(app_icon())
     sys.excepthook = _show_uncaught
     collect_on_gui_thread()  # a worker thread must never destroy Qt objects (it can hang the app)
-    window = MainWindow()
-    if setup is not None:
-        setup(window)
+    window = make_window()
     if window.small_screen:
         window.showMaximized()
     else:

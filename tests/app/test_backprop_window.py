@@ -84,3 +84,13 @@ def test_a_lab_that_is_not_a_dense_chain_says_why(qtbot, app_window):
     window = _open(qtbot, win, presenter)
     assert window.view.trace is None
     assert "chain of Dense layers" in window.status.text()
+
+
+def test_an_open_step_through_follows_the_lab_that_opens_next(qtbot, app_window):
+    win, _c, presenter = app_window
+    win.load_template("tensorflow_playground")
+    window = _open(qtbot, win, presenter)
+    before = window.view.trace
+    win.load_template("backprop_worked_example")
+    qtbot.waitUntil(lambda: window.view.trace is not before, timeout=60_000)
+    assert window.view.trace.layer_count == 2 and "given starting weights" in window.status.text()

@@ -42,7 +42,7 @@ def served(tmp_path):
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch, served):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
     root, _url = served
     files = {}
@@ -53,7 +53,7 @@ def window(qtbot, tmp_path, monkeypatch, served):
     monkeypatch.setitem(image_sets.IMAGE_SETS, "mnist", image_sets.ImageSetInfo(
         info.name, info.title, info.description, files, info.mirrors, info.class_names, info.credit))
     monkeypatch.setenv(image_sets.CACHE_ENV, str(tmp_path / "cache"))
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     c = attach_training(win)
     c.downloads.base_url = _url
     c.downloads.show_errors = lambda name, error: errors.append(error)
@@ -64,8 +64,7 @@ def window(qtbot, tmp_path, monkeypatch, served):
     win.load_template("mnist_1_layer")
     yield win, c, errors, tmp_path / "cache" / "mnist"
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     win.deleteLater()
 

@@ -8,13 +8,14 @@ from PIL import Image
 from PySide6.QtCore import QSettings
 
 from playground.app import attach_training
+from playground.app.exporting import ExportActions
 
 
 @pytest.fixture
 def app_window(qtbot, tmp_path):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1400, 900)
     win.show()
@@ -22,8 +23,7 @@ def app_window(qtbot, tmp_path):
     win.load_template("tensorflow_playground")
     yield win, controller
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     win.deleteLater()
 
@@ -61,7 +61,7 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
     seen = []
     c.session.snapshot.connect(seen.append)
     c.toolbar.play_action.trigger()
-    actions = win.export_actions
+    actions = win.findChild(ExportActions)
     # Boundary probes come on a time budget, not per epoch: on a fast machine 15 epochs can pass with two of them.
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= 15 and len(actions.frames.frames) >= 3, timeout=60000)
     c.set_playing(False)
@@ -101,15 +101,16 @@ def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_
 
 
 def test_frames_stay_bounded_and_span_the_run():
-    from playground.engine.snapshot import Snapshot, frozen
     from playground.app.exporting import BoundaryFrames
+    from playground.snapshots import DecisionBoundary, ProbeResults, Snapshot
 
     frames = BoundaryFrames(limit=10)
     for step in range(1, 101):
-        frames.add(Snapshot("running", 0, step, 0.0, 0.0, 0.1, probes=frozen({"boundary": np.zeros((4, 4))})))
+        frames.add(Snapshot("running", 0, step, 0.0, 0.0, 0.1,
+                            probes=ProbeResults([DecisionBoundary(np.zeros((4, 4)))])))
     steps = [s for s, _ in frames.frames]
     assert len(steps) <= 10 and steps[0] == 1 and steps[-1] > 60
-    frames.add(Snapshot("running", 0, 1, 0.0, 0.0, 0.1, probes=frozen({"boundary": np.zeros((4, 4))})))
+    frames.add(Snapshot("running", 0, 1, 0.0, 0.0, 0.1, probes=ProbeResults([DecisionBoundary(np.zeros((4, 4)))])))
     assert [s for s, _ in frames.frames] == [1]  # a reset starts a new film
 
 

@@ -7,8 +7,8 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import QLabel
 
 from playground.app import attach_training
-from playground.app.presenters import training as controller_module
-from playground.ui.views.families import FamilyView
+from playground.ui.views import registry
+from playground.ui.views.registry import ViewSpec
 
 
 class BetaView(QLabel):
@@ -25,14 +25,14 @@ class BetaView(QLabel):
 @pytest.fixture
 def make_window(qtbot, tmp_path, monkeypatch):
     """Makes the app's window with its controller: with the real family views, or with ``specs`` instead."""
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
     made = []
 
     def make(specs=None):
         if specs is not None:
-            monkeypatch.setattr(controller_module, "family_views", lambda: specs)
-        win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+            monkeypatch.setattr(registry, "family_views", lambda: specs)
+        win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
         c = attach_training(win)
         win.resize(1500, 950)
         win.show()
@@ -43,8 +43,7 @@ def make_window(qtbot, tmp_path, monkeypatch):
     yield make
     for win in made:
         win.undo_stack.setClean()
-        win._unsaved_new = False
-        win._unsaved_training = ""  # nor its training: closing must not ask
+        win.document.discard_changes()  # nor its training: closing must not ask
         win.close()
         win.deleteLater()
 
@@ -52,8 +51,8 @@ def make_window(qtbot, tmp_path, monkeypatch):
 @pytest.fixture
 def window(make_window):
     """The window with two made-up family views instead of the real ones."""
-    return make_window([FamilyView("test_beta", "Beta", BetaView, ("vae",)),
-                        FamilyView("test_right", "Right", BetaView, ("vae", "autoencoder"), area="right")])
+    return make_window([ViewSpec("test_beta", "Beta", BetaView, tasks=("vae",)),
+                        ViewSpec("test_right", "Right", BetaView, tasks=("vae", "autoencoder"), place="side")])
 
 
 def test_family_docks_show_for_their_tasks_only(qtbot, window):

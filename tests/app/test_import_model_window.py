@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from playground.app import attach_training
+from playground.app.exporting import ExportActions
 from playground.engine import export as ex
 from playground.graph.templates import TEMPLATES
 
@@ -16,10 +17,10 @@ from playground.graph.templates import TEMPLATES
 @pytest.fixture(scope="module")
 def window(qapp, tmp_path_factory):
     # One window for the module: each import replaces the lab, as it does for a user.
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
     settings = tmp_path_factory.mktemp("settings") / "settings.ini"
-    win = MainWindow(QSettings(str(settings), QSettings.IniFormat))
+    win = new_window(QSettings(str(settings), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1400, 900)
     win.show()
@@ -31,8 +32,7 @@ def window(qapp, tmp_path_factory):
 
 def _nothing_to_save(win) -> None:
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: opening the next model must not ask
+    win.document.discard_changes()  # nor its training: opening the next model must not ask
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_a_python_model_with_a_state_dict_opens_trained(qtbot, app_window, tmp_p
     torch.manual_seed(2)
     original = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
     torch.save(original.state_dict(), tmp_path / "mlp.pt")
-    win.export_actions.import_model(str(tmp_path / "mlp.py"), str(tmp_path / "mlp.pt"))
+    win.findChild(ExportActions).import_model(str(tmp_path / "mlp.py"), str(tmp_path / "mlp.pt"))
     expected = {"dense_1.weight": original[0].weight.detach(), "dense_2.bias": original[2].bias.detach()}
     qtbot.waitUntil(lambda: _weights_arrived(controller, expected), timeout=60000)
     assert "4 of 4 weight tensors matched" in win.statusBar().currentMessage()
@@ -102,6 +102,6 @@ def test_a_pickled_model_as_weights_is_refused_with_a_message(qtbot, app_window,
                                      "model = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 2))\n")
     torch.save(torch.nn.Sequential(torch.nn.Linear(2, 8)), tmp_path / "whole.pt")
     before = win.lab
-    win.export_actions.import_model(str(tmp_path / "mlp.py"), str(tmp_path / "whole.pt"))
+    win.findChild(ExportActions).import_model(str(tmp_path / "mlp.py"), str(tmp_path / "whole.pt"))
     assert win.lab is before
     assert shown and shown[0][0] == "Import model" and "holds pickled Python objects" in shown[0][1]

@@ -13,17 +13,16 @@ from playground.graph.templates import build_template
 
 @pytest.fixture
 def app_window(qtbot, tmp_path):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     c = attach_training(win)
     win.resize(1366, 768)
     win.show()
     qtbot.waitExposed(win)
     yield win, c
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""
+    win.document.discard_changes()
     win.close()
     win.deleteLater()
 

@@ -11,9 +11,9 @@ from playground.app import attach_training
 
 @pytest.fixture
 def window(qtbot, tmp_path):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     c = attach_training(win)
     win.resize(1366, 768)
     win.show()
@@ -21,8 +21,7 @@ def window(qtbot, tmp_path):
     yield win, c
     c.set_playing(False)
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""
+    win.document.discard_changes()
     win.close()
     win.deleteLater()
 

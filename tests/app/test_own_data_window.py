@@ -10,6 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from playground.app import attach_training
+from playground.app.own_data_window import OwnDataPresenter
 
 CSV = "sepal,petal,width,species\n" + "".join(
     f"{k + 0.15 * (i % 4)},{2 * k + 0.1 * (i % 3)},{(i * 7) % 5},{'abc'[k]}\n" for i in range(45) for k in [i % 3])
@@ -17,10 +18,10 @@ CSV = "sepal,petal,width,species\n" + "".join(
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
     monkeypatch.setenv("PLAYGROUND_DATA_DIR", str(tmp_path / "cache"))
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1366, 768)
     win.show()
@@ -29,11 +30,14 @@ def window(qtbot, tmp_path, monkeypatch):
     win.lab.training = win.lab.training.updated(epochs=1_000_000)
     yield win, controller
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     assert not controller.session.active
     win.deleteLater()
+
+
+def _own_data(win):
+    return win.findChild(OwnDataPresenter)
 
 
 def table_file(tmp_path, text=CSV, name="flowers.csv"):
@@ -50,8 +54,8 @@ def snapshots(controller):
 
 def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window, tmp_path):
     win, c = window
-    assert win.findChild(type(win.own_data.open_data_action), "openDataAction") is not None
-    dialog = win.own_data.open_data(table_file(tmp_path))
+    assert win.findChild(type(_own_data(win).open_data_action), "openDataAction") is not None
+    dialog = _own_data(win).open_data(table_file(tmp_path))
     assert dialog is not None and dialog.isVisible()
     assert dialog.label_combo.currentText() == "species" and dialog.task_combo.currentData() == "classification"
     assert dialog.choice().features == ["sepal", "petal", "width"]
@@ -91,7 +95,7 @@ def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window,
 
 def test_a_table_of_many_features_trains_without_the_plane(qtbot, window, tmp_path):
     win, c = window
-    dialog = win.own_data.open_data(table_file(tmp_path))
+    dialog = _own_data(win).open_data(table_file(tmp_path))
     dialog.accept()
     assert win.lab.networks[0].graph.node("input_1").params["features"] == 3
     assert not c.docks["boundary"].isVisible() and not c.docks["feature_maps"].isVisible()
@@ -109,7 +113,7 @@ def test_a_table_of_many_features_trains_without_the_plane(qtbot, window, tmp_pa
 def test_a_bad_file_is_refused_with_one_line_and_nothing_changes(qtbot, window, tmp_path):
     win, c = window
     before = win.lab.to_dict()
-    assert win.own_data.open_data(table_file(tmp_path, "a,b\n1,2\n3,4,5\n", "ragged.csv")) is None
+    assert _own_data(win).open_data(table_file(tmp_path, "a,b\n1,2\n3,4,5\n", "ragged.csv")) is None
     assert c.message_banner.label.text() == "ragged.csv line 3: 3 values, but the header (line 1) names 2 columns"
     assert win.lab.to_dict() == before
 
@@ -125,9 +129,9 @@ def test_a_table_dropped_on_the_window_opens_the_dialog(qtbot, window, tmp_path)
     assert enter.isAccepted()
     drop = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(win, drop)
-    assert win.own_data.dialog is not None and win.own_data.dialog.isVisible()
-    assert "flowers.csv" in win.own_data.dialog.windowTitle()
-    win.own_data.dialog.reject()
+    assert _own_data(win).dialog is not None and _own_data(win).dialog.isVisible()
+    assert "flowers.csv" in _own_data(win).dialog.windowTitle()
+    _own_data(win).dialog.reject()
 
 
 def _viewport_pos(drawer, x, y):
@@ -137,7 +141,7 @@ def _viewport_pos(drawer, x, y):
 
 def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, window):
     win, c = window
-    drawer = win.own_data.drawer
+    drawer = _own_data(win).drawer
     assert drawer.draw_button.isVisible() and not drawer.row.isVisible() and drawer.class_combo.count() == 2
     seen = snapshots(c)
     drawer.draw_button.setChecked(True)  # starts a paused trainer, so the plane shows before the first Play
@@ -177,7 +181,7 @@ def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, w
 def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbot, window):
     win, c = window
     c.change_settings("dataset", {"name": "plane"})  # a regression set: the task switches with it
-    drawer = win.own_data.drawer
+    drawer = _own_data(win).drawer
     assert win.lab.task == "regression" and drawer.value_spin.isVisibleTo(drawer.row)
     assert not drawer.class_combo.isVisibleTo(drawer.row)
     drawer.value_spin.setValue(-0.5)
@@ -192,7 +196,7 @@ def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbo
 def test_the_draw_row_offers_every_class_of_a_multi_class_set(qtbot, window):
     win, c = window
     c.change_settings("dataset", {"name": "blobs"})
-    drawer = win.own_data.drawer
+    drawer = _own_data(win).drawer
     names = [drawer.class_combo.itemText(i) for i in range(drawer.class_combo.count())]
     assert names == ["orange", "blue", "green", "purple"]
     drawer.draw_button.setChecked(True)

@@ -11,13 +11,14 @@ import zipfile
 import pytest
 from PySide6.QtCore import QSettings
 
-from playground.app import projects as projects_module
 from playground.app import attach_training
+from playground.app import projects as projects_module
+from playground.app.projects import ProjectFiles
+from playground.app.recovery import RecoveryManager
 from playground.engine import commands as cmd
 from playground.engine.project import load_project, save_project
 from playground.engine.trainer import Trainer
 from playground.graph import templates
-from playground.app.recovery import RecoveryManager
 
 
 @pytest.fixture
@@ -29,9 +30,9 @@ def warnings(monkeypatch):
 
 
 def _window(qtbot, tmp_path, name="settings.ini"):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / name), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / name), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1300, 850)
     win.show()
@@ -41,8 +42,7 @@ def _window(qtbot, tmp_path, name="settings.ini"):
 
 def _close(win, controller):
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     assert not controller.session.active
     win.deleteLater()
@@ -90,7 +90,7 @@ def test_saving_while_training_pauses_nothing_and_reopening_goes_on_from_there(q
 
     # Open it again: the run is back as saved, paused, with its curves.
     win.undo_stack.setClean()
-    win._unsaved_training = ""  # it trained on after the save: drop that, as Discard would
+    win.document.set_unsaved_training("")  # it trained on after the save: drop that, as Discard would
     assert win.open_lab(str(path))
     seen = _snapshots(c)
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].step == project.step, timeout=20000)
@@ -198,7 +198,7 @@ def test_autosave_then_a_crash_is_offered_for_recovery(qtbot, tmp_path):
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
     endless(win)
-    manager = RecoveryManager(win, win.project_handler, folder, interval_ms=200)
+    manager = RecoveryManager(win, win.findChild(ProjectFiles), folder, interval_ms=200)
     assert not manager.needed()  # a fresh template: nothing to lose
     seen = _snapshots(c)
     c.toolbar.play_action.trigger()
@@ -219,7 +219,7 @@ def test_autosave_then_a_crash_is_offered_for_recovery(qtbot, tmp_path):
     autosaved = load_project(crashed)  # the last autosave before the "crash"
 
     win2, c2 = _window(qtbot, tmp_path, "settings2.ini")
-    manager2 = RecoveryManager(win2, win2.project_handler, folder)
+    manager2 = RecoveryManager(win2, win2.findChild(ProjectFiles), folder)
     questions = []
     assert manager2.offer(ask=lambda q: questions.append(q) or True)
     assert "did not close properly" in questions[0] and "TensorFlow Playground" in questions[0]
@@ -237,13 +237,13 @@ def test_declining_recovery_deletes_the_file_and_a_clean_save_removes_the_autosa
     crashed = folder / f"autosave-{_dead_pid()}.nnp"
     save_project(crashed, templates.build_template("spiral"))
     win, c = _window(qtbot, tmp_path)
-    manager = RecoveryManager(win, win.project_handler, folder)
+    manager = RecoveryManager(win, win.findChild(ProjectFiles), folder)
     assert not manager.offer(ask=lambda q: False)
     assert not crashed.exists() and win.lab is None
 
     win.load_template("spiral")
     win.lab.name = "Edited"
-    win._unsaved_new = True
+    win.document.mark_unsaved()
     assert manager.autosave() and manager.path.exists()
     assert win.save_as(str(tmp_path / "mine.nnp"))
     assert not manager.path.exists()
@@ -256,7 +256,7 @@ def test_a_broken_recovery_file_is_set_aside_with_a_message(qtbot, tmp_path):
     crashed = folder / f"autosave-{_dead_pid()}.nnp"
     crashed.write_bytes(b"PK\x03\x04broken")
     win, c = _window(qtbot, tmp_path)
-    manager = RecoveryManager(win, win.project_handler, folder)
+    manager = RecoveryManager(win, win.findChild(ProjectFiles), folder)
     assert not manager.offer(ask=lambda q: pytest.fail("must not ask about a broken file"))
     assert not crashed.exists() and crashed.with_suffix(".broken").exists()
     _close(win, c)

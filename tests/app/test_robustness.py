@@ -14,6 +14,9 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from playground.app import attach_app, attach_training
+from playground.app.exporting import ExportActions
+from playground.app.projects import ProjectFiles
+from playground.app.recovery import RecoveryManager
 from playground.engine import commands as cmd
 from playground.engine.project import load_project, save_project
 from playground.graph import templates
@@ -21,9 +24,9 @@ from playground.runtime import TrainingSession
 
 
 def _window(qtbot, tmp_path, setup=attach_training):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     controller = setup(win)
     win.resize(1300, 850)
     win.show()
@@ -33,8 +36,7 @@ def _window(qtbot, tmp_path, setup=attach_training):
 
 def _close(win):
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""
+    win.document.discard_changes()
     win.close()
     win.deleteLater()
 
@@ -162,7 +164,7 @@ def test_recovery_is_offered_in_a_banner_while_the_command_line_start_trains(qtb
     win.load_template("tensorflow_playground")
     seen = _snapshots(c)
     win.train_requested.emit()
-    banner = win.recovery.banner
+    banner = win.findChild(RecoveryManager).banner
     qtbot.waitUntil(lambda: banner.isVisible() and bool(seen) and seen[-1].step > 0, timeout=20000)
     assert "Crashed spiral" in banner.label.text() and "did not close properly" in banner.label.text()
     assert win.lab.name != "Crashed spiral" and crashed.exists()
@@ -180,9 +182,8 @@ def test_discarding_the_offered_recovery_deletes_it(qtbot, tmp_path, modal):
     folder = tmp_path / "recovery"
     crashed = _crashed_file(folder)
     win, _c = _window(qtbot, tmp_path)
-    from playground.app.recovery import RecoveryManager
 
-    manager = RecoveryManager(win, win.project_handler, folder)
+    manager = RecoveryManager(win, win.findChild(ProjectFiles), folder)
     assert not manager.offer()  # returns at once: the banner asks
     assert not modal and manager.banner.isVisible() and crashed.exists()
     manager.banner.discard_button.click()
@@ -228,7 +229,7 @@ def test_export_while_training_takes_the_state_by_command_and_writes_on_another_
         return real_export(source, fmt, to, *args, **kwargs)
 
     monkeypatch.setattr(export_module, "export_source", slow_export)
-    actions = win.export_actions
+    actions = win.findChild(ExportActions)
     assert actions.export_to("py", str(tmp_path / "model.py"))  # returns at once
     bar = win.findChild(type(actions._busy_bar), "exportBusyBar")
     qtbot.waitUntil(lambda: bool(calls) and bar.isVisible(), timeout=20000)  # the window goes on meanwhile
@@ -259,7 +260,7 @@ def test_a_failing_export_is_one_message(qtbot, tmp_path, monkeypatch):
     win.load_template("tensorflow_playground")
     seen = _snapshots(c)
     _step(qtbot, c, seen)
-    actions = win.export_actions
+    actions = win.findChild(ExportActions)
     with qtbot.waitSignal(actions.export_finished, timeout=60000) as done:
         actions.export_to("onnx", str(tmp_path / "m.onnx"))
     assert done.args == ["Export failed: the disk is full", False]

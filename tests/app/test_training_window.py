@@ -11,9 +11,9 @@ from playground.app import attach_training
 
 @pytest.fixture
 def app_window(qtbot, tmp_path):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     controller = attach_training(win)
     win.resize(1400, 900)
     win.show()
@@ -24,8 +24,7 @@ def app_window(qtbot, tmp_path):
     win.lab.training = win.lab.training.updated(epochs=1_000_000)
     yield win, controller
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     assert not controller.session.active
     win.deleteLater()
@@ -152,8 +151,7 @@ def test_closing_the_window_while_training_stops_the_worker_cleanly(qtbot, app_w
     seen = snapshots(c)
     play(qtbot, c, seen)
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""  # nor its training: closing must not ask
+    win.document.discard_changes()  # nor its training: closing must not ask
     win.close()
     assert not c.session.active
     assert not [m for m in qtlog.records if "QThread" in m.message or "Destroyed" in m.message]

@@ -27,15 +27,14 @@ def outside(win) -> list[str]:
 
 @pytest.fixture
 def small_screen_window(qtbot, tmp_path, monkeypatch):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
     monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     c = attach_training(win)
     yield win, c
     win.undo_stack.setClean()
-    win._unsaved_new = False
-    win._unsaved_training = ""
+    win.document.discard_changes()
     win.close()
     win.deleteLater()
 
@@ -47,10 +46,11 @@ def test_a_first_start_on_a_small_screen_takes_the_screen_not_the_default_size(s
 
 
 def test_the_default_size_where_the_screen_has_room(qtbot, tmp_path, monkeypatch):
-    from playground.ui.main_window import DEFAULT_SIZE, MainWindow
+    from playground.app import new_window
+    from playground.ui.main_window import DEFAULT_SIZE
 
     monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1920, 1040))
-    win = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     qtbot.addWidget(win)
     assert not win.small_screen and (win.width(), win.height()) == DEFAULT_SIZE
 

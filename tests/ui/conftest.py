@@ -10,15 +10,14 @@ def settings(tmp_path):
 
 @pytest.fixture
 def window(qtbot, settings):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    win = MainWindow(settings)
+    win = new_window(settings)
     # Not qtbot.addWidget: qtbot would close it before this fixture can mark it saved, and the close would ask.
     win.resize(1300, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win
-    win.undo_stack.setClean()
-    win._unsaved_new = False
+    win.document.discard_changes()
     win.close()
     win.deleteLater()

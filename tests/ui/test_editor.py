@@ -247,9 +247,9 @@ def test_save_and_reopen_a_lab(window, qtbot, tmp_path, settings):
     saved = window.lab.to_json()
     assert path.read_text(encoding="utf-8") == saved
 
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    other = MainWindow(settings)
+    other = new_window(settings)
     qtbot.addWidget(other)
     assert other.recent_labs()[0] == str(path)
     assert other.open_lab(str(path))
@@ -304,14 +304,14 @@ def test_closing_with_unsaved_changes_asks(window, monkeypatch):
 
 
 def test_window_geometry_is_remembered(qtbot, settings):
-    from playground.ui.main_window import MainWindow
+    from playground.app import new_window
 
-    first = MainWindow(settings)
+    first = new_window(settings)
     qtbot.addWidget(first)
     first.resize(640, 470)  # the offscreen screen is small; larger sizes are clamped
     first.show()
     first.close()
-    second = MainWindow(settings)
+    second = new_window(settings)
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (640, 470)
 

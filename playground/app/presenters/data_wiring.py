@@ -68,7 +68,7 @@ class DataWiringMixin:
             finally:
                 QApplication.restoreOverrideCursor()
         except (DataError, EngineError) as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             self._sync_data_panel()
             return
         summary = (f"{len(data.labels)} images in {len(data.class_names)} classes "
@@ -151,12 +151,12 @@ class DataWiringMixin:
 
     def on_drawing(self, image: Any) -> None:
         """A new drawing: the current model reads it (starting a paused session if none runs yet)."""
-        if not self.session.active and not self._ensure_session(run=False):
+        if not self.session.active and not self.ensure_session(run=False):
             return
         self._send(SetSample(image=image))
 
     def add_drawing(self, image: Any, digit: int) -> None:
-        if not self.session.active and not self._ensure_session(run=False):
+        if not self.session.active and not self.ensure_session(run=False):
             return
         if self._send(AddSamples([image], [digit])):
             self.window.show_message(f"Added your drawing to the training set as a {digit}.")

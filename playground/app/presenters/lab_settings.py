@@ -1,34 +1,36 @@
 """Settings as undoable edits of the lab (training, data set, task, seed), applied live to a running trainer.
-A mixin of TrainingController (see presenters/training.py)."""
+A mixin of TrainingController (see presenters/training.py).
+
+The commands only set the document's lab (``LabDocument.set_settings``); the lab's change event then reaches
+``on_settings_changed`` here, whoever made the change (a control, undo, your own data), which refreshes the
+controls and tells the trainer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from playground.app.document import LabDocument
 from playground.data import toy2d
 from playground.data.errors import DataError
 from playground.engine.commands import SetDataset, SetTraining
 from playground.graph import GraphError, LabFormatError
 from playground.ui.commands import SetParamCommand
 
-if TYPE_CHECKING:
-    from playground.app.presenters.training import TrainingController
-
 
 class LabSettingsCommand(QUndoCommand):
     """Changing training or dataset settings is an edit of the lab like any other: undoable, marks it unsaved."""
 
-    def __init__(self, controller: TrainingController, section: str, before: Any, after: Any, text: str) -> None:
+    def __init__(self, document: LabDocument, section: str, before: Any, after: Any, text: str) -> None:
         super().__init__(text)
-        self.controller, self.section, self.before, self.after = controller, section, before, after
+        self.document, self.section, self.before, self.after = document, section, before, after
 
     def redo(self) -> None:
-        self.controller.apply_lab_settings(self.section, self.after)
+        self.document.set_settings(self.section, self.after)
 
     def undo(self) -> None:
-        self.controller.apply_lab_settings(self.section, self.before)
+        self.document.set_settings(self.section, self.before)
 
 
 class LabSettingsMixin:
@@ -62,19 +64,19 @@ class LabSettingsMixin:
             else:  # the lab's seed, which draws the data sample
                 after, before, text = int(changes), lab.seed, "Regenerate data"
         except (LabFormatError, GraphError) as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             self.toolbar.set_settings(lab.training)
             return
         if after == before:
             return  # e.g. editingFinished after the value was already taken: no empty undo step
-        stack = self.window.undo_stack
+        stack = self.document.undo_stack
         if section == "dataset" and "features" in changes:
             self._change_features(list(changes["features"]), before, after)
             return
         # A new set, or a new class count in its options, may need another output (task, head, units).
         if section == "dataset" and ("name" in changes or "options" in changes) and self._switch_task(after, before):
             return
-        stack.push(LabSettingsCommand(self, section, before, after, text))
+        stack.push(LabSettingsCommand(self.document, section, before, after, text))
 
     def _switch_task(self, after: Any, before: Any) -> bool:
         """Choosing a regression set for a classifier (or the reverse) switches the problem type, as TensorFlow
@@ -96,13 +98,13 @@ class LabSettingsMixin:
                                       graph.node(source).params.get("units") == classes):
             return False
         if source is None or graph.node(source).kind != "Dense":
-            self._refuse(f"'{info.title}' is a {info.kind} set, but this network's output cannot be switched "
+            self.refuse(f"'{info.title}' is a {info.kind} set, but this network's output cannot be switched "
                          f"automatically: set the Output head to '{info.kind}' and the last Dense's units by hand")
             return False
-        stack = self.window.undo_stack
+        stack = self.document.undo_stack
         stack.beginMacro(f"Switch to {info.kind}")
-        stack.push(LabSettingsCommand(self, "dataset", before, after, "Change data set"))
-        stack.push(LabSettingsCommand(self, "task", lab.task, info.kind, "Change task"))
+        stack.push(LabSettingsCommand(self.document, "dataset", before, after, "Change data set"))
+        stack.push(LabSettingsCommand(self.document, "task", lab.task, info.kind, "Change task"))
         stack.push(SetParamCommand(graph, outputs[0].name, "head", info.kind, net.name))
         stack.push(SetParamCommand(graph, source, "units", classes if info.kind == "classification" else 1,
                                    net.name))
@@ -117,23 +119,20 @@ class LabSettingsMixin:
         assert lab is not None
         net = lab.networks[0]
         inputs = net.graph.nodes_of_kind("Input")
-        stack = self.window.undo_stack
+        stack = self.document.undo_stack
         stack.beginMacro("Change input features")
-        stack.push(LabSettingsCommand(self, "dataset", before, after, "Change features"))
+        stack.push(LabSettingsCommand(self.document, "dataset", before, after, "Change features"))
         if inputs and inputs[0].params.get("kind") == "vector":
             stack.push(SetParamCommand(net.graph, inputs[0].name, "features", len(features), net.name))
         stack.endMacro()
 
-    def apply_lab_settings(self, section: str, value: Any) -> None:
-        """Called by LabSettingsCommand on redo and undo: set the lab, refresh the panels, tell the trainer."""
+    def on_settings_changed(self, section: str, changes: dict[str, Any]) -> None:
+        """The lab's settings changed (an edit, its undo or redo): refresh the panels, tell the trainer."""
         lab = self.lab
         if lab is None:
             return
-        self._settings_edit = True
         if section == "training":
-            changes = {k: v for k, v in value.to_dict().items() if getattr(lab.training, k) != v}
-            lab.training = value
-            self.toolbar.set_settings(value)
+            self.toolbar.set_settings(lab.training)
             self._sync_data_panel()
             if changes and self.session.active:
                 if "device" in changes:
@@ -142,8 +141,6 @@ class LabSettingsMixin:
                 else:
                     self._send(SetTraining(changes))
         elif section == "dataset":
-            changes = {k: v for k, v in value.to_dict().items() if lab.dataset.to_dict()[k] != v}
-            lab.dataset = value
             self._sync_data_panel()
             self._refresh_samples()
             if changes and self.session.active:
@@ -152,11 +149,8 @@ class LabSettingsMixin:
                 else:
                     self._send(SetDataset(changes))
         elif section == "task":
-            lab.task = str(value)
             if self.session.active:
                 self._stale = True  # the head changes with it: applied after the macro, by _on_edit
-        else:
-            lab.seed = int(value)
-            if self.session.active:
-                self._stale = True
-                self.apply_edit(resume=self._playing)
+        elif self.session.active:  # the seed, which draws the data sample
+            self._stale = True
+            self.apply_edit(resume=self._playing)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
 
+from playground.app.presenters.lab_settings import LabSettingsCommand
 from playground.engine.commands import Pause, Recompile, Reset, Resume, Step
 from playground.engine.errors import EngineError
 from playground.graph import GraphError, Lab, LabFormatError
@@ -28,7 +29,7 @@ class PlaybackMixin:
                 main_toolbar.removeAction(action)
         window.set_training_available(True)
 
-    def _ensure_session(self, run: bool) -> bool:
+    def ensure_session(self, run: bool) -> bool:
         """Start a trainer for the current lab unless one is running for it; False if the lab cannot train."""
         lab = self.lab
         if lab is None:
@@ -38,7 +39,7 @@ class PlaybackMixin:
         try:
             lab.check()
         except GraphError as e:
-            self._refuse(f"The network cannot train yet: {e}")
+            self.refuse(f"The network cannot train yet: {e}")
             return False
         self.message_banner.hide()
         self.session.start(Lab.from_dict(lab.to_dict()), probes=self.open_probes(), run=run)
@@ -52,7 +53,7 @@ class PlaybackMixin:
                 return
             if self.session.active:
                 self._send(Resume())
-            elif not self._ensure_session(run=True):
+            elif not self.ensure_session(run=True):
                 return
             self.message_banner.hide()
             self._playing = True
@@ -66,7 +67,7 @@ class PlaybackMixin:
     def step(self, epoch: bool) -> None:
         if self._stale and self.session.active:
             self.apply_edit(resume=False)
-        if not self.session.active and not self._ensure_session(run=False):
+        if not self.session.active and not self.ensure_session(run=False):
             return
         self._playing = False
         self.toolbar.set_playing(False)
@@ -93,21 +94,20 @@ class PlaybackMixin:
             self.session.send(command)
             return True
         except (GraphError, EngineError, LabFormatError) as e:
-            self._refuse(str(e))
+            self.refuse(str(e))
             return False
 
-    def _refuse(self, text: str) -> None:
+    def refuse(self, text: str) -> None:
         self.message_banner.show_text(text)
         self.window.show_message(text, True)
 
     # Graph edits while training -------------------------------------------------------------------------------
 
-    def _on_edit(self, _index: int) -> None:
+    def _on_edit(self, index: int) -> None:
         self._sync_layers()
-        if self._settings_edit:  # a settings change (done, undone or redone) was already applied live
-            self._settings_edit = False
-            if not self._stale:
-                return
+        if self._settings_only(index) and not self._stale:
+            return  # a settings change (done, undone or redone) was already applied live
+
         if not self.session.active:
             return
         self._stale = True
@@ -117,6 +117,16 @@ class PlaybackMixin:
             self.toolbar.set_playing(False)
         self.apply_banner.show()
 
+    def _settings_only(self, index: int) -> bool:
+        """Whether the command just done, undone or redone (the stack moved to ``index``) changed only settings."""
+        stack = self.document.undo_stack
+        previous, self._edit_index = self._edit_index, index
+        command = stack.command(index if index < previous else index - 1)
+        if command is None:
+            return False
+        children = [command.child(i) for i in range(command.childCount())] or [command]
+        return all(isinstance(c, LabSettingsCommand) for c in children)
+
     def apply_edit(self, resume: bool = True) -> None:
         lab = self.lab
         if lab is None:
@@ -124,7 +134,7 @@ class PlaybackMixin:
         try:
             lab.check()
         except GraphError as e:
-            self._refuse(f"Fix the network first: {e}")
+            self.refuse(f"Fix the network first: {e}")
             return
         if not self._send(Recompile(Lab.from_dict(lab.to_dict()), device=lab.training.device)):
             return
@@ -157,4 +167,4 @@ class PlaybackMixin:
     def on_failed(self, message: str) -> None:
         self._playing = False
         self.toolbar.set_playing(False)
-        self._refuse(message)
+        self.refuse(message)

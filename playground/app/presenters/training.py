@@ -1,10 +1,11 @@
-"""The training controller: joins the main window, the runtime bridge, the train toolbar, the data panel and the
-live views. Part of the composition root (app/main.py builds it), so it may import every layer.
+"""The training presenter: joins the document and the main window to the runtime bridge, the train toolbar, the
+data panel and the live views. Part of the composition root (app/main.py builds it), so it may import every layer.
 
 It owns the one TrainingSession. Views only receive snapshots; the GUI thread never runs torch. Each job is a mixin
 in playground/presenters/: laying out the views (view_layout), play/step/reset and edits while training
 (playback), settings as undoable edits (lab_settings), probes and snapshots (snapshots), the data panel and the
-drawing pad (data_wiring). This class builds them in order, connects the signals and follows the lab's life.
+drawing pad (data_wiring). This class builds them in order, connects the signals and follows the document: a new
+lab, an edit, a changed setting.
 """
 
 from __future__ import annotations
@@ -14,31 +15,22 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
+from playground.app.document import LabDocument
 from playground.app.downloads import DownloadController
-from playground.engine.commands import SetSample
-from playground.graph import Lab
 from playground.app.presenters.banners import ApplyBanner, MessageBanner
 from playground.app.presenters.data_wiring import DataWiringMixin
 from playground.app.presenters.lab_settings import LabSettingsCommand, LabSettingsMixin
 from playground.app.presenters.playback import PlaybackMixin
 from playground.app.presenters.snapshots import SnapshotMixin
-from playground.app.presenters.view_layout import (
-    CLASSIC_TASKS,
-    IMAGE_VIEW_KEYS,
-    PLANE_VIEWS,
-    SHARED_VIEWS,
-    ViewLayoutMixin,
-    data_kind,
-    plane_data,
-)
+from playground.app.presenters.view_layout import CLASSIC_TASKS, ViewLayoutMixin, data_kind, plane_data
+from playground.engine.commands import SetSample
+from playground.graph import Lab
 from playground.runtime import TrainingSession
 from playground.ui.main_window import MainWindow
-from playground.ui.views.families import family_views
 
 # Names that lived here before the split, for the modules and tests that import them from here.
-__all__ = ["CHECKPOINT_WAIT_MS", "CLASSIC_TASKS", "IMAGE_VIEW_KEYS", "PLANE_VIEWS", "QUIT_WAIT_MS", "SHARED_VIEWS",
-           "ApplyBanner", "LabSettingsCommand", "MessageBanner", "TrainingController", "data_kind", "family_views",
-           "plane_data"]
+__all__ = ["CHECKPOINT_WAIT_MS", "CLASSIC_TASKS", "QUIT_WAIT_MS", "ApplyBanner", "LabSettingsCommand", "MessageBanner",
+           "TrainingController", "data_kind", "plane_data"]
 
 # How long closing the window waits for the worker to end its batch, and how long when a save awaits its state.
 QUIT_WAIT_MS = 400
@@ -47,12 +39,13 @@ CHECKPOINT_WAIT_MS = 30_000
 
 # The mixins come before QObject, so that their methods (and this class's eventFilter) are the ones Qt calls.
 class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWiringMixin, ViewLayoutMixin, QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, document: LabDocument) -> None:
         super().__init__(window)
         self.window = window
+        self.document = document
         self.session = TrainingSession(self)
         self._stale = False  # the lab changed since the running trainer was built
-        self._settings_edit = False
+        self._edit_index = 0  # where the undo stack stood after the last edit
         self._broken_views: set[str] = set()
         self._last_snapshot: Any = None
         self._playing = False
@@ -62,7 +55,6 @@ class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWir
 
         self.data_panel = self._make_data_panel()
         self._build_view_docks()
-        self._add_family_views(family_views())
         self.downloads = DownloadController(window)
         self._refresh_image_sets()
         self._add_download_actions()
@@ -91,16 +83,17 @@ class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWir
         state = window.settings.value("window_state")
         if state is not None:
             window.restoreState(state)
-        if window.lab is not None:
-            self.on_lab_opened(window.lab)
+        if document.lab is not None:
+            self.on_lab_opened(document.lab)
 
     def _connect(self) -> None:
         w = self.window
         w.train_requested.connect(lambda: self.set_playing(not self._playing))
         w.step_requested.connect(lambda: self.step(False))
         w.reset_requested.connect(lambda: self.reset(False))
-        w.lab_opened.connect(self.on_lab_opened)
-        w.undo_stack.indexChanged.connect(self._on_edit)
+        self.document.lab_replaced.connect(self.on_lab_opened)
+        self.document.undo_stack.indexChanged.connect(self._on_edit)
+        self.document.settings_changed.connect(self.on_settings_changed)
         self.toolbar.play_toggled.connect(self.set_playing)
         self.toolbar.step_requested.connect(self.step)
         self.toolbar.reset_requested.connect(self.reset)
@@ -120,22 +113,30 @@ class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWir
         self.apply_banner.restart_button.clicked.connect(lambda: self.restart())
         for key, dock in self.docks.items():
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
-        self.views["hidden"].probe_changed.connect(lambda _p: self._probe_timer.start())
-        samples = self.views["samples"]  # augmentation settings, and the images as the network sees them
-        samples.training_changed.connect(lambda changes: self.change_settings("training", changes))
-        samples.probes_changed.connect(lambda: self._probe_timer.start())
-        samples.dataset_changed.connect(lambda changes: self.change_settings("dataset", changes))
         self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
         self.digit_panel.image_ready.connect(self.on_drawing)
         self.digit_panel.add_requested.connect(self.add_drawing)
         self.digit_panel.cleared.connect(lambda: self._send_if_active(SetSample(index=0)))
-        self.draw_dock.visibilityChanged.connect(lambda _v: self._probe_timer.start())
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
 
     @property
     def lab(self) -> Lab | None:
-        return self.window.lab
+        return self.document.lab
+
+    @property
+    def last_snapshot(self) -> Any:
+        """The latest snapshot of the run, or None before the first."""
+        return self._last_snapshot
+
+    def raise_views_for(self, lab: Lab) -> None:
+        """Bring the views that can show ``lab``'s data to the front (after its data changed kind)."""
+        self._raise_views_for(lab)
+
+    def mark_stale(self) -> None:
+        """The lab differs from what the running trainer was built from: offer to apply the edit."""
+        self._stale = True
+        self.apply_banner.show()
 
     def on_lab_opened(self, lab: Lab) -> None:
         self.session.stop()
@@ -156,15 +157,14 @@ class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWir
         for view in self.views.values():
             view.show_empty("Press Play to train: this view fills in as the network learns.")
 
-    def shutdown(self) -> None:
+    def shutdown(self, waiting_save: bool = False) -> None:
         """Stop training and downloads before the window goes away (close, quit).
 
         The worker stops after its current batch; the window waits for that only briefly (QUIT_WAIT_MS), so a long
         step cannot hold a quit: a worker still busy is left to end with the process. Only a save the user asked
-        for, still waiting for the worker's checkpoint, is worth a longer wait."""
+        for, still waiting for the worker's checkpoint (``waiting_save``), is worth a longer wait."""
         self.downloads.shutdown()
-        projects = getattr(self.window, "project_handler", None)
-        waiting = projects is not None and projects.awaiting_checkpoint()
+        waiting = waiting_save
         if waiting:
             self.window.show_message("Saving: waiting for the training to hand over its state…")
         self.session.stop(CHECKPOINT_WAIT_MS if waiting else QUIT_WAIT_MS)

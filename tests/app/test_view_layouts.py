@@ -1,0 +1,108 @@
+"""The window's views come from the registry: for each lab only the views that can show something for it, one main
+view (the dynamic property ``mainView``) that gets the largest share once training starts, and probes asked only for
+the views on screen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+from PySide6.QtWidgets import QWidget
+
+from playground.app import attach_training
+from playground.app.presenters.view_layout import lab_traits
+from playground.ui import main_window as main_window_module
+from playground.ui.commands import AddNodeCommand
+from playground.ui.views.registry import probe_kind, views_for
+
+
+@pytest.fixture
+def app_window(qtbot, tmp_path, monkeypatch):
+    from playground.app import new_window
+
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    c = attach_training(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, c
+    win.undo_stack.setClean()
+    win.document.discard_changes()
+    win.close()
+    win.deleteLater()
+
+
+def visible_views(c) -> set[str]:
+    return {k for k, d in c.docks.items() if d.isVisible()}
+
+
+def marked_main(win) -> list[QWidget]:
+    return [w for w in win.findChildren(QWidget) if w.property("mainView") is True]
+
+
+FAMILIES = {"spiral": "boundary", "regression_plane": "boundary", "lenet": "feature_maps",
+            "mnist_1_layer": "feature_maps", "universal_approximation": "function_fit", "gan": "gan_plane",
+            "gan_digits": "gan_samples", "autoencoder": "ae_reconstructions", "vae": "ae_reconstructions",
+            "lstm_sequence": "seq_forecast", "char_rnn": "seq_text", "sequence_classifier": "loss"}
+
+
+def test_each_lab_shows_the_views_of_the_registry_for_it_and_marks_its_main_view(qtbot, app_window):
+    win, c = app_window
+    for key, main in FAMILIES.items():
+        win.load_template(key)
+        qtbot.wait(20)
+        expected = {s.key for s in views_for(lab_traits(win.lab))}
+        assert visible_views(c) == expected, key
+        assert c.main_view_key == main, key
+        assert marked_main(win) == [c.views.get(main, c.docks[main].widget())], key
+
+
+def test_a_dense_network_gets_no_filters_dock_and_a_plane_no_image_docks(qtbot, app_window):
+    win, c = app_window
+    win.load_template("mnist_1_layer")  # dense: its filters would only say "No convolutional layer"
+    assert not c.docks["filters"].isVisible() and c.draw_dock.isVisible()
+    assert not c.docks["filters"].toggleViewAction().isVisible()  # nor offered in the View menu
+    win.load_template("spiral")
+    image_docks = ("feature_maps", "filters", "templates", "confusion", "filter_lab", "samples", "draw")
+    assert not any(c.docks[k].isVisible() for k in image_docks)
+
+
+def test_a_first_convolution_brings_the_filters_and_undo_takes_them_away(qtbot, app_window):
+    win, c = app_window
+    win.load_template("mnist_1_layer")
+    graph = win.lab.networks[0].graph
+    win.undo_stack.push(AddNodeCommand(graph, "Conv2d", "conv_9", {}, (0.0, 0.0)))
+    qtbot.wait(20)
+    assert c.docks["filters"].isVisible()
+    win.undo_stack.undo()
+    qtbot.wait(20)
+    assert not c.docks["filters"].isVisible()
+
+
+@pytest.mark.parametrize("key", ["spiral", "lenet", "gan", "char_rnn"])
+def test_once_training_starts_the_main_view_is_the_largest_thing_in_the_window(qtbot, app_window, key):
+    win, c = app_window
+    win.load_template(key)
+    c._show_training_views()  # what Play does to the docks, without training
+    qtbot.wait(60)  # the docks' relayout and the deferred resizes
+    main = c.docks[c.main_view_key]
+    area = main.width() * main.height()
+    others = {k: d.width() * d.height() for k, d in c.docks.items() if c._shown(k) and d is not main}
+    central = win.centralWidget()
+    assert all(area >= a for a in others.values()), (key, area, others)
+    assert area >= central.width() * central.height(), (key, area, central.size())
+
+
+def test_only_the_views_on_screen_ask_for_probes(qtbot, app_window):
+    win, c = app_window
+    win.load_template("spiral")
+    qtbot.wait(20)
+    asked = c.open_probes()
+    assert {"boundary", "neurons", "weights", "gradients"} <= asked
+    assert not {probe_kind(p) for p in asked} & {"feature_maps", "filters", "confusion", "augmented"}
+    win.load_template("lenet")
+    qtbot.wait(20)
+    shown = {k for k in c.docks if c._shown(k)}
+    kinds = {probe_kind(p) for p in c.open_probes()}
+    assert kinds == {p for k in shown for p in c.view_specs[k].probes} - {"augmented"}  # samples: augmentation off
+    assert "saliency" not in kinds and not c._shown("saliency")  # a tab behind another view
