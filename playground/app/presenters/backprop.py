@@ -35,6 +35,9 @@ class BackpropPresenter(QObject):
         self._traced.connect(self._on_traced, Qt.ConnectionType.QueuedConnection)
         self._state_ready.connect(self._on_state, Qt.ConnectionType.QueuedConnection)
         window.backprop_action.triggered.connect(self.open)
+        replaced = getattr(document, "lab_replaced", None)
+        if replaced is not None:  # another lab opened: an open step-through follows it
+            replaced.connect(self._on_lab_replaced)
 
     @Slot()
     def open(self) -> BackpropWindow:
@@ -46,6 +49,10 @@ class BackpropPresenter(QObject):
         self.window.activateWindow()
         self.window.request()
         return self.window
+
+    def _on_lab_replaced(self, _lab: object) -> None:
+        if self.window is not None and self.window.isVisible():
+            self.window.request()
 
     @Slot(int, int)
     def request(self, first: int, batch: int) -> None:
