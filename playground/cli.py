@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from playground.graph.errors import shown
 
@@ -18,7 +18,7 @@ MAX_ROUNDS = 1000  # of 'playground bench': each round trains every benchmark mo
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse's own usage errors: one line, exit 2
+    def error(self, message: str) -> NoReturn:  # argparse's own usage errors: one line, exit 2
         self.print_usage(sys.stderr)
         _error_line(message)
         raise SystemExit(EXIT_BAD_INPUT)
@@ -455,9 +455,9 @@ def export_command(args: argparse.Namespace) -> int:
     from playground.engine.export import export_source, read_source, write_history_csv
     from playground.graph import GraphError
 
-    bad = _bad_paths(("the source", args.source), ("--to", args.to))
-    if bad:
-        return _fail(bad)
+    refused = _bad_paths(("the source", args.source), ("--to", args.to))
+    if refused:
+        return _fail(refused)
     try:
         source = read_source(args.source)
         if args.format == "csv":

@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playground.graph import GraphError, Lab
 from playground.graph.templates import TEMPLATES, build_template
@@ -96,7 +97,9 @@ def read_lesson(path: str | Path) -> Lesson:
 def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
     header: dict[str, tuple[str, int]] = {}
     changes: list[tuple[str, int]] = []
-    title, steps, step = "", [], None  # step: [title, line, text lines, fields]
+    title = ""
+    steps: list[list[Any]] = []
+    step: list[Any] | None = None  # [title, line, text lines, fields]
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         if not title:
@@ -144,7 +147,7 @@ def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
 
 
 def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: list[tuple[str, int]],
-           raw_steps: list, path: str) -> Lesson:
+           raw_steps: list[list[Any]], path: str) -> Lesson:
     for needed in ("chapter", "teaches"):
         if needed not in header:
             raise LessonError(f"the header needs '@{needed}'", path, 1, f"@{needed}")
@@ -161,7 +164,7 @@ def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: l
                 raise LessonError(f"'@{key}' is a whole number; got {value!r}", path, line, f"@{key}")
             numbers[key] = int(value)
     lab = _start_lab(header, path)
-    parsed_changes = []
+    parsed_changes: list[Action] = []
     for value, line in changes:
         # '@set dataset.noise = 20' says 'set' once; '@set add Dropout p=0.2 after dense_1' edits the network.
         parts = [p.strip() for p in value.split(";") if p.strip()]
@@ -225,7 +228,7 @@ def _apply(action: Action, lab: Lab, path: str, line: int, field: str) -> None:
         raise LessonError(str(e), path, line, field) from None
 
 
-def _step(raw: list, lab: Lab, path: str) -> Step:
+def _step(raw: list[Any], lab: Lab, path: str) -> Step:
     title, line, text_lines, fields = raw
     if not title:
         raise LessonError("a step needs a title after '## '", path, line)

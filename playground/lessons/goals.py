@@ -223,10 +223,10 @@ def _kinds(lab: Lab) -> list[str]:
 
 def _choice(c: Condition, lab: Lab, run: RunView | None, events: frozenset[str]) -> bool:
     if c.name == "dataset":
-        return lab.dataset.name.lower() == c.value
+        return bool(lab.dataset.name.lower() == c.value)
     if c.name == "task":
-        return lab.task.lower() == c.value
-    return str(getattr(lab.training, c.name)).lower() == c.value
+        return bool(lab.task.lower() == c.value)
+    return bool(str(getattr(lab.training, c.name)).lower() == c.value)
 
 
 _CHECKS: dict[str, Callable[[Condition, Lab, RunView | None, frozenset[str]], bool]] = {
