@@ -22,7 +22,7 @@ def new_window(settings: Any = None) -> Any:
 
 
 class Presenters(NamedTuple):
-    training: Any  # presenters.training.TrainingController
+    training: Any  # presenters.training.TrainingPresenter
     projects: Any  # projects.ProjectFiles
     exporting: Any  # exporting.ExportActions
     own_data: Any  # own_data_window.OwnDataPresenter
@@ -33,11 +33,11 @@ def attach_presenters(window: Any) -> Presenters:
     """Join a main window's document to the training session, project files, exports and your own data."""
     from playground.app.exporting import ExportActions
     from playground.app.own_data_window import OwnDataPresenter
-    from playground.app.presenters.training import TrainingController
+    from playground.app.presenters.training import TrainingPresenter
     from playground.app.projects import ProjectFiles
 
     document = window.document
-    training = TrainingController(window, document)
+    training = TrainingPresenter(window, document)
     projects = ProjectFiles(window, document, training)
     window.set_project_files(projects)
     # On close, training stops first (waiting longer while a save awaits the worker's state), then the saves

@@ -1,6 +1,8 @@
 """The train toolbar: Play/Pause, Step, Reset, counters, device, and the settings that can change while training.
 
-It owns no training state: it emits what the user asks for and shows what the controller tells it.
+It owns no training state: it emits what the user asks for, and shows the lab's settings as the training presenter
+hands them on from the document's change events (an edit, its undo, a lesson: whoever changed them). Whether a value
+is allowed is the lab's rule (``TrainingSettings.updated``): the toolbar only keeps typing inside the same range.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDoubleValidator, QFont, QFontMetrics, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
 
-from playground.graph import TRAINING_FIELDS, TrainingSettings
+from playground.graph import TRAINING_FIELDS, Param, TrainingSettings
 
 LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 REGULARIZATION_RATES = ("0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
@@ -20,11 +22,12 @@ OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "ada
 DEVICES = {"auto": "Auto", "cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
 
 
+def _field(name: str) -> Param:
+    return next(p for p in TRAINING_FIELDS if p.name == name)
+
+
 def _field_help(name: str) -> str:
-    for p in TRAINING_FIELDS:
-        if p.name == name:
-            return p.help
-    return ""
+    return _field(name).help
 
 
 def _icon(shape: str, color: str = "#2b2b2b") -> QIcon:
@@ -121,7 +124,9 @@ class TrainToolbar(QToolBar):
         self.lr_combo = self._combo("learningRateCombo", LEARNING_RATES, editable=True,
                                     tip=_field_help("learning_rate") + " Type any value, e.g. 1000 to watch a run "
                                                                        "diverge.")
-        self.lr_combo.lineEdit().setValidator(QDoubleValidator(1e-7, 10000.0, 8))
+        rate = _field("learning_rate")
+        self.lr_combo.lineEdit().setValidator(QDoubleValidator(float(rate.minimum or 0.0), float(rate.maximum or 0.0),
+                                                               8, self.lr_combo))
         self.lr_combo.lineEdit().editingFinished.connect(self._on_lr_edited)
         self.lr_combo.activated.connect(lambda _i: self._on_lr_edited())
         self.optimizer_combo = self._combo("optimizerCombo", tuple(OPTIMIZERS.values()),
@@ -184,8 +189,7 @@ class TrainToolbar(QToolBar):
             value = float(text)
         except ValueError:
             return
-        if value > 0:
-            self._emit({"learning_rate": value})
+        self._emit({"learning_rate": value})
 
     def _emit(self, changes: dict[str, Any]) -> None:
         if not self._updating:

@@ -24,7 +24,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 app = QApplication(sys.argv[:1])
 from playground.__main__ import main
-from playground.app.presenters.training import TrainingController
+from playground.app.presenters.training import TrainingPresenter
 from playground.ui.main_window import MainWindow
 MIN_STEP = int(sys.argv[1])
 
@@ -39,7 +39,7 @@ def answer():
 
 def poll():
     window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None)
-    training = window.findChild(TrainingController) if window is not None else None
+    training = window.findChild(TrainingPresenter) if window is not None else None
     snap = training.last_snapshot if training is not None else None
     if snap is not None and snap.state == "running" and snap.step >= MIN_STEP:
         print("TRAINED", snap.step, flush=True)

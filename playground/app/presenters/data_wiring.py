@@ -1,5 +1,5 @@
 """The data panel (2-D sets, image sets, your own image folder, downloads), the samples view and the drawing pad,
-joined to the lab and the session. A mixin of TrainingController (see presenters/training.py)."""
+joined to the lab and the session. A mixin of TrainingPresenter (see presenters/training.py)."""
 
 from __future__ import annotations
 

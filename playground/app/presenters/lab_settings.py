@@ -1,5 +1,5 @@
 """Settings as undoable edits of the lab (training, data set, task, seed), applied live to a running trainer.
-A mixin of TrainingController (see presenters/training.py).
+A mixin of TrainingPresenter (see presenters/training.py).
 
 The commands only set the document's lab (``LabDocument.set_settings``); the lab's change event then reaches
 ``on_settings_changed`` here, whoever made the change (a control, undo, your own data), which refreshes the

@@ -1,5 +1,5 @@
 """Play, pause, step and reset; the session's start; edits of the network while training (apply or start over);
-refusals and failures shown in the message banner. A mixin of TrainingController (see presenters/training.py)."""
+refusals and failures shown in the message banner. A mixin of TrainingPresenter (see presenters/training.py)."""
 
 from __future__ import annotations
 

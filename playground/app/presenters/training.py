@@ -2,7 +2,7 @@
 data panel and the live views. Part of the composition root (app/main.py builds it), so it may import every layer.
 
 It owns the one TrainingSession. Views only receive snapshots; the GUI thread never runs torch. Each job is a mixin
-in playground/presenters/: laying out the views (view_layout), play/step/reset and edits while training
+in this package: laying out the views (view_layout), play/step/reset and edits while training
 (playback), settings as undoable edits (lab_settings), probes and snapshots (snapshots), the data panel and the
 drawing pad (data_wiring). This class builds them in order, connects the signals and follows the document: a new
 lab, an edit, a changed setting.
@@ -30,7 +30,7 @@ from playground.ui.main_window import MainWindow
 
 # Names that lived here before the split, for the modules and tests that import them from here.
 __all__ = ["CHECKPOINT_WAIT_MS", "CLASSIC_TASKS", "QUIT_WAIT_MS", "ApplyBanner", "LabSettingsCommand", "MessageBanner",
-           "TrainingController", "data_kind", "plane_data"]
+           "TrainingPresenter", "data_kind", "plane_data"]
 
 # How long closing the window waits for the worker to end its batch, and how long when a save awaits its state.
 QUIT_WAIT_MS = 400
@@ -38,7 +38,7 @@ CHECKPOINT_WAIT_MS = 30_000
 
 
 # The mixins come before QObject, so that their methods (and this class's eventFilter) are the ones Qt calls.
-class TrainingController(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWiringMixin, ViewLayoutMixin, QObject):
+class TrainingPresenter(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWiringMixin, ViewLayoutMixin, QObject):
     def __init__(self, window: MainWindow, document: LabDocument) -> None:
         super().__init__(window)
         self.window = window
