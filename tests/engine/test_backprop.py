@@ -207,3 +207,23 @@ def test_a_softmax_before_the_output_is_part_of_the_loss_and_dropout_is_left_out
     p = np.exp(trace.outputs) / np.exp(trace.outputs).sum(1, keepdims=True)
     onehot = np.eye(2)[trace.targets.astype(int)]
     np.testing.assert_allclose(trace.units[2].delta, (p - onehot) / 3, atol=1e-12)
+
+
+def test_a_running_trainers_checkpoint_gives_its_weights_and_its_optimizers_momentum() -> None:
+    from playground.engine.insight.backprop import trace_checkpoint
+    from playground.engine.trainer import Trainer
+
+    lab = _mlp_lab("regression", [4], "Tanh", 1, optimizer="momentum")
+    lab.training.learning_rate, lab.training.momentum = 0.05, 0.9
+    trainer = Trainer(lab, device="cpu")
+    trainer.train(1)
+    checkpoint = trainer.checkpoint()
+    trace = trace_checkpoint(trainer.lab, checkpoint, batch_size=2)
+    w = trace.weights[0]
+    np.testing.assert_allclose(w.weight, trainer.networks["model"].module.dense_1.weight.detach().numpy(), rtol=0)
+    buffers = [v for k, v in checkpoint["tensors"].items()
+               if k.startswith("optimizer/") and k.endswith("/0/momentum_buffer")]
+    assert len(buffers) == 1
+    velocity = 0.9 * buffers[0].double().numpy() + w.grad_weight
+    np.testing.assert_allclose(w.new_weight, w.weight - 0.05 * velocity, rtol=1e-6, atol=1e-9)
+    assert "first step" not in trace.note
