@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -77,15 +78,19 @@ class LessonPanel(QWidget):
         self.next_button.clicked.connect(self._next)
         self.show_button.clicked.connect(self.show_requested)
         self.hint_button.clicked.connect(lambda: self.hint_label.setVisible(not self.hint_label.isVisible()))
-        self.chapter = QListWidget(objectName="lessonChapter")
-        self.chapter.setMaximumHeight(110)
-        self.chapter.setToolTip("The lessons of this chapter; a tick marks the ones you finished")
-        self.chapter.itemActivated.connect(lambda item: self.lesson_chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.chapter = QComboBox(objectName="lessonChapter")
+        self.chapter.setToolTip("The lessons of this chapter; a tick marks the ones you finished. Choose one to open "
+                                "it")
+        self.chapter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.chapter.setMinimumContentsLength(12)
+        self.chapter.activated.connect(self._chapter_chosen)
         for widget in (self.title, self.where, self.progress, self.steps, self.text, self.goal, self.hint_label):
-            layout.addWidget(widget)
+            layout.addWidget(widget, 1 if widget is self.text else 0)
         layout.addLayout(buttons)
-        layout.addWidget(QLabel("Lessons in this chapter"))
-        layout.addWidget(self.chapter)
+        chapter_row = QHBoxLayout()
+        chapter_row.addWidget(QLabel("Chapter:"))
+        chapter_row.addWidget(self.chapter, 1)
+        layout.addLayout(chapter_row)
         self.set_goal_state(False, "")
 
     # -- what the presenter tells it ---------------------------------------------------------------------------
@@ -99,19 +104,19 @@ class LessonPanel(QWidget):
         for step in lesson.steps:
             self.steps.addItem(QListWidgetItem(step.title))
         self.steps.blockSignals(False)
+        rows = min(len(lesson.steps), 5)
+        self.steps.setFixedHeight(rows * self.steps.sizeHintForRow(0) + 2 * self.steps.frameWidth() + 2)
         self.show_step(0)
 
     def show_chapter(self, lessons: list[tuple[str, str, bool]]) -> None:
         """(name, title, finished) of each lesson in the open lesson's chapter."""
+        self.chapter.blockSignals(True)
         self.chapter.clear()
         for name, title, finished in lessons:
-            item = QListWidgetItem(("✓ " if finished else "   ") + title)
-            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.chapter.addItem(("✓ " if finished else "") + title, name)
             if self.lesson is not None and name == self.lesson.name:
-                font = item.font()
-                font.setBold(True)
-                item.setFont(font)
-            self.chapter.addItem(item)
+                self.chapter.setCurrentIndex(self.chapter.count() - 1)
+        self.chapter.blockSignals(False)
 
     def show_step(self, index: int) -> None:
         assert self.lesson is not None
@@ -154,6 +159,8 @@ class LessonPanel(QWidget):
         if met and step is not None and step.goal is not None:
             self._done.add(self.index)
         goal = step.goal.text if step is not None and step.goal is not None else ""
+        for plain, sign in ((">=", "≥"), ("<=", "≤"), ("!=", "≠"), ("==", "=")):
+            goal = goal.replace(plain, sign)
         if goal:
             text = ("✓ Goal met: " if met else "Goal: ") + goal + (f"\n{detail}" if detail and not met else "")
         else:
@@ -176,6 +183,11 @@ class LessonPanel(QWidget):
             if item is not None:
                 item.setText(("✓ " if i in self._done else f"{i + 1}. ") + step.title)
         self.progress.setValue(len(self._done & set(range(len(self.lesson.steps)))))
+
+    def _chapter_chosen(self, index: int) -> None:
+        name = self.chapter.itemData(index)
+        if name and (self.lesson is None or name != self.lesson.name):
+            self.lesson_chosen.emit(name)
 
     def _row_chosen(self, row: int) -> None:
         if row >= 0:

@@ -121,10 +121,20 @@ class LessonPresenter(QObject):
         self.lesson, self.events, self._play_until = lesson, set(), None
         self.panel.show_lesson(lesson, self._progress().get(lesson.name, {}).get("steps", set()))
         self._show_chapter()
-        self.dock.show()
-        self.dock.raise_()
+        self._place_dock()
         self.go_to(0)
         return True
+
+    def _place_dock(self) -> None:
+        """The lesson gets the whole left column: tabbed with the layer palette and the data panel, in front."""
+        # The left column runs down to the status bar while a lesson is open, so its text is not squeezed by the
+        # views docked along the bottom.
+        self.window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        palette = getattr(self.window, "palette_dock", None)
+        if palette is not None and palette.isVisible() and not self.dock.isVisible():
+            self.window.tabifyDockWidget(palette, self.dock)
+        self.dock.show()
+        self.dock.raise_()
 
     def _on_lab_replaced(self, _lab: Lab) -> None:
         if not self._opening and self.lesson is not None:
