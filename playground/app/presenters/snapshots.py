@@ -11,28 +11,16 @@ from PySide6.QtCore import QTimer
 from playground.engine.commands import SetProbes
 from playground.engine.probes import ACTIVATION_KINDS
 from playground.engine.snapshot import metric_phrases
-from playground.app.presenters.view_layout import plane_data
 
 
 class SnapshotMixin:
     """Probes asked of the engine, snapshots handed to the views."""
 
-    def open_probes(self) -> frozenset[str]:
-        names: set[str] = set()
-        for key, view in self.views.items():
-            # The output view's probe is one small batched pass; the others only while their dock shows.
-            if (key == "boundary" and self.lab is not None and plane_data(self.lab.dataset)) or \
-                    self._shown(key):
-                names.update(p for p in getattr(view, "probes", ()) if p)
-        if self.draw_dock.isVisible() and not self.draw_dock.visibleRegion().isEmpty():
-            names.add("feature_maps")  # the drawing's probabilities come with the feature maps
-        return frozenset(names)
-
     def _on_dock_shown(self, key: str, visible: bool) -> None:
         self._tab_bar_timer.start()
         if key == "samples" and visible:
             QTimer.singleShot(0, self._refresh_samples)  # once the dock's tab is really in front
-        if visible and self._last_snapshot is not None:
+        if visible and self._last_snapshot is not None and key in self.views:
             self.views[key].show_snapshot(self._last_snapshot)
         self._probe_timer.start()
 

@@ -1,10 +1,10 @@
-"""Laying out the live views: their docks, which views show for which lab, the main views raised when training
-starts, and their sizes. A mixin of TrainingController (see presenters/training.py)."""
+"""Laying out the live views: one dock per view of the registry (playground/ui/views/registry.py), and for the open
+lab only the views that can show something for it, its main view the largest, in the order the data flow; the
+probes of the views on screen. A mixin of TrainingPresenter (see presenters/training.py)."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabBar, QWidget
@@ -12,32 +12,23 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabBar, QWidget
 from playground.data import functions1d, gan2d, image_sets, text, toy2d
 from playground.graph import Lab
 from playground.ui.digit_pad import DigitPanel
-from playground.ui.views import (
-    ClassTemplateView,
-    ConfusionMatrixView,
-    DecisionBoundaryView,
-    FeatureMapView,
-    FilterGridView,
-    FilterLabView,
-    GradientNormView,
-    HiddenSpaceView,
-    LossCurvePanel,
-    NeuronGridView,
-    WeightsView,
-)
-from playground.ui.views.data_samples import DataSampleView
-from playground.ui.views.families import FamilyView
+from playground.ui.views.registry import CLASSIC_TASKS, LabTraits, ViewSpec, main_view, view_specs, views_for
 
-PLANE_VIEWS = ("boundary", "neurons", "hidden", "weights", "gradients")
-IMAGE_VIEW_KEYS = ("feature_maps", "filters", "templates", "confusion", "filter_lab")
-# The tasks the classifier and regressor views were made for; other families bring their own views.
-CLASSIC_TASKS = ("classification", "regression")
-# Views that mean something for every family (curves, weights and gradient norms of the first network).
-SHARED_VIEWS = ("loss", "weights", "gradients", "filters")
+__all__ = ["CLASSIC_TASKS", "CONVOLUTIONS", "MAIN_VIEW_PROPERTY", "ViewLayoutMixin", "data_kind", "lab_traits",
+           "plane_data"]
+
+CONVOLUTIONS = ("Conv2d", "ConvTranspose2d")
+# The dynamic property that marks the main view of the current layout, for automation and screenshots.
+MAIN_VIEW_PROPERTY = "mainView"
+# The bottom row holds at most this many views side by side; more become tabs, so each stays readable at 1366 px.
+BOTTOM_COLUMNS = 4
+AREAS = {"main": Qt.DockWidgetArea.RightDockWidgetArea, "side": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 
 
 def data_kind(dataset: str) -> str:
-    """What a dataset holds, in the words of FamilyView.data."""
+    """What a dataset holds, in the words of ViewSpec.data (a table's kind depends on its features: see
+    lab_traits)."""
     if dataset in toy2d.DATASETS_2D or dataset in gan2d.TARGETS:
         return "plane"
     if dataset in ("digits", "folder") or dataset in image_sets.IMAGE_SETS:
@@ -46,6 +37,8 @@ def data_kind(dataset: str) -> str:
         return "text"
     if dataset == functions1d.DATASET:
         return "function"  # y = f(x): the function-fit view, not the plane or image views
+    if dataset == "table":
+        return "table"
     return "series" if dataset == "sine" else "sequences"
 
 
@@ -54,105 +47,76 @@ def plane_data(dataset: Any) -> bool:
     return dataset.name in toy2d.DATASETS_2D or (dataset.name == "table" and len(dataset.features) == 2)
 
 
+def lab_traits(lab: Lab) -> LabTraits:
+    """What the registry needs to know of a lab to choose its views."""
+    kind = "plane" if plane_data(lab.dataset) else data_kind(lab.dataset.name)
+    traits = set()
+    if any(node.kind in CONVOLUTIONS for net in lab.networks for node in net.graph.nodes.values()):
+        traits.add("convolution")
+    if lab.dataset.name == "digits":
+        traits.add("digits")
+    return LabTraits(lab.task, kind, frozenset(traits))
+
+
 class ViewLayoutMixin:
     """The docks of the views and the data panel, and which of them show (and in front) for the open lab."""
 
+    if TYPE_CHECKING:  # what the controller this mixes into (presenters/training.py) provides
+        window: Any
+        data_panel: QWidget
+        _probe_timer: QTimer
+        _tab_bar_timer: QTimer
+
+        @property
+        def lab(self) -> Lab | None: ...
+
+        def change_settings(self, section: str, changes: dict[str, Any]) -> None: ...
+
+        def _refresh_samples(self) -> None: ...
+
     def _build_view_docks(self) -> None:
-        """The classifier's views in their docks, the data panel's dock, the drawing pad's; their first sizes."""
+        """One dock per view of the registry (hidden until a lab needs it), the data panel's dock."""
         window = self.window
-        self.views: dict[str, Any] = {
-            "loss": LossCurvePanel(), "boundary": DecisionBoundaryView(), "neurons": NeuronGridView(),
-            "hidden": HiddenSpaceView(), "weights": WeightsView(), "gradients": GradientNormView(),
-            "feature_maps": FeatureMapView(), "filters": FilterGridView(), "templates": ClassTemplateView(),
-            "confusion": ConfusionMatrixView(), "filter_lab": FilterLabView(), "samples": DataSampleView(),
-        }
+        self.views: dict[str, Any] = {}
         self.docks: dict[str, QDockWidget] = {}
-        left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                               Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.view_specs: dict[str, ViewSpec] = {}
+        self.main_view_key = ""
+        self._laid_out: tuple[str, ...] | None = None
         # In a scroll area, so the panel's natural height never squeezes the docks below it.
         data_scroll = QScrollArea()
         data_scroll.setWidget(self.data_panel)
         data_scroll.setWidgetResizable(True)
         data_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        data_dock = self._dock("Data", "dataDock", data_scroll, left)
-        window.tabifyDockWidget(window.palette_dock, data_dock)
+        self.data_dock = self._dock("Data", "dataDock", data_scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        window.tabifyDockWidget(window.palette_dock, self.data_dock)
         window.palette_dock.raise_()
-        titles = {"loss": ("Loss and accuracy", right), "boundary": ("Output", right),
-                  "neurons": ("Neurons", bottom), "hidden": ("Hidden space", bottom),
-                  "weights": ("Weights", bottom), "gradients": ("Gradients", bottom),
-                  "feature_maps": ("Feature maps", bottom), "filters": ("Filters", bottom),
-                  "templates": ("Class templates", bottom), "confusion": ("Confusion", bottom),
-                  "filter_lab": ("Filter lab", right), "samples": ("Samples", bottom)}
-        for key, (title, area) in titles.items():
-            # An explicit small minimum: a view squeezes its content rather than growing the window off screen.
-            self.views[key].setMinimumSize(120, 90)
-            self.docks[key] = self._dock(title, f"{key}Dock", self.views[key], area)
-        # Right column: the output on top; below it the inspector, with the loss curves as its neighbour tab.
-        window.splitDockWidget(self.docks["boundary"], window.inspector_dock, Qt.Orientation.Vertical)
-        window.tabifyDockWidget(window.inspector_dock, self.docks["loss"])
-        window.inspector_dock.raise_()
-        # Bottom row: the four inner views side by side (each readable at once), the problems list as the
-        # neurons' neighbour tab, in front while editing.
-        bottom_keys = ("neurons", "hidden", "weights", "gradients")
-        for first, second in pairwise(bottom_keys):
-            window.splitDockWidget(self.docks[first], self.docks[second], Qt.Orientation.Horizontal)
-        window.tabifyDockWidget(self.docks["neurons"], window.problems_dock)
-        window.problems_dock.raise_()
-        # The image views share the bottom row's places, as tabs beside the 2-D views; the lab's data decides
-        # which set is in front (see _raise_views_for).
-        for plane, image in (("neurons", "feature_maps"), ("hidden", "filters"), ("weights", "templates"),
-                             ("gradients", "confusion")):
-            window.tabifyDockWidget(self.docks[plane], self.docks[image])
-        window.tabifyDockWidget(self.docks["weights"], self.docks["samples"])
-        window.tabifyDockWidget(self.docks["loss"], self.docks["filter_lab"])
-        # Draw a digit: beside the curves, for labs that read 28×28 digits.
-        self.digit_panel = DigitPanel()
-        self.digit_panel.setMinimumSize(120, 90)
-        self.draw_dock = self._dock("Draw a digit", "drawDock", self.digit_panel, right)
-        window.tabifyDockWidget(self.docks["loss"], self.draw_dock)
-        self.docks["loss"].raise_()
-        # Shares of the window's width, so the row never asks for more than the window has.
-        width = max(900, window.width()) - 40
-        window.resizeDocks([self.docks[k] for k in bottom_keys],
-                           [int(width * f) for f in (0.28, 0.28, 0.22, 0.22)], Qt.Orientation.Horizontal)
-        window.resizeDocks([self.docks["neurons"]], [250], Qt.Orientation.Vertical)
-        window.resizeDocks([self.docks["boundary"], window.inspector_dock], [430, 300], Qt.Orientation.Vertical)
-        self.data_dock = data_dock
+        for spec in view_specs():
+            self._add_view(spec)
+        self.draw_dock = self.docks["draw"]
+        pad = self.draw_dock.widget()
+        assert isinstance(pad, DigitPanel)
+        self.digit_panel: DigitPanel = pad
+        # An edit can change which views fit the lab (a first Conv2d brings the filters).
+        window.undo_stack.indexChanged.connect(self._follow_edit)
 
-    def _add_family_views(self, specs: list[FamilyView]) -> None:
-        """Docks for the autoencoder, VAE, GAN and sequence views: tabs beside the inner views (bottom) or the
-        curves (right), shown only for labs of their tasks."""
-        self.family_tasks: dict[str, tuple[str, ...]] = {}
-        self.family_data: dict[str, tuple[str, ...]] = {}
-        self.family_area: dict[str, str] = {}
-        self.family_front: dict[str, bool] = {}
-        columns = ("neurons", "hidden", "weights", "gradients")
-        placed: dict[tuple[str, str], int] = {}
-        for spec in specs:
-            view = spec.factory()
-            view.setMinimumSize(120, 90)
-            right = spec.area in ("right", "output")
-            dock = self._dock(spec.title, f"{spec.key}Dock", view,
-                              Qt.DockWidgetArea.RightDockWidgetArea if right else
-                              Qt.DockWidgetArea.BottomDockWidgetArea)
-            # A family's bottom views go side by side, one per column of the bottom row, so all show at once.
-            slot = (spec.tasks[0] if spec.tasks else "", spec.area)
-            index = placed.get(slot, 0)
-            placed[slot] = index + 1
-            beside = {"right": "loss", "output": "boundary"}.get(spec.area, columns[index % len(columns)])
-            self.window.tabifyDockWidget(self.docks[beside], dock)
-            dock.hide()
-            self.views[spec.key] = view
-            self.docks[spec.key] = dock
-            self.family_tasks[spec.key] = tuple(spec.tasks)
-            self.family_data[spec.key] = tuple(spec.data)
-            self.family_area[spec.key] = spec.area
-            self.family_front[spec.key] = spec.front
-            for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
-                if hasattr(view, signal):
-                    getattr(view, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
-            if hasattr(view, "probes_changed"):
-                view.probes_changed.connect(lambda: self._probe_timer.start())
+    def _add_view(self, spec: ViewSpec) -> None:
+        widget = spec.factory()
+        # An explicit small minimum: a view squeezes its content rather than growing the window off screen.
+        widget.setMinimumSize(*spec.min_size)
+        widget.setProperty(MAIN_VIEW_PROPERTY, False)
+        dock = self._dock(spec.title, f"{spec.key}Dock", widget, AREAS[spec.place])
+        dock.hide()
+        dock.toggleViewAction().setVisible(False)  # in the View menu only while the open lab has it
+        self.docks[spec.key] = dock
+        self.view_specs[spec.key] = spec
+        if hasattr(widget, "show_snapshot"):  # the drawing pad gets its answer apart (see on_snapshot)
+            self.views[spec.key] = widget
+        for signal, section in (("training_changed", "training"), ("dataset_changed", "dataset")):
+            if hasattr(widget, signal):
+                getattr(widget, signal).connect(lambda changes, s=section: self.change_settings(s, changes))
+        for signal in ("probes_changed", "probe_changed"):
+            if hasattr(widget, signal):
+                getattr(widget, signal).connect(lambda *_a: self._probe_timer.start())
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -165,53 +129,97 @@ class ViewLayoutMixin:
                 action.menu().addAction(dock.toggleViewAction())
         return dock
 
+    # Which views, where ---------------------------------------------------------------------------------------
+
+    def layout_specs(self, lab: Lab) -> tuple[list[ViewSpec], ViewSpec | None]:
+        """The views of this lab, in registry order, and its main view."""
+        specs = views_for(lab_traits(lab), list(self.view_specs.values()))
+        return specs, main_view(specs)
+
     def _raise_views_for(self, lab: Lab) -> None:
-        """Put the views that can show this lab's data in front: the plane views for 2-D sets, else the image
-        views."""
-        plane = plane_data(lab.dataset)
-        classic = lab.task in CLASSIC_TASKS
-        keys = PLANE_VIEWS if plane else IMAGE_VIEW_KEYS
-        # The output over the plane means nothing for images: its place goes to the curves. Drawing a digit
-        # means nothing on the plane.
-        self.docks["boundary"].setVisible(plane and classic)
-        self.draw_dock.setVisible(lab.dataset.name == "digits" and lab.task == "classification")
-        # Each family's own views in front for its labs; the classifier views step aside for them.
-        family = self._family_keys(lab)
-        for key in self.family_tasks:
-            self.docks[key].setVisible(key in family)
-        for key in PLANE_VIEWS + IMAGE_VIEW_KEYS:
-            if key != "boundary" and key not in SHARED_VIEWS:
-                # Only the views that can draw this lab's data: no empty "needs images" tabs on the plane.
-                self.docks[key].setVisible(classic and (key in PLANE_VIEWS) == plane and
-                                           data_kind(lab.dataset.name) != "function")
-        if classic:
-            for key in keys:
-                if key in self.docks:
-                    self.docks[key].raise_()
-        if plane or not classic:
-            self.docks["loss"].raise_()
-        for key in family:
-            if self.family_front[key]:  # the insight views wait as tabs behind the classifier's own
-                self.docks[key].raise_()
-        self.docks["samples"].setVisible(self._image_data(lab))
-        # Filters mean something only where there are convolutions (a GAN or an autoencoder may have none).
-        convolutional = any(node.kind in ("Conv2d", "ConvTranspose2d") for net in lab.networks
-                            for node in net.graph.nodes.values())
-        self.docks["filters"].setVisible(convolutional or (classic and not plane and
-                                                           data_kind(lab.dataset.name) != "function"))
-        if lab.dataset.name == "table" and not plane:  # a table of more than two features: no images, no plane
-            for key in ("feature_maps", "templates", "filter_lab", "filters"):
-                self.docks[key].setVisible(False)
-            self.docks["confusion"].setVisible(lab.task == "classification")
+        """Show the views of this lab's layout (and only those), the views in front of their tab groups."""
+        specs, main = self.layout_specs(lab)
+        # Each lab opens with its family's docks in their places, at their sizes: nothing carried over.
+        columns = self._place(specs, main)
+        self._laid_out = tuple(s.key for s in specs)
+        self.main_view_key = main.key if main is not None else ""
+        for key, dock in self.docks.items():
+            dock.widget().setProperty(MAIN_VIEW_PROPERTY, key == self.main_view_key)
+        for dock in columns:  # each column's first view in front of its tabs and of the problems list
+            dock.raise_()
+        self.window.inspector_dock.raise_()  # while editing; Play brings the curves forward
         self._refresh_samples()
         self._probe_timer.start()
         self._tab_bar_timer.start()
 
-    def _family_keys(self, lab: Lab) -> list[str]:
-        """The family views for this lab: of its task, and able to draw its kind of data."""
-        kind = data_kind(lab.dataset.name)
-        return [key for key, tasks in self.family_tasks.items()
-                if lab.task in tasks and (not self.family_data[key] or kind in self.family_data[key])]
+    def _follow_edit(self, _index: int) -> None:
+        lab = self.lab
+        if lab is not None and self._laid_out is not None and \
+                tuple(s.key for s in self.layout_specs(lab)[0]) != self._laid_out:
+            self._raise_views_for(lab)
+
+    def _place(self, specs: list[ViewSpec], main: ViewSpec | None) -> list[QDockWidget]:
+        """The docks of a layout: the main view at the top of the right column, the inspector and the side views
+        as tabs below it, the bottom views side by side (up to BOTTOM_COLUMNS, then as tabs), the problems list a
+        tab of the first. Returns the docks heading the bottom row's columns."""
+        window = self.window
+        chosen = {s.key for s in specs}
+        # Every view out first, so no tab group of the previous lab survives; the chosen come back in their places.
+        for key, dock in self.docks.items():
+            dock.toggleViewAction().setVisible(key in chosen)
+            window.removeDockWidget(dock)
+        # While editing, the bottom row runs under the editor and the right column alike (see _show_training_views).
+        window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        top = window.inspector_dock
+        if main is not None:
+            top = self._dock_at(main.key)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, top)
+            window.splitDockWidget(top, window.inspector_dock, Qt.Orientation.Vertical)
+        # The views that come to the front fill the columns first; the others wait as tabs behind them. Qt adds a
+        # split of a tabbed dock as another tab, so the columns are made before any tab.
+        low = sorted((s for s in specs if s is not main and s.place == "bottom"), key=lambda s: not s.front)
+        columns: list[QDockWidget] = []
+        for spec in low[:BOTTOM_COLUMNS]:
+            dock = self._dock_at(spec.key)
+            if columns:
+                window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
+            else:
+                window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            columns.append(dock)
+        for i, spec in enumerate(low[BOTTOM_COLUMNS:]):
+            window.tabifyDockWidget(columns[i % len(columns)], self._dock_at(spec.key))
+        if columns:
+            window.tabifyDockWidget(columns[0], window.problems_dock)
+        else:
+            window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.problems_dock)
+        for spec in specs:
+            if spec is not main and spec.place != "bottom":
+                window.tabifyDockWidget(window.inspector_dock, self._dock_at(spec.key))
+        self._size_layout(top, columns, training=False)
+        return columns
+
+    def _dock_at(self, key: str) -> QDockWidget:
+        dock = self.docks[key]
+        dock.show()
+        return dock
+
+    def _size_layout(self, top: QDockWidget, columns: list[QDockWidget], training: bool) -> None:
+        """The right column a third of the window while editing, more while training, the main view most of it;
+        the bottom row a quarter of the height, its columns of equal width."""
+        window = self.window
+        width, height = max(900, window.width()), max(600, window.height())
+        share = 0.45 if training else 0.34
+        window.resizeDocks([top], [max(420, int(width * share))], Qt.Orientation.Horizontal)
+        if columns:
+            row = (width - 40) // len(columns)
+            window.resizeDocks(columns, [row] * len(columns), Qt.Orientation.Horizontal)
+            # Taller while training, when the row no longer runs under the right column and each view is narrower.
+            row_height = height // 3 if training else min(250, height // 4)
+            window.resizeDocks(columns[:1], [row_height], Qt.Orientation.Vertical)
+        if top is not window.inspector_dock:
+            # Once the tabs just raised are laid out: three fifths of the column for the main view.
+            QTimer.singleShot(0, lambda: window.resizeDocks([top, window.inspector_dock], [3, 2],
+                                                            Qt.Orientation.Vertical))
 
     @staticmethod
     def _image_data(lab: Lab) -> bool:
@@ -223,48 +231,39 @@ class ViewLayoutMixin:
         dock = self.docks[key]
         return dock.isVisible() and not dock.visibleRegion().isEmpty()
 
+    def open_probes(self) -> frozenset[str]:
+        """The probes of the views on screen (a view's own ``probes`` carry their parameters; a widget without
+        them, the drawing pad, asks for those of its spec)."""
+        names: set[str] = set()
+        for key, dock in self.docks.items():
+            if self._shown(key):
+                names.update(p for p in getattr(dock.widget(), "probes", self.view_specs[key].probes) if p)
+        return frozenset(names)
+
     def _show_training_views(self) -> None:
-        """The first Play of a lab brings the curves and the neurons to the front, as a student expects."""
+        """The first Play of a lab brings the main view and the curves to the front and gives the main view the
+        room the editor had."""
         if getattr(self, "_views_raised", False):
             return
         self._views_raised = True
         lab = self.lab
-        plane = lab is not None and plane_data(lab.dataset)
-        if lab is not None and (lab.task not in CLASSIC_TASKS or data_kind(lab.dataset.name) == "function"):
-            keys = self._family_keys(lab)
-            for key in ["loss"] + keys:
-                self.docks[key].raise_()
-            big = [self.docks[k] for k in keys if self.family_area[k] == "output"]
-            if big:  # a view of the plane (a 2-D GAN) gets the room the decision boundary has for classifiers
-                self.window.resizeDocks(big, [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
-                # The inner views below give up height to the plane or the fit: on a 768-pixel screen a 250-pixel
-                # bottom row left each half of the column a strip.
-                low = [d for d in [self.window.problems_dock, *self.docks.values()] if d.isVisible()
-                       and self.window.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-                if low:
-                    self.window.resizeDocks(low[:1], [min(250, self.window.height() // 4)], Qt.Orientation.Vertical)
-                # Half the column each for the plane and the curves, once the raised tabs are laid out.
-                QTimer.singleShot(0, lambda: self.window.resizeDocks(
-                    [big[0], self.window.inspector_dock], [1, 1], Qt.Orientation.Vertical))
-            self._tab_bar_timer.start()
+        if lab is None:
             return
-        table = lab is not None and lab.dataset.name == "table" and not plane
-        first = (("loss", "confusion") if table and lab is not None and lab.task == "classification" else
-                 ("loss",) if table else ("loss", "feature_maps"))
-        for key in ("loss", "neurons", "boundary") if plane else first:
-            self.docks[key].show()
-            self.docks[key].raise_()
-        # While training, the output and the curves matter more than room on the canvas; image labs' feature
-        # maps need a taller row than the plane views.
-        right = self.docks["boundary"] if plane else self.docks["loss"]
-        self.window.resizeDocks([right], [max(420, self.window.width() // 3)], Qt.Orientation.Horizontal)
-        # A short screen (1366x768) gives the plane views' row a quarter of its height, and the output three fifths
-        # of the column above: else the output and the curves beside it are strips.
-        low = min(250, self.window.height() // 4) if plane else 330
-        self.window.resizeDocks([self.docks["neurons"]], [low], Qt.Orientation.Vertical)
-        if plane:
-            self.window.resizeDocks([self.docks["boundary"], self.window.inspector_dock], [3, 2],
-                                    Qt.Orientation.Vertical)
+        specs, main = self.layout_specs(lab)
+        for spec in specs:
+            if spec is not main and spec.place != "bottom" and spec.front:
+                self.docks[spec.key].raise_()
+                break  # the first side view (the curves) in front of the inspector
+        if main is not None:
+            self.docks[main.key].show()
+            self.docks[main.key].raise_()
+        # The right column runs down to the status bar: the main view at its top gets the height the bottom row took.
+        self.window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        top = self.docks[main.key] if main is not None else self.window.inspector_dock
+        area = Qt.DockWidgetArea.BottomDockWidgetArea
+        columns = [self.docks[s.key] for s in specs if s is not main and s.place == "bottom" and
+                   self.window.dockWidgetArea(self.docks[s.key]) == area and self._shown(s.key)]
+        self._size_layout(top, columns[:BOTTOM_COLUMNS], training=True)
         self._tab_bar_timer.start()
 
     def hide_stale_tab_bars(self) -> list[QTabBar]:

@@ -23,8 +23,8 @@ from playground.viz.projection import PCA, fit_pca
 from playground.viz.tiling import tile_columns, tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
-from .families import FamilyView
 from .filters import image_box
+from .view_spec import ViewSpec
 
 AE_TASKS = ("autoencoder", "vae")
 # Ten colours that stay apart from each other (Tableau 10), one per digit.
@@ -463,10 +463,12 @@ def _last(history: Any, key: str) -> float:
     return float(a[-1]) if a is not None else float("nan")
 
 
-VIEWS = [
-    FamilyView("ae_reconstructions", "Reconstructions", ReconstructionView, AE_TASKS, "bottom"),
-    FamilyView("ae_latent", "Latent space", LatentSpaceView, AE_TASKS, "bottom"),
-    FamilyView("ae_manifold", "Latent manifold", ManifoldView, AE_TASKS, "bottom"),
-    FamilyView("vae_samples", "VAE samples", PriorSamplesView, ("vae",), "bottom"),
-    FamilyView("vae_loss", "VAE loss", VAELossView, ("vae",), "right"),
-]
+# Input above its reconstruction is what an autoencoder teaches: their main view.
+VIEWS = (
+    ViewSpec("ae_reconstructions", "Reconstructions", ReconstructionView, probes=("reconstructions", "ae_settings"),
+             tasks=AE_TASKS, main=True),
+    ViewSpec("ae_latent", "Latent space", LatentSpaceView, probes=("latent",), tasks=AE_TASKS),
+    ViewSpec("ae_manifold", "Latent manifold", ManifoldView, probes=("manifold",), tasks=AE_TASKS),
+    ViewSpec("vae_samples", "VAE samples", PriorSamplesView, probes=("prior_samples",), tasks=("vae",)),
+    ViewSpec("vae_loss", "VAE loss", VAELossView, probes=("ae_settings",), tasks=("vae",), place="side"),
+)

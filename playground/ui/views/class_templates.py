@@ -17,6 +17,7 @@ from playground.viz.tiling import tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, class_names, mapping
 from .filters import image_box, layer_arrays
+from .view_spec import ViewSpec
 
 PREFIX = "weights/"
 PAD = 3
@@ -100,3 +101,7 @@ class ClassTemplateView(SnapshotView):
             self.box.setRange(QRectF(0, -PAD * 2, image.shape[1], image.shape[0] + PAD * 2), padding=0.04)
         self.set_caption(f"{self.layer}: {len(templates)} class templates of {side}×{side}  ·  "
                          f"|w| ≤ {levels[1]:.3g}  ·  blue: ink here votes for the class")
+
+
+SPEC = ViewSpec("templates", "Class templates", ClassTemplateView, probes=("weights",), tasks=("classification",),
+                data=("images",))

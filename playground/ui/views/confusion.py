@@ -22,6 +22,7 @@ from playground.viz.colormaps import sequential_lut
 from playground.viz.confusion import overall_accuracy, per_class_accuracy
 
 from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping, plot_widget
+from .view_spec import ViewSpec
 
 MAX_GALLERY = 32
 ICON = 56
@@ -206,3 +207,7 @@ class ConfusionMatrixView(SnapshotView):
             item.setText(f"true {name(t)} →\npredicted {name(p)}")
             item.setIcon(QIcon(gray_pixmap(images[i])))
             item.setHidden(False)
+
+
+SPEC = ViewSpec("confusion", "Confusion", ConfusionMatrixView, probes=("confusion",), tasks=("classification",),
+                data=("images", "table"))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from .base import SnapshotView, array, mapping
+from .view_spec import ViewSpec
 
 SHOWN = 48
 MAX_TEST_SHIFT = 10  # playground.data.translation.MAX_SHIFT
@@ -316,3 +317,6 @@ class DataSampleView(SnapshotView):
         which = "all classes" if wanted in (None, -1) else f"class {self.class_combo.currentText()}"
         self.set_caption(f"{self._title}: {len(self._labels):,} training images · {len(chosen)} of {len(pool):,} "
                          f"shown ({which})")
+
+
+SPEC = ViewSpec("samples", "Samples", DataSampleView, probes=("augmented",), data=("images",))

@@ -22,6 +22,7 @@ from .base import (
     mapping,
     plane_plot,
 )
+from .view_spec import CLASSIC_TASKS, ViewSpec
 
 POINT_SIZE = 7
 
@@ -206,3 +207,7 @@ class DecisionBoundaryView(SnapshotView):
         if task == "classification" and acc is not None and np.isfinite(acc):
             parts.append(f"test accuracy {100 * acc:.1f}%")
         return "  ·  ".join(parts)
+
+
+SPEC = ViewSpec("boundary", "Output", DecisionBoundaryView, probes=("boundary",), tasks=CLASSIC_TASKS,
+                data=("plane",), place="main", main=True)

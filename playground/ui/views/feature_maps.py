@@ -25,6 +25,7 @@ from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_
 
 from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping
 from .filters import image_box
+from .view_spec import CLASSIC_TASKS, ViewSpec
 
 PREFIX = "feature_maps/"
 PAD = 2
@@ -399,3 +400,8 @@ class FeatureMapView(SnapshotView):
                 self.highlight.setVisible(True)
                 return
         self.highlight.setVisible(False)
+
+
+# The digit flowing through the network is what an image classifier teaches: its main view.
+SPEC = ViewSpec("feature_maps", "Feature maps", FeatureMapView, probes=("feature_maps",), tasks=CLASSIC_TASKS,
+                data=("images",), main=True)

@@ -22,6 +22,7 @@ from playground.viz.histogram import symmetric_levels
 
 from .base import SnapshotView, array, mapping
 from .filters import image_box
+from .view_spec import CLASSIC_TASKS, ViewSpec
 
 CUSTOM = "custom"
 NO_IMAGE = ("Filter lab: no digit yet. Load an image data set and press Play (the current test sample comes "
@@ -171,3 +172,8 @@ class FilterLabView(SnapshotView):
                 box.setRange(QRectF(0, -h * 0.12, w, h * 1.12), padding=0.03)
         self.set_caption(f"output range {float(np.nanmin(self.output)):+.2f} … {float(np.nanmax(self.output)):+.2f}"
                          f"  ·  kernel sum {float(self.kernel.sum()):+.2f}")
+
+
+# It convolves the sample the feature maps show, so it asks for their probe.
+SPEC = ViewSpec("filter_lab", "Filter lab", FilterLabView, probes=("feature_maps",), tasks=CLASSIC_TASKS,
+                data=("images",), place="side")

@@ -15,6 +15,7 @@ from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, mapping
+from .view_spec import ViewSpec
 
 PREFIX = "filters/"
 MAX_TILES = 256
@@ -154,3 +155,7 @@ class FilterGridView(SnapshotView):
         out_c, in_c = w.shape[:2]
         self.set_caption(f"{self.layer}: {out_c} filters × {in_c} input channel{'s' if in_c != 1 else ''}, "
                          f"{w.shape[2]}×{w.shape[3]}  ·  {how}  ·  |w| ≤ {levels[1]:.3g}")
+
+
+# Any family with a convolution (a convolutional autoencoder too); none without one, not even a placeholder.
+SPEC = ViewSpec("filters", "Filters", FilterGridView, probes=("filters",), needs=("convolution",))

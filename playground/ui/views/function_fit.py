@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 from playground.viz.colormaps import curve_color, hex_to_rgba
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
-from .families import FamilyView
+from .view_spec import ViewSpec
 
 # The functions of the data package's 1-D sets (playground.data.functions1d.FUNCTIONS; views do not import data,
 # a test keeps the two lists equal), with the formula the picker shows.
@@ -186,6 +186,5 @@ class FunctionFitView(SnapshotView):
         return "  ·  ".join(parts)
 
 
-VIEWS = [
-    FamilyView("function_fit", "Function fit", FunctionFitView, ("regression",), "output", data=("function",)),
-]
+SPEC = ViewSpec("function_fit", "Function fit", FunctionFitView, probes=("function",), tasks=("regression",),
+                data=("function",), place="main", main=True)

@@ -30,8 +30,8 @@ from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plane_plot, plot_widget
-from .families import FamilyView
 from .filters import image_box
+from .view_spec import ViewSpec
 
 GAN_TASKS = ("gan",)
 # The targets of playground.data.gan2d (the ui may not import data/; a test holds the two lists equal).
@@ -507,8 +507,10 @@ class GanCurvesView(SnapshotView):
         self.set_caption("  ·  ".join(parts))
 
 
-VIEWS = [
-    FamilyView("gan_plane", "GAN plane", GanPlaneView, GAN_TASKS, "output", data=("plane",)),
-    FamilyView("gan_samples", "GAN samples", GanSamplesView, GAN_TASKS, "bottom", data=("images",)),
-    FamilyView("gan_curves", "GAN curves", GanCurvesView, GAN_TASKS, "right"),
-]
+VIEWS = (
+    ViewSpec("gan_plane", "GAN plane", GanPlaneView, probes=("gan_plane",), tasks=GAN_TASKS, data=("plane",),
+             place="main", main=True),
+    ViewSpec("gan_samples", "GAN samples", GanSamplesView, probes=("gan_samples",), tasks=GAN_TASKS, data=("images",),
+             main=True),
+    ViewSpec("gan_curves", "GAN curves", GanCurvesView, probes=("gan_settings",), tasks=GAN_TASKS, place="side"),
+)

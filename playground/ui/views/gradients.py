@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QWidget
 from playground.viz.colormaps import curve_color
 
 from .base import PRESS_PLAY, SnapshotView, array, mapping, plot_widget, style_plot
+from .view_spec import ViewSpec
 
 PREFIX = "gradients/"
 STEP_KEY = "gradients/step"
@@ -107,3 +108,6 @@ class GradientNormView(SnapshotView):
         self.curves = {}
         for i, name in enumerate(layers):
             self.curves[name] = item.plot(name=name, pen=pg.mkPen(curve_color(i), width=1.5))
+
+
+SPEC = ViewSpec("gradients", "Gradients", GradientNormView, probes=("gradients",))

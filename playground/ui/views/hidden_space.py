@@ -15,6 +15,7 @@ from playground.viz.projection import PCA, fit_pca, polyline_with_breaks, select
 
 from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
 from .decision_boundary import point_brushes
+from .view_spec import CLASSIC_TASKS, ViewSpec
 
 MODE_PCA = "Principal components"
 MODE_UNITS = "Two units"
@@ -216,3 +217,7 @@ class HiddenSpaceView(SnapshotView):
             item = self.plot.getPlotItem()
             item.setLabel("bottom", labels[0])
             item.setLabel("left", labels[1])
+
+
+SPEC = ViewSpec("hidden", "Hidden space", HiddenSpaceView, probes=("hidden",), tasks=CLASSIC_TASKS,
+                data=("plane",))

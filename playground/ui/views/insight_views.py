@@ -37,7 +37,7 @@ from .base import (
     plot_widget,
     style_plot,
 )
-from .families import FamilyView
+from .view_spec import ViewSpec
 
 METHODS = ("fgsm", "pgd")
 METHOD_TITLES = {"fgsm": "FGSM", "pgd": "PGD"}
@@ -493,8 +493,9 @@ class SaliencyView(SnapshotView):
         self.set_caption(text)
 
 
-VIEWS = [
-    FamilyView("adversarial", "Adversarial", AdversarialView, ("classification",), "bottom", data=("images",),
-               front=False),
-    FamilyView("saliency", "Saliency", SaliencyView, ("classification",), "bottom", data=("images",), front=False),
-]
+VIEWS = (
+    ViewSpec("adversarial", "Adversarial", AdversarialView, probes=("adversarial", "adversarial_curve"),
+             tasks=("classification",), data=("images",), front=False),
+    ViewSpec("saliency", "Saliency", SaliencyView, probes=("saliency",), tasks=("classification",), data=("images",),
+             front=False),
+)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QWidget
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .view_spec import ViewSpec
 
 TRAIN_COLOR = TF_BLUE
 TEST_COLOR = TF_ORANGE
@@ -161,3 +162,6 @@ def _set(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray | None) -> None:
         return
     y = np.asarray(y, dtype=np.float64)
     curve.setData(np.asarray(x, dtype=np.float64), y, connect="finite")
+
+
+SPEC = ViewSpec("loss", "Loss and accuracy", LossCurvePanel, place="side", min_size=(120, 90))

@@ -15,6 +15,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
 from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping
+from .view_spec import CLASSIC_TASKS, ViewSpec
 
 PREFIX = "neurons/"
 PAD = 3
@@ -192,3 +193,6 @@ class NeuronGridView(SnapshotView):
                 self.highlight.setRect(QRectF(t.left - 1, t.top - 1, t.width + 2, t.height + 2))
                 self.highlight.setVisible(True)
                 break
+
+
+SPEC = ViewSpec("neurons", "Neurons", NeuronGridView, probes=("neurons",), tasks=CLASSIC_TASKS, data=("plane",))

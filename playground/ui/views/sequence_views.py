@@ -35,7 +35,7 @@ from .base import (
     plot_widget,
     style_plot,
 )
-from .families import FamilyView
+from .view_spec import ViewSpec
 
 SEQUENCE_TASKS = ("sequence",)
 NOT_SEQUENCE = "This view is for recurrent networks on sequences (the sequence task)."
@@ -417,12 +417,16 @@ class TextGenerationView(SnapshotView):
         self.show_content()
 
 
-VIEWS = [
-    FamilyView("seq_forecast", "Forecast", ForecastView, SEQUENCE_TASKS, "bottom", data=("series",)),
-    FamilyView("seq_hidden", "Hidden state", HiddenStateView, SEQUENCE_TASKS, "bottom"),
-    FamilyView("seq_gates", "Gates", GateView, SEQUENCE_TASKS, "bottom"),
-    FamilyView("seq_text", "Generated text", TextGenerationView, SEQUENCE_TASKS, "bottom", data=("text",)),
-]
+# The forecast or the generated text is what a sequence model teaches: the main view (a classifier of sequences has
+# neither, and its curves take the place).
+VIEWS = (
+    ViewSpec("seq_forecast", "Forecast", ForecastView, probes=("forecast",), tasks=SEQUENCE_TASKS, data=("series",),
+             main=True),
+    ViewSpec("seq_hidden", "Hidden state", HiddenStateView, probes=("hidden_states",), tasks=SEQUENCE_TASKS),
+    ViewSpec("seq_gates", "Gates", GateView, probes=("gates",), tasks=SEQUENCE_TASKS),
+    ViewSpec("seq_text", "Generated text", TextGenerationView, probes=("text_sample",), tasks=SEQUENCE_TASKS,
+             data=("text",), main=True),
+)
 
 __all__ = ["VIEWS", "ForecastView", "GateView", "HiddenStateView", "TextGenerationView"]
 

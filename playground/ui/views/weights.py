@@ -13,6 +13,7 @@ from playground.viz.colormaps import TF_BLUE, diverging_lut
 from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_2d
 
 from .base import PRESS_PLAY, SnapshotView, mapping, plot_widget
+from .view_spec import ViewSpec
 
 PREFIX = "weights/"
 MAX_BINS = 41
@@ -126,3 +127,6 @@ class WeightsView(SnapshotView):
         finite = w[np.isfinite(w)]
         stats = f"mean {finite.mean():+.3f}, std {finite.std():.3f}" if finite.size else "no finite values"
         self.set_caption(f"{self.layer}: {shape} = {w.size} weights  ·  {stats}  ·  |w| ≤ {levels[1]:.3g}")
+
+
+SPEC = ViewSpec("weights", "Weights", WeightsView, probes=("weights",))

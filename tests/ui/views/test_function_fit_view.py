@@ -81,4 +81,4 @@ def test_choosing_a_function_asks_for_a_dataset_change(qtbot):
 
 def test_registered_for_regression_on_functions():
     spec = next(v for v in family_views() if v.key == "function_fit")
-    assert spec.tasks == ("regression",) and spec.data == ("function",) and spec.area == "output"
+    assert spec.tasks == ("regression",) and spec.data == ("function",) and spec.place == "main" and spec.main
