@@ -135,3 +135,15 @@ def test_a_race_on_the_students_own_network(qtbot, app_window):
     sgd = race_view.race.path("sgd")
     assert sgd.losses[-1] < sgd.losses[0]
     assert race_view.standings()[0][1] <= race_view.standings()[-1][1]
+
+
+def test_opening_another_lab_redraws_its_network(qtbot, app_window):
+    win, _c, presenter = app_window
+    win.load_template("tensorflow_playground")
+    window = _open(qtbot, win, presenter)
+    first = presenter.network.lab_loss.problem.size
+    win.load_template("spiral")
+    qtbot.waitUntil(lambda: presenter.network.lab_loss.problem.size != first, timeout=60_000)
+    presenter.wait()
+    qtbot.waitUntil(lambda: f"{presenter.network.lab_loss.problem.size:,} weights" in
+                    window.landscape_view.caption.toolTip(), timeout=60_000)

@@ -96,6 +96,7 @@ class LandscapePresenter(QObject):
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._tick)
         window.landscape_action.triggered.connect(self.open)
+        document.lab_replaced.connect(self._on_lab_replaced)
 
     # The window ---------------------------------------------------------------------------------------------
 
@@ -114,6 +115,11 @@ class LandscapePresenter(QObject):
         self.refresh()
         self._race_requested(self.window.race_view.settings)
         return self.window
+
+    @Slot(object)
+    def _on_lab_replaced(self, _lab: Any) -> None:
+        if self.window is not None and self.window.isVisible() and self._wants_network():
+            self.refresh()  # another network: the picture of the old one must not stay up as if it were this one's
 
     def _wants_network(self) -> bool:
         w = self.window
