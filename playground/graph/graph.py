@@ -167,6 +167,12 @@ class Graph:
         self._listeners: list[Callable[[GraphEvent], None]] = []
         self._inference: Inference | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (copy.deepcopy, pickle) is a new graph: the views and documents that follow this one do not follow it.
+        state = dict(self.__dict__)
+        state["_listeners"] = []
+        return state
+
     # Reading --------------------------------------------------------------------------------------------------
 
     @property

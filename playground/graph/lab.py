@@ -292,6 +292,15 @@ class Lab:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_listeners", [])
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy (copy.deepcopy, pickle) is a new lab: whoever follows this one does not follow it.
+        state = dict(self.__dict__)
+        state["_listeners"] = []
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def __setattr__(self, name: str, value: Any) -> None:
         # The dataclass __init__ assigns before __post_init__ made the listener list: no events for a lab being born.
         listeners = self.__dict__.get("_listeners")

@@ -7,7 +7,7 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtWidgets import QApplication
 
@@ -52,7 +52,7 @@ def launch(argv: list[str], make_window: Callable[[], MainWindow]) -> int:
     """Open the window that ``make_window()`` builds once the application exists: the composition root gives it
     its document and attaches what this package must not import."""
     args = parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APP_TITLE)

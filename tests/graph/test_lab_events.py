@@ -38,3 +38,19 @@ def test_listeners_stay_out_of_the_json_and_of_copies():
     lab.subscribe(seen.append)
     copy.seed = copy.seed + 1
     assert seen == []
+
+
+def test_a_deep_copy_is_a_new_lab_that_no_one_follows_yet():
+    import copy
+
+    lab = templates.build_template("spiral")
+    lab_seen, graph_seen = [], []
+    lab.subscribe(lab_seen.append)
+    lab.networks[0].graph.subscribe(graph_seen.append)
+    trial = copy.deepcopy(lab)
+    trial.seed += 1
+    trial.networks[0].graph.move_node("dense_1", (3.0, 4.0))
+    assert lab_seen == [] and graph_seen == []
+    assert trial.to_json() != lab.to_json()
+    lab.seed += 1
+    assert len(lab_seen) == 1  # the original is followed as before
