@@ -94,7 +94,7 @@ class ProbabilityBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("probabilityBars")
-        self.setMinimumSize(200, 10 * 13)
+        self.setMinimumSize(200, 10 * 12)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.setToolTip(teaching_tooltip(WHY_UNSURE, "Class probabilities"))
         self._probs: np.ndarray | None = None
@@ -311,8 +311,11 @@ class DigitPanel(QWidget):
         left.addLayout(tools)
         left.addWidget(self.hint)
 
+        # Tight spacing on the right: its column, not the pad's, sets the panel's minimum height.
         right = QVBoxLayout()
+        right.setSpacing(4)
         top = QGridLayout()
+        top.setVerticalSpacing(4)
         top.addWidget(preview_title, 0, 0)
         top.addWidget(self.preview, 1, 0, Qt.AlignLeft | Qt.AlignTop)
         answer_title = QLabel("Prediction")
