@@ -232,3 +232,10 @@ def test_a_labs_loss_takes_a_runs_weights_from_its_checkpoint():
     surface = L.random_slice(lab_loss.problem, points=3)
     assert surface.losses[1, 1] == pytest.approx(surface.path_losses[0])
     assert lab_loss.problem.seconds_per_point() > 0
+
+
+def test_a_gan_has_no_single_loss_to_draw_and_says_so():
+    from playground.graph.templates import gan
+
+    with pytest.raises(EngineError, match="no single loss"):
+        L.LabLoss(gan(), samples=16)

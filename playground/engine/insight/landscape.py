@@ -472,6 +472,12 @@ class LabLoss:
             except NotImplementedError:
                 return task.batch_loss(x, y, count_correct=False)[0]
 
+        try:
+            with torch.no_grad():
+                loss()
+        except NotImplementedError:
+            raise EngineError("This kind of lab has no single loss to draw (a GAN's two networks each have their "
+                              "own, and they pull against each other): try a classifier or a regression") from None
         self.problem = LossProblem(nn.ModuleDict(task.modules()), loss)
         self.samples = int(x.shape[0])
 
