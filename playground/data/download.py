@@ -26,6 +26,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from playground.data.errors import DataError
 
@@ -186,6 +187,83 @@ class _Reader(threading.Thread):
                 sock.shutdown(socket.SHUT_RDWR)
 
 
+class _Transfer:
+    """One download under way: the reader's items, the clocks and counts that Cancel, the stall check and the
+    deadline read."""
+
+    def __init__(self, url: str, reader: _Reader, progress: Progress | None, stall: float, deadline: float) -> None:
+        self.url, self.reader, self.progress, self.stall, self.deadline = url, reader, progress, stall, deadline
+        self.started = self.last = time.monotonic()
+        self.done = 0
+        self.total: int | None = None
+        self.answered = False
+
+    def check_cancel(self) -> None:
+        if self.progress is not None and self.progress(self.done, self.total) is False:
+            raise DownloadCancelled(f"Download of {self.url} cancelled")
+
+    def wait(self) -> object:
+        """The reader's next item; checks Cancel and the timeouts every _POLL_S while there is none."""
+        while True:
+            try:
+                return self.reader.items.get(timeout=_POLL_S)
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            self.check_cancel()
+            if now - self.last > self.stall and not self.answered:
+                raise DataError(f"Could not reach {self.url}: no answer within {self.stall:g} s. You are probably "
+                                "offline; the built-in digits still work.")
+            if now - self.last > self.stall:
+                raise DataError(f"Download of {self.url} stalled: nothing arrived for {self.stall:g} s after "
+                                f"{self.done:,} bytes. The connection is too slow or broken; nothing was kept, and "
+                                "the built-in digits still work.")
+            if now - self.started > self.deadline:
+                raise _too_slow(self.url, self.deadline, self.done, self.total)
+
+    def answer(self, size: int | None) -> int:
+        """Wait for the server's answer and check the size it announces; the most bytes the body may have."""
+        self.total = size
+        item = self.wait()
+        if isinstance(item, BaseException):
+            raise _unreachable(self.url, item)
+        self.answered = True
+        self.last = time.monotonic()  # the stall clock starts again for the body
+        headers = getattr(item, "headers", None)
+        length = headers.get("Content-Length") if headers is not None else None
+        announced = int(length) if length and length.isdigit() else None
+        if size is not None and announced is not None and announced != size:
+            raise DataError(f"Download of {self.url}: the server announces {announced:,} bytes, but the file has "
+                            f"{size:,}; nothing was kept (a wrong or broken mirror). The built-in digits still "
+                            f"work.")
+        self.total = size if size is not None else announced
+        self.check_cancel()
+        return self.total if self.total is not None else MAX_UNSIZED_BYTES
+
+    def copy(self, out: IO[bytes], digest: hashlib._Hash | None, limit: int) -> None:
+        """Write the body to ``out`` (and into ``digest``) as it arrives, up to ``limit`` bytes."""
+        while True:
+            item = self.wait()
+            if isinstance(item, BaseException):
+                raise DataError(f"Download of {self.url} broke off after {self.done} bytes: {_reason(item)}. "
+                                "You are probably offline; the built-in digits still work.")
+            assert isinstance(item, bytes)
+            if not item:
+                return
+            self.done += len(item)
+            self.last = time.monotonic()
+            if self.done > limit:
+                raise DataError(f"Download of {self.url} sent more than the {limit:,} bytes "
+                                f"{'the file has' if self.total is not None else 'allowed'}; stopped, and nothing "
+                                f"was kept. The built-in digits still work.")
+            out.write(item)
+            if digest is not None:
+                digest.update(item)
+            self.check_cancel()
+            if self.last - self.started > self.deadline:
+                raise _too_slow(self.url, self.deadline, self.done, self.total)
+
+
 def download(url: str, dest: str | os.PathLike[str], sha256: Checksum | None = None,
              progress: Progress | None = None, timeout: float = 30, *, size: int | None = None,
              stall_timeout: float | None = None, deadline: float | None = None) -> Path:
@@ -217,71 +295,11 @@ def download(url: str, dest: str | os.PathLike[str], sha256: Checksum | None = N
     try:
         digest = hashlib.new(expected[0]) if expected else None
         with os.fdopen(fd, "wb") as out:
-            started = last = time.monotonic()
-            done, total = 0, size
-            answered = False
-
-            def cancelled() -> bool:
-                return progress is not None and progress(done, total) is False
-
-            def wait() -> object:
-                """The reader's next item; checks Cancel and the timeouts every _POLL_S while there is none."""
-                while True:
-                    try:
-                        return reader.items.get(timeout=_POLL_S)
-                    except queue.Empty:
-                        pass
-                    now = time.monotonic()
-                    if cancelled():
-                        raise DownloadCancelled(f"Download of {url} cancelled")
-                    if now - last > stall and not answered:
-                        raise DataError(f"Could not reach {url}: no answer within {stall:g} s. You are probably "
-                                        "offline; the built-in digits still work.")
-                    if now - last > stall:
-                        raise DataError(f"Download of {url} stalled: nothing arrived for {stall:g} s after {done:,} "
-                                        "bytes. The connection is too slow or broken; nothing was kept, and the "
-                                        "built-in digits still work.")
-                    if now - started > deadline:
-                        raise _too_slow(url, deadline, done, total)
-
+            transfer = _Transfer(url, reader, progress, stall, deadline)
             reader.start()
-            item = wait()
-            if isinstance(item, BaseException):
-                raise _unreachable(url, item)
-            answered = True
-            last = time.monotonic()  # the stall clock starts again for the body
-            headers = getattr(item, "headers", None)
-            length = headers.get("Content-Length") if headers is not None else None
-            announced = int(length) if length and length.isdigit() else None
-            if size is not None and announced is not None and announced != size:
-                raise DataError(f"Download of {url}: the server announces {announced:,} bytes, but the file has "
-                                f"{size:,}; nothing was kept (a wrong or broken mirror). The built-in digits still "
-                                f"work.")
-            total = size if size is not None else announced
-            limit = total if total is not None else MAX_UNSIZED_BYTES
-            if cancelled():
-                raise DownloadCancelled(f"Download of {url} cancelled")
-            while True:
-                item = wait()
-                if isinstance(item, BaseException):
-                    raise DataError(f"Download of {url} broke off after {done} bytes: {_reason(item)}. "
-                                    "You are probably offline; the built-in digits still work.")
-                assert isinstance(item, bytes)
-                if not item:
-                    break
-                done += len(item)
-                last = time.monotonic()
-                if done > limit:
-                    raise DataError(f"Download of {url} sent more than the {limit:,} bytes "
-                                    f"{'the file has' if total is not None else 'allowed'}; stopped, and nothing "
-                                    f"was kept. The built-in digits still work.")
-                out.write(item)
-                if digest is not None:
-                    digest.update(item)
-                if cancelled():
-                    raise DownloadCancelled(f"Download of {url} cancelled")
-                if last - started > deadline:
-                    raise _too_slow(url, deadline, done, total)
+            limit = transfer.answer(size)
+            transfer.copy(out, digest, limit)
+            done, total = transfer.done, transfer.total
             if total is not None and done != total:
                 raise DataError(f"Download of {url} is incomplete: got {done} of {total} bytes")
             out.flush()

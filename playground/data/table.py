@@ -169,17 +169,8 @@ def _read_cached(path: str, where: str, _size: int, _mtime: int) -> Table:
 
 def parse_table(blob: bytes, name: str, *, path: str = "") -> Table:
     """Parse a table from its bytes; ``name`` is how messages call it (the file name)."""
-    if len(blob) > MAX_BYTES:
-        raise DataError(f"{name} is larger than {MAX_BYTES // 1024**2} MB, the limit for tables")
+    text = _text(blob, name)
     digest = hashlib.sha256(blob).hexdigest()
-    if not blob.strip():
-        raise DataError(f"{name} is empty: a table needs a header line of column names and at least one row")
-    if b"\x00" in blob[:65536]:
-        raise DataError(f"{name} is not a text table: it holds binary data (a spreadsheet? save it as CSV)")
-    try:
-        text = blob.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = blob.decode("cp1252", errors="replace")  # old spreadsheet exports; numbers are ASCII either way
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = _delimiter(name, first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -213,6 +204,28 @@ def parse_table(blob: bytes, name: str, *, path: str = "") -> Table:
         raise DataError(f"{name} is empty: a table needs a header line of column names and at least one row")
     if not lines:
         raise DataError(f"{name} has a header (line {header_line}) but no rows of data")
+    names = _column_names(header, name, header_line)
+    line_array = np.asarray(lines, dtype=np.int64)
+    columns = tuple(_column(title, i, cells[i], line_array) for i, title in enumerate(names))
+    return Table(name=name, path=path, sha256=digest, size=len(blob), delimiter=delimiter, columns=columns,
+                 lines=line_array)
+
+
+def _text(blob: bytes, name: str) -> str:
+    """The table's text, refused when it is too large, empty or binary."""
+    if len(blob) > MAX_BYTES:
+        raise DataError(f"{name} is larger than {MAX_BYTES // 1024**2} MB, the limit for tables")
+    if not blob.strip():
+        raise DataError(f"{name} is empty: a table needs a header line of column names and at least one row")
+    if b"\x00" in blob[:65536]:
+        raise DataError(f"{name} is not a text table: it holds binary data (a spreadsheet? save it as CSV)")
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return blob.decode("cp1252", errors="replace")  # old spreadsheet exports; numbers are ASCII either way
+
+
+def _column_names(header: list[str], name: str, header_line: int) -> list[str]:
     names: list[str] = []
     for i, title in enumerate(header):
         title = title or f"column {i + 1}"  # pandas writes its index column with an empty name
@@ -220,10 +233,7 @@ def parse_table(blob: bytes, name: str, *, path: str = "") -> Table:
             raise DataError(f"{name} line {header_line}: the column name {title!r} appears twice (columns "
                             f"{names.index(title) + 1} and {i + 1})")
         names.append(title)
-    line_array = np.asarray(lines, dtype=np.int64)
-    columns = tuple(_column(title, i, cells[i], line_array) for i, title in enumerate(names))
-    return Table(name=name, path=path, sha256=digest, size=len(blob), delimiter=delimiter, columns=columns,
-                 lines=line_array)
+    return names
 
 
 def _column(name: str, index: int, cells: list[str], lines: np.ndarray) -> Column:
@@ -322,6 +332,60 @@ def _numbers(table: Table, name: str, role: str) -> np.ndarray:
     return np.asarray(col.numbers)
 
 
+def _chosen_features(table: Table, label: str, features: Sequence[str] | None) -> list[str]:
+    chosen = list(default_features(table, label) if features is None else features)
+    if not chosen:
+        raise DataError(f"{table.name}: choose at least one feature column (besides the label {label!r})")
+    for name in chosen:
+        table.column(name)  # raises, naming the columns there are
+    if label in chosen:
+        raise DataError(f"{table.name}, column {label!r}: it cannot be both the label and a feature")
+    if len(set(chosen)) != len(chosen):
+        raise DataError(f"{table.name}: a feature column is chosen twice")
+    return chosen
+
+
+def _fill_with_means(table: Table, features: list[str], x: np.ndarray, keep: np.ndarray) -> int:
+    """Fill the missing feature cells of the kept rows with their column's mean, in place; how many were filled."""
+    filled = 0
+    for j in range(x.shape[1]):
+        holes = np.isnan(x[:, j]) & keep
+        if holes.any():
+            present = x[keep & ~np.isnan(x[:, j]), j]
+            if not len(present):
+                raise DataError(f"{table.name}, column {features[j]!r}: every value is missing, so there is "
+                                f"no mean to fill with: leave the column out")
+            x[holes, j] = present.mean()
+            filled += int(holes.sum())
+    return filled
+
+
+def _classes(table: Table, label: str, keep: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The kept rows' class numbers and the class names (sorted text, or the numbers the label column holds)."""
+    label_column = table.column(label)
+    if label_column.text is not None:
+        raw = np.asarray(label_column.text, dtype=object)[keep]
+        class_names = sorted(set(raw.tolist()))
+        lookup = {c: i for i, c in enumerate(class_names)}
+        y = np.fromiter((lookup[v] for v in raw), dtype=np.int64, count=len(raw))
+    else:
+        if label_column.bad is not None:
+            _numbers(table, label, "a label of numbered classes")
+        values = np.asarray(label_column.numbers)[keep]
+        uniques, inverse = np.unique(values, return_inverse=True)
+        y = inverse.astype(np.int64).reshape(-1)
+        class_names = [_fmt(float(v)) for v in uniques]
+    if len(class_names) < 2:
+        only = f" ({class_names[0]!r})" if class_names else ""
+        raise DataError(f"{table.name}, column {label!r}: the label has only one class{only}; a classifier "
+                        f"needs at least two")
+    if len(class_names) > MAX_CLASSES:
+        raise DataError(f"{table.name}, column {label!r}: {len(class_names)} different labels; a classifier "
+                        f"here takes at most {MAX_CLASSES} classes (is it a number to predict? choose "
+                        f"regression)")
+    return y, class_names
+
+
 def prepare(table: Table, label: str | None = None, features: Sequence[str] | None = None, task: str | None = None,
             missing: str = "ask", train_ratio: float = 0.5, seed: int = 1) -> TableData:
     """Choose the label and features, handle missing cells, split (seeded) and standardise.
@@ -339,15 +403,7 @@ def prepare(table: Table, label: str | None = None, features: Sequence[str] | No
         raise DataError(f"missing must be one of {', '.join(MISSING_CHOICES)}. Received: {missing!r}")
     if not 0.0 < float(train_ratio) < 1.0:
         raise DataError(f"train_ratio must be between 0 and 1. Received: {train_ratio!r}")
-    features = list(default_features(table, label) if features is None else features)
-    if not features:
-        raise DataError(f"{table.name}: choose at least one feature column (besides the label {label!r})")
-    for name in features:
-        table.column(name)  # raises, naming the columns there are
-    if label in features:
-        raise DataError(f"{table.name}, column {label!r}: it cannot be both the label and a feature")
-    if len(set(features)) != len(features):
-        raise DataError(f"{table.name}: a feature column is chosen twice")
+    features = _chosen_features(table, label, features)
     x = np.stack([_numbers(table, f, "a feature") for f in features], axis=1)
     keep = ~label_column.missing
     rows_missing, per_column, first_line = missing_report(table, features + [label])
@@ -361,15 +417,7 @@ def prepare(table: Table, label: str | None = None, features: Sequence[str] | No
     if missing == "drop":
         keep &= ~np.isnan(x).any(axis=1)
     elif missing == "fill":
-        for j in range(x.shape[1]):
-            holes = np.isnan(x[:, j]) & keep
-            if holes.any():
-                present = x[keep & ~np.isnan(x[:, j]), j]
-                if not len(present):
-                    raise DataError(f"{table.name}, column {features[j]!r}: every value is missing, so there is "
-                                    f"no mean to fill with: leave the column out")
-                x[holes, j] = present.mean()
-                filled += int(holes.sum())
+        filled = _fill_with_means(table, features, x, keep)
     dropped = int((~keep).sum())
     x = x[keep]
     n = len(x)
@@ -378,27 +426,7 @@ def prepare(table: Table, label: str | None = None, features: Sequence[str] | No
                         f"values; training needs at least 2")
     class_names: list[str] = []
     if task == "classification":
-        if label_column.text is not None:
-            raw = np.asarray(label_column.text, dtype=object)[keep]
-            class_names = sorted(set(raw.tolist()))
-            lookup = {c: i for i, c in enumerate(class_names)}
-            y = np.fromiter((lookup[v] for v in raw), dtype=np.int64, count=n)
-        else:
-            if label_column.bad is not None:
-                _numbers(table, label, "a label of numbered classes")
-            values = np.asarray(label_column.numbers)[keep]
-            uniques, y = np.unique(values, return_inverse=True)
-            y = y.astype(np.int64).reshape(-1)
-            class_names = [_fmt(float(v)) for v in uniques]
-        if len(class_names) < 2:
-            only = f" ({class_names[0]!r})" if class_names else ""
-            raise DataError(f"{table.name}, column {label!r}: the label has only one class{only}; a classifier "
-                            f"needs at least two")
-        if len(class_names) > MAX_CLASSES:
-            raise DataError(f"{table.name}, column {label!r}: {len(class_names)} different labels; a classifier "
-                            f"here takes at most {MAX_CLASSES} classes (is it a number to predict? choose "
-                            f"regression)")
-        target = y
+        target, class_names = _classes(table, label, keep)
     else:
         target = _numbers(table, label, "a value to predict")[keep].astype(np.float64)
     order = np.random.default_rng(seed).permutation(n)

@@ -7,6 +7,7 @@ the field accepts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,52 +51,69 @@ class Param:
 
     def check(self, value: Any, where: str) -> Any:
         """Return ``value`` normalised to this parameter's type, or raise a ParameterError naming ``where``."""
-
-        def bad() -> ParameterError:
-            return ParameterError(
+        try:
+            normal = _NORMALISERS[self.type](self, value)
+            if self.type in ("int", "float") and (self.minimum is not None and normal < self.minimum
+                                                  or self.maximum is not None and normal > self.maximum):
+                raise _Refused
+        except _Refused:
+            raise ParameterError(
                 f"{where}: {self.name} must be {self.range_text()}. Received: {self.name}={shown(value)}",
                 field=self.name,
-            )
+            ) from None
+        return normal
 
-        if self.type == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise bad()
-        elif self.type == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise bad()
-            try:
-                value = float(value)
-            except OverflowError:  # an integer beyond any float, e.g. 1 followed by 400 zeros in a lab file
-                raise bad() from None
-            if not math.isfinite(value):
-                raise bad()
-        elif self.type == "bool":
-            if not isinstance(value, bool):
-                raise bad()
-            return value
-        elif self.type == "choice":
-            if value not in self.choices:
-                raise bad()
-            return value
-        elif self.type == "shape":
-            if not isinstance(value, (list, tuple)) or not value:
-                raise bad()
-            items = list(value)
-            if any(isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1)
-                   or (self.maximum is not None and v > self.maximum) for v in items):
-                raise bad()
-            if items.count(-1) > 1 or len(items) > 3:
-                raise bad()
-            return items
-        if self.minimum is not None and value < self.minimum:
-            raise bad()
-        if self.maximum is not None and value > self.maximum:
-            raise bad()
-        return value
 
+class _Refused(Exception):
+    """A value its parameter does not take: :meth:`Param.check` names the field and what it accepts."""
+
+
+def _as_int(p: Param, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise _Refused
+    return value
+
+
+def _as_float(p: Param, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Refused
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float, e.g. 1 followed by 400 zeros in a lab file
+        raise _Refused from None
+    if not math.isfinite(number):
+        raise _Refused
+    return number
+
+
+def _as_bool(p: Param, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Refused
+    return value
+
+
+def _as_choice(p: Param, value: Any) -> Any:
+    if value not in p.choices:
+        raise _Refused
+    return value
+
+
+def _as_shape(p: Param, value: Any) -> list[int]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise _Refused
+    items = list(value)
+    if any(isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1)
+           or (p.maximum is not None and v > p.maximum) for v in items):
+        raise _Refused
+    if items.count(-1) > 1 or len(items) > 3:
+        raise _Refused
+    return items
+
+
+_NORMALISERS: dict[str, Callable[[Param, Any], Any]] = {
+    "int": _as_int, "float": _as_float, "bool": _as_bool, "choice": _as_choice, "shape": _as_shape}
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
