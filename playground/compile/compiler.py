@@ -16,15 +16,15 @@ from torch import fx, nn
 
 from playground.graph import Graph, Node, Shape
 
-from .kinds import build_module
+from .kinds import HOMES
 
 
 def build_layer(node: Node, inputs: Sequence[Shape]) -> nn.Module:
     """The torch module for one node, given the shapes arriving at its ports (each kind's home says how)."""
-    try:
-        return build_module(node.kind, node.params, inputs)
-    except KeyError:
-        raise ValueError(f"{node.label}: no torch module for kind {node.kind}") from None
+    home = HOMES.get(node.kind)
+    if home is None:
+        raise ValueError(f"{node.label}: no torch module for kind {node.kind}")
+    return home.build(node.params, inputs)
 
 
 @dataclass

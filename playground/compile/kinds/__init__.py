@@ -9,7 +9,6 @@ from .registry import (
     STATEFUL_PATTERNS,
     STRUCTURAL,
     WRITERS,
-    build_module,
     helper_sources,
     module_code,
 )
@@ -27,7 +26,6 @@ __all__ = [
     "Imported",
     "KindHome",
     "PatternError",
-    "build_module",
     "helper_sources",
     "module_code",
     "whole_square",

@@ -1,15 +1,14 @@
-"""The homes of every layer kind, collected, and the look-ups the compiler, the code export and the importer use."""
+"""The homes of every layer kind, collected, and the look-ups the compiler (``HOMES``), the code export
+(``module_code``, ``helper_sources``) and the Python importer (``PATTERNS``, ``STATEFUL_PATTERNS``) use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from torch import nn
 
-from playground.graph import Shape
-
 from . import conv, dense, merges, norm, recurrent, shapes
-from .base import CodeError, CodeWriter, ImportPattern, KindHome, Params
+from .base import CodeError, CodeWriter, ImportPattern, KindHome
 
 # The order decides where helper classes appear in an export: shapes and merges before the recurrent layers.
 _FAMILIES = (dense.HOMES, conv.HOMES, norm.HOMES, shapes.HOMES, merges.HOMES, recurrent.HOMES)
@@ -44,14 +43,6 @@ def _collect() -> tuple[dict[type[nn.Module], CodeWriter], dict[str, ImportPatte
 WRITERS, PATTERNS, STATEFUL_PATTERNS = _collect()
 # The class names the playground's own exports define (a file may use them like torch.nn classes).
 HELPER_NAMES = frozenset(p.name for p in PATTERNS.values() if p.helper)
-
-
-def build_module(kind: str, params: Params, inputs: Sequence[Shape]) -> nn.Module:
-    """The torch module of one node of ``kind`` with ``params``, given the shapes arriving at its ports."""
-    home = HOMES.get(kind)
-    if home is None:
-        raise KeyError(kind)
-    return home.build(params, inputs)
 
 
 def module_code(module: nn.Module) -> str:
