@@ -96,6 +96,7 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -
     from playground.engine.commands import Pause, SetSample
     from playground.graph.templates import build_template
     from playground.runtime import TrainingSession
+    from playground.snapshots import Prediction, Snapshot
     from playground.ui.digit_pad import DigitPanel
 
     panel = DigitPanel()
@@ -111,14 +112,13 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -
         session.send(SetSample(image=image))
 
     def on_snapshot(snap: object) -> None:
-        probes = getattr(snap, "probes", {})
         sent = state["sent"]
-        label, shown = probes.get("sample/label"), probes.get("sample/input")
-        if sent is None or state["done"] or label is None or int(label[0]) != -1 or shown is None:
+        prediction = snap.probes.get(Prediction) if isinstance(snap, Snapshot) else None
+        if sent is None or state["done"] or prediction is None:
             return
-        if not np.allclose(np.asarray(shown).reshape(np.shape(sent)), sent):
+        if not np.allclose(prediction.input.reshape(np.shape(sent)), sent):
             return  # an older drawing's answer
-        panel.show_probabilities(probes["sample/probabilities"])
+        panel.show_probabilities(prediction.probabilities)
         panel.repaint()
         times.append((time.perf_counter() - float(state["t0"])) * 1000)  # type: ignore[arg-type]
         state["done"] = True
@@ -127,7 +127,7 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -
     session.snapshot.connect(on_snapshot)
     lab = build_template(template)
     lab.training = lab.training.updated(epochs=1_000_000)
-    session.start(lab, probes=("feature_maps",), run=True)
+    session.start(lab, probes=("prediction",), run=True)
     rng = np.random.default_rng(0)
 
     def wait(seconds: float, until: object = None) -> None:

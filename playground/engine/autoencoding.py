@@ -24,6 +24,7 @@ from torch import nn
 
 from playground.compile import CompiledNetwork
 from playground.graph import Lab
+from playground.snapshots import AutoencoderSettings, Latent, Manifold, PriorSamples, Reconstructions, Record
 
 from .datasets import DataBundle
 from .errors import EngineError
@@ -274,24 +275,20 @@ class _AutoencodingBase(Task):
         y = np.asarray(self.data.y_test[:n])
         return x, y
 
-    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
+    def compute_probes(self, names: set[str]) -> list[Record]:
+        out: list[Record] = []
         kinds = {n.split(":", 1)[0]: n for n in names}
         if "ae_settings" in kinds:
             s = self.settings
-            out.update({"ae_settings/input_noise": np.array([s.input_noise]),
-                        "ae_settings/sparsity": np.array([s.sparsity]),
-                        "ae_settings/beta": np.array([s.beta]),
-                        "ae_settings/bce": np.array([1.0 if s.reconstruction_loss == "bce" else 0.0])})
+            out.append(AutoencoderSettings(input_noise=float(s.input_noise), sparsity=float(s.sparsity),
+                                           beta=float(s.beta), bce=s.reconstruction_loss == "bce"))
         if "reconstructions" in kinds:
             x, labels = self._shown()
             noisy = self._corrupt(x, self._eval_noise(x, -1))
             codes = self._encode(noisy)[self.code_heads[0]]
-            out["reconstructions/input"] = self._images(x)
-            out["reconstructions/output"] = self._images(self._image(self._decode(codes)))
-            out["reconstructions/labels"] = np.asarray(labels, dtype=np.int64).copy()
-            if self.settings.input_noise > 0:
-                out["reconstructions/noisy"] = self._images(noisy)
+            out.append(Reconstructions(input=self._images(x), output=self._images(self._image(self._decode(codes))),
+                                       labels=np.asarray(labels, dtype=np.int64).copy(),
+                                       noisy=self._images(noisy) if self.settings.input_noise > 0 else None))
         # A 2-D VAE's sweep follows the prior, not the codes: then the manifold needs no encoding.
         prior_sweep = isinstance(self, VAETask) and self.code_width == 2
         if "latent" in kinds or ("manifold" in kinds and not prior_sweep):
@@ -299,12 +296,11 @@ class _AutoencodingBase(Task):
             codes = torch.cat([self._mean_code(x[i:i + 500]) for i in range(0, len(x), 500)]) if len(x) else \
                 torch.zeros(0, self.code_width)
             if "latent" in kinds:
-                out["latent/codes"] = codes.float().cpu().numpy().copy()
-                out["latent/labels"] = np.asarray(y, dtype=np.int64).copy()
+                out.append(Latent(codes.float().cpu().numpy().copy(), np.asarray(y, dtype=np.int64).copy()))
         else:
             codes = torch.zeros(0, self.code_width, device=self._device())
         if "manifold" in kinds:
-            out.update(self._manifold(codes, _suffix(kinds["manifold"], MANIFOLD, 2, 30)))
+            out.append(self._manifold(codes, _suffix(kinds["manifold"], MANIFOLD, 2, 30)))
         return out
 
     def _sweep_range(self, coords: torch.Tensor, n: int) -> torch.Tensor:
@@ -316,7 +312,7 @@ class _AutoencodingBase(Task):
             lo, hi = lo - 1.0, hi + 1.0
         return torch.linspace(lo, hi, n, device=coords.device)
 
-    def _manifold(self, codes: torch.Tensor, n: int) -> dict[str, np.ndarray]:
+    def _manifold(self, codes: torch.Tensor, n: int) -> Manifold:
         """Decode an n×n sweep over the code (2-D codes) or its first two principal components (wider codes).
         Row 0 of the grid is the top: the second coordinate's largest value, as on a plot's y axis."""
         device = codes.device
@@ -349,9 +345,8 @@ class _AutoencodingBase(Task):
         images = self._image(self._decode(z.reshape(len(z), *self.code_shape)))
         pics = self._images(images)
         h, w = pics.shape[1:]
-        return {"manifold/images": pics.reshape(n, n, h, w),
-                "manifold/extent": np.array([float(a[0]), float(a[-1]), float(b[0]), float(b[-1])]),
-                "manifold/kind": np.array([1.0 if kind == "pca" else 0.0])}
+        return Manifold(pics.reshape(n, n, h, w), (float(a[0]), float(a[-1]), float(b[0]), float(b[-1])),
+                        principal_components=kind == "pca")
 
     def _axis_values(self, coords: torch.Tensor, n: int) -> torch.Tensor:
         return self._sweep_range(coords, n)
@@ -440,7 +435,7 @@ class VAETask(_AutoencodingBase):
         p = torch.linspace(0.05, 0.95, n, device=coords.device)
         return math.sqrt(2.0) * torch.erfinv(2 * p - 1)
 
-    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
+    def compute_probes(self, names: set[str]) -> list[Record]:
         out = super().compute_probes(names)
         for name in names:
             if name.split(":", 1)[0] == "prior_samples":
@@ -448,5 +443,5 @@ class VAETask(_AutoencodingBase):
                 g = torch.Generator(device="cpu").manual_seed(seed)
                 device = self._device()
                 z = torch.randn((PRIOR_SAMPLES, *self.code_shape), generator=g).to(device)
-                out["prior_samples/images"] = self._images(self._image(self._decode(z)))
+                out.append(PriorSamples(self._images(self._image(self._decode(z)))))
         return out

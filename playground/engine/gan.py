@@ -32,6 +32,7 @@ from torch import nn
 
 from playground.compile import CompiledNetwork
 from playground.graph import Lab
+from playground.snapshots import GanPlane, GanSamples, GanSettings, Record
 
 from .datasets import DataBundle
 from .errors import EngineError
@@ -285,22 +286,21 @@ class GanTask(Task):
 
     # Probes -----------------------------------------------------------------------------------------------
 
-    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
+    def compute_probes(self, names: set[str]) -> list[Record]:
         kinds = {n.split(":", 1)[0] for n in names}
-        out: dict[str, np.ndarray] = {}
+        out: list[Record] = []
         if "gan_settings" in kinds:
             s = self.settings
-            out.update({"gan_settings/d_steps": np.array([float(s.d_steps)]),
-                        "gan_settings/discriminator_learning_rate": np.array([s.discriminator_learning_rate]),
-                        "gan_settings/learning_rate": np.array([s.learning_rate]),
-                        "gan_settings/freeze": np.array([float(FREEZE_CHOICES.index(s.freeze))])})
+            out.append(GanSettings(d_steps=int(s.d_steps), learning_rate=float(s.learning_rate),
+                                   discriminator_learning_rate=float(s.discriminator_learning_rate),
+                                   freeze=str(s.freeze)))
         if "gan_plane" in kinds and value_count(tuple(self.data.input_shape)) == 2:
-            out.update(self._plane())
+            out.append(self._plane())
         if "gan_samples" in kinds and len(self.data.input_shape) >= 2:
-            out.update(self._samples())
+            out.append(self._samples())
         return out
 
-    def _plane(self) -> dict[str, np.ndarray]:
+    def _plane(self) -> GanPlane:
         real = np.asarray(self.data.x_train, dtype=np.float32).reshape(-1, 2)[:PLANE_REALS]
         extent = float(self.data.grid_extent or 2.0)
         if len(real):
@@ -318,21 +318,15 @@ class GanTask(Task):
         with torch.enable_grad():
             pts = fake[:ARROWS].detach().clone().requires_grad_(True)
             (grad,) = torch.autograd.grad(F.logsigmoid(self.logits(pts.reshape(-1, *self.input_shape))).sum(), pts)
-        name = np.frombuffer(self.data.name.encode("utf-8"), dtype=np.uint8).copy()
-        out: dict[str, np.ndarray] = {}
+        drawn = None
         if self.data.name == "drawn":  # the user's own points, so a view opened later can go on drawing
             points = self.lab.dataset.options.get("points") if self.lab.dataset.name == "drawn" else None
             if points is not None:
-                out["gan_plane/drawn"] = np.asarray(points, dtype=np.float32).reshape(-1, 2).copy()
-        return out | {
-            "gan_plane/real": real.copy(),
-            "gan_plane/fake": fake.float().cpu().numpy().copy(),
-            "gan_plane/discriminator": heat.float().cpu().numpy().copy(),
-            "gan_plane/extent": np.array([extent], dtype=np.float32),
-            "gan_plane/noise_grid": mapped.float().cpu().numpy().copy(),
-            "gan_plane/gradients": grad.float().cpu().numpy().copy(),
-            "gan_plane/target": name,
-        }
+                drawn = np.asarray(points, dtype=np.float32).reshape(-1, 2).copy()
+        return GanPlane(real=real.copy(), fake=fake.float().cpu().numpy().copy(),
+                        discriminator=heat.float().cpu().numpy().copy(), extent=float(np.float32(extent)),
+                        noise_grid=mapped.float().cpu().numpy().copy(), gradients=grad.float().cpu().numpy().copy(),
+                        target=self.data.name, drawn=drawn)
 
     def _noise_lines(self, device: torch.device) -> torch.Tensor:
         """(lines, points, noise) noise vectors along a grid of the first two noise axes (others 0); for 1-D noise,
@@ -348,9 +342,9 @@ class GanTask(Task):
         lines[NOISE_LINES:, :, 1] = along
         return lines
 
-    def _samples(self) -> dict[str, np.ndarray]:
+    def _samples(self) -> GanSamples:
         images = self.generate(self.fixed_noise("samples", SAMPLE_GRID))
         images = images.reshape(SAMPLE_GRID, *self.data.input_shape)
         if images.dim() == 4:  # (N, C, H, W): grey images lose their channel axis, colour ones are averaged
             images = images.mean(dim=1)
-        return {"gan_samples/images": images.float().cpu().numpy().copy()}
+        return GanSamples(images.float().cpu().numpy().copy())

@@ -114,7 +114,7 @@ class LiveChanges(TrainerParts):
             self._probes.sample_index = command.index
             self._probes.sample_image = None if command.image is None else np.asarray(command.image, np.float32)
             self._refresh = True
-            self._probe_force.add("feature_maps")  # a drawing's probabilities must not wait for the budget
+            self._probe_force.update(("feature_maps", "prediction"))  # a drawing's answer must not wait
             self._sample_due = True
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from playground.snapshots import DecisionBoundary, ProbeResults, Record
+
 from .errors import EngineError
 
 if TYPE_CHECKING:
@@ -25,17 +27,17 @@ PROBE_BUDGET = 0.15
 class ProbeScheduler(TrainerParts):
     """The Trainer's probes; it uses the Trainer's attributes (probes, _probes, state, seed, data_version)."""
 
-    def _cached_probes(self) -> dict[str, np.ndarray]:
-        return {k: v for name in sorted(self.probes) for k, v in self._probe_cache.get(name, {}).items()}
+    def _cached_probes(self) -> list[Record]:
+        return [r for name in sorted(self.probes) for r in self._probe_cache.get(name, [])]
 
-    def _live_probes(self) -> dict[str, np.ndarray]:
+    def _live_probes(self) -> list[Record]:
         """The open views' probes, each computed only while it keeps within its share of PROBE_BUDGET (else its
         last result again). Paused, or after anything that changes what a probe shows, all are fresh."""
         names = sorted(self.probes)
         if self._state != "running" or self._probe_cache_version != self._probe_version():
             self._probe_force.update(names)
         share = PROBE_BUDGET / max(1, len(names))
-        out: dict[str, np.ndarray] = {}
+        out: list[Record] = []
         for name in names:
             now = time.perf_counter()
             due = now - self._probe_times.get(name, -np.inf) >= self._probe_costs.get(name, 0.0) / share
@@ -46,7 +48,7 @@ class ProbeScheduler(TrainerParts):
                 self._probe_costs[name] = done - now
                 self._probe_times[name] = done
                 self._probe_cache[name] = result
-            out.update(self._probe_cache[name])
+            out.extend(self._probe_cache[name])
         self._probe_force.clear()
         self._probe_cache_version = self._probe_version()
         return out
@@ -56,14 +58,14 @@ class ProbeScheduler(TrainerParts):
         # back in time (divergence), a new restore.
         return (id(self._probes), self.seed, self.data_version)
 
-    def compute_probes(self, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
-        return self._probes.compute(self.probes if names is None else names)
+    def compute_probes(self, names: Iterable[str] | None = None) -> ProbeResults:
+        return ProbeResults(self._probes.compute(self.probes if names is None else names))
 
     def boundary(self) -> np.ndarray:
         """The model's output over the input plane: P(class 1) (or the predicted value), res×res, rows = y."""
         if not self.data.is_plane:
             raise EngineError("The decision boundary needs a 2-D dataset")
-        return self._probes.compute(["boundary"])["boundary"]
+        return ProbeResults(self._probes.compute(["boundary"]))[DecisionBoundary].values
 
     @property
     def hidden_layers(self) -> list[str]:

@@ -13,6 +13,21 @@ import torch
 
 from playground.compile import CompiledNetwork, capture
 from playground.data import functions1d, toy2d
+from playground.snapshots import (
+    AugmentedSamples,
+    Confusion,
+    DecisionBoundary,
+    FeatureMaps,
+    Filters,
+    FunctionFit,
+    Gradients,
+    HiddenLayer,
+    HiddenSpace,
+    Neurons,
+    Prediction,
+    Record,
+    Weights,
+)
 
 from .augment import augment_images, image_shape
 from .datasets import DataBundle
@@ -20,8 +35,8 @@ from .errors import EngineError
 from .insight.probes import INSIGHT_KINDS, check_insight_probe, compute_insight
 from .tasks import Task, task_probe_kinds
 
-PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "confusion",
-               "function", "augmented")
+PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "prediction",
+               "confusion", "function", "augmented")
 MISCLASSIFIED = 32
 ACTIVATION_KINDS = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Identity"}
 WEIGHT_KINDS = {"Dense", "Conv2d", "ConvTranspose2d", "RNN", "GRU", "LSTM", "Embedding"}
@@ -42,7 +57,7 @@ def check_probe_names(names: Iterable[str]) -> None:
             continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
-                              f"gradients, filters, feature_maps, confusion, function, augmented)")
+                              f"gradients, filters, feature_maps, prediction, confusion, function, augmented)")
 
 
 class Probes:
@@ -86,9 +101,9 @@ class Probes:
 
     # Computing ------------------------------------------------------------------------------------------------
 
-    def compute(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+    def compute(self, names: Iterable[str]) -> list[Record]:
         names = set(names)
-        out: dict[str, np.ndarray] = {}
+        out: list[Record] = []
         if not names:
             return out
         model = self.network.module
@@ -98,37 +113,43 @@ class Probes:
             with torch.inference_mode():
                 if self.data.is_plane:
                     if "boundary" in names:
-                        out.update(self._boundary())
+                        out.append(self._boundary())
                     if "neurons" in names:
-                        out.update(self._neurons())
+                        out.append(self._neurons())
                     for name in names:
                         if name.startswith("hidden:"):
-                            out.update(self._hidden(name.split(":", 1)[1]))
+                            out.extend(self._hidden(name.split(":", 1)[1]))
                 if "filters" in names:
+                    kernels = {}
                     for layer in self.layer_order:
-                        if self.node_kinds.get(layer) == "Conv2d":
-                            weight = model.get_submodule(layer).weight
-                            out[f"filters/{layer}"] = weight.detach().float().cpu().numpy().copy()
+                        weight = getattr(model.get_submodule(layer), "weight", None)
+                        if self.node_kinds.get(layer) == "Conv2d" and isinstance(weight, torch.Tensor):
+                            kernels[layer] = weight.detach().float().cpu().numpy().copy()
+                    out.append(Filters(kernels))
                 if "feature_maps" in names:
-                    out.update(self._feature_maps())
+                    out.extend(self._feature_maps())
+                if "prediction" in names:
+                    out.extend(self._prediction())
                 if "function" in names and self.data.function:
-                    out.update(self._function())
+                    out.append(self._function())
                 if "augmented" in names:
-                    out.update(self._augmented())
+                    out.extend(self._augmented())
                 if "confusion" in names and self.task.name == "classification":
-                    out.update(self._confusion())
+                    out.extend(self._confusion())
                 if "weights" in names:
+                    weights = {}
                     for layer in self.weight_layers():
                         weight = getattr(model.get_submodule(layer), "weight", None)
                         if isinstance(weight, torch.Tensor):
-                            out[f"weights/{layer}"] = weight.detach().float().cpu().numpy().copy()
+                            weights[layer] = weight.detach().float().cpu().numpy().copy()
+                    out.append(Weights(weights))
         finally:
             model.train(was)
         insight = {n for n in names if n.split(":", 1)[0] in INSIGHT_KINDS}
         if insight:  # these need gradients with respect to the input: outside inference mode
-            out.update(compute_insight(self, insight))
+            out.extend(compute_insight(self, insight))
         if "gradients" in names and len(self.gradient_steps):
-            out.update(self.gradient_history())
+            out.append(self.gradient_history())
         own = {n for n in names if n.split(":", 1)[0] in self.task.probe_kinds}
         if own:
             modules = self.task.modules().values()
@@ -137,48 +158,47 @@ class Probes:
                 m.eval()
             try:
                 with torch.no_grad():
-                    out.update(self.task.compute_probes(own))
+                    out.extend(self.task.compute_probes(own))
             finally:
                 for m, mode in zip(modules, modes):
                     m.train(mode)
         return out
 
-    def _boundary(self) -> dict[str, np.ndarray]:
-        """``boundary``: P(class 1) (two classes), the predicted class (more) or the value, (R, R); with more than
-        two classes also ``boundary/probabilities``, (R, R, K), which the view mixes into class colours."""
+    def _boundary(self) -> DecisionBoundary:
+        """P(class 1) (two classes), the predicted class (more) or the value, (R, R); with more than two classes
+        also the probabilities, (R, R, K), which the view mixes into class colours."""
         assert self._grid is not None
         pred = self.task.predict(self._grid)
         res = self.data.grid_resolution
-        out = {}
+        probabilities = None
         if self.task.name == "classification":
             values = pred[:, 1] if pred.shape[1] == 2 else pred.argmax(1).to(pred.dtype)
             if pred.shape[1] > 2:
-                out["boundary/probabilities"] = pred.reshape(res, res, -1).float().cpu().numpy().copy()
+                probabilities = pred.reshape(res, res, -1).float().cpu().numpy().copy()
         else:
             values = pred[:, 0]
-        out["boundary"] = values.reshape(res, res).float().cpu().numpy().copy()
-        return out
+        return DecisionBoundary(values.reshape(res, res).float().cpu().numpy().copy(), probabilities)
 
-    def _augmented(self) -> dict[str, np.ndarray]:
+    def _augmented(self) -> list[AugmentedSamples]:
         """The first AUGMENTED_SAMPLES training images as the network sees them under the current augmentation
         settings, drawn anew each time from the probe's own generator (the training's random stream stays as it
         is, so a seeded run trains the same with the samples view open or closed)."""
         shape = image_shape(tuple(self.data.input_shape))
         if shape is None:
-            return {}
+            return []
         n = min(AUGMENTED_SAMPLES, len(self.data.x_train))
         x = torch.as_tensor(np.asarray(self.data.x_train[:n], np.float32), device=self.device)
         self._augment_draws += 1
         generator = torch.Generator(device="cpu")
         generator.manual_seed(self._augment_draws)
         images = augment_images(x.reshape(n, *shape), self.task.settings, generator, shape)
-        return {"augmented/images": images.float().cpu().numpy().copy(),
-                "augmented/labels": np.asarray(self.data.y_train[:n]).reshape(-1).astype(np.int64).copy()}
+        return [AugmentedSamples(images.float().cpu().numpy().copy(),
+                                 np.asarray(self.data.y_train[:n]).reshape(-1).astype(np.int64).copy())]
 
-    def _function(self) -> dict[str, np.ndarray]:
+    def _function(self) -> FunctionFit:
         """A 1-D fit: the prediction over the domain, the true f, and each hidden unit's contribution to the output
-        (its activation times its weight into the final Dense, ``function/contributions`` (H, G)), whose sum plus
-        ``function/bias`` is the prediction when that Dense is the last layer."""
+        (its activation times its weight into the final Dense, (H, G)), whose sum plus the bias is the prediction
+        when that Dense is the last layer."""
         xs = np.linspace(-functions1d.DOMAIN * 1.05, functions1d.DOMAIN * 1.05, FUNCTION_POINTS, dtype=np.float32)
         grid = torch.as_tensor(xs.reshape(-1, 1), device=self.device)
         module = self.network.module
@@ -193,23 +213,19 @@ class Probes:
         finally:
             if handle is not None:
                 handle.remove()
-        out = {
-            "function/x": xs,
-            "function/prediction": pred.reshape(len(xs), -1)[:, 0].float().cpu().numpy().copy(),
-            "function/target": functions1d.evaluate(self.data.function, xs),
-            "function/index": np.array([list(functions1d.FUNCTIONS).index(self.data.function)], dtype=np.int64),
-            "function/train_x": np.asarray(self.data.x_train, np.float32).reshape(-1).copy(),
-            "function/train_y": np.asarray(self.data.y_train, np.float32).reshape(-1).copy(),
-        }
+        contributions, bias = None, None
         if captured and isinstance(last, torch.nn.Linear) and captured[0].dim() == 2:
-            hidden = captured[0]
-            contributions = hidden * last.weight[0]
-            out["function/contributions"] = contributions.T.float().cpu().numpy().copy()
-            bias = last.bias if last.bias is not None else torch.zeros(1, device=self.device)
-            out["function/bias"] = bias.reshape(1).float().cpu().numpy().copy()
-        return out
+            contributions = (captured[0] * last.weight[0]).T.float().cpu().numpy().copy()
+            bias = float(last.bias.reshape(-1)[0]) if last.bias is not None else 0.0
+        return FunctionFit(
+            x=xs, prediction=pred.reshape(len(xs), -1)[:, 0].float().cpu().numpy().copy(),
+            target=functions1d.evaluate(self.data.function, xs),
+            function_index=list(functions1d.FUNCTIONS).index(self.data.function),
+            train_x=np.asarray(self.data.x_train, np.float32).reshape(-1).copy(),
+            train_y=np.asarray(self.data.y_train, np.float32).reshape(-1).copy(),
+            contributions=contributions, bias=bias)
 
-    def _neurons(self) -> dict[str, np.ndarray]:
+    def _neurons(self) -> Neurons:
         layers = self.hidden_layers()
         with capture(self.network.module, layers) as acts:
             self.network.module(self._neuron_grid)
@@ -219,12 +235,12 @@ class Probes:
             a = acts.get(layer)
             if a is None or a.dim() != 2:
                 continue
-            out[f"neurons/{layer}"] = a.T.reshape(a.shape[1], r, r).float().cpu().numpy().copy()
-        return out
+            out[layer] = a.T.reshape(a.shape[1], r, r).float().cpu().numpy().copy()
+        return Neurons(out)
 
-    def _hidden(self, layer: str) -> dict[str, np.ndarray]:
+    def _hidden(self, layer: str) -> list[HiddenSpace]:
         if layer not in self.layer_order:
-            return {}
+            return []
         module = self.network.module
         with capture(module, [layer]) as acts:
             module(self._train_inputs)
@@ -233,17 +249,17 @@ class Probes:
             module(self._lines)
         lines = acts.get(layer)
         if points is None or lines is None or points.dim() != 2:
-            return {}
-        return {
-            f"hidden/{layer}/points": points.float().cpu().numpy().copy(),
-            f"hidden/{layer}/lines": lines.reshape(2 * LINES, LINE_POINTS, -1).float().cpu().numpy().copy(),
-        }
+            return []
+        return [HiddenSpace({layer: HiddenLayer(
+            points.float().cpu().numpy().copy(),
+            lines.reshape(2 * LINES, LINE_POINTS, -1).float().cpu().numpy().copy())})]
 
     def set_split(self, x_test: torch.Tensor, y_test: torch.Tensor, input_shape: tuple[int, ...]) -> None:
         self.x_test, self.y_test, self.input_shape = x_test, y_test, input_shape
 
-    def _sample(self) -> tuple[torch.Tensor, int] | None:
-        """The sample the feature-map and drawing views look at: a drawing if one is set, else a test sample."""
+    def _sample(self) -> tuple[torch.Tensor, int | None] | None:
+        """The sample the feature-map and drawing views look at: a drawing (which has no true class) if one is
+        set, else a test sample."""
         if self.sample_image is not None and self.input_shape:
             image = torch.as_tensor(self.sample_image, dtype=torch.float32, device=self.device)
             want = 1
@@ -251,33 +267,44 @@ class Probes:
                 want *= d
             if image.numel() != want:
                 return None
-            return image.reshape(1, *self.input_shape), -1
+            return image.reshape(1, *self.input_shape), None
         if self.x_test is None or self.y_test is None or not len(self.x_test):
             return None
         i = min(max(0, self.sample_index), len(self.x_test) - 1)
-        return self.x_test[i:i + 1], int(self.y_test[i]) if self.y_test.dtype == torch.int64 else -1
+        return self.x_test[i:i + 1], int(self.y_test[i]) if self.y_test.dtype == torch.int64 else None
 
-    def _feature_maps(self) -> dict[str, np.ndarray]:
+    def _feature_maps(self) -> list[FeatureMaps]:
         picked = self._sample()
         if picked is None:
-            return {}
+            return []
         x, label = picked
         module = self.network.module
         with capture(module, self.layer_order) as acts:
             module(x)
-        out = {"sample/input": x[0].float().cpu().numpy().copy(),
-               "sample/label": np.array([label], dtype=np.int64)}
+        layers = {}
         for layer in self.layer_order:
             a = acts.get(layer)
             if a is not None and a.dim() >= 2:
-                out[f"feature_maps/{layer}"] = a[0].float().cpu().numpy().copy()
+                layers[layer] = a[0].float().cpu().numpy().copy()
+        probabilities = None
         if self.task.name == "classification":
-            out["sample/probabilities"] = self.task.predict(x)[0].float().cpu().numpy().copy()
-        return out
+            probabilities = self.task.predict(x)[0].float().cpu().numpy().copy()
+        return [FeatureMaps(x[0].float().cpu().numpy().copy(), label, layers, probabilities,
+                            drawing=self.sample_image is not None)]
 
-    def _confusion(self) -> dict[str, np.ndarray]:
+    def _prediction(self) -> list[Prediction]:
+        """The drawing pad's answer: only for a drawing, never for a test sample the feature-map view shows."""
+        if self.sample_image is None or self.task.name != "classification":
+            return []
+        picked = self._sample()
+        if picked is None:
+            return []
+        x = picked[0]
+        return [Prediction(x[0].float().cpu().numpy().copy(), self.task.predict(x)[0].float().cpu().numpy().copy())]
+
+    def _confusion(self) -> list[Confusion]:
         if self.x_test is None or self.y_test is None or not len(self.x_test):
-            return {}
+            return []
         preds = []
         for start in range(0, len(self.x_test), 4096):
             preds.append(self.task.predict(self.x_test[start:start + 4096]).argmax(-1))
@@ -292,12 +319,10 @@ class Probes:
         elif images.dim() == 2:
             side = int(round(images.shape[1] ** 0.5))
             images = images.reshape(len(images), side, side) if side * side == images.shape[1] else images[:, None]
-        return {
-            "confusion": matrix.cpu().numpy().astype(np.int64),
-            "misclassified/images": images.float().cpu().numpy().copy(),
-            "misclassified/true": truth[wrong].cpu().numpy().astype(np.int64),
-            "misclassified/predicted": predicted[wrong].cpu().numpy().astype(np.int64),
-        }
+        return [Confusion(matrix=matrix.cpu().numpy().astype(np.int64),
+                          images=images.float().cpu().numpy().copy(),
+                          true=truth[wrong].cpu().numpy().astype(np.int64),
+                          predicted=predicted[wrong].cpu().numpy().astype(np.int64))]
 
     # Gradient norms, recorded at snapshot time while the last step's gradients are still there ---------------
 
@@ -322,13 +347,12 @@ class Probes:
             while len(col) < len(self.gradient_steps):
                 col.append(np.nan)
 
-    def gradient_history(self, max_points: int = 2000) -> dict[str, np.ndarray]:
+    def gradient_history(self, max_points: int = 2000) -> Gradients:
         n = len(self.gradient_steps)
         idx = np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(np.int64))
-        out = {"gradients/step": np.frombuffer(self.gradient_steps, dtype=np.float64)[idx].copy()}
-        for name, col in self.gradient_norms.items():
-            out[f"gradients/{name}"] = np.frombuffer(col, dtype=np.float64)[idx].copy()
-        return out
+        return Gradients(np.frombuffer(self.gradient_steps, dtype=np.float64)[idx].copy(),
+                         {name: np.frombuffer(col, dtype=np.float64)[idx].copy()
+                          for name, col in self.gradient_norms.items()})
 
     def truncate_gradients(self, step: int) -> None:
         keep = sum(1 for s in self.gradient_steps if s <= step)

@@ -24,6 +24,7 @@ from playground.compile.modules import Recurrent
 from playground.data import sequences as seqdata
 from playground.data import text as textdata
 from playground.graph import DatasetSettings, Lab
+from playground.snapshots import Forecast, Gates, GeneratedText, Record, SequenceStates
 
 from .datasets import DataBundle, register_loader
 from .errors import EngineError
@@ -166,7 +167,7 @@ class SequenceTask(Task):
     probe_kinds = ("forecast", "hidden_states", "gates", "text_sample")
 
     def __init__(self, lab: Lab, networks: dict[str, CompiledNetwork], data: DataBundle) -> None:
-        self._cache: dict[str, tuple[tuple[float, float], float, float, dict[str, np.ndarray]]] = {}
+        self._cache: dict[str, tuple[tuple[float, float], float, float, Record]] = {}
         self.step_hint = 0  # bumped at each text sample so samples differ over time
         super().__init__(lab, networks, data)
 
@@ -344,15 +345,15 @@ class SequenceTask(Task):
 
     # Probes ---------------------------------------------------------------------------------------------------
 
-    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
+    def compute_probes(self, names: set[str]) -> list[Record]:
         kinds = {n.split(":", 1)[0] for n in names}
-        out: dict[str, np.ndarray] = {}
+        out: list[Record] = []
         if "forecast" in kinds and self.mode == "forecast":
-            out.update(self._throttled("forecast", FORECAST_EVERY, self.forecast))
+            out.append(self._throttled("forecast", FORECAST_EVERY, self.forecast))
         if "hidden_states" in kinds or "gates" in kinds:
-            out.update(self.inner_states("hidden_states" in kinds, "gates" in kinds))
+            out.extend(self.inner_states("hidden_states" in kinds, "gates" in kinds))
         if "text_sample" in kinds and self.mode == "text":
-            out.update(self._throttled("text_sample", SAMPLE_EVERY, self.text_sample))
+            out.append(self._throttled("text_sample", SAMPLE_EVERY, self.text_sample))
         return out
 
     def _weights_version(self) -> float:
@@ -360,8 +361,7 @@ class SequenceTask(Task):
         params = [p.detach().float().sum() for p in self.model.parameters()]
         return float(torch.stack(params).sum()) if params else 0.0
 
-    def _throttled(self, name: str, every: float, make: Callable[[], dict[str, np.ndarray]]
-                   ) -> dict[str, np.ndarray]:
+    def _throttled(self, name: str, every: float, make: Callable[[], Record]) -> Record:
         """A probe that costs many small passes, recomputed only when the weights or the settings changed, and
         while the run trains on at most every ``every`` seconds and after five times its own cost (snapshots come
         about 30 times a second); when the run pauses or stops, always."""
@@ -372,11 +372,11 @@ class SequenceTask(Task):
             old_key, when, cost, result = cached
             # At most a sixth of the time goes to this probe, so a stale answer is at most a few steps old.
             if old_key == key or (self.training_live and old_key[1] == key[1] and now - when < min(every, 5 * cost)):
-                return dict(result)
+                return result
         result = make()
         done = time.perf_counter()
         self._cache[name] = (key, done, done - now, result)
-        return dict(result)
+        return result
 
     def _device(self) -> torch.device:
         return next(self.model.parameters(), torch.zeros(())).device
@@ -386,7 +386,7 @@ class SequenceTask(Task):
         return not any(self.params[n].get("bidirectional") for n in self.recurrent)
 
     @torch.no_grad()
-    def forecast(self, warmup: int | None = None, horizon: int | None = None) -> dict[str, np.ndarray]:
+    def forecast(self, warmup: int | None = None, horizon: int | None = None) -> Forecast:
         """A fresh test series: the truth, the network's one-step predictions from the true past (teacher forced)
         and, from ``warmup`` on, a free-running continuation that feeds each prediction back as the next input."""
         steps = self.data.input_shape[0]
@@ -419,23 +419,20 @@ class SequenceTask(Task):
         pred[1:] = one_step
         truth = series.astype(np.float32)
         free_mse = float(np.mean((free[warmup:] - truth[warmup:]) ** 2)) if horizon else float("nan")
-        return {
-            "forecast/truth": truth, "forecast/one_step": pred, "forecast/free": free,
-            "forecast/start": np.array([warmup], np.int32),
-            "forecast/errors": np.array([float(np.nanmean((pred[1:] - truth[1:]) ** 2)), free_mse, self.baseline],
-                                        np.float32),
-        }
+        return Forecast(truth=truth, one_step=pred, free=free, start=int(warmup),
+                        one_step_error=float(np.float32(np.nanmean((pred[1:] - truth[1:]) ** 2))),
+                        free_error=float(np.float32(free_mse)), baseline_error=float(np.float32(self.baseline)))
 
     def _probe_input(self) -> torch.Tensor:
         x = self.data.x_test if len(self.data.x_test) else self.data.x_train
         return torch.as_tensor(x[:1], device=self._device())
 
     @torch.no_grad()
-    def inner_states(self, hidden: bool = True, gates: bool = True) -> dict[str, np.ndarray]:
-        """Over one test sequence: every recurrent layer's output at each step (``hidden_states/<layer>``, steps ×
-        units) and, for GRU and LSTM, their first layer's gates (``gates/<layer>/<gate>``)."""
+    def inner_states(self, hidden: bool = True, gates: bool = True) -> list[Record]:
+        """Over one test sequence: every recurrent layer's output at each step (steps × units) and, for GRU and
+        LSTM, their first layer's gates."""
         if not self.recurrent:
-            return {}
+            return []
         x = self._probe_input()
         inputs: dict[str, torch.Tensor] = {}
         outputs: dict[str, torch.Tensor] = {}
@@ -457,31 +454,36 @@ class SequenceTask(Task):
         finally:
             for h in handles:
                 h.remove()
-        out: dict[str, np.ndarray] = {}
         sample = x[0]
         if self.mode == "text":
             assert self.vocabulary is not None
-            codes = self.vocabulary.code_points()
-            out["hidden_states/_input"] = codes[sample.cpu().numpy()]
+            shown = self.vocabulary.code_points()[sample.cpu().numpy()]
         else:
-            out["hidden_states/_input"] = sample[:, 0].float().cpu().numpy().copy()
+            shown = sample[:, 0].float().cpu().numpy().copy()
+        label, probabilities = None, None
         if self.mode == "classify":
-            out["hidden_states/_label"] = np.asarray(self.data.y_test[:1] if len(self.data.y_test)
-                                                     else self.data.y_train[:1], np.int64)
-            out["hidden_states/_probabilities"] = self._log_probs(predicted).exp()[0].float().cpu().numpy()
+            label = int((self.data.y_test if len(self.data.y_test) else self.data.y_train).reshape(-1)[0])
+            probabilities = self._log_probs(predicted).exp()[0].float().cpu().numpy()
+        states: dict[str, np.ndarray] = {}
+        gate_values: dict[str, dict[str, np.ndarray]] = {}
         for name in self.recurrent:
             if hidden and name in outputs:
-                out[f"hidden_states/{name}"] = outputs[name][0].float().cpu().numpy().copy()
+                states[name] = outputs[name][0].float().cpu().numpy().copy()
             layer = self.model.get_submodule(name)
             assert isinstance(layer, Recurrent)
             if gates and layer.cell in GATE_NAMES and name in inputs:
                 found = gate_activations(layer, inputs[name].float())
-                for gate in GATE_NAMES[layer.cell]:
-                    out[f"gates/{name}/{gate}"] = found[gate][0].cpu().numpy().copy()
+                gate_values[name] = {gate: found[gate][0].cpu().numpy().copy() for gate in GATE_NAMES[layer.cell]}
+        out: list[Record] = []
+        if hidden:
+            out.append(SequenceStates(states, shown, text=self.mode == "text", label=label,
+                                      probabilities=probabilities))
+        if gates:
+            out.append(Gates(gate_values))
         return out
 
     @torch.no_grad()
-    def text_sample(self, length: int = SAMPLE_LENGTH, seed: int | None = None) -> dict[str, np.ndarray]:
+    def text_sample(self, length: int = SAMPLE_LENGTH, seed: int | None = None) -> GeneratedText:
         """Text the network writes: a prompt from the held-out text, then ``length`` characters sampled one at a
         time at the settings' temperature (low: nearly always the likeliest)."""
         assert self.vocabulary is not None
@@ -524,12 +526,9 @@ class SequenceTask(Task):
                 generated.append(nxt)
                 seq = torch.cat([seq, torch.tensor([[nxt]], device=dev)], dim=1)
         codes = self.vocabulary.code_points()
-        result = {
-            "text_sample": np.concatenate([codes[np.asarray(prompt_ids)], codes[np.asarray(generated, np.int64)]]),
-            "text_sample/prompt_length": np.array([len(prompt_ids)], np.int32),
-            "text_sample/temperature": np.array([temperature], np.float32),
-        }
-        return result
+        return GeneratedText(
+            codes=np.concatenate([codes[np.asarray(prompt_ids)], codes[np.asarray(generated, np.int64)]]),
+            prompt_length=len(prompt_ids), temperature=float(np.float32(temperature)))
 
     def _choose(self, scores: torch.Tensor, temperature: float, generator: torch.Generator) -> int:
         logp = self._log_probs(scores.reshape(-1).float())

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from playground.compile import CompiledNetwork
 from playground.graph import Lab, TrainingSettings
+from playground.snapshots import Record
 
 from .datasets import DataBundle
 from .errors import EngineError
@@ -107,10 +107,10 @@ class Task:
     def clear_running(self) -> None:
         self._running = {}
 
-    def compute_probes(self, names: set[str]) -> dict[str, np.ndarray]:
-        """This family's own probes (names whose kind, before any ':', is in ``probe_kinds``), as numpy copies.
-        Called under no_grad at snapshot time."""
-        return {}
+    def compute_probes(self, names: set[str]) -> list[Record]:
+        """This family's own probes (names whose kind, before any ':', is in ``probe_kinds``) as records of numpy
+        copies. Called under no_grad at snapshot time."""
+        return []
 
     def validate(self) -> None:
         """Raise EngineError if the networks do not fit the data or the task."""

@@ -19,6 +19,7 @@ from torch import nn
 
 from playground.compile import compile_network
 from playground.graph import Lab
+from playground.snapshots import ProbeResults, Record
 
 from .augment import augment_images, augmenting, image_shape
 from .checkpointing import Checkpointing, _copy, _flat, _transfer
@@ -80,7 +81,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         self.probes: frozenset[str] = frozenset(probes)
         self._commands: deque[Command] = deque()
         self._probe_force: set[str] = set()
-        self._probe_cache: dict[str, dict[str, np.ndarray]] = {}
+        self._probe_cache: dict[str, list[Record]] = {}
         self._probe_costs: dict[str, float] = {}
         self._probe_times: dict[str, float] = {}
         self._probe_cache_version: tuple[Any, ...] = ()
@@ -472,7 +473,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),
-            probes=frozen(self._live_probes() if probes else self._cached_probes()), message=self._message,
+            probes=ProbeResults(self._live_probes() if probes else self._cached_probes()), message=self._message,
             device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
             class_names=tuple(self.data.class_names),

@@ -65,10 +65,13 @@ class ProbeResults:
     def __getitem__(self, kind: type[R]) -> R:
         record = self.get(kind)
         if record is None:
-            raise KeyError(kind.__name__)
+            raise KeyError(getattr(kind, "__name__", kind))
         return record
 
     def __contains__(self, kind: object) -> bool:
+        """A record type, or the name of a probe kind as views ask for it (``"boundary" in probes``)."""
+        if isinstance(kind, str):
+            return any(t.probe == kind for t in self._records)
         return kind in self._records
 
     def __iter__(self) -> Iterator[Record]:

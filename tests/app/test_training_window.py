@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from playground.app import attach_training
+from playground.snapshots import Confusion, DecisionBoundary, FeatureMaps, Prediction
 
 
 @pytest.fixture
@@ -46,12 +47,12 @@ def test_play_from_the_toolbar_trains_and_the_views_follow(qtbot, app_window):
     seen = snapshots(c)
     play(qtbot, c, seen, epochs=2)
     boundary = c.views["boundary"]
-    early = np.array(seen[-1].probes["boundary"], copy=True)
+    early = np.array(seen[-1].probes[DecisionBoundary].values, copy=True)
     qtbot.waitUntil(lambda: seen[-1].epoch >= 40, timeout=30000)
     c.toolbar.play_action.trigger()  # pause, so the last snapshot stays the last
     qtbot.waitUntil(lambda: seen[-1].state == "paused", timeout=5000)
     qtbot.wait(50)
-    late = seen[-1].probes["boundary"]
+    late = seen[-1].probes[DecisionBoundary].values
     assert not np.allclose(early, late, atol=1e-3)  # the boundary moved as it learned
     np.testing.assert_allclose(boundary.image.image, late)  # and the Output view shows the latest one
     losses = seen[-1].history["train_loss"]
@@ -239,15 +240,16 @@ def test_a_digits_lab_trains_in_the_window_with_the_image_views_in_front(qtbot, 
     assert c._shown("feature_maps") and not c._shown("neurons")
     seen = snapshots(c)
     c.toolbar.play_action.trigger()
-    qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= 1 and "feature_maps/dense_1" in seen[-1].probes,
+    qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= 1 and FeatureMaps in seen[-1].probes and
+                    "dense_1" in seen[-1].probes[FeatureMaps].layers,
                     timeout=30000)
     fm = c.views["feature_maps"]
     assert not fm.is_empty
     c.docks["confusion"].raise_()
     qtbot.waitUntil(lambda: "confusion" in seen[-1].probes, timeout=10000)
-    assert seen[-1].probes["confusion"].sum() == 1000
+    assert seen[-1].probes[Confusion].matrix.sum() == 1000
     fm.sample_requested.emit(5)  # another test sample for the feature maps
-    qtbot.waitUntil(lambda: int(seen[-1].probes.get("sample/label", [-2])[0]) ==
+    qtbot.waitUntil(lambda: FeatureMaps in seen[-1].probes and seen[-1].probes[FeatureMaps].label ==
                     int(c.session.trainer.data.y_test[5]), timeout=10000)
 
 
@@ -260,9 +262,8 @@ def test_a_drawn_digit_is_read_by_the_model_being_trained(qtbot, app_window):
     one = np.zeros((28, 28), np.float32)
     one[4:24, 13:16] = 1.0  # a plain "1", already centred as MNIST digits are
     c.on_drawing(one)
-    qtbot.waitUntil(lambda: "sample/probabilities" in seen[-1].probes and
-                    int(seen[-1].probes["sample/label"][0]) == -1, timeout=10000)
-    probs = seen[-1].probes["sample/probabilities"]
+    qtbot.waitUntil(lambda: Prediction in seen[-1].probes, timeout=10000)  # the drawing's own answer
+    probs = seen[-1].probes[Prediction].probabilities
     assert probs.argmax() == 1
     before = c.session.trainer.x_train.shape[0]
     c.add_drawing(one, 1)

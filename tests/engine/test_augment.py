@@ -12,6 +12,7 @@ from playground.engine.datasets import DataBundle
 from playground.engine.trainer import Trainer
 from playground.graph import LabFormatError, TrainingSettings
 from playground.graph.templates import build_template
+from playground.snapshots import AugmentedSamples
 
 
 def bar_images(n=64, size=28):
@@ -147,11 +148,11 @@ def test_the_probe_shows_training_images_as_augmented_without_touching_the_run()
     data = small_digits(64)
     trainer = Trainer(lab, device="cpu", data=data, probes=("augmented",))
     first = trainer.compute_probes()
-    images, labels = first["augmented/images"], first["augmented/labels"]
+    images, labels = first[AugmentedSamples].images, first[AugmentedSamples].labels
     assert images.shape == (48, 1, 28, 28) and labels.shape == (48,)
     np.testing.assert_array_equal(labels, data.y_train[:48])
     assert not np.allclose(images, data.x_train[:48])
-    again = trainer.compute_probes()["augmented/images"]
+    again = trainer.compute_probes()[AugmentedSamples].images
     assert not np.allclose(again, images)  # new transforms each time
     state = trainer._generator.get_state()
     trainer.compute_probes()

@@ -13,6 +13,7 @@ from playground.engine.errors import EngineError
 from playground.engine.trainer import Trainer
 from playground.graph import Lab
 from playground.graph.templates import _DIGIT, build_template, sequential
+from playground.snapshots import AutoencoderSettings, Latent, Manifold, PriorSamples, Reconstructions
 
 AE_TEMPLATES = ("autoencoder", "conv_autoencoder", "denoising_autoencoder", "sparse_autoencoder", "vae")
 
@@ -59,9 +60,9 @@ def _nearest(images: np.ndarray, reference: np.ndarray) -> float:
 def test_vae_prior_samples_look_like_digits_not_noise():
     data = small_digits(3000, 300)
     t = trainer("vae", data=data, probes=["prior_samples:7"])
-    untrained = t.compute_probes()["prior_samples/images"]
+    untrained = t.compute_probes()[PriorSamples].images
     t.train(6)
-    samples = t.compute_probes()["prior_samples/images"]
+    samples = t.compute_probes()[PriorSamples].images
     assert samples.shape == (64, 28, 28)
     rng = np.random.default_rng(0)
     noise = rng.random(samples.shape)
@@ -83,31 +84,31 @@ def test_probes_have_the_promised_shapes():
                 input_noise=0.3)
     t.train(1)
     p = t.compute_probes()
-    assert p["reconstructions/input"].shape == (12, 28, 28)
-    assert p["reconstructions/noisy"].shape == (12, 28, 28)
-    assert p["reconstructions/output"].shape == (12, 28, 28)
-    assert sorted(p["reconstructions/labels"][:10]) == list(range(10))  # one of each digit first
-    assert p["reconstructions/output"].min() >= 0.0 and p["reconstructions/output"].max() <= 1.0
-    assert p["latent/codes"].shape == (300, 2) and p["latent/labels"].shape == (300,)
-    assert p["manifold/images"].shape == (9, 9, 28, 28)
-    lo, hi = p["manifold/extent"][:2]
+    assert p[Reconstructions].input.shape == (12, 28, 28)
+    assert p[Reconstructions].noisy.shape == (12, 28, 28)
+    assert p[Reconstructions].output.shape == (12, 28, 28)
+    assert sorted(p[Reconstructions].labels[:10]) == list(range(10))  # one of each digit first
+    assert p[Reconstructions].output.min() >= 0.0 and p[Reconstructions].output.max() <= 1.0
+    assert p[Latent].codes.shape == (300, 2) and p[Latent].labels.shape == (300,)
+    assert p[Manifold].images.shape == (9, 9, 28, 28)
+    lo, hi = p[Manifold].extent[:2]
     assert lo == pytest.approx(-1.645, abs=1e-3) and hi == pytest.approx(1.645, abs=1e-3)  # prior's 5%..95%
-    assert p["manifold/kind"][0] == 0.0
-    assert p["ae_settings/input_noise"][0] == pytest.approx(0.3)
-    assert p["ae_settings/beta"][0] == pytest.approx(1.0)
+    assert not p[Manifold].principal_components
+    assert p[AutoencoderSettings].input_noise == pytest.approx(0.3)
+    assert p[AutoencoderSettings].beta == pytest.approx(1.0)
     # The same fixed test digits and codes at every snapshot: only the network changes them.
     again = t.compute_probes()
-    np.testing.assert_array_equal(again["reconstructions/noisy"], p["reconstructions/noisy"])
-    np.testing.assert_array_equal(again["prior_samples/images"], p["prior_samples/images"])
+    np.testing.assert_array_equal(again[Reconstructions].noisy, p[Reconstructions].noisy)
+    np.testing.assert_array_equal(again[PriorSamples].images, p[PriorSamples].images)
 
 
 def test_wide_code_manifold_sweeps_principal_components():
     t = trainer("autoencoder", probes=["manifold", "latent"])
     t.train(1)
     p = t.compute_probes()
-    assert p["latent/codes"].shape == (300, 32)
-    assert p["manifold/kind"][0] == 1.0
-    images = p["manifold/images"]
+    assert p[Latent].codes.shape == (300, 32)
+    assert p[Manifold].principal_components
+    images = p[Manifold].images
     assert images.shape == (12, 12, 28, 28)
     assert images[0, 0].tolist() != images[-1, -1].tolist()  # the sweep moves through the code
 
@@ -135,7 +136,7 @@ def test_denoising_learns_to_remove_noise():
     t = trainer("denoising_autoencoder", data=small_digits(4000, 300), probes=["reconstructions"])
     t.train(4)
     p = t.compute_probes()
-    clean, noisy, out = p["reconstructions/input"], p["reconstructions/noisy"], p["reconstructions/output"]
+    clean, noisy, out = p[Reconstructions].input, p[Reconstructions].noisy, p[Reconstructions].output
     # The output is much closer to the clean digit than the noisy input the network was given.
     assert ((out - clean) ** 2).mean() < 0.5 * ((noisy - clean) ** 2).mean()
 

@@ -10,6 +10,7 @@ from playground.data import cifar, image_sets
 from playground.engine.datasets import load_dataset
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template
+from playground.snapshots import AugmentedSamples, Confusion, FeatureMaps, Filters
 
 
 def fake_download(root, per_batch=40):
@@ -40,8 +41,8 @@ def test_cifar_template_trains_and_keeps_colour(tmp_path, monkeypatch):
     snap = trainer.train()
     assert np.isfinite(snap.metrics["train_loss"])
     p = snap.probes
-    assert p["filters/conv_1"].shape == (16, 3, 3, 3)
-    assert p["sample/input"].shape == (3, 32, 32)
-    assert p["misclassified/images"].ndim == 4 and p["misclassified/images"].shape[1:] == (3, 32, 32)
-    assert p["augmented/images"].shape == (48, 3, 32, 32)
+    assert p[Filters].layers["conv_1"].shape == (16, 3, 3, 3)
+    assert p[FeatureMaps].input.shape == (3, 32, 32)
+    assert p[Confusion].images.ndim == 4 and p[Confusion].images.shape[1:] == (3, 32, 32)
+    assert p[AugmentedSamples].images.shape == (48, 3, 32, 32)
     image_sets._load.cache_clear()

@@ -8,6 +8,7 @@ from playground.engine.commands import SetSample
 from playground.engine.datasets import DataBundle
 from playground.engine.trainer import Trainer
 from playground.graph.templates import mnist_one_layer
+from playground.snapshots import Confusion, FeatureMaps
 
 
 def test_a_drawing_is_answered_by_the_next_snapshot_while_training():
@@ -30,10 +31,10 @@ def test_a_drawing_is_answered_by_the_next_snapshot_while_training():
     trainer.send(SetSample(image=drawing))
     snap = next(run)
     assert computed == [{"feature_maps"}]  # the answer does not wait for the confusion matrix
-    assert "confusion" in snap.probes
+    assert Confusion in snap.probes
     assert snap.state == "running"
-    assert int(snap.probes["sample/label"][0]) == -1  # a drawing, not a test sample
-    np.testing.assert_allclose(np.asarray(snap.probes["sample/input"]).reshape(28, 28), drawing)
-    probabilities = snap.probes["sample/probabilities"]
+    assert snap.probes[FeatureMaps].drawing and snap.probes[FeatureMaps].label is None  # a drawing, not a test sample
+    np.testing.assert_allclose(np.asarray(snap.probes[FeatureMaps].input).reshape(28, 28), drawing)
+    probabilities = snap.probes[FeatureMaps].probabilities
     assert probabilities.shape == (10,) and abs(float(probabilities.sum()) - 1) < 1e-4
     run.close()

@@ -14,6 +14,7 @@ from playground.engine.fast_path import FastPath, Program, plan_for
 from playground.engine.trainer import Trainer
 from playground.graph import Lab, TrainingSettings
 from playground.graph.templates import sequential
+from playground.snapshots import Gradients
 
 
 def tiny_lab(optimizer: str = "sgd", **training: object) -> Lab:
@@ -102,10 +103,9 @@ def test_switch_during_a_live_run_keeps_curves_and_per_step_metrics_continuous()
     grads = trainer.compute_probes(["gradients"])
     ordinary.snapshot()  # records the gradients of its last step, as the live snapshot did for the fast one
     expected = ordinary.compute_probes(["gradients"])
-    assert grads["gradients/step"][-1] == expected["gradients/step"][-1] == 120
-    for key in expected:
-        if key.startswith("gradients/") and key != "gradients/step":
-            np.testing.assert_allclose(grads[key][-1], expected[key][-1], rtol=1e-4)
+    assert grads[Gradients].steps[-1] == expected[Gradients].steps[-1] == 120
+    for layer, norms in expected[Gradients].layers.items():
+        np.testing.assert_allclose(grads[Gradients].layers[layer][-1], norms[-1], rtol=1e-4)
     # A setting the program holds fixed (the batch size) falls back at once: the next epoch is an ordinary one.
     trainer.send(SetTraining({"batch_size": 4}))
     trainer._drain()

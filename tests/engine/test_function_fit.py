@@ -8,6 +8,7 @@ from playground.engine.errors import EngineError
 from playground.engine.trainer import Trainer
 from playground.graph import DatasetSettings
 from playground.graph.templates import _mlp, build_template
+from playground.snapshots import FunctionFit
 
 
 def fit(units: int, function: str = "sawtooth", epochs: int = 120):
@@ -30,16 +31,16 @@ def test_template_fits_the_sine_closely_and_the_contributions_add_up():
     snap = fit(8, "sine", epochs=100)
     assert snap.metrics["test_loss"] < 0.02  # the noise alone gives 0.0025
     p = snap.probes
-    x, prediction = p["function/x"], p["function/prediction"]
+    x, prediction = p[FunctionFit].x, p[FunctionFit].prediction
     assert x.shape == prediction.shape == (300,)
     assert x.min() < -3.0 and x.max() > 3.0
-    contributions = p["function/contributions"]
+    contributions = p[FunctionFit].contributions
     assert contributions.shape == (8, 300)
-    np.testing.assert_allclose(contributions.sum(0) + p["function/bias"][0], prediction, atol=1e-4)
-    np.testing.assert_allclose(p["function/target"], np.sin(1.5 * x), atol=1e-5)
-    assert np.abs(prediction - p["function/target"]).mean() < 0.1
-    assert int(p["function/index"][0]) == 0
-    assert len(p["function/train_x"]) == len(p["function/train_y"]) == 210  # 70 % of 300
+    np.testing.assert_allclose(contributions.sum(0) + p[FunctionFit].bias, prediction, atol=1e-4)
+    np.testing.assert_allclose(p[FunctionFit].target, np.sin(1.5 * x), atol=1e-5)
+    assert np.abs(prediction - p[FunctionFit].target).mean() < 0.1
+    assert p[FunctionFit].function_index == 0
+    assert len(p[FunctionFit].train_x) == len(p[FunctionFit].train_y) == 210  # 70 % of 300
 
 
 def test_a_deep_network_still_shows_its_fit_and_last_layer_units():
@@ -47,7 +48,7 @@ def test_a_deep_network_still_shows_its_fit_and_last_layer_units():
     lab.networks[0].graph = _mlp(1, [6, 5], "ReLU", 1, head="regression")  # two hidden layers: the last one's
     lab.training.epochs = 2
     snap = Trainer(lab, device="cpu", probes=("function",)).train()
-    assert snap.probes["function/contributions"].shape == (5, 300)
+    assert snap.probes[FunctionFit].contributions.shape == (5, 300)
 
 
 def test_unknown_function_is_one_clear_message():

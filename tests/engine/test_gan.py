@@ -14,6 +14,7 @@ from playground.engine.gan import GanTask
 from playground.engine.trainer import Trainer
 from playground.graph import DatasetSettings, Lab, TrainingSettings
 from playground.graph.templates import build_template, sequential
+from playground.snapshots import GanPlane, GanSamples, GanSettings
 
 
 def _run(trainer: Trainer, batches: int) -> None:
@@ -112,15 +113,15 @@ def test_plane_probe_and_a_drawn_target() -> None:
     trainer = Trainer(build_template("gan"), device="cpu", probes=["gan_plane", "gan_settings"])
     _run(trainer, 2)
     probes = trainer.snapshot().probes
-    assert probes["gan_plane/real"].shape[1] == 2 and probes["gan_plane/fake"].shape == (500, 2)
-    heat = probes["gan_plane/discriminator"]
+    assert probes[GanPlane].real.shape[1] == 2 and probes[GanPlane].fake.shape == (500, 2)
+    heat = probes[GanPlane].discriminator
     assert heat.ndim == 2 and heat.shape[0] == heat.shape[1] and heat.min() >= 0 and heat.max() <= 1
-    assert probes["gan_plane/noise_grid"].shape == (22, 40, 2)
-    assert probes["gan_plane/gradients"].shape == (150, 2)
-    assert bytes(probes["gan_plane/target"]).decode() == "ring"
-    assert probes["gan_settings/discriminator_learning_rate"][0] == pytest.approx(0.003)
+    assert probes[GanPlane].noise_grid.shape == (22, 40, 2)
+    assert probes[GanPlane].gradients.shape == (150, 2)
+    assert probes[GanPlane].target == "ring"
+    assert probes[GanSettings].discriminator_learning_rate == pytest.approx(0.003)
     # The fakes of the probe come from fixed noise: the same weights give the same points.
-    assert np.array_equal(trainer.compute_probes(["gan_plane"])["gan_plane/fake"], probes["gan_plane/fake"])
+    assert np.array_equal(trainer.compute_probes(["gan_plane"])[GanPlane].fake, probes[GanPlane].fake)
 
     trainer.send(cmd.SetDataset({"name": "drawn", "options": {"points": [[0, 0]]}}))
     for _ in trainer.run(interval=None):
@@ -130,9 +131,9 @@ def test_plane_probe_and_a_drawn_target() -> None:
     trainer.send(cmd.SetDataset({"name": "drawn", "options": {"points": drawn}}))
     _run(trainer, 3)
     probes = trainer.snapshot().probes
-    assert bytes(probes["gan_plane/target"]).decode() == "drawn"
-    assert np.allclose(probes["gan_plane/drawn"], drawn)
-    real = probes["gan_plane/real"]
+    assert probes[GanPlane].target == "drawn"
+    assert np.allclose(probes[GanPlane].drawn, drawn)
+    real = probes[GanPlane].real
     assert np.min(np.linalg.norm(real[:, None] - np.asarray(drawn)[None], axis=2), axis=1).max() < 0.3
 
 
@@ -140,9 +141,9 @@ def test_digits_template_makes_images_from_fixed_noise() -> None:
     trainer = Trainer(build_template("gan_digits"), device="cpu", probes=["gan_samples", "gan_plane"])
     _run(trainer, 2)
     probes = trainer.snapshot().probes
-    images = probes["gan_samples/images"]
+    images = probes[GanSamples].images
     assert images.shape == (64, 28, 28) and images.min() >= 0 and images.max() <= 1
-    assert "gan_plane/fake" not in probes  # images have no plane
+    assert GanPlane not in probes  # images have no plane
     assert not np.allclose(images[0], images[1])  # different noise, different samples
 
 
@@ -205,5 +206,5 @@ def test_a_sigmoid_discriminator_and_a_flat_generator_fit_digits() -> None:
     lab.dataset.features = []
     trainer = Trainer(lab, device="cpu", probes=["gan_samples"])
     _run(trainer, 2)
-    assert trainer.snapshot().probes["gan_samples/images"].shape == (64, 28, 28)
+    assert trainer.snapshot().probes[GanSamples].images.shape == (64, 28, 28)
     assert np.isfinite(trainer._running_loss())

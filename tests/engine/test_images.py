@@ -9,6 +9,7 @@ from playground.data.digits import digit_splits, load_digits
 from playground.engine.commands import SetSample
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template, sequential
+from playground.snapshots import Confusion, FeatureMaps, Filters
 
 
 def test_builtin_digits_are_real_mnist_with_a_fixed_split():
@@ -47,17 +48,18 @@ def test_filter_feature_map_and_confusion_probes():
     trainer = Trainer(lab, probes=["filters", "feature_maps", "confusion"])
     trainer.train(1)
     p = trainer.snapshot().probes
-    assert p["filters/conv_1"].shape == (6, 1, 5, 5) and p["filters/conv_2"].shape == (16, 6, 5, 5)
-    assert p["sample/input"].shape == (1, 28, 28) and p["sample/label"][0] == trainer.data.y_test[0]
-    assert p["feature_maps/conv_1"].shape == (6, 28, 28) and p["feature_maps/maxpool_2"].shape == (16, 5, 5)
-    assert p["sample/probabilities"].shape == (10,) and p["sample/probabilities"].sum() == pytest.approx(1, abs=1e-4)
-    matrix = p["confusion"]
+    assert p[Filters].layers["conv_1"].shape == (6, 1, 5, 5) and p[Filters].layers["conv_2"].shape == (16, 6, 5, 5)
+    maps = p[FeatureMaps]
+    assert maps.input.shape == (1, 28, 28) and maps.label == trainer.data.y_test[0]
+    assert maps.layers["conv_1"].shape == (6, 28, 28) and maps.layers["maxpool_2"].shape == (16, 5, 5)
+    assert maps.probabilities.shape == (10,) and maps.probabilities.sum() == pytest.approx(1, abs=1e-4)
+    matrix = p[Confusion].matrix
     assert matrix.shape == (10, 10) and matrix.sum() == 1000
     accuracy = np.trace(matrix) / matrix.sum()
     assert accuracy == pytest.approx(trainer.history.last("test_accuracy"), abs=1e-6)
-    m = len(p["misclassified/true"])
-    assert 0 < m <= 32 and p["misclassified/images"].shape == (m, 28, 28)
-    assert np.all(p["misclassified/true"] != p["misclassified/predicted"])
+    m = len(p[Confusion].true)
+    assert 0 < m <= 32 and p[Confusion].images.shape == (m, 28, 28)
+    assert np.all(p[Confusion].true != p[Confusion].predicted)
 
 
 def test_a_drawing_becomes_the_sample_the_views_show():
@@ -68,9 +70,9 @@ def test_a_drawing_becomes_the_sample_the_views_show():
     trainer.send(SetSample(image=drawing))
     trainer._drain()
     p = trainer.snapshot().probes
-    assert p["sample/label"][0] == -1
-    np.testing.assert_array_equal(p["sample/input"][0], drawing)
-    assert p["sample/probabilities"].argmax() == 1
+    assert p[FeatureMaps].drawing and p[FeatureMaps].label is None
+    np.testing.assert_array_equal(p[FeatureMaps].input[0], drawing)
+    assert p[FeatureMaps].probabilities.argmax() == 1
 
 
 def test_drawings_join_the_training_set():

@@ -16,6 +16,7 @@ from playground.engine.insight.probes import check_image_classifier, log_prob_fo
 from playground.engine.probes import check_probe_names
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template
+from playground.snapshots import Adversarial, AdversarialCurve, Saliency
 
 ATTACK = "adversarial:method=fgsm;epsilon=0.2;steps=10;target=-1"
 
@@ -81,18 +82,19 @@ def test_the_adversarial_and_saliency_probes_of_the_current_sample(lenet):
     lenet.send(SetSample(index=4))
     lenet._drain()  # apply the commands now, as the loop does between steps
     probes = lenet.compute_probes({"adversarial:method=fgsm;epsilon=0;steps=10;target=-1"})
-    np.testing.assert_array_equal(probes["adversarial/adversarial"], probes["adversarial/original"])
-    np.testing.assert_allclose(probes["adversarial/after"], probes["adversarial/before"], atol=1e-6)
+    np.testing.assert_array_equal(probes[Adversarial].adversarial, probes[Adversarial].original)
+    np.testing.assert_allclose(probes[Adversarial].after, probes[Adversarial].before, atol=1e-6)
     p = lenet.compute_probes({ATTACK, "adversarial_curve:method=fgsm;steps=10;target=-1", "saliency:target=2"})
-    assert p["adversarial/original"].shape == (1, 28, 28) and p["adversarial/before"].shape == (10,)
-    assert np.abs(p["adversarial/perturbation"]).max() <= 0.2 + 1e-6
-    assert p["adversarial/settings"].tolist() == [0, 0.2, 10, -1]
-    assert p["adversarial_curve/success"].shape == (len(attacks.CURVE_EPSILONS),)
-    assert p["saliency/class"][0] == 2
+    assert p[Adversarial].original.shape == (1, 28, 28) and p[Adversarial].before.shape == (10,)
+    assert np.abs(p[Adversarial].perturbation).max() <= 0.2 + 1e-6
+    attack = p[Adversarial]
+    assert [attack.method, attack.epsilon, attack.steps, attack.target] == ["fgsm", 0.2, 10, -1]
+    assert p[AdversarialCurve].success.shape == (len(attacks.CURVE_EPSILONS),)
+    assert p[Saliency].target_class == 2
     for method in attributions.ATTRIBUTIONS:
-        m = p[f"saliency/{method}"]
+        m = p[Saliency].maps[method]
         assert m.shape == (28, 28) and np.isfinite(m).all(), method
-    assert p["saliency/gradcam"].min() >= 0  # ReLU'd
+    assert p[Saliency].maps["gradcam"].min() >= 0  # ReLU'd
 
 
 def test_the_success_curve_is_reused_until_the_weights_change():
@@ -101,10 +103,10 @@ def test_the_success_curve_is_reused_until_the_weights_change():
     trainer = Trainer(lab)
     trainer.train(1)
     name = "adversarial_curve:method=fgsm;steps=10;target=-1"
-    first = trainer.compute_probes({name})["adversarial_curve/success"]
-    assert trainer.compute_probes({name})["adversarial_curve/success"] is first
+    first = trainer.compute_probes({name})[AdversarialCurve].success
+    assert trainer.compute_probes({name})[AdversarialCurve].success is first
     trainer.train(1)
-    again = trainer.compute_probes({name})["adversarial_curve/success"]
+    again = trainer.compute_probes({name})[AdversarialCurve].success
     assert again is not first and again.shape == first.shape
 
 
@@ -115,8 +117,8 @@ def test_a_drawing_is_attacked_against_the_networks_own_answer(lenet):
         p = lenet.compute_probes({ATTACK})
     finally:
         lenet._probes.sample_image = None
-    assert p["adversarial/label"][0] == -1
-    assert p["adversarial/after"].argmax() != p["adversarial/before"].argmax()
+    assert p[Adversarial].label is None  # a drawing has no true class
+    assert p[Adversarial].after.argmax() != p[Adversarial].before.argmax()
 
 
 def test_a_dense_classifier_on_flat_digits_gets_maps_but_no_grad_cam():
@@ -125,8 +127,8 @@ def test_a_dense_classifier_on_flat_digits_gets_maps_but_no_grad_cam():
     trainer = Trainer(lab)
     trainer.train(1)
     p = trainer.compute_probes({"saliency:target=-1", ATTACK})
-    assert "saliency/gradcam" not in p and p["saliency/saliency"].shape == (28, 28)
-    assert p["adversarial/after"].shape == (10,)
+    assert "gradcam" not in p[Saliency].maps and p[Saliency].maps["saliency"].shape == (28, 28)
+    assert p[Adversarial].after.shape == (10,)
 
 
 def test_saliency_of_a_pixel_the_model_cannot_see_is_zero():
@@ -174,7 +176,7 @@ def test_bad_settings_and_models_get_one_line_messages():
 
 def test_a_plane_classifier_asked_for_an_attack_gets_no_arrays():
     trainer = Trainer(build_template("spiral"), probes=[ATTACK, "saliency"])
-    assert not any(k.startswith(("adversarial", "saliency")) for k in trainer.snapshot().probes)
+    assert not any(isinstance(r, (Adversarial, AdversarialCurve, Saliency)) for r in trainer.snapshot().probes)
 
 
 def test_adversarial_training_settings_are_range_checked():

@@ -8,6 +8,7 @@ from playground.engine.datasets import load_dataset
 from playground.engine.trainer import Trainer
 from playground.graph import DatasetSettings
 from playground.graph.templates import build_template
+from playground.snapshots import DecisionBoundary
 
 
 def test_three_arm_spiral_template_reaches_high_accuracy():
@@ -18,10 +19,10 @@ def test_three_arm_spiral_template_reaches_high_accuracy():
     assert snap.classes == 3
     assert snap.metrics["train_accuracy"] > 0.97
     assert snap.metrics["test_accuracy"] > 0.9  # seeded: 0.95 at 200 epochs
-    probs = snap.probes["boundary/probabilities"]
+    probs = snap.probes[DecisionBoundary].probabilities
     assert probs.shape == (100, 100, 3)
     np.testing.assert_allclose(probs.sum(axis=2), 1.0, atol=1e-5)
-    np.testing.assert_array_equal(snap.probes["boundary"], probs.argmax(axis=2))
+    np.testing.assert_array_equal(snap.probes[DecisionBoundary].values, probs.argmax(axis=2))
     # Every class owns a region of the plane.
     assert set(np.unique(probs.argmax(axis=2))) == {0, 1, 2}
 

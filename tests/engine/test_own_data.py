@@ -16,6 +16,7 @@ from playground.engine.own_data import fit_network, table_settings
 from playground.engine.project import load_project, save_project
 from playground.engine.trainer import Trainer
 from playground.graph import DatasetSettings, Lab, templates
+from playground.snapshots import DecisionBoundary
 
 THREE_CLASSES = "\n".join(["a,b,c,kind"] + [
     f"{k + 0.1 * (i % 5)},{2 * k - 0.05 * (i % 3)},{(i * 7) % 11},{'xyz'[k]}" for i in range(60) for k in [i % 3]])
@@ -48,7 +49,7 @@ def test_a_two_feature_table_is_a_plane_and_trains(tmp_path):
     trainer = Trainer(lab, probes=["boundary"])
     snap = trainer.train(epochs=3)
     assert snap.epoch == 3 and np.isfinite(snap.metrics["train_loss"])
-    assert trainer.compute_probes(["boundary"])["boundary"].shape == (100, 100)
+    assert trainer.compute_probes(["boundary"])[DecisionBoundary].values.shape == (100, 100)
 
 
 def test_more_features_are_no_plane_and_the_network_is_sized(tmp_path):

@@ -11,6 +11,7 @@ from playground.engine.probes import LINE_POINTS, LINES, NEURON_RESOLUTION
 from playground.engine.trainer import Trainer
 from playground.graph import GraphError, LabFormatError
 from playground.graph.templates import regression_plane, tensorflow_playground
+from playground.snapshots import Confusion, DecisionBoundary, FeatureMaps, Gradients, HiddenSpace, Neurons, Weights
 
 
 def trainer_for(epochs=5, probes=(), **dataset):
@@ -25,37 +26,37 @@ def test_neuron_probe_gives_every_hidden_unit_over_the_plane():
     t = trainer_for(probes=["neurons"])
     t.train(2)
     probes = t.snapshot().probes
-    assert list(probes) == ["neurons/tanh_1", "neurons/tanh_2"]
+    assert [type(r) for r in probes] == [Neurons] and list(probes[Neurons].layers) == ["tanh_1", "tanh_2"]
     r = NEURON_RESOLUTION
-    assert probes["neurons/tanh_1"].shape == (4, r, r) and probes["neurons/tanh_2"].shape == (2, r, r)
-    assert np.abs(probes["neurons/tanh_1"]).max() <= 1.0  # tanh outputs
+    assert probes[Neurons].layers["tanh_1"].shape == (4, r, r) and probes[Neurons].layers["tanh_2"].shape == (2, r, r)
+    assert np.abs(probes[Neurons].layers["tanh_1"]).max() <= 1.0  # tanh outputs
     # Each unit's map varies over the plane (it is a real function of x, not a constant).
-    assert all(m.std() > 1e-4 for m in probes["neurons/tanh_1"])
+    assert all(m.std() > 1e-4 for m in probes[Neurons].layers["tanh_1"])
 
 
 def test_hidden_space_probe_maps_points_and_grid_lines_through_the_chosen_layer():
     t = trainer_for(probes=["hidden:tanh_1"])
     t.train(1)
     probes = t.snapshot().probes
-    points, lines = probes["hidden/tanh_1/points"], probes["hidden/tanh_1/lines"]
+    points, lines = probes[HiddenSpace].layers["tanh_1"].points, probes[HiddenSpace].layers["tanh_1"].lines
     assert points.shape == (t.data.x_train.shape[0], 4)
     assert lines.shape == (2 * LINES, LINE_POINTS, 4)
     t.send(SetProbes(frozenset({"hidden:nonexistent"})))
     t._drain()
-    assert t.snapshot().probes == {}
+    assert len(t.snapshot().probes) == 0
 
 
 def test_weights_and_gradient_norm_probes():
     t = trainer_for(probes=["weights", "gradients"])
     snaps = list(t.run(interval=0.0))
     probes = snaps[-1].probes
-    assert probes["weights/dense_1"].shape == (4, 2) and probes["weights/dense_3"].shape == (2, 2)
-    np.testing.assert_array_equal(probes["weights/dense_1"],
+    assert probes[Weights].layers["dense_1"].shape == (4, 2) and probes[Weights].layers["dense_3"].shape == (2, 2)
+    np.testing.assert_array_equal(probes[Weights].layers["dense_1"],
                                   t.task.model.get_submodule("dense_1").weight.detach().numpy())
-    steps = probes["gradients/step"]
+    steps = probes[Gradients].steps
     assert len(steps) >= 3 and np.all(np.diff(steps) > 0)
     for layer in ("dense_1", "dense_2", "dense_3"):
-        norms = probes[f"gradients/{layer}"]
+        norms = probes[Gradients].layers[layer]
         assert norms.shape == steps.shape and np.all(norms[np.isfinite(norms)] >= 0)
 
 
@@ -128,7 +129,7 @@ def test_recompile_that_does_not_fit_the_data_pauses_with_a_message_and_keeps_th
 def test_regression_boundary_is_the_value_surface():
     t = Trainer(regression_plane(), probes=["boundary"])
     t.train(5)
-    surface = t.snapshot().probes["boundary"]
+    surface = t.snapshot().probes[DecisionBoundary].values
     assert surface.shape == (100, 100)
     # The plane's target rises with x1 + x2: the top-right corner is above the bottom-left one.
     assert surface[-1, -1] > surface[0, 0]
@@ -167,7 +168,7 @@ def test_expensive_probes_keep_to_their_budget_while_training():
     snaps = 0
     for snap in t.run(interval=1 / 30):
         snaps += 1
-        assert "confusion/matrix" in snap.probes or any(k.startswith("confusion") for k in snap.probes)
+        assert Confusion in snap.probes
         if _time.perf_counter() - start > 3:
             break
     spent = sum(t._probe_costs.values())
@@ -192,8 +193,8 @@ def test_a_drawing_gets_fresh_feature_maps_despite_the_budget():
     image[4:24, 13:15] = 1.0
     t.send(cmd.SetSample(image=image))
     snap = next(run)  # the very next snapshot, though the budget would have skipped it
-    assert int(snap.probes["sample/label"][0]) == -1
-    assert np.allclose(snap.probes["sample/input"].reshape(28, 28), image)
+    assert snap.probes[FeatureMaps].drawing and snap.probes[FeatureMaps].label is None
+    assert np.allclose(snap.probes[FeatureMaps].input.reshape(28, 28), image)
     t.send(cmd.Stop())
     for _ in run:
         pass

@@ -9,6 +9,7 @@ from playground.engine.sequences import _Stateful, gate_activations
 from playground.engine.trainer import Trainer
 from playground.graph import DatasetSettings, Lab, TrainingSettings
 from playground.graph.templates import build_template, sequential
+from playground.snapshots import Forecast, Gates, GeneratedText, SequenceStates
 
 
 def _lab(dataset, layers, **training):
@@ -33,11 +34,12 @@ def test_sine_forecaster_beats_repeating_the_last_value():
     assert t._start_loss > baseline  # untrained, it is worse than the naive forecast
     snap = t.train(4)
     assert snap.metrics["test_loss"] < baseline / 4
-    one_step, free, base = snap.probes["forecast/errors"]
+    forecast = snap.probes[Forecast]
+    one_step, free, base = forecast.one_step_error, forecast.free_error, forecast.baseline_error
     assert one_step < base / 4 and base == pytest.approx(baseline)
-    truth, start = snap.probes["forecast/truth"], int(snap.probes["forecast/start"][0])
-    assert np.isnan(snap.probes["forecast/free"][:start]).all()
-    assert np.isfinite(snap.probes["forecast/free"][start:]).all()
+    truth, start = snap.probes[Forecast].truth, snap.probes[Forecast].start
+    assert np.isnan(snap.probes[Forecast].free[:start]).all()
+    assert np.isfinite(snap.probes[Forecast].free[start:]).all()
     # Running on its own for two windows, it still follows the wave better than a flat line at zero would.
     assert free < np.mean(truth[start:] ** 2)
 
@@ -60,9 +62,10 @@ def test_wave_classifier_beats_chance_clearly():
     snap = t.train(8)
     assert snap.metrics["test_accuracy"] > 0.6  # chance is 0.25
     probes = snap.probes
-    assert probes["hidden_states/gru_1"].shape == (40, 32)
-    assert {k for k in probes if k.startswith("gates/")} == {"gates/gru_1/reset", "gates/gru_1/update"}
-    assert probes["hidden_states/_probabilities"].sum() == pytest.approx(1.0, abs=1e-5)
+    assert probes[SequenceStates].layers["gru_1"].shape == (40, 32)
+    assert {(layer, gate) for layer, gates in probes[Gates].layers.items() for gate in gates} == \
+        {("gru_1", "reset"), ("gru_1", "update")}
+    assert probes[SequenceStates].probabilities.sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_text_model_falls_below_the_uniform_baseline_and_writes():
@@ -71,15 +74,15 @@ def test_text_model_falls_below_the_uniform_baseline_and_writes():
     assert t._start_loss == pytest.approx(math.log(vocab), abs=0.1)
     snap = t.train(2)
     assert snap.metrics["test_loss"] < math.log(vocab) - 1.0
-    codes = snap.probes["text_sample"]
-    prompt = int(snap.probes["text_sample/prompt_length"][0])
+    codes = snap.probes[GeneratedText].codes
+    prompt = snap.probes[GeneratedText].prompt_length
     assert len(codes) == prompt + 240
     assert {chr(c) for c in codes} <= set(t.data.class_names)
-    assert snap.probes["hidden_states/_input"].dtype == np.int32  # characters, as code points
+    assert snap.probes[SequenceStates].input.dtype == np.int32  # characters, as code points
     # At a temperature near 0 the sample is the likeliest continuation: the same whatever the seed.
     t.task.settings = t.settings.updated(temperature=0.01)
-    a = t.task.text_sample(60, seed=1)["text_sample"]
-    b = t.task.text_sample(60, seed=2)["text_sample"]
+    a = t.task.text_sample(60, seed=1).codes
+    b = t.task.text_sample(60, seed=2).codes
     np.testing.assert_array_equal(a, b)
 
 

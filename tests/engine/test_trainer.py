@@ -14,6 +14,7 @@ from playground.engine.errors import EngineError
 from playground.engine.trainer import Trainer, scheduled_rate
 from playground.graph import Lab, LabFormatError
 from playground.graph.templates import regression_plane, sequential, spiral, tensorflow_playground
+from playground.snapshots import DecisionBoundary, ProbeResults, Record
 
 
 def small_lab(dataset: str = "gaussian", epochs: int = 20, **training) -> Lab:
@@ -173,15 +174,22 @@ def test_snapshots_hold_only_numpy_and_plain_values():
     snaps = list(trainer.run(interval=0.0))
     assert len(snaps) > 3
     snap = snaps[-1]
+    def inside(value):
+        # Immutable tuples of plain values (the class names) are plain too, and so are the frozen probe records
+        # and the read-only mappings they hold: look inside them.
+        if isinstance(value, ProbeResults | tuple):
+            return [x for item in value for x in inside(item)]
+        if isinstance(value, Record):
+            return [x for g in fields(value) for x in inside(getattr(value, g.name))]
+        if hasattr(value, "values"):
+            return [x for item in value.values() for x in inside(item)]
+        return [] if value is None else [value]
+
     for f in fields(snap):
-        value = getattr(snap, f.name)
-        items = list(value.values()) if hasattr(value, "values") else [value]
-        # Immutable tuples of plain values (the class names) are plain too: look inside them.
-        items = [x for item in items for x in (item if isinstance(item, tuple) else [item])]
-        for item in items:
+        for item in inside(getattr(snap, f.name)):
             assert not isinstance(item, torch.Tensor), f.name
             assert isinstance(item, (np.ndarray, int, float, str)), (f.name, type(item))
-    boundary = snap.probes["boundary"]
+    boundary = snap.probes[DecisionBoundary].values
     assert boundary.shape == (100, 100) and boundary.dtype == np.float32
     assert boundary.min() >= 0.0 and boundary.max() <= 1.0
     # A copy: training on must not change what a view already holds.
@@ -193,10 +201,10 @@ def test_snapshots_hold_only_numpy_and_plain_values():
 
 def test_probes_run_only_when_asked():
     trainer = Trainer(small_lab(epochs=2))
-    assert "boundary" not in trainer.snapshot().probes
+    assert DecisionBoundary not in trainer.snapshot().probes
     trainer.send(SetProbes(frozenset({"boundary"})))
     trainer._drain()
-    assert "boundary" in trainer.snapshot().probes
+    assert DecisionBoundary in trainer.snapshot().probes
     with pytest.raises(EngineError, match="Unknown probe"):
         trainer.send(SetProbes(frozenset({"mind_reader"})))
 

@@ -4,11 +4,11 @@ Their settings travel in the probe name, like ``hidden:<layer>``, so a view that
 probe names it asks for, and the trainer recomputes them at once even while paused:
 
 - ``adversarial:method=fgsm;epsilon=0.1;steps=10;target=-1``: the current sample (a drawing or the chosen test
-  image) attacked; ``adversarial/*`` arrays.
+  image) attacked; an ``Adversarial`` record.
 - ``adversarial_curve:method=pgd;steps=10;target=-1``: the attack's success rate over the first
-  CURVE_SAMPLES test images at each ε of CURVE_EPSILONS; ``adversarial_curve/*``.
+  CURVE_SAMPLES test images at each ε of CURVE_EPSILONS; an ``AdversarialCurve``.
 - ``saliency:target=-1``: every attribution method's map of the current sample for a class (-1: the predicted
-  one); ``saliency/*``.
+  one); a ``Saliency`` record.
 
 Unlike the other probes these need gradients with respect to the input; they run in eval mode with gradients on.
 """
@@ -21,6 +21,8 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import torch
 
+from playground.snapshots import Adversarial, AdversarialCurve, Record, Saliency
+
 from ..augment import image_shape
 from ..errors import EngineError
 from . import attacks, attributions
@@ -28,7 +30,7 @@ from . import attacks, attributions
 if TYPE_CHECKING:
     from ..probes import Probes
 
-_CURVES: WeakKeyDictionary[Any, dict[tuple[Any, ...], dict[str, np.ndarray]]] = WeakKeyDictionary()
+_CURVES: WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Record]]] = WeakKeyDictionary()
 INSIGHT_KINDS = ("adversarial", "adversarial_curve", "saliency")
 NOT_IMAGES = "Adversarial examples and saliency maps need an image classifier; this lab's {what}"
 
@@ -89,25 +91,25 @@ def log_prob_forward(task: Any) -> attacks.Forward:
     return forward
 
 
-def compute_insight(probes: Probes, names: set[str]) -> dict[str, np.ndarray]:
+def compute_insight(probes: Probes, names: set[str]) -> list[Record]:
     """The insight probes among ``names``; nothing for a lab that is not an image classifier (its views say so
     from the snapshot's task and data)."""
     try:
         image = check_image_classifier(probes.task.name, tuple(probes.input_shape))
     except EngineError:
-        return {}
+        return []
     task = probes.task
     forward = log_prob_forward(task)
     modules = list(task.modules().values())
     modes = [m.training for m in modules]
     for m in modules:
         m.eval()
-    out: dict[str, np.ndarray] = {}
+    out: list[Record] = []
     try:
         for name in sorted(names):
             kind, _, rest = name.partition(":")
             if kind == "adversarial":
-                out.update(_adversarial(probes, forward, attacks.AttackSettings.decode(rest), image))
+                out.extend(_adversarial(probes, forward, attacks.AttackSettings.decode(rest), image))
             elif kind == "adversarial_curve":
                 # Seconds of attacks: reused while the weights and the test set stay the same (a paused run whose
                 # ε slider moves asks again for every probe). Each in-place update bumps a parameter's version.
@@ -117,9 +119,9 @@ def compute_insight(probes: Probes, names: set[str]) -> dict[str, np.ndarray]:
                     if len(cache) >= 8:
                         cache.clear()
                     cache[key] = _curve(probes, forward, attacks.AttackSettings.decode(rest))
-                out.update(cache[key])
+                out.extend(cache[key])
             elif kind == "saliency":
-                out.update(_saliency(probes, forward, saliency_target(rest), image))
+                out.extend(_saliency(probes, forward, saliency_target(rest), image))
     finally:
         for m, mode in zip(modules, modes):
             m.train(mode)
@@ -137,70 +139,59 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
 
 
 def _adversarial(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings,
-                 image: tuple[int, int, int]) -> dict[str, np.ndarray]:
+                 image: tuple[int, int, int]) -> list[Record]:
     picked = probes._sample()
     if picked is None:
-        return {}
+        return []
     x, label = picked
     with torch.no_grad():
         before = forward(x).exp()[0]
     classes = before.shape[0]
     if settings.target >= classes:
-        return {}
+        return []
     # A drawing has no true class: the attack then works against the network's own answer.
-    truth = label if label >= 0 else int(before.argmax())
+    truth = label if label is not None else int(before.argmax())
     adv = attacks.attack(forward, x, torch.tensor([truth], device=x.device), settings, _bounds(probes))
     with torch.no_grad():
         after = forward(adv).exp()[0]
     lo, hi = _bounds(probes)
-    return {
-        "adversarial/original": _numpy(x.reshape(*image)),
-        "adversarial/adversarial": _numpy(adv.reshape(*image)),
-        "adversarial/perturbation": _numpy((adv - x).reshape(*image)),
-        "adversarial/before": _numpy(before),
-        "adversarial/after": _numpy(after),
-        "adversarial/label": np.array([label], dtype=np.int64),
-        "adversarial/settings": np.array([attacks.METHODS.index(settings.method), settings.epsilon, settings.steps,
-                                          settings.target], dtype=np.float64),
-        "adversarial/bounds": np.array([lo, hi], dtype=np.float64),
+    return [Adversarial(
+        original=_numpy(x.reshape(*image)), adversarial=_numpy(adv.reshape(*image)),
+        perturbation=_numpy((adv - x).reshape(*image)), before=_numpy(before), after=_numpy(after), label=label,
+        method=settings.method, epsilon=float(settings.epsilon), steps=int(settings.steps),
+        target=int(settings.target), bounds=(float(lo), float(hi)),
         # The live adversarial-training settings, so the view's controls show the run's own values.
-        "adversarial/training": np.array([float(getattr(probes.task.settings, "adversarial_share", 0.0)),
-                                          float(getattr(probes.task.settings, "adversarial_epsilon", 0.0))]),
-    }
+        training_share=float(getattr(probes.task.settings, "adversarial_share", 0.0)),
+        training_epsilon=float(getattr(probes.task.settings, "adversarial_epsilon", 0.0)))]
 
 
-def _curve(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings) -> dict[str, np.ndarray]:
+def _curve(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings) -> list[Record]:
     if probes.x_test is None or probes.y_test is None or not len(probes.x_test) or \
             probes.y_test.dtype != torch.int64:
-        return {}
+        return []
     n = min(attacks.CURVE_SAMPLES, len(probes.x_test))
     rates, attacked = attacks.success_rates(forward, probes.x_test[:n], probes.y_test[:n], settings,
                                             _bounds(probes))
-    return {
-        "adversarial_curve/epsilon": np.array(attacks.CURVE_EPSILONS, dtype=np.float64),
-        "adversarial_curve/success": np.array(rates, dtype=np.float64),
-        "adversarial_curve/attacked": np.array([attacked], dtype=np.int64),
-        "adversarial_curve/settings": np.array([attacks.METHODS.index(settings.method), settings.steps,
-                                                settings.target], dtype=np.float64),
-    }
+    return [AdversarialCurve(epsilons=np.array(attacks.CURVE_EPSILONS, dtype=np.float64),
+                             success=np.array(rates, dtype=np.float64), attacked=int(attacked),
+                             method=settings.method, steps=int(settings.steps), target=int(settings.target))]
 
 
 def _saliency(probes: Probes, forward: attacks.Forward, target: int,
-              image: tuple[int, int, int]) -> dict[str, np.ndarray]:
+              image: tuple[int, int, int]) -> list[Record]:
     picked = probes._sample()
     if picked is None:
-        return {}
+        return []
     x, label = picked
     with torch.no_grad():
         p = forward(x).exp()[0]
     if target >= p.shape[0]:
-        return {}
+        return []
     cls = int(p.argmax()) if target < 0 else target
     convs = [n for n in probes.layer_order if probes.node_kinds.get(n) == "Conv2d"]
     conv = probes.network.module.get_submodule(convs[-1]) if convs else None
     lo, hi = _bounds(probes)
-    out = {"saliency/image": _numpy(x.reshape(*image)), "saliency/class": np.array([cls], dtype=np.int64),
-           "saliency/label": np.array([label], dtype=np.int64), "saliency/probabilities": _numpy(p)}
-    for method in attributions.attribution_methods(conv is not None):
-        out[f"saliency/{method}"] = _numpy(attributions.attribute(method, forward, x, cls, image, conv, hi - lo))
-    return out
+    maps = {method: _numpy(attributions.attribute(method, forward, x, cls, image, conv, hi - lo))
+            for method in attributions.attribution_methods(conv is not None)}
+    return [Saliency(image=_numpy(x.reshape(*image)), target_class=cls, label=label, probabilities=_numpy(p),
+                     maps=maps)]

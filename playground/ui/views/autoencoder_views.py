@@ -2,9 +2,8 @@
 code, samples from the VAE's prior, and the VAE's two loss terms; with live controls for the input noise, the
 sparsity weight and β.
 
-They read the probes of :mod:`playground.engine.autoencoding` (``reconstructions/*``, ``latent/*``,
-``manifold/*``, ``prior_samples/*``, ``ae_settings/*``) and the history columns ``train_/test_reconstruction``
-and ``train_/test_kl``.
+They read the records ``Reconstructions``, ``Latent``, ``Manifold``, ``PriorSamples`` and ``AutoencoderSettings``
+of :mod:`playground.snapshots` and the history columns ``train_/test_reconstruction`` and ``train_/test_kl``.
 """
 
 from __future__ import annotations
@@ -18,11 +17,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from playground.snapshots import AutoencoderSettings, Latent, Manifold, PriorSamples, Reconstructions
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 from playground.viz.projection import PCA, fit_pca
 from playground.viz.tiling import tile_columns, tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -98,15 +98,15 @@ class SettingControl(QWidget):
             self.spin.blockSignals(False)
 
 
-def _settings_value(probes: Any, name: str) -> float | None:
-    a = array(probes, f"ae_settings/{name}")
-    return float(a.reshape(-1)[0]) if a is not None else None
+def _settings_value(snapshot: Any, name: str) -> float | None:
+    settings = probe(snapshot, AutoencoderSettings)
+    return None if settings is None else float(getattr(settings, name))
 
 
 class ReconstructionView(SnapshotView):
     """A fixed set of test digits: the input, the corrupted input the network saw (denoising), and the output.
 
-    Reads: ``probes["reconstructions/input" | "noisy" | "output" | "labels"]``, ``probes["ae_settings/*"]``.
+    Reads: the ``Reconstructions`` record (input, noisy, output, labels) and ``AutoencoderSettings``.
     Controls: the input noise σ and, for autoencoders, the sparsity weight; both emit ``training_changed``.
     """
 
@@ -149,20 +149,20 @@ class ReconstructionView(SnapshotView):
         self.training_changed.emit({name: value})
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
         task = str(attr(snapshot, "task", "autoencoder"))
         self.sparsity_control.setVisible(task != "vae")
         for control in (self.noise_control, self.sparsity_control):
-            value = _settings_value(probes, control.name)
+            value = _settings_value(snapshot, control.name)
             if value is not None:
                 control.follow(value)
-        inputs = array(probes, "reconstructions/input")
-        outputs = array(probes, "reconstructions/output")
+        record = probe(snapshot, Reconstructions)
+        inputs = record.input if record is not None else None
+        outputs = record.output if record is not None else None
         if inputs is None or outputs is None or inputs.ndim != 3 or outputs.shape != inputs.shape:
             self.show_empty(PRESS_PLAY + "\n(Test digits and their reconstructions show here.)")
             return
         self.show_content()
-        noisy = array(probes, "reconstructions/noisy")
+        noisy = record.noisy if record is not None else None
         rows = [("input", inputs)]
         if noisy is not None and noisy.shape == inputs.shape:
             rows.append(("noisy", noisy))
@@ -196,7 +196,7 @@ class LatentSpaceView(SnapshotView):
     """The code of the test set as a scatter coloured by digit: the two code units, or the first two principal
     components of a wider code (the VAE's mean μ).
 
-    Reads: ``probes["latent/codes"]`` (n, d) and ``probes["latent/labels"]`` (n).
+    Reads: the ``Latent`` record: codes (n, d) and labels (n).
     """
 
     probes: tuple[str, ...] = ("latent",)
@@ -230,9 +230,9 @@ class LatentSpaceView(SnapshotView):
         self.points = np.zeros((0, 2))
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        codes = array(probes, "latent/codes")
-        labels = array(probes, "latent/labels")
+        record = probe(snapshot, Latent)
+        codes = record.codes if record is not None and record.codes.size else None
+        labels = record.labels if record is not None and record.labels.size else None
         if codes is None or codes.ndim != 2:
             self.show_empty(PRESS_PLAY + "\n(The code of every test digit shows here as a dot.)")
             return
@@ -271,8 +271,8 @@ class LatentSpaceView(SnapshotView):
 class ManifoldView(SnapshotView):
     """An n×n grid of decodings from a sweep of the code: each tile is what the decoder makes of one point.
 
-    Reads: ``probes["manifold/images"]`` (n, n, h, w), ``probes["manifold/extent"]`` (first axis from, to; second
-    axis from, to), ``probes["manifold/kind"]`` (1: principal components of a wider code).
+    Reads: the ``Manifold`` record: images (n, n, h, w), extent (first axis from, to; second axis from, to), and
+    whether the axes are principal components of a wider code.
     """
 
     probes: tuple[str, ...] = ("manifold",)
@@ -294,9 +294,9 @@ class ManifoldView(SnapshotView):
         self.grid_size = 0
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        images = array(probes, "manifold/images")
-        if images is None or images.ndim != 4:
+        record = probe(snapshot, Manifold)
+        images = record.images if record is not None else None
+        if record is None or images is None or images.ndim != 4 or not images.size:
             self.show_empty(PRESS_PLAY + "\n(A grid of digits decoded from a sweep over the code shows here.)")
             return
         self.show_content()
@@ -304,16 +304,13 @@ class ManifoldView(SnapshotView):
         self.grid_size = n
         tiled = tile_grid(images.reshape(n * m, h, w), m, pad=1)
         self._shape = _show(self.image, self.box, tiled, self._shape)
-        extent = array(probes, "manifold/extent")
-        kind = array(probes, "manifold/kind")
-        pca = kind is not None and float(kind.reshape(-1)[0]) > 0.5
-        axes = ("PC 1", "PC 2") if pca else ("z₁", "z₂")
+        axes = ("PC 1", "PC 2") if record.principal_components else ("z₁", "z₂")
         text = f"{n}×{m} decodings"
-        if extent is not None and extent.size == 4:
-            a0, a1, b0, b1 = (float(v) for v in extent)
+        if len(record.extent) == 4:
+            a0, a1, b0, b1 = record.extent
             text += f": {axes[0]} from {a0:.2g} to {a1:.2g} (left → right), {axes[1]} from {b0:.2g} to {b1:.2g} " \
                     f"(bottom → top)"
-        if pca:
+        if record.principal_components:
             text += ", the other directions at the mean code"
         self.set_caption(text)
 
@@ -321,7 +318,7 @@ class ManifoldView(SnapshotView):
 class PriorSamplesView(SnapshotView):
     """Digits the VAE's decoder makes from codes drawn from the prior N(0, I): new digits no one drew.
 
-    Reads: ``probes["prior_samples/images"]``. "New samples" draws another fixed set (its seed is in the probe
+    Reads: the ``PriorSamples`` record's images. "New samples" draws another fixed set (its seed is in the probe
     name, so the same codes are decoded at every snapshot and the grid changes only as the decoder learns).
     """
 
@@ -361,9 +358,9 @@ class PriorSamplesView(SnapshotView):
         self.probes_changed.emit()
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        images = array(probes, "prior_samples/images")
-        if images is None or images.ndim != 3:
+        record = probe(snapshot, PriorSamples)
+        images = record.images if record is not None else None
+        if images is None or images.ndim != 3 or not images.size:
             self.show_empty(PRESS_PLAY + "\n(Digits decoded from random codes z ~ N(0, I) show here.)")
             return
         self.show_content()
@@ -379,7 +376,7 @@ class VAELossView(SnapshotView):
     """The VAE's two loss terms as separate curves, train and test: reconstruction on top, KL below; and β.
 
     Reads: ``history["epoch", "train_reconstruction", "test_reconstruction", "train_kl", "test_kl"]``,
-    ``metrics``, ``probes["ae_settings/beta"]``. The β control emits ``training_changed({"beta": β})``.
+    ``metrics``, the ``AutoencoderSettings`` record's β. The β control emits ``training_changed({"beta": β})``.
     """
 
     probes: tuple[str, ...] = ("ae_settings",)
@@ -425,8 +422,7 @@ class VAELossView(SnapshotView):
         self._drawn: tuple[Any, ...] | None = None
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        beta = _settings_value(probes, "beta")
+        beta = _settings_value(snapshot, "beta")
         if beta is not None:
             self.beta_control.follow(beta)
         history = mapping(snapshot, "history")

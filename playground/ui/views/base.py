@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
+from playground.snapshots import ProbeResults, Record
+
 PRESS_PLAY = "Press Play to train: this view fills in as the network learns."
 NEEDS_PLANE = ("This view needs a 2-D dataset (spiral, circle, xor, ...): it draws the network over the input "
                "plane.")
+
+R = TypeVar("R", bound=Record)
 
 AXIS_PEN = "#555555"
 GRID_ALPHA = 0.15
@@ -37,6 +41,18 @@ def class_names(snapshot: Any) -> list[str]:
         return [str(c) for c in (classes or [])]
     except TypeError:
         return []
+
+
+def probe(snapshot: Any, kind: type[R]) -> R | None:
+    """The snapshot's record of one probe kind, or None when the engine sent none (or the snapshot has none)."""
+    probes = getattr(snapshot, "probes", None)
+    return probes.get(kind) if isinstance(probes, ProbeResults) else None
+
+
+def has_probes(snapshot: Any) -> bool:
+    """Whether the snapshot carries any probe record at all (the run has drawn something for some view)."""
+    probes = getattr(snapshot, "probes", None)
+    return isinstance(probes, ProbeResults) and len(probes) > 0
 
 
 def mapping(snapshot: Any, name: str) -> Mapping[str, Any]:

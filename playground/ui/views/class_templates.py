@@ -11,15 +11,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QWidget
 
+from playground.snapshots import Weights
 from playground.viz.colormaps import diverging_lut
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, class_names, mapping
+from .base import PRESS_PLAY, SnapshotView, class_names, has_probes, probe
 from .filters import image_box, layer_arrays
 from .view_spec import ViewSpec
 
-PREFIX = "weights/"
 PAD = 3
 COLUMNS = 5
 NO_TEMPLATE = ("Class templates need a Dense layer that reads the image's pixels directly and outputs one unit "
@@ -40,7 +40,7 @@ def template_layer(weights: dict[str, np.ndarray], classes: int) -> tuple[str, n
 class ClassTemplateView(SnapshotView):
     """One 28×28 template per class in a 2×5 grid, labelled with the class, colours symmetric around zero.
 
-    Reads: ``probes["weights/<node>"]`` (the first (classes, 784) one), ``classes`` (names, count; 10 if absent).
+    Reads: the ``Weights`` record (its first (classes, 784) layer), ``classes`` (names, count; 10 if absent).
     """
 
     probes: tuple[str, ...] = ("weights",)
@@ -68,13 +68,13 @@ class ClassTemplateView(SnapshotView):
         return [label.toPlainText() for label in self._labels]
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
+        record = probe(snapshot, Weights)
         classes = class_names(snapshot)
-        found = template_layer(layer_arrays(probes, PREFIX), len(classes) or 10)
+        found = template_layer(layer_arrays(record.layers if record else None), len(classes) or 10)
         if found is None:
             self.template_count = 0
-            self.show_empty(NO_TEMPLATE if probes else PRESS_PLAY + "\n(For a 784 → 10 Dense layer, each class's "
-                            "weights show here as a 28×28 picture.)")
+            self.show_empty(NO_TEMPLATE if has_probes(snapshot) else PRESS_PLAY + "\n(For a 784 → 10 Dense layer, "
+                            "each class's weights show here as a 28×28 picture.)")
             return
         self.show_content()
         self.layer, w = found

@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import Confusion
 from playground.viz.colormaps import sequential_lut
 from playground.viz.confusion import overall_accuracy, per_class_accuracy
 
-from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, class_names, plot_widget, probe
 from .view_spec import ViewSpec
 
 MAX_GALLERY = 32
@@ -50,9 +51,8 @@ class ConfusionMatrixView(SnapshotView):
     """Heatmap of (true, predicted) counts with the numbers in the cells; accuracy per class; the misclassified
     test images captioned "true 4 → predicted 9".
 
-    Reads: ``probes["confusion"]`` (classes, classes) int, rows = true, columns = predicted;
-    ``probes["misclassified/images"]`` (M, H, W) or, colour, (M, 3, H, W), ``probes["misclassified/true"]`` (M,),
-    ``probes["misclassified/predicted"]`` (M,); ``classes``.
+    Reads: the ``Confusion`` record (the matrix (classes, classes) int, rows = true, columns = predicted; the
+    misclassified images (M, H, W) or, colour, (M, 3, H, W), their true and predicted classes (M,)); ``classes``.
     """
 
     probes: tuple[str, ...] = ("confusion",)
@@ -130,8 +130,8 @@ class ConfusionMatrixView(SnapshotView):
     # Drawing --------------------------------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        matrix = array(probes, "confusion")
+        record = probe(snapshot, Confusion)
+        matrix = record.matrix if record is not None and record.matrix.size else None
         if matrix is None or matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
             self.show_empty(PRESS_PLAY + "\n(The test set's confusion matrix and the images the network gets wrong "
                             "show here, for classifiers.)")
@@ -156,7 +156,7 @@ class ConfusionMatrixView(SnapshotView):
             total = int(matrix[i].sum())
             acc = self.accuracy[i]
             item.setText(f"{names[i]}: {100 * acc:.1f}%  ({matrix[i, i]}/{total})" if total else f"{names[i]}: —")
-        self._fill_gallery(probes, names)
+        self._fill_gallery(record, names)
         overall = overall_accuracy(matrix)
         self.set_caption(f"test accuracy {100 * overall:.1f}% on {int(matrix.sum())} images  ·  rows true, "
                          f"columns predicted" if np.isfinite(overall) else "no test images counted yet")
@@ -185,27 +185,24 @@ class ConfusionMatrixView(SnapshotView):
         self.accuracy_list.clear()
         self.accuracy_list.addItems(["" for _ in names])
 
-    def _fill_gallery(self, probes: Any, names: tuple[str, ...]) -> None:
-        images = array(probes, "misclassified/images")
-        true = array(probes, "misclassified/true")
-        predicted = array(probes, "misclassified/predicted")
+    def _fill_gallery(self, record: Confusion | None, names: tuple[str, ...]) -> None:
         count = 0
-        if images is not None and true is not None and predicted is not None and images.ndim in (3, 4):
-            count = min(len(images), len(true), len(predicted), MAX_GALLERY)
+        if record is not None and record.images.ndim in (3, 4):
+            count = min(len(record.images), len(record.true), len(record.predicted), MAX_GALLERY)
         while self.gallery.count() < count:  # items are made once and reused; extra ones are hidden
             self.gallery.addItem(QListWidgetItem())
         for i in range(self.gallery.count()):
             item = self.gallery.item(i)
-            if i >= count:
+            if i >= count or record is None:
                 item.setHidden(True)
                 continue
-            t, p = int(true[i]), int(predicted[i])
+            t, p = int(record.true[i]), int(record.predicted[i])
 
             def name(c: int) -> str:
                 return names[c] if 0 <= c < len(names) else str(c)
 
             item.setText(f"true {name(t)} →\npredicted {name(p)}")
-            item.setIcon(QIcon(gray_pixmap(images[i])))
+            item.setIcon(QIcon(gray_pixmap(record.images[i])))
             item.setHidden(False)
 
 

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from .base import SnapshotView, array, mapping
+from playground.snapshots import AugmentedSamples
+
+from .base import SnapshotView, probe
 from .view_spec import ViewSpec
 
 SHOWN = 48
@@ -282,12 +284,14 @@ class DataSampleView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         """The samples come from the data set itself; with "as the network sees them", from the run's
-        ``probes["augmented/images"]`` (N, C, H, W) and ``augmented/labels``."""
+        ``AugmentedSamples`` record: images (N, C, H, W) and labels."""
         if not self.augmented_checkbox.isChecked():
             return
-        probes = mapping(snapshot, "probes")
-        images, labels = array(probes, "augmented/images"), array(probes, "augmented/labels")
-        if images is None or labels is None or images.ndim != 4 or len(images) != len(labels):
+        record = probe(snapshot, AugmentedSamples)
+        if record is None:
+            return
+        images, labels = record.images, record.labels
+        if not images.size or images.ndim != 4 or len(images) != len(labels):
             return
         self.show_content()
         captions = [self._names[int(c)] if 0 <= int(c) < len(self._names) else str(int(c)) for c in labels]

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
+from playground.snapshots import DecisionBoundary
 from playground.viz.boundary import class_regions, discretize, output_levels
 from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba, map_values
 
@@ -21,6 +22,7 @@ from .base import (
     class_names,
     mapping,
     plane_plot,
+    probe,
 )
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -43,9 +45,9 @@ class DecisionBoundaryView(SnapshotView):
     """Output heatmap over [-extent, extent]^2 with the points drawn over it.
 
     Reads: ``task``, ``state``, ``epoch``, ``data_version``, ``dataset`` (train_points, train_labels, test_points,
-    test_labels, extent), ``probes["boundary"]`` (R, R), row 0 = bottom, ``metrics`` (test_loss, test_accuracy);
-    with more than two ``classes`` also ``probes["boundary/probabilities"]`` (R, R, K), painted as one colour per
-    class with a legend (without it, ``boundary`` holds the predicted class).
+    test_labels, extent), the ``DecisionBoundary`` record's values (R, R), row 0 = bottom, ``metrics`` (test_loss,
+    test_accuracy); with more than two ``classes`` also its probabilities (R, R, K), painted as one colour per
+    class with a legend (without them, the values hold the predicted class).
     """
 
     probes: tuple[str, ...] = ("boundary",)
@@ -141,7 +143,7 @@ class DecisionBoundaryView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         dataset = mapping(snapshot, "dataset")
-        probes = mapping(snapshot, "probes")
+        record = probe(snapshot, DecisionBoundary)
         task = str(attr(snapshot, "task", "classification"))
         points = array(dataset, "train_points")
         if points is None or points.ndim != 2 or points.shape[1] != 2:
@@ -160,9 +162,9 @@ class DecisionBoundaryView(SnapshotView):
         if version != self._data_version or version is None:
             self._data_version = version
             self._set_points(dataset, task)
-        boundary = array(probes, "boundary")
+        boundary = record.values if record is not None else None
         self._values = boundary if boundary is not None and boundary.ndim == 2 else None
-        probs = array(probes, "boundary/probabilities")
+        probs = record.probabilities if record is not None else None
         self._probabilities = probs if probs is not None and probs.ndim == 3 and self._values is not None else None
         classes = attr(snapshot, "classes", 0)
         self._classes = int(classes) if isinstance(classes, (int, np.integer)) else len(class_names(snapshot))

@@ -19,15 +19,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import FeatureMaps
 from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import normalize_symmetric, resize_nearest
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import PRESS_PLAY, SnapshotView, array, class_names, mapping
+from .base import PRESS_PLAY, SnapshotView, class_names, probe
 from .filters import image_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
-PREFIX = "feature_maps/"
 PAD = 2
 GAP = 10
 LABEL_COLUMN = 90  # image pixels left of the tiles for the layer names
@@ -45,9 +45,8 @@ class FeatureMapView(SnapshotView):
     """The chosen test sample (or the drawing) through the network: one band of maps per image-shaped layer, one
     strip per vector layer, the class probabilities last; the clicked map large on the right.
 
-    Reads: ``probes["sample/input"]`` (C, H, W), ``probes["sample/label"]`` (1,) int (-1 for a drawing),
-    ``probes["feature_maps/<node>"]`` (C, H, W) or (F,) for every layer in network order,
-    ``probes["sample/probabilities"]`` (classes,), ``classes``.
+    Reads: the ``FeatureMaps`` record (the sample's input (C, H, W), its label or a drawing, every layer's output
+    (C, H, W) or (F,) in network order, the class probabilities (classes,)), ``classes``.
     """
 
     probes: tuple[str, ...] = ("feature_maps",)
@@ -135,25 +134,23 @@ class FeatureMapView(SnapshotView):
     # Drawing --------------------------------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
+        record = probe(snapshot, FeatureMaps)
         layers: list[Layer] = []
-        sample = array(probes, "sample/input")
+        sample = record.input if record is not None and record.input.size else None
         if sample is not None:
             sample = sample.astype(np.float32)
             if sample.ndim == 2:
                 sample = sample[None]
             if sample.ndim == 3:
                 layers.append(Layer("input", sample, True))
-        for key, value in probes.items():
-            if not key.startswith(PREFIX) or value is None:
-                continue
+        for key, value in (record.layers if record is not None else {}).items():
             a = np.asarray(value, dtype=np.float32)
             if a.ndim == 3 and a.size:
-                layers.append(Layer(key[len(PREFIX):], a, True))
+                layers.append(Layer(key, a, True))
             elif a.size:
-                layers.append(Layer(key[len(PREFIX):], a.reshape(-1), False))
-        probabilities = array(probes, "sample/probabilities")
-        if probabilities is not None:
+                layers.append(Layer(key, a.reshape(-1), False))
+        probabilities = record.probabilities if record is not None else None
+        if probabilities is not None and probabilities.size:
             layers.append(Layer("probabilities", probabilities.astype(np.float32).reshape(-1), False))
         if not layers:
             self.layers = []
@@ -162,7 +159,7 @@ class FeatureMapView(SnapshotView):
         self.show_content()
         self.layers = layers
         self._draw(layers)
-        self._describe(probes, probabilities, snapshot)
+        self._describe(record, probabilities, snapshot)
 
     def _draw(self, layers: list[Layer]) -> None:
         image_layers = [i for i, layer in enumerate(layers) if layer.is_image]
@@ -284,15 +281,15 @@ class FeatureMapView(SnapshotView):
     def _units(self, index: int) -> int:
         return len(self.layers[index].values)
 
-    def _describe(self, probes: Any, probabilities: np.ndarray | None, snapshot: Any) -> None:
-        label = array(probes, "sample/label")
+    def _describe(self, record: FeatureMaps | None, probabilities: np.ndarray | None, snapshot: Any) -> None:
+        drawing = record is not None and record.drawing
         classes = class_names(snapshot)
-        truth = int(label.reshape(-1)[0]) if label is not None else None
+        truth = record.label if record is not None else None
 
         def name(c: int) -> str:
             return str(classes[c]) if 0 <= c < len(classes) else str(c)
 
-        parts = ["your drawing" if truth == -1 else f"true {name(truth)}" if truth is not None else "sample"]
+        parts = ["your drawing" if drawing else f"true {name(truth)}" if truth is not None else "sample"]
         if probabilities is not None and probabilities.size:
             p = probabilities.reshape(-1)
             best = int(np.argmax(p))

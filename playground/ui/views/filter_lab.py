@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import FeatureMaps
 from playground.viz.colormaps import diverging_lut, interpolated_lut
 from playground.viz.convolution import KERNEL_PRESETS, convolve2d
 from playground.viz.histogram import symmetric_levels
 
-from .base import SnapshotView, array, mapping
+from .base import SnapshotView, probe
 from .filters import image_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -32,7 +33,8 @@ NO_IMAGE = ("Filter lab: no digit yet. Load an image data set and press Play (th
 class FilterLabView(SnapshotView):
     """A 3×3 kernel in nine spin boxes with presets, the current digit, and the digit convolved with the kernel.
 
-    Reads: ``probes["sample/input"]`` (C, H, W) (channels averaged); or an image given to :meth:`set_image`.
+    Reads: the ``FeatureMaps`` record's sample input (C, H, W) (channels averaged); or an image given to
+    :meth:`set_image`.
     """
 
     probes: tuple[str, ...] = ("feature_maps",)
@@ -148,7 +150,8 @@ class FilterLabView(SnapshotView):
         self._redraw()
 
     def show_snapshot(self, snapshot: Any) -> None:
-        sample = array(mapping(snapshot, "probes"), "sample/input")
+        record = probe(snapshot, FeatureMaps)
+        sample = record.input if record is not None and record.input.size else None
         if sample is not None:
             self.set_image(sample)
         elif self.image is None:

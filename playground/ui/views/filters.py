@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -9,15 +10,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
+from playground.snapshots import Filters
 from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import filter_tiles, grid_columns, rgb_filter_tiles
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, mapping
+from .base import PRESS_PLAY, SnapshotView, has_probes, probe
 from .view_spec import ViewSpec
 
-PREFIX = "filters/"
 MAX_TILES = 256
 NO_CONV = ("No convolutional layer in this network: add a Conv2d layer (the LeNet-style template has two) to see "
            "its filters here.")
@@ -38,15 +39,9 @@ def image_box(canvas: pg.GraphicsLayoutWidget, row: int, col: int, lut: np.ndarr
     return box, image
 
 
-def layer_arrays(probes: Any, prefix: str) -> dict[str, np.ndarray]:
-    """``probes[prefix + name]`` as arrays keyed by name, in the snapshot's (network) order; empty ones dropped."""
-    out = {}
-    for key, value in probes.items():
-        if key.startswith(prefix) and value is not None:
-            a = np.asarray(value)
-            if a.size:
-                out[key[len(prefix):]] = a
-    return out
+def layer_arrays(layers: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """A record's arrays keyed by layer, in network order; empty ones dropped."""
+    return {name: a for name, a in (layers or {}).items() if a.size}
 
 
 def sync_combo(combo: QComboBox, names: list[str]) -> None:
@@ -64,7 +59,7 @@ def sync_combo(combo: QComboBox, names: list[str]) -> None:
 class FilterGridView(SnapshotView):
     """One conv layer's kernels (chosen in a combo box) as one tiled image, colours symmetric around zero.
 
-    Reads: ``probes["filters/<node>"]`` float (out_channels, in_channels, k, k), one per Conv2d node in network
+    Reads: the ``Filters`` record's layers, float (out_channels, in_channels, k, k), one per Conv2d node in network
     order; ``epoch``.
     """
 
@@ -110,12 +105,13 @@ class FilterGridView(SnapshotView):
         self.layer_combo.setCurrentText(name)
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        filters = {k: v for k, v in layer_arrays(probes, PREFIX).items() if v.ndim == 4}
+        record = probe(snapshot, Filters)
+        filters = {k: v for k, v in layer_arrays(record.layers if record else None).items() if v.ndim == 4}
         if not filters:
             self._filters = {}
             self.tile_count = 0
-            self.show_empty(NO_CONV if probes else PRESS_PLAY + "\n(The filters of Conv2d layers show here.)")
+            self.show_empty(NO_CONV if has_probes(snapshot) else PRESS_PLAY + "\n(The filters of Conv2d layers show "
+                            "here.)")
             return
         self.show_content()
         self._filters = filters

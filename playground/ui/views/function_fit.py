@@ -10,9 +10,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
 
+from playground.snapshots import DecisionBoundary, FunctionFit
 from playground.viz.colormaps import curve_color, hex_to_rgba
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, attr, mapping, plot_widget, probe
 from .view_spec import ViewSpec
 
 # The functions of the data package's 1-D sets (playground.data.functions1d.FUNCTIONS; views do not import data,
@@ -31,9 +32,9 @@ MAX_UNIT_CURVES = 64  # more thin curves than this are a blur, and slow to draw
 
 
 class FunctionFitView(SnapshotView):
-    """Reads ``probes["function/x"]``, ``function/prediction``, ``function/target``, ``function/train_x``,
-    ``function/train_y`` (each 1-D) and, when the last layer is a Dense of one unit, ``function/contributions``
-    (H, G) and ``function/bias`` (1,); ``epoch``, ``metrics`` (train_loss, test_loss)."""
+    """Reads the ``FunctionFit`` record (x, prediction, target, train_x, train_y, each 1-D, and, when the last
+    layer is a Dense of one unit, the contributions (H, G) and bias); ``epoch``, ``metrics`` (train_loss,
+    test_loss)."""
 
     probes: tuple[str, ...] = ("function",)
     title = "Function fit"
@@ -119,17 +120,16 @@ class FunctionFitView(SnapshotView):
     # Drawing --------------------------------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        x = array(probes, "function/x")
-        prediction = array(probes, "function/prediction")
-        if x is None or prediction is None or x.shape != prediction.shape:
-            self.show_empty(NEEDS_FUNCTION if probes and "boundary" in probes else PRESS_PLAY)
+        record = probe(snapshot, FunctionFit)
+        if record is None or not record.x.size or record.x.shape != record.prediction.shape:
+            self.show_empty(NEEDS_FUNCTION if probe(snapshot, DecisionBoundary) is not None else PRESS_PLAY)
             self.set_caption("")
             return
         self.show_content()
-        x = x.astype(np.float64)
-        train_x, train_y = array(probes, "function/train_x"), array(probes, "function/train_y")
-        target = array(probes, "function/target")
+        x = record.x.astype(np.float64)
+        prediction = record.prediction
+        train_x, train_y = record.train_x, record.train_y
+        target = record.target if record.target.size else None
         key = (attr(snapshot, "data_version", None), None if target is None else target.tobytes()[:64],
                None if train_x is None else len(train_x))
         if key != self._data_key:  # the samples and the truth change only with the data
@@ -142,11 +142,10 @@ class FunctionFitView(SnapshotView):
                 self.truth.setData(x, target.astype(np.float64))
             else:
                 self.truth.setData([], [])
-        index = array(probes, "function/index")
-        if index is not None and 0 <= int(index.ravel()[0]) < len(FUNCTIONS):
-            self.select_function(list(FUNCTIONS)[int(index.ravel()[0])])
+        if 0 <= record.function_index < len(FUNCTIONS):
+            self.select_function(list(FUNCTIONS)[record.function_index])
         self.fit.setData(x, prediction.astype(np.float64))
-        contributions = array(probes, "function/contributions")
+        contributions = record.contributions
         self._x = x
         self._contributions = contributions if contributions is not None and contributions.ndim == 2 and \
             contributions.shape[1] == len(x) else None

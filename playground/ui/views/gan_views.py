@@ -3,7 +3,7 @@ real and generated points, the generator's image of a grid of the noise space, a
 samples of a GAN on digits, and the curves of the contest, with the controls that make it one: k discriminator
 steps per generator step, the discriminator's learning rate, and freezing either network.
 
-They read the probes of :mod:`playground.engine.gan` (``gan_plane/*``, ``gan_samples/*``, ``gan_settings/*``) and
+They read the records ``GanPlane``, ``GanSamples`` and ``GanSettings`` of :mod:`playground.snapshots` and
 the history columns ``train_d_loss``, ``train_g_loss``, ``train_d_real``, ``train_d_fake``.
 """
 
@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import GanPlane, GanSamples, GanSettings
 from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plane_plot, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, attr, has_probes, mapping, plane_plot, plot_widget, probe
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -50,11 +51,6 @@ GREY_LUT = np.stack([np.linspace(255, 0, 256)] * 3 + [np.full(256, 255)], axis=1
 FREEZE = (("none", "Train both"), ("generator", "Freeze generator (train D only)"),
           ("discriminator", "Freeze discriminator (train G only)"))
 _PENDING_SECONDS = 2.0  # snapshots in flight still carry the old value for a moment after a change
-
-
-def _first(probes: Any, key: str) -> float | None:
-    a = array(probes, key)
-    return float(a.reshape(-1)[0]) if a is not None else None
 
 
 def _lines_with_gaps(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +92,7 @@ class GanPlaneView(SnapshotView):
     generated points from fixed noise (purple), the generator's image of a grid of the noise space (grey warped
     grid), and, for each shown fake, the direction the generator's gradient pushes it.
 
-    Reads ``probes["gan_plane/*"]`` and ``metrics``. The target chooser emits ``dataset_changed`` ({"name": ...});
+    Reads the ``GanPlane`` record and ``metrics``. The target chooser emits ``dataset_changed`` ({"name": ...});
     with "Draw your own", clicks and drags on the plane lay down points, and each finished stroke emits
     ``dataset_changed`` with {"name": "drawn", "options": {"points": [[x, y], ...]}}.
     """
@@ -258,39 +254,36 @@ class GanPlaneView(SnapshotView):
             self.plot.getPlotItem().setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0.0)
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        heat = array(probes, "gan_plane/discriminator")
-        if heat is None or heat.ndim != 2:
-            if str(attr(snapshot, "task", "")) == "gan" and probes:
+        plane = probe(snapshot, GanPlane)
+        heat = plane.discriminator if plane is not None else None
+        if plane is None or heat is None or heat.ndim != 2:
+            if str(attr(snapshot, "task", "")) == "gan" and has_probes(snapshot):
                 self.show_empty("This view draws 2-D GANs (ring, two Gaussians, spiral, line, your drawing). This "
                                 "GAN makes images: see the samples view.")
             else:
                 self.show_empty(PRESS_PLAY)
             return
         self.show_content()
-        extent = _first(probes, "gan_plane/extent") or 2.0
+        extent = plane.extent or 2.0
         self.set_extent(extent)
         self.image.setImage(heat, levels=(0.0, 1.0), autoLevels=False)
         key = (extent, heat.shape)
         if key != self._rect_key:
             self._rect_key = key
             self.image.setRect(QRectF(-extent, -extent, 2 * extent, 2 * extent))
-        for scatter, name in ((self.real_scatter, "gan_plane/real"), (self.fake_scatter, "gan_plane/fake")):
-            pts = array(probes, name)
-            if pts is None or pts.ndim != 2 or pts.shape[1] != 2:
+        for scatter, pts in ((self.real_scatter, plane.real), (self.fake_scatter, plane.fake)):
+            if not pts.size or pts.ndim != 2 or pts.shape[1] != 2:
                 scatter.setData([], [])
             else:
                 scatter.setData(x=pts[:, 0].astype(np.float64), y=pts[:, 1].astype(np.float64))
-        lines = array(probes, "gan_plane/noise_grid")
-        if lines is not None and lines.ndim == 3 and lines.shape[2] == 2:
+        lines = plane.noise_grid
+        if lines.size and lines.ndim == 3 and lines.shape[2] == 2:
             self.grid_curve.setData(*_lines_with_gaps(lines), connect="finite")
         else:
             self.grid_curve.setData([], [])
-        self._set_arrows(array(probes, "gan_plane/fake"), array(probes, "gan_plane/gradients"), extent)
-        target_a = array(probes, "gan_plane/target")
-        target = bytes(np.asarray(target_a, dtype=np.uint8)).decode("utf-8", "replace") if target_a is not None \
-            else ""
-        self._follow_target(target, array(probes, "gan_plane/drawn"))
+        self._set_arrows(plane.fake if plane.fake.size else None, plane.gradients if plane.gradients.size else None,
+                         extent)
+        self._follow_target(plane.target, plane.drawn)
         if not (self.draw_mode and self._pending.sticky):
             self.set_caption(self._caption(snapshot))
 
@@ -337,7 +330,7 @@ class GanPlaneView(SnapshotView):
 
 class GanSamplesView(SnapshotView):
     """Samples of a GAN on images from the same fixed noise at every snapshot, so each tile shows one noise vector
-    turning into a digit. Reads ``probes["gan_samples/images"]`` (N, H, W)."""
+    turning into a digit. Reads the ``GanSamples`` record's images (N, H, W)."""
 
     probes: tuple[str, ...] = ("gan_samples",)
     title = "GAN samples"
@@ -356,10 +349,10 @@ class GanSamplesView(SnapshotView):
         self._shape: tuple[int, ...] = ()
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        images = array(probes, "gan_samples/images")
+        record = probe(snapshot, GanSamples)
+        images = record.images if record is not None and record.images.size else None
         if images is None or images.ndim != 3:
-            if str(attr(snapshot, "task", "")) == "gan" and probes:
+            if str(attr(snapshot, "task", "")) == "gan" and has_probes(snapshot):
                 self.show_empty("This view shows a GAN's images (e.g. the 'GAN on digits' template). This GAN "
                                 "makes 2-D points: see the GAN plane view.")
             else:
@@ -380,7 +373,7 @@ class GanCurvesView(SnapshotView):
     generated batches; with the controls k, the discriminator's learning rate and freeze (``training_changed``).
 
     Reads ``history`` (step, train_d_loss, train_g_loss, train_d_real, train_d_fake) and
-    ``probes["gan_settings/*"]``.
+    the ``GanSettings`` record.
     """
 
     probes: tuple[str, ...] = ("gan_settings",)
@@ -461,19 +454,19 @@ class GanCurvesView(SnapshotView):
         self._pending[name].set(value)
         self.training_changed.emit({name: value})
 
-    def _follow(self, probes: Any) -> None:
-        k = _first(probes, "gan_settings/d_steps")
-        if k is not None and not self._pending["d_steps"].blocks(int(k)) and not self.k_spin.hasFocus():
-            self._quietly(self.k_spin, int(k))
-        lr = _first(probes, "gan_settings/discriminator_learning_rate")
-        if lr is not None and not self._pending["discriminator_learning_rate"].blocks(lr) \
-                and not self.d_lr_spin.hasFocus():
+    def _follow(self, settings: GanSettings | None) -> None:
+        if settings is None:
+            return
+        k = settings.d_steps
+        if not self._pending["d_steps"].blocks(k) and not self.k_spin.hasFocus():
+            self._quietly(self.k_spin, k)
+        lr = settings.discriminator_learning_rate
+        if not self._pending["discriminator_learning_rate"].blocks(lr) and not self.d_lr_spin.hasFocus():
             self._quietly(self.d_lr_spin, lr)
-        freeze = _first(probes, "gan_settings/freeze")
-        if freeze is not None and 0 <= int(freeze) < len(FREEZE):
-            name = FREEZE[int(freeze)][0]
-            if not self._pending["freeze"].blocks(name) and self.freeze_combo.currentData() != name:
-                self.freeze_combo.setCurrentIndex(int(freeze))
+        names = [value for value, _text in FREEZE]
+        freeze = settings.freeze
+        if freeze in names and not self._pending["freeze"].blocks(freeze) and self.freeze_combo.currentData() != freeze:
+            self.freeze_combo.setCurrentIndex(names.index(freeze))
 
     @staticmethod
     def _quietly(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
@@ -483,8 +476,7 @@ class GanCurvesView(SnapshotView):
             spin.blockSignals(False)
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        self._follow(probes)
+        self._follow(probe(snapshot, GanSettings))
         history = mapping(snapshot, "history")
         steps = array(history, "step")
         if steps is None:

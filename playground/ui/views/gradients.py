@@ -8,13 +8,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from playground.snapshots import Gradients
 from playground.viz.colormaps import curve_color
 
-from .base import PRESS_PLAY, SnapshotView, array, mapping, plot_widget, style_plot
+from .base import PRESS_PLAY, SnapshotView, plot_widget, probe, style_plot
 from .view_spec import ViewSpec
 
-PREFIX = "gradients/"
-STEP_KEY = "gradients/step"
 LABEL_ROOM = 18  # pixels between two labels of the log axis
 
 
@@ -45,7 +44,7 @@ class LogAxis(pg.AxisItem):
 class GradientNormView(SnapshotView):
     """One curve per layer with weights: the L2 norm of its weight gradient at each recorded step.
 
-    Reads: ``probes["gradients/step"]`` (T,) and ``probes["gradients/<layer>"]`` (T,), in network order.
+    Reads: the ``Gradients`` record: steps (T,) and each layer's norms (T,), in network order.
     """
 
     probes: tuple[str, ...] = ("gradients",)
@@ -75,9 +74,9 @@ class GradientNormView(SnapshotView):
         self.curves: dict[str, pg.PlotDataItem] = {}
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        steps = array(probes, STEP_KEY)
-        layers = [k[len(PREFIX):] for k in probes if k.startswith(PREFIX) and k != STEP_KEY]
+        record = probe(snapshot, Gradients)
+        steps = record.steps if record is not None and record.steps.size else None
+        layers = list(record.layers) if record is not None else []
         if steps is None or not layers:
             self.show_empty(PRESS_PLAY + "\n(Gradient norms are recorded while training runs.)")
             return
@@ -87,7 +86,7 @@ class GradientNormView(SnapshotView):
         x = np.asarray(steps, dtype=np.float64)
         last = []
         for name, curve in self.curves.items():
-            y = np.asarray(probes[PREFIX + name], dtype=np.float64)
+            y = np.asarray(record.layers[name], dtype=np.float64)
             if len(y) != len(x):
                 curve.setData([], [])
                 continue

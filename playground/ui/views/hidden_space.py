@@ -11,9 +11,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
+from playground.snapshots import HiddenSpace, Neurons
 from playground.viz.projection import PCA, fit_pca, polyline_with_breaks, select_units
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
 from .decision_boundary import point_brushes
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -24,8 +25,8 @@ MODE_UNITS = "Two units"
 class HiddenSpaceView(SnapshotView):
     """Points and grid lines as a chosen hidden layer sees them.
 
-    Reads: ``task``, ``data_version``, ``dataset`` (train_points, train_labels), ``probes["hidden/<layer>/points"]``
-    (N, units) and ``probes["hidden/<layer>/lines"]`` (L, P, units) with the first half of the L lines horizontal.
+    Reads: ``task``, ``data_version``, ``dataset`` (train_points, train_labels), the ``HiddenSpace`` record's layers:
+    points (N, units) and lines (L, P, units) with the first half of the L lines horizontal.
     Layers to choose from: :meth:`set_layers`, plus any layer named by ``neurons/<layer>`` or ``hidden/<layer>/…``
     probe keys. ``probes`` (on the instance) names the chosen layer's probe; ``probe_changed`` announces a change.
     """
@@ -134,13 +135,12 @@ class HiddenSpaceView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         dataset = mapping(snapshot, "dataset")
-        probes = mapping(snapshot, "probes")
+        neurons, hidden = probe(snapshot, Neurons), probe(snapshot, HiddenSpace)
         train = array(dataset, "train_points")
         if train is None:
             self.show_empty(NEEDS_PLANE)
             return
-        found = [k[len("neurons/"):] for k in probes if k.startswith("neurons/")]
-        found += [k.split("/")[1] for k in probes if k.startswith("hidden/") and k.count("/") >= 2]
+        found = list(neurons.layers if neurons is not None else ()) + list(hidden.layers if hidden is not None else ())
         extra = [n for n in dict.fromkeys(found) if n not in self._layers]
         if extra:
             self.set_layers(self._layers + extra)
@@ -151,8 +151,9 @@ class HiddenSpaceView(SnapshotView):
         if version != self._data_version or version is None:
             self._data_version = version
             self._brushes = point_brushes(array(dataset, "train_labels"), str(attr(snapshot, "task", "")), len(train))
-        points = array(probes, f"hidden/{self.layer}/points")
-        lines = array(probes, f"hidden/{self.layer}/lines")
+        shown = hidden.layers.get(self.layer) if hidden is not None and self.layer else None
+        points = shown.points if shown is not None and shown.points.size else None
+        lines = shown.lines if shown is not None and shown.lines.size else None
         if points is None or points.ndim != 2:
             self.show_empty(PRESS_PLAY if attr(snapshot, "state", "ready") == "ready"
                             else f"Waiting for layer '{self.layer}' …")

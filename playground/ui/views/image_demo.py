@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 from PySide6.QtWidgets import QApplication, QGridLayout, QGroupBox, QVBoxLayout, QWidget
 
+from playground.snapshots import Confusion, FeatureMaps, Filters, ProbeResults, Record, Weights
 from playground.viz.convolution import KERNEL_PRESETS, convolve2d
 
 from .class_templates import ClassTemplateView
@@ -83,26 +84,23 @@ class SyntheticImageRun:
     def snapshot(self, sample: int = 0, epoch: int = 1) -> SimpleNamespace:
         image, label = self.test[sample % len(self.test)]
         acts = self.forward(image)
-        probes: dict[str, np.ndarray] = {
-            "filters/conv_1": self.conv_1, "filters/conv_2": self.conv_2,
-            "weights/conv_1": self.conv_1, "weights/conv_2": self.conv_2,
-            "weights/dense_1": self.dense_1, "weights/out": self.templates.astype(np.float32),
-            "sample/input": image[None], "sample/label": np.array([label], np.int64),
-            "sample/probabilities": acts.pop("probabilities").astype(np.float32),
-        }
-        probes.update({f"feature_maps/{k}": v.astype(np.float32) for k, v in acts.items()})
+        probabilities = acts.pop("probabilities").astype(np.float32)
+        records: list[Record] = [
+            Filters({"conv_1": self.conv_1.copy(), "conv_2": self.conv_2.copy()}),
+            Weights({"conv_1": self.conv_1.copy(), "conv_2": self.conv_2.copy(), "dense_1": self.dense_1.copy(),
+                     "out": self.templates.astype(np.float32)}),
+            FeatureMaps(image[None], int(label), {k: v.astype(np.float32) for k, v in acts.items()}, probabilities),
+        ]
         confusion = np.diag(self.rng.integers(80, 100, 10)).astype(np.int64)
         for t, p, n in ((4, 9, 7), (9, 4, 5), (3, 5, 4), (5, 3, 3), (7, 1, 3), (2, 7, 2), (8, 3, 2)):
             confusion[t, p] = n
         wrong = [(4, 9), (9, 4), (3, 5), (5, 3), (7, 1), (2, 7), (8, 3), (4, 9), (9, 7), (6, 0), (1, 7), (3, 8)]
-        probes.update({
-            "confusion": confusion,
-            "misclassified/images": np.stack([draw_digit(t, self.rng) for t, _ in wrong]),
-            "misclassified/true": np.array([t for t, _ in wrong], np.int64),
-            "misclassified/predicted": np.array([p for _, p in wrong], np.int64),
-        })
+        records.append(Confusion(matrix=confusion, images=np.stack([draw_digit(t, self.rng) for t, _ in wrong]),
+                                 true=np.array([t for t, _ in wrong], np.int64),
+                                 predicted=np.array([p for _, p in wrong], np.int64)))
         return SimpleNamespace(state="running", epoch=epoch, task="classification",
-                               classes=[str(i) for i in range(10)], metrics={}, probes=probes, dataset={})
+                               classes=[str(i) for i in range(10)], metrics={}, probes=ProbeResults(records),
+                               dataset={})
 
 
 class ImageViewsDemo(QWidget):

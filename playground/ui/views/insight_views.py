@@ -8,7 +8,6 @@ new attack.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -26,15 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import Adversarial, AdversarialCurve, Saliency
 from playground.viz.colormaps import hex_to_rgba, interpolated_lut
 
 from .base import (
     SnapshotView,
-    array,
     attr,
     class_names,
-    mapping,
     plot_widget,
+    probe,
     style_plot,
 )
 from .view_spec import ViewSpec
@@ -346,37 +345,32 @@ class AdversarialView(SnapshotView):
             return
         names = class_names(snapshot)
         _fill_classes(self.target_combo, names, "any wrong class")
-        probes: Mapping[str, Any] = mapping(snapshot, "probes")
-        original = array(probes, "adversarial/original")
-        adversarial = array(probes, "adversarial/adversarial")
-        before, after = array(probes, "adversarial/before"), array(probes, "adversarial/after")
-        if original is None or adversarial is None or before is None or after is None:
+        record = probe(snapshot, Adversarial)
+        if record is None or not record.original.size or not record.before.size:
             self.show_empty("Choose a test image in Feature maps or draw a digit: the attack works on the image the "
                             "network reads now. It fills in at the next snapshot (press Play or Step).")
             return
         self.show_content()
-        training = array(probes, "adversarial/training")
-        if training is not None:
-            for spin, value in ((self.share_spin, round(float(training[0]) * 100)),
-                                (self.train_epsilon_spin, float(training[1]))):
-                if not spin.hasFocus() and abs(spin.value() - value) > 1e-9:
-                    spin.blockSignals(True)
-                    spin.setValue(value)
-                    spin.blockSignals(False)
-        settings = array(probes, "adversarial/settings")
-        bounds = array(probes, "adversarial/bounds")
-        lo, hi = (float(bounds[0]), float(bounds[1])) if bounds is not None else (0.0, 1.0)
-        eps = float(settings[1]) if settings is not None else self.epsilon
+        original, adversarial, before, after = record.original, record.adversarial, record.before, record.after
+        # The run's own adversarial-training settings, unless the user is editing them.
+        for spin, value in ((self.share_spin, round(record.training_share * 100)),
+                            (self.train_epsilon_spin, record.training_epsilon)):
+            if not spin.hasFocus() and abs(spin.value() - value) > 1e-9:
+                spin.blockSignals(True)
+                spin.setValue(value)
+                spin.blockSignals(False)
+        lo, hi = record.bounds
+        eps = record.epsilon
         grey = interpolated_lut(("#000000", "#ffffff"))
         self.original.show_image(original, (lo, hi), grey)
         self.adversarial.show_image(adversarial, (lo, hi), grey)
-        delta = np.asarray(array(probes, "adversarial/perturbation"), dtype=np.float32)
+        delta = np.asarray(record.perturbation, dtype=np.float32)
         if delta.ndim == 3 and delta.shape[0] > 1:
             delta = delta.mean(0, keepdims=True)
         span = eps if eps > 0 else 1.0
         self.perturbation.show_image(delta, (-span, span), interpolated_lut(HEAT_STOPS))
-        label = int(np.asarray(probes.get("adversarial/label", [-1]))[0])
-        truth = f"true class {names[label]}" if 0 <= label < len(names) else "your drawing"
+        label = record.label
+        truth = f"true class {names[label]}" if label is not None and 0 <= label < len(names) else "your drawing"
         self.original.set_title(f"Original<br>{_answer(names, before)}")
         self.perturbation.set_title(f"Change<br>shown ×{1 / span:.0f}" if eps > 0 else "Change<br>none (ε = 0)")
         fooled = int(np.argmax(after)) != int(np.argmax(before))
@@ -388,13 +382,12 @@ class AdversarialView(SnapshotView):
         axis = self.bars_plot.getPlotItem().getAxis("bottom")
         axis.setTicks([[(i, names[i] if i < len(names) else str(i)) for i in range(k)]])
         self.bars_plot.getPlotItem().setXRange(-0.6, k - 0.4, padding=0)
-        method = METHOD_TITLES.get(METHODS[int(settings[0])], "") if settings is not None else ""
+        method = METHOD_TITLES.get(record.method, "")
         caption = f"{method}, ε = {eps:.2f}: {_answer(names, before)} → {_answer(names, after)} ({truth})"
-        eps_curve, success = array(probes, "adversarial_curve/epsilon"), array(probes, "adversarial_curve/success")
-        if eps_curve is not None and success is not None:
-            self.curve.setData(eps_curve, np.nan_to_num(success * 100, nan=0.0))
-            attacked = int(np.asarray(probes.get("adversarial_curve/attacked", [0]))[0])
-            self.curve_plot.getPlotItem().setTitle(f"{attacked} test images", size="8pt",
+        curve = probe(snapshot, AdversarialCurve)
+        if curve is not None and curve.epsilons.size and curve.success.size:
+            self.curve.setData(curve.epsilons, np.nan_to_num(curve.success * 100, nan=0.0))
+            self.curve_plot.getPlotItem().setTitle(f"{curve.attacked} test images", size="8pt",
                                                    color="#333")
         self.set_caption(caption)
 
@@ -460,9 +453,9 @@ class SaliencyView(SnapshotView):
             return
         names = class_names(snapshot)
         _fill_classes(self.class_combo, names, "the predicted class")
-        probes: Mapping[str, Any] = mapping(snapshot, "probes")
-        image = array(probes, "saliency/image")
-        if image is None:
+        record = probe(snapshot, Saliency)
+        image = record.image if record is not None and record.image.size else None
+        if record is None or image is None:
             self.show_empty("Choose a test image in Feature maps or draw a digit: the maps explain the image the "
                             "network reads now. They fill in at the next snapshot (press Play or Step).")
             return
@@ -470,15 +463,15 @@ class SaliencyView(SnapshotView):
         grey = interpolated_lut(("#000000", "#ffffff"))
         levels = (float(min(0.0, image.min())), float(max(1.0, image.max())))
         self.image_panel.show_image(image, levels, grey)
-        cls = int(np.asarray(probes.get("saliency/class", [0]))[0])
-        p = array(probes, "saliency/probabilities")
+        cls = record.target_class
+        p = record.probabilities if record.probabilities.size else None
         cls_name = names[cls] if cls < len(names) else str(cls)
         self.image_panel.set_title(f"Image<br>p({cls_name}) = {float(p[cls]):.0%}" if p is not None and
                                    cls < len(p) else "Image")
         missing = []
         for key, panel in self.panels.items():
-            values = array(probes, f"saliency/{key}")
-            if values is None:
+            values = record.maps.get(key)
+            if values is None or not values.size:
                 panel.setVisible(False)
                 missing.append(SALIENCY_METHODS[key][0])
                 continue

@@ -10,14 +10,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
+from playground.snapshots import Neurons
 from playground.viz.boundary import normalize_layer
 from playground.viz.colormaps import diverging_lut
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping, probe
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
-PREFIX = "neurons/"
 PAD = 3
 GAP = 14
 LABEL_COLUMN = 120  # image pixels kept left of the tiles for the layer names
@@ -26,7 +26,7 @@ LABEL_COLUMN = 120  # image pixels kept left of the tiles for the layer names
 class NeuronGridView(SnapshotView):
     """All hidden units at once as ONE tiled image; hovering a tile shows it large on the right.
 
-    Reads: ``dataset`` (train_points, to know the data is 2-D), ``probes["neurons/<layer>"]`` (units, r, r) with
+    Reads: ``dataset`` (train_points, to know the data is 2-D), the ``Neurons`` record's layers (units, r, r) with
     row 0 = bottom of the plane, one key per hidden layer in network order.
     """
 
@@ -91,16 +91,14 @@ class NeuronGridView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         dataset = mapping(snapshot, "dataset")
-        probes = mapping(snapshot, "probes")
+        record = probe(snapshot, Neurons)
         if not dataset or dataset.get("train_points") is None:
             self.show_empty(NEEDS_PLANE)
             return
         layers = []
-        for key, value in probes.items():
-            if key.startswith(PREFIX):
-                a = np.asarray(value)
-                if a.ndim == 3 and a.shape[0] > 0:
-                    layers.append((key[len(PREFIX):], normalize_layer(a)))
+        for name, a in (record.layers if record is not None else {}).items():
+            if a.ndim == 3 and a.shape[0] > 0:
+                layers.append((name, normalize_layer(a)))
         if not layers:
             self.show_empty("This view shows the hidden units of a network with hidden layers.\n" + PRESS_PLAY
                             if attr(snapshot, "state", "ready") == "ready" else

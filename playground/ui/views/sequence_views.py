@@ -2,8 +2,8 @@
 over time as a heatmap, the gates of a GRU or LSTM over time, and text the network writes at a temperature the
 user sets.
 
-They read the probes of :mod:`playground.engine.sequences`: ``forecast/*``, ``hidden_states/*``,
-``gates/<layer>/<gate>`` and ``text_sample*``.
+They read the records ``Forecast``, ``SequenceStates``, ``Gates`` and ``GeneratedText`` of
+:mod:`playground.snapshots`.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.snapshots import Forecast, Gates, GeneratedText, SequenceStates
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE, diverging_lut, sequential_lut
 
 from .base import (
     PRESS_PLAY,
     SnapshotView,
-    array,
     attr,
-    mapping,
+    has_probes,
     plot_widget,
+    probe,
     style_plot,
 )
 from .view_spec import ViewSpec
@@ -55,18 +56,6 @@ _PENDING_SECONDS = 2.0
 def _char_label(code: int) -> str:
     c = chr(int(code))
     return {" ": "·", "\n": "↵", "\t": "→"}.get(c, c)
-
-
-def _layers(probes: Any, prefix: str) -> list[str]:
-    """Layer names under ``prefix`` (``hidden_states/`` or ``gates/``), in the snapshot's order, without the
-    private entries that start with '_'."""
-    names: list[str] = []
-    for key in probes:
-        if key.startswith(prefix):
-            name = key[len(prefix):].split("/", 1)[0]
-            if name and not name.startswith("_") and name not in names:
-                names.append(name)
-    return names
 
 
 class _Heatmap:
@@ -122,8 +111,8 @@ class ForecastView(SnapshotView):
     """The truth of a fresh test series, the network's one-step predictions from the true past, and from the
     dashed line on a free-running continuation that feeds each prediction back in as the next input.
 
-    Reads ``probes["forecast/truth" | "forecast/one_step" | "forecast/free" | "forecast/start" |
-    "forecast/errors"]`` (errors: one-step MSE, free-running MSE, the last-value baseline's MSE on the test set).
+    Reads the ``Forecast`` record (truth, one-step and free-running predictions, where the free run starts, and
+    the one-step MSE, free-running MSE and the last-value baseline's MSE on the test set).
     """
 
     probes = ("forecast",)
@@ -145,30 +134,26 @@ class ForecastView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         problem = _not_for(snapshot)
-        probes = mapping(snapshot, "probes")
-        truth = array(probes, "forecast/truth")
+        record = probe(snapshot, Forecast)
+        truth = record.truth if record is not None and record.truth.size else None
         if problem is None and truth is None:
-            problem = (PRESS_PLAY if attr(snapshot, "step", 0) == 0 and not probes else
+            problem = (PRESS_PLAY if attr(snapshot, "step", 0) == 0 and not has_probes(snapshot) else
                        "The forecast is for forecasting labs (the sine dataset): this lab classifies or writes text.")
-        if problem is not None or truth is None:
+        if problem is not None or truth is None or record is None:
             self.show_empty(problem or PRESS_PLAY)
             return
         steps = np.arange(len(truth), dtype=np.float64)
         self.truth_curve.setData(steps, truth.astype(np.float64))
-        for curve, key in ((self.one_step_curve, "forecast/one_step"), (self.free_curve, "forecast/free")):
-            values = array(probes, key)
-            if values is None:
+        for curve, values in ((self.one_step_curve, record.one_step), (self.free_curve, record.free)):
+            if not values.size:
                 curve.setData([], [])
             else:
                 curve.setData(steps[: len(values)], values.astype(np.float64), connect="finite")
-        start = array(probes, "forecast/start")
-        self.start_line.setValue(float(start[0]) if start is not None else 0.0)
-        errors = array(probes, "forecast/errors")
-        if errors is not None and errors.size >= 3:
-            one, free, base = (float(v) for v in errors[:3])
-            verdict = f"{base / one:.0f}× better than" if np.isfinite(one) and one > 0 and one < base else "not yet below"
-            self.set_caption(f"One step ahead: MSE {one:.4f} ({verdict} repeating the last value, {base:.4f}). "
-                             f"Free running from step {int(start[0]) if start is not None else 0}: MSE {free:.4f}.")
+        self.start_line.setValue(float(record.start))
+        one, free, base = record.one_step_error, record.free_error, record.baseline_error
+        verdict = f"{base / one:.0f}× better than" if np.isfinite(one) and 0 < one < base else "not yet below"
+        self.set_caption(f"One step ahead: MSE {one:.4f} ({verdict} repeating the last value, {base:.4f}). "
+                         f"Free running from step {record.start}: MSE {free:.4f}.")
         self.show_content()
 
 
@@ -176,9 +161,8 @@ class HiddenStateView(SnapshotView):
     """One test sequence's hidden state over time: a heatmap with a row per unit and a column per step, the input
     drawn below it (the signal, or the characters of a text).
 
-    Reads ``probes["hidden_states/<layer>"]`` (steps × units), ``hidden_states/_input`` (values, or Unicode code
-    points for text), ``hidden_states/_label`` and ``hidden_states/_probabilities`` (classifiers) and the
-    snapshot's ``task``."""
+    Reads the ``SequenceStates`` record (each layer's states, steps × units; the input, values or Unicode code
+    points for text; a classifier's label and probabilities) and the snapshot's ``task``."""
 
     probes = ("hidden_states",)
     title = "Hidden state"
@@ -214,39 +198,38 @@ class HiddenStateView(SnapshotView):
         if snapshot is None:
             return
         problem = _not_for(snapshot)
-        probes = mapping(snapshot, "probes")
-        layers = _layers(probes, "hidden_states/")
+        record = probe(snapshot, SequenceStates)
+        layers = list(record.layers) if record is not None else []
         if problem is None and not layers:
-            problem = PRESS_PLAY if not probes else "This network has no recurrent layer (RNN, GRU or LSTM)."
-        if problem is not None:
-            self.show_empty(problem)
+            problem = PRESS_PLAY if not has_probes(snapshot) else "This network has no recurrent layer (RNN, GRU or " \
+                                                                  "LSTM)."
+        if problem is not None or record is None:
+            self.show_empty(problem or PRESS_PLAY)
             return
         layer = self.chooser.update(layers) or layers[0]
-        values = array(probes, f"hidden_states/{layer}")
+        values = record.layers.get(layer)
         if values is None or values.ndim != 2:
             self.show_empty(PRESS_PLAY)
             return
         top = float(np.nanmax(np.abs(values))) if values.size else 1.0
         top = 1.0 if not np.isfinite(top) or top <= 1.0 else top
         self.heatmap.show(values, (-top, top))
-        self._draw_input(probes, values.shape[0])
+        self._draw_input(record.input if record.input.size else None, values.shape[0])
         caption = f"'{layer}': {values.shape[1]} units over {values.shape[0]} steps of one test sequence " \
                   f"(blue +{top:.3g}, orange −{top:.3g})."
-        label = array(probes, "hidden_states/_label")
-        probs = array(probes, "hidden_states/_probabilities")
+        label, probs = record.label, record.probabilities
         if label is not None and probs is not None:
             names = list(attr(snapshot, "class_names", []) or [])
             names = names or ["sine", "square", "triangle", "sawtooth"][: len(probs)]
             if len(names) < len(probs):
                 names = [str(i) for i in range(len(probs))]
             guess = int(np.argmax(probs))
-            caption += f" True class: {names[int(label[0])]}; the network says {names[guess]} " \
+            caption += f" True class: {names[label]}; the network says {names[guess]} " \
                        f"({100 * float(probs[guess]):.0f}%)."
         self.set_caption(caption)
         self.show_content()
 
-    def _draw_input(self, probes: Any, steps: int) -> None:
-        values = array(probes, "hidden_states/_input")
+    def _draw_input(self, values: np.ndarray | None, steps: int) -> None:
         bottom = self.heatmap.plot.getAxis("bottom")
         if values is None:
             self.input_curve.setData([], [])
@@ -277,7 +260,7 @@ class GateView(SnapshotView):
     """The gates of a GRU (reset, update) or LSTM (input, forget, output) over one test sequence, each a heatmap
     from 0 (closed, white) to 1 (open, dark blue), recomputed from the layer's weights.
 
-    Reads ``probes["gates/<layer>/<gate>"]`` (steps × units)."""
+    Reads the ``Gates`` record: layer -> gate -> (steps × units)."""
 
     probes = ("gates",)
     title = "Gates"
@@ -309,18 +292,19 @@ class GateView(SnapshotView):
         if snapshot is None:
             return
         problem = _not_for(snapshot)
-        probes = mapping(snapshot, "probes")
-        layers = _layers(probes, "gates/")
+        record = probe(snapshot, Gates)
+        layers = list(record.layers) if record is not None else []
         if problem is None and not layers:
-            has_hidden = bool(_layers(probes, "hidden_states/"))
+            states = probe(snapshot, SequenceStates)
+            has_hidden = states is not None and bool(states.layers)
             problem = ("A simple RNN has no gates: use a GRU or an LSTM layer to see them." if has_hidden else
-                       PRESS_PLAY if not probes else "This network has no GRU or LSTM layer, so it has no gates.")
-        if problem is not None:
-            self.show_empty(problem)
+                       PRESS_PLAY if not has_probes(snapshot) else
+                       "This network has no GRU or LSTM layer, so it has no gates.")
+        if problem is not None or record is None:
+            self.show_empty(problem or PRESS_PLAY)
             return
         layer = self.chooser.update(layers) or layers[0]
-        prefix = f"gates/{layer}/"
-        gates = [(k[len(prefix):], np.asarray(v)) for k, v in probes.items() if k.startswith(prefix)]
+        gates = list(record.layers.get(layer, {}).items())
         for i, heat in enumerate(self.maps):
             visible = i < len(gates)
             heat.plot.setVisible(visible)
@@ -339,8 +323,8 @@ class TextGenerationView(SnapshotView):
     """Text the network writes, live: a prompt from the held-out text (grey) and what the network wrote after it,
     one character at a time, sampled at the temperature set here (low: the likeliest characters).
 
-    Reads ``probes["text_sample"]`` (Unicode code points), ``text_sample/prompt_length`` and
-    ``text_sample/temperature``; the temperature control emits ``training_changed({"temperature": t})``."""
+    Reads the ``GeneratedText`` record (Unicode code points, the prompt's length, the temperature); the
+    temperature control emits ``training_changed({"temperature": t})``."""
 
     probes = ("text_sample",)
     title = "Generated text"
@@ -385,23 +369,21 @@ class TextGenerationView(SnapshotView):
 
     def show_snapshot(self, snapshot: Any) -> None:
         problem = _not_for(snapshot)
-        probes = mapping(snapshot, "probes")
-        codes = array(probes, "text_sample")
+        record = probe(snapshot, GeneratedText)
+        codes = record.codes if record is not None and record.codes.size else None
         if problem is None and codes is None:
-            problem = (PRESS_PLAY if not probes else
+            problem = (PRESS_PLAY if not has_probes(snapshot) else
                        "Text generation is for character-level text labs (the austen dataset).")
-        if problem is not None or codes is None:
+        if problem is not None or codes is None or record is None:
             self.show_empty(problem or PRESS_PLAY)
             return
-        temperature = array(probes, "text_sample/temperature")
-        if temperature is not None and time.monotonic() > self._pending_until:
-            value = float(temperature[0])
+        if time.monotonic() > self._pending_until:
+            value = record.temperature
             if abs(value - self.temperature.value()) > 1e-6:
                 self._setting = True
                 self.temperature.setValue(value)
                 self._setting = False
-        prompt_length = array(probes, "text_sample/prompt_length")
-        cut = int(prompt_length[0]) if prompt_length is not None else 0
+        cut = record.prompt_length
         key = (codes.tobytes(), cut)
         if key != self._shown:
             self._shown = key
@@ -410,7 +392,7 @@ class TextGenerationView(SnapshotView):
             self.text.setHtml(f"<pre style='white-space: pre-wrap; font-family: monospace;'>"
                               f"<span style='color: #999;'>{prompt}</span><span style='color: #111;'>{written}</span>"
                               f"</pre>")
-        shown_t = float(temperature[0]) if temperature is not None else self.temperature.value()
+        shown_t = record.temperature
         step = int(attr(snapshot, "step", 0))
         self.set_caption(f"Step {step}: {len(codes) - cut} characters written after a {cut}-character prompt "
                          f"(grey) from the test text, at temperature {shown_t:g}.")

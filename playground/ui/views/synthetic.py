@@ -1,7 +1,7 @@
 """Synthetic snapshots for the demo, the benchmark and the tests: a tiny numpy MLP really learning a spiral.
 
 Numpy only (the views may not import the engine, so neither may this). The objects it returns duck-type the engine's
-Snapshot with exactly the attributes and probe keys the views read.
+Snapshot with exactly the attributes and probe records the views read.
 """
 
 from __future__ import annotations
@@ -9,6 +9,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+
+from playground.snapshots import (
+    DecisionBoundary,
+    Gradients,
+    HiddenLayer,
+    HiddenSpace,
+    Neurons,
+    ProbeResults,
+    Record,
+    Weights,
+)
 
 EXTENT = 6.0
 BOUNDARY_RESOLUTION = 100
@@ -160,28 +171,26 @@ class SyntheticRun:
             hist.pop("train_accuracy")
             hist.pop("test_accuracy")
         metrics = {k: float(v[-1]) for k, v in hist.items() if k.endswith(("loss", "accuracy")) and len(v)}
-        out: dict[str, np.ndarray] = {}
+        out: list[Record] = []
         if "boundary" in probes:
             _a, b = self.forward(self._grid)
-            out["boundary"] = b.reshape(BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION).astype(np.float32)
+            out.append(DecisionBoundary(b.reshape(BOUNDARY_RESOLUTION, BOUNDARY_RESOLUTION).astype(np.float32)))
         if "neurons" in probes:
             acts, _o = self.forward(self._small)
             r = NEURON_RESOLUTION
-            for name, a in zip(self.act_names, acts):
-                out[f"neurons/{name}"] = a.T.reshape(a.shape[1], r, r).astype(np.float32)
+            out.append(Neurons({name: a.T.reshape(a.shape[1], r, r).astype(np.float32)
+                                for name, a in zip(self.act_names, acts)}))
         if hidden_layer in self.act_names:
             i = self.act_names.index(hidden_layer)
-            out[f"hidden/{hidden_layer}/points"] = self.forward(self.train_points / EXTENT)[0][i].astype(np.float32)
-            flat = self._lines.reshape(-1, 2)
-            lines = self.forward(flat)[0][i]
-            out[f"hidden/{hidden_layer}/lines"] = lines.reshape(2 * LINES, LINE_POINTS, -1).astype(np.float32)
+            points = self.forward(self.train_points / EXTENT)[0][i].astype(np.float32)
+            lines = self.forward(self._lines.reshape(-1, 2))[0][i]
+            out.append(HiddenSpace({hidden_layer: HiddenLayer(
+                points, lines.reshape(2 * LINES, LINE_POINTS, -1).astype(np.float32))}))
         if "weights" in probes:
-            for name, W in zip(self.names, self.W):
-                out[f"weights/{name}"] = W.astype(np.float32)
+            out.append(Weights({name: W.astype(np.float32) for name, W in zip(self.names, self.W)}))
         if "gradients" in probes and self.grad_steps:
-            out["gradients/step"] = np.asarray(self.grad_steps, dtype=np.float64)
-            for name in self.names:
-                out[f"gradients/{name}"] = np.asarray(self.grad_norms[name], dtype=np.float64)
+            out.append(Gradients(np.asarray(self.grad_steps, dtype=np.float64),
+                                 {name: np.asarray(self.grad_norms[name], dtype=np.float64) for name in self.names}))
         dataset = {"train_points": self.train_points, "train_labels": self.train_labels,
                    "test_points": self.test_points, "test_labels": self.test_labels,
                    "extent": np.array([EXTENT])}
@@ -189,11 +198,11 @@ class SyntheticRun:
             state=state, epoch=self.epoch, step=self.step_count, epoch_fraction=0.0, elapsed=self.elapsed,
             learning_rate=self.learning_rate, message="", device="cpu", seed=self.seed, task=self.task,
             classes=2 if self.task == "classification" else 0, data_version=data_version, metrics=metrics,
-            history=hist, dataset=dataset, probes=out)
+            history=hist, dataset=dataset, probes=ProbeResults(out))
 
 
 def empty_snapshot(task: str = "classification", state: str = "ready") -> SimpleNamespace:
     """A snapshot with nothing in it yet (before Play, or for data that is not 2-D)."""
     return SimpleNamespace(state=state, epoch=0, step=0, epoch_fraction=0.0, elapsed=0.0, learning_rate=0.03,
                            message="", device="cpu", seed=0, task=task, classes=2 if task == "classification" else 0,
-                           data_version=0, metrics={}, history={}, dataset={}, probes={})
+                           data_version=0, metrics={}, history={}, dataset={}, probes=ProbeResults())

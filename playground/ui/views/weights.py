@@ -9,13 +9,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from playground.snapshots import Weights
 from playground.viz.colormaps import TF_BLUE, diverging_lut
 from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_2d
 
-from .base import PRESS_PLAY, SnapshotView, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, plot_widget, probe
 from .view_spec import ViewSpec
 
-PREFIX = "weights/"
 MAX_BINS = 41
 
 
@@ -27,7 +27,7 @@ def histogram_bins(count: int) -> int:
 class WeightsView(SnapshotView):
     """Per layer (chosen in a combo box): weight heatmap with symmetric colour levels, and its histogram.
 
-    Reads: ``probes["weights/<layer>"]``, Dense (out, in) or Conv2d (out, in, k, k), in network order.
+    Reads: the ``Weights`` record's layers, Dense (out, in) or Conv2d (out, in, k, k), in network order.
     """
 
     probes: tuple[str, ...] = ("weights",)
@@ -84,9 +84,8 @@ class WeightsView(SnapshotView):
         self.layer_combo.setCurrentText(name)
 
     def show_snapshot(self, snapshot: Any) -> None:
-        probes = mapping(snapshot, "probes")
-        weights = {k[len(PREFIX):]: np.asarray(v) for k, v in probes.items() if k.startswith(PREFIX)}
-        weights = {k: v for k, v in weights.items() if v.size}
+        record = probe(snapshot, Weights)
+        weights = {k: v for k, v in (record.layers if record is not None else {}).items() if v.size}
         if not weights:
             self._weights = {}
             self.show_empty(PRESS_PLAY + "\n(Layers with weights, such as Dense and Conv2d, show here.)")

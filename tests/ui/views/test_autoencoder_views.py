@@ -7,6 +7,7 @@ from types import MappingProxyType, SimpleNamespace
 import numpy as np
 import pytest
 
+from playground.snapshots import AutoencoderSettings, Latent, Manifold, PriorSamples, ProbeResults, Reconstructions
 from playground.ui.views import autoencoder_views as av
 from playground.ui.views.families import family_views
 
@@ -24,28 +25,23 @@ def snapshot(task: str = "vae", code: int = 2, noise: float = 0.0, epochs: int =
              seed: int = 0) -> SimpleNamespace:
     rng = np.random.default_rng(seed)
     x = _digits(12, rng)
-    probes = {
-        "reconstructions/input": x, "reconstructions/output": np.clip(x * 0.8 + 0.1, 0, 1),
-        "reconstructions/labels": np.arange(12) % 10,
-        "latent/codes": rng.normal(size=(300, code)).astype(np.float32), "latent/labels": rng.integers(0, 10, 300),
-        "manifold/images": _digits(36, rng).reshape(6, 6, 28, 28),
-        "manifold/extent": np.array([-1.6, 1.6, -1.6, 1.6]), "manifold/kind": np.array([float(code > 2)]),
-        "prior_samples/images": _digits(16, rng),
-        "ae_settings/input_noise": np.array([noise]), "ae_settings/sparsity": np.array([0.0]),
-        "ae_settings/beta": np.array([beta]), "ae_settings/bce": np.array([1.0]),
-    }
-    if noise > 0:
-        probes["reconstructions/noisy"] = np.clip(x + noise * rng.normal(size=x.shape), 0, 1).astype(np.float32)
+    output = np.clip(x * 0.8 + 0.1, 0, 1)
+    latent = Latent(rng.normal(size=(300, code)).astype(np.float32), rng.integers(0, 10, 300))
+    manifold = Manifold(_digits(36, rng).reshape(6, 6, 28, 28), (-1.6, 1.6, -1.6, 1.6), principal_components=code > 2)
+    prior = PriorSamples(_digits(16, rng))
+    settings = AutoencoderSettings(input_noise=noise, sparsity=0.0, beta=beta, bce=True)
+    noisy = np.clip(x + noise * rng.normal(size=x.shape), 0, 1).astype(np.float32) if noise > 0 else None
+    probes = ProbeResults([Reconstructions(x, output, np.arange(12) % 10, noisy), latent, manifold, prior, settings])
     e = np.arange(1, epochs + 1, dtype=np.float64)
     history = {"epoch": e, "train_loss": 200 / e, "test_loss": 190 / e, "train_reconstruction": 195 / e,
                "test_reconstruction": 185 / e, "train_kl": 5 + e, "test_kl": 4 + e}
     metrics = {k: float(v[-1]) for k, v in history.items() if k != "epoch"}
-    return SimpleNamespace(task=task, epoch=epochs, state="running", probes=MappingProxyType(probes),
+    return SimpleNamespace(task=task, epoch=epochs, state="running", probes=probes,
                            history=MappingProxyType(history), metrics=MappingProxyType(metrics), classes=10)
 
 
 def empty() -> SimpleNamespace:
-    return SimpleNamespace(task="vae", epoch=0, state="ready", probes=MappingProxyType({}),
+    return SimpleNamespace(task="vae", epoch=0, state="ready", probes=ProbeResults(),
                            history=MappingProxyType({}), metrics=MappingProxyType({}), classes=10)
 
 

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from playground.snapshots import Confusion, FeatureMaps, Filters, ProbeResults
 from playground.ui.views import ConfusionMatrixView, FilterGridView
 from playground.ui.views.confusion import gray_pixmap
 from playground.ui.views.data_samples import DataSampleView
@@ -33,8 +34,8 @@ def test_rgb_filter_tiles_grey_is_zero_and_each_filter_uses_its_range():
 def test_filters_of_a_colour_layer_show_as_colour_tiles(qtbot):
     view = make(qtbot, FilterGridView)
     rng = np.random.default_rng(0)
-    probes = {"filters/conv_1": rng.normal(size=(16, 3, 3, 3)).astype(np.float32),
-              "filters/conv_2": rng.normal(size=(8, 16, 3, 3)).astype(np.float32)}
+    probes = ProbeResults([Filters({"conv_1": rng.normal(size=(16, 3, 3, 3)).astype(np.float32),
+                                    "conv_2": rng.normal(size=(8, 16, 3, 3)).astype(np.float32)})])
     view.show_snapshot(SimpleNamespace(probes=probes, epoch=1))
     assert view.image.image.ndim == 3 and view.image.image.shape[2] == 3 and view.image.lut is None
     assert view.tile_count == 16 and "colour tile per filter" in view.caption.text()
@@ -54,8 +55,8 @@ def test_misclassified_colour_images_keep_their_colour(qtbot):
     colour = image.pixelColor(5, 5)
     assert (colour.red(), colour.green(), colour.blue()) == (255, 0, 0)
     view = make(qtbot, ConfusionMatrixView)
-    probes = {"confusion": np.eye(10, dtype=np.int64) * 5, "misclassified/images": np.stack([red] * 3),
-              "misclassified/true": np.array([1, 2, 3]), "misclassified/predicted": np.array([2, 3, 4])}
+    probes = ProbeResults([Confusion(matrix=np.eye(10, dtype=np.int64) * 5, images=np.stack([red] * 3),
+                                     true=np.array([1, 2, 3]), predicted=np.array([2, 3, 4]))])
     view.show_snapshot(SimpleNamespace(probes=probes, classes=10, class_names=[str(i) for i in range(10)],
                                        epoch=1, metrics={}))
     assert view.gallery.count() >= 3
@@ -79,9 +80,8 @@ def test_feature_maps_enlarge_a_colour_input_as_its_picture(qtbot):
     view = make(qtbot, FeatureMapView)
     sample = np.zeros((3, 32, 32), np.float32)
     sample[1] = 1.0  # green
-    probes = {"sample/input": sample, "sample/label": np.array([3]),
-              "feature_maps/conv_1": np.random.default_rng(0).random((4, 32, 32)).astype(np.float32),
-              "sample/probabilities": np.full(10, 0.1, np.float32)}
+    probes = ProbeResults([FeatureMaps(sample, 3, {"conv_1": np.random.default_rng(0).random((4, 32, 32)).astype(
+        np.float32)}, np.full(10, 0.1, np.float32))])
     view.show_snapshot(SimpleNamespace(probes=probes, classes=10, epoch=1))
     assert view.enlarged_title == "input · colour image"
     assert view.big_image.image.shape == (32, 32, 3) and view.big_image.lut is None

@@ -1,5 +1,6 @@
 import numpy as np
 
+from playground.snapshots import DecisionBoundary
 from playground.ui.views import DecisionBoundaryView
 from playground.ui.views.synthetic import SyntheticRun, empty_snapshot
 from playground.viz.colormaps import diverging_lut
@@ -63,9 +64,9 @@ def test_discretize_toggle(qtbot, spiral_snapshot):
     view.show_snapshot(spiral_snapshot)
     view.discretize_checkbox.click()
     assert set(np.unique(view.image.image)) <= {0.0, 1.0}
-    assert np.array_equal(view.image.image, (spiral_snapshot.probes["boundary"] >= 0.5).astype(np.float32))
+    assert np.array_equal(view.image.image, (spiral_snapshot.probes[DecisionBoundary].values >= 0.5).astype(np.float32))
     view.discretize_checkbox.click()
-    assert np.array_equal(view.image.image, spiral_snapshot.probes["boundary"])
+    assert np.array_equal(view.image.image, spiral_snapshot.probes[DecisionBoundary].values)
 
 
 def test_points_are_set_only_when_the_data_changes(qtbot, spiral_snapshot, monkeypatch):

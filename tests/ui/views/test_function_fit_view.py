@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from playground.data import functions1d
+from playground.snapshots import FunctionFit, ProbeResults
 from playground.ui.views.families import family_views
 from playground.ui.views.function_fit import FUNCTIONS, MAX_UNIT_CURVES, FunctionFitView
 
@@ -21,12 +22,12 @@ def fit_snapshot(units=3, index=4, epoch=5):
     x = np.linspace(-3.15, 3.15, 300, dtype=np.float32)
     rng = np.random.default_rng(0)
     contributions = np.stack([np.tanh(x * (i + 1)) * (0.5 - i * 0.1) for i in range(units)]).astype(np.float32)
-    bias = np.array([0.1], np.float32)
-    probes = {"function/x": x, "function/prediction": contributions.sum(0) + bias[0],
-              "function/target": functions1d.evaluate("sawtooth", x), "function/index": np.array([index]),
-              "function/train_x": rng.uniform(-3, 3, 50).astype(np.float32),
-              "function/train_y": rng.uniform(-1, 1, 50).astype(np.float32),
-              "function/contributions": contributions, "function/bias": bias}
+    bias = 0.1
+    probes = ProbeResults([FunctionFit(x=x, prediction=contributions.sum(0) + bias,
+                                       target=functions1d.evaluate("sawtooth", x), function_index=index,
+                                       train_x=rng.uniform(-3, 3, 50).astype(np.float32),
+                                       train_y=rng.uniform(-1, 1, 50).astype(np.float32),
+                                       contributions=contributions, bias=bias)])
     return SimpleNamespace(task="regression", state="running", epoch=epoch, data_version=1, probes=probes,
                            metrics={"train_loss": 0.05, "test_loss": 0.07})
 
@@ -37,17 +38,17 @@ def test_the_picker_lists_the_data_packages_functions():
 
 def test_draws_samples_truth_fit_and_one_curve_per_unit(qtbot):
     view = make(qtbot)
-    view.show_snapshot(SimpleNamespace(probes={}))
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults()))
     assert view.is_empty
     snap = fit_snapshot()
     view.show_snapshot(snap)
     assert not view.is_empty
     assert len(view.points.getData()[0]) == 50
-    np.testing.assert_allclose(view.fit.getData()[1], snap.probes["function/prediction"])
-    np.testing.assert_allclose(view.truth.getData()[1], snap.probes["function/target"])
+    np.testing.assert_allclose(view.fit.getData()[1], snap.probes[FunctionFit].prediction)
+    np.testing.assert_allclose(view.truth.getData()[1], snap.probes[FunctionFit].target)
     visible = [c for c in view._unit_curves if c.isVisible()]
     assert len(visible) == 3
-    np.testing.assert_allclose(visible[1].getData()[1], snap.probes["function/contributions"][1])
+    np.testing.assert_allclose(visible[1].getData()[1], snap.probes[FunctionFit].contributions[1])
     assert view.function_combo.currentData() == "sawtooth"
     assert "train MSE 0.05" in view.caption.text() and "3 hidden units" in view.caption.text()
     items = view.graphics_item_count()

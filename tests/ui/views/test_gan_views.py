@@ -11,28 +11,21 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from playground.data import gan2d
+from playground.snapshots import GanPlane, GanSamples, GanSettings, ProbeResults
 from playground.ui.views import gan_views
 from playground.ui.views.families import family_views
 from playground.ui.views.gan_views import GanCurvesView, GanPlaneView, GanSamplesView
-
-
-def _name(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode(), dtype=np.uint8).copy()
 
 
 def plane_snapshot(step: int = 10, target: str = "ring", heat_value: float = 0.5) -> SimpleNamespace:
     rng = np.random.default_rng(step)
     angle = rng.uniform(0, 2 * np.pi, 200)
     real = np.stack([np.cos(angle), np.sin(angle)], axis=1).astype(np.float32)
-    probes = {
-        "gan_plane/real": real,
-        "gan_plane/fake": rng.normal(0, 0.3, (100, 2)).astype(np.float32),
-        "gan_plane/discriminator": np.full((40, 40), heat_value, np.float32),
-        "gan_plane/extent": np.array([2.0], np.float32),
-        "gan_plane/noise_grid": rng.normal(0, 1, (22, 40, 2)).astype(np.float32),
-        "gan_plane/gradients": rng.normal(0, 1, (50, 2)).astype(np.float32),
-        "gan_plane/target": _name(target),
-    }
+    probes = ProbeResults([GanPlane(
+        real=real, fake=rng.normal(0, 0.3, (100, 2)).astype(np.float32),
+        discriminator=np.full((40, 40), heat_value, np.float32), extent=2.0,
+        noise_grid=rng.normal(0, 1, (22, 40, 2)).astype(np.float32),
+        gradients=rng.normal(0, 1, (50, 2)).astype(np.float32), target=target)])
     return SimpleNamespace(task="gan", step=step, epoch=1, probes=probes, history={},
                            metrics={"train_d_real": 0.61, "train_d_fake": 0.42})
 
@@ -65,7 +58,7 @@ def test_plane_draws_heatmap_points_grid_and_arrows(qtbot):
     rect = view.image.mapRectToParent(view.image.boundingRect())
     assert (rect.left(), rect.top(), rect.width()) == (-2.0, -2.0, 4.0)
     x, _ = view.real_scatter.getData()
-    assert np.allclose(x, snap.probes["gan_plane/real"][:, 0])
+    assert np.allclose(x, snap.probes[GanPlane].real[:, 0])
     assert len(view.fake_scatter.getData()[0]) == 100
     gx, _ = view.grid_curve.getData()
     assert len(gx) == 22 * 41 and np.isnan(gx).sum() == 22  # one gap after each line
@@ -138,14 +131,14 @@ def test_drawing_with_the_mouse_emits_the_points(qtbot):
 
 def test_plane_is_empty_for_image_gans(qtbot):
     view = make(qtbot, GanPlaneView)
-    view.show_snapshot(SimpleNamespace(task="gan", step=1, probes={"gan_samples/images": np.zeros((4, 28, 28))}))
+    view.show_snapshot(SimpleNamespace(task="gan", step=1, probes=ProbeResults([GanSamples(np.zeros((4, 28, 28)))])))
     assert view.is_empty and "samples view" in view.empty_message
 
 
 def test_samples_view_tiles_the_samples(qtbot):
     view = make(qtbot, GanSamplesView)
     images = np.random.default_rng(0).uniform(0, 1, (64, 28, 28)).astype(np.float32)
-    view.show_snapshot(SimpleNamespace(task="gan", step=5, probes={"gan_samples/images": images}))
+    view.show_snapshot(SimpleNamespace(task="gan", step=5, probes=ProbeResults([GanSamples(images)])))
     assert view.image.image.shape == (8 * 28 + 7 * 2, 8 * 28 + 7 * 2)
     assert np.allclose(view.image.image[:28, :28], images[0])
     assert "64 samples" in view.caption.text()
@@ -158,8 +151,8 @@ def test_curves_and_controls(qtbot):
     history = {"step": np.array([10.0, 20.0, 30.0]), "train_d_loss": np.array([1.3, 1.2, 1.35]),
                "train_g_loss": np.array([0.7, 0.9, 0.7]), "train_d_real": np.array([0.6, 0.55, 0.5]),
                "train_d_fake": np.array([0.4, 0.45, 0.5])}
-    settings = {"gan_settings/d_steps": np.array([2.0]), "gan_settings/discriminator_learning_rate": np.array([0.003]),
-                "gan_settings/freeze": np.array([0.0])}
+    settings = ProbeResults([GanSettings(d_steps=2, discriminator_learning_rate=0.003, learning_rate=0.001,
+                                         freeze="none")])
     snap = SimpleNamespace(task="gan", epoch=3, step=30, history=history, probes=settings,
                            metrics={"train_d_loss": 1.35, "train_g_loss": 0.7})
     view.show_snapshot(snap)
@@ -175,9 +168,8 @@ def test_curves_and_controls(qtbot):
     assert emitted == [{"d_steps": 5}, {"discriminator_learning_rate": 0.0005}, {"freeze": "generator"}]
     view.show_snapshot(snap)  # the run has not caught up yet: the controls keep the user's values
     assert view.k_spin.value() == 5 and view.freeze_combo.currentData() == "generator"
-    caught_up = {"gan_settings/d_steps": np.array([5.0]),
-                 "gan_settings/discriminator_learning_rate": np.array([0.0005]),
-                 "gan_settings/freeze": np.array([1.0])}
+    caught_up = ProbeResults([GanSettings(d_steps=5, discriminator_learning_rate=0.0005, learning_rate=0.001,
+                                          freeze="generator")])
     view.show_snapshot(SimpleNamespace(**{**vars(snap), "probes": caught_up}))
     assert view.k_spin.value() == 5 and view.freeze_combo.currentData() == "generator"
     assert len(emitted) == 3  # following the run emits nothing

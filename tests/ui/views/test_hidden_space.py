@@ -1,5 +1,6 @@
 import numpy as np
 
+from playground.snapshots import HiddenSpace
 from playground.ui.views import HiddenSpaceView
 from playground.viz.projection import fit_pca
 
@@ -35,7 +36,7 @@ def test_choosing_a_layer_asks_for_its_probe(qtbot, spiral_snapshot):
 def test_pca_and_units_modes(qtbot, spiral_snapshot):
     view = make(qtbot)
     view.show_snapshot(spiral_snapshot)
-    points = spiral_snapshot.probes["hidden/tanh_2/points"]
+    points = spiral_snapshot.probes[HiddenSpace].layers["tanh_2"].points
     assert view.mode == "pca" and not view.unit_x.isEnabled()
     x, y = view.scatter.getData()
     expected = fit_pca(points).transform(points)
@@ -57,7 +58,7 @@ def test_grid_lines_are_drawn_through_the_layer(qtbot, spiral_snapshot):
     view.show_snapshot(spiral_snapshot)
     view.set_mode("units")
     view.set_units(0, 1)
-    lines = spiral_snapshot.probes["hidden/tanh_2/lines"]
+    lines = spiral_snapshot.probes[HiddenSpace].layers["tanh_2"].lines
     x, _y = view.horizontal_lines.getData()
     half = len(lines) // 2
     assert len(x) == half * (lines.shape[1] + 1) - 1

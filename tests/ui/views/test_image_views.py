@@ -1,9 +1,11 @@
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from playground.snapshots import Confusion, DecisionBoundary, FeatureMaps, Filters, ProbeResults, Weights
 from playground.ui.views import (
     IMAGE_VIEWS,
     ClassTemplateView,
@@ -16,9 +18,9 @@ from playground.ui.views import (
 CLASSES = [str(i) for i in range(10)]
 
 
-def snap(probes, epoch=1):
+def snap(*records, epoch=1):
     return SimpleNamespace(state="running", epoch=epoch, task="classification", classes=CLASSES, metrics={},
-                           probes=probes, dataset={})
+                           probes=ProbeResults(records), dataset={})
 
 
 def make(qtbot, cls, size=(700, 500)):
@@ -34,15 +36,12 @@ def cnn_probes(seed=0):
     image = np.zeros((1, 28, 28), np.float32)
     image[0, 6:22, 12:16] = 1.0
     probs = rng.random(10).astype(np.float32)
-    return {
-        "sample/input": image,
-        "sample/label": np.array([1], np.int64),
-        "feature_maps/conv_1": rng.random((6, 24, 24)).astype(np.float32),
-        "feature_maps/pool_1": rng.random((6, 12, 12)).astype(np.float32),
-        "feature_maps/conv_2": rng.random((16, 8, 8)).astype(np.float32),
-        "feature_maps/dense_1": rng.normal(size=84).astype(np.float32),
-        "sample/probabilities": probs / probs.sum(),
-    }
+    return FeatureMaps(image, 1, {
+        "conv_1": rng.random((6, 24, 24)).astype(np.float32),
+        "pool_1": rng.random((6, 12, 12)).astype(np.float32),
+        "conv_2": rng.random((16, 8, 8)).astype(np.float32),
+        "dense_1": rng.normal(size=84).astype(np.float32),
+    }, probs / probs.sum())
 
 
 @pytest.mark.parametrize("cls", IMAGE_VIEWS)
@@ -50,7 +49,7 @@ def test_missing_keys_show_an_empty_state(qtbot, cls):
     view = make(qtbot, cls)
     view.show_snapshot(SimpleNamespace())
     assert view.is_empty and view.empty_message
-    view.show_snapshot(snap({"unrelated": np.zeros(3)}))
+    view.show_snapshot(snap(DecisionBoundary(np.zeros((3, 3)))))  # a record this view does not draw
     assert view.is_empty and view.empty_message
     assert view.objectName()
 
@@ -60,7 +59,7 @@ def test_filter_grid_tiles_levels_and_layers(qtbot):
     rng = np.random.default_rng(0)
     first = rng.normal(size=(6, 1, 5, 5)).astype(np.float32)
     second = rng.normal(size=(16, 6, 5, 5)).astype(np.float32)
-    view.show_snapshot(snap({"filters/conv_1": first, "filters/conv_2": second}))
+    view.show_snapshot(snap(Filters({"conv_1": first, "conv_2": second})))
     assert not view.is_empty
     assert [view.layer_combo.itemText(i) for i in range(2)] == ["conv_1", "conv_2"]
     assert view.tile_count == 6
@@ -68,12 +67,12 @@ def test_filter_grid_tiles_levels_and_layers(qtbot):
     assert lo == -hi and hi == pytest.approx(np.abs(first).max())
     before = view.image.image.copy()
     items = view.graphics_item_count()
-    view.show_snapshot(snap({"filters/conv_1": first * 2, "filters/conv_2": second}))
+    view.show_snapshot(snap(Filters({"conv_1": first * 2, "conv_2": second})))
     assert not np.array_equal(view.image.image, before, equal_nan=True)
     assert view.graphics_item_count() == items
     view.set_layer("conv_2")
     assert view.tile_count == 96 and view.columns == 6
-    big = {"filters/conv_3": rng.normal(size=(64, 32, 3, 3)).astype(np.float32)}
+    big = Filters({"conv_3": rng.normal(size=(64, 32, 3, 3)).astype(np.float32)})
     view.show_snapshot(snap(big))
     assert view.tile_count == 64 and "averaged" in view.caption.text()
 
@@ -103,7 +102,7 @@ def test_click_a_map_to_enlarge_it(qtbot):
     gv = view.canvas
     qtbot.mouseClick(gv.viewport(), Qt.LeftButton, pos=gv.mapFromScene(pos))
     assert view.enlarged_title == "conv_2 · channel 5"
-    assert np.allclose(view.big_image.image, probes["feature_maps/conv_2"][5] / probes["feature_maps/conv_2"].max())
+    assert np.allclose(view.big_image.image, probes.layers["conv_2"][5] / probes.layers["conv_2"].max())
     assert view.big_image.image.shape == (8, 8)
     t = view.tiles[1]  # conv_1 channel 0, clicked without the mouse
     assert view.click_at(t.top + 1, t.left + 1)
@@ -127,8 +126,7 @@ def test_sample_chooser_emits_the_index(qtbot):
 
 def test_drawing_is_labelled_as_such(qtbot):
     view = make(qtbot, FeatureMapView)
-    probes = cnn_probes(0)
-    probes["sample/label"] = np.array([-1], np.int64)
+    probes = dataclasses.replace(cnn_probes(0), label=None, drawing=True)
     view.show_snapshot(snap(probes))
     assert "your drawing" in view.sample_label.text()
 
@@ -137,9 +135,9 @@ def test_class_templates(qtbot):
     view = make(qtbot, ClassTemplateView)
     rng = np.random.default_rng(0)
     w = rng.normal(size=(10, 784)).astype(np.float32)
-    probes = {"weights/hidden": rng.normal(size=(32, 784)).astype(np.float32), "weights/out": w,
-              "weights/out_bias": np.zeros(10, np.float32)}
-    view.show_snapshot(snap(probes))
+    layers = {"hidden": rng.normal(size=(32, 784)).astype(np.float32), "out": w,
+              "out_bias": np.zeros(10, np.float32)}
+    view.show_snapshot(snap(Weights(layers)))
     assert view.layer == "out" and view.template_count == 10
     assert view.label_texts == CLASSES
     img = view.image.image
@@ -148,22 +146,18 @@ def test_class_templates(qtbot):
     lo, hi = view.image.levels
     assert lo == -hi
     items = view.graphics_item_count()
-    probes["weights/out"] = w * -1
-    view.show_snapshot(snap(probes))
+    layers["out"] = w * -1
+    view.show_snapshot(snap(Weights(layers)))
     assert np.allclose(view.image.image[0:28, 0:28], -w[0].reshape(28, 28))
     assert view.graphics_item_count() == items
-    view.show_snapshot(snap({"weights/conv": rng.normal(size=(6, 1, 5, 5))}))
+    view.show_snapshot(snap(Weights({"conv": rng.normal(size=(6, 1, 5, 5))})))
     assert view.is_empty and "784" in view.empty_message
 
 
 def confusion_probes():
     m = np.array([[5, 1, 0], [2, 6, 2], [0, 0, 4]], np.int64)
-    return {
-        "confusion": m,
-        "misclassified/images": np.random.default_rng(0).random((3, 28, 28)).astype(np.float32),
-        "misclassified/true": np.array([0, 1, 1], np.int64),
-        "misclassified/predicted": np.array([1, 0, 2], np.int64),
-    }
+    return Confusion(matrix=m, images=np.random.default_rng(0).random((3, 28, 28)).astype(np.float32),
+                     true=np.array([0, 1, 1], np.int64), predicted=np.array([1, 0, 2], np.int64))
 
 
 def test_confusion_matrix_counts_accuracy_and_gallery(qtbot):
@@ -177,8 +171,7 @@ def test_confusion_matrix_counts_accuracy_and_gallery(qtbot):
     assert "75.0%" in view.caption.text()
     items = view.graphics_item_count()
     probes = confusion_probes()
-    probes["confusion"] = probes["confusion"] * 2
-    probes["misclassified/true"] = probes["misclassified/true"][:1]
+    probes = dataclasses.replace(probes, matrix=probes.matrix * 2, true=probes.true[:1])
     s2 = snap(probes)
     s2.classes = ["a", "b", "c"]
     view.show_snapshot(s2)
@@ -189,7 +182,8 @@ def test_confusion_matrix_counts_accuracy_and_gallery(qtbot):
 
 def test_confusion_without_gallery_and_default_class_names(qtbot):
     view = make(qtbot, ConfusionMatrixView)
-    s = snap({"confusion": np.eye(4, dtype=np.int64) * 3})
+    empty = np.zeros((0, 28, 28), np.float32)
+    s = snap(Confusion(np.eye(4, dtype=np.int64) * 3, empty, np.zeros(0, np.int64), np.zeros(0, np.int64)))
     s.classes = []
     view.show_snapshot(s)
     assert view.accuracy_texts[2] == "2: 100.0%  (3/3)"
@@ -223,13 +217,13 @@ def test_filter_lab_follows_the_sample(qtbot):
     probes = cnn_probes(0)
     view.show_snapshot(snap(probes))
     assert not view.is_empty
-    assert np.allclose(view.image, probes["sample/input"][0])
+    assert np.allclose(view.image, probes.input[0])
     items = view.graphics_item_count()
-    probes["sample/input"] = probes["sample/input"][:, ::-1, :].copy()
+    probes = dataclasses.replace(probes, input=probes.input[:, ::-1, :].copy())
     view.show_snapshot(snap(probes))
-    assert np.allclose(view.image, probes["sample/input"][0])
+    assert np.allclose(view.image, probes.input[0])
     assert view.graphics_item_count() == items
-    view.show_snapshot(snap({}))  # keeps the last digit
+    view.show_snapshot(snap())  # keeps the last digit
     assert not view.is_empty
 
 
@@ -246,9 +240,10 @@ def test_image_demo_builds_and_fills_every_view(qtbot):
 def lenet_probes(seed=0):
     rng = np.random.default_rng(seed)
     probes = cnn_probes(seed)
+    layers = dict(probes.layers)
     for name, size in (("relu_3", 120), ("dense_2", 84), ("relu_4", 84), ("dense_3", 10), ("flatten_1", 400)):
-        probes[f"feature_maps/{name}"] = rng.normal(size=size).astype(np.float32)
-    return probes
+        layers[name] = rng.normal(size=size).astype(np.float32)
+    return dataclasses.replace(probes, layers=layers)
 
 
 @pytest.mark.parametrize("height", [230, 700])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
 
+from playground.snapshots import Adversarial, AdversarialCurve, ProbeResults, Saliency
 from playground.ui.views.families import family_views
 from playground.ui.views.insight_views import (
     SALIENCY_METHODS,
@@ -14,8 +16,9 @@ from playground.ui.views.insight_views import (
 )
 
 
-def _snapshot(probes, task="classification"):
-    return SimpleNamespace(state="paused", task=task, classes=10, probes=probes, metrics={}, history={})
+def _snapshot(records, task="classification"):
+    return SimpleNamespace(state="paused", task=task, classes=10, probes=ProbeResults(records), metrics={},
+                           history={})
 
 
 def _attack_probes():
@@ -26,14 +29,12 @@ def _attack_probes():
     before[7] = 0.91
     after = np.full(10, 0.02, np.float32)
     after[3] = 0.82
-    return {
-        "adversarial/original": original, "adversarial/adversarial": np.clip(original + delta, 0, 1),
-        "adversarial/perturbation": delta, "adversarial/before": before, "adversarial/after": after,
-        "adversarial/label": np.array([7]), "adversarial/settings": np.array([0, 0.1, 10, -1.0]),
-        "adversarial/bounds": np.array([0.0, 1.0]),
-        "adversarial_curve/epsilon": np.array([0, 0.05, 0.1, 0.2]),
-        "adversarial_curve/success": np.array([0, 0.3, 0.7, 0.95]), "adversarial_curve/attacked": np.array([180]),
-    }
+    attack = Adversarial(original=original, adversarial=np.clip(original + delta, 0, 1), perturbation=delta,
+                         before=before, after=after, label=7, method="fgsm", epsilon=0.1, steps=10, target=-1,
+                         bounds=(0.0, 1.0), training_share=0.0, training_epsilon=0.1)
+    curve = AdversarialCurve(epsilons=np.array([0, 0.05, 0.1, 0.2]), success=np.array([0, 0.3, 0.7, 0.95]),
+                             attacked=180, method="fgsm", steps=10, target=-1)
+    return [attack, curve]
 
 
 def test_the_views_are_registered_for_image_classifiers():
@@ -73,9 +74,9 @@ def test_adversarial_view_shows_the_attack_and_its_settings_travel_in_the_probe_
 def test_adversarial_view_says_what_it_needs(qtbot):
     view = AdversarialView()
     qtbot.addWidget(view)
-    view.show_snapshot(_snapshot({}, task="regression"))
+    view.show_snapshot(_snapshot([], task="regression"))
     assert "need an image classifier" in view.empty_message
-    view.show_snapshot(_snapshot({}))
+    view.show_snapshot(_snapshot([]))
     assert "draw a digit" in view.empty_message
 
 
@@ -84,12 +85,10 @@ def test_saliency_view_draws_each_map_over_the_image(qtbot):
     qtbot.addWidget(view)
     assert view.objectName() == "saliencyView" and view.probes == ("saliency:target=-1",)
     rng = np.random.default_rng(1)
-    probes = {"saliency/image": rng.random((1, 28, 28)).astype(np.float32), "saliency/class": np.array([5]),
-              "saliency/label": np.array([5]), "saliency/probabilities": np.full(10, 0.1, np.float32)}
-    for key in SALIENCY_METHODS:
-        if key != "gradcam":
-            probes[f"saliency/{key}"] = rng.normal(size=(28, 28)).astype(np.float32)
-    view.show_snapshot(_snapshot(probes))
+    image = rng.random((1, 28, 28)).astype(np.float32)
+    maps = {key: rng.normal(size=(28, 28)).astype(np.float32) for key in SALIENCY_METHODS if key != "gradcam"}
+    view.show_snapshot(_snapshot([Saliency(image=image, target_class=5, label=5,
+                                           probabilities=np.full(10, 0.1, np.float32), maps=maps)]))
     assert not view.is_empty
     assert view.panels["gradcam"].isHidden() and not view.panels["saliency"].isHidden()
     overlay = view.panels["integrated_gradients"].overlay.image
@@ -109,8 +108,8 @@ def test_adversarial_training_controls_emit_settings_and_show_the_runs_own(qtbot
     with qtbot.waitSignal(view.training_changed) as got:
         view.train_epsilon_spin.setValue(0.2)
     assert got.args == [{"adversarial_epsilon": 0.2}]
-    probes = _attack_probes()
-    probes["adversarial/training"] = np.array([0.3, 0.15])
+    attack, curve = _attack_probes()
+    probes = [dataclasses.replace(attack, training_share=0.3, training_epsilon=0.15), curve]
     with qtbot.assertNotEmitted(view.training_changed):
         view.show_snapshot(_snapshot(probes))
     assert (view.share_spin.value(), view.train_epsilon_spin.value()) == (30, 0.15)

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from playground.snapshots import DecisionBoundary, ProbeResults
 from playground.ui.views import DecisionBoundaryView
 from playground.viz.boundary import class_regions
 from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba
@@ -26,9 +27,8 @@ def three_class_snapshot(with_probabilities=True, res=30):
     rng = np.random.default_rng(0)
     points = rng.uniform(-5, 5, (60, 2)).astype(np.float32)
     labels = np.arange(60) % 3
-    probes = {"boundary": probs.argmax(axis=2).astype(np.float32)}
-    if with_probabilities:
-        probes["boundary/probabilities"] = probs.astype(np.float32)
+    probes = ProbeResults([DecisionBoundary(probs.argmax(axis=2).astype(np.float32),
+                                            probs.astype(np.float32) if with_probabilities else None)])
     return SimpleNamespace(task="classification", state="running", epoch=3, classes=3, data_version=1,
                            metrics={"test_accuracy": 0.9}, probes=probes,
                            dataset={"train_points": points, "train_labels": labels, "test_points": points[:10],
@@ -47,7 +47,7 @@ def test_three_classes_paint_three_colours_and_show_a_legend(qtbot):
     for i in range(3):
         assert f"class {i}" in text and class_color(i) in text
     # Where the network is sure of class k the region takes class k's colour (towards it from white).
-    probs = snap.probes["boundary/probabilities"]
+    probs = snap.probes[DecisionBoundary].probabilities
     for k in range(3):
         i, j = np.unravel_index(np.argmax(probs[..., k]), probs.shape[:2])
         want = np.array(hex_to_rgba(class_color(k))[:3], float)

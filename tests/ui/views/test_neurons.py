@@ -1,5 +1,6 @@
 import numpy as np
 
+from playground.snapshots import Neurons, ProbeResults
 from playground.ui.views import NeuronGridView
 
 
@@ -41,7 +42,7 @@ def test_units_wrap_to_fit_the_panel_shape(qtbot, spiral_snapshot):
 def test_tiles_are_upright_copies_of_the_probes(qtbot, spiral_snapshot):
     view = make(qtbot)
     view.show_snapshot(spiral_snapshot)
-    unit = spiral_snapshot.probes["neurons/tanh_2"][3]
+    unit = spiral_snapshot.probes[Neurons].layers["tanh_2"][3]
     t = next(t for t in view.tiles if (t.column, t.row) == (1, 3))
     tile = view.grid_image.image[t.top:t.top + t.height, t.left:t.left + t.width]
     assert np.allclose(tile, unit[::-1])  # row 0 of the probe (bottom of the plane) at the tile's bottom
@@ -54,7 +55,7 @@ def test_hovering_a_tile_enlarges_that_unit(qtbot, spiral_snapshot):
     view._on_mouse_moved(view.tile_center(1, 2))  # what the scene's sigMouseMoved delivers
     assert view.selected == (1, 2)
     assert view.enlarged_title == "tanh_2 · unit 2"
-    assert np.allclose(view.big_image.image, spiral_snapshot.probes["neurons/tanh_2"][2])
+    assert np.allclose(view.big_image.image, spiral_snapshot.probes[Neurons].layers["tanh_2"][2])
     assert view.highlight.isVisible()
     view.show_snapshot(spiral_snapshot)  # the choice survives the next frame
     assert view.selected == (1, 2)
@@ -76,7 +77,8 @@ def test_fewer_layers_resets_an_out_of_range_choice(qtbot, spiral_snapshot):
     view = make(qtbot)
     view.show_snapshot(spiral_snapshot)
     view.hover_at(view.tiles[-1].top + 1, view.tiles[-1].left + 1)
+    first = spiral_snapshot.probes[Neurons].layers["tanh_1"]
     smaller = SimpleNamespace(**{**vars(spiral_snapshot),
-                                 "probes": {"neurons/tanh_1": spiral_snapshot.probes["neurons/tanh_1"][:2]}})
+                                 "probes": ProbeResults([Neurons({"tanh_1": first[:2]})])})
     view.show_snapshot(smaller)
     assert view.selected == (0, 0) and len(view.tiles) == 2

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from playground.graph import TrainingSettings
+from playground.snapshots import AugmentedSamples, ProbeResults
 from playground.ui.views.data_samples import AUGMENT_CONTROLS, DataSampleView
 
 
@@ -34,7 +35,8 @@ def test_controls_edit_the_lab_settings_and_follow_them(qtbot):
 def test_as_the_network_sees_them_asks_for_the_probe_and_draws_it(qtbot):
     view = make(qtbot)
     assert view.probes == ()
-    view.show_snapshot(SimpleNamespace(probes={"augmented/images": np.zeros((4, 1, 28, 28))}))  # off: ignored
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults([AugmentedSamples(np.zeros((4, 1, 28, 28)),
+                                                                             np.arange(4))])))  # off: ignored
     assert len(view.tiles.images) == 48
     with qtbot.waitSignal(view.probes_changed):
         view.augmented_checkbox.setChecked(True)
@@ -42,7 +44,7 @@ def test_as_the_network_sees_them_asks_for_the_probe_and_draws_it(qtbot):
     assert "fills in when training runs" in view.caption.text()
     view.set_training(TrainingSettings(augment_rotation=30))
     images = np.random.default_rng(1).random((6, 1, 28, 28)).astype(np.float32)
-    view.show_snapshot(SimpleNamespace(probes={"augmented/images": images, "augmented/labels": np.arange(6)}))
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults([AugmentedSamples(images, np.arange(6))])))
     assert len(view.tiles.images) == 6 and view.tiles.captions == ["0", "1", "2", "3", "4", "5"]
     assert "rotate ° 30" in view.caption.text()
     view.augmented_checkbox.setChecked(False)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from playground.snapshots import DecisionBoundary, Gradients, HiddenLayer, HiddenSpace, Neurons, ProbeResults, Weights
 from playground.ui.views import ALL_VIEWS
 from playground.ui.views.synthetic import SyntheticRun, empty_snapshot
 
@@ -64,9 +65,9 @@ def test_view_survives_missing_keys_and_odd_shapes(view, spiral_snapshot):
     from types import SimpleNamespace
     view.show_snapshot(SimpleNamespace())  # nothing at all
     odd = SimpleNamespace(**vars(spiral_snapshot))
-    odd.probes = {"boundary": np.zeros(5, dtype=np.float32), "neurons/x": np.zeros((0, 4, 4)),
-                  "weights/w": np.zeros(0), "gradients/step": np.arange(3.0), "gradients/d": np.zeros(2),
-                  "hidden/tanh_2/points": np.zeros(4)}
+    odd.probes = ProbeResults([DecisionBoundary(np.zeros(5, dtype=np.float32)), Neurons({"x": np.zeros((0, 4, 4))}),
+                               Weights({"w": np.zeros(0)}), Gradients(np.arange(3.0), {"d": np.zeros(2)}),
+                               HiddenSpace({"tanh_2": HiddenLayer(np.zeros(4), np.zeros(4))})])
     odd.history = {"epoch": np.arange(3.0), "train_loss": np.ones(2)}
     view.show_snapshot(odd)
     view.show_snapshot(spiral_snapshot)  # and recovers

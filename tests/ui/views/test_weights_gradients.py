@@ -1,5 +1,6 @@
 import numpy as np
 
+from playground.snapshots import Gradients, ProbeResults, Weights
 from playground.ui.views import GradientNormView, WeightsView
 
 
@@ -17,7 +18,7 @@ def test_weights_heatmap_and_histogram(qtbot, spiral_snapshot):
     names = [view.layer_combo.itemText(i) for i in range(view.layer_combo.count())]
     assert names == ["dense_1", "dense_2", "dense_3"]
     view.set_layer("dense_2")
-    w = spiral_snapshot.probes["weights/dense_2"]
+    w = spiral_snapshot.probes[Weights].layers["dense_2"]
     assert np.array_equal(view.matrix_image.image, w)
     lo, hi = view.matrix_image.levels
     assert lo == -hi and hi == np.abs(w).max()
@@ -31,7 +32,7 @@ def test_conv_weights_are_shown_as_rows_per_filter(qtbot, spiral_snapshot):
     from types import SimpleNamespace
     view = make(qtbot, WeightsView)
     conv = np.random.default_rng(0).normal(size=(4, 3, 5, 5)).astype(np.float32)
-    view.show_snapshot(SimpleNamespace(probes={"weights/conv_1": conv}))
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults([Weights({"conv_1": conv})])))
     assert view.matrix_image.image.shape == (4, 75)
     assert view.histogram_curve.getData()[1].sum() == conv.size
 
@@ -50,8 +51,8 @@ def test_one_gradient_curve_per_layer_on_a_log_axis(qtbot, spiral_snapshot):
     assert list(view.curves) == ["dense_1", "dense_2", "dense_3"]
     assert view.plot.getPlotItem().ctrl.logYCheck.isChecked()
     x, y = view.curves["dense_1"].getData()
-    g = spiral_snapshot.probes["gradients/dense_1"]
-    assert np.array_equal(x, spiral_snapshot.probes["gradients/step"])
+    g = spiral_snapshot.probes[Gradients].layers["dense_1"]
+    assert np.array_equal(x, spiral_snapshot.probes[Gradients].steps)
     assert np.allclose(y, np.log10(g))
     legend = [label.text for _, label in view.legend.items]
     assert legend == ["dense_1", "dense_2", "dense_3"]
@@ -62,8 +63,8 @@ def test_one_gradient_curve_per_layer_on_a_log_axis(qtbot, spiral_snapshot):
 def test_gradient_zeros_do_not_break_the_log_axis(qtbot):
     from types import SimpleNamespace
     view = make(qtbot, GradientNormView)
-    view.show_snapshot(SimpleNamespace(probes={"gradients/step": np.arange(4.0),
-                                               "gradients/a": np.array([1.0, 0.0, np.nan, 1e-9])}))
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults([Gradients(np.arange(4.0),
+                                                                      {"a": np.array([1.0, 0.0, np.nan, 1e-9])})])))
     _x, y = view.curves["a"].getData()
     assert np.isnan(y[1]) and y[3] == -9
 
@@ -72,7 +73,7 @@ def test_gradient_curves_follow_a_changed_network(qtbot, spiral_snapshot):
     from types import SimpleNamespace
     view = make(qtbot, GradientNormView)
     view.show_snapshot(spiral_snapshot)
-    view.show_snapshot(SimpleNamespace(probes={"gradients/step": np.arange(3.0), "gradients/x": np.ones(3)}))
+    view.show_snapshot(SimpleNamespace(probes=ProbeResults([Gradients(np.arange(3.0), {"x": np.ones(3)})])))
     assert list(view.curves) == ["x"]
     assert [label.text for _, label in view.legend.items] == ["x"]
 
