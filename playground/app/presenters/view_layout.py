@@ -217,9 +217,16 @@ class ViewLayoutMixin:
             row_height = height // 3 if training else min(250, height // 4)
             window.resizeDocks(columns[:1], [row_height], Qt.Orientation.Vertical)
         if top is not window.inspector_dock:
-            # Once the tabs just raised are laid out: three fifths of the column for the main view.
-            QTimer.singleShot(0, lambda: window.resizeDocks([top, window.inspector_dock], [3, 2],
-                                                            Qt.Orientation.Vertical))
+            # Three fifths of the column for the main view, now and again once the tabs just raised are laid out (a
+            # relayout shares out the room a changed corner gave the column evenly).
+            self._split_column(top)
+            QTimer.singleShot(0, lambda: self._split_column(top))
+
+    def _split_column(self, top: QDockWidget) -> None:
+        window = self.window
+        window.layout().activate()
+        column = top.height() + window.inspector_dock.height()
+        window.resizeDocks([top, window.inspector_dock], [column * 3 // 5, column * 2 // 5], Qt.Orientation.Vertical)
 
     @staticmethod
     def _image_data(lab: Lab) -> bool:
