@@ -187,7 +187,7 @@ def race_on(objective: Objective, surface: LossSurface, start: Sequence[float], 
 
 def race(function: str = "rosenbrock", *, learning_rate: float | None = None, adaptive_rate: float | None = None,
          momentum: float = 0.9, steps: int = 150, start: Sequence[float] | None = None,
-         optimizers: Iterable[str] = OPTIMIZER_NAMES, points: int = 121) -> OptimizerRace:
+         optimizers: Iterable[str] = OPTIMIZER_NAMES, points: int = 201) -> OptimizerRace:
     """A race on one of :data:`TEST_FUNCTIONS`; rates default to ones that suit the function."""
     try:
         fn = TEST_FUNCTIONS[function]

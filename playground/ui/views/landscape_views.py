@@ -84,6 +84,31 @@ def contour_levels(values: np.ndarray, count: int = CONTOURS) -> np.ndarray:
     return np.linspace(low, high, count + 2)[1:-1]
 
 
+def shade_lut(n: int = 256) -> np.ndarray:
+    """Lit slopes a touch whiter, slopes turned away darker, flat ground untouched (transparent)."""
+    t = np.linspace(-1.0, 1.0, n)
+    lut = np.zeros((n, 4), dtype=np.ubyte)
+    lit = t < 0
+    lut[lit, :3] = 255
+    lut[:, 3] = np.round(np.where(lit, 55 * -t, 65 * t)).astype(np.ubyte)
+    return lut
+
+
+def hill_shade(values: np.ndarray, relief: float = 0.25) -> np.ndarray:
+    """How much each grid point faces away from a light in the upper left, in [-1, 1] (negative: lit). The
+    values are scaled so that the whole range rises ``relief`` times the grid's width: the same relief for any
+    units of loss."""
+    span = float(values.max() - values.min())
+    if span <= 0 or min(values.shape) < 2:
+        return np.zeros_like(values, dtype=np.float64)
+    height = (values - values.min()) / span * relief * max(values.shape)
+    dz_dy, dz_dx = np.gradient(height)  # rows are y, growing upwards on screen
+    light = np.array([-1.0, 1.0]) / np.sqrt(2.0)  # from the left and from above
+    facing = -(dz_dx * light[0] + dz_dy * light[1]) / np.sqrt(1.0 + dz_dx ** 2 + dz_dy ** 2)
+    shade: np.ndarray = np.clip(-facing, -1.0, 1.0)
+    return shade
+
+
 class SurfacePlot(QWidget):
     """A heatmap of a 2-D grid with contour lines and a colour bar, axes labelled; callers add their paths to
     ``plot``. Items are made once and then only updated."""
@@ -104,6 +129,12 @@ class SurfacePlot(QWidget):
         lut = surface_lut()
         self.color_map = pg.ColorMap(np.linspace(0, 1, len(lut)), lut)
         self.image.setLookupTable(lut)
+        # Hill shading over the colours: light from the upper left, so slopes read as relief (a 3-D-like surface)
+        # while the colours keep the colour bar's meaning.
+        self.shade = pg.ImageItem(axisOrder="row-major")
+        self.shade.setZValue(-9)
+        self.shade.setLookupTable(shade_lut())
+        self.shade.setParentItem(self.image)
         self.contours = []
         for _ in range(CONTOURS):
             iso = pg.IsocurveItem(level=0.0, pen=pg.mkPen(CONTOUR_PEN, width=1), axisOrder="row-major")
@@ -130,6 +161,7 @@ class SurfacePlot(QWidget):
         dx = (xs[-1] - xs[0]) / max(1, len(xs) - 1)
         dy = (ys[-1] - ys[0]) / max(1, len(ys) - 1)
         self.image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy))
+        self.shade.setImage(hill_shade(values), levels=(-1.0, 1.0), autoLevels=False)
         for iso, level in zip(self.contours, contour_levels(values), strict=True):
             iso.setData(values, level=float(level))
         self.color_bar.setLevels((lo, hi))
@@ -142,6 +174,7 @@ class SurfacePlot(QWidget):
 
     def set_surface_visible(self, visible: bool) -> None:
         self.image.setVisible(visible)
+        self.shade.setVisible(visible)
         self.color_bar.setVisible(visible)
 
 

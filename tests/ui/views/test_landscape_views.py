@@ -12,6 +12,7 @@ from playground.ui.views.landscape_views import (
     LossLandscapeView,
     OptimizerRaceView,
     contour_levels,
+    hill_shade,
     shown_values,
 )
 
@@ -169,3 +170,17 @@ def test_the_window_holds_both_views_side_by_side_at_1366x768(qtbot):
         assert view.surface_plot.widget.height() >= 400
     with qtbot.waitSignal(window.closed):
         window.close()
+
+
+def test_hill_shading_lights_the_slopes_that_face_the_upper_left(qtbot):
+    surface = bowl()
+    shade = hill_shade(np.asarray(surface.losses))
+    middle = shade.shape[0] // 2
+    # Inside a bowl the right wall faces left, towards the light, and is lit (negative); the left wall turns away.
+    assert shade[middle, -1] < 0 < shade[middle, 0]
+    assert shade[0, shade.shape[1] // 2] < 0 < shade[-1, shade.shape[1] // 2]  # the lower wall faces up: lit
+    assert not hill_shade(np.ones((5, 5))).any()
+    view = LossLandscapeView()
+    qtbot.addWidget(view)
+    view.show_surface(surface)
+    assert view.surface_plot.shade.image.shape == surface.losses.shape and view.surface_plot.shade.isVisible()
