@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QEnterEvent,
     QHideEvent,
     QImage,
     QMouseEvent,
@@ -271,13 +272,16 @@ class DigitCanvas(QWidget):
             self._paint_into(self._image, self._strokes[-1])
         self._screen = None
         self._drawing = False
-        self._merge_moves(True)
+        if not self.underMouse():  # still over the pad: the next stroke is likely to follow
+            self._merge_moves(True)
 
     def _merge_moves(self, merge: bool) -> None:
-        """Let the platform merge queued mouse moves again (merge) or not, while a stroke is drawn.
+        """Let the platform merge queued mouse moves again (merge) or not, while the pointer is over the pad.
 
         Merging keeps a busy app responsive elsewhere, but on the pad every merged move is a lost piece of the
-        digit; the moves of one stroke are cheap to take (a point appended, a repaint scheduled).
+        digit; the moves of one stroke are cheap to take (a point appended, a repaint scheduled). It is switched off
+        as the pointer arrives, not at the press: X11 merges the moves queued with the press before the press
+        reaches the pad, so a press while the app is busy would lose the start of the stroke.
         """
         if merge:
             if self._compression_before is not None:
@@ -320,9 +324,19 @@ class DigitCanvas(QWidget):
         self._emit_changed()
         event.accept()
 
+    def enterEvent(self, event: QEnterEvent) -> None:
+        self._merge_moves(False)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        if not self._drawing:
+            self._merge_moves(True)
+        super().leaveEvent(event)
+
     def hideEvent(self, event: QHideEvent) -> None:
         if self._drawing:
             self._end_stroke()
+        self._merge_moves(True)
         super().hideEvent(event)
 
     def _changed(self) -> None:

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QEnterEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from playground.ui.digit_canvas import MIN_PAD_PIXELS, PAD_SIZE, Stroke, smooth_path
@@ -145,6 +145,19 @@ def test_merged_moves_are_switched_off_only_while_a_stroke_is_drawn(qtbot, panel
     qtbot.mousePress(panel.canvas, Qt.LeftButton, pos=r.center().toPoint())
     panel.hide()  # a stroke cut short still gives the setting back
     assert QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents) == before
+
+
+def test_moves_are_not_merged_from_the_pointer_arriving_over_the_pad_to_it_leaving(qtbot, panel, merging_platform):
+    canvas = panel.canvas
+    centre = canvas.pad_rect().center()
+    QApplication.sendEvent(canvas, QEnterEvent(centre, canvas.mapTo(panel.window(), centre),
+                                               canvas.mapToGlobal(centre)))
+    # Off before any press: a press that arrives with moves queued behind it must not lose them.
+    assert not QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
+    drag(qtbot, canvas, [(100, 100), (150, 150)])
+    assert not QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
+    QApplication.sendEvent(canvas, QEvent(QEvent.Type.Leave))
+    assert QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
 
 
 def test_a_mouse_move_never_preprocesses_by_itself(qtbot, panel):
