@@ -29,6 +29,7 @@ from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 
 PLAY_MS = 1200
 EDGE_LABELS_UP_TO = 16  # edges per layer that all carry a number; beyond, only the selected one does
+TALL_LAYER = 4  # units in a column above which unit labels sit beside the circles, not under them
 LABEL_PX = (150, 17)  # the size of an edge's label ("w17 −0.1185→−0.1193") in pixels
 UNIT_LABEL_PX = (95, 62)  # a unit's label: its name, z, a and δ on four lines
 # Where along an edge its label may sit, in order of preference.
@@ -95,7 +96,7 @@ def weight_keys(trace: BackpropTrace) -> list[WeightKey]:
 
 
 def number(value: float, digits: int = 4) -> str:
-    text = f"{value:.{digits}g}"
+    text = f"{value + 0.0:.{digits}g}"  # + 0.0: a −0 (a dead unit's δ) reads as 0
     return text.replace("-", "−")
 
 
@@ -124,6 +125,8 @@ class BackpropView(QWidget):
         self._positions: list[np.ndarray] = []
         self._label_edges = True
         self._label_box = (0.5, 0.1)
+        self._unit_anchor = (0.5, -0.25)
+        self._shape: tuple[int, ...] = ()
         self._timer = QTimer(self)
         self._timer.setInterval(PLAY_MS)
         self._timer.timeout.connect(self._advance)
@@ -205,6 +208,11 @@ class BackpropView(QWidget):
             self._build_network(trace)
         else:
             self._fill_summary(trace)
+        # A trace of the same network again (the next step, other samples) keeps the weight the student follows.
+        shape = tuple(u.a.shape[1] for u in trace.units) or tuple(x.units for x in trace.summaries)
+        if shape != self._shape:
+            self.selected = None
+        self._shape = shape
         if self.selected is None or self.selected not in self._edges:
             # The last layer's first weight: the first one whose chain rule the backward pass finishes.
             keys = weight_keys(trace) if trace.detailed else []
@@ -229,8 +237,15 @@ class BackpropView(QWidget):
         sx, sy = len(sizes) / width, (2 * spread + 1.4) / height
         self._label_box = (LABEL_PX[0] * sx, LABEL_PX[1] * sy)
         # The units' own labels (name, z, a, δ below each circle) are in the way too.
-        units = [(float(layer), float(y) - UNIT_LABEL_PX[1] * sy / 2 - 12 * sy, UNIT_LABEL_PX[0] * sx,
-                  UNIT_LABEL_PX[1] * sy) for layer, ys in enumerate(self._positions) for y in ys]
+        # A tall layer has no room under each unit: its labels go to the right of the circles.
+        beside = tallest > TALL_LAYER
+        self._unit_anchor = (-0.12, 0.5) if beside else (0.5, -0.25)
+        if beside:
+            units = [(layer + (14 + UNIT_LABEL_PX[0] / 2) * sx, float(y), UNIT_LABEL_PX[0] * sx,
+                      UNIT_LABEL_PX[1] * sy) for layer, ys in enumerate(self._positions) for y in ys]
+        else:
+            units = [(float(layer), float(y) - UNIT_LABEL_PX[1] * sy / 2 - 12 * sy, UNIT_LABEL_PX[0] * sx,
+                      UNIT_LABEL_PX[1] * sy) for layer, ys in enumerate(self._positions) for y in ys]
         for layer, w in enumerate(trace.weights, start=1):
             placed = list(units)
             for row in range(w.weight.shape[0]):
@@ -253,14 +268,15 @@ class BackpropView(QWidget):
         for layer, n in enumerate(sizes):
             labels = []
             for j in range(n):
-                text = pg.TextItem(anchor=(0.5, -0.25), fill=pg.mkBrush(255, 255, 255, 225))
+                text = pg.TextItem(anchor=self._unit_anchor, fill=pg.mkBrush(255, 255, 255, 225))
                 text.setPos(layer, self._positions[layer][j])
                 text.setZValue(20)
                 text.setToolTip(names[layer][j])
                 self.plot.addItem(text)
                 labels.append(text)
             self._unit_labels.append(labels)
-        self.plot.setXRange(-0.45, len(sizes) - 0.55, padding=0)
+        right = len(sizes) - 1 + ((UNIT_LABEL_PX[0] + 24) * sx if beside else 0.45)
+        self.plot.setXRange(-0.45, right, padding=0)
         self.plot.setYRange(-spread - 0.95, spread + 0.45, padding=0)
 
     def _label_place(self, layer: int, y0: float, y1: float,
@@ -452,6 +468,11 @@ class BackpropView(QWidget):
                                                      width=width + (2.0 if selected else 0.0)))
                     label = self._edge_labels[key]
                     label.setVisible(shown and (self._label_edges or selected))
+                    if selected and not self._label_edges:
+                        # Alone on a dense layer: halfway along its edge, above the units' labels.
+                        (x0, x1), (y0, y1) = self._edges[key].getData()
+                        label.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+                        label.setZValue(30)
                     name = weight_name(trace, key)
                     prefix = f"{name} {tag} " if tag else f"{name} "
                     if updated:

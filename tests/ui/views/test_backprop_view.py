@@ -163,3 +163,39 @@ def test_the_window_keeps_both_views_on_one_weight(qtbot) -> None:
     assert asked.args == [0, 4]
     window.show_error("Backpropagation step by step needs one chain of Dense layers")
     assert "Dense layers" in window.status.text()
+
+
+def _shaped_trace(sizes: list[int]) -> BackpropTrace:
+    rng = np.random.default_rng(0)
+    units = [UnitLayer("input", "Identity", rng.normal(size=(1, sizes[0])))]
+    weights, summaries = [], []
+    for i, (m, n) in enumerate(zip(sizes, sizes[1:]), start=1):
+        a = rng.normal(size=(1, n))
+        units.append(UnitLayer(f"dense_{i}", "Tanh", a, a, a, np.ones((1, n)), a))
+        w = rng.normal(size=(n, m))
+        weights.append(WeightLayer(f"dense_{i}", w, w, w, np.zeros(n), np.zeros(n), np.zeros(n)))
+        summaries.append(LayerSummary(f"dense_{i}", "Tanh", n, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0))
+    return BackpropTrace("model", units[0].a, np.zeros((1, sizes[-1])), units[-1].a, 1.0, "mse", "sgd", 0.1, True,
+                         tuple(units), tuple(weights), tuple(summaries), GradientCheck(1e-3, ()))
+
+
+def test_tall_layers_put_unit_labels_beside_and_dense_layers_label_only_the_selected_edge(qtbot) -> None:
+    view = BackpropView()
+    qtbot.addWidget(view)
+    view.show_trace(_shaped_trace([2, 3, 1]))
+    assert view._unit_anchor == (0.5, -0.25) and view._label_edges
+    view.show_trace(_shaped_trace([2, 8, 8, 2]))
+    assert view._unit_anchor == (-0.12, 0.5) and not view._label_edges
+    view.set_phase(len(view.phase_list) - 1)
+    shown = [k for k, label in view._edge_labels.items() if label.isVisible()]
+    assert shown == [view.selected]
+    assert view.selected == (3, 0, 0) and "w81" in view._edge_labels[(3, 0, 0)].textItem.toPlainText()
+    view.select_weight((2, 3, 4))
+    view.show_trace(_shaped_trace([2, 8, 8, 2]))  # the same network traced again keeps the weight followed
+    assert view.selected == (2, 3, 4)
+
+
+def test_a_negative_zero_reads_as_zero() -> None:
+    from playground.ui.views.backprop_view import number
+
+    assert number(-0.0) == "0" and number(-0.5) == "−0.5"
