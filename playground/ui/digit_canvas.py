@@ -158,6 +158,29 @@ class Stroke:
             painter.drawPath(self.path())
 
 
+class _MoveMerging:
+    """Who asked the platform not to merge mouse moves, and the setting to put back when nobody does."""
+
+    def __init__(self) -> None:
+        self._holders: set[int] = set()
+        self._before = True
+
+    def hold(self, holder: int) -> None:
+        if not self._holders:
+            self._before = QCoreApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
+            QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, False)
+        self._holders.add(holder)
+
+    def release(self, holder: int) -> None:
+        if holder in self._holders:
+            self._holders.discard(holder)
+            if not self._holders:
+                QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, self._before)
+
+
+_MERGING = _MoveMerging()
+
+
 class DigitCanvas(QWidget):
     """A black square pad drawn on in white with the mouse (pen and touch arrive as synthesised mouse events).
 
@@ -183,7 +206,9 @@ class DigitCanvas(QWidget):
         self._drawing = False
         self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format_Grayscale8)  # the finished strokes
         self._image.fill(0)
-        self._compression_before: bool | None = None
+        holder = id(self)
+        # A pad deleted while the pointer is over it must not leave the whole app unmerged.
+        self.destroyed.connect(lambda: _MERGING.release(holder))
         self._screen: QPixmap | None = None
         self._since_emit = QElapsedTimer()
         self._pending = QTimer(self)
@@ -284,12 +309,9 @@ class DigitCanvas(QWidget):
         reaches the pad, so a press while the app is busy would lose the start of the stroke.
         """
         if merge:
-            if self._compression_before is not None:
-                QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, self._compression_before)
-                self._compression_before = None
-        elif self._compression_before is None:
-            self._compression_before = QCoreApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
-            QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, False)
+            _MERGING.release(id(self))
+        else:
+            _MERGING.hold(id(self))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.LeftButton:

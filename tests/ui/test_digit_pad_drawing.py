@@ -160,6 +160,15 @@ def test_moves_are_not_merged_from_the_pointer_arriving_over_the_pad_to_it_leavi
     assert QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
 
 
+def test_a_pad_deleted_under_the_pointer_gives_the_setting_back(qtbot, merging_platform):
+    canvas = DigitCanvas()
+    centre = QPointF(50, 50)
+    QApplication.sendEvent(canvas, QEnterEvent(centre, centre, canvas.mapToGlobal(centre)))
+    assert not QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
+    canvas.deleteLater()
+    qtbot.waitUntil(lambda: QApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents), timeout=1000)
+
+
 def test_a_mouse_move_never_preprocesses_by_itself(qtbot, panel):
     images = []
     panel.image_ready.connect(images.append)
