@@ -2,8 +2,9 @@
 
 A busy GUI thread gets few mouse positions per stroke (the platform merges queued moves), so joining them with
 straight lines turned a round '0' into a polygon and an '8' into a '3'. Each stroke is drawn as a centripetal
-Catmull-Rom curve through the positions received, and the same curve is what the network reads. While a stroke
-is drawn, the platform is also asked to stop merging moves, so a busy app receives every position there was.
+Catmull-Rom curve through the positions received (corners kept sharp), and the same curve is what the network
+reads. While the pointer is over the pad the platform is also asked to stop merging moves, so a busy app receives
+every position there was.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def _append_spans(path: QPainterPath, points: list[Point], first: int, stop: int
         else:
             before = points[i - 1]
         if i + 2 >= n:
-            after = _start_phantom(points[::-1])
+            after = _start_phantom(points[-1:-4:-1])  # the same guess, from the last three points
         elif _is_corner(p1, p2, points[i + 2]):
             after = 2 * p2[0] - p1[0], 2 * p2[1] - p1[1]
         else:
