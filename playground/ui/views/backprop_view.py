@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -133,12 +133,12 @@ class BackpropView(QWidget):
 
         self.back_button = QPushButton("◀ Back")
         self.back_button.setObjectName("backpropBack")
-        self.back_button.setToolTip("One phase back")
+        self.back_button.setToolTip("One phase back (←)")
         self.back_button.clicked.connect(lambda: self.set_phase(self.phase - 1))
         self.forward_button = QPushButton("Forward ▶")
         self.forward_button.setObjectName("backpropForward")
-        self.forward_button.setToolTip("One phase on: forward layer by layer, the loss, backward layer by layer, "
-                                       "the update")
+        self.forward_button.setToolTip("One phase on (→): forward layer by layer, the loss, backward layer by "
+                                       "layer, the update")
         self.forward_button.clicked.connect(lambda: self.set_phase(self.phase + 1))
         self.play_button = QPushButton("Play")
         self.play_button.setObjectName("backpropPlay")
@@ -188,6 +188,11 @@ class BackpropView(QWidget):
         layout.addWidget(self.summary_table, 1)
         layout.addWidget(self.loss_label)
         layout.addWidget(self.chain_label)
+        # The arrow keys walk the phases, as the buttons do, while the view has the focus.
+        for key, step in ((Qt.Key.Key_Right, 1), (Qt.Key.Key_Left, -1)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda step=step: self.set_phase(self.phase + step))
         self._update_controls()
 
     # The trace -----------------------------------------------------------------------------------------------
@@ -440,10 +445,26 @@ class BackpropView(QWidget):
                     delta = float(unit.delta[s, j])
                     lines.append(f"<span style='color:{sign_color(delta).name()}'>δ {number(delta)}</span>")
                 label = self._unit_labels[layer][j]
+                label.setToolTip(self._unit_tip(layer, j, forward, backward))
                 label.setHtml(f"<div style='text-align:center; font-size:9pt; color:#202124'>"
                               f"{'<br>'.join(lines)}</div>")
                 spots.append({"pos": (layer, self._positions[layer][j]), "brush": brush})
         self.units_item.setData(spots)
+
+    def _unit_tip(self, layer: int, j: int, forward: int, backward: int) -> str:
+        """Every number of a unit in full, with the two chain-rule factors the label leaves out."""
+        assert self.trace is not None
+        unit, s = self.trace.units[layer], self.sample
+        parts = [f"{unit_names(self.trace)[layer][j]} ({unit.name}, {unit.activation})"]
+        if layer <= forward:
+            if unit.z is not None:
+                parts.append(f"z = Σ w·a + b = {number(float(unit.z[s, j]), 10)}")
+            parts.append(f"a = {number(float(unit.a[s, j]), 10)}")
+        if layer >= backward and unit.delta is not None and unit.dloss_da is not None and unit.fprime is not None:
+            parts += [f"∂L/∂a = {number(float(unit.dloss_da[s, j]), 10)}",
+                      f"f′(z) = {number(float(unit.fprime[s, j]), 10)}",
+                      f"δ = ∂L/∂a · f′(z) = {number(float(unit.delta[s, j]), 10)}"]
+        return "\n".join(parts)
 
     def _draw_edges(self, forward: int, backward: int, updated: bool) -> None:
         trace = self.trace

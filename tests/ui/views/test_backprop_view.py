@@ -199,3 +199,25 @@ def test_a_negative_zero_reads_as_zero() -> None:
     from playground.ui.views.backprop_view import number
 
     assert number(-0.0) == "0" and number(-0.5) == "−0.5"
+
+
+def test_arrow_keys_walk_the_phases_and_a_units_tooltip_has_every_factor(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    view = BackpropView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_trace(_trace())
+    view.activateWindow()
+    qtbot.waitUntil(view.isActiveWindow)
+    view.plot.setFocus()
+    qtbot.keyClick(view.plot, Qt.Key.Key_Right)
+    qtbot.keyClick(view.plot, Qt.Key.Key_Right)
+    assert view.phase_name == ("forward", 2)
+    qtbot.keyClick(view.plot, Qt.Key.Key_Left)
+    assert view.phase_name == ("forward", 1)
+    view.set_phase(4)
+    tip = view._unit_labels[2][0].toolTip()
+    assert "z = Σ w·a + b = 1.1059" in tip and "∂L/∂a = 0.7414" in tip and "f′(z) = 0.1868" in tip
+    assert "δ = ∂L/∂a · f′(z) = 0.1385" in tip
