@@ -116,7 +116,8 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -
         prediction = snap.probes.get(Prediction) if isinstance(snap, Snapshot) else None
         if sent is None or state["done"] or prediction is None:
             return
-        if not np.allclose(prediction.input.reshape(np.shape(sent)), sent):
+        drawn = np.asarray(sent)
+        if not np.allclose(prediction.input.reshape(drawn.shape), drawn):
             return  # an older drawing's answer
         panel.show_probabilities(prediction.probabilities)
         panel.repaint()

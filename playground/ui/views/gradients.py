@@ -77,7 +77,7 @@ class GradientNormView(SnapshotView):
         record = probe(snapshot, Gradients)
         steps = record.steps if record is not None and record.steps.size else None
         layers = list(record.layers) if record is not None else []
-        if steps is None or not layers:
+        if record is None or steps is None or not layers:
             self.show_empty(PRESS_PLAY + "\n(Gradient norms are recorded while training runs.)")
             return
         self.show_content()
