@@ -91,7 +91,7 @@ class LessonRun:
             self._play(action.value or self.lab.training.epochs)
             return
         if action.verb == "reset":
-            self.trainer, self.last = None, None
+            self.drop_trainer()
             return
         if action.verb == "open":
             return
@@ -107,7 +107,14 @@ class LessonRun:
             # Data, seed or layers changed: the run starts over on the edited lab, as a student's new run would.
             if self.trainer.epoch > 0:
                 self.events.add("changed:dataset" if action.scope == "dataset" else "changed:network")
-            self.trainer, self.last = None, None
+            self.drop_trainer()
+
+    def drop_trainer(self) -> None:
+        """Let go of the trainer once its compile thread (the fast path's, a daemon inside torch) has ended: a
+        process that exits while it runs is aborted by the C++ runtime."""
+        if self.trainer is not None:
+            self.trainer.fast_path.wait(300)
+        self.trainer, self.last = None, None
 
     def _play(self, epochs: int) -> None:
         from playground.engine.trainer import Trainer
@@ -140,6 +147,7 @@ def verify_lesson(lesson: Lesson) -> list[StepResult]:
         metrics = ", ".join(f"{k} {v:.3g}" for k, v in (dict(run.last.metrics) if run.last else {}).items())
         results.append(StepResult(step.title, goal.text, not unmet,
                                   f"not met: {'; '.join(unmet)} ({metrics})" if unmet else "", seconds))
+    run.drop_trainer()
     return results
 
 
