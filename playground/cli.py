@@ -9,9 +9,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from playground.graph.errors import shown
+
+if TYPE_CHECKING:
+    from playground.graph import Lab
 
 EXIT_BAD_INPUT = 2
 MAX_ROUNDS = 1000  # of 'playground bench': each round trains every benchmark model twice
@@ -131,19 +134,49 @@ def _bad_paths(*named: tuple[str, str | None]) -> str | None:
     return None
 
 
-def train_command(args: argparse.Namespace) -> int:
-    from playground.engine.errors import EngineError
-    from playground.graph import TRAINING_FIELDS, GraphError, Lab
+def _refused_train_options(args: argparse.Namespace) -> str | None:
+    from playground.graph import TRAINING_FIELDS
 
     most = int(next(p.maximum for p in TRAINING_FIELDS if p.name == "epochs") or 0)
     if args.epochs is not None and not 1 <= args.epochs <= most:
         # Checked here for a project too, which adds --epochs to the epochs it has trained without the lab's check.
-        return _fail(f"--epochs must be at least 1 and at most {most}. Received: {shown(args.epochs)}")
+        return f"--epochs must be at least 1 and at most {most}. Received: {shown(args.epochs)}"
     if args.seed is not None and not 0 <= args.seed < 2**32:
-        return _fail(f"--seed must be from 0 to {2**32 - 1}. Received: {shown(args.seed)}")
-    bad = _bad_paths(("the lab", args.lab), ("--out", args.out), ("--data", getattr(args, "data", None)))
-    if bad:
-        return _fail(bad)
+        return f"--seed must be from 0 to {2**32 - 1}. Received: {shown(args.seed)}"
+    return _bad_paths(("the lab", args.lab), ("--out", args.out), ("--data", getattr(args, "data", None)))
+
+
+def _lab_to_train(args: argparse.Namespace) -> Lab:
+    """The lab file with the command line's --epochs, --device, --seed and table options applied."""
+    from playground.graph import Lab
+
+    lab = Lab.load(args.lab)
+    if args.epochs is not None:
+        lab.training = lab.training.updated(epochs=args.epochs)
+    if args.device is not None:
+        lab.training = lab.training.updated(device=args.device)
+    if args.seed is not None:
+        lab.seed = args.seed
+    if args.data is not None or lab.dataset.name == "table":
+        _use_table(lab, args)
+    return lab
+
+
+def _refused_out(out: Path, extension: str) -> str | None:
+    if out.suffix == extension:
+        return f"--out {shown(out, quote=False)} is a folder, not a project file" if out.is_dir() else None
+    if out.exists() and not out.is_dir():
+        return f"--out {shown(out, quote=False)} is a file, not a folder"
+    return None
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from playground.engine.errors import EngineError
+    from playground.graph import GraphError
+
+    refused = _refused_train_options(args)
+    if refused:
+        return _fail(refused)
     if args.nproc is not None:
         return _launch_local_processes(args)
     if _distributed():
@@ -159,21 +192,11 @@ def train_command(args: argparse.Namespace) -> int:
             return _fail("--data trains a lab file on a table; a project keeps the data it was trained on")
         return train_project_command(args)
     try:
-        lab = Lab.load(args.lab)
-        if args.epochs is not None:
-            lab.training = lab.training.updated(epochs=args.epochs)
-        if args.device is not None:
-            lab.training = lab.training.updated(device=args.device)
-        if args.seed is not None:
-            lab.seed = args.seed
-        if args.data is not None or lab.dataset.name == "table":
-            _use_table(lab, args)
+        lab = _lab_to_train(args)
         out = Path(args.out) if args.out else Path("runs") / _slug(Path(args.lab).stem)
-        if out.suffix == EXTENSION:
-            if out.is_dir():
-                return _fail(f"--out {shown(out, quote=False)} is a folder, not a project file")
-        elif out.exists() and not out.is_dir():
-            return _fail(f"--out {shown(out, quote=False)} is a file, not a folder")
+        refused = _refused_out(out, EXTENSION)
+        if refused:
+            return _fail(refused)
         trainer = _make_trainer(lab)
     except (GraphError, EngineError) as e:
         return _fail(str(e))

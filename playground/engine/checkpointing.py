@@ -86,6 +86,48 @@ class Checkpointing(TrainerParts):
         except (KeyError, TypeError):
             raise EngineError("The saved training state is incomplete (it needs tensors, meta and history)") \
                 from None
+        states = self._saved_weights(tensors)
+        optimizer_states = self._saved_optimizer_states(meta, tensors)
+        # Checked; from here on nothing can fail on the user's data, so change everything.
+        old = self._capture_state()
+        try:
+            for name, module in self.task.modules().items():
+                module.load_state_dict({k: v.to(self.device) for k, v in states[name].items()})
+            for name, optimizer in self.optimizers.items():
+                optimizer.load_state_dict(optimizer_states[name])
+        except (RuntimeError, ValueError, KeyError, TypeError) as e:
+            self._restore_state(old)
+            raise EngineError(f"The saved optimizer state does not fit this lab's optimizer: {e}") from None
+        self._restore_random_state(tensors)
+        self.epoch, self.step = int(meta.get("epoch", 0)), int(meta.get("step", 0))
+        self._elapsed = float(meta.get("elapsed", 0.0))
+        self.seed = int(meta.get("seed", self.seed))
+        self._epoch_limit = max(int(meta.get("epoch_limit", self.settings.epochs)), self.epoch)
+        perm = tensors.get("perm")
+        if perm is not None and perm.numel() == self.x_train.shape[0]:
+            self._perm = perm.to(self.device)
+            self._pos = int(meta.get("pos", 0))
+        else:
+            self._perm, self._pos = None, 0
+        self._reset_accumulators()
+        if "running/losses" in tensors and self._perm is not None:
+            self._losses = list(tensors["running/losses"].to(self.device).unbind())
+            if "running/corrects" in tensors:
+                self._corrects = list(tensors["running/corrects"].to(self.device).unbind())
+            self._batches, self._seen = int(meta.get("batches", 0)), int(meta.get("seen", 0))
+        self._restore_history(history)
+        start = meta.get("start_loss")
+        if isinstance(start, (int, float)):
+            self._start_loss = float(start)
+        # A restored run waits for Play (or, headless, starts when run() is asked to start).
+        self._state = "finished" if meta.get("state") == "finished" else "ready"
+        self._message = ""
+        self._reset_early_stopping()
+        self._set_rate(scheduled_rate(self.settings, self.epoch))
+        self._save_good()
+
+    def _saved_weights(self, tensors: dict[str, torch.Tensor]) -> dict[str, dict[str, torch.Tensor]]:
+        """Each network's saved state dict, checked against its modules: every key there, each of its shape."""
         states: dict[str, dict[str, torch.Tensor]] = {}
         for name, module in self.task.modules().items():
             prefix = f"model/{name}/"
@@ -106,6 +148,11 @@ class Checkpointing(TrainerParts):
                 raise EngineError(f"The saved weights of network '{name}' have '{extra[0]}', which this graph "
                                   f"does not have", field="weights")
             states[name] = theirs
+        return states
+
+    def _saved_optimizer_states(self, meta: dict[str, Any], tensors: dict[str, torch.Tensor]
+                                ) -> dict[str, dict[str, Any]]:
+        """Each optimizer's saved state as ``load_state_dict`` takes it, every entry checked."""
         optimizer_states: dict[str, dict[str, Any]] = {}
         saved_optimizers = meta.get("optimizers", {})
         for name in self.optimizers:
@@ -121,16 +168,9 @@ class Checkpointing(TrainerParts):
                 _check_optimizer_entry(name, index, entry, params)
                 state[int(index)] = entry
             optimizer_states[name] = {"state": state, "param_groups": saved["param_groups"]}
-        # Checked; from here on nothing can fail on the user's data, so change everything.
-        old = self._capture_state()
-        try:
-            for name, module in self.task.modules().items():
-                module.load_state_dict({k: v.to(self.device) for k, v in states[name].items()})
-            for name, optimizer in self.optimizers.items():
-                optimizer.load_state_dict(optimizer_states[name])
-        except (RuntimeError, ValueError, KeyError, TypeError) as e:
-            self._restore_state(old)
-            raise EngineError(f"The saved optimizer state does not fit this lab's optimizer: {e}") from None
+        return optimizer_states
+
+    def _restore_random_state(self, tensors: dict[str, torch.Tensor]) -> None:
         if "rng/torch" in tensors:
             torch.set_rng_state(tensors["rng/torch"])
         if "rng/generator" in tensors and tensors["rng/generator"].numel() == self._generator.get_state().numel():
@@ -139,37 +179,14 @@ class Checkpointing(TrainerParts):
             self._generator.set_state(tensors["rng/generator"])
         if "rng/cuda" in tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(tensors["rng/cuda"], self.device)
-        self.epoch, self.step = int(meta.get("epoch", 0)), int(meta.get("step", 0))
-        self._elapsed = float(meta.get("elapsed", 0.0))
-        self.seed = int(meta.get("seed", self.seed))
-        self._epoch_limit = max(int(meta.get("epoch_limit", self.settings.epochs)), self.epoch)
-        perm = tensors.get("perm")
-        if perm is not None and perm.numel() == self.x_train.shape[0]:
-            self._perm = perm.to(self.device)
-            self._pos = int(meta.get("pos", 0))
-        else:
-            self._perm, self._pos = None, 0
-        self._reset_accumulators()
-        if "running/losses" in tensors and self._perm is not None:
-            self._losses = list(tensors["running/losses"].to(self.device).unbind())
-            if "running/corrects" in tensors:
-                self._corrects = list(tensors["running/corrects"].to(self.device).unbind())
-            self._batches, self._seen = int(meta.get("batches", 0)), int(meta.get("seen", 0))
+
+    def _restore_history(self, history: dict[str, list[float]]) -> None:
         self.history.clear()
         columns = [history.get(name, []) for name in self.history.names]
         rows = min((len(c) for c in columns), default=0)
         for i in range(rows):
             self.history.append(**{name: float(col[i]) if col[i] is not None else float("nan")
                                    for name, col in zip(self.history.names, columns)})
-        start = meta.get("start_loss")
-        if isinstance(start, (int, float)):
-            self._start_loss = float(start)
-        # A restored run waits for Play (or, headless, starts when run() is asked to start).
-        self._state = "finished" if meta.get("state") == "finished" else "ready"
-        self._message = ""
-        self._reset_early_stopping()
-        self._set_rate(scheduled_rate(self.settings, self.epoch))
-        self._save_good()
 
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]:
         return {name: {k: v.detach().cpu().contiguous() for k, v in m.state_dict().items()}

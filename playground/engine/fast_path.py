@@ -184,18 +184,20 @@ class Program:
         return losses, corrects
 
 
+def _loss(kind: str, out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+    """The task's loss, as the eager step computes it."""
+    if kind == "cross_entropy":
+        return F.cross_entropy(out, yb)
+    if kind == "nll_of_probabilities":
+        return F.nll_loss(torch.log(out.clamp_min(1e-12)), yb)
+    return F.mse_loss(out, yb)
+
+
 def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight_index: list[int],
              betas: tuple[float, float], eps: float) -> Callable[..., Any]:
     """The function torch.compile traces: ``plan`` steps unrolled, each exactly as the eager loop does it."""
     opt, mom, wd = key.optimizer, key.momentum, key.weight_decay
     sizes = plan.sizes
-
-    def loss_of(out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        if key.loss == "cross_entropy":
-            return F.cross_entropy(out, yb)
-        if key.loss == "nll_of_probabilities":
-            return F.nll_loss(torch.log(out.clamp_min(1e-12)), yb)
-        return F.mse_loss(out, yb)
 
     def measure(p: list[torch.Tensor], ex: torch.Tensor, ey: torch.Tensor) -> torch.Tensor:
         """Task.evaluate_together's sums: each split's summed loss (and right answers)."""
@@ -227,7 +229,7 @@ def _step_fn(key: Key, plan: Plan, skeleton: nn.Module, names: list[str], weight
             def objective(p: list[torch.Tensor], xb: torch.Tensor, yb: torch.Tensor
                           ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
                 out = torch.func.functional_call(skeleton, dict(zip(names, p)), (xb,))
-                loss = loss_of(out, yb)
+                loss = _loss(key.loss, out, yb)
                 total = loss
                 if key.regularization != "none":
                     terms = [p[i].abs().sum() if key.regularization == "l1" else p[i].pow(2).sum()

@@ -304,8 +304,7 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         raise ProjectError(f"Cannot read {where}: a file name cannot hold a NUL character") from None
 
 
-def read_project(source: Any, where: str = "the project") -> Project:
-    """Read a project from a binary file object (or bytes); ``where`` names it in messages."""
+def _open_zip(source: Any, where: str) -> zipfile.ZipFile:
     if isinstance(source, (bytes, bytearray, memoryview)):
         source = io.BytesIO(bytes(source))
     head = source.read(4)
@@ -315,37 +314,64 @@ def read_project(source: Any, where: str = "the project") -> Project:
             raise ProjectError(f"{where} is not a project file (it looks like a lab's JSON: open it as a lab)")
         raise ProjectError(f"{where} is not a project file (not a zip archive)")
     try:
-        zf = zipfile.ZipFile(source)
+        return zipfile.ZipFile(source)
     except zipfile.BadZipFile as e:
         raise ProjectError(f"{where} is damaged or truncated: {e}") from None
     except (ValueError, EOFError, OSError, NotImplementedError, RuntimeError) as e:
         raise ProjectError(f"{where} is damaged or truncated ({type(e).__name__}: {e})") from None
+
+
+def _listed_entries(infos: Mapping[str, zipfile.ZipInfo], manifest: Mapping[str, Any], where: str) -> set[str]:
+    """The zip's entries besides the manifest, each listed there with its size."""
+    listed = set(manifest["files"])
+    present = set(infos) - {MANIFEST}
+    if listed != present:
+        missing, unlisted = sorted(listed - present), sorted(present - listed)
+        raise ProjectError(f"{where} is incomplete or altered: " + (
+            f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
+    for name in sorted(present):
+        if infos[name].file_size != manifest["files"][name]["size"]:
+            raise ProjectError(f"{where}: the entry {shown(name)} holds {infos[name].file_size:,} bytes, its "
+                               f"manifest says {manifest['files'][name]['size']:,}; the file is damaged")
+    return present
+
+
+def _lab(data: Mapping[str, bytes], where: str) -> Lab:
+    if LAB not in data:
+        raise ProjectError(f"{where}: no {LAB} in the project")
+    try:
+        return Lab.from_json(data[LAB].decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProjectError(f"{where}: {LAB} is not UTF-8 text") from None
+    except GraphError as e:
+        raise ProjectError(f"{where}: {LAB}: {e.message}") from None
+
+
+def _weight_files(manifest: Mapping[str, Any], trained_lab: Lab, weight_files: set[str], where: str) -> dict[str, str]:
+    """Network name -> its weights entry, as the manifest lists them, checked against the lab and the zip."""
+    files = {n["name"]: n["file"] for n in manifest["networks"]}
+    names = [net.name for net in trained_lab.networks]
+    if sorted(files) != sorted(names) or len(files) != len(manifest["networks"]):
+        raise ProjectError(f"{where}: the manifest lists the networks {sorted(files)}, the lab has "
+                           f"{sorted(names)}")
+    if set(files.values()) != weight_files or len(set(files.values())) != len(files):
+        raise ProjectError(f"{where}: the manifest's weight files do not match the entries of the zip")
+    return files
+
+
+def read_project(source: Any, where: str = "the project") -> Project:
+    """Read a project from a binary file object (or bytes); ``where`` names it in messages."""
+    zf = _open_zip(source, where)
     with zf:
         infos = _check_entries(zf, where)
         manifest = _check_manifest(_json(_read(zf, infos[MANIFEST], where), MANIFEST, where), where)
-        listed = set(manifest["files"])
-        present = set(infos) - {MANIFEST}
-        if listed != present:
-            missing, unlisted = sorted(listed - present), sorted(present - listed)
-            raise ProjectError(f"{where} is incomplete or altered: " + (
-                f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
-        for name in sorted(present):
-            if infos[name].file_size != manifest["files"][name]["size"]:
-                raise ProjectError(f"{where}: the entry {shown(name)} holds {infos[name].file_size:,} bytes, its "
-                                   f"manifest says {manifest['files'][name]['size']:,}; the file is damaged")
+        present = _listed_entries(infos, manifest, where)
         # The small entries first: the lab they hold says how big the weights and the training state can be, so
         # that an entry inflating past that is refused before a byte of it is read.
         big = {name for name in present if name in (STATE_TENSORS, HISTORY) or name.startswith("weights/")}
         data: dict[str, bytes] = {name: _read(zf, infos[name], where, manifest["files"][name]["sha256"])
                                   for name in sorted(present - big)}
-        if LAB not in data:
-            raise ProjectError(f"{where}: no {LAB} in the project")
-        try:
-            lab = Lab.from_json(data[LAB].decode("utf-8"))
-        except UnicodeDecodeError:
-            raise ProjectError(f"{where}: {LAB} is not UTF-8 text") from None
-        except GraphError as e:
-            raise ProjectError(f"{where}: {LAB}: {e.message}") from None
+        lab = _lab(data, where)
         thumbnail = data.get(THUMBNAIL)
         if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
             raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
@@ -369,13 +395,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
                 raise ProjectError(f"{where}: {STATE_JSON}: the lab the weights were trained with: "
                                    f"{e.message}") from None
             project.trained_lab = trained_lab
-        files = {n["name"]: n["file"] for n in manifest["networks"]}
-        names = [net.name for net in trained_lab.networks]
-        if sorted(files) != sorted(names) or len(files) != len(manifest["networks"]):
-            raise ProjectError(f"{where}: the manifest lists the networks {sorted(files)}, the lab has "
-                               f"{sorted(names)}")
-        if set(files.values()) != weight_files or len(set(files.values())) != len(files):
-            raise ProjectError(f"{where}: the manifest's weight files do not match the entries of the zip")
+        files = _weight_files(manifest, trained_lab, weight_files, where)
         shapes = network_shapes(trained_lab, where)
         bounds = _entry_bounds(shapes, files, state["meta"])
         for name in sorted(big):

@@ -174,62 +174,85 @@ def check_optimizer_states(lab: Lab, meta: Mapping[str, Any], tensors: Mapping[s
         numbered: list[int] = []
         settings: dict[str, Any] = {}
         for g, group in enumerate(groups):
-            at = f"{what}, parameter group {g}"
-            for key, ref in ref_group.items():
-                if key not in group and not (isinstance(ref, bool) or ref is None):
-                    raise ProjectError(f"{at} has no {key!r}, which the lab's {kind} optimizer needs")
-            for key, value in group.items():
-                if key == "params":
-                    if not isinstance(value, list) or not all(
-                            isinstance(i, int) and not isinstance(i, bool) for i in value):
-                        raise ProjectError(f"{at}: 'params' must be a list of parameter numbers. Received: "
-                                           f"{_short(value)}")
-                    numbered += value
-                    continue
-                if key not in ref_group:
-                    raise ProjectError(f"{at}: {_short(key)} is no setting of the lab's {kind} optimizer")
-                ref = ref_group[key]
-                if key in _HOW_FLAGS:
-                    if value is not None and not isinstance(value, bool) or (value and not ref and key == "fused"):
-                        raise ProjectError(f"{at}: {key!r} must be " + ("true, false or null" if ref else
-                                           "false or null") + f" for the lab's {kind} optimizer. Received: "
-                                           f"{_short(value)}")
-                elif isinstance(ref, bool) or ref is None:
-                    if type(value) is not type(ref) or value != ref:
-                        raise ProjectError(f"{at}: {key!r} must be {json.dumps(ref)} for the lab's {kind} "
-                                           f"optimizer. Received: {_short(value)}")
-                elif isinstance(ref, tuple):
-                    if not isinstance(value, (list, tuple)) or len(value) != len(ref) or not all(
-                            _finite_number(v) for v in value):
-                        raise ProjectError(f"{at}: {key!r} must be a list of {len(ref)} numbers. Received: "
-                                           f"{_short(value)}")
-                elif not _finite_number(value):
-                    raise ProjectError(f"{at}: {key!r} must be a finite number. Received: {_short(value)}")
-            if group.get("foreach") and group.get("fused"):
-                raise ProjectError(f"{at}: 'foreach' and 'fused' cannot both be true")
+            numbered += _check_group(f"{what}, parameter group {g}", group, reference, ref_group)
             settings = {k: tuple(group[k]) if isinstance(group[k], list) else group[k]
                         for k in _CONSTRUCTOR_KEYS if k in group}
-            try:  # torch's own checks: a negative rate, betas outside [0, 1), Nesterov without momentum...
-                type(reference)([torch.nn.Parameter(torch.zeros(2))], **settings)
-            except (ValueError, TypeError, RuntimeError) as e:
-                raise ProjectError(f"{at}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
         if numbered != list(range(len(numbered))) or len(numbered) > parameters:
             raise ProjectError(f"{what}: 'params' must number the lab's {parameters} parameters 0, 1, 2... in "
                                f"order. Received: {_short(numbered)}")
-        # The state entries this optimizer keeps per parameter: those of one step with the saved settings.
-        sample = torch.nn.Parameter(torch.zeros(2))
-        stepper = type(reference)([sample], **settings)
-        sample.grad = torch.ones(2)
-        stepper.step()
-        state_keys[name] = set(stepper.state[sample])
-        for index, entry in saved.get("state", {}).items():
-            if not (isinstance(index, str) and index.isdigit() and int(index) < len(numbered)):
-                raise ProjectError(f"{what}: a state for parameter {_short(index)}, which its groups do not have")
-            for key, value in entry.items():
-                if key == "step" and _finite_number(value) and value >= 0:
-                    continue  # older files keep the step count as a plain number
-                raise ProjectError(f"{what}: the state of parameter {index} has {_short(key)} = {_short(value)}; "
-                                   f"optimizer state values are tensors")
+        state_keys[name] = _state_entries(type(reference), settings)
+        _check_saved_state(what, saved.get("state", {}), len(numbered))
+    _check_state_tensors(where, tensors, optimizers, state_keys, kind)
+
+
+def _check_group(at: str, group: Mapping[str, Any], reference: torch.optim.Optimizer,
+                 ref_group: Mapping[str, Any]) -> list[int]:
+    """One saved parameter group against the lab's optimizer; the parameter numbers it holds."""
+    kind = type(reference).__name__
+    for key, ref in ref_group.items():
+        if key not in group and not (isinstance(ref, bool) or ref is None):
+            raise ProjectError(f"{at} has no {key!r}, which the lab's {kind} optimizer needs")
+    numbered: list[int] = []
+    for key, value in group.items():
+        if key == "params":
+            if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+                raise ProjectError(f"{at}: 'params' must be a list of parameter numbers. Received: {_short(value)}")
+            numbered += value
+            continue
+        if key not in ref_group:
+            raise ProjectError(f"{at}: {_short(key)} is no setting of the lab's {kind} optimizer")
+        _check_setting(at, key, value, ref_group[key], kind)
+    if group.get("foreach") and group.get("fused"):
+        raise ProjectError(f"{at}: 'foreach' and 'fused' cannot both be true")
+    settings: dict[str, Any] = {k: tuple(group[k]) if isinstance(group[k], list) else group[k]
+                                for k in _CONSTRUCTOR_KEYS if k in group}
+    try:  # torch's own checks: a negative rate, betas outside [0, 1), Nesterov without momentum...
+        type(reference)([torch.nn.Parameter(torch.zeros(2))], **settings)
+    except (ValueError, TypeError, RuntimeError) as e:
+        raise ProjectError(f"{at}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
+    return numbered
+
+
+def _check_setting(at: str, key: str, value: Any, ref: Any, kind: str) -> None:
+    """One setting of a saved group against the lab's optimizer's own value ``ref`` of it."""
+    if key in _HOW_FLAGS:
+        if value is not None and not isinstance(value, bool) or (value and not ref and key == "fused"):
+            raise ProjectError(f"{at}: {key!r} must be " + ("true, false or null" if ref else "false or null")
+                               + f" for the lab's {kind} optimizer. Received: {_short(value)}")
+    elif isinstance(ref, bool) or ref is None:
+        if type(value) is not type(ref) or value != ref:
+            raise ProjectError(f"{at}: {key!r} must be {json.dumps(ref)} for the lab's {kind} optimizer. "
+                               f"Received: {_short(value)}")
+    elif isinstance(ref, tuple):
+        if not isinstance(value, (list, tuple)) or len(value) != len(ref) or not all(
+                _finite_number(v) for v in value):
+            raise ProjectError(f"{at}: {key!r} must be a list of {len(ref)} numbers. Received: {_short(value)}")
+    elif not _finite_number(value):
+        raise ProjectError(f"{at}: {key!r} must be a finite number. Received: {_short(value)}")
+
+
+def _state_entries(optimizer: type[torch.optim.Optimizer], settings: dict[str, Any]) -> set[str]:
+    """The state entries this optimizer keeps per parameter: those of one step with the saved settings."""
+    sample = torch.nn.Parameter(torch.zeros(2))
+    stepper = optimizer([sample], **settings)
+    sample.grad = torch.ones(2)
+    stepper.step()
+    return set(stepper.state[sample])
+
+
+def _check_saved_state(what: str, state: Mapping[Any, Any], parameters: int) -> None:
+    for index, entry in state.items():
+        if not (isinstance(index, str) and index.isdigit() and int(index) < parameters):
+            raise ProjectError(f"{what}: a state for parameter {_short(index)}, which its groups do not have")
+        for key, value in entry.items():
+            if key == "step" and _finite_number(value) and value >= 0:
+                continue  # older files keep the step count as a plain number
+            raise ProjectError(f"{what}: the state of parameter {index} has {_short(key)} = {_short(value)}; "
+                               f"optimizer state values are tensors")
+
+
+def _check_state_tensors(where: str, tensors: Mapping[str, torch.Tensor], optimizers: Mapping[str, Any],
+                         state_keys: dict[str, set[str]], kind: str) -> None:
     for key in tensors:
         if not key.startswith("optimizer/"):
             continue

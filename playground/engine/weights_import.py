@@ -186,67 +186,16 @@ def _last(key: str) -> str:
     return key.rsplit(".", 1)[-1]
 
 
+_Target = tuple[str, str, tuple[int, ...], torch.dtype]  # network, state-dict key, shape, dtype
+
+
 def match_weights(lab: Lab, tensors: Mapping[str, torch.Tensor], source: str = "the weights file") -> WeightsMatch:
     """Match ``tensors`` to the parameters (and buffers) of the lab's compiled networks."""
-    from playground.compile import compile_network
-
-    targets: list[tuple[str, str, tuple[int, ...], torch.dtype]] = []
-    for network in lab.networks:
-        try:
-            compiled = compile_network(network.graph, network.name)
-        except GraphError as e:
-            raise WeightsImportError(f"The lab's network '{network.name}' does not compile: {e}") from None
-        for key, value in compiled.module.state_dict().items():
-            targets.append((network.name, key, tuple(value.shape), value.dtype))
-    normalized = _strip_prefixes(list(tensors))
-    remaining = dict(normalized)  # normalized name -> file key, while not taken
-    states: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
-    match = WeightsMatch(states, source=source)
-
-    def take(net: str, key: str, dtype: torch.dtype, name: str, how: str) -> None:
-        file_key = remaining.pop(name)
-        value = tensors[file_key].detach().to("cpu")
-        states[net][key] = value.to(dtype) if value.is_floating_point() and dtype.is_floating_point else value
-        match.matched.append((net, key, file_key, how))
-
-    # 1. By name: the compiled name, with or without "rnn.", with or without the network's name in front.
-    for net, key, shape, dtype in targets:
-        for name in (key, _plain(key), f"{net}.{key}", f"{net}.{_plain(key)}", f"{net}/{key}"):
-            if name in remaining and tuple(tensors[remaining[name]].shape) == shape:
-                take(net, key, dtype, name, "name")
-                break
-    # 2. By order and shape: layer by layer, a layer of the file fits one of the lab when its tensors have the same
-    #    last names and shapes. A state dict from torch.load keeps the module order; safetensors sorts its names,
-    #    so their numbers are read as numbers (layers.10 after layers.9).
-    done = {(n, k) for n, k, _f, _h in match.matched}
-    groups: dict[tuple[str, str], list[tuple[str, tuple[int, ...], torch.dtype]]] = {}
-    for net, key, shape, dtype in targets:
-        if (net, key) not in done:
-            groups.setdefault((net, key.split(".", 1)[0]), []).append((key, shape, dtype))
-    order = list(remaining)
-    if source.lower().endswith(".safetensors"):
-        order.sort(key=_natural)
-    file_groups: dict[str, list[str]] = {}
-    for name in order:
-        file_groups.setdefault(name.rsplit(".", 1)[0] if "." in name else "", []).append(name)
-
-    def signature(items: list[tuple[str, tuple[int, ...]]]) -> set[tuple[str, tuple[int, ...]]]:
-        return {(_last(k), s) for k, s in items if _last(k) not in _OPTIONAL}
-
-    for (net, _node), items in groups.items():
-        wanted = signature([(k, s) for k, s, _d in items])
-        if not wanted:
-            continue
-        for names in file_groups.values():
-            free = [n for n in names if n in remaining]
-            if not free or signature([(n, tuple(tensors[remaining[n]].shape)) for n in free]) != wanted:
-                continue
-            by_last = {_last(n): n for n in free}
-            for key, shape, dtype in items:
-                found = by_last.get(_last(key))
-                if found is not None and tuple(tensors[remaining[found]].shape) == shape:
-                    take(net, key, dtype, found, "order and shape")
-            break
+    targets = _targets(lab)
+    matcher = _Matcher(lab, tensors, source)
+    matcher.by_name(targets)
+    order = matcher.by_order_and_shape(targets)
+    match, remaining = matcher.match, matcher.remaining
     done = {(n, k) for n, k, _f, _h in match.matched}
     match.missing = [(n, k, s) for n, k, s, _d in targets if (n, k) not in done and _last(k) not in _OPTIONAL]
     match.unused = [(remaining[n], tuple(tensors[remaining[n]].shape)) for n in order if n in remaining]
@@ -256,6 +205,86 @@ def match_weights(lab: Lab, tensors: Mapping[str, torch.Tensor], source: str = "
         raise WeightsImportError(f"No tensor of {source} fits the lab's layers: the lab needs {want or 'nothing'}; "
                                  f"the file has {have or 'nothing'}")
     return match
+
+
+def _targets(lab: Lab) -> list[_Target]:
+    """Every tensor of the lab's compiled networks' state dicts."""
+    from playground.compile import compile_network
+
+    targets: list[_Target] = []
+    for network in lab.networks:
+        try:
+            compiled = compile_network(network.graph, network.name)
+        except GraphError as e:
+            raise WeightsImportError(f"The lab's network '{network.name}' does not compile: {e}") from None
+        for key, value in compiled.module.state_dict().items():
+            targets.append((network.name, key, tuple(value.shape), value.dtype))
+    return targets
+
+
+def _signature(items: list[tuple[str, tuple[int, ...]]]) -> set[tuple[str, tuple[int, ...]]]:
+    return {(_last(k), s) for k, s in items if _last(k) not in _OPTIONAL}
+
+
+class _Matcher:
+    """The file's tensors not yet taken, and the networks' state dicts as they fill."""
+
+    def __init__(self, lab: Lab, tensors: Mapping[str, torch.Tensor], source: str) -> None:
+        self.tensors, self.source = tensors, source
+        self.remaining = dict(_strip_prefixes(list(tensors)))  # normalized name -> file key, while not taken
+        self.states: dict[str, dict[str, torch.Tensor]] = {n.name: {} for n in lab.networks}
+        self.match = WeightsMatch(self.states, source=source)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        return tuple(self.tensors[self.remaining[name]].shape)
+
+    def take(self, net: str, key: str, dtype: torch.dtype, name: str, how: str) -> None:
+        file_key = self.remaining.pop(name)
+        value = self.tensors[file_key].detach().to("cpu")
+        self.states[net][key] = value.to(dtype) if value.is_floating_point() and dtype.is_floating_point else value
+        self.match.matched.append((net, key, file_key, how))
+
+    def by_name(self, targets: list[_Target]) -> None:
+        """The compiled name, with or without "rnn.", with or without the network's name in front."""
+        for net, key, shape, dtype in targets:
+            for name in (key, _plain(key), f"{net}.{key}", f"{net}.{_plain(key)}", f"{net}/{key}"):
+                if name in self.remaining and self.shape(name) == shape:
+                    self.take(net, key, dtype, name, "name")
+                    break
+
+    def by_order_and_shape(self, targets: list[_Target]) -> list[str]:
+        """Layer by layer, a layer of the file fits one of the lab when its tensors have the same last names and
+        shapes. A state dict from torch.load keeps the module order; safetensors sorts its names, so their numbers
+        are read as numbers (layers.10 after layers.9). Returns the file's names in that order."""
+        done = {(n, k) for n, k, _f, _h in self.match.matched}
+        groups: dict[tuple[str, str], list[tuple[str, tuple[int, ...], torch.dtype]]] = {}
+        for net, key, shape, dtype in targets:
+            if (net, key) not in done:
+                groups.setdefault((net, key.split(".", 1)[0]), []).append((key, shape, dtype))
+        order = list(self.remaining)
+        if self.source.lower().endswith(".safetensors"):
+            order.sort(key=_natural)
+        file_groups: dict[str, list[str]] = {}
+        for name in order:
+            file_groups.setdefault(name.rsplit(".", 1)[0] if "." in name else "", []).append(name)
+        for (net, _node), items in groups.items():
+            wanted = _signature([(k, s) for k, s, _d in items])
+            if wanted:
+                self._take_layer(net, items, wanted, file_groups)
+        return order
+
+    def _take_layer(self, net: str, items: list[tuple[str, tuple[int, ...], torch.dtype]],
+                    wanted: set[tuple[str, tuple[int, ...]]], file_groups: dict[str, list[str]]) -> None:
+        for names in file_groups.values():
+            free = [n for n in names if n in self.remaining]
+            if not free or _signature([(n, self.shape(n)) for n in free]) != wanted:
+                continue
+            by_last = {_last(n): n for n in free}
+            for key, shape, dtype in items:
+                found = by_last.get(_last(key))
+                if found is not None and self.shape(found) == shape:
+                    self.take(net, key, dtype, found, "order and shape")
+            return
 
 
 def import_weights(lab: Lab, path: str | Path) -> WeightsMatch:

@@ -157,47 +157,8 @@ class _Recurrent(_ReaderBase):
             raise self.fail(node, f"reads the sequence {direction}: the editor's {kind} reads it forward (or both "
                                   f"ways)")
         dirs = 2 if direction == "bidirectional" else 1
-        if a.get("clip") is not None:
-            raise self.fail(node, "clips its cell values: the editor's layer does not")
-        if a.get("input_forget", 0):
-            raise self.fail(node, "couples its input and forget gates: the editor's LSTM does not")
-        if kind == "GRU" and not a.get("linear_before_reset", 0):
-            raise self.fail(node, "applies its reset gate before the linear map (linear_before_reset=0): torch's "
-                                  "GRU, and the editor's, apply it after")
-        nonlinearity = "tanh"
-        acts = [str(x).lower() for x in a.get("activations", [])]
-        defaults = {"LSTM": ["sigmoid", "tanh", "tanh"], "GRU": ["sigmoid", "tanh"], "RNN": ["tanh"]}[kind]
-        if kind == "RNN" and acts:
-            if len(set(acts)) != 1 or acts[0] not in ("tanh", "relu"):
-                raise self.fail(node, f"uses activations {acts}: the editor's RNN uses tanh or relu")
-            nonlinearity = acts[0]
-        elif acts and acts != defaults * dirs:
-            raise self.fail(node, f"uses activations {acts}: the editor's {kind} uses {defaults}")
-        for index, what in ((4, "sequence lengths"), (7, "peepholes")):
-            if index < len(node.input) and node.input[index]:
-                value = self.values.get(node.input[index])
-                if not (isinstance(value, _Const) and (index == 7 and not value.array.any())):
-                    raise self.fail(node, f"takes {what}, which the editor's {kind} does not")
-        for index in (5, 6):
-            if index < len(node.input) and node.input[index] and not self._zeros(node.input[index]):
-                raise self.fail(node, "starts from a given state: the editor's layer starts from zeros")
-        x = self.values.get(node.input[0])
-        time_major = (("T",), ("B",)) if layout == 0 else (("B",), ("T",))
-        rec: _Rec | None = None
-        if isinstance(x, _Data):
-            if layout == 0:
-                raise self.fail(node, "reads a sequence laid out steps×batch×features: the editor's recurrent "
-                                      "layers read batch×steps×features")
-            source = x.node
-        elif isinstance(x, _Seq) and x.rec is None and x.axes[:2] == time_major and x.axes[2:] == (("F",),):
-            source = x.source
-        elif (isinstance(x, _Seq) and x.rec is not None and not x.last and x.rec.kind == kind
-              and x.rec.hidden == int(a.get("hidden_size", 0)) and x.rec.dirs == dirs and not x.rec.drawn
-              and x.axes[:2] == time_major and x.axes[2:] == ((("D", "H") if dirs == 2 else ("H",)),)):
-            rec = x.rec  # the next layer of a stack
-            source = rec.source
-        else:
-            raise self.fail(node, "reads a sequence arranged in a way the editor cannot follow")
+        nonlinearity = self._recurrent_options(node, kind, a, dirs)
+        source, rec = self._recurrent_input(node, kind, a, layout, dirs)
         w, r = self.const(node, 1, "input weights"), self.const(node, 2, "recurrent weights")
         b = self.optional_const(node, 3)
         hidden = int(a.get("hidden_size") or r.shape[-1])
@@ -225,6 +186,52 @@ class _Recurrent(_ReaderBase):
             self.values[node.output[1]] = _Seq(rec, source, state, last=True, final_state=True)
         if len(node.output) > 2 and node.output[2]:
             self.values[node.output[2]] = _Unusable("the LSTM's cell state, which the editor's LSTM keeps inside")
+
+    def _recurrent_options(self, node: Any, kind: str, a: dict[str, Any], dirs: int) -> str:
+        """Refuse what the editor's layer does not do; its nonlinearity (an RNN's tanh or relu)."""
+        if a.get("clip") is not None:
+            raise self.fail(node, "clips its cell values: the editor's layer does not")
+        if a.get("input_forget", 0):
+            raise self.fail(node, "couples its input and forget gates: the editor's LSTM does not")
+        if kind == "GRU" and not a.get("linear_before_reset", 0):
+            raise self.fail(node, "applies its reset gate before the linear map (linear_before_reset=0): torch's "
+                                  "GRU, and the editor's, apply it after")
+        nonlinearity = "tanh"
+        acts = [str(x).lower() for x in a.get("activations", [])]
+        defaults = {"LSTM": ["sigmoid", "tanh", "tanh"], "GRU": ["sigmoid", "tanh"], "RNN": ["tanh"]}[kind]
+        if kind == "RNN" and acts:
+            if len(set(acts)) != 1 or acts[0] not in ("tanh", "relu"):
+                raise self.fail(node, f"uses activations {acts}: the editor's RNN uses tanh or relu")
+            nonlinearity = acts[0]
+        elif acts and acts != defaults * dirs:
+            raise self.fail(node, f"uses activations {acts}: the editor's {kind} uses {defaults}")
+        for index, what in ((4, "sequence lengths"), (7, "peepholes")):
+            if index < len(node.input) and node.input[index]:
+                value = self.values.get(node.input[index])
+                if not (isinstance(value, _Const) and (index == 7 and not value.array.any())):
+                    raise self.fail(node, f"takes {what}, which the editor's {kind} does not")
+        for index in (5, 6):
+            if index < len(node.input) and node.input[index] and not self._zeros(node.input[index]):
+                raise self.fail(node, "starts from a given state: the editor's layer starts from zeros")
+        return nonlinearity
+
+    def _recurrent_input(self, node: Any, kind: str, a: dict[str, Any], layout: int, dirs: int
+                         ) -> tuple[str, _Rec | None]:
+        """The layer the sequence comes from, and the stack this layer continues (None when it starts one)."""
+        x = self.values.get(node.input[0])
+        time_major = (("T",), ("B",)) if layout == 0 else (("B",), ("T",))
+        if isinstance(x, _Data):
+            if layout == 0:
+                raise self.fail(node, "reads a sequence laid out steps×batch×features: the editor's recurrent "
+                                      "layers read batch×steps×features")
+            return x.node, None
+        if isinstance(x, _Seq) and x.rec is None and x.axes[:2] == time_major and x.axes[2:] == (("F",),):
+            return x.source, None
+        if (isinstance(x, _Seq) and x.rec is not None and not x.last and x.rec.kind == kind
+                and x.rec.hidden == int(a.get("hidden_size", 0)) and x.rec.dirs == dirs and not x.rec.drawn
+                and x.axes[:2] == time_major and x.axes[2:] == ((("D", "H") if dirs == 2 else ("H",)),)):
+            return x.rec.source, x.rec  # the next layer of a stack
+        raise self.fail(node, "reads a sequence arranged in a way the editor cannot follow")
 
     def _op_LSTM(self, node: Any) -> None:
         self._recurrent(node)
