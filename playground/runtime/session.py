@@ -20,9 +20,9 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from playground.engine.commands import Command, Stop, TakeCheckpoint
 from playground.engine.errors import EngineError
-from playground.engine.snapshot import Snapshot
 from playground.engine.trainer import Trainer
 from playground.graph import GraphError, Lab
+from playground.snapshots import Snapshot
 
 SNAPSHOT_INTERVAL = 1 / 30
 _lingering: list[tuple[QThread, TrainingWorker]] = []
