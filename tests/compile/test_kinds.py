@@ -4,15 +4,19 @@ reason for none), and the three agree: build -> code -> import gives the node's 
 from __future__ import annotations
 
 import ast
+import inspect
+import re
 from typing import Any
 
 import pytest
 import torch
 from kind_variants import CASES, VARIANTS, one_layer
 from torch import nn
+from torch.nn import functional as F
 
 from playground.compile import build_layer
 from playground.compile.kinds import (
+    FUNCTIONAL,
     HELPER_NAMES,
     HOMES,
     PATTERNS,
@@ -103,6 +107,30 @@ def test_a_bare_recurrent_class_is_read_by_its_stateful_pattern() -> None:
     with pytest.raises(PatternError, match="batch_first=True"):
         STATEFUL_PATTERNS["LSTM"].read({"input_size": 6, "hidden_size": 9})
     assert not set(STATEFUL_PATTERNS) & set(PATTERNS)
+
+
+def _positional_after_input(function: Any) -> list[str]:
+    """The parameter names of a torch function after its input, from its signature or its documented one."""
+    try:
+        names = list(inspect.signature(function).parameters)
+    except ValueError:  # a builtin: torch documents the signature on the docstring's first line
+        names = []
+    if names in ([], ["args", "kwargs"]):
+        found = re.match(r"\s*\w+\((.*?)\)", function.__doc__ or "")
+        assert found, function
+        names = [a.split("=")[0].strip() for a in found.group(1).split(",")]
+    names = [n for n in names if n not in ("*", "/")]
+    assert names[0] == "input", (function, names)
+    return names[1:]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONAL))
+def test_a_functional_form_takes_its_layers_arguments_in_the_order_the_pattern_reads_them(name: str) -> None:
+    # F.max_pool2d puts ceil_mode before return_indices, nn.MaxPool2d after: reading one with the other's order
+    # would take a ceil_mode for a return_indices.
+    function = getattr(F, name, None) or getattr(torch, name)
+    declared = list(FUNCTIONAL[name].functional_arguments)
+    assert _positional_after_input(function)[:len(declared)] == declared
 
 
 def test_helper_sources_define_the_playgrounds_own_classes_once_each() -> None:

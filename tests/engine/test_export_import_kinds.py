@@ -79,3 +79,9 @@ def test_a_functional_activation_with_a_setting_the_editor_lacks_is_refused_like
         import_source(_forward_calls("F.gelu(self.fc(x), approximate='tanh')"), "net.py")
     with pytest.raises(ModelImportError, match=r"line 12: Softplus with threshold=5"):
         import_source(_forward_calls("F.softplus(self.fc(x), 2, 5)"), "net.py")
+
+
+def test_a_functional_pool_reads_its_arguments_in_the_functions_own_order() -> None:
+    # F.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices): the sixth is ceil_mode.
+    with pytest.raises(ModelImportError, match=r"line 12: MaxPool2d with ceil_mode=True cannot be drawn"):
+        import_source(_forward_calls("F.max_pool2d(x, 2, 2, 0, 1, True)"), "net.py")

@@ -3,6 +3,7 @@ recognised in imported code. Kinds are grouped by family; :mod:`.registry` colle
 
 from .base import CodeError, CodeWriter, Imported, ImportPattern, KindHome, PatternError, whole_square
 from .registry import (
+    FUNCTIONAL,
     HELPER_NAMES,
     HOMES,
     PATTERNS,
@@ -14,6 +15,7 @@ from .registry import (
 )
 
 __all__ = [
+    "FUNCTIONAL",
     "HELPER_NAMES",
     "HOMES",
     "PATTERNS",

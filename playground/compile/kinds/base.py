@@ -61,6 +61,15 @@ class ImportPattern:
     read: Callable[[dict[str, Any]], Imported]
     fixed: Mapping[str, Any] = field(default_factory=dict)
     helper: bool = False  # a class the playground's own exports define, not one of torch.nn
+    # Functions of torch and torch.nn.functional that are this layer applied to their first argument, taking the
+    # constructor's arguments after it: F.leaky_relu(x, 0.2) is nn.LeakyReLU(0.2)(x).
+    functional: tuple[str, ...] = ()
+    functional_signature: tuple[str, ...] = ()  # their positional order after the input, where it is not signature's
+
+    @property
+    def functional_arguments(self) -> tuple[str, ...]:
+        """The positional arguments of the functional forms after their input."""
+        return self.functional_signature or self.signature
     stateful: bool = False  # returns (output, state), which only a call unpacking the pair can use
 
 

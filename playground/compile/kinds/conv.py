@@ -122,14 +122,17 @@ MAX_POOL = KindHome(
     (CodeWriter(nn.MaxPool2d, _pool_code),),
     (ImportPattern("MaxPool2d", ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
                    lambda a: _read_pool("MaxPool2d", a),
-                   {"dilation": 1, "return_indices": False, "ceil_mode": False}),),
+                   {"dilation": 1, "return_indices": False, "ceil_mode": False}, functional=("max_pool2d",),
+                   functional_signature=("kernel_size", "stride", "padding", "dilation", "ceil_mode",
+                                         "return_indices")),),
 )
 AVG_POOL = KindHome(
     "AvgPool2d", lambda p, inputs: nn.AvgPool2d(p["kernel_size"], p["stride"] or p["kernel_size"], p["padding"]),
     (CodeWriter(nn.AvgPool2d, _pool_code),),
     (ImportPattern("AvgPool2d", ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                                  "divisor_override"), lambda a: _read_pool("AvgPool2d", a),
-                   {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}),),
+                   {"ceil_mode": False, "count_include_pad": True, "divisor_override": None},
+                   functional=("avg_pool2d",)),),
 )
 
 
@@ -145,7 +148,7 @@ UPSAMPLE = KindHome(
     "Upsample", lambda p, inputs: nn.Upsample(scale_factor=p["scale"], mode=p["mode"]),
     (CodeWriter(nn.Upsample, lambda m: f"nn.Upsample(scale_factor={m.scale_factor!r}, mode={m.mode!r})"),),
     (ImportPattern("Upsample", ("size", "scale_factor", "mode", "align_corners"), _read_upsample,
-                   {"size": None, "align_corners": None}),),
+                   {"size": None, "align_corners": None}, functional=("interpolate",)),),
 )
 
 HOMES = (CONV, CONV_TRANSPOSE, PAD, MAX_POOL, AVG_POOL, UPSAMPLE)

@@ -30,19 +30,19 @@ DENSE = KindHome(
 )
 
 
-def _plain(kind: str, module: type[nn.Module], signature: tuple[str, ...] = (),
-           fixed: dict[str, Any] | None = None, eval_identity: bool = False) -> KindHome:
+def _plain(kind: str, module: type[nn.Module], signature: tuple[str, ...] = (), functional: tuple[str, ...] = (),
+           eval_identity: bool = False) -> KindHome:
     """An activation without settings: built, written and read back as the bare class."""
     return KindHome(
         kind, lambda p, inputs: module(),
         (CodeWriter(module, lambda m: f"nn.{module.__name__}()"),),
-        (ImportPattern(module.__name__, signature, lambda a: Imported(kind, {}), fixed or {}),),
+        (ImportPattern(module.__name__, signature, lambda a: Imported(kind, {}), functional=functional),),
         eval_identity=eval_identity,
     )
 
 
 def _one_setting(kind: str, module: type[nn.Module], param: str, torch_name: str, default: float,
-                 build: Callable[[float], nn.Module], signature: tuple[str, ...],
+                 build: Callable[[float], nn.Module], signature: tuple[str, ...], functional: str,
                  fixed: dict[str, Any] | None = None, keyword: bool = False) -> KindHome:
     """An activation with one number: the catalog calls it ``param``, torch ``torch_name``."""
     written = f"{torch_name}=" if keyword else ""
@@ -50,7 +50,8 @@ def _one_setting(kind: str, module: type[nn.Module], param: str, torch_name: str
         kind, lambda p, inputs: build(p[param]),
         (CodeWriter(module, lambda m: f"nn.{module.__name__}({written}{getattr(m, torch_name)!r})"),),
         (ImportPattern(module.__name__, signature,
-                       lambda a: Imported(kind, {param: float(a.get(torch_name, default))}), fixed or {}),),
+                       lambda a: Imported(kind, {param: float(a.get(torch_name, default))}), fixed or {},
+                       functional=(functional,)),),
     )
 
 
@@ -68,17 +69,18 @@ def _read_softmax(a: dict[str, Any]) -> Imported:
 
 HOMES = (
     DENSE,
-    _plain("ReLU", nn.ReLU, ("inplace",)),
+    _plain("ReLU", nn.ReLU, ("inplace",), ("relu",)),
     _one_setting("LeakyReLU", nn.LeakyReLU, "slope", "negative_slope", 0.01, nn.LeakyReLU,
-                 ("negative_slope", "inplace")),
-    _plain("Sigmoid", nn.Sigmoid),
-    _plain("Tanh", nn.Tanh),
+                 ("negative_slope", "inplace"), "leaky_relu"),
+    _plain("Sigmoid", nn.Sigmoid, functional=("sigmoid",)),
+    _plain("Tanh", nn.Tanh, functional=("tanh",)),
     KindHome("GELU", lambda p, inputs: nn.GELU(), (CodeWriter(nn.GELU, _gelu_code),),
-             (ImportPattern("GELU", ("approximate",), lambda a: Imported("GELU", {}), {"approximate": "none"}),)),
+             (ImportPattern("GELU", ("approximate",), lambda a: Imported("GELU", {}), {"approximate": "none"},
+                            functional=("gelu",)),)),
     _one_setting("Softplus", nn.Softplus, "beta", "beta", 1.0, lambda beta: nn.Softplus(beta=beta),
-                 ("beta", "threshold"), {"threshold": 20.0}, keyword=True),
+                 ("beta", "threshold"), "softplus", {"threshold": 20.0}, keyword=True),
     _plain("Identity", nn.Identity, eval_identity=True),
     KindHome("Softmax", lambda p, inputs: nn.Softmax(dim=-1),
              (CodeWriter(nn.Softmax, lambda m: f"nn.Softmax(dim={m.dim!r})"),),
-             (ImportPattern("Softmax", ("dim",), _read_softmax),)),
+             (ImportPattern("Softmax", ("dim",), _read_softmax, functional=("softmax",)),)),
 )

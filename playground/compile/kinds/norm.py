@@ -17,7 +17,8 @@ _BATCH_FIXED = {"eps": 1e-5, "affine": True, "track_running_stats": True}
 DROPOUT = KindHome(
     "Dropout", lambda p, inputs: nn.Dropout(p["p"]),
     (CodeWriter(nn.Dropout, lambda m: f"nn.Dropout(p={m.p!r})"),),
-    (ImportPattern("Dropout", ("p", "inplace"), lambda a: Imported("Dropout", {"p": float(a.get("p", 0.5))})),),
+    (ImportPattern("Dropout", ("p", "inplace"), lambda a: Imported("Dropout", {"p": float(a.get("p", 0.5))}),
+                   functional=("dropout", "dropout2d"), functional_signature=("p", "training", "inplace")),),
     eval_identity=True,
 )
 

@@ -43,6 +43,8 @@ def _collect() -> tuple[dict[type[nn.Module], CodeWriter], dict[str, ImportPatte
 WRITERS, PATTERNS, STATEFUL_PATTERNS = _collect()
 # The class names the playground's own exports define (a file may use them like torch.nn classes).
 HELPER_NAMES = frozenset(p.name for p in PATTERNS.values() if p.helper)
+# torch and torch.nn.functional names of a layer applied to its first argument: the pattern of that layer.
+FUNCTIONAL: dict[str, ImportPattern] = {f: p for p in PATTERNS.values() for f in p.functional}
 
 
 def module_code(module: nn.Module) -> str:

@@ -27,7 +27,7 @@ FLATTEN = KindHome(
     "Flatten", lambda p, inputs: nn.Flatten(),
     (CodeWriter(nn.Flatten, lambda m: "nn.Flatten()"),),
     (ImportPattern("Flatten", ("start_dim", "end_dim"), lambda a: Imported("Flatten", {}),
-                   {"start_dim": 1, "end_dim": -1}),),
+                   {"start_dim": 1, "end_dim": -1}, functional=("flatten",)),),
 )
 
 

@@ -7,7 +7,7 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from playground.compile.kinds import STATEFUL_PATTERNS, PatternError
+from playground.compile.kinds import FUNCTIONAL, STATEFUL_PATTERNS, PatternError
 from playground.graph import Shape
 
 from .builder import _Builder, _Layer
@@ -43,7 +43,6 @@ from .vocabulary import (
     _FUNCTIONAL,
     _PARAMETER_FREE,
     _RECURRENT_HINT,
-    _SIGNATURES,
     _prefix,
 )
 
@@ -318,12 +317,13 @@ class _Forward(_Layers):
                                           builder)
         # An activation: F.leaky_relu(x, 0.2) takes the arguments of nn.LeakyReLU(0.2) after its input, so the
         # kind's import pattern reads them (and refuses what the editor's layer cannot hold).
-        return self._functional_layer(self._twin(_FUNCTIONAL[base], arg, call), x, call, builder)
+        return self._functional_layer(self._twin(base, arg, call), x, call, builder)
 
-    def _twin(self, kind: str, arg: Callable[[int, str, Any], Any], call: ast.Call) -> _Leaf:
+    def _twin(self, base: str, arg: Callable[[int, str, Any], Any], call: ast.Call) -> _Leaf:
         """The nn constructor a functional call stands for, with the arguments after its input."""
-        a = {n: arg(i, n, _MISSING) for i, n in enumerate(_SIGNATURES[kind])}
-        return _Leaf(kind, {k: v for k, v in a.items() if v is not _MISSING}, call)
+        pattern = FUNCTIONAL[base]
+        a = {n: arg(i, n, _MISSING) for i, n in enumerate(pattern.functional_arguments)}
+        return _Leaf(pattern.name, {k: v for k, v in a.items() if v is not _MISSING}, call)
 
     def _functional_pool(self, base: str, x: Any, extra: list[Any], kwargs: dict[str, Any],
                          arg: Callable[[int, str, Any], Any], call: ast.Call, builder: _Builder) -> _Tensor:
@@ -333,7 +333,7 @@ class _Forward(_Layers):
             # F.avg_pool2d(x, x.size(2)): one window over the whole (square) image
             return self._adaptive("AdaptiveAvgPool2d" if kind == "AvgPool2d" else "AdaptiveMaxPool2d", 1,
                                   self._tensor_of(x, call), call, builder, None)
-        return self._functional_layer(self._twin(kind, arg, call), x, call, builder)
+        return self._functional_layer(self._twin(base, arg, call), x, call, builder)
 
     def _functional_layer(self, leaf: _Leaf, x: Any, call: ast.Call, builder: _Builder) -> _Tensor:
         """F.max_pool2d(x, 2), F.interpolate(x, scale_factor=2): the layer its nn twin makes, reading ``x``."""

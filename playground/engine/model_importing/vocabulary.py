@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from playground.compile.kinds import HELPER_NAMES, PATTERNS, STATEFUL_PATTERNS
+from playground.compile.kinds import FUNCTIONAL, HELPER_NAMES, PATTERNS, STATEFUL_PATTERNS
 
 HELPERS = HELPER_NAMES  # the classes the playground's own exports define
 # Signatures of the torch.nn classes (and the playground's helpers) the editor knows, in positional order: each kind's
@@ -34,10 +34,10 @@ _BUILTINS = {"range", "len", "int", "float", "min", "max", "abs", "round", "sum"
 _PLAIN_BUILTINS: dict[str, Callable[..., Any]] = {
     "int": int, "float": float, "abs": abs, "round": round, "bool": bool, "str": str, "min": min, "max": max,
     "sum": sum, "sorted": sorted, "pow": pow}
-_FUNCTIONAL = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "gelu": "GELU", "leaky_relu": "LeakyReLU",
-               "softplus": "Softplus", "softmax": "Softmax", "flatten": "Flatten", "log_softmax": "",
-               "max_pool2d": "MaxPool2d", "avg_pool2d": "AvgPool2d", "dropout": "Dropout", "dropout2d": "Dropout",
-               "interpolate": "Upsample", "adaptive_avg_pool2d": "", "adaptive_max_pool2d": ""}
+# Functional calls with a layer: each layer's import pattern names its functional forms; the rest forward treats
+# itself (a log-softmax closes a classifier, an adaptive pool's window depends on the image arriving).
+_FUNCTIONAL = {name: p.name for name, p in FUNCTIONAL.items()} | {
+    "log_softmax": "", "adaptive_avg_pool2d": "", "adaptive_max_pool2d": ""}
 _MAKERS = {"randn", "rand", "zeros", "ones", "empty"}  # torch functions that make a tensor of sizes written out
 
 
