@@ -4,6 +4,7 @@ file's own classes, functions and methods. Nothing is run: values the tree does 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Any
 
 from .builder import _Builder
@@ -103,12 +104,10 @@ class _Interpreter(_Operations):
         if isinstance(stmt, (ast.Pass, ast.Assert, ast.Global, ast.Nonlocal, ast.Import, ast.ImportFrom)):
             return
         if isinstance(stmt, ast.Expr):
-            value = stmt.value
-            if isinstance(value, ast.Constant):
-                return
-            if isinstance(value, ast.Call) and self._ignorable(value, env):
-                return
-            self.evaluate(value, env, builder)
+            # A docstring, or a call made for its effect on values (initialising weights, printing), is skipped.
+            if not isinstance(stmt.value, ast.Constant) and not (isinstance(stmt.value, ast.Call)
+                                                                and self._ignorable(stmt.value, env)):
+                self.evaluate(stmt.value, env, builder)
             return
         if isinstance(stmt, ast.Assign):
             value = self.evaluate(stmt.value, env, builder)
@@ -134,26 +133,30 @@ class _Interpreter(_Operations):
             self.block(stmt.body if test else stmt.orelse, env, builder)
             return
         if isinstance(stmt, ast.For):
-            items = self.evaluate(stmt.iter, env, builder)
-            if isinstance(items, _SampleDims) and _multiplies(stmt, env):
-                # "for s in x.size()[1:]: n *= s", the tutorials' num_flat_features: the values of one sample.
-                env[stmt.body[0].target.id] = _SampleCount(items.tensor)  # type: ignore[attr-defined]
-                return
-            if isinstance(items, (_Seq, _ModuleList)):
-                items = list(items.items)
-            if not isinstance(items, (list, tuple, range, dict)):
-                raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' does not loop over a fixed list or "
-                                     f"range the importer can unroll")
-            if len(items) > _LOOP_LIMIT:
-                raise _Refused(stmt, f"the loop runs {len(items)} times: the importer unrolls at most {_LOOP_LIMIT}")
-            for item in items:
-                self._bind(stmt.target, item, env)
-                self.block(stmt.body, env, builder)
-            if stmt.orelse:
-                self.block(stmt.orelse, env, builder)
+            self._for(stmt, env, builder)
             return
         raise _Refused(stmt, f"{_code(stmt)} cannot be read without running it ({type(stmt).__name__.lower()} "
                              f"statements are not followed)")
+
+    def _for(self, stmt: ast.For, env: dict[str, Any], builder: _Builder | None) -> None:
+        """A loop over a list the file spells out, unrolled."""
+        items = self.evaluate(stmt.iter, env, builder)
+        if isinstance(items, _SampleDims) and _multiplies(stmt, env):
+            # "for s in x.size()[1:]: n *= s", the tutorials' num_flat_features: the values of one sample.
+            env[stmt.body[0].target.id] = _SampleCount(items.tensor)  # type: ignore[attr-defined]
+            return
+        if isinstance(items, (_Seq, _ModuleList)):
+            items = list(items.items)
+        if not isinstance(items, (list, tuple, range, dict)):
+            raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' does not loop over a fixed list or "
+                                 f"range the importer can unroll")
+        if len(items) > _LOOP_LIMIT:
+            raise _Refused(stmt, f"the loop runs {len(items)} times: the importer unrolls at most {_LOOP_LIMIT}")
+        for item in items:
+            self._bind(stmt.target, item, env)
+            self.block(stmt.body, env, builder)
+        if stmt.orelse:
+            self.block(stmt.orelse, env, builder)
 
     def _ignorable(self, call: ast.Call, env: dict[str, Any]) -> bool:
         """Calls made for their effect on values, not on the layers: weight initialisation, printing."""
@@ -204,89 +207,84 @@ class _Interpreter(_Operations):
         if self.steps > _STEP_LIMIT:
             raise _Refused(expr, f"the file's code takes more than {_STEP_LIMIT:,} steps to build its models: the "
                                  f"importer stops there")
-        if isinstance(expr, ast.Constant):
-            return expr.value
-        if isinstance(expr, ast.Name):
-            if expr.id in env:
-                return env[expr.id]
-            if expr.id in ("torch", "nn", "F", "math", "init", "functional") or expr.id in _BUILTINS \
-                    or expr.id in _LAYER_CLASSES or expr.id in HELPERS:
-                return _Torch(expr.id)
-            if expr.id in ("True", "False", "None"):
-                return {"True": True, "False": False, "None": None}[expr.id]
-            return _Unknown(expr)
-        if isinstance(expr, (ast.Tuple, ast.List)):
-            items: list[Any] = []
-            for e in expr.elts:
-                if isinstance(e, ast.Starred):
-                    inner = self.evaluate(e.value, env, builder)
-                    if isinstance(inner, (_Seq, _ModuleList)):
-                        inner = inner.items
-                    if not isinstance(inner, (list, tuple, range)):
-                        return _Unknown(expr)
-                    items.extend(inner)
-                else:
-                    items.append(self.evaluate(e, env, builder))
-            return tuple(items) if isinstance(expr, ast.Tuple) else items
-        if isinstance(expr, ast.Dict):
-            out: dict[Any, Any] = {}
-            for k, v in zip(expr.keys, expr.values):
-                if k is None:
-                    return _Unknown(expr)
-                key = self.evaluate(k, env, builder)
-                if not _hashable(key):
-                    return _Unknown(expr)
-                out[key] = self.evaluate(v, env, builder)
-            return out
-        if isinstance(expr, ast.Attribute):
-            return self.attribute(self.evaluate(expr.value, env, builder), expr, builder)
-        if isinstance(expr, ast.Subscript):
-            return self.subscript(expr, env, builder)
-        if isinstance(expr, ast.UnaryOp):
-            v = self.evaluate(expr.operand, env, builder)
-            if isinstance(expr.op, ast.Not) and not isinstance(v, (_Unknown, _Tensor)):
-                return not v
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                return -v if isinstance(expr.op, ast.USub) else (v if isinstance(expr.op, ast.UAdd) else _Unknown(expr))
-            return _Unknown(expr)
-        if isinstance(expr, ast.BinOp):
-            a = self.evaluate(expr.left, env, builder)
-            b = self.evaluate(expr.right, env, builder)
-            return self.binary(expr.op, a, b, expr, builder)
-        if isinstance(expr, ast.BoolOp):
-            values = [self.evaluate(v, env, builder) for v in expr.values]
-            if any(isinstance(v, (_Unknown, _Tensor)) for v in values):
-                return _Unknown(expr)
-            result = values[0]
-            for v in values[1:]:
-                result = (result and v) if isinstance(expr.op, ast.And) else (result or v)
-            return result
-        if isinstance(expr, ast.Compare):
-            return self.compare(expr, env, builder)
-        if isinstance(expr, ast.IfExp):
-            test = self.evaluate(expr.test, env, builder)
-            if isinstance(test, (_Unknown, _Tensor, _Batch)):
-                return _Unknown(expr)
-            return self.evaluate(expr.body if test else expr.orelse, env, builder)
-        if isinstance(expr, ast.Call):
-            return self.evaluate_call(expr, env, builder)
-        if isinstance(expr, ast.JoinedStr):
-            return _Unknown(expr)
-        if isinstance(expr, (ast.ListComp, ast.GeneratorExp)) and len(expr.generators) == 1 \
-                and not expr.generators[0].ifs and not expr.generators[0].is_async:
-            gen = expr.generators[0]
-            items = self.evaluate(gen.iter, env, builder)
-            if isinstance(items, (_Seq, _ModuleList)):
-                items = items.items
-            if not isinstance(items, (list, tuple, range)) or len(items) > _LOOP_LIMIT:
-                return _Unknown(expr)
-            inner = dict(env)
-            out_list = []
-            for item in items:
-                self._bind(gen.target, item, inner)
-                out_list.append(self.evaluate(expr.elt, inner, builder))
-            return out_list
+        how = _EVALUATORS.get(type(expr))
+        return how(self, expr, env, builder) if how is not None else _Unknown(expr)
+
+    def _name(self, expr: ast.Name, env: dict[str, Any], builder: _Builder | None) -> Any:
+        if expr.id in env:
+            return env[expr.id]
+        if expr.id in ("torch", "nn", "F", "math", "init", "functional") or expr.id in _BUILTINS \
+                or expr.id in _LAYER_CLASSES or expr.id in HELPERS:
+            return _Torch(expr.id)
+        if expr.id in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[expr.id]
         return _Unknown(expr)
+
+    def _sequence(self, expr: ast.Tuple | ast.List, env: dict[str, Any], builder: _Builder | None) -> Any:
+        items: list[Any] = []
+        for e in expr.elts:
+            if isinstance(e, ast.Starred):
+                inner = self.evaluate(e.value, env, builder)
+                if isinstance(inner, (_Seq, _ModuleList)):
+                    inner = inner.items
+                if not isinstance(inner, (list, tuple, range)):
+                    return _Unknown(expr)
+                items.extend(inner)
+            else:
+                items.append(self.evaluate(e, env, builder))
+        return tuple(items) if isinstance(expr, ast.Tuple) else items
+
+    def _dict(self, expr: ast.Dict, env: dict[str, Any], builder: _Builder | None) -> Any:
+        out: dict[Any, Any] = {}
+        for k, v in zip(expr.keys, expr.values):
+            if k is None:
+                return _Unknown(expr)
+            key = self.evaluate(k, env, builder)
+            if not _hashable(key):
+                return _Unknown(expr)
+            out[key] = self.evaluate(v, env, builder)
+        return out
+
+    def _unary(self, expr: ast.UnaryOp, env: dict[str, Any], builder: _Builder | None) -> Any:
+        v = self.evaluate(expr.operand, env, builder)
+        if isinstance(expr.op, ast.Not) and not isinstance(v, (_Unknown, _Tensor)):
+            return not v
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return -v if isinstance(expr.op, ast.USub) else (v if isinstance(expr.op, ast.UAdd) else _Unknown(expr))
+        return _Unknown(expr)
+
+    def _bool(self, expr: ast.BoolOp, env: dict[str, Any], builder: _Builder | None) -> Any:
+        values = [self.evaluate(v, env, builder) for v in expr.values]
+        if any(isinstance(v, (_Unknown, _Tensor)) for v in values):
+            return _Unknown(expr)
+        result = values[0]
+        for v in values[1:]:
+            result = (result and v) if isinstance(expr.op, ast.And) else (result or v)
+        return result
+
+    def _if(self, expr: ast.IfExp, env: dict[str, Any], builder: _Builder | None) -> Any:
+        test = self.evaluate(expr.test, env, builder)
+        if isinstance(test, (_Unknown, _Tensor, _Batch)):
+            return _Unknown(expr)
+        return self.evaluate(expr.body if test else expr.orelse, env, builder)
+
+    def _comprehension(self, expr: ast.ListComp | ast.GeneratorExp, env: dict[str, Any],
+                       builder: _Builder | None) -> Any:
+        """One ``for`` without conditions, over a list the file spells out (a list either way)."""
+        if len(expr.generators) != 1 or expr.generators[0].ifs or expr.generators[0].is_async:
+            return _Unknown(expr)
+        gen = expr.generators[0]
+        items = self.evaluate(gen.iter, env, builder)
+        if isinstance(items, (_Seq, _ModuleList)):
+            items = items.items
+        if not isinstance(items, (list, tuple, range)) or len(items) > _LOOP_LIMIT:
+            return _Unknown(expr)
+        inner = dict(env)
+        out_list = []
+        for item in items:
+            self._bind(gen.target, item, inner)
+            out_list.append(self.evaluate(expr.elt, inner, builder))
+        return out_list
 
     def evaluate_call(self, call: ast.Call, env: dict[str, Any], builder: _Builder | None) -> Any:
         func = self.evaluate(call.func, env, builder)
@@ -336,3 +334,25 @@ class _Interpreter(_Operations):
         if isinstance(func, _Torch):
             return self.torch_call(func.path, args, kwargs, call, builder)
         return _Unknown(call)
+
+
+# How each kind of expression is read; any other kind is unknown without running the file.
+_EVALUATORS: dict[type[ast.AST], Callable[[_Interpreter, Any, dict[str, Any], _Builder | None], Any]] = {
+    ast.Constant: lambda self, expr, env, builder: expr.value,
+    ast.Name: _Interpreter._name,
+    ast.Tuple: _Interpreter._sequence,
+    ast.List: _Interpreter._sequence,
+    ast.Dict: _Interpreter._dict,
+    ast.Attribute: lambda self, expr, env, builder: self.attribute(self.evaluate(expr.value, env, builder), expr,
+                                                                   builder),
+    ast.Subscript: lambda self, expr, env, builder: self.subscript(expr, env, builder),
+    ast.UnaryOp: _Interpreter._unary,
+    ast.BinOp: lambda self, expr, env, builder: self.binary(expr.op, self.evaluate(expr.left, env, builder),
+                                                            self.evaluate(expr.right, env, builder), expr, builder),
+    ast.BoolOp: _Interpreter._bool,
+    ast.Compare: lambda self, expr, env, builder: self.compare(expr, env, builder),
+    ast.IfExp: _Interpreter._if,
+    ast.Call: lambda self, expr, env, builder: self.evaluate_call(expr, env, builder),
+    ast.ListComp: _Interpreter._comprehension,
+    ast.GeneratorExp: _Interpreter._comprehension,
+}
