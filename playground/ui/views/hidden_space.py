@@ -27,8 +27,8 @@ class HiddenSpaceView(SnapshotView):
 
     Reads: ``task``, ``data_version``, ``dataset`` (train_points, train_labels), the ``HiddenSpace`` record's layers:
     points (N, units) and lines (L, P, units) with the first half of the L lines horizontal.
-    Layers to choose from: :meth:`set_layers`, plus any layer named by ``neurons/<layer>`` or ``hidden/<layer>/…``
-    probe keys. ``probes`` (on the instance) names the chosen layer's probe; ``probe_changed`` announces a change.
+    Layers to choose from: :meth:`set_layers`, plus any layer of the ``Neurons`` or ``HiddenSpace`` records.
+    ``probes`` (on the instance) names the chosen layer's probe; ``probe_changed`` announces a change.
     """
 
     probe_changed = Signal(str)
