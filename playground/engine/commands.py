@@ -100,5 +100,28 @@ class Restore:
     checkpoint: Any = None
 
 
+@dataclass(frozen=True)
+class ShowMoment:
+    """Call ``reply`` (from the training thread) with the Snapshot of the kept moment at or last before ``step``,
+    or with a message saying why there is none; the run itself does not change."""
+
+    step: int = 0
+    reply: Any = None
+
+
+@dataclass(frozen=True)
+class ContinueFrom:
+    """Branch: go on from the kept moment at or last before ``step`` (its later moments are dropped); paused."""
+
+    step: int = 0
+
+
+@dataclass(frozen=True)
+class WatchHealth:
+    """Compute the network's health (dead units, saturation, gradient norms, NaN) with every snapshot, or stop."""
+
+    on: bool = True
+
+
 Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples
-           | TakeCheckpoint | Restore | Stop)
+           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | Stop)

@@ -14,6 +14,7 @@ from playground.graph import DatasetSettings, GraphError, Lab
 from .commands import (
     AddSamples,
     Command,
+    ContinueFrom,
     Pause,
     Recompile,
     Reset,
@@ -23,9 +24,11 @@ from .commands import (
     SetProbes,
     SetSample,
     SetTraining,
+    ShowMoment,
     Step,
     Stop,
     TakeCheckpoint,
+    WatchHealth,
 )
 from .datasets import load_dataset
 from .device import resolve_device
@@ -116,6 +119,8 @@ class LiveChanges(TrainerParts):
             self._refresh = True
             self._probe_force.update(("feature_maps", "prediction"))  # a drawing's answer must not wait
             self._sample_due = True
+        elif isinstance(command, (ShowMoment, ContinueFrom, WatchHealth)):
+            self._apply_time_travel(command)
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True

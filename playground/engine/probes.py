@@ -32,11 +32,12 @@ from playground.snapshots import (
 from .augment import augment_images, image_shape
 from .datasets import DataBundle
 from .errors import EngineError
+from .health import network_health
 from .insight.probes import INSIGHT_KINDS, check_insight_probe, compute_insight
 from .tasks import Task, task_probe_kinds
 
 PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "prediction",
-               "confusion", "function", "augmented")
+               "confusion", "function", "augmented", "health")
 MISCLASSIFIED = 32
 ACTIVATION_KINDS = {"ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Identity"}
 WEIGHT_KINDS = {"Dense", "Conv2d", "ConvTranspose2d", "RNN", "GRU", "LSTM", "Embedding"}
@@ -57,7 +58,8 @@ def check_probe_names(names: Iterable[str]) -> None:
             continue
         if kind not in PROBE_KINDS or (kind == "hidden") != (":" in name):
             raise EngineError(f"Unknown probe '{name}' (probes: boundary, neurons, hidden:<layer>, weights, "
-                              f"gradients, filters, feature_maps, prediction, confusion, function, augmented)")
+                              f"gradients, filters, feature_maps, prediction, confusion, function, augmented, "
+                              f"health)")
 
 
 class Probes:
@@ -143,6 +145,8 @@ class Probes:
                         if isinstance(weight, torch.Tensor):
                             weights[layer] = weight.detach().float().cpu().numpy().copy()
                     out.append(Weights(weights))
+                if "health" in names:
+                    out.append(network_health(self))
         finally:
             model.train(was)
         insight = {n for n in names if n.split(":", 1)[0] in INSIGHT_KINDS}

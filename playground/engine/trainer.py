@@ -36,6 +36,7 @@ from .probes import Probes, check_probe_names
 from .snapshot import MetricHistory, Snapshot, frozen
 from .tasks import make_task
 from .threads import configure_cpu_threads
+from .time_machine import TimeTravel
 
 # Names that moved to the modules of their job, still importable from here.
 __all__ = [
@@ -60,7 +61,7 @@ FULL_EVAL_SAMPLES = 4096
 FULL_EVAL_PARAMETERS = 200_000
 
 
-class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
+class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
     """Trains one lab. Build it (validation happens here, before anything runs), then iterate :meth:`run`.
 
     ``send`` is safe to call from another thread; the loop applies commands between steps.
@@ -71,7 +72,8 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
     """
 
     def __init__(self, lab: Lab, *, device: str | None = None, data: DataBundle | None = None,
-                 probes: Iterable[str] = (), grid_resolution: int = 100, fast_path: bool | None = None) -> None:
+                 probes: Iterable[str] = (), grid_resolution: int = 100, fast_path: bool | None = None,
+                 moments: bool = True, health: bool = False) -> None:
         self.lab = Lab.from_dict(lab.to_dict())  # our own copy: the editor may go on changing the original
         self.lab.check()
         self.settings = self.lab.training
@@ -95,6 +97,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         self.fast_path = FastPath(fast_path)
         self._set_data(data if data is not None else load_dataset(self.lab.dataset, self.lab.seed, grid_resolution))
         self._build(self.lab.seed)
+        self._init_time_travel(moments, health)  # the time machine keeps moments; health: the canvas badges
 
     # Building -------------------------------------------------------------------------------------------------
 
@@ -430,6 +433,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         row.update({f"train_{k}": v for k, v in extra.items() if k != "loss"})
         row.update({f"test_{k}": v for k, v in test.items()})
         self.history.append(**row)
+        self._keep_moment()
         self._reset_accumulators()
         if time.perf_counter() - self._good_time > 0.25:
             self._save_good()
@@ -469,11 +473,13 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing):
         frac = 0.0 if self._perm is None else self._pos / max(1, len(self._perm))
         if self.step:
             self._probes.record_gradients(self.step)
+        self._keep_moment()
         self.task.training_live = self._state == "running"
         return Snapshot(
             state=self._state, epoch=self.epoch, step=self.step, epoch_fraction=frac, elapsed=self._elapsed,
             learning_rate=self.learning_rate, metrics=frozen(metrics), history=frozen(self.history.downsampled()),
-            probes=ProbeResults(self._live_probes() if probes else self._cached_probes()), message=self._message,
+            probes=ProbeResults([*(self._live_probes() if probes else self._cached_probes()), *self._time_records()]),
+            message=self._message,
             device=self.device_name,
             seed=self.seed, task=self.task.name, classes=self.data.classes, data_version=self.data_version,
             class_names=tuple(self.data.class_names),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from playground.graph import Lab, TrainingSettings
     from playground.snapshots import Record
 
-    from .commands import Command
+    from .commands import Command, ContinueFrom, ShowMoment, WatchHealth
     from .datasets import DataBundle
     from .probes import Probes
     from .snapshot import MetricHistory
@@ -70,6 +70,7 @@ class TrainerParts:
     _probe_times: dict[str, float]
     _probe_cache_version: tuple[Any, ...]
     _answer_only: bool
+    _standing_probes: set[str]
 
     @property
     @abstractmethod
@@ -116,6 +117,9 @@ class TrainerParts:
 
     @abstractmethod
     def restore(self, checkpoint: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def _apply_time_travel(self, command: ShowMoment | ContinueFrom | WatchHealth) -> None: ...
 
     @abstractmethod
     def state_dicts(self) -> dict[str, dict[str, torch.Tensor]]: ...
