@@ -98,11 +98,32 @@ def test_only_the_views_on_screen_ask_for_probes(qtbot, app_window):
     win.load_template("spiral")
     qtbot.wait(20)
     asked = c.open_probes()
-    assert {"boundary", "neurons", "weights", "gradients"} <= asked
+    assert {"boundary", "neurons", "weights"} <= asked
     assert not {probe_kind(p) for p in asked} & {"feature_maps", "filters", "confusion", "augmented"}
+    hidden_tab = next(k for k, d in c.docks.items() if d.isVisible() and not c._shown(k))
+    assert not set(c.view_specs[hidden_tab].probes) & {probe_kind(p) for p in asked}  # a tab behind another view
     win.load_template("lenet")
     qtbot.wait(20)
     shown = {k for k in c.docks if c._shown(k)}
     kinds = {probe_kind(p) for p in c.open_probes()}
     assert kinds == {p for k in shown for p in c.view_specs[k].probes} - {"augmented"}  # samples: augmentation off
-    assert "saliency" not in kinds and not c._shown("saliency")  # a tab behind another view
+    assert "saliency" not in kinds and not c._shown("saliency")
+
+
+def test_an_image_lab_shows_its_samples_as_soon_as_it_opens_again_and_again(qtbot, app_window):
+    """The samples are data, not training: they show before Play, also when the same lab opens a second time."""
+    win, c = app_window
+    for _ in range(2):
+        win.load_template("lenet")
+        qtbot.waitUntil(lambda: not c.views["samples"].is_empty, timeout=10000)
+
+
+@pytest.mark.parametrize("key", ["spiral", "lenet"])
+def test_once_training_starts_each_view_below_stays_wide_enough_to_read(qtbot, app_window, key):
+    win, c = app_window
+    win.load_template(key)
+    c._show_training_views()
+    qtbot.wait(60)
+    bottom = win.dockWidgetArea(win.problems_dock)
+    low = {k: d.width() for k, d in c.docks.items() if c._shown(k) and win.dockWidgetArea(d) == bottom}
+    assert len(low) >= 3 and all(w >= 220 for w in low.values()), low

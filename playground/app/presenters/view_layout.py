@@ -20,8 +20,11 @@ __all__ = ["CLASSIC_TASKS", "CONVOLUTIONS", "MAIN_VIEW_PROPERTY", "ViewLayoutMix
 CONVOLUTIONS = ("Conv2d", "ConvTranspose2d")
 # The dynamic property that marks the main view of the current layout, for automation and screenshots.
 MAIN_VIEW_PROPERTY = "mainView"
-# The bottom row holds at most this many views side by side; more become tabs, so each stays readable at 1366 px.
+# The bottom row holds views side by side, each at least this wide once training gives the right column its share
+# (TRAINING_SHARE of the window), and at most BOTTOM_COLUMNS of them; more become tabs. 3 at 1366 px, 4 at 1920.
 BOTTOM_COLUMNS = 4
+COLUMN_WIDTH = 240
+EDITING_SHARE, TRAINING_SHARE = 0.34, 0.45
 AREAS = {"main": Qt.DockWidgetArea.RightDockWidgetArea, "side": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 
@@ -66,6 +69,7 @@ class ViewLayoutMixin:
         data_panel: QWidget
         _probe_timer: QTimer
         _tab_bar_timer: QTimer
+        _samples_for: Any
 
         @property
         def lab(self) -> Lab | None: ...
@@ -148,7 +152,9 @@ class ViewLayoutMixin:
         for dock in columns:  # each column's first view in front of its tabs and of the problems list
             dock.raise_()
         self.window.inspector_dock.raise_()  # while editing; Play brings the curves forward
-        self._refresh_samples()
+        # After the lab's views were emptied for it (on_lab_opened), and whatever the last lab's samples were.
+        self._samples_for = None
+        QTimer.singleShot(0, self._refresh_samples)
         self._probe_timer.start()
         self._tab_bar_timer.start()
 
@@ -160,7 +166,7 @@ class ViewLayoutMixin:
 
     def _place(self, specs: list[ViewSpec], main: ViewSpec | None) -> list[QDockWidget]:
         """The docks of a layout: the main view at the top of the right column, the inspector and the side views
-        as tabs below it, the bottom views side by side (up to BOTTOM_COLUMNS, then as tabs), the problems list a
+        as tabs below it, the bottom views side by side (as many as fit, then as tabs), the problems list a
         tab of the first. Returns the docks heading the bottom row's columns."""
         window = self.window
         chosen = {s.key for s in specs}
@@ -179,14 +185,16 @@ class ViewLayoutMixin:
         # split of a tabbed dock as another tab, so the columns are made before any tab.
         low = sorted((s for s in specs if s is not main and s.place == "bottom"), key=lambda s: not s.front)
         columns: list[QDockWidget] = []
-        for spec in low[:BOTTOM_COLUMNS]:
+        fit = int(max(900, window.width()) * (1 - TRAINING_SHARE)) // COLUMN_WIDTH
+        count = max(2, min(BOTTOM_COLUMNS, fit))
+        for spec in low[:count]:
             dock = self._dock_at(spec.key)
             if columns:
                 window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
             else:
                 window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             columns.append(dock)
-        for i, spec in enumerate(low[BOTTOM_COLUMNS:]):
+        for i, spec in enumerate(low[count:]):
             window.tabifyDockWidget(columns[i % len(columns)], self._dock_at(spec.key))
         if columns:
             window.tabifyDockWidget(columns[0], window.problems_dock)
@@ -208,7 +216,7 @@ class ViewLayoutMixin:
         the bottom row a quarter of the height, its columns of equal width."""
         window = self.window
         width, height = max(900, window.width()), max(600, window.height())
-        share = 0.45 if training else 0.34
+        share = TRAINING_SHARE if training else EDITING_SHARE
         window.resizeDocks([top], [max(420, int(width * share))], Qt.Orientation.Horizontal)
         if columns:
             row = (width - 40) // len(columns)

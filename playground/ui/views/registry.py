@@ -27,24 +27,29 @@ from .families import family_views
 from .view_spec import CLASSIC_TASKS, DATA_KINDS, PLACES, TRAITS, LabTraits, Place, ViewSpec
 
 __all__ = ["CLASSIC_TASKS", "DATA_KINDS", "DRAWING_PAD", "PLACES", "TRAITS", "LabTraits", "Place", "ViewSpec",
-           "classifier_views", "family_views", "main_view", "probe_kind", "view_specs", "views_for"]
+           "classifier_views", "family_views", "main_view", "network_views", "probe_kind", "view_specs", "views_for"]
 
-# The drawing pad reads a digit the user draws; the model's answer comes with the feature-map probe.
+# The drawing pad reads a digit the user draws; the model's answer is its own probe.
 DRAWING_PAD = ViewSpec("draw", "Draw a digit", DigitPanel, probes=("prediction",), tasks=("classification",),
                        data=("images",), needs=("digits",), place="side")
 
 
 def classifier_views() -> list[ViewSpec]:
-    """The views of classifiers and regressors, and those every family shares (curves, weights, gradients,
-    filters, samples), in the order the data flows: data, network, output, curves."""
+    """The views of classifiers and regressors, and the curves and samples every family shares, in the order the
+    data flow: data, network, output, curves."""
     return [loss_curves.SPEC, decision_boundary.SPEC, data_samples.SPEC, neurons.SPEC, hidden_space.SPEC,
-            feature_maps.SPEC, filters.SPEC, class_templates.SPEC, confusion.SPEC, weights.SPEC, gradients.SPEC,
-            filter_lab.SPEC]
+            feature_maps.SPEC, filters.SPEC, confusion.SPEC, class_templates.SPEC, filter_lab.SPEC]
+
+
+def network_views() -> list[ViewSpec]:
+    """The views of the network's parameters that mean something for every family: after each family's own, which
+    show what the family teaches."""
+    return [weights.SPEC, gradients.SPEC]
 
 
 def view_specs() -> list[ViewSpec]:
     """Every view of the window, in the order their docks are made; keys are unique."""
-    specs = [*classifier_views(), *family_views(), DRAWING_PAD]
+    specs = [*classifier_views(), *family_views(), *network_views(), DRAWING_PAD]
     keys = [s.key for s in specs]
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:
