@@ -55,6 +55,9 @@ def attach_presenters(window: Any) -> Presenters:
     from playground.app.presenters.landscape import LandscapePresenter
 
     LandscapePresenter(window, document, training)  # Learning > Loss landscape and optimizer race… (a window child)
+    from playground.app.presenters.time_machine import TimeMachinePresenter
+
+    TimeMachinePresenter(window, document, training)  # the time machine's slider and the canvas health badges
     return Presenters(training, projects, exporting, own_data, lessons)
 
 

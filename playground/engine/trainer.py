@@ -64,6 +64,9 @@ FULL_EVAL_PARAMETERS = 200_000
 class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
     """Trains one lab. Build it (validation happens here, before anything runs), then iterate :meth:`run`.
 
+    With ``moments`` the time machine keeps moments of the run (time_machine); with ``health`` every snapshot
+    carries the network's health (health).
+
     ``send`` is safe to call from another thread; the loop applies commands between steps.
 
     The loop lives here; its other jobs are mixins in their own modules: commands and live changes
@@ -73,7 +76,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
 
     def __init__(self, lab: Lab, *, device: str | None = None, data: DataBundle | None = None,
                  probes: Iterable[str] = (), grid_resolution: int = 100, fast_path: bool | None = None,
-                 moments: bool = True, health: bool = False) -> None:
+                 moments: bool = False, health: bool = False) -> None:
         self.lab = Lab.from_dict(lab.to_dict())  # our own copy: the editor may go on changing the original
         self.lab.check()
         self.settings = self.lab.training
@@ -362,7 +365,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
         try:
             losses, corrects = program(idx, self.learning_rate, self.settings.regularization_rate,
                                        self.settings.grad_clip)
-        except Exception as e:  # noqa: BLE001 - a guard miss or a failing kernel: the ordinary loop goes on
+        except Exception as e:  # a guard miss or a failing kernel: the ordinary loop goes on
             self.fast_path.failed(program, e)
             return self._train_batch()
         steps = program.plan.steps

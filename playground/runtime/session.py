@@ -100,12 +100,13 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            trainer = Trainer(self._lab, device=self._device, probes=self._probes)
+            # The window's runs keep moments for the time machine's slider.
+            trainer = Trainer(self._lab, device=self._device, probes=self._probes, moments=True)
         except (GraphError, EngineError) as e:
             self.failed.emit(str(e))
             self.done.emit()
             return
-        except Exception as e:  # noqa: BLE001 - the app must survive anything torch may raise
+        except Exception as e:  # the app must survive anything torch may raise
             self.failed.emit(f"Could not prepare training: {e}")
             traceback.print_exc()
             self.done.emit()
@@ -127,7 +128,7 @@ class TrainingWorker(QObject):
                     self._pending = True
                 if notify:
                     self.snapshot_ready.emit()
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             traceback.print_exc()
             self.failed.emit(f"Training stopped because of an internal error: {e}")
         self.done.emit()

@@ -31,6 +31,7 @@ from playground.graph import (
     get_kind,
 )
 
+from .health_badges import Badge
 from .style import PROBLEM_COLOR, category_color, small_font
 
 if TYPE_CHECKING:
@@ -191,6 +192,8 @@ class NodeItem(QGraphicsItem):
         self.shape_text = ""
         self.count_text = ""
         self.problem: GraphError | None = None
+        self.health: Badge | None = None  # a live health badge (dead units, saturation, gradients, NaN)
+        self._tip = ""
         self._mirroring = False
         self.set_position(node.position)
 
@@ -225,9 +228,30 @@ class NodeItem(QGraphicsItem):
         tip = get_kind(self.kind).tooltip()
         if problem:
             tip = f"⚠ {problem.message}\n\n{tip}"
-        self.setToolTip(tip)
+        self._tip = tip
+        self.setToolTip(f"{self.health.tooltip}\n\n{tip}" if self.health else tip)
         self.update()
         return True
+
+    def set_health(self, badge: Badge | None) -> None:
+        if badge == self.health:
+            return
+        self.health = badge
+        self.setToolTip(f"{badge.tooltip}\n\n{self._tip}" if badge else self._tip)
+        self.update()
+
+    def _paint_health(self, p: QPainter) -> None:
+        """The badge as a pill on the node's lower right edge, in the colour of its worst problem."""
+        assert self.health is not None
+        font = small_font(7.5, bold=True)
+        width = min(NODE_W - 8, QFontMetricsF(font).horizontalAdvance(self.health.text) + 12)
+        pill = QRectF(NODE_W - 4 - width, NODE_H - 17, width, 14)
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor(self.health.color))
+        p.drawRoundedRect(pill, 7, 7)
+        p.setPen(QColor("white"))
+        p.setFont(font)
+        p.drawText(pill, Qt.AlignCenter, self.health.text)
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         rect = QRectF(0, 0, NODE_W, NODE_H)
@@ -295,6 +319,8 @@ class NodeItem(QGraphicsItem):
             p.setPen(QColor("#78909c"))
             for port, item in self.in_ports.items():
                 p.drawText(QRectF(-22, item.pos().y() - 16, 18, 12), Qt.AlignRight | Qt.AlignVCenter, port)
+        if self.health is not None:
+            self._paint_health(p)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
         if change == QGraphicsItem.ItemPositionChange and not self._mirroring:

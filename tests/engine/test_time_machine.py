@@ -18,7 +18,7 @@ from playground.snapshots.health import Timeline
 def _trainer(epochs: int = 20) -> Trainer:
     lab = templates.build_template("spiral")
     lab.training.epochs = epochs
-    trainer = Trainer(lab, device="cpu", probes=("weights",), fast_path=False)
+    trainer = Trainer(lab, device="cpu", probes=("weights",), fast_path=False, moments=True)
     assert trainer.moments is not None
     trainer.moments.budget = None  # every due moment, so the test knows which steps are kept
     return trainer
