@@ -83,6 +83,13 @@ class LessonPresenter(QObject):
         else:
             bar.addMenu(self.menu)
         self.menu.addActions([open_action, save_action, panel_action])
+        file_menu = next((a.menu() for a in bar.actions() if a.text().replace("&", "") == "File"), None)
+        if file_menu is not None:  # File > Open lesson… and File > Save as lesson… too, with the other opens
+            separators = [a for a in file_menu.actions() if a.isSeparator()]
+            if separators:
+                file_menu.insertActions(separators[0], [open_action, save_action])
+            else:
+                file_menu.addActions([open_action, save_action])
         self.menu.addSeparator()
         chapters: dict[str, QMenu] = {}
         for lesson in shipped_lessons():
@@ -219,6 +226,8 @@ class LessonPresenter(QObject):
 
     def perform(self, action: Action) -> None:
         lab = self.document.lab
+        if lab is None:
+            return
         if action.verb == "play":
             snap = self.training.last_snapshot
             self._play_until = (snap.epoch if snap is not None else 0) + (action.value or lab.training.epochs)
