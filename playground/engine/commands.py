@@ -123,5 +123,12 @@ class WatchHealth:
     on: bool = True
 
 
+@dataclass(frozen=True)
+class SetFrozen:
+    """Lock or unlock layers live: ``frozen`` is the lab's new mapping, network name -> names of frozen layers."""
+
+    frozen: Mapping[str, Any] = field(default_factory=dict)
+
+
 Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples
-           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | Stop)
+           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | SetFrozen | Stop)

@@ -367,6 +367,10 @@ class FastPath:
         if settings.optimizer not in OPTIMIZERS:
             self.reason = f"optimizer {settings.optimizer} has no compiled form"
             return None
+        if trainer.lab.frozen:
+            # The compiled step updates every parameter of the model; frozen ones must stay as they are.
+            self.reason = "frozen layers train in the ordinary loop"
+            return None
         n = int(trainer.x_train.shape[0])
         bs = settings.batch_size
         steps = -(-n // bs)

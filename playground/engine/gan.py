@@ -36,6 +36,7 @@ from playground.snapshots import GanPlane, GanSamples, GanSettings, Record
 
 from .datasets import DataBundle
 from .errors import EngineError
+from .freezing import trainable
 from .tasks import Task, register_task, shape_text, value_count
 
 PLANE_FAKES = 500  # generated points shown on the plane
@@ -148,8 +149,8 @@ class GanTask(Task):
         return {self.generator.name: self.generator.module, self.discriminator.name: self.discriminator.module}
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
-        return {"generator": list(self.generator.module.parameters()),
-                "discriminator": list(self.discriminator.module.parameters())}
+        return {"generator": trainable(self.generator.module.parameters()),
+                "discriminator": trainable(self.discriminator.module.parameters())}
 
     def group_rate(self, group: str, rate: float) -> float:
         if group != "discriminator":
@@ -217,8 +218,8 @@ class GanTask(Task):
         s = self.settings
         train_d = s.freeze != "discriminator"
         train_g = s.freeze != "generator" and (not train_d or self.d_updates + 1 >= s.d_steps)
-        g_params = list(self.generator.module.parameters())
-        d_params = list(self.discriminator.module.parameters())
+        g_params = trainable(self.generator.module.parameters())
+        d_params = trainable(self.discriminator.module.parameters())
         z = self.noise(x.shape[0])
         # The generator's forward keeps its graph only when the generator steps in this call.
         with torch.set_grad_enabled(train_g):

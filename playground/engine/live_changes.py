@@ -4,6 +4,7 @@ changes they make (settings, dataset, an edited network, added samples, checkpoi
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from .commands import (
     Restore,
     Resume,
     SetDataset,
+    SetFrozen,
     SetProbes,
     SetSample,
     SetTraining,
@@ -33,6 +35,7 @@ from .commands import (
 from .datasets import load_dataset
 from .device import resolve_device
 from .errors import EngineError
+from .freezing import apply_freeze, carry_state
 from .optimizers import scheduled_rate
 from .probes import Probes, check_probe_names
 
@@ -73,6 +76,11 @@ class LiveChanges(TrainerParts):
             command.lab.check()  # raises the graph's first problem, naming the node
             if command.device is not None:
                 resolve_device(command.device)
+        if isinstance(command, SetFrozen):
+            frozen = command.frozen
+            if not isinstance(frozen, Mapping) or not all(
+                    isinstance(v, (list, tuple)) and all(isinstance(n, str) for n in v) for v in frozen.values()):
+                raise EngineError("SetFrozen needs a mapping: network name -> list of layer names")
         if isinstance(command, Step) and command.batches < 1:
             raise EngineError("Step needs at least one batch")
         self._commands.append(command)
@@ -119,6 +127,8 @@ class LiveChanges(TrainerParts):
             self._refresh = True
             self._probe_force.update(("feature_maps", "prediction"))  # a drawing's answer must not wait
             self._sample_due = True
+        elif isinstance(command, SetFrozen):
+            self._apply_frozen({str(k): list(v) for k, v in command.frozen.items()})
         elif isinstance(command, (ShowMoment, ContinueFrom, WatchHealth)):
             self._apply_time_travel(command)
         elif isinstance(command, AddSamples):
@@ -148,6 +158,24 @@ class LiveChanges(TrainerParts):
         if "epochs" in changes:
             self._epoch_limit = max(self.epoch, new.epochs) if self._state != "finished" else self._epoch_limit
         self._set_rate(scheduled_rate(new, self.epoch))
+
+    def _apply_frozen(self, frozen: dict[str, list[str]]) -> None:
+        """Lock or unlock layers between two steps: frozen parameters stop needing gradients and leave the
+        optimizers; the others keep their optimizer state."""
+        before = self.lab.frozen
+        self.lab.frozen = frozen
+        try:
+            apply_freeze(self.lab, self.task.modules())
+        except EngineError as e:
+            self.lab.frozen = before
+            self._problem(str(e))
+            return
+        old = self.optimizers
+        self.optimizers = self._make_optimizers()
+        carry_state(old, self.optimizers)
+        self._set_rate(scheduled_rate(self.settings, self.epoch))
+        count = sum(len(v) for v in frozen.values())
+        self._message = f"{count} layer{'s' if count != 1 else ''} frozen" if count else "No layer is frozen"
 
     def _merged_dataset(self, changes: dict[str, Any]) -> DatasetSettings:
         merged = self.lab.dataset.to_dict()

@@ -19,6 +19,7 @@ from playground.snapshots import Record
 
 from .datasets import DataBundle
 from .errors import EngineError
+from .freezing import apply_freeze, trainable
 from .insight.training import adversarial_batch
 
 EVAL_CHUNK = 8192
@@ -56,6 +57,7 @@ class Task:
         self.settings = lab.training
         self._running: dict[str, list[torch.Tensor]] = {}
         self.validate()
+        apply_freeze(lab, self.modules())
 
     # What the trainer uses --------------------------------------------------------------------------------
 
@@ -69,8 +71,8 @@ class Task:
         return {name: net.module for name, net in self.networks.items()}
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
-        """One optimizer per group; the default is one over every parameter."""
-        return {"model": [p for m in self.modules().values() for p in m.parameters()]}
+        """One optimizer per group; the default is one over every parameter that is not frozen."""
+        return {"model": trainable(p for m in self.modules().values() for p in m.parameters())}
 
     def group_rate(self, group: str, rate: float) -> float:
         """The learning rate of a group's optimizer, given the scheduled rate of the settings."""

@@ -156,6 +156,24 @@ def _entry_path(entry: tuple[Any, Any, Any]) -> str:
     return text
 
 
+def _checked_frozen(lab: Lab, data: Any) -> dict[str, list[str]]:
+    """The lab file's ``frozen`` (network -> layer names), each name checked against the lab's networks."""
+    if not isinstance(data, Mapping):
+        raise LabFormatError("'frozen' must be an object: network name -> list of layer names", field="frozen")
+    out: dict[str, list[str]] = {}
+    for network, layers in data.items():
+        graph = lab.network(network).graph  # raises, naming the networks the lab has
+        if not isinstance(layers, list) or not all(isinstance(n, str) for n in layers):
+            raise LabFormatError(f"frozen.{network} must be a list of layer names", field="frozen")
+        for name in layers:
+            if name not in graph:
+                raise LabFormatError(f"frozen.{network} names {shown(name)}, which network {shown(network)} does "
+                                     f"not have (layers: {', '.join(graph.nodes)})", field="frozen")
+        if layers:
+            out[network] = list(dict.fromkeys(layers))
+    return out
+
+
 def _plain_value(specs: tuple[Param, ...], name: str, value: Any) -> Any:
     # A float field set from Python as 1 must still be written as 1.0, or reading the file back and writing it
     # again would change the text.
@@ -251,7 +269,7 @@ class DatasetSettings:
 
 @dataclass(frozen=True)
 class SettingsChanged:
-    """A section of the lab's settings changed: ``section`` is "training", "dataset", "task" or "seed", and
+    """A section of the lab's settings changed: ``section`` is "training", "dataset", "task", "seed" or "frozen", and
     ``changes`` maps each field that differs to its new value (the section's own name for task and seed)."""
 
     section: str
@@ -259,7 +277,7 @@ class SettingsChanged:
 
 
 # The settings whose assignment is an event: whoever shows them follows the lab instead of being told by hand.
-SETTINGS_SECTIONS = ("task", "seed", "dataset", "training")
+SETTINGS_SECTIONS = ("task", "seed", "dataset", "training", "frozen")
 
 
 def _differences(section: str, before: Any, after: Any) -> dict[str, Any]:
@@ -288,6 +306,10 @@ class Lab:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     task_options: dict[str, Any] = field(default_factory=dict)
     networks: list[Network] = field(default_factory=list)
+    # network name -> names of its layers whose weights training leaves alone. Kept at the lab, not on the node, so
+    # a lock is one undoable settings change; names of removed layers stay until the lab is written (an undone
+    # removal gets its lock back) and are never written.
+    frozen: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_listeners", [])
@@ -353,6 +375,27 @@ class Lab:
         self.networks.append(net)
         return net
 
+    def frozen_layers(self, network: str) -> list[str]:
+        """The frozen layers of ``network`` that its graph has, in the graph's order."""
+        names = set(self.frozen.get(network, ()))
+        for net in self.networks:
+            if net.name == network:
+                return [n for n in net.graph.nodes if n in names]
+        return []
+
+    def with_frozen(self, network: str, layer: str, frozen: bool) -> dict[str, list[str]]:
+        """The ``frozen`` mapping with ``layer`` of ``network`` locked or unlocked (assign it to change the lab)."""
+        out = {k: list(v) for k, v in self.frozen.items()}
+        names = [n for n in out.get(network, []) if n != layer] + ([layer] if frozen else [])
+        if names:
+            out[network] = names
+        else:
+            out.pop(network, None)
+        return out
+
+    def _written_frozen(self) -> dict[str, list[str]]:
+        return {net.name: layers for net in self.networks if (layers := self.frozen_layers(net.name))}
+
     def check(self) -> None:
         """Raise the first problem of any network, prefixed with the network's name when there are several."""
         if not self.networks:
@@ -381,6 +424,8 @@ class Lab:
             "training": self.training.to_dict(),
             "task_options": dict(self.task_options),
             "networks": [{"name": n.name, "role": n.role, "graph": n.graph.to_dict()} for n in self.networks],
+            # Written only when a layer is frozen, so the files of labs without locks stay as they were.
+            **({"frozen": written} if (written := self._written_frozen()) else {}),
         }
 
     def to_json(self) -> str:
@@ -401,7 +446,7 @@ class Lab:
             raise LabFormatError(f"This lab was written by a newer Neural Network Playground (format version "
                                  f"{shown(version)}; this one reads up to {VERSION}): update the app", field="version")
         known = {"format", "version", "name", "description", "task", "seed", "dataset", "training",
-                 "task_options", "networks"}
+                 "task_options", "networks", "frozen"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise LabFormatError(f"The lab has an unknown field {shown(unknown[0])}", field=unknown[0])
@@ -430,6 +475,7 @@ class Lab:
                 raise LabFormatError(f"network #{i + 1} needs a 'name'", field="networks")
             graph = Graph.from_dict(item.get("graph", {}), where=f"network {shown(item['name'])}")
             lab.add_network(item["name"], item.get("role", "model"), graph)
+        lab.frozen = _checked_frozen(lab, data.get("frozen", {}))
         return lab
 
     @classmethod
