@@ -26,7 +26,7 @@ __all__ = [
     "thumbnail",
 ]
 
-from playground.data.download import (  # noqa: E402
+from playground.data.download import (
     FASHION_MNIST_BASE_URLS,
     FASHION_MNIST_FILES,
     MNIST_BASE_URLS,
@@ -36,8 +36,8 @@ from playground.data.download import (  # noqa: E402
     fetch_dataset,
     file_checksum,
 )
-from playground.data.idx import load_idx_pair, read_idx, write_idx  # noqa: E402
-from playground.data.image_folder import ImageFolderData, load_image_folder  # noqa: E402
+from playground.data.idx import load_idx_pair, read_idx, write_idx
+from playground.data.image_folder import ImageFolderData, load_image_folder
 
 __all__ += [
     "FASHION_MNIST_BASE_URLS",

@@ -159,7 +159,7 @@ class _Reader(threading.Thread):
     def run(self) -> None:
         try:
             response = urllib.request.urlopen(self.url, timeout=self.timeout)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which names it
+        except BaseException as exc:  # handed to the caller, which names it
             self._put(exc)
             return
         with response:
@@ -170,7 +170,7 @@ class _Reader(threading.Thread):
             while not self.stopped.is_set():
                 try:
                     piece = read(_PIECE)
-                except BaseException as exc:  # noqa: BLE001
+                except BaseException as exc:
                     self._put(exc)
                     return
                 if not self._put(piece) or not piece:

@@ -52,7 +52,7 @@ def export_onnx(net: CompiledNetwork, path: str | Path) -> ExportResult:
                                                     f"{STEPS_PROPERTY}{name}": str(net.input_shapes[name].dims[0])})
             data = model.SerializeToString()
         onnx.checker.check_model(model, full_check=True)
-    except Exception as e:  # noqa: BLE001 - the checker raises several types; any of them means a broken file
+    except Exception as e:  # the checker raises several types; any of them means a broken file
         raise ExportError(f"{net.name}: the ONNX model does not pass onnx's checker: {e}") from None
     atomic_write(path, data)
     worst, scale = 0.0, 1.0
@@ -76,7 +76,7 @@ def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...], axes: Dyna
                               output_names=list(net.outputs), dynamic_axes=axes.onnx(net), opset_version=ONNX_OPSET,
                               dynamo=False)
         return buffer.getvalue()
-    except Exception as first:  # noqa: BLE001
+    except Exception as first:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -86,7 +86,7 @@ def _onnx_bytes(net: CompiledNetwork, args: tuple[torch.Tensor, ...], axes: Dyna
                                             external_data=False, verbose=False)
             assert program is not None
             return bytes(program.model_proto.SerializeToString())
-        except Exception as second:  # noqa: BLE001
+        except Exception as second:
             raise ExportError(f"{net.name}: torch cannot export this network to ONNX ({first}; the dynamo "
                               f"exporter: {second})") from None
 

@@ -50,7 +50,7 @@ def export_program(net: CompiledNetwork, path: str | Path) -> ExportResult:
                     raise
                 axes = DynamicAxes()
                 program = torch.export.export(net.module, args, dynamic_shapes=_export_dims(net, axes))
-    except Exception as e:  # noqa: BLE001 - torch.export raises many types, all meaning "cannot export"
+    except Exception as e:  # torch.export raises many types, all meaning "cannot export"
         raise ExportError(f"{net.name}: torch.export cannot export this network: {e}") from None
     buffer = io.BytesIO()
     torch.export.save(program, buffer)

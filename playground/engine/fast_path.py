@@ -91,7 +91,7 @@ def _unavailable(device: torch.device) -> str | None:
             from torch._inductor.cpp_builder import get_cpp_compiler
 
             get_cpp_compiler()
-        except Exception as e:  # noqa: BLE001 - any failure means: no usable compiler
+        except Exception as e:  # any failure means: no usable compiler
             return f"no C++ compiler for torch.compile ({str(e).splitlines()[0] if str(e) else type(e).__name__})"
     return None
 
@@ -466,7 +466,7 @@ class FastPath:
         t0 = time.perf_counter()
         try:
             program = build_program(key, **args)
-        except Exception as e:  # noqa: BLE001 - any compile failure means: go on with the ordinary loop
+        except Exception as e:  # any compile failure means: go on with the ordinary loop
             first = str(e).strip().splitlines()[0] if str(e).strip() else ""
             self.reason = f"torch.compile failed: {type(e).__name__}: {first[:300]}"
             with self._lock:

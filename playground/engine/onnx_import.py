@@ -57,7 +57,7 @@ def import_onnx_bytes(data: bytes, filename: str = "model.onnx") -> OnnxImport:
                               f"{MAX_FILE_BYTES / 2**20:.0f} MiB an ONNX file may have here")
     try:
         model = onnx.load_from_string(data)
-    except Exception:  # noqa: BLE001 - protobuf raises DecodeError and others: any of them means "not ONNX"
+    except Exception:  # protobuf raises DecodeError and others: any of them means "not ONNX"
         raise OnnxImportError(f"{filename} is not an ONNX model (it cannot be parsed)") from None
     if not model.graph.node and not model.graph.input:
         raise OnnxImportError(f"{filename} is not an ONNX model (it has no graph)")
@@ -68,7 +68,7 @@ def import_onnx_bytes(data: bytes, filename: str = "model.onnx") -> OnnxImport:
     _fold_constants(model)
     try:
         inferred = shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as e:  # noqa: BLE001 - the inference raises several types for a broken graph
+    except Exception as e:  # the inference raises several types for a broken graph
         raise OnnxImportError(f"{filename}: onnx cannot infer the shapes of its graph ({_first_line(e)})") from None
     reader = _Reader(inferred, filename)
     graph, state = reader.read()

@@ -218,7 +218,7 @@ def _tensors(data: bytes, name: str, where: str) -> dict[str, torch.Tensor]:
 
     try:
         return load_tensors(data)
-    except Exception as e:  # noqa: BLE001 - SafetensorError and friends: a damaged or hostile header
+    except Exception as e:  # SafetensorError and friends: a damaged or hostile header
         raise ProjectError(f"{where}: {name} is not a valid safetensors file ({e})") from None
 
 

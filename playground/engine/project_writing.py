@@ -78,7 +78,7 @@ def _plain_tensors(tensors: Mapping[str, torch.Tensor]) -> dict[str, torch.Tenso
 
 
 def _num(x: float) -> str:
-    if x != x:  # noqa: PLR0124 - NaN, the one float unequal to itself: an empty cell
+    if x != x:  # NaN, the one float unequal to itself: an empty cell
         return ""
     return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 

@@ -25,7 +25,7 @@ NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+    def log_message(self, format, *args):  # the base class's name
         pass
 
 
@@ -207,7 +207,7 @@ class _HostileHandler(http.server.BaseHTTPRequestHandler):
 
     stop: threading.Event
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
     def _head(self, length=None):
@@ -224,7 +224,7 @@ class _HostileHandler(http.server.BaseHTTPRequestHandler):
             return False
         return not self.stop.wait(pause)
 
-    def do_GET(self):  # noqa: N802 (the base class's name)
+    def do_GET(self):  # the base class's name
         path = self.path
         if path == "/no-answer":
             self.stop.wait(60)

@@ -25,7 +25,7 @@ def _same_as_torch(text: str, origin: str | None = None):
     text = textwrap.dedent(text)
     (net,) = import_source(text, "model.py")
     namespace: dict = {}
-    exec(compile(text, "model.py", "exec"), namespace)  # noqa: S102 - the test's own reference
+    exec(compile(text, "model.py", "exec"), namespace)  # the test's own reference
     model = eval(origin or net.origin, namespace)
     ours = compile_network(net.graph, net.name).module
     assert sorted(tuple(p.shape) for p in model.parameters()) == sorted(tuple(p.shape) for p in ours.parameters())

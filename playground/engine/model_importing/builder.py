@@ -154,16 +154,7 @@ class _Builder:
                 if layer.kind == "Input":
                     g.add_node("Input", layer.name, inputs[layer.name], place(layer.name, []))
                     continue
-                params = layer.params
-                if layer.resolve is not None:
-                    # The window of an adaptive pool follows from the image that arrives: infer up to here.
-                    arriving = g.infer().shapes.get(layer.sources[0]) if layer.sources else None
-                    if arriving is not None:
-                        resolved = layer.resolve(arriving)
-                        if isinstance(resolved, str):
-                            raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' {resolved}")
-                        params = resolved
-                g.add_node(layer.kind, layer.name, params, place(layer.name, layer.sources))
+                g.add_node(layer.kind, layer.name, self._resolved(g, layer), place(layer.name, layer.sources))
                 ports = g.node(layer.name).spec.inputs
                 if len(layer.sources) != len(ports):
                     raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' takes {len(ports)} input(s) "
@@ -181,15 +172,26 @@ class _Builder:
             problem = inference.problems[0]
             raise self.reader.fail(lines.get(problem.node or "", self.layers[0].line), problem.message)
         for layer in self.layers:
-            if layer.expects is not None:
-                arriving = inference.input_shapes[layer.name][0]
-                wrong = layer.expects(arriving)
-                if wrong:
-                    raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' {wrong}")
+            wrong = layer.expects(inference.input_shapes[layer.name][0]) if layer.expects is not None else None
+            if wrong:
+                raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' {wrong}")
         for name, _source, _line, head in self.outputs:
             if head is None and inference.shapes[name].dims == (1,):
                 g.set_param(name, "head", "regression")
         return g
+
+    def _resolved(self, g: Graph, layer: _Layer) -> dict[str, Any]:
+        """The layer's parameters; the window of an adaptive pool follows from the image that arrives, so the
+        graph is inferred up to it."""
+        if layer.resolve is None or not layer.sources:
+            return layer.params
+        arriving = g.infer().shapes.get(layer.sources[0])
+        if arriving is None:
+            return layer.params
+        resolved = layer.resolve(arriving)
+        if isinstance(resolved, str):
+            raise self.reader.fail(layer.line, f"{layer.kind} '{layer.name}' {resolved}")
+        return resolved
 
 
 def _images_or_vector(n: int) -> list[dict[str, Any]]:

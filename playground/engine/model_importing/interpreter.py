@@ -10,6 +10,7 @@ from typing import Any
 from .builder import _Builder
 from .limits import _CALL_DEPTH, _LOOP_LIMIT, _STEP_LIMIT
 from .operations import _Operations
+from .options import _ArgumentParser
 from .syntax import _call_name, _load, _method, _multiplies
 from .values import (
     _MODULES,
@@ -53,9 +54,21 @@ class _Interpreter(_Operations):
             return instance
         if not isinstance(func, _FuncRef):
             raise _Refused(node, f"{_code(node)} cannot be called here")
-        f = func.func
         if self.depth >= _CALL_DEPTH:
             raise _Refused(node, f"calls nest more than {_CALL_DEPTH} levels deep")
+        env = self._arguments(func, args, kwargs, node)
+        self.depth += 1
+        try:
+            self.block(func.func.body, env, builder)
+        except _Return as r:
+            return r.value
+        finally:
+            self.depth -= 1
+        return None
+
+    def _arguments(self, func: _FuncRef, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> dict[str, Any]:
+        """The function's scope: the module's names and its parameters bound as Python binds them."""
+        f = func.func
         env: dict[str, Any] = dict(self.env)
         params = f.args.posonlyargs + f.args.args
         positional = list(args)
@@ -87,14 +100,7 @@ class _Interpreter(_Operations):
             env[f.args.kwarg.arg] = dict(kwargs)
         elif kwargs:
             raise _Refused(node, f"{f.name}() has no argument {next(iter(kwargs))!r}")
-        self.depth += 1
-        try:
-            self.block(f.body, env, builder)
-        except _Return as r:
-            return r.value
-        finally:
-            self.depth -= 1
-        return None
+        return env
 
     def block(self, body: list[ast.stmt], env: dict[str, Any], builder: _Builder | None) -> None:
         for stmt in body:
@@ -127,7 +133,7 @@ class _Interpreter(_Operations):
             raise _Return(None if stmt.value is None else self.evaluate(stmt.value, env, builder))
         if isinstance(stmt, ast.If):
             test = self.evaluate(stmt.test, env, builder)
-            if isinstance(test, (_Unknown, _Tensor, _Batch)):
+            if _undecided(test):
                 raise _Refused(stmt, f"'if {_code(stmt.test)[1:-1]}' depends on what is known only when the model "
                                      f"runs, so the importer cannot tell which branch builds the network")
             self.block(stmt.body if test else stmt.orelse, env, builder)
@@ -254,17 +260,23 @@ class _Interpreter(_Operations):
         return _Unknown(expr)
 
     def _bool(self, expr: ast.BoolOp, env: dict[str, Any], builder: _Builder | None) -> Any:
-        values = [self.evaluate(v, env, builder) for v in expr.values]
-        if any(isinstance(v, (_Unknown, _Tensor)) for v in values):
-            return _Unknown(expr)
-        result = values[0]
-        for v in values[1:]:
-            result = (result and v) if isinstance(expr.op, ast.And) else (result or v)
-        return result
+        """``a and b``, ``a or b`` as Python reads them, left to right, stopping at the first value that decides.
+        A known value decides even after one known only when the model runs: ``x.is_cuda and ngpu > 1`` is false
+        whatever the device when ngpu is 1."""
+        deciding = isinstance(expr.op, ast.Or)  # the truth that ends the reading
+        undecided = False
+        value: Any = None
+        for e in expr.values:
+            value = self.evaluate(e, env, builder)
+            if _undecided(value):
+                undecided = True
+            elif bool(value) is deciding:
+                return deciding if undecided else value
+        return _Unknown(expr) if undecided else value
 
     def _if(self, expr: ast.IfExp, env: dict[str, Any], builder: _Builder | None) -> Any:
         test = self.evaluate(expr.test, env, builder)
-        if isinstance(test, (_Unknown, _Tensor, _Batch)):
+        if _undecided(test):
             return _Unknown(expr)
         return self.evaluate(expr.body if test else expr.orelse, env, builder)
 
@@ -290,17 +302,38 @@ class _Interpreter(_Operations):
         func = self.evaluate(call.func, env, builder)
         if isinstance(func, _Unknown) and isinstance(call.func, ast.Attribute) \
                 and isinstance(call.func.value, ast.Call) and _call_name(call.func.value.func) == "super":
-            # super().__init__(...): a base class of the file may make layers of its own.
-            me = env.get("self")
-            if call.func.attr == "__init__" and isinstance(me, _Instance):
-                for base in self._bases(me.cls)[1:]:
-                    init = _method(base, "__init__")
-                    if init is not None:
-                        base_args = [self.evaluate(a, env, builder) for a in call.args]
-                        base_kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
-                        self.call(_FuncRef(init, me), base_args, base_kwargs, call)
-                        break
+            self._super_init(call, call.func.attr, env, builder)
             return None
+        args, kwargs = self._arguments_of(call, env, builder)
+        if isinstance(func, (_ClassRef, _FuncRef)):
+            return self.call(func, args, dict(kwargs), call, builder)
+        if isinstance(func, _MODULES):
+            if builder is None:
+                return _Unknown(call)
+            return self.call_module(func, args, kwargs, builder, call)
+        if isinstance(func, _Method):
+            return self.method(func, args, kwargs, call, builder)
+        if isinstance(func, _Torch):
+            return self.torch_call(func.path, args, kwargs, call, builder)
+        if isinstance(func, _Unknown) and _call_name(call.func) == "ArgumentParser":
+            return _ArgumentParser()
+        return _Unknown(call)
+
+    def _super_init(self, call: ast.Call, attr: str, env: dict[str, Any], builder: _Builder | None) -> None:
+        """super().__init__(...): a base class of the file may make layers of its own."""
+        me = env.get("self")
+        if attr == "__init__" and isinstance(me, _Instance):
+            for base in self._bases(me.cls)[1:]:
+                init = _method(base, "__init__")
+                if init is not None:
+                    base_args = [self.evaluate(a, env, builder) for a in call.args]
+                    base_kwargs = {k.arg: self.evaluate(k.value, env, builder) for k in call.keywords if k.arg}
+                    self.call(_FuncRef(init, me), base_args, base_kwargs, call)
+                    break
+
+    def _arguments_of(self, call: ast.Call, env: dict[str, Any], builder: _Builder | None
+                      ) -> tuple[list[Any], dict[str, Any]]:
+        """The call's arguments, ``*args`` and ``**kwargs`` unpacked when the file spells out what they hold."""
         args: list[Any] = []
         for a in call.args:
             if isinstance(a, ast.Starred):
@@ -323,17 +356,12 @@ class _Interpreter(_Operations):
                 kwargs.update(inner)
             else:
                 kwargs[k.arg] = self.evaluate(k.value, env, builder)
-        if isinstance(func, (_ClassRef, _FuncRef)):
-            return self.call(func, args, dict(kwargs), call, builder)
-        if isinstance(func, _MODULES):
-            if builder is None:
-                return _Unknown(call)
-            return self.call_module(func, args, kwargs, builder, call)
-        if isinstance(func, _Method):
-            return self.method(func, args, kwargs, call, builder)
-        if isinstance(func, _Torch):
-            return self.torch_call(func.path, args, kwargs, call, builder)
-        return _Unknown(call)
+        return args, kwargs
+
+
+def _undecided(test: Any) -> bool:
+    """A value whose truth is known only when the model runs: a tensor, its batch, a property of it (x.is_cuda)."""
+    return isinstance(test, (_Unknown, _Tensor, _Batch, _Method))
 
 
 # How each kind of expression is read; any other kind is unknown without running the file.

@@ -4,6 +4,7 @@ from its forward or refused with the line, without stopping the others: the impo
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from .builder import _Builder
 from .interpreter import _Interpreter
+from .options import _ArgumentParser
 from .results import ImportedNetwork, ImportReport, ModelImportError
 from .source import _parse, _read
 from .syntax import (
@@ -40,6 +42,7 @@ from .values import (
 )
 from .vocabulary import _LAYER_CLASSES, _PARAMETER_FREE, _SIGNATURES
 
+_Candidate = tuple[str, str, Callable[[], Any], ast.AST]  # network name, how the file makes it, make, where
 
 class _Reader(_Interpreter):
     """Interprets the file's syntax tree: module constants, the model classes' __init__ (which layers exist) and
@@ -62,6 +65,10 @@ class _Reader(_Interpreter):
         if isinstance(stmt, ast.If) and _is_main_guard(stmt):
             for inner in stmt.body:
                 self._module_statement(inner)
+            return
+        if isinstance(stmt, ast.Expr) and self._configures_options(stmt.value):
+            with contextlib.suppress(_Refused):
+                self.evaluate(stmt.value, self.env, None)
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -93,10 +100,16 @@ class _Reader(_Interpreter):
                     else:
                         self.constants.pop(target.id, None)
 
+    def _configures_options(self, expr: ast.expr) -> bool:
+        """``parser.add_argument(...)`` at module level: the script's options, whose defaults may size layers."""
+        return isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) \
+            and isinstance(expr.func.value, ast.Name) \
+            and isinstance(self.env.get(expr.func.value.id), _ArgumentParser)
+
     def report(self) -> ImportReport:
         """Every network of the file, and for each one that cannot be opened, why."""
         report = ImportReport()
-        candidates: list[tuple[str, str, Callable[[], Any], ast.AST]] = []  # name, origin, make, where
+        candidates: list[_Candidate] = []
         made_classes: set[str] = set()
         for var, (value, expr) in self.module_values.items():
             if isinstance(value, _Leaf) and value.kind not in _SIGNATURES:
@@ -104,7 +117,25 @@ class _Reader(_Interpreter):
             candidates.append((var, ast.unparse(expr), functools.partial(_identity, value), expr))
             if isinstance(value, _Instance):
                 made_classes.add(value.cls.name)
-        # A class another class (or a helper function of the file) builds is a block of a network, not a network.
+        used = self._blocks()
+        factories = self._factories()
+        for name, cls in self.classes.items():
+            if self._is_module(cls) and name not in made_classes and name not in used:
+                self._class_candidates(name, cls, factories.get(name, []), candidates, report)
+        for var, refusal in self.module_refused.items():
+            if var not in self.module_values:
+                report.refused.append((var, self.fail(refusal.node, refusal.text).message))
+        names = [c[0] for c in candidates]
+        for i, (name, origin, make, where) in enumerate(candidates):
+            if names.count(name) > 1:
+                name = f"{name}_{i + 1}"
+            net = self._open(name, origin, make, where, report)
+            if net is not None:
+                report.networks.append(net)
+        return report
+
+    def _blocks(self) -> set[str]:
+        """A class another class (or a helper function of the file) builds is a block of a network, not a network."""
         used: set[str] = set()
         scopes: list[ast.ClassDef | ast.FunctionDef] = [*self.classes.values(), *self.functions.values()]
         for c in scopes:
@@ -114,59 +145,60 @@ class _Reader(_Interpreter):
             for n in ast.walk(c):
                 if isinstance(n, ast.Name) and n.id in self.classes and n.id not in (c.name, made_by):
                     used.add(n.id)
+        return used
+
+    def _factories(self) -> dict[str, list[ast.FunctionDef]]:
+        """Class name -> the functions of the file that make one without arguments."""
         factories: dict[str, list[ast.FunctionDef]] = {}
         for func in self.functions.values():
             made = _factory_of(func)
             if made in self.classes and not _required(func):
                 factories.setdefault(made, []).append(func)
-        for name, cls in self.classes.items():
-            if not self._is_module(cls) or name in made_classes or name in used:
-                continue
-            init = self._m(cls, "__init__")
-            if name in factories:
-                for func in factories[name]:
-                    candidates.append((func.name.lower(), f"{func.name}()",
-                                       functools.partial(self.call, _FuncRef(func), [], {}, func), func))
-                continue
-            missing = _required(init) if init is not None else []
-            if not missing:
-                candidates.append((_network_name(name), f"{name}()",
-                                   functools.partial(self.call, _ClassRef(cls), [], {}, cls), cls))
-                continue
-            call = self._instantiation(name)
-            if call is None:
-                report.refused.append((_network_name(name), self.fail(
-                    cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes one "
-                         f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
-                continue
-            candidates.append((_network_name(name), ast.unparse(call),
-                               functools.partial(self.evaluate, call, dict(self.env), None), call))
-        for var, refusal in self.module_refused.items():
-            if var not in self.module_values:
-                report.refused.append((var, self.fail(refusal.node, refusal.text).message))
-        names = [c[0] for c in candidates]
-        for i, (name, origin, make, where) in enumerate(candidates):
-            if names.count(name) > 1:
-                name = f"{name}_{i + 1}"
-            try:
-                value = make()
-                _reset_uses(value)  # a module of the file may belong to several networks (G, D and nn.Sequential(G, D))
-                builder = _Builder(self)
-                self._network(value, builder, where)
-                net = ImportedNetwork(name, builder.build(), origin)
-                net.parts = self._parts(value, origin)
-            except _Refused as e:
-                report.refused.append((name, self.fail(e.node, e.text).message))
-                continue
-            except ModelImportError as e:
-                report.refused.append((name, e.message))
-                continue
-            except RecursionError:
-                report.refused.append((name, self.fail(where, "the model nests its calls too deeply to be read")
-                                       .message))
-                continue
-            report.networks.append(net)
-        return report
+        return factories
+
+    def _class_candidates(self, name: str, cls: ast.ClassDef, factories: list[ast.FunctionDef],
+                          candidates: list[_Candidate], report: ImportReport) -> None:
+        """How a network class of the file is made: by its factories, without arguments, or as the file makes it."""
+        if factories:
+            for func in factories:
+                candidates.append((func.name.lower(), f"{func.name}()",
+                                   functools.partial(self.call, _FuncRef(func), [], {}, func), func))
+            return
+        init = self._m(cls, "__init__")
+        missing = _required(init) if init is not None else []
+        if not missing:
+            candidates.append((_network_name(name), f"{name}()",
+                               functools.partial(self.call, _ClassRef(cls), [], {}, cls), cls))
+            return
+        call = self._instantiation(name)
+        if call is None:
+            report.refused.append((_network_name(name), self.fail(
+                cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes one "
+                     f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
+            return
+        candidates.append((_network_name(name), ast.unparse(call),
+                           functools.partial(self.evaluate, call, dict(self.env), None), call))
+
+    def _open(self, name: str, origin: str, make: Callable[[], Any], where: ast.AST,
+              report: ImportReport) -> ImportedNetwork | None:
+        """The network ``make`` builds, drawn; None, with the reason in the report, when it cannot be."""
+        try:
+            value = make()
+            _reset_uses(value)  # a module of the file may belong to several networks (G, D and nn.Sequential(G, D))
+            builder = _Builder(self)
+            self._network(value, builder, where)
+            net = ImportedNetwork(name, builder.build(), origin)
+            net.parts = self._parts(value, origin)
+        except _Refused as e:
+            report.refused.append((name, self.fail(e.node, e.text).message))
+            return None
+        except ModelImportError as e:
+            report.refused.append((name, e.message))
+            return None
+        except RecursionError:
+            report.refused.append((name, self.fail(where, "the model nests its calls too deeply to be read").message))
+            return None
+        return net
 
     def _parts(self, model: Any, origin: str) -> list[ImportedNetwork]:
         """An autoencoder class holding ``self.encoder`` and ``self.decoder``: each as a network of its own, so the

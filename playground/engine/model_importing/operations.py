@@ -11,6 +11,7 @@ from typing import Any
 from .builder import _Builder
 from .forward import _Forward
 from .limits import _ITEM_LIMIT, _LOOP_LIMIT
+from .options import _ArgumentParser, _Options, parser_method
 from .values import (
     _BATCH,
     _MODULES,
@@ -57,22 +58,10 @@ class _Operations(_Forward):
         if isinstance(made, _Made) and isinstance(b if made is a else a, (int, float)) \
                 and isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return made  # torch.randn(4, 1) * 5: the same sizes
-        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))
-        if numbers:
-            if abs(a) > 1e12 or abs(b) > 1e12:
-                raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
-            try:
-                if isinstance(op, ast.Pow):
-                    if abs(b) > 64:
-                        raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
-                    return a ** b
-                fn = _ARITHMETIC.get(type(op))
-                if fn is None and isinstance(op, ast.Mod):
-                    return a % b
-                if fn is not None:
-                    return fn(a, b)
-            except ZeroDivisionError:
-                raise _Refused(node, f"{_code(node)} divides by zero") from None
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
+            result = _arithmetic(op, a, b, node)
+            if result is not None:
+                return result
         joined = isinstance(op, ast.Add) and isinstance(a, (list, tuple)) and type(a) is type(b)
         repeated = isinstance(op, ast.Mult) and isinstance(a, (list, tuple)) and isinstance(b, int) \
             and not isinstance(b, bool) and b >= 0
@@ -158,8 +147,10 @@ class _Operations(_Forward):
             return _Method(owner, name)
         if isinstance(owner, _Made):
             return owner.dims if name == "shape" else _Method(owner, name)
-        if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State, list, dict)):
+        if isinstance(owner, (_Seq, _ModuleList, _Leaf, _State, list, dict, _ArgumentParser)):
             return _Method(owner, name)
+        if isinstance(owner, _Options):
+            return owner.get(expr)
         return _Unknown(expr)
 
     def _class_attribute(self, cls: ast.ClassDef, expr: ast.Attribute) -> Any:
@@ -213,12 +204,7 @@ class _Operations(_Forward):
             return _Unknown(call)
         try:
             if name == "range":
-                if not all(isinstance(a, int) for a in args):
-                    return _Unknown(call)
-                r = range(*args)
-                if len(r) > _LOOP_LIMIT:
-                    raise _Refused(call, f"{_code(call)} is longer than the {_LOOP_LIMIT} steps the importer unrolls")
-                return r
+                return _range(args, call)
             if name == "len":
                 (a,) = args
                 return len(a.items if isinstance(a, (_Seq, _ModuleList)) else a)
@@ -236,16 +222,7 @@ class _Operations(_Forward):
             if name in ("dict", "OrderedDict"):
                 return dict(*args, **kwargs)
             if name == "isinstance":
-                value, kinds = args
-                kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-                plain = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict,
-                         "bool": bool}
-                for k in kinds:
-                    if not (isinstance(k, _Torch) and k.path in plain):
-                        return _Unknown(call)  # isinstance(m, nn.Conv2d) and the like: not followed
-                    if isinstance(value, plain[k.path]):
-                        return True
-                return False
+                return _isinstance(args, call)
             if name == "hasattr":
                 owner, attr = args
                 if isinstance(owner, _Instance) and isinstance(attr, str):
@@ -260,18 +237,7 @@ class _Operations(_Forward):
         if isinstance(owner, _State):
             return owner  # torch.zeros(...).to(device): still the default state
         if isinstance(owner, list):
-            if len(owner) >= _ITEM_LIMIT and name in ("append", "extend", "insert"):
-                raise _Refused(call, f"{_code(call)} grows a list past {_ITEM_LIMIT:,} entries")
-            if name == "append" and len(args) == 1:
-                owner.append(args[0])
-                return None
-            if name == "extend" and len(args) == 1 and isinstance(args[0], (list, tuple)):
-                owner.extend(args[0])
-                return None
-            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
-                owner.insert(args[0], args[1])
-                return None
-            return _Unknown(call)
+            return _list_method(owner, name, args, call)
         if isinstance(owner, dict):
             if name in ("items", "keys", "values"):
                 return list(getattr(owner, name)())
@@ -279,35 +245,15 @@ class _Operations(_Forward):
                 return owner.get(args[0], args[1] if len(args) > 1 else None)
             return _Unknown(call)
         if isinstance(owner, (_Seq, _ModuleList)):
-            if name in ("append", "add_module") and args:
-                item = args[-1]
-                if not isinstance(item, _MODULES):
-                    raise _Refused(call, f"{_code(call)} adds something that is not a layer")
-                owner.items.append(item)
-                if isinstance(owner, _Seq):
-                    owner.names.append(args[0] if name == "add_module" and isinstance(args[0], str) else None)
-                return None
-            if name == "extend" and args and isinstance(args[0], (list, tuple)):
-                owner.items.extend(args[0])
-                if isinstance(owner, _Seq):
-                    owner.names.extend([None] * len(args[0]))
-                return None
-            if name in ("children", "modules", "parameters"):
-                return _Unknown(call)
-            return _Unknown(call)
+            return _container_method(owner, name, args, call)
         if isinstance(owner, _Leaf):
             return _Unknown(call)
         if isinstance(owner, _Made):
-            if name == "size" and not kwargs and not args:
-                return owner.dims
-            if name == "size" and len(args) == 1 and isinstance(args[0], int) and not isinstance(args[0], bool) \
-                    and -len(owner.dims) <= args[0] < len(owner.dims):
-                return owner.dims[args[0]]
-            if name in ("to", "float", "double", "cpu", "cuda", "detach", "clone", "contiguous"):
-                return owner
-            return _Unknown(call)
+            return _made_method(owner, name, args, kwargs, call)
         if isinstance(owner, _Tensor) and builder is not None:
             return self.tensor_method(owner, name, args, kwargs, call, builder)
+        if isinstance(owner, _ArgumentParser):
+            return parser_method(owner, name, args, kwargs, call)
         return _Unknown(call)
 
 
@@ -322,3 +268,90 @@ _COMPARE: dict[type, Callable[[Any, Any], bool]] = {
     ast.LtE: lambda a, b: bool(a <= b), ast.Gt: lambda a, b: bool(a > b), ast.GtE: lambda a, b: bool(a >= b),
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b,
 }
+
+
+def _arithmetic(op: ast.operator, a: float, b: float, node: ast.AST) -> float | None:
+    """``a op b`` of two plain numbers, or None for an operator the importer does not compute."""
+    if abs(a) > 1e12 or abs(b) > 1e12:
+        raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
+    try:
+        if isinstance(op, ast.Pow):
+            if abs(b) > 64:
+                raise _Refused(node, f"{_code(node)} works on numbers too large for a layer")
+            result: float = a ** b
+            return result
+        fn = _ARITHMETIC.get(type(op))
+        if fn is None and isinstance(op, ast.Mod):
+            return a % b
+        return fn(a, b) if fn is not None else None
+    except ZeroDivisionError:
+        raise _Refused(node, f"{_code(node)} divides by zero") from None
+
+
+def _range(args: list[Any], call: ast.Call) -> Any:
+    if not all(isinstance(a, int) for a in args):
+        return _Unknown(call)
+    r = range(*args)
+    if len(r) > _LOOP_LIMIT:
+        raise _Refused(call, f"{_code(call)} is longer than the {_LOOP_LIMIT} steps the importer unrolls")
+    return r
+
+
+_PLAIN_TYPES = {"int": int, "float": float, "str": str, "list": list, "tuple": tuple, "dict": dict, "bool": bool}
+
+
+def _isinstance(args: list[Any], call: ast.Call) -> Any:
+    """isinstance() against plain Python types; against anything else (nn.Conv2d and the like) not followed."""
+    value, kinds = args
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    for k in kinds:
+        if not (isinstance(k, _Torch) and k.path in _PLAIN_TYPES):
+            return _Unknown(call)
+        if isinstance(value, _PLAIN_TYPES[k.path]):
+            return True
+    return False
+
+
+def _list_method(owner: list[Any], name: str, args: list[Any], call: ast.Call) -> Any:
+    if len(owner) >= _ITEM_LIMIT and name in ("append", "extend", "insert"):
+        raise _Refused(call, f"{_code(call)} grows a list past {_ITEM_LIMIT:,} entries")
+    if name == "append" and len(args) == 1:
+        owner.append(args[0])
+        return None
+    if name == "extend" and len(args) == 1 and isinstance(args[0], (list, tuple)):
+        owner.extend(args[0])
+        return None
+    if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+        owner.insert(args[0], args[1])
+        return None
+    return _Unknown(call)
+
+
+def _container_method(owner: _Seq | _ModuleList, name: str, args: list[Any], call: ast.Call) -> Any:
+    """A layer added to an nn.Sequential or nn.ModuleList; what else it is asked (children()...) is not followed."""
+    if name in ("append", "add_module") and args:
+        item = args[-1]
+        if not isinstance(item, _MODULES):
+            raise _Refused(call, f"{_code(call)} adds something that is not a layer")
+        owner.items.append(item)
+        if isinstance(owner, _Seq):
+            owner.names.append(args[0] if name == "add_module" and isinstance(args[0], str) else None)
+        return None
+    if name == "extend" and args and isinstance(args[0], (list, tuple)):
+        owner.items.extend(args[0])
+        if isinstance(owner, _Seq):
+            owner.names.extend([None] * len(args[0]))
+        return None
+    return _Unknown(call)
+
+
+def _made_method(owner: _Made, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> Any:
+    """A tensor the file makes (torch.zeros(...)): its size, and the same tensor moved or copied."""
+    if name == "size" and not kwargs and not args:
+        return owner.dims
+    if name == "size" and len(args) == 1 and isinstance(args[0], int) and not isinstance(args[0], bool) \
+            and -len(owner.dims) <= args[0] < len(owner.dims):
+        return owner.dims[args[0]]
+    if name in ("to", "float", "double", "cpu", "cuda", "detach", "clone", "contiguous"):
+        return owner
+    return _Unknown(call)

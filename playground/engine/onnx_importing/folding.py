@@ -29,7 +29,7 @@ def _fold_constants(model: Any) -> None:
             continue
         try:
             (out,) = ReferenceEvaluator(node).run(None, {n: known[n] for n in names})
-        except Exception:  # noqa: BLE001, S112 - an operator the reference cannot run is left as it is
+        except Exception:  # an operator the reference cannot run is left as it is
             continue
         value = np.asarray(out)
         known[node.output[0]] = value
