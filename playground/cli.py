@@ -508,6 +508,8 @@ def bench_command(args: argparse.Namespace) -> int:
         fast_path_table,
         run_benchmarks,
         run_fast_path_benchmark,
+        run_watch_benchmark,
+        watch_table,
     )
     from playground.engine.errors import EngineError
 
@@ -519,7 +521,12 @@ def bench_command(args: argparse.Namespace) -> int:
         device, results = run_benchmarks(args.device, rounds=args.rounds, quick=args.quick)
     except EngineError as e:
         return _fail(str(e))
-    print(engine_table(device, results, args.rounds), flush=True)
+    print(engine_table(device, results, args.rounds) + "\n", flush=True)
+    try:
+        print(watch_table(run_watch_benchmark(args.device, rounds=args.rounds, quick=args.quick), args.rounds),
+              flush=True)
+    except EngineError as e:
+        return _fail(str(e))
     return 0  # the window rows follow from playground/__main__.py (the CLI stays free of Qt), unless --no-gui
 
 

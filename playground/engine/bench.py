@@ -293,6 +293,67 @@ def engine_table(device: str, results: list[BenchResult], rounds: int) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class WatchResult:
+    """One workload trained with the time machine (moments) and the health badges on, and with both off, in
+    alternating rounds: samples per second of each, and the per-round ratios on/off."""
+
+    name: str
+    off_samples_per_s: float
+    on_samples_per_s: float
+    ratios: tuple[float, ...]
+    goal: float = 0.9
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+def _watched(lab: Lab, data: DataBundle, device: torch.device, epochs: int, probes: tuple[str, ...],
+             on: bool) -> float:
+    trainer = Trainer(lab, device=device.type, data=data, probes=probes, fast_path=False, moments=on, health=on)
+    return _engine_loop(lab, data, device, epochs, probes, trainer)[0]
+
+
+def run_watch_benchmark(device_name: str = "auto", rounds: int = 5, quick: bool = False) -> list[WatchResult]:
+    """The app's runs as the window trains them (snapshots about 30 times a second), with the time machine's
+    moments and the health probe on against off: the spiral with its boundary live (small moments, kept in
+    memory) and the MLP 784-512-10 with Adam (moments of about 5 MB, kept on disk)."""
+    device = resolve_device(device_name)
+    sp = spiral()
+    sp.training = sp.training.updated(batch_size=10)
+    mlp = mnist_mlp_lab()
+    workloads = [
+        ("Spiral 2-16-16-16-2 tanh (batch 10, boundary live)", sp, load_dataset(sp.dataset, sp.seed),
+         20 if quick else 100, ("boundary",)),
+        ("MLP 784-512-10, Adam (random data, batch 64)", mlp, random_mnist_data(2048 if quick else 8192),
+         1 if quick else 3, ()),
+    ]
+    results = []
+    for name, lab, data, epochs, probes in workloads:
+        configure_cpu_threads(sum(p.numel() for p in compile_network(lab.networks[0].graph).module.parameters()),
+                              device)
+        _watched(lab, data, device, 1, probes, True)  # warm up
+        off, on = [], []
+        for _ in range(rounds):
+            off.append(_watched(lab, data, device, epochs, probes, False))
+            on.append(_watched(lab, data, device, epochs, probes, True))
+        results.append(WatchResult(name, statistics.median(off), statistics.median(on),
+                                   tuple(a / b for a, b in zip(on, off))))
+    return results
+
+
+def watch_table(results: list[WatchResult], rounds: int) -> str:
+    lines = [(f"Time machine (up to 200 moments kept) and health badges (the health probe with every snapshot) "
+              f"on, against both off: {rounds} alternating rounds, medians (range of the per-round ratios)\n"),
+             "| workload | off (samples/s) | on (samples/s) | on / off | goal |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        lines.append(f"| {r.name} | {r.off_samples_per_s:,.0f} | {r.on_samples_per_s:,.0f} | "
+                     f"{r.ratio:.2f}{_spread(r.ratios)} | ≥ {r.goal} |")
+    return "\n".join(lines)
+
+
 def _spread(ratios: tuple[float, ...]) -> str:
     return f" ({min(ratios):.2f}–{max(ratios):.2f})" if len(ratios) > 1 else ""
 

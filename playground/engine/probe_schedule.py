@@ -28,12 +28,12 @@ class ProbeScheduler(TrainerParts):
     """The Trainer's probes; it uses the Trainer's attributes (probes, _probes, state, seed, data_version)."""
 
     def _cached_probes(self) -> list[Record]:
-        return [r for name in sorted(self.probes | self._standing_probes) for r in self._probe_cache.get(name, [])]
+        return [r for name in sorted(self.probes) for r in self._probe_cache.get(name, [])]
 
     def _live_probes(self) -> list[Record]:
         """The open views' probes, each computed only while it keeps within its share of PROBE_BUDGET (else its
         last result again). Paused, or after anything that changes what a probe shows, all are fresh."""
-        names = sorted(self.probes | self._standing_probes)  # the health badges' probe, asked by no view
+        names = sorted(self.probes)
         if self._state != "running" or self._probe_cache_version != self._probe_version():
             self._probe_force.update(names)
         share = PROBE_BUDGET / max(1, len(names))

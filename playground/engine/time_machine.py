@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from playground.snapshots import Gradients, ProbeResults, Record, Snapshot, frozen
-from playground.snapshots.health import Timeline
+from playground.snapshots.health import NetworkHealth, Timeline
 
 from .commands import ContinueFrom, ShowMoment, WatchHealth
 from .device import describe_device
@@ -38,6 +38,9 @@ else:
 MAX_MOMENTS = 200
 SPILL_BYTES = 4 << 20
 TIME_BUDGET = 0.03
+# The health badges' probe runs with a snapshot only while it keeps within this share of the training time (else
+# its last result again): the probe scheduler's budget is for the views, and the badges must not take from it.
+HEALTH_BUDGET = 0.03
 HISTORY_POINTS = 2000
 
 
@@ -153,7 +156,10 @@ class TimeTravel(TrainerParts):
 
     def _init_time_travel(self, keep_moments: bool, health: bool) -> None:
         self.moments: MomentStore | None = MomentStore() if keep_moments else None
-        self._standing_probes: set[str] = {"health"} if health else set()
+        self._health_on = health
+        self._health: NetworkHealth | None = None
+        self._health_cost = 0.0
+        self._health_time = -np.inf
         self._moments_of: tuple[int, int] = (id(self.task), self.seed)
 
     def _keep_moment(self) -> None:
@@ -175,12 +181,22 @@ class TimeTravel(TrainerParts):
         store.cost, store.last_time = done - now, done
 
     def _time_records(self) -> list[Record]:
-        return [self.moments.timeline()] if self.moments is not None else []
+        """The timeline of kept moments and the network's health, for a live snapshot."""
+        records: list[Record] = [self.moments.timeline()] if self.moments is not None else []
+        if self._health_on:
+            now = time.perf_counter()
+            # A stopped run's last snapshot is drawn by no one: it reuses the last result.
+            if self._health is None or self._state not in ("running", "stopped") or \
+                    now - self._health_time >= self._health_cost / HEALTH_BUDGET:
+                self._health = network_health(self._probes)
+                done = time.perf_counter()
+                self._health_cost, self._health_time = done - now, done
+            records.append(self._health)
+        return records
 
     def _apply_time_travel(self, command: ShowMoment | ContinueFrom | WatchHealth) -> None:
         if isinstance(command, WatchHealth):
-            self._standing_probes = {"health"} if command.on else set()
-            self._probe_force.add("health")
+            self._health_on, self._health = command.on, None
         elif isinstance(command, ShowMoment):
             try:
                 answer: Snapshot | str = self.moment_snapshot(command.step)
@@ -214,7 +230,7 @@ class TimeTravel(TrainerParts):
                                         if k.startswith(prefix)})
             names = set(self.probes)
             records = self._probes.compute(sorted(names - {"health"}))
-            if "health" in names | self._standing_probes:
+            if "health" in names or self._health_on:
                 records.append(network_health(self._probes, moment.step))
         finally:
             for name, module in modules.items():
@@ -249,6 +265,7 @@ class TimeTravel(TrainerParts):
         self._message = (f"Continued from step {moment.step} (epoch {moment.epoch}): the run goes on from there "
                          f"with the same random numbers; the {dropped} later moments of the old branch are gone.")
         self._probe_force.update(self.probes)
+        self._health = None
 
 
 def _gradients_until(record: Gradients, step: int) -> Gradients:

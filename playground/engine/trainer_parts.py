@@ -70,7 +70,6 @@ class TrainerParts:
     _probe_times: dict[str, float]
     _probe_cache_version: tuple[Any, ...]
     _answer_only: bool
-    _standing_probes: set[str]
 
     @property
     @abstractmethod

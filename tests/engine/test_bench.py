@@ -39,3 +39,13 @@ def test_benchmark_setups():
     assert lab.training.optimizer == "sgd" and lab.training.batch_size == 10
     data = lenet_data(700)
     assert data.x_train.shape == (700, 1, 28, 28) and data.x_test.shape[0] == 100  # the set's 7 to 1
+
+
+def test_watch_table_row_and_a_quick_measurement():
+    from playground.engine.bench import WatchResult, run_watch_benchmark, watch_table
+
+    table = watch_table([WatchResult("Spiral", 1000.0, 950.0, (0.95, 0.97, 0.93))], 3)
+    assert "| Spiral | 1,000 | 950 | 0.95 (0.93–0.97) | ≥ 0.9 |" in table
+    results = run_watch_benchmark("cpu", rounds=1, quick=True)
+    assert [r.name.split()[0] for r in results] == ["Spiral", "MLP"]
+    assert all(r.on_samples_per_s > 0 and r.off_samples_per_s > 0 for r in results)  # no timing asserted here
