@@ -28,6 +28,7 @@ from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
 from .fast_path import FastPath, Program, split_metrics
 from .guards import Guards
+from .initialisers import initialise
 from .insight.backprop import load_given_weights
 from .live_changes import _LIVE_FIELDS, _OPTIMIZER_FIELDS, LiveChanges
 from .optimizers import _check_optimizer_entry, make_optimizer, scheduled_rate
@@ -162,6 +163,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
         networks = {net.name: compile_network(net.graph, net.name) for net in self.lab.networks}
         kept = 0
         for name, net in networks.items():
+            initialise(net.module, self.settings.init)  # before the given or kept weights, which win
             if not keep:
                 load_given_weights(self.lab, name, net.module)  # a worked example starts where its text does
             net.module.to(self.device)

@@ -59,6 +59,13 @@ TRAINING_FIELDS: tuple[Param, ...] = (
     Param("early_stopping", "bool", False, "Stop when the validation loss has not improved for 'patience' epochs "
           "and keep the best weights.", label="Early stopping"),
     Param("patience", "int", 20, "Epochs without improvement before early stopping.", 1, 100000),
+    Param("init", "choice", "default", "How the weights start, each time the network is built or reset. "
+          "default: torch's own, w ~ U(−√(1/fan_in), √(1/fan_in)). xavier (Glorot): w ~ U(−a, a), "
+          "a = √(6 / (fan_in + fan_out)), variance 2 / (fan_in + fan_out), for tanh and sigmoid. he (Kaiming): "
+          "w ~ N(0, 2 / fan_in), for ReLU. normal: w ~ N(0, 0.01²). uniform: w ~ U(−0.05, 0.05). zeros: every "
+          "weight 0, so every unit of a layer computes the same thing and stays the same: symmetry is never "
+          "broken. Biases start at 0 except with default.",
+          choices=("default", "xavier", "he", "normal", "uniform", "zeros"), label="Weight initialiser"),
     Param("device", "choice", "auto", "Where to train; auto picks CUDA, then MPS, then the CPU.",
           choices=("auto", "cpu", "cuda", "mps")),
     # Settings of the generative and sequence families; the other tasks ignore them.
@@ -199,6 +206,7 @@ class TrainingSettings:
     epochs: int = 100
     early_stopping: bool = False
     patience: int = 20
+    init: str = "default"
     device: str = "auto"
     reconstruction_loss: str = "mse"
     input_noise: float = 0.0
