@@ -193,6 +193,7 @@ class NodeItem(QGraphicsItem):
         self.count_text = ""
         self.problem: GraphError | None = None
         self.health: Badge | None = None  # a live health badge (dead units, saturation, gradients, NaN)
+        self.frozen = False  # a lock on the header: training leaves this layer's weights alone
         self._tip = ""
         self._mirroring = False
         self.set_position(node.position)
@@ -240,13 +241,33 @@ class NodeItem(QGraphicsItem):
         self.setToolTip(f"{badge.tooltip}\n\n{self._tip}" if badge else self._tip)
         self.update()
 
+    def set_frozen(self, frozen: bool) -> None:
+        if frozen != self.frozen:
+            self.frozen = frozen
+            self.update()
+
+    def _paint_lock(self, p: QPainter) -> None:
+        """A padlock in the header, left of the problem mark's place, so both can show at once."""
+        x = NODE_W - (34 if self.problem is not None else 18)
+        y = HEADER_H / 2
+        p.setPen(QPen(QColor("white"), 1.6))
+        p.setBrush(Qt.NoBrush)
+        p.drawArc(QRectF(x - 3.5, y - 7.5, 7, 8), 0, 180 * 16)
+        p.drawLine(QPointF(x - 3.5, y - 3.5), QPointF(x - 3.5, y - 1))
+        p.drawLine(QPointF(x + 3.5, y - 3.5), QPointF(x + 3.5, y - 1))
+        p.setPen(Qt.NoPen)
+        p.setBrush(QColor("white"))
+        p.drawRoundedRect(QRectF(x - 5.5, y - 1.5, 11, 8), 1.5, 1.5)
+
     def _paint_health(self, p: QPainter) -> None:
-        """The badge as a pill on the node's lower right edge, in the colour of its worst problem."""
+        """The badge as a pill on the right of the header (left of a problem's mark), in the colour of its worst
+        problem, outlined in white so it stands out on any category's colour."""
         assert self.health is not None
         font = small_font(7.5, bold=True)
-        width = min(NODE_W - 8, QFontMetricsF(font).horizontalAdvance(self.health.text) + 12)
-        pill = QRectF(NODE_W - 4 - width, NODE_H - 17, width, 14)
-        p.setPen(Qt.NoPen)
+        right = NODE_W - (22 if self.problem is not None else 4)
+        width = min(right - 40, QFontMetricsF(font).horizontalAdvance(self.health.text) + 12)
+        pill = QRectF(right - width, 3, width, HEADER_H - 6)
+        p.setPen(QPen(QColor("white"), 1.2))
         p.setBrush(QColor(self.health.color))
         p.drawRoundedRect(pill, 7, 7)
         p.setPen(QColor("white"))
@@ -321,6 +342,8 @@ class NodeItem(QGraphicsItem):
                 p.drawText(QRectF(-22, item.pos().y() - 16, 18, 12), Qt.AlignRight | Qt.AlignVCenter, port)
         if self.health is not None:
             self._paint_health(p)
+        if self.frozen:
+            self._paint_lock(p)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
         if change == QGraphicsItem.ItemPositionChange and not self._mirroring:
