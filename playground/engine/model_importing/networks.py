@@ -66,39 +66,46 @@ class _Reader(_Interpreter):
             for inner in stmt.body:
                 self._module_statement(inner)
             return
+        if isinstance(stmt, ast.Try):
+            # The script as it runs when nothing fails: the try block, its else and its finally.
+            for inner in (*stmt.body, *stmt.orelse, *stmt.finalbody):
+                self._module_statement(inner)
+            return
         if isinstance(stmt, ast.Expr) and self._configures_options(stmt.value):
             with contextlib.suppress(_Refused):
                 self.evaluate(stmt.value, self.env, None)
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            value_expr = _stripped_device(stmt.value)
+            self._module_assignment(stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target], stmt.value)
+
+    def _module_assignment(self, targets: list[ast.expr], expr: ast.expr) -> None:
+        """A constant (or a tuple of them) or a model made at module level."""
+        value_expr = _stripped_device(expr)
+        try:
+            value = self.evaluate(value_expr, dict(self.env), None)
+        except _Refused as e:
+            called = _call_name(value_expr.func) if isinstance(value_expr, ast.Call) else ""
+            if called in _LAYER_CLASSES or called in self.classes or called in self.functions:
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        self.module_refused[target.id] = e
+            return
+        except _Return:
+            value = _Unknown(expr)
+        for target in targets:
             try:
-                value = self.evaluate(value_expr, dict(self.env), None)
-            except _Refused as e:
-                value = _Unknown(stmt.value)
-                called = _call_name(value_expr.func) if isinstance(value_expr, ast.Call) else ""
-                if called in _LAYER_CLASSES or called in self.classes or called in self.functions:
-                    for target in targets:
-                        if isinstance(target, ast.Name):
-                            self.module_refused[target.id] = e
-                return
-            except _Return:
-                value = _Unknown(stmt.value)
-            for target in targets:
-                try:
-                    self._bind(target, value, self.env)
-                except _Refused:
-                    continue
-                if isinstance(target, ast.Name):
-                    if isinstance(value, _MODULES):
-                        self.module_values[target.id] = (value, value_expr)
-                    else:
-                        self.module_values.pop(target.id, None)
-                    if _is_plain(value):
-                        self.constants[target.id] = value
-                    else:
-                        self.constants.pop(target.id, None)
+                self._bind(target, value, self.env)
+            except _Refused:
+                continue
+            if isinstance(target, ast.Name):
+                if isinstance(value, _MODULES):
+                    self.module_values[target.id] = (value, value_expr)
+                else:
+                    self.module_values.pop(target.id, None)
+                if _is_plain(value):
+                    self.constants[target.id] = value
+                else:
+                    self.constants.pop(target.id, None)
 
     def _configures_options(self, expr: ast.expr) -> bool:
         """``parser.add_argument(...)`` at module level: the script's options, whose defaults may size layers."""
