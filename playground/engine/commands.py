@@ -130,5 +130,14 @@ class SetFrozen:
     frozen: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SetWeights:
+    """Copy ``tensors`` (state-dict key -> tensor, shapes checked by weights_copy.match_layers) into ``network``
+    between steps; the other layers, the optimizer and the curves go on as they were."""
+
+    network: str = ""
+    tensors: Mapping[str, Any] = field(default_factory=dict)
+
+
 Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples
-           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | SetFrozen | Stop)
+           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | SetFrozen | SetWeights | Stop)

@@ -26,6 +26,7 @@ from .commands import (
     SetProbes,
     SetSample,
     SetTraining,
+    SetWeights,
     ShowMoment,
     Step,
     Stop,
@@ -38,6 +39,7 @@ from .errors import EngineError
 from .freezing import apply_freeze, carry_state
 from .optimizers import scheduled_rate
 from .probes import Probes, check_probe_names
+from .weights_copy import load_into
 
 if TYPE_CHECKING:
     from .trainer_parts import TrainerParts
@@ -81,6 +83,8 @@ class LiveChanges(TrainerParts):
             if not isinstance(frozen, Mapping) or not all(
                     isinstance(v, (list, tuple)) and all(isinstance(n, str) for n in v) for v in frozen.values()):
                 raise EngineError("SetFrozen needs a mapping: network name -> list of layer names")
+        if isinstance(command, SetWeights):
+            self._check_weights(command.network, command.tensors)
         if isinstance(command, Step) and command.batches < 1:
             raise EngineError("Step needs at least one batch")
         self._commands.append(command)
@@ -127,6 +131,11 @@ class LiveChanges(TrainerParts):
             self._refresh = True
             self._probe_force.update(("feature_maps", "prediction"))  # a drawing's answer must not wait
             self._sample_due = True
+        elif isinstance(command, SetWeights):
+            load_into(self.task.modules()[command.network], command.tensors)
+            self._message = f"Copied the weights of {len(command.tensors)} tensors into '{command.network}'"
+            self._refresh = True
+            self._probe_force.update(self.probes)
         elif isinstance(command, SetFrozen):
             self._apply_frozen({str(k): list(v) for k, v in command.frozen.items()})
         elif isinstance(command, (ShowMoment, ContinueFrom, WatchHealth)):
@@ -158,6 +167,15 @@ class LiveChanges(TrainerParts):
         if "epochs" in changes:
             self._epoch_limit = max(self.epoch, new.epochs) if self._state != "finished" else self._epoch_limit
         self._set_rate(scheduled_rate(new, self.epoch))
+
+    def _check_weights(self, network: str, tensors: Mapping[str, Any]) -> None:
+        module = self.task.modules().get(network)
+        if module is None:
+            raise EngineError(f"The lab has no network '{network}' for the weights")
+        own = module.state_dict()
+        for key, value in tensors.items():
+            if key not in own or not isinstance(value, torch.Tensor) or value.shape != own[key].shape:
+                raise EngineError(f"The weights '{key}' do not fit network '{network}'")
 
     def _apply_frozen(self, frozen: dict[str, list[str]]) -> None:
         """Lock or unlock layers between two steps: frozen parameters stop needing gradients and leave the
