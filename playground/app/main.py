@@ -55,6 +55,11 @@ def attach_presenters(window: Any) -> Presenters:
     from playground.app.presenters.landscape import LandscapePresenter
 
     LandscapePresenter(window, document, training)  # Learning > Loss landscape and optimizer race… (a window child)
+    from playground.app.presenters.embeddings import EmbeddingPresenter
+    from playground.app.presenters.maximise import MaximisePresenter
+
+    MaximisePresenter(window, document, training)  # Learning > What a unit responds to… (a window child)
+    EmbeddingPresenter(window, document, training)  # Learning > Embeddings… (a window child)
     from playground.app.presenters.time_machine import TimeMachinePresenter
 
     TimeMachinePresenter(window, document, training)  # the time machine's slider and the canvas health badges

@@ -128,6 +128,14 @@ class MainWindowActions:
         self.landscape_action.setObjectName("actionLandscape")
         self.landscape_action.setStatusTip("The loss around the network's weights and its training path, exact "
                                            "cost surfaces of tiny models, and SGD, momentum and Adam racing on them")
+        self.maximise_action = self.learning_menu.addAction("What a &unit responds to…")
+        self.maximise_action.setObjectName("actionActivationMaximisation")
+        self.maximise_action.setStatusTip("The images that excite each class, or each channel of a layer, most: found "
+                                          "by gradient ascent on the pixels of the trained network")
+        self.embedding_action = self.learning_menu.addAction("&Embeddings…")
+        self.embedding_action.setObjectName("actionEmbeddings")
+        self.embedding_action.setStatusTip("An Embedding layer's token vectors on a map (PCA), live, with each "
+                                           "token's nearest neighbours")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self._refresh_recent_menu()
