@@ -12,6 +12,8 @@ from playground.engine.commands import SetProbes
 from playground.engine.probes import ACTIVATION_KINDS
 from playground.snapshots import Prediction, metric_phrases
 
+from .neuron_network import network_outline
+
 
 class SnapshotMixin:
     """Probes asked of the engine, snapshots handed to the views."""
@@ -53,6 +55,8 @@ class SnapshotMixin:
 
     def _sync_layers(self) -> None:
         lab = self.lab
+        if "neuron_network" in self.views:
+            self.views["neuron_network"].set_outline(network_outline(lab))
         if lab is None or not lab.networks:
             return
         graph = lab.networks[0].graph

@@ -20,6 +20,7 @@ from . import (
     gradients,
     hidden_space,
     loss_curves,
+    neuron_network,
     neurons,
     weights,
 )
@@ -37,7 +38,8 @@ DRAWING_PAD = ViewSpec("draw", "Draw a digit", DigitPanel, probes=("prediction",
 def classifier_views() -> list[ViewSpec]:
     """The views of classifiers and regressors, and the curves and samples every family shares, in the order the
     data flow: data, network, output, curves."""
-    return [loss_curves.SPEC, decision_boundary.SPEC, data_samples.SPEC, neurons.SPEC, hidden_space.SPEC,
+    return [loss_curves.SPEC, decision_boundary.SPEC, data_samples.SPEC, neuron_network.SPEC,
+            neurons.SPEC, hidden_space.SPEC,
             feature_maps.SPEC, filters.SPEC, confusion.SPEC, class_templates.SPEC, filter_lab.SPEC]
 
 

@@ -1,0 +1,450 @@
+"""The network drawn as neurons, as TensorFlow Playground draws it: input features, hidden layers and the output
+left to right, each neuron a small square holding its own output over the input plane, each link coloured by the
+sign of its weight and as thick as its magnitude.
+
+The network's shape comes from the lab (``set_outline``, by the presenter), so it shows before any training; the
+heatmaps and weights fill in from the snapshots (``Neurons``, ``Weights`` and ``DecisionBoundary`` records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QToolTip, QWidget
+
+from playground.snapshots import DecisionBoundary, Neurons, Weights
+from playground.viz.boundary import class_regions, normalize_layer
+from playground.viz.colormaps import TF_BLUE, TF_ORANGE, class_color, diverging_lut, hex_to_rgba
+
+from .base import NEEDS_PLANE, SnapshotView, probe
+from .view_spec import CLASSIC_TASKS, ViewSpec
+
+UNIT = 1.0  # a neuron's side, in the scene's units
+GAP = 0.4  # between two neurons of a column
+COLUMN = 2.8  # from one column's left edge to the next
+OUTPUT = 3.2  # the output's side: the largest square, as in TF Playground
+LEGEND_WIDTH = 0.3
+NO_WEIGHT = "#b8b8b8"  # links before the first snapshot: the shape of the network, no values yet
+HOVER_PIXELS = 5.0  # how near the pointer must come to a link, on screen, to show its weight
+
+
+@dataclass(frozen=True)
+class HiddenLayer:
+    """One column of neurons: ``neurons`` names its record in ``Neurons`` (the activation, or the Dense without
+    one), ``weights`` its Dense in ``Weights`` (the links coming in), ``units`` how many neurons it has, ``label``
+    what it says above its column."""
+
+    neurons: str
+    weights: str
+    units: int
+    label: str
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkOutline:
+    """A 2-D dense network in plain words, from the lab: every input feature it could use (``features``, with
+    ``labels`` and ``maps``: (r, r) images of each over the plane, row 0 at the bottom), the ones it uses now in the
+    order of the input's columns (``inputs``), its hidden layers, the Dense that makes its output
+    (``output_weights``, ``outputs`` units), the task and class count."""
+
+    features: tuple[str, ...]
+    labels: tuple[str, ...]
+    maps: tuple[np.ndarray, ...]
+    inputs: tuple[str, ...]
+    layers: tuple[HiddenLayer, ...]
+    output_weights: str
+    outputs: int
+    task: str = "classification"
+    classes: int = 2
+    class_names: tuple[str, ...] = field(default=())
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """Everything that decides what is drawn but the feature images (which follow from the features)."""
+        return (self.features, self.labels, self.inputs, self.layers, self.output_weights, self.outputs, self.task,
+                self.classes, self.class_names)
+
+
+@dataclass
+class Link:
+    """One drawn link: from neuron ``source`` of column ``column`` - 1 to neuron ``target`` of column ``column``
+    (the output is the last column), its line and its weight (NaN until a snapshot brings one)."""
+
+    column: int
+    source: int
+    target: int
+    line: QGraphicsLineItem
+    weight: float = float("nan")
+    text: str = ""
+
+    @property
+    def color(self) -> str:
+        return self.line.pen().color().name()
+
+    @property
+    def width(self) -> float:
+        return float(self.line.pen().widthF())
+
+
+def link_pen(weight: float) -> QPen:
+    """Blue for a positive weight, orange for a negative one, 0.5 to 6 pixels wide with its magnitude."""
+    if not np.isfinite(weight):
+        pen = QPen(QColor(NO_WEIGHT))
+        pen.setWidthF(0.8)
+    else:
+        pen = QPen(QColor(TF_BLUE if weight >= 0 else TF_ORANGE))
+        pen.setWidthF(0.5 + min(abs(weight), 2.75) * 2.0)
+    pen.setCosmetic(True)
+    return pen
+
+
+def _distance_to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    d = b - a
+    t = float(np.clip(np.dot(p - a, d) / max(float(np.dot(d, d)), 1e-12), 0.0, 1.0))
+    return float(np.linalg.norm(p - (a + t * d)))
+
+
+class NeuronNetworkView(SnapshotView):
+    """TF Playground's network diagram. Click an input feature to switch it on or off (``dataset_changed`` with
+    the new ``features``); hover a link for its weight, a neuron for its name."""
+
+    dataset_changed = Signal(dict)
+    probes: tuple[str, ...] = ("neurons", "weights", "boundary")
+    title = "Network"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("neuronNetworkView")
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.canvas.setObjectName("neuronNetworkCanvas")
+        self.box: pg.ViewBox = self.canvas.addViewBox(row=0, col=0)
+        self.box.setAspectLocked(True)
+        self.box.invertY(True)
+        self.box.setMouseEnabled(x=False, y=False)
+        self.box.setMenuEnabled(False)
+        self.canvas.setToolTip(
+            "The network as neurons, data flowing left to right. Each square shows what that neuron outputs at "
+            "every point of the input plane (blue positive, orange negative).\n"
+            "Links: blue weights add, orange weights subtract; thicker is larger. Hover a link for its value.\n"
+            "Click an input feature (x₁, x₂, x₁², ...) to feed it to the network or take it away.")
+        self.content_layout.addWidget(self.canvas)
+        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.outline: NetworkOutline | None = None
+        self.inputs: list[pg.ImageItem] = []  # one per feature of the outline
+        self.input_frames: list[QGraphicsRectItem] = []
+        self.neurons: list[list[pg.ImageItem]] = []  # per hidden layer, one per neuron
+        self.output = pg.ImageItem(axisOrder="row-major")
+        self.legend = pg.ImageItem(axisOrder="row-major")
+        self.links: list[Link] = []
+        self.hover_text = ""
+        self._rects: list[list[QRectF]] = []  # per column (inputs, hidden layers, output)
+        self._labels: list[pg.TextItem] = []
+        self._legend_labels: list[pg.TextItem] = []
+        self._items: list[Any] = []
+        self._placed: dict[int, tuple[QRectF, tuple[int, ...]]] = {}  # image item -> its square, its image's shape
+
+    # The network's shape, from the lab ---------------------------------------------------------------------
+
+    def set_outline(self, outline: NetworkOutline | None) -> None:
+        """Draw this network (or, with None, say the view needs a 2-D dense network); heatmaps and weights come
+        with the snapshots."""
+        if outline is not None and self.outline is not None and outline.key == self.outline.key:
+            return
+        self.outline = outline
+        self._clear_scene()
+        if outline is None:
+            self.show_empty(NEEDS_PLANE + "\nIt draws a network of Dense layers from the input to the output.")
+            return
+        self._build(outline)
+        self.show_content()
+        hidden = sum(layer.units for layer in outline.layers)
+        self.set_caption(f"{len(outline.inputs)} input features · {hidden} hidden neurons in "
+                         f"{len(outline.layers)} layer{'s' if len(outline.layers) != 1 else ''} · click an input "
+                         f"to switch it on or off")
+
+    def show_empty(self, message: str) -> None:
+        # The network's shape is known before any run: keep it drawn, the message goes to the caption.
+        if getattr(self, "outline", None) is not None:  # the base class shows its first message before __init__ ends
+            self.show_content()
+            self.set_caption(message)
+            return
+        super().show_empty(message)
+
+    def _clear_scene(self) -> None:
+        for item in self._items:
+            self.box.removeItem(item)
+        self._items, self.inputs, self.input_frames, self.neurons, self.links = [], [], [], [], []
+        self._rects, self._labels, self._legend_labels = [], [], []
+        self._placed = {}
+        self.hover_text = ""
+
+    def _add(self, item: Any) -> Any:
+        self.box.addItem(item)
+        self._items.append(item)
+        return item
+
+    def _column_rects(self, x: float, count: int, side: float, height: float) -> list[QRectF]:
+        tall = count * side + (count - 1) * GAP
+        top = (height - tall) / 2
+        return [QRectF(x, top + i * (side + GAP), side, side) for i in range(count)]
+
+    def _build(self, outline: NetworkOutline) -> None:
+        counts = [len(outline.features), *(layer.units for layer in outline.layers)]
+        height = max(OUTPUT, max(n * UNIT + (n - 1) * GAP for n in counts))
+        columns = [self._column_rects(i * COLUMN, n, UNIT, height) for i, n in enumerate(counts)]
+        out_x = len(counts) * COLUMN + 0.4
+        columns.append([QRectF(out_x, (height - OUTPUT) / 2, OUTPUT, OUTPUT)])
+        self._rects = columns
+        self._build_links(outline, columns)
+        lut = diverging_lut()
+        for i, (name, label, image) in enumerate(zip(outline.features, outline.labels, outline.maps)):
+            item = self._image(np.flipud(np.asarray(image, dtype=np.float32)), columns[0][i], lut)
+            frame = self._add(QGraphicsRectItem(columns[0][i]))
+            active = name in outline.inputs
+            item.setOpacity(1.0 if active else 0.25)
+            frame.setPen(self._frame_pen(active))
+            self.inputs.append(item)
+            self.input_frames.append(frame)
+            text = self._add(pg.TextItem(label, color="#222" if active else "#999", anchor=(1.0, 0.5)))
+            text.setPos(columns[0][i].left() - 0.1, columns[0][i].center().y())
+            self._labels.append(text)
+        for c, layer in enumerate(outline.layers, start=1):
+            row = []
+            for rect in columns[c]:
+                row.append(self._image(np.zeros((2, 2), np.float32), rect, lut))
+                self._add(QGraphicsRectItem(rect)).setPen(self._frame_pen(True))
+            self.neurons.append(row)
+            self._column_label(layer.label, columns[c][0])
+        self._column_label("Input", columns[0][0])
+        out_rect = columns[-1][0]
+        self.output = self._image(np.zeros((2, 2), np.float32), out_rect, lut)
+        self._add(QGraphicsRectItem(out_rect)).setPen(self._frame_pen(True))
+        self._column_label("Output", out_rect)
+        self._build_legend(outline, out_rect)
+        right = out_rect.right() + LEGEND_WIDTH + 2.2
+        self.box.setRange(QRectF(-1.6, -0.9, right + 1.6, height + 1.3), padding=0.02)
+
+    def _build_links(self, outline: NetworkOutline, columns: list[list[QRectF]]) -> None:
+        sources = [columns[0][outline.features.index(f)] for f in outline.inputs if f in outline.features]
+        for c in range(1, len(columns)):
+            targets = columns[c]
+            for t, target in enumerate(targets):
+                for s, source in enumerate(sources):
+                    line = QGraphicsLineItem(source.right(), source.center().y(), target.left(),
+                                             target.center().y())
+                    line.setPen(link_pen(float("nan")))
+                    line.setZValue(-5)
+                    self._add(line)
+                    self.links.append(Link(c, s, t, line))
+            sources = targets
+
+    def _build_legend(self, outline: NetworkOutline, out_rect: QRectF) -> None:
+        x = out_rect.right() + 0.25
+        if outline.task == "classification" and outline.classes > 2:
+            names = outline.class_names or tuple(str(i) for i in range(outline.classes))
+            for i, name in enumerate(names[: outline.classes]):
+                swatch = self._add(QGraphicsRectItem(QRectF(x, out_rect.top() + i * 0.45, LEGEND_WIDTH, 0.35)))
+                swatch.setBrush(QColor(class_color(i)))
+                swatch.setPen(pg.mkPen(None))
+                self._legend_text(f"class {name}", x + LEGEND_WIDTH + 0.1, out_rect.top() + i * 0.45 + 0.17,
+                                  (0.0, 0.5))
+            return
+        ramp = np.linspace(1.0, -1.0, 64, dtype=np.float32).reshape(-1, 1)  # top: positive (blue)
+        self.legend = self._image(ramp, QRectF(x, out_rect.top(), LEGEND_WIDTH, out_rect.height()),
+                                  diverging_lut())
+        if outline.task == "classification":
+            names = outline.class_names or ("0", "1")
+            top, bottom = f"class {names[1]}", f"class {names[0]}"
+        else:
+            top, bottom = "+1", "−1"
+        self._legend_text(top, x + LEGEND_WIDTH + 0.1, out_rect.top(), (0.0, 0.0))
+        self._legend_text(bottom, x + LEGEND_WIDTH + 0.1, out_rect.bottom(), (0.0, 1.0))
+
+    def _legend_text(self, text: str, x: float, y: float, anchor: tuple[float, float]) -> None:
+        label = self._add(pg.TextItem(text, color="#333", anchor=anchor))
+        label.setPos(x, y)
+        self._legend_labels.append(label)
+
+    def _column_label(self, text: str, first: QRectF) -> None:
+        label = self._add(pg.TextItem(text, color="#333", anchor=(0.5, 1.0)))
+        label.setPos(first.center().x(), first.top() - 0.1)
+        self._labels.append(label)
+
+    def _image(self, data: np.ndarray, rect: QRectF, lut: np.ndarray | None) -> pg.ImageItem:
+        item = self._add(pg.ImageItem(axisOrder="row-major"))
+        if lut is not None:
+            item.setLookupTable(lut)
+        item.setImage(data, levels=(-1.0, 1.0), autoLevels=False)
+        item.setRect(rect)
+        self._placed[id(item)] = (rect, data.shape[:2])
+        return item
+
+    @staticmethod
+    def _frame_pen(active: bool) -> QPen:
+        pen = QPen(QColor("#333333" if active else "#bbbbbb"))
+        pen.setWidthF(1.5 if active else 1.0)
+        pen.setCosmetic(True)
+        if not active:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        return pen
+
+    # Snapshots ------------------------------------------------------------------------------------------------
+
+    def show_snapshot(self, snapshot: Any) -> None:
+        outline = self.outline
+        if outline is None:
+            return
+        self.show_content()
+        neurons = probe(snapshot, Neurons)
+        if neurons is not None:
+            for layer, row in zip(outline.layers, self.neurons):
+                stack = neurons.layers.get(layer.neurons)
+                if stack is None or stack.ndim != 3 or len(stack) != len(row):
+                    continue
+                scaled = normalize_layer(stack)
+                for item, image in zip(row, scaled):
+                    self._set(item, np.flipud(image))
+        weights = probe(snapshot, Weights)
+        if weights is not None:
+            self._show_weights(outline, weights.layers)
+        boundary = probe(snapshot, DecisionBoundary)
+        if boundary is not None:
+            self._show_output(outline, boundary)
+
+    def _set(self, item: pg.ImageItem, image: np.ndarray, levels: tuple[float, float] = (-1.0, 1.0)) -> None:
+        rect, shape = self._placed[id(item)]
+        item.setImage(image, levels=levels, autoLevels=False)
+        if image.shape[:2] != shape:  # setRect scales by the pixel count: the same square at any resolution
+            self._placed[id(item)] = (rect, image.shape[:2])
+            item.setRect(rect)
+
+    def _show_weights(self, outline: NetworkOutline, layers: Mapping[str, np.ndarray]) -> None:
+        names = [layer.weights for layer in outline.layers] + [outline.output_weights]
+        matrices = [layers.get(n) for n in names]
+        for link in self.links:
+            w = matrices[link.column - 1]
+            if w is None or w.ndim != 2 or link.source >= w.shape[1]:
+                continue
+            column = w[:, link.source]
+            last = link.column == len(names)
+            if last and outline.task == "classification" and len(column) == 2:
+                # Two softmax outputs: what moves P(class 1) is the difference of their weights.
+                value = float(column[1] - column[0])
+                text = f"weight to class 1 minus weight to class 0: {value:.4g}"
+            elif last and len(column) > 2:
+                value = float(column[np.abs(column).argmax()])
+                text = "weights to the classes: " + ", ".join(f"{v:.3g}" for v in column)
+            else:
+                if link.target >= len(column):
+                    continue
+                value = float(column[link.target])
+                text = f"weight {value:.4g}"
+            if value != link.weight:
+                link.weight = value
+                link.line.setPen(link_pen(value))
+            link.text = text
+
+    def _show_output(self, outline: NetworkOutline, boundary: DecisionBoundary) -> None:
+        values = np.asarray(boundary.values, dtype=np.float32)
+        if outline.task == "classification" and outline.classes > 2:
+            probs = boundary.probabilities
+            if probs is None:
+                return
+            colors = np.array([hex_to_rgba(class_color(i))[:3] for i in range(probs.shape[2])], dtype=np.float64)
+            self.output.setLookupTable(None)  # a lookup table would recolour the RGBA image
+            self._set(self.output, np.flipud(class_regions(probs, colors)), (0.0, 255.0))
+            return
+        scaled = values * 2.0 - 1.0 if outline.task == "classification" else np.clip(values, -1.0, 1.0)
+        self._set(self.output, np.flipud(scaled))
+
+    # Pointer --------------------------------------------------------------------------------------------------
+
+    def _view_point(self, scene_pos: QPointF) -> np.ndarray:
+        p = self.box.mapSceneToView(scene_pos)
+        return np.array([p.x(), p.y()])
+
+    def link_at(self, point: np.ndarray, tolerance: float) -> Link | None:
+        best, nearest = None, tolerance
+        for link in self.links:
+            line = link.line.line()
+            d = _distance_to_segment(point, np.array([line.x1(), line.y1()]), np.array([line.x2(), line.y2()]))
+            if d <= nearest:
+                best, nearest = link, d
+        return best
+
+    def feature_at(self, point: np.ndarray) -> str | None:
+        if self.outline is None or not self._rects:
+            return None
+        for name, rect in zip(self.outline.features, self._rects[0]):
+            if rect.contains(QPointF(float(point[0]), float(point[1]))):
+                return name
+        return None
+
+    def feature_position(self, name: str) -> QPoint:
+        """Where feature ``name``'s input neuron is in the canvas's viewport (for tests and tours)."""
+        assert self.outline is not None
+        rect = self._rects[0][self.outline.features.index(name)]
+        scene = self.box.mapViewToScene(rect.center())
+        return QPoint(self.canvas.mapFromScene(scene))
+
+    def link_position(self, link: Link) -> QPoint:
+        """A point of ``link`` in the canvas's viewport, a fifth of the way along: nearer the middle, links into
+        the same column cross."""
+        line = link.line.line()
+        return QPoint(self.canvas.mapFromScene(self.box.mapViewToScene(line.pointAt(0.2))))
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        if self.outline is None or not self.box.sceneBoundingRect().contains(scene_pos):
+            return
+        point = self._view_point(scene_pos)
+        pixel = self.box.viewPixelSize()[0]
+        feature = self.feature_at(point)
+        link = None if feature is not None else self.link_at(point, HOVER_PIXELS * pixel)
+        if feature is not None:
+            i = self.outline.features.index(feature)
+            state = "on" if feature in self.outline.inputs else "off"
+            text = f"{self.outline.labels[i]}: {state}, click to switch it {'off' if state == 'on' else 'on'}"
+        elif link is not None:
+            text = link.text or "weight: shown after the first step"
+        else:
+            text = ""
+        if text != self.hover_text:
+            self.hover_text = text
+            view_pos = self.canvas.mapFromScene(scene_pos)
+            if text:
+                QToolTip.showText(self.canvas.mapToGlobal(view_pos), text, self.canvas)
+            else:
+                QToolTip.hideText()
+
+    def _on_mouse_clicked(self, event: Any) -> None:
+        if self.outline is None:
+            return
+        feature = self.feature_at(self._view_point(event.scenePos()))
+        if feature is not None:
+            event.accept()
+            self.toggle_feature(feature)
+
+    def toggle_feature(self, name: str) -> None:
+        """Ask for the input features with ``name`` switched (never none: the last one stays)."""
+        outline = self.outline
+        if outline is None:
+            return
+        on = [f for f in outline.inputs if f != name]
+        if name not in outline.inputs:
+            on = [f for f in outline.features if f in outline.inputs or f == name]
+        if not on:
+            self.set_caption("A network needs at least one input feature.")
+            return
+        self.dataset_changed.emit({"features": on})
+
+
+SPEC = ViewSpec("neuron_network", "Network", NeuronNetworkView, probes=("neurons", "weights", "boundary"),
+                tasks=CLASSIC_TASKS, data=("plane",), min_size=(240, 160))
