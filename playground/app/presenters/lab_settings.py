@@ -40,7 +40,7 @@ class LabSettingsMixin:
         lab = self.lab
         if lab is None:
             return
-        self.change_settings("lab_seed", (lab.seed + 1) % (2**32))
+        self.change_settings("seed", (lab.seed + 1) % (2**32))
 
     def change_device(self, device: str) -> None:
         self.change_settings("training", {"device": device})
@@ -151,6 +151,6 @@ class LabSettingsMixin:
         elif section == "task":
             if self.session.active:
                 self._stale = True  # the head changes with it: applied after the macro, by _on_edit
-        elif self.session.active:  # the seed, which draws the data sample
+        elif section == "seed" and self.session.active:  # the seed, which draws the data sample
             self._stale = True
             self.apply_edit(resume=self._playing)
