@@ -69,13 +69,15 @@ def _double(spin: QDoubleSpinBox, lo: float, hi: float, step: float, value: floa
     return spin
 
 
-def _tiles(images: np.ndarray) -> tuple[np.ndarray, int, int, int]:
+def _tiles(images: np.ndarray, aspect: float = 1.6) -> tuple[np.ndarray, int, int, int]:
     """The images (N, C, H, W) as one picture of tiles, each scaled to 0..1 by its own range, with room above each
-    row for the tiles' labels; also the grid's columns, a tile's step down and its step across."""
+    row for the tiles' labels, in as many columns as make the grid about ``aspect`` times as wide as it is tall
+    (the plot's own shape: the tiles come out as large as it allows); also the grid's columns, a tile's step down
+    and its step across."""
     n, c, h, w = images.shape
-    cols = min(n, max(1, math.ceil(math.sqrt(n * 1.6))))  # a landscape grid fits the window's shape
-    rows = math.ceil(n / cols)
     down, across = h + _label_room(h), w + GAP
+    cols = min(n, max(1, round(math.sqrt(n * aspect * down / across))))
+    rows = math.ceil(n / cols)
     colour = c == 3
     picture = np.ones((rows * down, cols * across + GAP, 3 if colour else 1), dtype=np.float32)
     for i in range(n):
@@ -233,7 +235,9 @@ class ActivationMaximisationView(QWidget):
         self.record = record
         self.set_progress(record.steps_done, record.steps)
         images = np.asarray(record.images)
-        picture, cols, down, across = _tiles(images)
+        size = self.plot.size()
+        aspect = size.width() / size.height() if size.height() > 50 and size.width() > 50 else 1.6
+        picture, cols, down, across = _tiles(images, aspect)
         self.image.setImage(picture, levels=(0.0, 1.0), autoLevels=False)
         self._place_labels(record, cols, down, across, images.shape[2])
         box = self.plot.getPlotItem().getViewBox()
