@@ -37,10 +37,10 @@ else:
 
 MAX_MOMENTS = 200
 SPILL_BYTES = 4 << 20
-TIME_BUDGET = 0.03
+TIME_BUDGET = 0.02
 # The health badges' probe runs with a snapshot only while it keeps within this share of the training time (else
 # its last result again): the probe scheduler's budget is for the views, and the badges must not take from it.
-HEALTH_BUDGET = 0.03
+HEALTH_BUDGET = 0.02
 HISTORY_POINTS = 2000
 
 

@@ -54,9 +54,9 @@ def test_scrubbing_shows_the_saved_moment_and_continuing_branches_from_it(qtbot,
 
     presenter.bar.continue_button.click()
     assert presenter.bar.at_now and presenter.moment is None
+    assert "Continued from step" in win.statusBar().currentMessage()
     qtbot.waitUntil(lambda: c.last_snapshot is not None and c.last_snapshot.state == "running"
                     and c.last_snapshot.step > step, timeout=60_000)
-    assert "Continued from step" in win.statusBar().currentMessage()
     assert trainer.moments.moments[0].step == 0
 
 
@@ -72,3 +72,14 @@ def test_health_badges_follow_the_health_record(qtbot, app_window):
     assert all(item.health is None for name, item in items.items() if name != layer)
     presenter._show_health(NetworkHealth({layer: LayerHealth("Tanh", 4, saturated=0.0)}))
     assert items[layer].health is None and "Saturated" not in items[layer].toolTip()
+
+
+def test_step_goes_back_to_now(qtbot, app_window):
+    win, c, presenter = app_window
+    win.load_template("spiral")
+    c.set_playing(True)
+    qtbot.waitUntil(lambda: presenter.bar.slider.maximum() >= 3, timeout=120_000)
+    presenter.bar.slider.setValue(1)
+    qtbot.waitUntil(lambda: presenter.moment is not None, timeout=60_000)
+    c.toolbar.step_requested.emit(False)
+    assert presenter.bar.at_now and presenter.moment is None

@@ -49,6 +49,10 @@ class TimeMachinePresenter(QObject):
         self.bar.now_requested.connect(self.show_now)
         self.bar.continue_requested.connect(self.continue_from)
         document.lab_replaced.connect(self._on_lab_replaced)
+        # Step and Reset act on the run as it is now, so the views go back to now with them.
+        for signal in (window.step_requested, window.reset_requested, training.toolbar.step_requested,
+                       training.toolbar.reset_requested):
+            signal.connect(self.bar.go_now)
 
     # Looking back ---------------------------------------------------------------------------------------------
 
