@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from playground.graph import GraphEvent, Lab, SettingsChanged
+from playground.graph.lab import SETTINGS_SECTIONS
 
 
 class LabDocument(QObject):
@@ -89,11 +90,12 @@ class LabDocument(QObject):
             self.changed.emit()
 
     def set_settings(self, section: str, value: Any) -> None:
-        """Set one section of the lab's settings (``training``, ``dataset``, ``task`` or ``seed``); the lab's own
-        event tells everyone what changed. Undo commands call this for both directions."""
+        """Set one section of the lab's settings (``training``, ``dataset``, ``task``, ``seed``, ``frozen`` or
+        ``task_options``); the lab's own event tells everyone what changed. Undo commands call this for both
+        directions."""
         if self._lab is None:
             return
-        if section not in ("training", "dataset", "task", "seed"):
+        if section not in SETTINGS_SECTIONS:
             raise ValueError(f"Unknown settings section {section!r}")
         setattr(self._lab, section, value)
 

@@ -63,6 +63,12 @@ def attach_presenters(window: Any) -> Presenters:
     from playground.app.presenters.time_machine import TimeMachinePresenter
 
     TimeMachinePresenter(window, document, training)  # the time machine's slider and the canvas health badges
+    from playground.app.presenters.transfer import TransferPresenter
+
+    TransferPresenter(window, document, training)  # freezing layers, File > Copy weights from…
+    from playground.app.presenters.training_settings import TrainingSettingsPresenter
+
+    TrainingSettingsPresenter(window, document, training)  # Train > Training settings…
     return Presenters(training, projects, exporting, own_data, lessons)
 
 

@@ -277,7 +277,8 @@ class DatasetSettings:
 
 @dataclass(frozen=True)
 class SettingsChanged:
-    """A section of the lab's settings changed: ``section`` is "training", "dataset", "task", "seed" or "frozen", and
+    """A section of the lab's settings changed: ``section`` is "training", "dataset", "task", "seed", "frozen" or
+    "task_options", and
     ``changes`` maps each field that differs to its new value (the section's own name for task and seed)."""
 
     section: str
@@ -285,7 +286,7 @@ class SettingsChanged:
 
 
 # The settings whose assignment is an event: whoever shows them follows the lab instead of being told by hand.
-SETTINGS_SECTIONS = ("task", "seed", "dataset", "training", "frozen")
+SETTINGS_SECTIONS = ("task", "seed", "dataset", "training", "frozen", "task_options")
 
 
 def _differences(section: str, before: Any, after: Any) -> dict[str, Any]:

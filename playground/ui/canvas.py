@@ -14,8 +14,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QGuiApplication,
     QKeySequence,
@@ -23,7 +24,7 @@ from PySide6.QtGui import (
     QPen,
     QUndoStack,
 )
-from PySide6.QtWidgets import QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
 from playground.graph import KINDS, Edge, Graph, GraphError, get_kind
 from playground.graph.graph import checked_position
@@ -111,6 +112,7 @@ class ArchitectureCanvas(QGraphicsView):
         self.viewport().setAcceptDrops(True)
         self.setMinimumSize(300, 200)
         self.last_error = ""
+        self.node_actions: list[QAction] = []
         self._pan_from: QPointF | None = None
         self._fit_pending = False
         self._fit_sizes: list[tuple[int, int]] = []  # the last two sizes fitted while a fit is pending
@@ -147,6 +149,39 @@ class ArchitectureCanvas(QGraphicsView):
 
     def node_item(self, name: str) -> NodeItem:
         return self.arch_scene.node_items[name]
+
+    # A node's context menu: actions about one layer (freeze...), added by whoever owns them.
+
+    def add_node_action(self, action: QAction) -> None:
+        self.node_actions.append(action)
+
+    def set_frozen_layers(self, names: Iterable[str]) -> None:
+        """Draw a lock on exactly these layers of the network on the canvas."""
+        frozen = set(names)
+        try:
+            for name, item in self.arch_scene.node_items.items():
+                item.set_frozen(name in frozen)
+        except RuntimeError:  # the scene is being torn down
+            return
+
+    def node_at(self, view_pos: QPoint) -> str | None:
+        for item in self.items(view_pos):
+            while item is not None and not isinstance(item, NodeItem):
+                item = item.parentItem()
+            if isinstance(item, NodeItem):
+                return item.name
+        return None
+
+    def contextMenuEvent(self, event: Any) -> None:  # noqa: N802
+        name = self.node_at(event.pos())
+        if name is None or not self.node_actions:
+            super().contextMenuEvent(event)
+            return
+        # The menu acts on the node under the pointer: it becomes the selection, so the actions read it from there.
+        self.select_nodes([name])
+        menu = QMenu(self)
+        menu.addActions(self.node_actions)
+        menu.exec(event.globalPos())
 
     # Editing ---------------------------------------------------------------------------------------------------
 

@@ -251,11 +251,11 @@ class NodeItem(QGraphicsItem):
         x = NODE_W - (34 if self.problem is not None else 18)
         y = HEADER_H / 2
         p.setPen(QPen(QColor("white"), 1.6))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawArc(QRectF(x - 3.5, y - 7.5, 7, 8), 0, 180 * 16)
         p.drawLine(QPointF(x - 3.5, y - 3.5), QPointF(x - 3.5, y - 1))
         p.drawLine(QPointF(x + 3.5, y - 3.5), QPointF(x + 3.5, y - 1))
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor("white"))
         p.drawRoundedRect(QRectF(x - 5.5, y - 1.5, 11, 8), 1.5, 1.5)
 

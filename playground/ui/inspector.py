@@ -9,16 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QAction, QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QScrollArea,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -93,10 +95,24 @@ class NodeInspector(QWidget):
         self.error.setObjectName("inspectorError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d32f2f;")
-        for w in (self.title, self.summary, self.form_host, self.info, self.problem, self.error):
+        # Buttons for actions about the shown layer (freeze...), added by whoever owns them.
+        self.actions_host = QWidget()
+        self.actions_host.setObjectName("inspectorLayerActions")
+        self._actions_row = QHBoxLayout(self.actions_host)
+        self._actions_row.setContentsMargins(0, 0, 0, 0)
+        self._actions_row.addStretch(1)
+        for w in (self.title, self.summary, self.form_host, self.actions_host, self.info, self.problem, self.error):
             self._layout.addWidget(w)
         self._layout.addStretch(1)
         self.show_node(None)
+
+    def add_node_action(self, action: QAction) -> QToolButton:
+        """A button for ``action`` under the shown layer's settings (it follows the action's text and state)."""
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self._actions_row.insertWidget(self._actions_row.count() - 1, button)
+        return button
 
     # Context ---------------------------------------------------------------------------------------------------
 
@@ -156,10 +172,12 @@ class NodeInspector(QWidget):
             self.form.addRow(label, editor)
             self.editors[param.name] = editor
         self.form_host.setVisible(True)
+        self.actions_host.setVisible(True)
         self._update_info()
 
     def _show_overview(self) -> None:
         self.form_host.setVisible(False)
+        self.actions_host.setVisible(False)
         lab = self.lab
         if lab is None or self.graph is None:
             self.title.setText("No lab open")
