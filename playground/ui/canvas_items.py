@@ -272,7 +272,7 @@ class NodeItem(QGraphicsItem):
         p.drawRoundedRect(pill, 7, 7)
         p.setPen(QColor("white"))
         p.setFont(font)
-        p.drawText(pill, Qt.AlignCenter, self.health.text)
+        p.drawText(pill, Qt.AlignmentFlag.AlignCenter, self.health.text)
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         rect = QRectF(0, 0, NODE_W, NODE_H)
