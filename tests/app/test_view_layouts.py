@@ -127,3 +127,15 @@ def test_once_training_starts_each_view_below_stays_wide_enough_to_read(qtbot, a
     bottom = win.dockWidgetArea(win.problems_dock)
     low = {k: d.width() for k, d in c.docks.items() if c._shown(k) and win.dockWidgetArea(d) == bottom}
     assert len(low) >= 3 and all(w >= 220 for w in low.values()), low
+
+
+@pytest.mark.parametrize(("key", "curves"), [("spiral", "loss"), ("lenet", "loss"), ("gan", "gan_curves"),
+                                             ("vae", "vae_loss")])
+def test_play_brings_the_familys_own_curves_in_front_of_the_inspector(qtbot, app_window, key, curves):
+    win, c = app_window
+    win.load_template(key)
+    qtbot.wait(20)
+    assert not c._shown(curves)  # editing: the inspector is in front
+    c._show_training_views()
+    qtbot.wait(60)
+    assert c._shown(curves)

@@ -265,10 +265,10 @@ class ViewLayoutMixin:
         if lab is None:
             return
         specs, main = self.layout_specs(lab)
-        for spec in specs:
-            if spec is not main and spec.place != "bottom" and spec.front:
-                self.docks[spec.key].raise_()
-                break  # the first side view (the curves) in front of the inspector
+        # The curves in front of the inspector: a family's own (GAN, VAE), declared after the generic ones, first.
+        curves = [s for s in specs if s is not main and s.place != "bottom" and s.front]
+        if curves:
+            self.docks[curves[-1].key].raise_()
         if main is not None:
             self.docks[main.key].show()
             self.docks[main.key].raise_()

@@ -179,4 +179,4 @@ class FilterLabView(SnapshotView):
 
 # It convolves the sample the feature maps show, so it asks for their probe.
 SPEC = ViewSpec("filter_lab", "Filter lab", FilterLabView, probes=("feature_maps",), tasks=CLASSIC_TASKS,
-                data=("images",), place="side")
+                data=("images",), place="side", front=False)

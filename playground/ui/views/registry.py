@@ -32,7 +32,7 @@ __all__ = ["CLASSIC_TASKS", "DATA_KINDS", "DRAWING_PAD", "PLACES", "TRAITS", "La
 
 # The drawing pad reads a digit the user draws; the model's answer is its own probe.
 DRAWING_PAD = ViewSpec("draw", "Draw a digit", DigitPanel, probes=("prediction",), tasks=("classification",),
-                       data=("images",), needs=("digits",), place="side")
+                       data=("images",), needs=("digits",), place="side", front=False)
 
 
 def classifier_views() -> list[ViewSpec]:
