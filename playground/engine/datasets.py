@@ -97,9 +97,27 @@ def _digits(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataB
     # The translation experiment: train on centred digits, test on digits moved by test_shift pixels.
     shift = translation.check_shift(settings.options.get("test_shift", 0))
     x_test = translation.shift_images(s.x_test, shift, seed) if shift else s.x_test
-    return DataBundle(name="digits", kind="classification", x_train=s.x_train, y_train=s.y_train,
-                      x_test=x_test, y_test=s.y_test, classes=10, class_names=list(digits.CLASS_NAMES),
-                      x_val=s.x_val, y_val=s.y_val)
+    x_train, y_train, y_test, y_val = s.x_train, s.y_train, s.y_test, s.y_val
+    classes, names = 10, list(digits.CLASS_NAMES)
+    labels = settings.options.get("labels", "digits")
+    if labels == "parity":  # another task on the same images: what transfer learning starts from
+        y_train, y_test = y_train % 2, y_test % 2
+        y_val = None if y_val is None else y_val % 2
+        classes, names = 2, ["even", "odd"]
+    elif labels != "digits":
+        raise EngineError(f"dataset.options.labels must be 'digits' or 'parity'. Received: labels={shown(labels)}",
+                          field="dataset")
+    few = settings.options.get("train_samples")
+    if few is not None:
+        # Few labels: a seeded pick of the training images (the test set stays whole, so scores compare).
+        if not isinstance(few, int) or isinstance(few, bool) or not 10 <= few <= len(x_train):
+            raise EngineError(f"dataset.options.train_samples must be a whole number from 10 to {len(x_train)}. "
+                              f"Received: train_samples={shown(few)}", field="dataset")
+        pick = np.sort(np.random.default_rng(seed).permutation(len(x_train))[:few])
+        x_train, y_train = x_train[pick], y_train[pick]
+    return DataBundle(name="digits", kind="classification", x_train=x_train, y_train=y_train,
+                      x_test=x_test, y_test=y_test, classes=classes, class_names=names,
+                      x_val=s.x_val, y_val=y_val)
 
 
 def _image_set(settings: DatasetSettings, seed: int, grid_resolution: int) -> DataBundle:

@@ -397,6 +397,67 @@ def char_rnn() -> Lab:
     return lab
 
 
+# Transfer learning: each pair shares its first layers' names and shapes, so File > Copy weights from… moves the
+# trained trunk of the first into the second.
+
+
+def _digit_cnn_trunk() -> list[LayerSpec]:
+    return [("Input", _DIGIT), ("Conv2d", {"filters": 8, "kernel_size": 5, "padding": 2}), ("ReLU", {}),
+            ("MaxPool2d", {"kernel_size": 2}), ("Conv2d", {"filters": 16, "kernel_size": 5}), ("ReLU", {}),
+            ("MaxPool2d", {"kernel_size": 2}), ("Flatten", {}), ("Dense", {"units": 64}), ("ReLU", {})]
+
+
+def transfer_autoencoder() -> Lab:
+    lab = Lab(name="Pretrain an autoencoder", task="autoencoder",
+              description="Step 1 of 2: an autoencoder learns a code of 32 numbers from 7,000 digits without any "
+                          "label. Train it, save it, then open 'Classify with few labels' and copy this encoder "
+                          "into it (File > Copy weights from…).",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=10,
+                                        reconstruction_loss="bce"))
+    encoder, decoder = _dense_autoencoder(32, hidden=128)
+    lab.add_network("encoder", "encoder", encoder)
+    lab.add_network("decoder", "decoder", decoder)
+    return lab
+
+
+def transfer_few_labels() -> Lab:
+    lab = Lab(name="Classify with few labels", task="classification",
+              description="Step 2 of 2: only 100 labelled digits. Its first two layers have the names and shapes of "
+                          "the autoencoder's encoder: copy its trained weights in, freeze them, and train only the "
+                          "head; compare with training from scratch.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[], options={"train_samples": 100}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=20, epochs=40))
+    lab.add_network("model", "model", sequential([
+        ("Input", _DIGIT), ("Flatten", {}), ("Dense", {"units": 128}), ("ReLU", {}), ("Dense", {"units": 32}),
+        ("ReLU", {}), ("Dense", {"units": 10}), ("Output", {"head": "classification"})], wrap=4))
+    return lab
+
+
+def transfer_digit_cnn() -> Lab:
+    lab = Lab(name="Digit CNN to reuse", task="classification",
+              description="Step 1 of 2: a small CNN learns the ten digits. Train it, save it, then open 'Fine-tune on "
+                          "even or odd' and copy its convolutions in (File > Copy weights from…).",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[]),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.002, batch_size=64, epochs=3))
+    lab.add_network("model", "model", sequential([*_digit_cnn_trunk(), ("Dense", {"units": 10}),
+                                                  ("Output", {"head": "classification"})], wrap=6))
+    return lab
+
+
+def transfer_parity_finetune() -> Lab:
+    lab = Lab(name="Fine-tune on even or odd", task="classification",
+              description="Step 2 of 2: another task on 300 digits: is it even or odd? The same trunk as the digit "
+                          "CNN with a new head of 2 units: copy the trained trunk in, train the head with the trunk "
+                          "frozen, then unfreeze it to fine-tune everything.",
+              dataset=DatasetSettings("digits", train_ratio=0.8, features=[],
+                                      options={"labels": "parity", "train_samples": 300}),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.001, batch_size=30, epochs=20))
+    lab.add_network("model", "model", sequential([*_digit_cnn_trunk(), ("Dense", {"units": 2}),
+                                                  ("Output", {"head": "classification"})], wrap=6))
+    return lab
+
+
 TEMPLATES: dict[str, Template] = {
     t.key: t
     for t in (
@@ -444,6 +505,14 @@ TEMPLATES: dict[str, Template] = {
                  "at a temperature.", char_rnn),
         Template("backprop_worked_example", "Backpropagation worked example",
                  "One training step by the chain rule, every number as in the course's example.", worked_example),
+        Template("transfer_autoencoder", "Pretrain an autoencoder (transfer 1/2)",
+                 "Learn a code from unlabelled digits, to reuse in a classifier.", transfer_autoencoder),
+        Template("transfer_few_labels", "Classify with few labels (transfer 2/2)",
+                 "100 labels: start from the pretrained encoder, frozen, then fine-tuned.", transfer_few_labels),
+        Template("transfer_digit_cnn", "Digit CNN to reuse (fine-tune 1/2)",
+                 "A small CNN trained on the ten digits, to reuse on another task.", transfer_digit_cnn),
+        Template("transfer_parity_finetune", "Fine-tune on even or odd (fine-tune 2/2)",
+                 "A new head on the digit CNN's trunk: 300 images are enough.", transfer_parity_finetune),
     )
 }
 
