@@ -31,6 +31,7 @@ VARIANTS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "Dropout": ("vector", [{}, {"p": 0.25}]),
     "BatchNorm": ("vector", [{}, {"momentum": 0.3}]),
     "InstanceNorm": ("image", [{}, {"affine": False}]),
+    "GroupNorm": ("image", [{}, {"groups": 4, "affine": False}, {"groups": 1}]),
     "LayerNorm": ("sequence", [{}]),
     "ReLU": ("vector", [{}]),
     "LeakyReLU": ("vector", [{}, {"slope": 0.2}]),

@@ -25,6 +25,8 @@ from .shape_rules import (
     embedding_count,
     embedding_rule,
     flatten_rule,
+    groupnorm_count,
+    groupnorm_rule,
     input_rule,
     instancenorm_count,
     instancenorm_rule,
@@ -99,7 +101,8 @@ _register(
                   "steps×features; tokens: a sequence of integer ids for an Embedding.",
                   choices=("vector", "image", "sequence", "tokens")),
             Param("features", "int", 2, "Number of features (vector and sequence inputs).", 1, 100000),
-            Param("channels", "int", 1, "Colour channels of an image: 1 for grayscale, 3 for RGB.", 1, 64),
+            Param("channels", "int", 1, "Colour channels of an image: 1 for grayscale, 3 for RGB; more for a "
+                  "code shaped as an image (a DCGAN's generator reads 100×1×1 numbers).", 1, 1024),
             Param("height", "int", 28, "Image height in pixels.", 1, 1024),
             Param("width", "int", 28, "Image width in pixels.", 1, 1024),
             Param("steps", "int", 20, "Length of a sequence (time steps).", 1, 10000),
@@ -223,6 +226,18 @@ _register(
         (Param("affine", "bool", True, "Learn a scale γ and a shift β per channel."),),
         ("in",), instancenorm_rule, instancenorm_count, "instancenorm", ("affine",),
         "The same at training and test time (no running averages).",
+    ),
+    LayerKind(
+        "GroupNorm", "Normalization & regularization",
+        "Splits the channels into groups and normalizes each group of each image over its channels and pixels, "
+        "y = γ·(x − μ_group)/σ_group + β: no statistics of the batch, so it works as well with a batch of 2 as of "
+        "200.",
+        (Param("groups", "int", 2, "How many groups the channels are split into; it must divide the channels. "
+               "1 group normalizes over the whole image (like LayerNorm), one per channel is InstanceNorm.", 1, 1024),
+         Param("affine", "bool", True, "Learn a scale γ and a shift β per channel.")),
+        ("in",), groupnorm_rule, groupnorm_count, "groupnorm", ("groups",),
+        "The same at training and test time (no running averages). Common where batches are small (detection, "
+        "private training).",
     ),
     LayerKind(
         "LayerNorm", "Normalization & regularization",

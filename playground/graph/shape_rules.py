@@ -168,6 +168,22 @@ def instancenorm_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
     return 2 * ins[0].dims[0] if p["affine"] else 0
 
 
+def groupnorm_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    (s,) = ins
+    _needs_image(ctx, s)
+    c = s.dims[0]
+    groups = ctx.p["groups"]
+    if c % groups:
+        divisors = [d for d in range(1, c + 1) if c % d == 0]
+        raise ctx.fail(f"splits {c} channels into {groups} groups, which do not divide them evenly: choose one of "
+                       f"{', '.join(map(str, divisors))}", field="groups")
+    return s
+
+
+def groupnorm_count(p: Mapping[str, Any], ins: list[Shape]) -> int:
+    return 2 * ins[0].dims[0] if p["affine"] else 0
+
+
 def upsample_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     (s,) = ins
     _needs_image(ctx, s)

@@ -9,10 +9,12 @@ imported input shape match torch's; refused is acceptable, wrong is not.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import functools
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -29,9 +31,57 @@ FILES = sorted(p.name for p in CORPUS.glob("*.py"))
 # runs (a required argparse option such as the DCGAN's --dataset, datasets, Optuna trials, torchvision backbones,
 # the arguments of main()). This floor guards what is reached.
 SHARE = 46 / 69
-_IMPORTABLE = ("torch", "math", "collections", "functools", "typing", "numpy")
+_IMPORTABLE = ("torch", "math", "collections", "functools", "typing", "numpy", "argparse")
 _CALLS = {"Sequential", "ModuleList", "OrderedDict", "int", "float", "len", "range", "tuple", "list", "max", "min",
-          "device", "is_available", "dict", "to", "randn", "rand", "zeros", "ones", "empty", "size"}
+          "device", "is_available", "dict", "to", "randn", "rand", "zeros", "ones", "empty", "size",
+          "ArgumentParser", "parse_args", "add_argument_group"}
+_OPTIONS = {"add_argument", "set_defaults"}
+
+
+class _RunWithoutOptions(argparse.ArgumentParser):
+    """The script's parser as the importer reads it: each option at the default the file writes. A required option
+    is left unset (None), so what depends on it fails here as it is refused there."""
+
+    def add_argument(self, *args, **kwargs):  # argparse's own signature
+        kwargs.pop("required", None)
+        return super().add_argument(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        return super().parse_args([] if args is None else args, namespace)
+
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def _statements(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements as the script runs them when nothing fails: what runs under "if __name__ ==
+    '__main__':" and inside a try block is module level too."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test):
+            out.extend(_statements(stmt.body))
+        elif isinstance(stmt, ast.Try):
+            out.extend(_statements([*stmt.body, *stmt.orelse, *stmt.finalbody]))
+        else:
+            out.append(stmt)
+    return out
+
+
+def _runs(stmt: ast.stmt, allowed: set[str]) -> bool:
+    """Imports of torch and the standard library, classes and functions, assignments that only call what builds
+    layers, numbers or options, and the options added to a parser."""
+    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        roots = [a.name.split(".")[0] for a in stmt.names] if isinstance(stmt, ast.Import) \
+            else [(stmt.module or "").split(".")[0]]
+        return all(r in _IMPORTABLE for r in roots)
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
+        names = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "") for n in calls}
+        return names <= allowed
+    if isinstance(stmt, ast.Expr):
+        call = stmt.value
+        return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _OPTIONS
+    return isinstance(stmt, (ast.ClassDef, ast.FunctionDef))
 
 
 def _namespace(tree: ast.Module) -> dict:
@@ -40,27 +90,17 @@ def _namespace(tree: ast.Module) -> dict:
     namespace: dict = {"__name__": "corpus"}
     layer_names = {n for n in dir(torch.nn) if n[:1].isupper()}
     defined = {s.name for s in tree.body if isinstance(s, (ast.ClassDef, ast.FunctionDef))}
-    body = []
-    for stmt in tree.body:  # what runs under "if __name__ == '__main__':" is module level too
-        main = isinstance(stmt, ast.If) and "__main__" in ast.unparse(stmt.test)
-        body.extend(stmt.body if main else [stmt])
-    for stmt in body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            roots = [a.name.split(".")[0] for a in stmt.names] if isinstance(stmt, ast.Import) \
-                else [(stmt.module or "").split(".")[0]]
-            if not all(r in _IMPORTABLE for r in roots):
-                continue
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
-            calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call)]
-            names = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "") for n in calls}
-            if not names <= (_CALLS | layer_names | defined):
-                continue
-        elif not isinstance(stmt, (ast.ClassDef, ast.FunctionDef)):
+    for stmt in _statements(tree.body):
+        if not _runs(stmt, _CALLS | layer_names | defined):
             continue
         try:
             exec(compile(ast.Module([stmt], []), "corpus", "exec"), namespace)  # the test's own check
         except Exception:  # a statement torch cannot run here is left out, as the importer would
             continue
+        if "argparse" in namespace:
+            namespace["argparse"] = SimpleNamespace(**{**vars(argparse), "ArgumentParser": _RunWithoutOptions})
+        if "ArgumentParser" in namespace:
+            namespace["ArgumentParser"] = _RunWithoutOptions
     return namespace
 
 

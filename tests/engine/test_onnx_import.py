@@ -185,6 +185,10 @@ def _torch_onnx(module: nn.Module, x: torch.Tensor, dynamo: bool) -> bytes:
         return buffer.getvalue()
 
 
+def _group_norms() -> nn.Module:
+    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.GroupNorm(4, 8), nn.ReLU(), nn.GroupNorm(2, 8, affine=False))
+
+
 HAND_WRITTEN = {
     "mlp": (Mlp, (4,), ["Input", "Dense", "ReLU", "Dense", "Softmax", "Output"]),
     "cnn": (Cnn, (3, 12, 12), None),
@@ -198,6 +202,7 @@ HAND_WRITTEN = {
     "style_block": (StyleBlock, (4, 6, 6), ["Input", "Pad2d", "Conv2d", "InstanceNorm", "ReLU", "InstanceNorm",
                                            "Pad2d", "Pad2d", "Conv2d", "AvgPool2d", "Conv2d", "Sigmoid", "Multiply",
                                            "Output"]),
+    "group_norms": (_group_norms, (3, 6, 6), ["Input", "Conv2d", "GroupNorm", "ReLU", "GroupNorm", "Output"]),
 }
 
 
@@ -215,7 +220,7 @@ def test_torch_exports_of_hand_written_modules_open_with_identical_outputs(key):
         assert float((_imported_net(result)(x) - module(x)).abs().max()) <= 1e-5
 
 
-@pytest.mark.parametrize("key", ["cnn", "lstm_2_layers_last", "gru_bidirectional_sequence"])
+@pytest.mark.parametrize("key", ["cnn", "lstm_2_layers_last", "gru_bidirectional_sequence", "group_norms"])
 def test_the_dynamo_exporter_writes_files_that_open_too(key):
     make, sample, _kinds = HAND_WRITTEN[key]
     module = _randomize(make())

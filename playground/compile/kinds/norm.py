@@ -69,6 +69,22 @@ INSTANCENORM = KindHome(
 )
 
 
+def _read_groupnorm(a: dict[str, Any]) -> Imported:
+    groups, n_channels = a["num_groups"], a["num_channels"]
+    return Imported("GroupNorm", {"groups": int(groups), "affine": bool(a.get("affine", True))},
+                    expects=lambda s: None if s.rank == 3 and s.dims[0] == n_channels else
+                    f"expects {n_channels} channels (an image) but receives {s.describe()}",
+                    size=n_channels, image=True)
+
+
+GROUPNORM = KindHome(
+    "GroupNorm", lambda p, inputs: nn.GroupNorm(p["groups"], first(inputs).dims[0], affine=p["affine"]),
+    (CodeWriter(nn.GroupNorm, lambda m: f"nn.GroupNorm({m.num_groups}, {m.num_channels}, affine={m.affine})"),),
+    (ImportPattern("GroupNorm", ("num_groups", "num_channels", "eps", "affine", "device", "dtype"),
+                   _read_groupnorm, {"eps": 1e-5}),),
+)
+
+
 def _layernorm(p: Params, inputs: Sequence[Shape]) -> nn.Module:
     shape = first(inputs)
     return nn.LayerNorm(list(shape.dims) if shape.rank == 3 else shape.dims[-1])
@@ -96,4 +112,4 @@ LAYERNORM = KindHome(
                    {"eps": 1e-5, "elementwise_affine": True, "bias": True}),),
 )
 
-HOMES = (DROPOUT, BATCHNORM, INSTANCENORM, LAYERNORM)
+HOMES = (DROPOUT, BATCHNORM, INSTANCENORM, GROUPNORM, LAYERNORM)

@@ -63,6 +63,7 @@ class _ReaderBase:
         # Operators torch writes for one module: the first node of each -> (kind, params, last node's output)
         self.patterns: dict[int, tuple[str, dict[str, Any], str]] = {}
         self.inside: set[int] = set()  # the other nodes of those patterns
+        self.pattern_weights: dict[int, dict[str, np.ndarray]] = {}  # what a pattern's layer learned
 
     # Errors and names ------------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """One module that torch writes as several operators, found before the graph is walked: GELU as
-x * 0.5 * (1 + erf(x / sqrt(2))), Softplus with a sharpness as softplus(beta * x) / beta."""
+x * 0.5 * (1 + erf(x / sqrt(2))), Softplus with a sharpness as softplus(beta * x) / beta, GroupNorm as an
+InstanceNormalization of the image reshaped to its groups, then scaled and shifted per channel."""
 
 from __future__ import annotations
 
@@ -65,3 +66,31 @@ class _Patterns(_ReaderBase):
                     self.patterns[id(node)] = ("Softplus", {"beta": round(float(beta.reshape(-1)[0]), 6)},
                                                div.output[0])
                     self.inside.update(id(n) for n in (sp, div))
+            if node.op_type == "Reshape" and len(node.input) == 2:
+                self._group_norm(node)
+
+    def _group_norm(self, node: Any) -> None:
+        """Reshape(x, [0, groups, -1]) -> InstanceNormalization (no scale, no shift) -> Reshape(., Shape(x)) ->
+        Mul(gamma) -> Add(beta): torch's GroupNorm of an image."""
+        target = self._static(node.input[1])
+        norm = self._only_user(node.output[0], "InstanceNormalization")
+        back = norm and self._only_user(norm.output[0], "Reshape")
+        mul = back and self._only_user(back.output[0], "Mul")
+        add = mul and self._only_user(mul.output[0], "Add")
+        if target is None or target.size != 3 or [int(v) for v in target.reshape(-1)[::2]] != [0, -1] or not add:
+            return
+        scale, shift = self._static(norm.input[1]), self._static(norm.input[2])
+        eps = float(next((a.f for a in norm.attribute if a.name == "epsilon"), 1e-5))
+        gamma = self._static(next(i for i in mul.input if i != back.output[0]))
+        beta = self._static(next(i for i in add.input if i != mul.output[0]))
+        if scale is None or shift is None or gamma is None or beta is None \
+                or not math.isclose(eps, 1e-5, rel_tol=1e-3) or not (np.all(scale == 1.0) and np.all(shift == 0.0)):
+            return  # not a GroupNorm the editor's layer computes: its operators are read one by one
+        stored = {i.name for i in self.g.initializer}
+        affine = any(i in stored for i in (*mul.input, *add.input)) or not (np.all(gamma == 1.0)
+                                                                            and np.all(beta == 0.0))
+        self.patterns[id(node)] = ("GroupNorm", {"groups": int(target.reshape(-1)[1]), "affine": bool(affine)},
+                                   add.output[0])
+        self.inside.update(id(n) for n in (norm, back, mul, add))
+        if affine:
+            self.pattern_weights[id(node)] = {"weight": gamma.reshape(-1), "bias": beta.reshape(-1)}

@@ -123,7 +123,10 @@ class _Reader(_Patterns, _DenseConv, _NormsShapes, _Recurrent):
         if id(node) in self.patterns:
             kind, params, output = self.patterns[id(node)]
             source = self.data(node, node.input[0])
-            self.values[output] = _Data(self.add(kind, node, params, [source]))
+            name = self.add(kind, node, params, [source])
+            if id(node) in self.pattern_weights:
+                self._store(name, **self.pattern_weights[id(node)])
+            self.values[output] = _Data(name)
             return
         ins = [self.values.get(i) if i else None for i in node.input]
         if op == "Constant":
