@@ -117,6 +117,11 @@ class MainWindowActions:
         train = bar.addMenu("&Train")
         train.setToolTipsVisible(True)
         train.addActions([self.play_action, self.step_action, self.reset_action])
+        train.addSeparator()
+        self.training_settings_action = train.addAction("Training &settings…")
+        self.training_settings_action.setObjectName("trainingSettingsAction")
+        self.training_settings_action.setStatusTip("Every setting of the training loop: epochs, batch size, schedule, "
+                                                   "early stopping, clipping, momentum, the weight initialiser")
         # What learning is made of, shown on the open network; the composition root answers these actions.
         self.learning_menu = bar.addMenu("&Learning")
         self.learning_menu.setObjectName("learningMenu")
