@@ -128,3 +128,23 @@ def test_the_views_draw_records_with_readable_labels(qtbot):
                                    neighbours=np.array([[1, 2], [0, 2], [0, 1]]),
                                    similarities=np.zeros((3, 2)), source="test"))
     assert emb.token.currentText() == "a" and "&lt;" in emb.neighbours.text()
+
+
+def test_a_running_session_is_read_with_its_own_weights_by_both_windows(qtbot, app_window):
+    win, c, maximise, embeddings = app_window
+    win.load_template("char_rnn")
+    c.session.start(win.document.lab, run=False)
+    qtbot.waitUntil(lambda: c.session.trainer is not None, timeout=60_000)
+    view = embeddings.open()
+    qtbot.waitUntil(lambda: view.record is not None, timeout=60_000)
+    assert "running session" in view.status.text()
+    c.session.stop()
+    qtbot.waitUntil(lambda: not c.session.active, timeout=30_000)
+    win.load_template("mnist_1_layer")
+    c.session.start(win.document.lab, run=False)
+    qtbot.waitUntil(lambda: c.session.trainer is not None, timeout=60_000)
+    grid = maximise.open()
+    qtbot.waitUntil(lambda: grid.record is not None and _idle(grid), timeout=60_000)
+    assert "running session" in grid.status.text() and grid.record is not None
+    assert "running session" in grid.record.source
+    c.session.stop()
