@@ -137,3 +137,49 @@ def test_a_branch_on_the_device_is_decided_by_a_known_setting_beside_it() -> Non
     with pytest.raises(ModelImportError, match=r"line 8: 'if x.is_cuda and self.ngpu > 1' depends on what is "
                                                r"known only when the model runs"):
         import_source(text.replace("x.is_cuda or", "x.is_cuda and"), "model.py")
+
+
+def test_a_factory_that_assigns_its_settings_first_makes_a_network() -> None:
+    # kuangliu/pytorch-cifar's RegNet: def RegNetX_200MF(): cfg = {...}; return RegNet(cfg)
+    text = textwrap.dedent("""\
+        import torch.nn as nn
+        class Net(nn.Module):
+            def __init__(self, cfg):
+                super().__init__()
+                layers, width = [], 1
+                for w in cfg['widths']:
+                    layers += [nn.Conv2d(width, w, 3, padding=1), nn.ReLU()]
+                    width = w
+                self.features = nn.Sequential(*layers)
+            def forward(self, x):
+                return self.features(x)
+        def Small():
+            cfg = {'widths': [4, 8]}
+            return Net(cfg)
+        def Large():
+            cfg = {'widths': [4, 8, 16]}
+            return Net(cfg)
+    """)
+    nets = {n.name: n for n in import_source(text, "model.py")}
+    assert {k: [n.kind for n in v.graph.nodes.values()].count("Conv2d") for k, v in nets.items()} == \
+        {"small": 2, "large": 3}
+
+
+def test_a_network_held_by_a_plain_class_is_still_a_network() -> None:
+    # MorvanZhou's DQN: class DQN(object) holds an eval and a target Net
+    text = textwrap.dedent("""\
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc1 = nn.Linear(4, 10)
+                self.out = nn.Linear(10, 2)
+            def forward(self, x):
+                return self.out(F.relu(self.fc1(x)))
+        class DQN(object):
+            def __init__(self):
+                self.eval_net, self.target_net = Net(), Net()
+    """)
+    report = import_report(text, "dqn.py")
+    assert [n.name for n in report.networks] == ["net"]

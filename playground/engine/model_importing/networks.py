@@ -146,6 +146,8 @@ class _Reader(_Interpreter):
         used: set[str] = set()
         scopes: list[ast.ClassDef | ast.FunctionDef] = [*self.classes.values(), *self.functions.values()]
         for c in scopes:
+            if isinstance(c, ast.ClassDef) and not self._is_module(c):
+                continue  # an agent or a trainer class holding networks (a DQN's eval and target nets)
             made_by = _factory_of(c) if isinstance(c, ast.FunctionDef) else None
             if isinstance(c, ast.FunctionDef) and made_by is None:
                 continue  # main(), train(): they make models, they are not part of one

@@ -42,10 +42,12 @@ def _is_main_guard(stmt: ast.If) -> bool:
 
 
 def _factory_of(func: ast.FunctionDef) -> str | None:
-    """``def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])``: the class such a factory makes."""
+    """``def ResNet18(): return ResNet(BasicBlock, [2, 2, 2, 2])``: the class such a factory makes; its settings may
+    be assigned first (``cfg = {'widths': [24, 56]}; return RegNet(cfg)``)."""
     body = [s for s in func.body if not _is_docstring(s)]
-    if len(body) == 1 and isinstance(body[0], ast.Return) and isinstance(body[0].value, ast.Call):
-        call = _stripped_device(body[0].value)
+    settings = all(isinstance(s, (ast.Assign, ast.AnnAssign)) for s in body[:-1])
+    if body and settings and isinstance(body[-1], ast.Return) and isinstance(body[-1].value, ast.Call):
+        call = _stripped_device(body[-1].value)
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name):
             return call.func.id
     return None
