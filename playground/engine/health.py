@@ -2,11 +2,14 @@
 
 What the canvas badges flag, and the thresholds behind them (the README's "Health badges" lists the same):
 
+The probe samples are the first ``PROBE_SAMPLES`` test samples (a GAN's generator: a fixed draw of its noise).
+
 - **dead ReLUs**: a ReLU unit (a feature, or a channel of an image) that is never positive on the probe batch
   passes no gradient back, so it no longer learns. Flagged when at least ``DEAD_FLAG`` of a layer's units are dead.
 - **saturated units**: a Sigmoid output outside [0.03, 0.97], or a Tanh output with |a| > 0.97, sits where the
   curve is flat (slope under about 0.03), so little gradient passes. A unit is saturated when that holds for
-  more than half of the probe samples; flagged when at least ``SATURATED_FLAG`` of a layer's units are.
+  more than half of the probe samples; flagged when at least ``SATURATED_FLAG`` of a layer's units are. Not for
+  a network's output, where a value near 0 or 1 is a confident answer (or a black pixel of a generated image).
 - **vanishing / exploding gradients**: the L2 norm of a weight layer's parameter gradients at the last recorded
   step, below ``VANISHING_GRADIENT`` (the layer has stopped learning) or above ``EXPLODING_GRADIENT`` (the next
   step will throw its weights far away).
@@ -38,7 +41,13 @@ SATURATING_KINDS = {"Sigmoid", "Tanh"}
 
 
 def probe_batch(probes: Probes) -> torch.Tensor | None:
-    """The inputs health is measured on: the first test samples (the training set's when there is no test set)."""
+    """The inputs health is measured on: the first test samples (the training set's when there is no test set);
+    for a GAN's generator, which reads noise and not the data, a fixed draw of its noise."""
+    net = probes.network
+    if probes.task.name == "gan" and net.inputs:
+        dims = tuple(int(d) for d in net.input_shapes[net.inputs[0]].dims)
+        noise = torch.randn(PROBE_SAMPLES, *dims, generator=torch.Generator().manual_seed(0))
+        return noise.to(probes.device)
     if probes.x_test is not None and len(probes.x_test):
         return probes.x_test[:PROBE_SAMPLES]
     x = np.asarray(probes.data.x_train[:PROBE_SAMPLES], np.float32)
@@ -81,17 +90,20 @@ def network_health(probes: Probes, step: int | None = None) -> NetworkHealth:
     finally:
         module.train(was)
     norms = last_gradient_norms(probes, step)
+    # An output's sigmoid near 0 or 1 is a confident answer, or a black pixel of a generated image: not a problem.
+    outputs = set(probes.network.output_sources.values())
     out: dict[str, LayerHealth] = {}
     for name in layers:
         a = acts.get(name)
         if a is None or a.dim() < 2:
             continue
-        out[name] = _layer_health(name, probes.node_kinds.get(name, ""), a, module, norms.get(name))
+        out[name] = _layer_health(name, probes.node_kinds.get(name, ""), a, module, norms.get(name),
+                                  output=name in outputs)
     return NetworkHealth(out, samples=int(x.shape[0]))
 
 
-def _layer_health(name: str, kind: str, a: torch.Tensor, module: torch.nn.Module,
-                  gradient_norm: float | None) -> LayerHealth:
+def _layer_health(name: str, kind: str, a: torch.Tensor, module: torch.nn.Module, gradient_norm: float | None,
+                  output: bool = False) -> LayerHealth:
     # Units along dim 1 (features of a dense layer, channels of an image); every other axis is a sample or place.
     per_unit = a.float().transpose(0, 1).reshape(a.shape[1], -1)
     units = int(per_unit.shape[0])
@@ -104,7 +116,7 @@ def _layer_health(name: str, kind: str, a: torch.Tensor, module: torch.nn.Module
         dead = float((per_unit.amax(dim=1) <= 0).float().mean())
         if dead >= DEAD_FLAG:
             problems.append("dead")
-    elif kind in SATURATING_KINDS:
+    elif kind in SATURATING_KINDS and not output:
         flat = per_unit.abs() > TANH_EDGE if kind == "Tanh" else \
             (per_unit < SIGMOID_EDGE) | (per_unit > 1 - SIGMOID_EDGE)
         saturated = float((flat.float().mean(dim=1) > 0.5).float().mean())

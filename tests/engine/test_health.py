@@ -68,3 +68,18 @@ def test_health_is_off_unless_asked_and_a_command_turns_it_on() -> None:
     assert trainer.snapshot().probes.get(NetworkHealth) is None
     trainer.send(cmd.WatchHealth(True))
     assert _health(trainer).layers
+
+
+def test_an_outputs_sigmoid_near_0_or_1_is_no_saturation_badge() -> None:
+    lab = Lab(name="sigmoid out", task="regression", dataset=DatasetSettings("plane", noise=5.0),
+              training=TrainingSettings(optimizer="adam", learning_rate=0.01, batch_size=10, epochs=5))
+    lab.add_network("model", "model", sequential([
+        ("Input", {"kind": "vector", "features": 2}), ("Dense", {"units": 8}), ("Sigmoid", {}),
+        ("Dense", {"units": 1}), ("Sigmoid", {}), ("Output", {"head": "regression"})]))
+    trainer = Trainer(lab, device="cpu", health=True, fast_path=False)
+    with torch.no_grad():
+        for layer in ("dense_1", "dense_2"):
+            trainer.networks["model"].module.get_submodule(layer).weight.mul_(1000.0)
+    report = _health(trainer)
+    assert "saturated" in report.layers["sigmoid_1"].problems  # a hidden layer: its gradient is lost
+    assert report.layers["sigmoid_2"].saturated is None and "saturated" not in report.layers["sigmoid_2"].problems
