@@ -114,27 +114,7 @@ def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
             steps.append(step)
             continue
         if line.startswith("@"):
-            key, _, value = line[1:].partition(" ")
-            key, value = key.strip().lower(), value.strip()
-            allowed = STEP_FIELDS if step is not None else HEADER_FIELDS
-            if key not in allowed:
-                where = "a step" if step is not None else "the header"
-                raise LessonError(f"unknown field '@{key}' in {where}; allowed: "
-                                  f"{', '.join('@' + f for f in allowed)}", path, number, f"@{key}")
-            if not value:
-                raise LessonError(f"'@{key}' needs a value", path, number, f"@{key}")
-            if step is None:
-                if key == "set":
-                    changes.append((value, number))
-                elif key in header:
-                    raise LessonError(f"'@{key}' is given twice (first on line {header[key][1]})", path, number,
-                                      f"@{key}")
-                else:
-                    header[key] = (value, number)
-            else:
-                if key in step[3]:
-                    raise LessonError(f"'@{key}' is given twice in this step", path, number, f"@{key}")
-                step[3][key] = (value, number)
+            _field(line, number, path, step, header, changes)
             continue
         if step is not None:
             step[2].append(line)
@@ -144,6 +124,32 @@ def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
     if not title:
         raise LessonError("the file is empty", path)
     return _build(name, title, header, changes, steps, path)
+
+
+def _field(line: str, number: int, path: str, step: list[Any] | None, header: dict[str, tuple[str, int]],
+           changes: list[tuple[str, int]]) -> None:
+    """An '@key value' line: into the open step's fields, or, before the first step, the header ('@set' lines
+    gather as changes to the starting lab)."""
+    key, _, value = line[1:].partition(" ")
+    key, value = key.strip().lower(), value.strip()
+    allowed = STEP_FIELDS if step is not None else HEADER_FIELDS
+    if key not in allowed:
+        where = "a step" if step is not None else "the header"
+        raise LessonError(f"unknown field '@{key}' in {where}; allowed: "
+                          f"{', '.join('@' + f for f in allowed)}", path, number, f"@{key}")
+    if not value:
+        raise LessonError(f"'@{key}' needs a value", path, number, f"@{key}")
+    if step is None:
+        if key == "set":
+            changes.append((value, number))
+        elif key in header:
+            raise LessonError(f"'@{key}' is given twice (first on line {header[key][1]})", path, number, f"@{key}")
+        else:
+            header[key] = (value, number)
+    else:
+        if key in step[3]:
+            raise LessonError(f"'@{key}' is given twice in this step", path, number, f"@{key}")
+        step[3][key] = (value, number)
 
 
 def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: list[tuple[str, int]],
