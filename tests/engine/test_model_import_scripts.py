@@ -183,3 +183,23 @@ def test_a_network_held_by_a_plain_class_is_still_a_network() -> None:
     """)
     report = import_report(text, "dqn.py")
     assert [n.name for n in report.networks] == ["net"]
+
+
+def test_a_function_that_returns_a_sequential_is_a_network_and_one_that_needs_a_trial_is_named() -> None:
+    text = textwrap.dedent("""\
+        import torch.nn as nn
+        def get_model():
+            layers = [nn.Linear(4, 8), nn.ReLU()]
+            layers.append(nn.Linear(8, 3))
+            return nn.Sequential(*layers)
+    """)
+    (net,) = import_source(text, "model.py")
+    assert net.origin == "get_model()"
+    assert [n.kind for n in net.graph.nodes.values()] == ["Input", "Dense", "ReLU", "Dense", "Output"]
+    # Optuna's define_model(trial): the sizes are the search's, known only when it runs
+    searched = text.replace("def get_model():", "def define_model(trial):") \
+        .replace("nn.Linear(4, 8)", "nn.Linear(4, trial.suggest_int('units', 4, 128))")
+    report = import_report(searched, "optuna.py")
+    assert not report.networks
+    assert report.refused == [("define_model", "optuna.py, line 2: define_model() builds an nn.Sequential from the "
+                                               "arguments trial, and the file never calls it with values written out")]

@@ -132,6 +132,7 @@ class _Reader(_Interpreter):
         for var, refusal in self.module_refused.items():
             if var not in self.module_values:
                 report.refused.append((var, self.fail(refusal.node, refusal.text).message))
+        self._function_networks(candidates, report)
         names = [c[0] for c in candidates]
         for i, (name, origin, make, where) in enumerate(candidates):
             if names.count(name) > 1:
@@ -140,6 +141,26 @@ class _Reader(_Interpreter):
             if net is not None:
                 report.networks.append(net)
         return report
+
+    def _function_networks(self, candidates: list[_Candidate], report: ImportReport) -> None:
+        """``def get_model(): ...; return nn.Sequential(*layers)``: a function of the file that builds a network
+        without a class of its own. One that needs arguments (an Optuna trial) is named with them when the file
+        holds nothing else, so the report says why nothing opened."""
+        in_classes = {n.id for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Name)}
+        for func in self.functions.values():
+            made = func.body[-1].value if func.body and isinstance(func.body[-1], ast.Return) else None
+            if func.name in in_classes or not isinstance(made, ast.Call) \
+                    or _call_name(_stripped_device(made).func) != "Sequential" \
+                    or any(origin.startswith(f"{func.name}(") for _n, origin, _m, _w in candidates):
+                continue
+            missing = _required(func)
+            if not missing:
+                candidates.append((func.name.lower(), f"{func.name}()",
+                                   functools.partial(self.call, _FuncRef(func), [], {}, func), func))
+            elif not candidates and not report.refused:
+                report.refused.append((func.name.lower(), self.fail(
+                    func, f"{func.name}() builds an nn.Sequential from the arguments {', '.join(missing)}, and the "
+                          f"file never calls it with values written out").message))
 
     def _blocks(self) -> set[str]:
         """A class another class (or a helper function of the file) builds is a block of a network, not a network."""
