@@ -7,6 +7,7 @@ the graph's events.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt
@@ -65,25 +66,11 @@ def describe_params(node: Node) -> str:
     p = node.params
     k = node.kind
     if k == "Input":
-        kind = p["kind"]
-        if kind == "vector":
-            return f"vector of {p['features']}"
-        if kind == "image":
-            return f"image {p['channels']}×{p['height']}×{p['width']}"
-        if kind == "sequence":
-            return f"sequence {p['steps']}×{p['features']}"
-        return f"{p['steps']} token ids"
+        return _describe_input(p)
     if k == "Dense":
         return f"{p['units']} units"
     if k in ("Conv2d", "ConvTranspose2d"):
-        text = f"{p['filters']} filters {p['kernel_size']}×{p['kernel_size']}"
-        if p["stride"] != 1:
-            text += f", stride {p['stride']}"
-        if p["padding"]:
-            text += f", pad {p['padding']}"
-        if p.get("groups", 1) != 1:
-            text += f", {p['groups']} groups"
-        return text
+        return _describe_convolution(p)
     if k in ("MaxPool2d", "AvgPool2d"):
         text = f"{p['kernel_size']}×{p['kernel_size']} window"
         if p["stride"] and p["stride"] != p["kernel_size"]:
@@ -100,6 +87,28 @@ def describe_params(node: Node) -> str:
         return "to " + "×".join(str(d) for d in p["shape"])
     spec = node.spec
     return ", ".join(f"{name} {p[name]}" for name in spec.key_params)
+
+
+def _describe_input(p: Mapping[str, Any]) -> str:
+    kind = p["kind"]
+    if kind == "vector":
+        return f"vector of {p['features']}"
+    if kind == "image":
+        return f"image {p['channels']}×{p['height']}×{p['width']}"
+    if kind == "sequence":
+        return f"sequence {p['steps']}×{p['features']}"
+    return f"{p['steps']} token ids"
+
+
+def _describe_convolution(p: Mapping[str, Any]) -> str:
+    text = f"{p['filters']} filters {p['kernel_size']}×{p['kernel_size']}"
+    if p["stride"] != 1:
+        text += f", stride {p['stride']}"
+    if p["padding"]:
+        text += f", pad {p['padding']}"
+    if p.get("groups", 1) != 1:
+        text += f", {p['groups']} groups"
+    return text
 
 
 def problem_color(problem: GraphError) -> str:
