@@ -148,9 +148,9 @@ class _Reader(_Interpreter):
         holds nothing else, so the report says why nothing opened."""
         in_classes = {n.id for c in self.classes.values() for n in ast.walk(c) if isinstance(n, ast.Name)}
         for func in self.functions.values():
-            made = func.body[-1].value if func.body and isinstance(func.body[-1], ast.Return) else None
-            if func.name in in_classes or not isinstance(made, ast.Call) \
-                    or _call_name(_stripped_device(made).func) != "Sequential" \
+            last = func.body[-1]
+            made = _stripped_device(last.value) if isinstance(last, ast.Return) and last.value is not None else None
+            if func.name in in_classes or not isinstance(made, ast.Call) or _call_name(made.func) != "Sequential" \
                     or any(origin.startswith(f"{func.name}(") for _n, origin, _m, _w in candidates):
                 continue
             missing = _required(func)
