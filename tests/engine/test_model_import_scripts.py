@@ -192,6 +192,8 @@ def test_a_function_that_returns_a_sequential_is_a_network_and_one_that_needs_a_
             layers = [nn.Linear(4, 8), nn.ReLU()]
             layers.append(nn.Linear(8, 3))
             return nn.Sequential(*layers)
+        def moved(model):
+            return model.to('cpu')
     """)
     (net,) = import_source(text, "model.py")
     assert net.origin == "get_model()"
