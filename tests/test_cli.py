@@ -128,3 +128,4 @@ def test_bench_prints_a_table(capsys):
     # The spiral with the fast path off and on (or the reason it is not available here).
     assert "| engine, fast path off |" in out and ("| engine, fast path on (torch.compile" in out or
                                                    "No fast path here:" in out)
+    assert "| on / off |" in out  # the time machine and health badges on against off
