@@ -20,7 +20,8 @@ class ActivationMaximisation(Record):
     logits) or its units or channels. ``labels`` names each image ("3", "channel 2 of conv_1"); ``start`` and
     ``final`` are each target's activation on the start image and on the optimised one; ``steps_done`` of
     ``steps`` were run (fewer when cancelled); ``bounds`` is the data's value range the pixels were clipped to;
-    ``source`` says where the weights came from."""
+    ``source`` says where the weights came from; ``spatial`` how a channel's activation was read ("mean" over its
+    map or its "centre" unit; empty for classes and dense units)."""
 
     probe = "activation_maximisation"
     images: np.ndarray
@@ -33,6 +34,7 @@ class ActivationMaximisation(Record):
     cancelled: bool
     bounds: tuple[float, float]
     source: str = ""
+    spatial: str = ""
 
     @property
     def is_classes(self) -> bool:

@@ -29,8 +29,8 @@ def app_window(qtbot, tmp_path):
     embeddings = win.findChild(EmbeddingPresenter)
     assert maximise is not None and embeddings is not None
     yield win, c, maximise, embeddings
+    maximise.cancel()
     for presenter in (maximise, embeddings):
-        presenter.cancel() if presenter is maximise else None
         presenter.wait(30)
         if presenter.view is not None:
             presenter.view.close()

@@ -60,6 +60,19 @@ def test_channel_mode_gives_one_image_per_channel_and_raises_each_channels_mean(
     assert dense.images.shape[0] == 64 and dense.labels[0] == "unit 0 of dense_1"  # capped grid
 
 
+def test_a_channels_centre_unit_changes_only_the_pixels_of_its_receptive_field(lenet):
+    plain = MaximiseSettings(steps=30, jitter=0, blur_every=0, spatial="centre")
+    record = maximise(lenet, "conv_1", settings=plain, grey=0.13)
+    assert record.spatial == "centre" and record.labels[0] == "channel 0 of conv_1"
+    assert (record.final > record.start).all()
+    moved = np.abs(np.asarray(record.images) - 0.13) > 1e-6
+    field = np.zeros((28, 28), dtype=bool)
+    field[14 - 2:14 + 3, 14 - 2:14 + 3] = True  # a 5x5 kernel, padding 2: output (14, 14) sees rows/cols 12..16
+    assert moved[:, 0][:, ~field].sum() == 0 and moved[:, 0][:, field].any(axis=1).all()
+    assert maximise(lenet, "conv_1", settings=MaximiseSettings(steps=1)).spatial == "mean"
+    assert maximise(lenet, settings=MaximiseSettings(steps=1)).spatial == ""
+
+
 def test_a_cancelled_run_stops_early_with_what_it_has(lenet):
     seen: list[int] = []
     record = maximise(lenet, settings=MaximiseSettings(steps=200), cancel=lambda: len(seen) >= 2,

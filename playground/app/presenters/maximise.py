@@ -155,7 +155,8 @@ class MaximisePresenter(QObject):
 
             network = trained_network(lab, checkpoint)
             bounds, grey, names = self.data.of(lab)
-            options = {k: settings[k] for k in ("steps", "learning_rate", "jitter", "blur_every", "l2", "start")
+            options = {k: settings[k] for k in ("steps", "learning_rate", "jitter", "blur_every", "l2", "start",
+                                                     "spatial")
                        if k in settings}
             return maximise(network, str(settings.get("layer", "")), settings=MaximiseSettings(**options),
                             bounds=bounds, grey=grey, class_names=names, cancel=cancel.is_set,

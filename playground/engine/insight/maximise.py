@@ -36,7 +36,9 @@ SOFTMAX = (nn.Softmax, nn.LogSoftmax)
 class MaximiseSettings:
     """How the ascent runs: Adam with ``learning_rate`` (in units of the data's range) for ``steps`` steps, a
     random shift of up to ``jitter`` pixels each step, a 3x3 blur every ``blur_every`` steps (0: never), an L2
-    penalty of weight ``l2`` towards the start grey; ``start`` is "grey" (the data's mean) or "random"."""
+    penalty of weight ``l2`` towards the start grey; ``start`` is "grey" (the data's mean) or "random". A
+    channel's activation is its ``spatial`` "mean" over the map, or its "centre" unit: one unit sees only its
+    receptive field, so the pixels outside it stay grey (a first conv layer's mean is mostly won by a flat image)."""
 
     steps: int = 120
     learning_rate: float = 0.05
@@ -44,6 +46,7 @@ class MaximiseSettings:
     blur_every: int = 4
     l2: float = 0.01
     start: str = "grey"
+    spatial: str = "mean"
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -52,6 +55,9 @@ class MaximiseSettings:
                               f"jitter, blur or L2 (received: {self})")
         if self.start not in ("grey", "random"):
             raise EngineError(f"The start image is 'grey' or 'random' (received: '{self.start}')")
+        if self.spatial not in ("mean", "centre"):
+            raise EngineError(f"A channel's activation is its 'mean' or its 'centre' unit (received: "
+                              f"'{self.spatial}')")
 
 
 @dataclass
@@ -155,7 +161,7 @@ def maximise(network: TrainedNetwork, layer: str = "", *, settings: MaximiseSett
     units = torch.arange(count)
     x = start.clone().requires_grad_(True)
     optimiser = torch.optim.Adam([x], lr=s.learning_rate * span)
-    first = _activations(network, layer, start, units).detach()
+    first = _activations(network, layer, start, units, s.spatial).detach()
     done = 0
     cancelled = False
     for step in range(s.steps):
@@ -163,7 +169,7 @@ def maximise(network: TrainedNetwork, layer: str = "", *, settings: MaximiseSett
             cancelled = True
             break
         shifted = _jitter(x, s.jitter, generator)
-        activation = _activations(network, layer, shifted, units)
+        activation = _activations(network, layer, shifted, units, s.spatial)
         penalty = s.l2 * ((x - mid) / span).pow(2).flatten(1).sum(1)
         loss = (penalty - activation).sum()
         optimiser.zero_grad(set_to_none=True)
@@ -177,13 +183,13 @@ def maximise(network: TrainedNetwork, layer: str = "", *, settings: MaximiseSett
         if progress is not None and (done % 5 == 0 or done == s.steps):
             progress(done, s.steps)
     with torch.no_grad():
-        final = _activations(network, layer, x, units)
+        final = _activations(network, layer, x, units, s.spatial)
     labels = (class_names_for(count, class_names) if not layer else
               [f"{'channel' if _is_conv(network, layer) else 'unit'} {k} of {layer}" for k in range(count)])
     return ActivationMaximisation(
         images=x.detach().numpy().copy(), labels=tuple(labels), layer=layer, start=first.numpy().copy(),
         final=final.numpy().copy(), steps=s.steps, steps_done=done, cancelled=cancelled, bounds=(lo, hi),
-        source=network.source)
+        source=network.source, spatial=s.spatial if layer and _is_conv(network, layer) else "")
 
 
 def logits(network: TrainedNetwork, images: torch.Tensor) -> torch.Tensor:
@@ -206,10 +212,14 @@ def _is_conv(network: TrainedNetwork, layer: str) -> bool:
     return network.kinds.get(layer) == "Conv2d"
 
 
-def _activations(network: TrainedNetwork, layer: str, images: torch.Tensor, units: torch.Tensor) -> torch.Tensor:
-    """Each image's own target: unit ``units[i]`` of the layer for image i, averaged over space for a channel."""
+def _activations(network: TrainedNetwork, layer: str, images: torch.Tensor, units: torch.Tensor,
+                 spatial: str = "mean") -> torch.Tensor:
+    """Each image's own target: unit ``units[i]`` of the layer for image i; for a channel, its mean over space or
+    its centre unit."""
     out = _layer_output(network, layer, images)
     picked = out[torch.arange(out.shape[0]), units]
+    if picked.dim() == 3 and spatial == "centre":
+        return picked[:, picked.shape[1] // 2, picked.shape[2] // 2]
     return picked.flatten(1).mean(1) if picked.dim() > 1 else picked
 
 

@@ -42,6 +42,9 @@ BLUR_TIP = "Blur the images every this many steps (0: never): fine pixel noise t
 L2_TIP = "The weight of the L2 penalty towards the start grey: larger keeps only the pixels that matter most."
 RATE_TIP = "Adam's step size, as a share of the data's value range."
 START_TIP = "Grey: every pixel starts at the data's mean. Noise: a little random noise on top, one draw per image."
+SPATIAL_TIP = ("How a conv channel's activation is read. Mean of the map: the channel everywhere at once, so a pattern "
+               "that tiles the whole image wins (for a first layer often a flat one). Centre unit: one position only, "
+               "which sees only its receptive field: the pixels outside it stay grey.")
 NO_EMBEDDING = ("This network has no Embedding layer. Embeddings are the vectors a network learns for tokens: open "
                 "the character-level LSTM template, train it, and watch letters that behave alike move together.")
 
@@ -126,6 +129,10 @@ class ActivationMaximisationView(QWidget):
         self.start.setToolTip(START_TIP)
         self.start.addItem("grey", "grey")
         self.start.addItem("noise", "random")
+        self.spatial = _named(QComboBox(), "amSpatialCombo")
+        self.spatial.setToolTip(SPATIAL_TIP)
+        self.spatial.addItem("mean of the map", "mean")
+        self.spatial.addItem("centre unit", "centre")
         self.run_button = _named(QPushButton("Run"), "amRunButton")
         self.run_button.setToolTip("Optimise the images with the network's current weights")
         self.stop_button = _named(QPushButton("Stop"), "amStopButton")
@@ -170,7 +177,8 @@ class ActivationMaximisationView(QWidget):
         top.addWidget(self.progress, 1)
         settings = QHBoxLayout()
         for text, widget in (("Steps", self.steps), ("Jitter (px)", self.jitter), ("Blur every", self.blur),
-                             ("L2", self.l2), ("Step size", self.rate), ("Start", self.start)):
+                             ("L2", self.l2), ("Step size", self.rate), ("Start", self.start),
+                             ("A channel is its", self.spatial)):
             label = QLabel(text)
             label.setToolTip(widget.toolTip())
             settings.addWidget(label)
@@ -204,7 +212,8 @@ class ActivationMaximisationView(QWidget):
     def settings(self) -> dict[str, Any]:
         return {"layer": self.target.currentData() or CLASSES, "steps": self.steps.value(),
                 "jitter": self.jitter.value(), "blur_every": self.blur.value(), "l2": self.l2.value(),
-                "learning_rate": self.rate.value(), "start": self.start.currentData()}
+                "learning_rate": self.rate.value(), "start": self.start.currentData(),
+                "spatial": self.spatial.currentData()}
 
     def request_run(self) -> None:
         if self.target.count():
@@ -246,6 +255,8 @@ class ActivationMaximisationView(QWidget):
             what = "Each image raises its class's logit (before softmax)"
         else:
             what = f"Each image raises one {'channel' if 'channel' in record.labels[0] else 'unit'} of {record.layer}"
+            if record.spatial == "centre":
+                what = f"Each image raises the centre unit of one channel of {record.layer}"
         rise = float(np.mean(np.asarray(record.final) - np.asarray(record.start)))
         self.caption.setText(f"{what}; on average from {float(np.mean(record.start)):.2f} on the start image to "
                              f"{float(np.mean(record.final)):.2f} (+{rise:.2f}). Under each label: its final "
@@ -276,6 +287,8 @@ class ActivationMaximisationView(QWidget):
             what = "the output's classes"
         else:
             what = f"the {count} {'channels' if 'channel' in record.labels[0] else 'units'} of {record.layer}"
+            if record.spatial == "centre":
+                what = f"the centre unit of each of {what[4:]}"
         box.setTitle(f"What excites {what}", size="9pt", color="#333")
 
 
