@@ -24,13 +24,14 @@ from playground.engine.model_import import import_report
 
 CORPUS = Path(__file__).parent / "import_corpus"
 FILES = sorted(p.name for p in CORPUS.glob("*.py"))
-# Of the files, imported correctly; the rest may be refused, none may be wrong. Measured: 46 of 69 (67%); of the
+# Of the files, imported correctly; the rest may be refused, none may be wrong. Measured: 47 of 69 (68%); of the
 # teaching collections (yunjey, MorvanZhou, jcjohnson, kuangliu, pytorch/tutorials) 34 of 40 (85%). Issue 17 asks for
-# 80% of all: what keeps the rest out is outside the editor's catalog (GroupNorm, LSTMCell loops, arithmetic on
-# tensors and parameters, a recurrent state passed in, lists returned) or sizes that only exist when the script
-# runs (a required argparse option such as the DCGAN's --dataset, datasets, Optuna trials, torchvision backbones,
-# the arguments of main()). This floor guards what is reached.
-SHARE = 46 / 69
+# 80% of all: what keeps the rest out is sizes that only exist when the script runs (a required argparse option
+# such as the DCGAN's --dataset, datasets and vocabularies, Optuna trials, a gym environment, torchvision and
+# Hugging Face backbones, the arguments of main()) or computations outside the editor's catalog (LSTMCell loops,
+# arithmetic on tensors and parameters, a recurrent state passed in, lists returned). This floor guards what is
+# reached.
+SHARE = 47 / 69
 _IMPORTABLE = ("torch", "math", "collections", "functools", "typing", "numpy", "argparse")
 _CALLS = {"Sequential", "ModuleList", "OrderedDict", "int", "float", "len", "range", "tuple", "list", "max", "min",
           "device", "is_available", "dict", "to", "randn", "rand", "zeros", "ones", "empty", "size",
