@@ -91,22 +91,8 @@ class LiveChanges(TrainerParts):
         self._wake.set()
 
     def _apply(self, command: Command) -> None:
-        if isinstance(command, Pause):
-            if self._state == "running":
-                self._state = "paused"
-            self._pending_batches, self._pending_epoch = 0, False
-        elif isinstance(command, Resume):
-            if self._state == "finished" and self.epoch >= self._epoch_limit:
-                self._epoch_limit = self.epoch + self.settings.epochs
-            self._state, self._message = "running", ""
-        elif isinstance(command, Step):
-            if command.epoch:
-                self._pending_epoch = True
-            else:
-                self._pending_batches += command.batches
-            if self._state in ("running", "ready"):  # after a step the run has begun, and waits
-                self._state = "paused"
-            self._message = ""
+        if isinstance(command, (Pause, Resume, Step)):
+            self._apply_playback(command)
         elif isinstance(command, SetTraining):
             self._apply_settings(dict(command.changes))
         elif isinstance(command, Reset):
@@ -146,14 +132,35 @@ class LiveChanges(TrainerParts):
         elif isinstance(command, TakeCheckpoint):
             command.reply(self.checkpoint())
         elif isinstance(command, Restore):
-            try:
-                self.restore(command.checkpoint)
-            except EngineError as e:
-                self._problem(str(e))
-            self._refresh = True
-            self._probe_force.update(self.probes)
+            self._apply_restore(command)
         elif isinstance(command, Stop):
             self._stop = True
+
+    def _apply_restore(self, command: Restore) -> None:
+        try:
+            self.restore(command.checkpoint)
+        except EngineError as e:
+            self._problem(str(e))
+        self._refresh = True
+        self._probe_force.update(self.probes)
+
+    def _apply_playback(self, command: Pause | Resume | Step) -> None:
+        if isinstance(command, Pause):
+            if self._state == "running":
+                self._state = "paused"
+            self._pending_batches, self._pending_epoch = 0, False
+        elif isinstance(command, Resume):
+            if self._state == "finished" and self.epoch >= self._epoch_limit:
+                self._epoch_limit = self.epoch + self.settings.epochs
+            self._state, self._message = "running", ""
+        else:
+            if command.epoch:
+                self._pending_epoch = True
+            else:
+                self._pending_batches += command.batches
+            if self._state in ("running", "ready"):  # after a step the run has begun, and waits
+                self._state = "paused"
+            self._message = ""
 
     def _apply_settings(self, changes: dict[str, Any]) -> None:
         old = self.settings
