@@ -60,7 +60,7 @@ def network_outline(lab: Lab | None) -> NetworkOutline | None:
     features = tuple(toy2d.FEATURES)
     inputs = tuple(f for f in lab.dataset.features if f in toy2d.FEATURES)
     layers = tuple(HiddenLayer(neurons=act or name, weights=name, units=units,
-                               label=f"{units} {kind or 'linear'}")
+                               label=f"{units}\n{kind or 'linear'}")
                    for name, units, act, kind in dense[:-1])
     outputs = int(dense[-1][1])
     return NetworkOutline(features=features, labels=tuple(toy2d.FEATURES.values()), maps=feature_maps(),

@@ -27,7 +27,8 @@ from .view_spec import CLASSIC_TASKS, ViewSpec
 
 UNIT = 1.0  # a neuron's side, in the scene's units
 GAP = 0.4  # between two neurons of a column
-COLUMN = 2.8  # from one column's left edge to the next
+COLUMN = 2.4  # from one column's left edge to the next
+LEFT = 3.4  # room left of the inputs for their names ("sin(x₁)"), which keep their size in pixels
 OUTPUT = 3.2  # the output's side: the largest square, as in TF Playground
 LEGEND_WIDTH = 0.3
 NO_WEIGHT = "#b8b8b8"  # links before the first snapshot: the shape of the network, no values yet
@@ -165,10 +166,15 @@ class NeuronNetworkView(SnapshotView):
             return
         self._build(outline)
         self.show_content()
+        self.set_caption(self._summary())
+
+    def _summary(self) -> str:
+        outline = self.outline
+        if outline is None:
+            return ""
         hidden = sum(layer.units for layer in outline.layers)
-        self.set_caption(f"{len(outline.inputs)} input features · {hidden} hidden neurons in "
-                         f"{len(outline.layers)} layer{'s' if len(outline.layers) != 1 else ''} · click an input "
-                         f"to switch it on or off")
+        return (f"{len(outline.inputs)} input features · {hidden} hidden neurons in {len(outline.layers)} "
+                f"layer{'s' if len(outline.layers) != 1 else ''} · click an input to switch it on or off")
 
     def show_empty(self, message: str) -> None:
         # The network's shape is known before any run: keep it drawn, the message goes to the caption.
@@ -229,8 +235,7 @@ class NeuronNetworkView(SnapshotView):
         self._add(QGraphicsRectItem(out_rect)).setPen(self._frame_pen(True))
         self._column_label("Output", out_rect)
         self._build_legend(outline, out_rect)
-        right = out_rect.right() + LEGEND_WIDTH + 2.2
-        self.box.setRange(QRectF(-1.6, -0.9, right + 1.6, height + 1.3), padding=0.02)
+        self.box.setRange(QRectF(-LEFT, -2.5, out_rect.right() + 0.3 + LEFT, height + 2.6), padding=0.02)
 
     def _build_links(self, outline: NetworkOutline, columns: list[list[QRectF]]) -> None:
         sources = [columns[0][outline.features.index(f)] for f in outline.inputs if f in outline.features]
@@ -247,26 +252,28 @@ class NeuronNetworkView(SnapshotView):
             sources = targets
 
     def _build_legend(self, outline: NetworkOutline, out_rect: QRectF) -> None:
-        x = out_rect.right() + 0.25
+        # Under the output, within its width, as TF Playground's: a narrow panel has no room beside it.
+        y = out_rect.bottom() + 0.25
         if outline.task == "classification" and outline.classes > 2:
             names = outline.class_names or tuple(str(i) for i in range(outline.classes))
             for i, name in enumerate(names[: outline.classes]):
-                swatch = self._add(QGraphicsRectItem(QRectF(x, out_rect.top() + i * 0.45, LEGEND_WIDTH, 0.35)))
+                row = y + i * 0.5
+                swatch = self._add(QGraphicsRectItem(QRectF(out_rect.left(), row, 0.35, 0.35)))
                 swatch.setBrush(QColor(class_color(i)))
                 swatch.setPen(pg.mkPen(None))
-                self._legend_text(f"class {name}", x + LEGEND_WIDTH + 0.1, out_rect.top() + i * 0.45 + 0.17,
-                                  (0.0, 0.5))
+                self._legend_text(f"class {name}", out_rect.left() + 0.45, row + 0.17, (0.0, 0.5))
             return
-        ramp = np.linspace(1.0, -1.0, 64, dtype=np.float32).reshape(-1, 1)  # top: positive (blue)
-        self.legend = self._image(ramp, QRectF(x, out_rect.top(), LEGEND_WIDTH, out_rect.height()),
+        ramp = np.linspace(-1.0, 1.0, 64, dtype=np.float32).reshape(1, -1)  # left: negative (orange)
+        self.legend = self._image(ramp, QRectF(out_rect.left(), y, out_rect.width(), LEGEND_WIDTH),
                                   diverging_lut())
         if outline.task == "classification":
             names = outline.class_names or ("0", "1")
-            top, bottom = f"class {names[1]}", f"class {names[0]}"
+            left, right = names[0], names[1]
         else:
-            top, bottom = "+1", "−1"
-        self._legend_text(top, x + LEGEND_WIDTH + 0.1, out_rect.top(), (0.0, 0.0))
-        self._legend_text(bottom, x + LEGEND_WIDTH + 0.1, out_rect.bottom(), (0.0, 1.0))
+            left, right = "−1", "+1"
+        # Short words at the ends only: the output may be only 60 px wide.
+        self._legend_text(left, out_rect.left(), y + LEGEND_WIDTH, (0.0, 0.0))
+        self._legend_text(right, out_rect.right(), y + LEGEND_WIDTH, (1.0, 0.0))
 
     def _legend_text(self, text: str, x: float, y: float, anchor: tuple[float, float]) -> None:
         label = self._add(pg.TextItem(text, color="#333", anchor=anchor))
@@ -274,8 +281,9 @@ class NeuronNetworkView(SnapshotView):
         self._legend_labels.append(label)
 
     def _column_label(self, text: str, first: QRectF) -> None:
+        # All on one line above the tallest column, clear of the links.
         label = self._add(pg.TextItem(text, color="#333", anchor=(0.5, 1.0)))
-        label.setPos(first.center().x(), first.top() - 0.1)
+        label.setPos(first.center().x(), -0.1)
         self._labels.append(label)
 
     def _image(self, data: np.ndarray, rect: QRectF, lut: np.ndarray | None) -> pg.ImageItem:
@@ -303,6 +311,7 @@ class NeuronNetworkView(SnapshotView):
         if outline is None:
             return
         self.show_content()
+        self.set_caption(self._summary())  # the run has started: no "Press Play" any more
         neurons = probe(snapshot, Neurons)
         if neurons is not None:
             for layer, row in zip(outline.layers, self.neurons):
