@@ -85,7 +85,7 @@ class LessonRun:
     events: set[str] = field(default_factory=set)
 
     def do(self, action: Action) -> None:
-        from playground.engine.commands import SetTraining
+        from playground.engine.commands import SetFrozen, SetTraining
 
         if action.verb == "play":
             self._play(action.value or self.lab.training.epochs)
@@ -97,6 +97,9 @@ class LessonRun:
             return
         apply_to_lab(action, self.lab)
         if self.trainer is None:
+            return
+        if action.scope == "frozen":  # live, as in the window: the run goes on with the layer locked or unlocked
+            self.trainer.send(SetFrozen({k: list(v) for k, v in self.lab.frozen.items()}))
             return
         if action.scope == "training":
             setting = action.target.split(".")[1]

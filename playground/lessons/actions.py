@@ -9,6 +9,7 @@ One action per ``;``-separated part::
     add Dropout p=0.3 after dense_1     a new layer between dense_1 and what followed it
     remove dense_2                      a layer out, its input joined to what followed it
     reset                               fresh weights, the same seed
+    freeze conv_1                       lock a layer: training leaves its weights alone (unfreeze conv_1 undoes it)
     open view boundary                  bring a view forward (the window only)
 """
 
@@ -22,7 +23,7 @@ from playground.graph import DatasetSettings, Lab, Network
 from playground.graph.catalog import get_kind
 from playground.graph.lab import DATASET_FIELDS, TRAINING_FIELDS
 
-ACTIONS = ("play", "set", "add", "remove", "reset", "open")
+ACTIONS = ("play", "set", "add", "remove", "reset", "open", "freeze", "unfreeze")
 _TRAINING = {p.name for p in TRAINING_FIELDS}
 _DATASET = {p.name for p in DATASET_FIELDS} | {"name", "features"}
 
@@ -47,7 +48,8 @@ class Action:
         if self.verb == "set":
             head = self.target.split(".")[0]
             return head if head in ("training", "dataset", "seed") else "graph"
-        return {"play": "run", "reset": "run", "open": "view"}.get(self.verb, "graph")
+        return {"play": "run", "reset": "run", "open": "view", "freeze": "frozen", "unfreeze": "frozen"}.get(
+            self.verb, "graph")
 
 
 def parse_actions(text: str) -> tuple[Action, ...]:
@@ -91,13 +93,15 @@ def _action(text: str) -> Action:
         return Action(low, "add", m[3], kind, params)
     if m := re.fullmatch(r"remove\s+([\w.]+)", low, re.I):
         return Action(low, "remove", m[1])
+    if m := re.fullmatch(r"(freeze|unfreeze)\s+([\w.]+)", low, re.I):
+        return Action(low, m[1].lower(), m[2])
     if re.fullmatch(r"reset", low, re.I):
         return Action(low, "reset")
     if m := re.fullmatch(r"open\s+view\s+(\w+)", low, re.I):
         return Action(low, "open", m[1].lower())
     raise ActionSyntaxError(f"{text!r} is not an action; write one of: play 20 epochs, set training.learning_rate = "
                             "0.1, set dense_1.units = 4, add Dropout p=0.2 after dense_1, remove dense_2, reset, "
-                            "open view boundary")
+                            "open view boundary, freeze conv_1, unfreeze conv_1")
 
 
 def _check_setting(target: str, value: Any, text: str) -> None:
@@ -135,6 +139,9 @@ def apply_to_lab(action: Action, lab: Lab) -> None:
             _add(action, lab)
         elif action.verb == "remove":
             _remove(action, lab)
+        elif action.verb in ("freeze", "unfreeze"):
+            network, node = _find_node(lab, action.target)
+            lab.frozen = lab.with_frozen(network.name, node, action.verb == "freeze")
     except ActionSyntaxError:
         raise
     except Exception as e:  # the graph's and the lab's own errors name the field; keep their words

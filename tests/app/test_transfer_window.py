@@ -131,3 +131,16 @@ def test_copy_weights_from_a_project_that_does_not_fit_names_each_mismatch_and_c
     assert all(f"{name}:" in box.text() for name in dense)
     box.reject()
     assert win.lab.to_json() == before
+
+
+def test_a_lessons_freeze_action_locks_the_layer_undoably(qtbot, app_window):
+    from playground.app.presenters.lessons import LessonPresenter
+    from playground.lessons import parse_actions
+
+    win, _c, _presenter = app_window
+    lessons = win.findChild(LessonPresenter)
+    layer = _first_dense(win)
+    lessons.perform(parse_actions(f"freeze {layer}")[0])
+    assert win.lab.frozen == {"model": [layer]} and win.canvas.node_item(layer).frozen
+    win.undo_stack.undo()
+    assert win.lab.frozen == {}

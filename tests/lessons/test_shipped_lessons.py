@@ -9,7 +9,8 @@ from playground.lessons import CHAPTERS, shipped_lessons
 LESSONS = shipped_lessons()
 # Lessons whose solutions train image, sequence or generative models for a while: run with the slow tests.
 HEAVY = {"mnist-one-layer", "mnist-two-layers", "convolution-filters", "lenet-feature-maps", "text-temperature",
-         "autoencoder-bottleneck", "denoising-sparse", "vae", "gan-digits", "gan-2d", "rnn-wave", "lstm-gru"}
+         "autoencoder-bottleneck", "denoising-sparse", "vae", "gan-digits", "gan-2d", "rnn-wave", "lstm-gru",
+         "transfer-few-labels", "fine-tune-digit-cnn"}
 
 
 def test_thirty_lessons_cover_the_course_in_order():

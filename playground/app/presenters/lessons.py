@@ -19,6 +19,8 @@ from playground.lessons.goals import METRICS
 from playground.ui.commands import SetParamCommand, SnapshotCommand, restore_graph
 from playground.ui.lesson_panel import LessonPanel
 
+from .transfer import LabSectionCommand
+
 PROGRESS_KEY = "lessons/progress"
 
 
@@ -248,6 +250,11 @@ class LessonPresenter(QObject):
                 self.training.change_settings(section, {field: action.value})
         elif action.scope == "seed":
             self.training.change_settings("seed", int(action.value))
+        elif action.scope == "frozen":
+            trial = copy.deepcopy(lab)
+            apply_to_lab(action, trial)  # raises with the layer's name when the lab has no such layer
+            self.document.undo_stack.push(LabSectionCommand(self.document, "frozen", lab.frozen, trial.frozen,
+                                                            f"Lesson: {action.text}"))
         elif action.verb == "set":
             trial = copy.deepcopy(lab)
             apply_to_lab(action, trial)  # raises with the node's name when the lab has no such layer
