@@ -109,3 +109,20 @@ def test_freezing_is_a_settings_event():
     lab.subscribe(seen.append)
     lab.frozen = {"model": [_dense_layers(lab)[0]]}
     assert seen and seen[0].section == "frozen"
+
+
+def test_frozen_layers_are_saved_in_the_project_file(tmp_path):
+    from playground.engine.project import load_project, save_project
+
+    lab = _lab()
+    first = _dense_layers(lab)[0]
+    lab.frozen = {"model": [first]}
+    trainer = Trainer(lab, device="cpu", fast_path=False)
+    trainer.train(epochs=1)
+    save_project(tmp_path / "frozen.nnp", trainer.lab, trainer.checkpoint())
+    project = load_project(tmp_path / "frozen.nnp")
+    assert project.lab.frozen == {"model": [first]}
+    again = Trainer(project.lab, device="cpu", fast_path=False)
+    again.restore(project.checkpoint)
+    for a, b in zip(_layer_weights(trainer, first), _layer_weights(again, first)):
+        np.testing.assert_array_equal(a, b)
