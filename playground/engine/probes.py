@@ -114,20 +114,10 @@ class Probes:
         try:
             with torch.inference_mode():
                 if self.data.is_plane:
-                    if "boundary" in names:
-                        out.append(self._boundary())
-                    if "neurons" in names:
-                        out.append(self._neurons())
-                    for name in names:
-                        if name.startswith("hidden:"):
-                            out.extend(self._hidden(name.split(":", 1)[1]))
+                    out.extend(self._plane_probes(names))
                 if "filters" in names:
-                    kernels = {}
-                    for layer in self.layer_order:
-                        weight = getattr(model.get_submodule(layer), "weight", None)
-                        if self.node_kinds.get(layer) == "Conv2d" and isinstance(weight, torch.Tensor):
-                            kernels[layer] = weight.detach().float().cpu().numpy().copy()
-                    out.append(Filters(kernels))
+                    out.append(Filters(self._layer_weights(
+                        [layer for layer in self.layer_order if self.node_kinds.get(layer) == "Conv2d"])))
                 if "feature_maps" in names:
                     out.extend(self._feature_maps())
                 if "prediction" in names:
@@ -139,12 +129,7 @@ class Probes:
                 if "confusion" in names and self.task.name == "classification":
                     out.extend(self._confusion())
                 if "weights" in names:
-                    weights = {}
-                    for layer in self.weight_layers():
-                        weight = getattr(model.get_submodule(layer), "weight", None)
-                        if isinstance(weight, torch.Tensor):
-                            weights[layer] = weight.detach().float().cpu().numpy().copy()
-                    out.append(Weights(weights))
+                    out.append(Weights(self._layer_weights(self.weight_layers())))
                 if "health" in names:
                     out.append(network_health(self))
         finally:
@@ -156,17 +141,43 @@ class Probes:
             out.append(self.gradient_history())
         own = {n for n in names if n.split(":", 1)[0] in self.task.probe_kinds}
         if own:
-            modules = self.task.modules().values()
-            modes = [m.training for m in modules]
-            for m in modules:
-                m.eval()
-            try:
-                with torch.no_grad():
-                    out.extend(self.task.compute_probes(own))
-            finally:
-                for m, mode in zip(modules, modes):
-                    m.train(mode)
+            out.extend(self._task_probes(own))
         return out
+
+    def _plane_probes(self, names: set[str]) -> list[Record]:
+        """The probes of a 2-D data set: the decision boundary, the neurons, the hidden spaces asked for."""
+        out: list[Record] = []
+        if "boundary" in names:
+            out.append(self._boundary())
+        if "neurons" in names:
+            out.append(self._neurons())
+        for name in names:
+            if name.startswith("hidden:"):
+                out.extend(self._hidden(name.split(":", 1)[1]))
+        return out
+
+    def _layer_weights(self, layers: Iterable[str]) -> dict[str, np.ndarray]:
+        """Copies of the named layers' weight tensors (a layer without one is left out)."""
+        model = self.network.module
+        out: dict[str, np.ndarray] = {}
+        for layer in layers:
+            weight = getattr(model.get_submodule(layer), "weight", None)
+            if isinstance(weight, torch.Tensor):
+                out[layer] = weight.detach().float().cpu().numpy().copy()
+        return out
+
+    def _task_probes(self, own: set[str]) -> list[Record]:
+        """The task family's own probes, its modules in eval mode meanwhile."""
+        modules = self.task.modules().values()
+        modes = [m.training for m in modules]
+        for m in modules:
+            m.eval()
+        try:
+            with torch.no_grad():
+                return self.task.compute_probes(own)
+        finally:
+            for m, mode in zip(modules, modes):
+                m.train(mode)
 
     def _boundary(self) -> DecisionBoundary:
         """P(class 1) (two classes), the predicted class (more) or the value, (R, R); with more than two classes
