@@ -205,3 +205,45 @@ def test_a_function_that_returns_a_sequential_is_a_network_and_one_that_needs_a_
     assert not report.networks
     assert report.refused == [("define_model", "optuna.py, line 2: define_model() builds an nn.Sequential from the "
                                                "arguments trial, and the file never calls it with values written out")]
+
+
+def test_a_module_level_branch_is_followed_when_known_and_names_what_it_sets_when_not() -> None:
+    text = textwrap.dedent("""\
+        import argparse
+        import torch.nn as nn
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--dataset', required=True)
+        parser.add_argument('--wide', action='store_true')
+        opt = parser.parse_args()
+        hidden = 8
+        if opt.wide:
+            hidden = 64
+        if opt.dataset == 'mnist':
+            nc = 1
+        elif opt.dataset == 'cifar10':
+            nc = 3
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, hidden)
+                self.conv = nn.Conv2d(nc, 4, 3)
+            def forward(self, x):
+                return self.conv(x)
+        class Mlp(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, hidden)
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    report = import_report(text, "train.py")
+    # --wide is off unless given: the MLP has its 8 hidden units
+    (mlp,) = report.networks
+    assert mlp.graph.infer().shapes[mlp.graph.nodes_of_kind("Dense")[0].name].dims == (8,)
+    # which dataset is known only when the script runs: nc is refused where the convolution needs it, at the if
+    assert report.refused == [("net", "train.py, line 10: 'nc' is set under 'if opt.dataset == 'mnist'', which is "
+                                      "known only when the script runs, so it cannot be used as the in_channels of "
+                                      "Conv2d: write the value out (or give what the branch reads a default)")]
+    # a value assigned before an undecided branch that may change it is not kept
+    changed = text.replace("if opt.wide:", "if opt.dataset == 'big':")
+    assert not import_report(changed, "train.py").networks

@@ -7,11 +7,12 @@ import ast
 import contextlib
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .builder import _Builder
-from .interpreter import _Interpreter
+from .interpreter import _Interpreter, _undecided
 from .options import _ArgumentParser
 from .results import ImportedNetwork, ImportReport, ModelImportError
 from .source import _parse, _read
@@ -44,6 +45,40 @@ from .vocabulary import _LAYER_CLASSES, _PARAMETER_FREE, _SIGNATURES
 
 _Candidate = tuple[str, str, Callable[[], Any], ast.AST]  # network name, how the file makes it, make, where
 
+
+@dataclass(frozen=True)
+class _Branched(_Unknown):
+    """A name a module-level branch assigns when which branch runs is known only when the script runs."""
+
+    name: str = ""
+
+    def refuse(self, use: str) -> _Refused:
+        return _Refused(self.node, f"{self.name!r} is set under 'if {ast.unparse(self.node)}', which is known only "
+                                   f"when the script runs, so it cannot be used {use}: write the value out (or give "
+                                   f"what the branch reads a default)")
+
+
+def _assigned_names(body: list[ast.stmt]) -> set[str]:
+    """The names a block binds, in nested blocks too (``opt.seed = 1`` changes opt's attribute, not the name)."""
+    names: set[str] = set()
+
+    def bound(target: ast.expr) -> None:
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for t in target.elts:
+                bound(t)
+        elif isinstance(target, ast.Starred):
+            bound(target.value)
+
+    for n in (n for stmt in body for n in ast.walk(stmt)):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                bound(t)
+        elif isinstance(n, (ast.AugAssign, ast.AnnAssign, ast.For)):
+            bound(n.target)
+    return names
+
 class _Reader(_Interpreter):
     """Interprets the file's syntax tree: module constants, the model classes' __init__ (which layers exist) and
     their forward (how data flows). Nothing is run: values the tree does not give are _Unknown and refused where
@@ -66,6 +101,9 @@ class _Reader(_Interpreter):
             for inner in stmt.body:
                 self._module_statement(inner)
             return
+        if isinstance(stmt, ast.If):
+            self._module_if(stmt)
+            return
         if isinstance(stmt, ast.Try):
             # The script as it runs when nothing fails: the try block, its else and its finally.
             for inner in (*stmt.body, *stmt.orelse, *stmt.finalbody):
@@ -77,6 +115,22 @@ class _Reader(_Interpreter):
             return
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
             self._module_assignment(stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target], stmt.value)
+
+    def _module_if(self, stmt: ast.If) -> None:
+        """A module-level branch: followed when its test is known (a constant, an option's default); otherwise
+        what either side assigns is known only when the script runs, whatever it was before."""
+        try:
+            test = self.evaluate(stmt.test, dict(self.env), None)
+        except _Refused:
+            test = _Unknown(stmt.test)
+        if not _undecided(test):
+            for inner in stmt.body if test else stmt.orelse:
+                self._module_statement(inner)
+            return
+        for name in _assigned_names([*stmt.body, *stmt.orelse]):
+            self.env[name] = _Branched(stmt.test, name)
+            self.constants.pop(name, None)
+            self.module_values.pop(name, None)
 
     def _module_assignment(self, targets: list[ast.expr], expr: ast.expr) -> None:
         """A constant (or a tuple of them) or a model made at module level."""
