@@ -52,6 +52,16 @@ LESSONS: dict[str, str] = {
     "schedule": "A rate that falls lets a network take big steps first and settle into a minimum later.",
 }
 
+# How a choice reads in its list, where the lab's short name would not say enough.
+CHOICE_TEXT: dict[str, str] = {
+    "default": "default (torch's own)",
+    "xavier": "Xavier / Glorot (uniform)",
+    "he": "He / Kaiming (normal, for ReLU)",
+    "normal": "normal N(0, 0.01²)",
+    "uniform": "uniform U(−0.05, 0.05)",
+    "zeros": "zeros",
+}
+
 RUN_UNTIL_STOPPED = int(next(p.maximum for p in TRAINING_FIELDS if p.name == "epochs") or 0)
 FULL_BATCH = int(next(p.maximum for p in TRAINING_FIELDS if p.name == "batch_size") or 0)
 
@@ -104,8 +114,9 @@ class TrainingSettingsDialog(QDialog):
     def _editor(self, p: Param) -> QWidget:
         if p.type == "choice":
             combo = QComboBox()
-            combo.addItems(list(p.choices))
-            combo.currentTextChanged.connect(lambda text, n=p.name: self._emit(n, text))
+            for choice in p.choices:
+                combo.addItem(CHOICE_TEXT.get(choice, choice) if p.name == "init" else choice, choice)
+            combo.currentIndexChanged.connect(lambda i, n=p.name, w=combo: self._emit(n, w.itemData(i)))
             return combo
         if p.type == "bool":
             check = QCheckBox()
@@ -181,7 +192,7 @@ class TrainingSettingsDialog(QDialog):
             for name, editor in self.editors.items():
                 value = getattr(settings, name)
                 if isinstance(editor, QComboBox):
-                    editor.setCurrentText(str(value))
+                    editor.setCurrentIndex(editor.findData(str(value)))
                 elif isinstance(editor, QCheckBox):
                     editor.setChecked(bool(value))
                 elif isinstance(editor, QSpinBox):

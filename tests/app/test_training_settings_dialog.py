@@ -72,7 +72,8 @@ def test_every_setting_set_in_the_dialog_reaches_the_trainer_and_undoes(qtbot, a
     def choose(name: str, text: str) -> None:
         combo = e[name]
         assert isinstance(combo, QComboBox)
-        combo.setCurrentText(text)
+        combo.setCurrentIndex(combo.findData(text))
+        assert combo.currentData() == text
 
     def spin(name: str, value: int) -> None:
         box = e[name]
