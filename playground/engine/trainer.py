@@ -301,12 +301,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
             if epoch_ended:
                 self._end_epoch()
             if stepping:
-                if self._pending_batches > 0:
-                    self._pending_batches -= 1
-                if epoch_ended:
-                    self._pending_epoch = False
-                if self._pending_batches == 0 and not self._pending_epoch and self._state == "running":
-                    self._state = "paused"
+                self._count_step(epoch_ended)
             now = time.perf_counter()
             self._elapsed += now - t0
             if self._state != "running" and not (self._pending_batches or self._pending_epoch):
@@ -320,6 +315,15 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
                 # we fell more than an interval behind (a slow consumer), then one interval from now.
                 after = time.perf_counter()
                 last = last + interval if interval is not None and after - last < 2 * interval else after
+
+    def _count_step(self, epoch_ended: bool) -> None:
+        """One of the steps Step asked for is done: count it off, and pause after the last."""
+        if self._pending_batches > 0:
+            self._pending_batches -= 1
+        if epoch_ended:
+            self._pending_epoch = False
+        if self._pending_batches == 0 and not self._pending_epoch and self._state == "running":
+            self._state = "paused"
 
     def _train_batch(self) -> bool:
         """One optimizer step on the next batch; True when that batch ended an epoch."""
