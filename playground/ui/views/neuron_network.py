@@ -424,7 +424,7 @@ class NeuronNetworkView(SnapshotView):
         elif link is not None:
             text = link.text or "weight: shown after the first step"
         else:
-            text = ""
+            text = self._neuron_text(point)
         if text != self.hover_text:
             self.hover_text = text
             view_pos = self.canvas.mapFromScene(scene_pos)
@@ -432,6 +432,21 @@ class NeuronNetworkView(SnapshotView):
                 QToolTip.showText(self.canvas.mapToGlobal(view_pos), text, self.canvas)
             else:
                 QToolTip.hideText()
+
+    def _neuron_text(self, point: np.ndarray) -> str:
+        """What the neuron under ``point`` is, or "" when there is none."""
+        outline = self.outline
+        if outline is None:
+            return ""
+        where = QPointF(float(point[0]), float(point[1]))
+        for layer, rects in zip(outline.layers, self._rects[1:]):
+            for i, rect in enumerate(rects):
+                if rect.contains(where):
+                    return (f"{layer.neurons}, neuron {i + 1} of {layer.units}: its output at every point of the "
+                            f"plane")
+        if len(self._rects) > 1 and self._rects[-1][0].contains(where):
+            return "The output over the plane: what the network predicts at every point"
+        return ""
 
     def _on_mouse_clicked(self, event: Any) -> None:
         if self.outline is None:

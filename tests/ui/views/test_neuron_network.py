@@ -77,6 +77,10 @@ def test_links_are_coloured_by_weight_sign_and_sized_by_magnitude(qtbot, trained
     strongest = by_size[-1]
     view.canvas.scene().sigMouseMoved.emit(view.canvas.mapToScene(view.link_position(strongest)))
     assert view.hover_text == "weight 3"
+    neuron = view.neurons[1][0]
+    centre = neuron.mapRectToScene(neuron.boundingRect()).center()
+    view.canvas.scene().sigMouseMoved.emit(centre)
+    assert view.hover_text.startswith(f"{outline.layers[1].neurons}, neuron 1 of 2")
 
 
 def test_clicking_an_input_neuron_asks_to_switch_that_feature(qtbot):
