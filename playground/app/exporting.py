@@ -253,7 +253,7 @@ class ExportActions(QObject):
             if not path:
                 return
             self.export_to(fmt, path)
-        except Exception as e:  # noqa: BLE001 - any failure is a message to the user, never a traceback
+        except Exception as e:  # any failure is a message to the user, never a traceback
             self._error(f"Export failed: {getattr(e, 'message', None) or e}")
 
     def export_to(self, fmt: str, path: str) -> bool:
@@ -278,7 +278,7 @@ class ExportActions(QObject):
             try:
                 # Answered on the worker thread between two steps; the queued signal brings it here.
                 session.take_state(lambda state, t=token: self._emit_state(t, state))
-            except Exception as e:  # noqa: BLE001 - EngineError (nothing trains) or anything the queue refuses
+            except Exception as e:  # EngineError (nothing trains) or anything the queue refuses
                 self._waiting.pop(token, None)
                 self._finish(f"Export failed: {getattr(e, 'message', None) or e}", False)
                 return False
@@ -327,7 +327,7 @@ class ExportActions(QObject):
         def run() -> None:
             try:
                 text, ok = work()
-            except Exception as e:  # noqa: BLE001 - any failure is one message, never a traceback
+            except Exception as e:  # any failure is one message, never a traceback
                 traceback.print_exc()
                 text, ok = f"Export failed: {getattr(e, 'message', None) or e}", False
             with contextlib.suppress(RuntimeError):  # the window is gone

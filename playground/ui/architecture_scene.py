@@ -209,7 +209,7 @@ class ArchitectureScene(QGraphicsScene):
 
     # Moves -----------------------------------------------------------------------------------------------------
 
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         super().mouseReleaseEvent(event)
         if self.graph is None:
             return

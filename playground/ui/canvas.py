@@ -135,7 +135,7 @@ class ArchitectureCanvas(QGraphicsView):
         self._fit_pending = True
         self.fit_view()
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802
+    def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         # Until the user zooms, keep a freshly opened network fitted while the window and docks settle. A fit can
         # show or hide a scroll bar, which resizes the viewport again: a size that comes straight back (A, B, A) is
@@ -172,7 +172,7 @@ class ArchitectureCanvas(QGraphicsView):
                 return item.name
         return None
 
-    def contextMenuEvent(self, event: Any) -> None:  # noqa: N802
+    def contextMenuEvent(self, event: Any) -> None:
         name = self.node_at(event.pos())
         if name is None or not self.node_actions:
             super().contextMenuEvent(event)
@@ -376,10 +376,10 @@ class ArchitectureCanvas(QGraphicsView):
         if 0.1 <= scale <= 4.0:
             self.scale(factor, factor)
 
-    def wheelEvent(self, event: Any) -> None:  # noqa: N802
+    def wheelEvent(self, event: Any) -> None:
         self.zoom(1.0015 ** event.angleDelta().y())
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+    def mousePressEvent(self, event: Any) -> None:
         if event.button() == Qt.MiddleButton:
             self._pan_from = event.position()
             self.viewport().setCursor(Qt.ClosedHandCursor)
@@ -387,7 +387,7 @@ class ArchitectureCanvas(QGraphicsView):
             return
         super().mousePressEvent(event)
 
-    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: Any) -> None:
         if self._pan_from is not None:
             delta = event.position() - self._pan_from
             self._pan_from = event.position()
@@ -396,21 +396,21 @@ class ArchitectureCanvas(QGraphicsView):
             return
         super().mouseMoveEvent(event)
 
-    def mouseReleaseEvent(self, event: Any) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: Any) -> None:
         if self._pan_from is not None and event.button() == Qt.MiddleButton:
             self._pan_from = None
             self.viewport().unsetCursor()
             return
         super().mouseReleaseEvent(event)
 
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802
+    def keyPressEvent(self, event: Any) -> None:
         if event.matches(QKeySequence.Cancel):
             self.arch_scene.clear_bubble()
             self.arch_scene.clearSelection()
             return
         super().keyPressEvent(event)
 
-    def drawBackground(self, p: QPainter, rect: QRectF) -> None:  # noqa: N802
+    def drawBackground(self, p: QPainter, rect: QRectF) -> None:
         p.fillRect(rect, QColor("#f4f6f8"))
         if self.transform().m11() < 0.4:
             return
@@ -427,16 +427,16 @@ class ArchitectureCanvas(QGraphicsView):
 
     # Drops from the palette -----------------------------------------------------------------------------------
 
-    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasFormat(MIME_LAYER) and self.graph is not None:
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: Any) -> None:  # noqa: N802
+    def dragMoveEvent(self, event: Any) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event: Any) -> None:  # noqa: N802
+    def dropEvent(self, event: Any) -> None:
         mime = event.mimeData()
         if not mime.hasFormat(MIME_LAYER):
             event.ignore()

@@ -148,13 +148,13 @@ class PortItem(QGraphicsEllipseItem):
         self.setBrush(QColor("#ffd54f") if on else QColor("#ffffff"))
         self.setPen(QPen(QColor("#37474f"), 1.5))
 
-    def hoverEnterEvent(self, event: Any) -> None:  # noqa: N802
+    def hoverEnterEvent(self, event: Any) -> None:
         self._set_highlight(True)
 
-    def hoverLeaveEvent(self, event: Any) -> None:  # noqa: N802
+    def hoverLeaveEvent(self, event: Any) -> None:
         self._set_highlight(False)
 
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = _link_scene(self)
         if self.is_output and event.button() == Qt.LeftButton and scene is not None:
             scene.begin_link(self.node_item, event.scenePos())
@@ -162,12 +162,12 @@ class PortItem(QGraphicsEllipseItem):
         else:
             event.ignore()
 
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = _link_scene(self)
         if scene is not None:
             scene.update_link(event.scenePos())
 
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = _link_scene(self)
         if scene is not None:
             scene.end_link(event.scenePos())
@@ -219,7 +219,7 @@ class NodeItem(QGraphicsItem):
             return self.mapToScene(QPointF(NODE_W, NODE_H / 2))
         return self.mapToScene(item.pos())
 
-    def boundingRect(self) -> QRectF:  # noqa: N802
+    def boundingRect(self) -> QRectF:
         # Room on the left for the port names of Add and Concat.
         return QRectF(-24, -3, NODE_W + 27, NODE_H + 6)
 
@@ -354,7 +354,7 @@ class NodeItem(QGraphicsItem):
         if self.frozen:
             self._paint_lock(p)
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:  # noqa: N802
+    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.ItemPositionChange and not self._mirroring:
             return QPointF(snap(value.x()), snap(value.y()))
         if change == QGraphicsItem.ItemPositionHasChanged:

@@ -148,7 +148,7 @@ class SetParamCommand(GraphCommand):
     def id(self) -> int:
         return PARAM_ID
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 (Qt's name)
+    def mergeWith(self, other: QUndoCommand) -> bool:  # Qt's name
         # Spinning a value up ten clicks is one edit to undo, not ten.
         if not isinstance(other, SetParamCommand) or other.graph is not self.graph:
             return False

@@ -352,7 +352,7 @@ class MainWindow(MainWindowActions, QMainWindow):
     def _holds_training(self, path: str | None) -> bool:
         return path is not None and self._project_files is not None and self._project_files.handles(path)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self.maybe_save():
             event.ignore()
             return

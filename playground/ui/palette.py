@@ -63,17 +63,17 @@ class LayerPaletteTree(QTreeWidget):
     def kind_of(item: QTreeWidgetItem | None) -> str | None:
         return item.data(0, KIND_ROLE) if item is not None else None
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [MIME_LAYER]
 
-    def mimeData(self, items: Any) -> QMimeData:  # noqa: N802
+    def mimeData(self, items: Any) -> QMimeData:
         for item in items:
             kind = self.kind_of(item)
             if kind:
                 return layer_mime(kind)
         return QMimeData()
 
-    def startDrag(self, supported: Any) -> None:  # noqa: N802
+    def startDrag(self, supported: Any) -> None:
         kind = self.kind_of(self.currentItem())
         if not kind:
             return

@@ -209,7 +209,7 @@ class TableDialog(QDialog):
                                   "none in the chosen columns")
         try:
             lines = self._preview(choice)
-        except Exception as e:  # noqa: BLE001 - the reason this choice cannot train, shown as it is
+        except Exception as e:  # the reason this choice cannot train, shown as it is
             self.summary.setStyleSheet("color: #8b1c1c;")
             self.summary.setText(str(e))
             self.ok_button.setEnabled(False)

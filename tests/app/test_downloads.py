@@ -19,7 +19,7 @@ NAMES = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-image
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 
@@ -205,10 +205,10 @@ class _Hostile(http.server.BaseHTTPRequestHandler):
 
     stop: threading.Event
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         if self.path.startswith("/trickle/"):
             self.send_header("Content-Length", "100000")

@@ -68,7 +68,7 @@ class BackpropPresenter(QObject):
             try:
                 session.take_state(lambda state, t=token: self._state_ready.emit(t, state))
                 return
-            except Exception:  # noqa: BLE001 - the run ended between the check and the command: trace the lab
+            except Exception:  # the run ended between the check and the command: trace the lab
                 self._wanted.pop(token, None)
         copy = Lab.from_dict(lab.to_dict())
         self._start(token, lambda: self._trace_lab(copy, first, batch))
@@ -104,7 +104,7 @@ class BackpropPresenter(QObject):
             try:
                 trace, source = job()
                 self._traced.emit(token, trace, source)
-            except Exception as e:  # noqa: BLE001 - an EngineError (not a dense chain) or any failure, as a message
+            except Exception as e:  # an EngineError (not a dense chain) or any failure, as a message
                 self._traced.emit(token, getattr(e, "message", None) or str(e) or type(e).__name__, "")
 
         self._jobs = [j for j in self._jobs if j.is_alive()]

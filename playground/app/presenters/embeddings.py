@@ -90,7 +90,7 @@ class EmbeddingPresenter(QObject):
             try:
                 session.take_state(lambda state, t=token: self._state_ready.emit(t, state))
                 return
-            except Exception:  # noqa: BLE001 - the run ended between the check and the command: use the lab
+            except Exception:  # the run ended between the check and the command: use the lab
                 pass
         copy = Lab.from_dict(lab.to_dict())
         self._start(token, self._job(copy, None))
@@ -114,7 +114,7 @@ class EmbeddingPresenter(QObject):
         def run() -> None:
             try:
                 self._done.emit(token, job())
-            except Exception as e:  # noqa: BLE001 - an EngineError (no embedding...) or any failure, as a message
+            except Exception as e:  # an EngineError (no embedding...) or any failure, as a message
                 self._done.emit(token, getattr(e, "message", None) or str(e) or type(e).__name__)
 
         self._jobs = [j for j in self._jobs if j.is_alive()]

@@ -155,7 +155,7 @@ class LandscapePresenter(QObject):
             try:
                 session.take_state(lambda state, t=self._request: self._state_ready.emit(t, state))
                 return
-            except Exception:  # noqa: BLE001 - the run ended between the check and the command: use the lab
+            except Exception:  # the run ended between the check and the command: use the lab
                 pass
         self._network_jobs(Lab.from_dict(lab.to_dict()), None)
 
@@ -203,7 +203,7 @@ class LandscapePresenter(QObject):
             try:
                 record, status = job()
                 self._done.emit(kind, token, record, status)
-            except Exception as e:  # noqa: BLE001 - an EngineError or any torch failure, shown as a message
+            except Exception as e:  # an EngineError or any torch failure, shown as a message
                 self._done.emit(kind, token, getattr(e, "message", None) or str(e) or type(e).__name__, "")
 
         self.pool.start(_Job(work))

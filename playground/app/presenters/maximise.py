@@ -131,7 +131,7 @@ class MaximisePresenter(QObject):
             try:
                 session.take_state(lambda state, t=token: self._state_ready.emit(t, state))
                 return
-            except Exception:  # noqa: BLE001 - the run ended between the check and the command: use the lab
+            except Exception:  # the run ended between the check and the command: use the lab
                 self._wanted.pop(token, None)
         copy = Lab.from_dict(lab.to_dict())
         self._start(token, self._job(copy, None, settings))
@@ -167,7 +167,7 @@ class MaximisePresenter(QObject):
         def run() -> None:
             try:
                 self._done.emit(token, job())
-            except Exception as e:  # noqa: BLE001 - an EngineError (no image network...) or any failure, as a message
+            except Exception as e:  # an EngineError (no image network...) or any failure, as a message
                 self._done.emit(token, getattr(e, "message", None) or str(e) or type(e).__name__)
 
         self._jobs = [j for j in self._jobs if j.is_alive()]

@@ -104,7 +104,7 @@ class LossProblem:
                 values = self._vmapped(flats)
                 self._vmap_ok = True
                 return values
-            except Exception:  # noqa: BLE001 - layers vmap cannot batch (in-place ops, data-dependent code)
+            except Exception:  # layers vmap cannot batch (in-place ops, data-dependent code)
                 self._vmap_ok = False
         return self._looped(flats)
 

@@ -22,7 +22,7 @@ class LogAxis(pg.AxisItem):
     top (0.07 0.08 0.09 over one another in a short dock). Labels go on the decades (or on 1, 2 and 5 × 10ⁿ when
     the range spans less than two of them), as many as there is room for; the other marks are unlabelled ticks."""
 
-    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: Any) -> Any:  # noqa: N802, N803
+    def logTickValues(self, minVal: float, maxVal: float, size: float, stdTicks: Any) -> Any:
         low, high = int(np.floor(minVal)), int(np.ceil(maxVal))
         marks = [v + float(np.log10(m)) for v in range(low, high) for m in range(1, 10)]
         marks = [x for x in marks if minVal <= x <= maxVal]

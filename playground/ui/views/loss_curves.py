@@ -79,7 +79,7 @@ class LossCurvePanel(SnapshotView):
         self._task = ""
         self._loss_x_label = ""
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._arrange()
 

@@ -131,7 +131,7 @@ class NeuronGridView(SnapshotView):
         return best_units_per_row(counts, width / scale * tile, height / scale * tile,
                                   label_width=LABEL_COLUMN / scale * tile)
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
         super().resizeEvent(event)
         self._structure = ()  # lay the tiles out again for the new shape on the next snapshot
 
