@@ -82,6 +82,10 @@ def _runs(stmt: ast.stmt, allowed: set[str]) -> bool:
     if isinstance(stmt, ast.Expr):
         call = stmt.value
         return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _OPTIONS
+    if isinstance(stmt, ast.If):  # a branch on a constant or an option, as the importer follows it
+        calls = [n for n in ast.walk(stmt.test) if isinstance(n, ast.Call)]
+        names = {n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", "") for n in calls}
+        return names <= allowed and all(_runs(s, allowed) for s in [*stmt.body, *stmt.orelse])
     return isinstance(stmt, (ast.ClassDef, ast.FunctionDef))
 
 
