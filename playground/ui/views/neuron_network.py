@@ -93,14 +93,15 @@ class Link:
         return float(self.line.pen().widthF())
 
 
-def link_pen(weight: float) -> QPen:
-    """Blue for a positive weight, orange for a negative one, 0.5 to 6 pixels wide with its magnitude."""
+def link_pen(weight: float, scale: float = 1.0) -> QPen:
+    """Blue for a positive weight, orange for a negative one, 0.5 to 6 pixels wide with its magnitude (times
+    ``scale``: between wide layers, where hundreds of links overlap, thinner)."""
     if not np.isfinite(weight):
         pen = QPen(QColor(NO_WEIGHT))
         pen.setWidthF(0.8)
     else:
         pen = QPen(QColor(TF_BLUE if weight >= 0 else TF_ORANGE))
-        pen.setWidthF(0.5 + min(abs(weight), 2.75) * 2.0)
+        pen.setWidthF(0.5 + min(abs(weight), 2.75) * 2.0 * scale)
     pen.setCosmetic(True)
     return pen
 
@@ -197,15 +198,17 @@ class NeuronNetworkView(SnapshotView):
         self._items.append(item)
         return item
 
-    def _column_rects(self, x: float, count: int, side: float, height: float) -> list[QRectF]:
-        tall = count * side + (count - 1) * GAP
-        top = (height - tall) / 2
-        return [QRectF(x, top + i * (side + GAP), side, side) for i in range(count)]
+    def _column_rects(self, x: float, count: int, height: float) -> list[QRectF]:
+        # A tall layer's neurons shrink to the height of the inputs' column rather than shrink the whole drawing.
+        side = min(UNIT, height / (count * (1 + GAP / UNIT) - GAP / UNIT))
+        gap = side * GAP / UNIT
+        top = (height - (count * side + (count - 1) * gap)) / 2
+        return [QRectF(x + (UNIT - side) / 2, top + i * (side + gap), side, side) for i in range(count)]
 
     def _build(self, outline: NetworkOutline) -> None:
         counts = [len(outline.features), *(layer.units for layer in outline.layers)]
-        height = max(OUTPUT, max(n * UNIT + (n - 1) * GAP for n in counts))
-        columns = [self._column_rects(i * COLUMN, n, UNIT, height) for i, n in enumerate(counts)]
+        height = max(OUTPUT + 2.0, counts[0] * UNIT + (counts[0] - 1) * GAP)
+        columns = [self._column_rects(i * COLUMN, n, height) for i, n in enumerate(counts)]
         out_x = len(counts) * COLUMN + 0.4
         columns.append([QRectF(out_x, (height - OUTPUT) / 2, OUTPUT, OUTPUT)])
         self._rects = columns
@@ -256,12 +259,13 @@ class NeuronNetworkView(SnapshotView):
         y = out_rect.bottom() + 0.25
         if outline.task == "classification" and outline.classes > 2:
             names = outline.class_names or tuple(str(i) for i in range(outline.classes))
+            # Side by side under the output: the names alone, each on its colour (the Output view names them).
+            width = out_rect.width() / outline.classes
             for i, name in enumerate(names[: outline.classes]):
-                row = y + i * 0.5
-                swatch = self._add(QGraphicsRectItem(QRectF(out_rect.left(), row, 0.35, 0.35)))
+                swatch = self._add(QGraphicsRectItem(QRectF(out_rect.left() + i * width, y, width, LEGEND_WIDTH)))
                 swatch.setBrush(QColor(class_color(i)))
                 swatch.setPen(pg.mkPen(None))
-                self._legend_text(f"class {name}", out_rect.left() + 0.45, row + 0.17, (0.0, 0.5))
+                self._legend_text(name, out_rect.left() + (i + 0.5) * width, y + LEGEND_WIDTH, (0.5, 0.0))
             return
         ramp = np.linspace(-1.0, 1.0, 64, dtype=np.float32).reshape(1, -1)  # left: negative (orange)
         self.legend = self._image(ramp, QRectF(out_rect.left(), y, out_rect.width(), LEGEND_WIDTH),
@@ -338,6 +342,8 @@ class NeuronNetworkView(SnapshotView):
     def _show_weights(self, outline: NetworkOutline, layers: Mapping[str, np.ndarray]) -> None:
         names = [layer.weights for layer in outline.layers] + [outline.output_weights]
         matrices = [layers.get(n) for n in names]
+        widths = [len(outline.inputs), *(layer.units for layer in outline.layers), 1]
+        scales = [min(1.0, 4.0 / max(a, b)) for a, b in zip(widths, widths[1:])]
         for link in self.links:
             w = matrices[link.column - 1]
             if w is None or w.ndim != 2 or link.source >= w.shape[1]:
@@ -358,7 +364,7 @@ class NeuronNetworkView(SnapshotView):
                 text = f"weight {value:.4g}"
             if value != link.weight:
                 link.weight = value
-                link.line.setPen(link_pen(value))
+                link.line.setPen(link_pen(value, scales[link.column - 1]))
             link.text = text
 
     def _show_output(self, outline: NetworkOutline, boundary: DecisionBoundary) -> None:
