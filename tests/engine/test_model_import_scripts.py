@@ -247,3 +247,23 @@ def test_a_module_level_branch_is_followed_when_known_and_names_what_it_sets_whe
     # a value assigned before an undecided branch that may change it is not kept
     changed = text.replace("if opt.wide:", "if opt.dataset == 'big':")
     assert not import_report(changed, "train.py").networks
+
+
+def test_a_class_that_changes_a_torch_layer_is_refused_as_such() -> None:
+    # pytorch/examples' forward-forward: class Layer(nn.Linear) with its own forward
+    text = textwrap.dedent("""\
+        import torch
+        import torch.nn as nn
+        class Layer(nn.Linear):
+            def forward(self, x):
+                return torch.relu(x / x.norm(2, 1, keepdim=True) @ self.weight.T)
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Layer(4, 3)
+            def forward(self, x):
+                return self.a(x)
+    """)
+    with pytest.raises(ModelImportError, match=r"line 9: class Layer derives from nn.Linear with a forward of its "
+                                               r"own: the editor's layers compute only what torch's do"):
+        import_source(text, "model.py")

@@ -45,7 +45,7 @@ class _Interpreter(_Operations):
         if isinstance(func, _ClassRef):
             cls = func.cls
             if not self._is_module(cls):
-                raise _Refused(node, f"class {cls.name} is not an nn.Module")
+                raise _Refused(node, _not_a_module(cls))
             instance = _Instance(cls, {}, node)
             init = self._m(cls, "__init__")
             if init is None:
@@ -357,6 +357,17 @@ class _Interpreter(_Operations):
             else:
                 kwargs[k.arg] = self.evaluate(k.value, env, builder)
         return args, kwargs
+
+
+def _not_a_module(cls: ast.ClassDef) -> str:
+    """Why a class of the file cannot be opened as a network: it is no module, or it changes one of torch's layers."""
+    layer = next((ast.unparse(b) for b in cls.bases if _call_name(b) in _LAYER_CLASSES), None)
+    if layer is None:
+        return f"class {cls.name} is not an nn.Module"
+    if _method(cls, "forward") is not None:
+        return f"class {cls.name} derives from {layer} with a forward of its own: the editor's layers compute only " \
+               f"what torch's do"
+    return f"class {cls.name} derives from {layer}: the editor draws torch's own layers, not classes derived from them"
 
 
 def _undecided(test: Any) -> bool:
