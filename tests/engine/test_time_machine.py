@@ -105,3 +105,14 @@ def test_a_reset_starts_a_new_timeline() -> None:
     for _ in trainer.run(interval=None, start=False):
         pass
     assert list(trainer.snapshot().probes[Timeline].steps) == [0]
+
+
+def test_a_long_run_keeps_its_moments_within_the_limit_from_start_to_now() -> None:
+    trainer = _trainer(epochs=40)
+    assert trainer.moments is not None
+    trainer.moments.limit = 10  # the same thinning as at 200, sooner
+    for _ in trainer.run(interval=None, every_epoch=True):
+        pass
+    steps = [m.step for m in trainer.moments.moments]
+    assert len(steps) <= 10 and steps[0] == 0 and steps[-1] >= trainer.step - trainer.moments.gap
+    assert trainer.moments.gap > 1 and steps == sorted(steps)
