@@ -153,10 +153,10 @@ class DataWiringMixin:
         """A new drawing: the current model reads it (starting a paused session if none runs yet)."""
         if not self.session.active and not self.ensure_session(run=False):
             return
-        self._send(SetSample(image=image))
+        self.send(SetSample(image=image))
 
     def add_drawing(self, image: Any, digit: int) -> None:
         if not self.session.active and not self.ensure_session(run=False):
             return
-        if self._send(AddSamples([image], [digit])):
+        if self.send(AddSamples([image], [digit])):
             self.window.show_message(f"Added your drawing to the training set as a {digit}.")

@@ -139,7 +139,7 @@ class LabSettingsMixin:
                     self._stale = True
                     self.apply_edit(resume=self._playing)
                 else:
-                    self._send(SetTraining(changes))
+                    self.send(SetTraining(changes))
         elif section == "dataset":
             self._sync_data_panel()
             self._refresh_samples()
@@ -147,7 +147,7 @@ class LabSettingsMixin:
                 if "features" in changes:
                     self._stale = True  # the Input changes with them: applied by _on_edit after the macro
                 else:
-                    self._send(SetDataset(changes))
+                    self.send(SetDataset(changes))
         elif section == "task":
             if self.session.active:
                 self._stale = True  # the head changes with it: applied after the macro, by _on_edit

@@ -52,7 +52,7 @@ class PlaybackMixin:
                 self.apply_edit()
                 return
             if self.session.active:
-                self._send(Resume())
+                self.send(Resume())
             elif not self.ensure_session(run=True):
                 return
             self.message_banner.hide()
@@ -60,7 +60,7 @@ class PlaybackMixin:
             self._show_training_views()
         else:
             if self.session.active:
-                self._send(Pause())
+                self.send(Pause())
             self._playing = False
         self.toolbar.set_playing(self._playing)
 
@@ -71,7 +71,7 @@ class PlaybackMixin:
             return
         self._playing = False
         self.toolbar.set_playing(False)
-        self._send(Step(epoch=epoch))
+        self.send(Step(epoch=epoch))
 
     def reset(self, new_seed: bool) -> None:
         if not self.session.active:
@@ -82,14 +82,20 @@ class PlaybackMixin:
             return
         self._playing = False
         self.toolbar.set_playing(False)
-        self._send(Pause())
-        self._send(Reset(new_seed=new_seed))
+        self.send(Pause())
+        self.send(Reset(new_seed=new_seed))
 
     def _send_if_active(self, command: Any) -> None:
         if self.session.active:
-            self._send(command)
+            self.send(command)
 
-    def _send(self, command: Any) -> bool:
+    @property
+    def playing(self) -> bool:
+        """Whether the run trains now (not paused, stepping or stopped)."""
+        return self._playing
+
+    def send(self, command: Any) -> bool:
+        """Hand ``command`` to the running trainer; False (and the reason, shown) if it refuses."""
         try:
             self.session.send(command)
             return True
@@ -112,7 +118,7 @@ class PlaybackMixin:
             return
         self._stale = True
         if self._playing:
-            self._send(Pause())
+            self.send(Pause())
             self._playing = False
             self.toolbar.set_playing(False)
         self.apply_banner.show()
@@ -136,12 +142,12 @@ class PlaybackMixin:
         except GraphError as e:
             self.refuse(f"Fix the network first: {e}")
             return
-        if not self._send(Recompile(Lab.from_dict(lab.to_dict()), device=lab.training.device)):
+        if not self.send(Recompile(Lab.from_dict(lab.to_dict()), device=lab.training.device)):
             return
         self._stale = False
         self.apply_banner.hide()
         if resume:
-            self._send(Resume())
+            self.send(Resume())
             self._playing = True
             self.toolbar.set_playing(True)
 

@@ -1,5 +1,5 @@
 """Which probes the open views need, and each snapshot fanned out to the views on screen, the metrics line and the
-drawing pad. A mixin of TrainingController (see presenters/training.py)."""
+drawing pad. A mixin of TrainingPresenter (see presenters/training.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class SnapshotMixin:
 
     def _send_probes(self) -> None:
         if self.session.active:
-            self._send(SetProbes(self.open_probes()))
+            self.send(SetProbes(self.open_probes()))
 
     def on_snapshot(self, snap: Any) -> None:
         self._last_snapshot = snap

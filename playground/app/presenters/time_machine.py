@@ -60,7 +60,7 @@ class TimeMachinePresenter(QObject):
     def show_moment(self, step: int) -> None:
         if not self.training.session.active:
             return
-        if self.training._playing:
+        if self.training.playing:
             self.training.set_playing(False)  # the views show the past: the run waits
         if self._asked is not None:
             self._wanted = step  # one request at a time; a dragged slider asks for where it ends
@@ -141,4 +141,4 @@ class TimeMachinePresenter(QObject):
     def _send(self, command: Any) -> bool:
         if not self.training.session.active:
             return False
-        return bool(self.training._send(command))
+        return bool(self.training.send(command))
