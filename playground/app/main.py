@@ -69,9 +69,6 @@ def attach_presenters(window: Any) -> Presenters:
     from playground.app.presenters.training_settings import TrainingSettingsPresenter
 
     TrainingSettingsPresenter(window, document, training)  # Train > Training settings…
-    from playground.app.presenters.training_settings import TrainingSettingsPresenter
-
-    TrainingSettingsPresenter(window, document, training)  # Train > Training settings…
     return Presenters(training, projects, exporting, own_data, lessons)
 
 
