@@ -38,7 +38,7 @@ class SnapshotMixin:
             if self._shown(key):
                 try:
                     view.show_snapshot(snap)
-                except Exception as e:  # noqa: BLE001 - one view's bug must not stop the others or the run
+                except Exception as e:  # one view's bug must not stop the others or the run
                     if key not in self._broken_views:
                         self._broken_views.add(key)
                         traceback.print_exc()
