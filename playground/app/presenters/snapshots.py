@@ -32,6 +32,9 @@ class SnapshotMixin:
 
     def on_snapshot(self, snap: Any) -> None:
         self._last_snapshot = snap
+        if snap.epoch > 0 or snap.step > 0:
+            # A run with a past (a reopened project, a restored one) shows its curves and views at once, as Play does.
+            self._show_training_views()
         self.toolbar.show_snapshot(snap)
         self._playing = snap.state == "running"
         for key, view in self.views.items():
