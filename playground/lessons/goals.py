@@ -31,7 +31,7 @@ TASK_METRICS = ("loss", "accuracy", "reconstruction", "code_l1", "kl", "d_loss",
 METRICS = tuple(f"{split}_{m}" for m in TASK_METRICS for split in ("train", "test"))
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2")
 NETWORK_COUNTS = ("hidden_layers", "hidden_units", "parameters", "layers")
-SETTING_CHOICES = ("optimizer", "schedule", "regularization", "dataset", "task", "freeze")
+SETTING_CHOICES = ("optimizer", "schedule", "regularization", "dataset", "task", "freeze", "init")
 STATES = ("diverged", "finished", "paused", "running")
 TREND_WINDOW = 5  # points of history a trend looks back over
 
