@@ -360,6 +360,9 @@ class ExportActions(QObject):
 
     @Slot(str, bool)
     def _on_job_done(self, text: str, ok: bool) -> None:
+        # The thread sends this as its last act but is still alive for a moment: it is done, so the next export
+        # (started by whoever waits for export_finished) must not be told one is still running.
+        self._job = None
         self._finish(text, ok)
 
     def _finish(self, text: str, ok: bool) -> None:
