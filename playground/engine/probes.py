@@ -117,7 +117,8 @@ class Probes:
                     out.extend(self._plane_probes(names))
                 if "filters" in names:
                     out.append(Filters(self._layer_weights(
-                        [layer for layer in self.layer_order if self.node_kinds.get(layer) == "Conv2d"])))
+                        [layer for layer in self.layer_order if self.node_kinds.get(layer) == "Conv2d"])
+                        | self._other_networks_weights((torch.nn.Conv2d,))))
                 if "feature_maps" in names:
                     out.extend(self._feature_maps())
                 if "prediction" in names:
@@ -129,7 +130,8 @@ class Probes:
                 if "confusion" in names and self.task.name == "classification":
                     out.extend(self._confusion())
                 if "weights" in names:
-                    out.append(Weights(self._layer_weights(self.weight_layers())))
+                    out.append(Weights(self._layer_weights(self.weight_layers()) | self._other_networks_weights(
+                        (torch.nn.Linear, torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Embedding))))
                 if "health" in names:
                     out.append(network_health(self))
         finally:
@@ -164,6 +166,19 @@ class Probes:
             weight = getattr(model.get_submodule(layer), "weight", None)
             if isinstance(weight, torch.Tensor):
                 out[layer] = weight.detach().float().cpu().numpy().copy()
+        return out
+
+    def _other_networks_weights(self, kinds: tuple[type[torch.nn.Module], ...]) -> dict[str, np.ndarray]:
+        """Weight copies of the layers of these kinds in the task's other networks (a GAN's discriminator beside
+        its generator), named "network: layer" so the views can tell them from the model's own."""
+        out: dict[str, np.ndarray] = {}
+        for network, module in self.task.modules().items():
+            if module is self.network.module:
+                continue
+            for layer, sub in module.named_modules():
+                weight = getattr(sub, "weight", None)
+                if isinstance(sub, kinds) and isinstance(weight, torch.Tensor):
+                    out[f"{network}: {layer}"] = weight.detach().float().cpu().numpy().copy()
         return out
 
     def _task_probes(self, own: set[str]) -> list[Record]:
