@@ -4,10 +4,10 @@ joined to the lab and the session. A mixin of TrainingPresenter (see presenters/
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from playground.data import image_folder, image_sets, toy2d
 from playground.data.errors import DataError
@@ -16,8 +16,13 @@ from playground.engine.datasets import folder_options, load_dataset
 from playground.engine.errors import EngineError
 from playground.ui.data_panel import DataPanel, DatasetChoice, ImageSetChoice
 
+if TYPE_CHECKING:
+    from .training_parts import TrainingParts
+else:
+    TrainingParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
-class DataWiringMixin:
+
+class DataWiringMixin(TrainingParts):
     """What the data panel and the drawing pad show and ask for."""
 
     def _make_data_panel(self) -> DataPanel:
@@ -64,7 +69,8 @@ class DataWiringMixin:
             options = folder_options(path, tuple(shape.dims))
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                data = image_folder.load_image_folder(path, tuple(options["size"]), int(options["channels"]))
+                height, width = cast("list[int]", options["size"])  # as folder_options writes them
+                data = image_folder.load_image_folder(path, (height, width), cast(int, options["channels"]))
             finally:
                 QApplication.restoreOverrideCursor()
         except (DataError, EngineError) as e:
@@ -84,7 +90,8 @@ class DataWiringMixin:
         self.window.show_message(f"Your images: {summary}. The last Dense needs {len(data.class_names)} units.")
 
     def _add_download_actions(self) -> None:
-        file_menu = next((a.menu() for a in self.window.menuBar().actions()
+        # PySide6's stubs type QAction.menu() as a QObject; a menu bar's actions carry QMenus.
+        file_menu = next((cast(QMenu, a.menu()) for a in self.window.menuBar().actions()
                           if a.menu() is not None and a.text().replace("&", "") == "File"), None)
         self.download_actions = []
         for info in image_sets.IMAGE_SETS.values():

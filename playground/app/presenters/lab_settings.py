@@ -7,7 +7,7 @@ controls and tells the trainer."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
@@ -33,7 +33,13 @@ class LabSettingsCommand(QUndoCommand):
         self.document.set_settings(self.section, self.before)
 
 
-class LabSettingsMixin:
+if TYPE_CHECKING:
+    from .training_parts import TrainingParts
+else:
+    TrainingParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
+
+
+class LabSettingsMixin(TrainingParts):
     """Changes from the toolbar, the data panel and the views' own controls, as edits of the lab."""
 
     def regenerate(self) -> None:

@@ -66,10 +66,11 @@ class LessonPresenter(QObject):
 
     # -- opening --------------------------------------------------------------------------------------------------
     def _add_actions(self) -> None:
-        open_action = QAction("Open lesson…", self.window, objectName="openLessonAction")
+        # PySide6 takes any Qt property as a keyword; its stubs list only QAction's own.
+        open_action = QAction("Open lesson…", self.window, objectName="openLessonAction")  # type: ignore[call-overload]
         open_action.setToolTip("Open a lesson file (.lesson) or a lesson folder written by a teacher")
         open_action.triggered.connect(self.choose_file)
-        save_action = QAction("Save as lesson…", self.window, objectName="saveAsLessonAction")
+        save_action = QAction("Save as lesson…", self.window, objectName="saveAsLessonAction")  # type: ignore[call-overload]
         save_action.setToolTip("Start a new lesson file from the open lab: its changes from a template, one step")
         save_action.triggered.connect(self.save_as_lesson)
         panel_action = self.dock.toggleViewAction()

@@ -3,7 +3,7 @@ refusals and failures shown in the message banner. A mixin of TrainingPresenter 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QToolBar
@@ -14,8 +14,13 @@ from playground.engine.errors import EngineError
 from playground.graph import GraphError, Lab, LabFormatError
 from playground.ui.training_toolbar import TrainToolbar
 
+if TYPE_CHECKING:
+    from .training_parts import TrainingParts
+else:
+    TrainingParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
-class PlaybackMixin:
+
+class PlaybackMixin(TrainingParts):
     """The train toolbar and the Train menu's requests, turned into commands for the one TrainingSession."""
 
     def _add_train_toolbar(self) -> None:

@@ -4,7 +4,7 @@ drawing pad. A mixin of TrainingPresenter (see presenters/training.py)."""
 from __future__ import annotations
 
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 
@@ -14,8 +14,13 @@ from playground.snapshots import Prediction, metric_phrases
 
 from .neuron_network import network_outline
 
+if TYPE_CHECKING:
+    from .training_parts import TrainingParts
+else:
+    TrainingParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
-class SnapshotMixin:
+
+class SnapshotMixin(TrainingParts):
     """Probes asked of the engine, snapshots handed to the views."""
 
     def _on_dock_shown(self, key: str, visible: bool) -> None:

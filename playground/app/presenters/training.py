@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QBoxLayout, QLabel
 
 from playground.app.document import LabDocument
 from playground.app.downloads import DownloadController
@@ -62,9 +62,10 @@ class TrainingPresenter(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWiri
         self.apply_banner = ApplyBanner()
         self.message_banner = MessageBanner()
         editor = window.stack.widget(1)
-        if editor is not None and editor.layout() is not None:
-            editor.layout().insertWidget(0, self.message_banner)
-            editor.layout().insertWidget(0, self.apply_banner)
+        box = editor.layout() if editor is not None else None
+        if isinstance(box, QBoxLayout):
+            box.insertWidget(0, self.message_banner)
+            box.insertWidget(0, self.apply_banner)
         self.metrics_label = QLabel()
         self.metrics_label.setObjectName("metricsLabel")
         window.statusBar().addPermanentWidget(self.metrics_label)

@@ -4,15 +4,20 @@ probes of the views on screen. A mixin of TrainingPresenter (see presenters/trai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QTabBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QTabBar, QWidget
 
 from playground.data import functions1d, gan2d, image_sets, text, toy2d
 from playground.graph import Lab
 from playground.ui.digit_pad import DigitPanel
 from playground.ui.views.registry import CLASSIC_TASKS, LabTraits, ViewSpec, main_view, view_specs, views_for
+
+if TYPE_CHECKING:
+    from .training_parts import TrainingParts
+else:
+    TrainingParts = object  # the declarations are for the type checker; at run time a mixin is a plain class
 
 __all__ = ["CLASSIC_TASKS", "CONVOLUTIONS", "MAIN_VIEW_PROPERTY", "ViewLayoutMixin", "data_kind", "lab_traits",
            "plane_data"]
@@ -61,22 +66,8 @@ def lab_traits(lab: Lab) -> LabTraits:
     return LabTraits(lab.task, kind, frozenset(traits))
 
 
-class ViewLayoutMixin:
+class ViewLayoutMixin(TrainingParts):
     """The docks of the views and the data panel, and which of them show (and in front) for the open lab."""
-
-    if TYPE_CHECKING:  # what the controller this mixes into (presenters/training.py) provides
-        window: Any
-        data_panel: QWidget
-        _probe_timer: QTimer
-        _tab_bar_timer: QTimer
-        _samples_for: Any
-
-        @property
-        def lab(self) -> Lab | None: ...
-
-        def change_settings(self, section: str, changes: dict[str, Any]) -> None: ...
-
-        def _refresh_samples(self) -> None: ...
 
     def _build_view_docks(self) -> None:
         """One dock per view of the registry (hidden until a lab needs it), the data panel's dock."""
@@ -130,7 +121,8 @@ class ViewLayoutMixin:
         self.window.addDockWidget(area, dock)
         for action in self.window.menuBar().actions():
             if action.menu() is not None and action.text().replace("&", "") == "View":
-                action.menu().addAction(dock.toggleViewAction())
+                # PySide6's stubs type QAction.menu() as a QObject; a menu bar's actions carry QMenus.
+                cast(QMenu, action.menu()).addAction(dock.toggleViewAction())
         return dock
 
     # Which views, where ---------------------------------------------------------------------------------------
@@ -232,7 +224,9 @@ class ViewLayoutMixin:
 
     def _split_column(self, top: QDockWidget) -> None:
         window = self.window
-        window.layout().activate()
+        layout = window.layout()
+        assert layout is not None  # a QMainWindow always has its own layout
+        layout.activate()
         column = top.height() + window.inspector_dock.height()
         window.resizeDocks([top, window.inspector_dock], [column * 3 // 5, column * 2 // 5], Qt.Orientation.Vertical)
 
