@@ -40,6 +40,7 @@ from .project_format import (
     LAB,
     MANIFEST,
     PNG_MAGIC,
+    RUNS,
     STATE_JSON,
     STATE_TENSORS,
     THUMBNAIL,
@@ -90,7 +91,7 @@ _CHUNK = 1024**2
 # Loading --------------------------------------------------------------------------------------------------------
 
 def _limit(name: str) -> int:
-    if name in (MANIFEST, LAB, STATE_JSON):
+    if name in (MANIFEST, LAB, STATE_JSON, RUNS):
         return MAX_JSON_BYTES
     if name == HISTORY:
         return MAX_HISTORY_BYTES
@@ -102,7 +103,7 @@ def _limit(name: str) -> int:
 
 
 def _allowed(name: str) -> bool:
-    return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL) or \
+    return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL, RUNS) or \
         _WEIGHTS_RE.fullmatch(name) is not None or _TABLE_RE.fullmatch(name) is not None
 
 
@@ -377,6 +378,10 @@ def read_project(source: Any, where: str = "the project") -> Project:
             raise ProjectError(f"{where}: {THUMBNAIL} is not a PNG image")
         project = Project(lab=lab, thumbnail=thumbnail, manifest=manifest)
         _keep_tables(project, data, where)
+        if RUNS in data:
+            from .run_group import parse_runs
+
+            project.runs = parse_runs(_json(data[RUNS], RUNS, where), where)
         training_parts = {STATE_JSON, STATE_TENSORS, HISTORY}
         weight_files = {name for name in present if name.startswith("weights/")}
         if not (training_parts & present) and not weight_files and not manifest["networks"]:

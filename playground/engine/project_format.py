@@ -11,6 +11,8 @@ Inside the zip (every entry listed in the manifest with its size and SHA-256):
   editor's lab has been edited since (an edit not yet applied);
 - ``history.csv``: every point of the metric curves (exact: floats written with ``repr``);
 - ``thumbnail.png``: a picture of the lab, when the caller gave one;
+- ``runs.json``: optional, the runs of a comparison (runs side by side): each run's name, lab, change, whether it
+  is shown, and its curves;
 - ``tables/<sha256>.csv``: the table a table lab learns from (within a size limit), so the project opens on another
   machine; on loading it is checked against its name and kept in the table cache, where the lab finds it.
 """
@@ -39,6 +41,7 @@ STATE_JSON = "state.json"
 STATE_TENSORS = "state.safetensors"
 HISTORY = "history.csv"
 THUMBNAIL = "thumbnail.png"
+RUNS = "runs.json"
 _WEIGHTS_RE = re.compile(r"weights/([A-Za-z0-9_-]{1,64})\.safetensors")
 _TABLE_RE = re.compile(r"tables/([0-9a-f]{64})\.csv")
 
@@ -59,6 +62,7 @@ class Project:
     thumbnail: bytes | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, bytes] = field(default_factory=dict)  # the tables it carried, by SHA-256
+    runs: list[Any] = field(default_factory=list)  # the comparison's runs (run_group.SavedRun), if it has any
 
     @property
     def training_lab(self) -> Lab:

@@ -25,6 +25,7 @@ from .project_format import (
     LAB,
     MANIFEST,
     PNG_MAGIC,
+    RUNS,
     STATE_JSON,
     STATE_TENSORS,
     THUMBNAIL,
@@ -98,7 +99,8 @@ def history_csv(history: Mapping[str, Any]) -> str:
 
 
 def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, trained_lab: Lab | None = None,
-                    thumbnail: bytes | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+                    thumbnail: bytes | None = None, extra: Mapping[str, Any] | None = None,
+                    runs: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
     """Every entry of the project's zip, manifest first, as bytes."""
     from safetensors.torch import save as save_tensors
 
@@ -136,6 +138,8 @@ def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, tr
             training = {k: meta[k] for k in ("epoch", "step", "elapsed") if k in meta}
     if thumbnail is not None:
         entries[THUMBNAIL] = bytes(thumbnail)
+    if runs:  # run_group.runs_section(...): optional, so a project without a comparison is as it always was
+        entries[RUNS] = (json.dumps(runs, indent=1, allow_nan=False) + "\n").encode("utf-8")
     manifest = {
         "format": FORMAT,
         "version": VERSION,
@@ -154,11 +158,12 @@ def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, tr
 
 def save_project(path: str | os.PathLike[str], lab: Lab, checkpoint: Mapping[str, Any] | None = None, *,
                  trained_lab: Lab | None = None, thumbnail: bytes | None = None,
-                 extra: Mapping[str, Any] | None = None) -> int:
+                 extra: Mapping[str, Any] | None = None, runs: list[dict[str, Any]] | None = None) -> int:
     """Write a project file atomically; returns its size in bytes. Raises ProjectError (naming the file)."""
     target = os.fspath(path)
     try:
-        entries = project_entries(lab, checkpoint, trained_lab=trained_lab, thumbnail=thumbnail, extra=extra)
+        entries = project_entries(lab, checkpoint, trained_lab=trained_lab, thumbnail=thumbnail, extra=extra,
+                                  runs=runs)
     except ProjectError as e:
         raise ProjectError(f"Cannot save {target}: {e.message}") from None
     folder = os.path.dirname(os.path.abspath(target))

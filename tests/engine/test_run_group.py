@@ -160,3 +160,21 @@ def test_runs_section_round_trips_and_bad_sections_are_refused():
                 [{"name": "x", "lab": lab.to_dict(), "history": {"epoch": ["a"]}}]):
         with pytest.raises(ProjectError):
             parse_runs(bad, "x.nnp")
+
+
+def test_runs_are_saved_with_the_project_and_a_project_without_them_opens_as_before(tmp_path):
+    from playground.engine.project import load_project, save_project
+
+    lab = small_lab()
+    runs = [SavedRun("Base", lab, "no change", False, {"epoch": [1.0], "test_loss": [0.4]}),
+            SavedRun("Fast", duplicate(lab, RunChange("learning_rate", 0.3)), "learning rate 0.3", True,
+                     {"epoch": [1.0], "test_loss": [0.3]})]
+    path = tmp_path / "with_runs.nnp"
+    save_project(path, lab, runs=runs_section(runs))
+    back = load_project(path)
+    assert [(r.name, r.change, r.hidden, r.history["test_loss"]) for r in back.runs] == [
+        ("Base", "no change", False, [0.4]), ("Fast", "learning rate 0.3", True, [0.3])]
+    assert back.runs[1].lab.training.learning_rate == 0.3
+    plain = tmp_path / "plain.nnp"
+    save_project(plain, lab)
+    assert load_project(plain).runs == []
