@@ -60,7 +60,7 @@ class ArchitectureScene(QGraphicsScene):
         self._bubble_timer = QTimer(self)
         self._bubble_timer.setSingleShot(True)
         self._bubble_timer.timeout.connect(self.clear_bubble)
-        self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
 
     def set_graph(self, graph: Graph | None) -> None:
         if self.graph is not None:
@@ -166,7 +166,7 @@ class ArchitectureScene(QGraphicsScene):
     def begin_link(self, source: NodeItem, pos: QPointF) -> None:
         self._link_source = source
         self._link = QGraphicsPathItem()
-        self._link.setPen(QPen(QColor("#1e88e5"), 2, Qt.DashLine))
+        self._link.setPen(QPen(QColor("#1e88e5"), 2, Qt.PenStyle.DashLine))
         self._link.setZValue(5)
         self.addItem(self._link)
         self.update_link(pos)

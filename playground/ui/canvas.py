@@ -103,11 +103,11 @@ class ArchitectureCanvas(QGraphicsView):
         self.network = ""
         self.arch_scene = ArchitectureScene(self)
         self.setScene(self.arch_scene)
-        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
-        self.setDragMode(QGraphicsView.RubberBandDrag)
-        self.setRubberBandSelectionMode(Qt.IntersectsItemShape)
-        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
-        self.setViewportUpdateMode(QGraphicsView.SmartViewportUpdate)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
         self.setMinimumSize(300, 200)
@@ -365,7 +365,7 @@ class ArchitectureCanvas(QGraphicsView):
             self.centerOn(0, 0)
             return
         self.resetTransform()
-        self.fitInView(rect.adjusted(-40, -50, 40, 40), Qt.KeepAspectRatio)
+        self.fitInView(rect.adjusted(-40, -50, 40, 40), Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > 1.2:  # a tiny network should not be blown up
             self.resetTransform()
             self.centerOn(rect.center())
@@ -380,9 +380,9 @@ class ArchitectureCanvas(QGraphicsView):
         self.zoom(1.0015 ** event.angleDelta().y())
 
     def mousePressEvent(self, event: Any) -> None:
-        if event.button() == Qt.MiddleButton:
+        if event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = event.position()
-            self.viewport().setCursor(Qt.ClosedHandCursor)
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
         super().mousePressEvent(event)
@@ -397,14 +397,14 @@ class ArchitectureCanvas(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: Any) -> None:
-        if self._pan_from is not None and event.button() == Qt.MiddleButton:
+        if self._pan_from is not None and event.button() == Qt.MouseButton.MiddleButton:
             self._pan_from = None
             self.viewport().unsetCursor()
             return
         super().mouseReleaseEvent(event)
 
     def keyPressEvent(self, event: Any) -> None:
-        if event.matches(QKeySequence.Cancel):
+        if event.matches(QKeySequence.StandardKey.Cancel):
             self.arch_scene.clear_bubble()
             self.arch_scene.clearSelection()
             return

@@ -139,7 +139,7 @@ class PortItem(QGraphicsEllipseItem):
         self.setAcceptHoverEvents(True)
         self._set_highlight(False)
         if is_output:
-            self.setCursor(Qt.CrossCursor)
+            self.setCursor(Qt.CursorShape.CrossCursor)
             self.setToolTip("Output: drag from here to another layer's input to connect them")
         else:
             self.setToolTip(f"Input '{port}': drag a connection from another layer's output onto it")
@@ -156,7 +156,7 @@ class PortItem(QGraphicsEllipseItem):
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = _link_scene(self)
-        if self.is_output and event.button() == Qt.LeftButton and scene is not None:
+        if self.is_output and event.button() == Qt.MouseButton.LeftButton and scene is not None:
             scene.begin_link(self.node_item, event.scenePos())
             event.accept()
         else:
@@ -183,8 +183,8 @@ class NodeItem(QGraphicsItem):
         spec = node.spec
         self.category = spec.category
         self.color = category_color(spec.category)
-        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
-                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self.edges: list[EdgeItem] = []
@@ -300,10 +300,10 @@ class NodeItem(QGraphicsItem):
             p.fillRect(rect, body)
             p.fillRect(QRectF(0, 0, NODE_W, HEADER_H), self.color)
             p.setPen(QPen(border, width * 2))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
             return
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(border, width))
         p.setBrush(body)
         p.drawRoundedRect(rect, 6, 6)
@@ -314,17 +314,18 @@ class NodeItem(QGraphicsItem):
         p.fillRect(QRectF(0, 0, NODE_W, HEADER_H), self.color)
         p.restore()
         p.setPen(QPen(border, width))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect, 6, 6)
         p.setPen(QColor("white"))
         p.setFont(small_font(8.5, bold=True))
-        p.drawText(QRectF(8, 0, NODE_W - 16, HEADER_H), Qt.AlignVCenter | Qt.AlignLeft, self.kind)
+        p.drawText(QRectF(8, 0, NODE_W - 16, HEADER_H), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                   self.kind)
         if self.problem is not None:
             p.setBrush(QColor(problem_color(self.problem)))
             p.setPen(QPen(QColor("white"), 1.2))
             p.drawEllipse(QPointF(NODE_W - 11, HEADER_H / 2), 7, 7)
             p.setFont(small_font(8, bold=True))
-            p.drawText(QRectF(NODE_W - 18, 0, 14, HEADER_H), Qt.AlignCenter, "!")
+            p.drawText(QRectF(NODE_W - 18, 0, 14, HEADER_H), Qt.AlignmentFlag.AlignCenter, "!")
         left = 10
         lines = [
             (self.name, small_font(8.5, bold=True), QColor("#263238")),
@@ -341,23 +342,25 @@ class NodeItem(QGraphicsItem):
                 continue
             p.setFont(font)
             p.setPen(color)
-            elided = QFontMetricsF(font).elidedText(text, Qt.ElideRight, NODE_W - left - 8)
-            p.drawText(QRectF(left, y, NODE_W - left - 6, 15), Qt.AlignVCenter | Qt.AlignLeft, elided)
+            elided = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, NODE_W - left - 8)
+            p.drawText(QRectF(left, y, NODE_W - left - 6, 15),
+                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
             y += 15
         if len(self.in_ports) > 1:
             p.setFont(small_font(7))
             p.setPen(QColor("#78909c"))
             for port, item in self.in_ports.items():
-                p.drawText(QRectF(-22, item.pos().y() - 16, 18, 12), Qt.AlignRight | Qt.AlignVCenter, port)
+                p.drawText(QRectF(-22, item.pos().y() - 16, 18, 12),
+                           Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, port)
         if self.health is not None:
             self._paint_health(p)
         if self.frozen:
             self._paint_lock(p)
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.ItemPositionChange and not self._mirroring:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and not self._mirroring:
             return QPointF(snap(value.x()), snap(value.y()))
-        if change == QGraphicsItem.ItemPositionHasChanged:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
             for edge in self.edges:
                 edge.update_path()
         return super().itemChange(change, value)
@@ -369,7 +372,7 @@ class EdgeLabel(QGraphicsSimpleTextItem):
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         if not self.text() or option.levelOfDetailFromTransform(p.worldTransform()) < 0.4:
             return
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 220))
         p.drawRoundedRect(self.boundingRect().adjusted(-3, -1, 3, 1), 3, 3)
         super().paint(p, option, widget)
@@ -406,7 +409,7 @@ class EdgeItem(QGraphicsPathItem):
         self.edge = edge
         self.source = source
         self.target = target
-        self.setFlags(QGraphicsItem.ItemIsSelectable)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         # Not a child: the label must sit above the nodes, the line below them.
         self.label = EdgeLabel()
@@ -447,9 +450,9 @@ class EdgeItem(QGraphicsPathItem):
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         color = QColor("#1e88e5") if self.isSelected() else QColor("#78909c")
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(QPen(color, 2.4 if self.isSelected() else 1.8))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(self.path())
 
 
@@ -465,8 +468,8 @@ class MessageBubble(QGraphicsTextItem):
         self.setZValue(10)
 
     def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        p.setRenderHint(QPainter.Antialiasing)
-        p.setPen(Qt.NoPen)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(PROBLEM_COLOR))
         p.drawRoundedRect(self.boundingRect(), 6, 6)
         super().paint(p, option, widget)

@@ -151,8 +151,9 @@ class Stroke:
         return path
 
     def paint(self, painter: QPainter) -> None:
-        painter.setPen(QPen(QColor(255, 255, 255), self.width, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
-        painter.setBrush(Qt.NoBrush)
+        painter.setPen(QPen(QColor(255, 255, 255), self.width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                            Qt.PenJoinStyle.RoundJoin))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
         if len(self.points) == 1:
             painter.drawPoint(QPointF(*self.points[0]))  # a click alone leaves a dot
         else:
@@ -168,15 +169,15 @@ class _MoveMerging:
 
     def hold(self, holder: int) -> None:
         if not self._holders:
-            self._before = QCoreApplication.testAttribute(Qt.AA_CompressHighFrequencyEvents)
-            QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, False)
+            self._before = QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents)
+            QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, False)
         self._holders.add(holder)
 
     def release(self, holder: int) -> None:
         if holder in self._holders:
             self._holders.discard(holder)
             if not self._holders:
-                QCoreApplication.setAttribute(Qt.AA_CompressHighFrequencyEvents, self._before)
+                QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_CompressHighFrequencyEvents, self._before)
 
 
 _MERGING = _MoveMerging()
@@ -196,16 +197,16 @@ class DigitCanvas(QWidget):
         super().__init__(parent)
         self.setObjectName("digitCanvas")
         self.setMinimumSize(MIN_PAD_PIXELS, MIN_PAD_PIXELS)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setCursor(Qt.CrossCursor)
-        self.setAttribute(Qt.WA_OpaquePaintEvent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip(teaching_tooltip(
             "Hold the left mouse button and write one digit. Draw it big and thick, like on paper:\n"
             "it is shrunk to 20x20 pixels for the network anyway.", "Drawing pad"))
         self._brush = DEFAULT_BRUSH
         self._strokes: list[Stroke] = []
         self._drawing = False
-        self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format_Grayscale8)  # the finished strokes
+        self._image = QImage(PAD_SIZE, PAD_SIZE, QImage.Format.Format_Grayscale8)  # the finished strokes
         self._image.fill(0)
         holder = id(self)
         # A pad deleted while the pointer is over it must not leave the whole app unmerged.
@@ -289,7 +290,7 @@ class DigitCanvas(QWidget):
     @staticmethod
     def _paint_into(image: QImage, stroke: Stroke) -> None:
         painter = QPainter(image)
-        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         stroke.paint(painter)
         painter.end()
 
@@ -315,7 +316,7 @@ class DigitCanvas(QWidget):
             _MERGING.hold(id(self))
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         if self._drawing:  # a release that never came (the grab was taken away): keep what was drawn
             self._end_stroke()
@@ -337,7 +338,7 @@ class DigitCanvas(QWidget):
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if not self._drawing or event.button() != Qt.LeftButton:
+        if not self._drawing or event.button() != Qt.MouseButton.LeftButton:
             return super().mouseReleaseEvent(event)
         self._strokes[-1].add(self.to_pad(event.position()))
         self._end_stroke()
@@ -377,7 +378,7 @@ class DigitCanvas(QWidget):
         super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.PaletteChange, QEvent.StyleChange):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self._screen = None
         super().changeEvent(event)
 
@@ -391,13 +392,14 @@ class DigitCanvas(QWidget):
             p.fillRect(self.rect(), self.palette().window())
             r = self.pad_rect()
             p.fillRect(r, QColor(0, 0, 0))
-            p.setRenderHint(QPainter.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
             if not self._strokes:
                 p.setPen(QColor(150, 150, 150))
                 font = p.font()
                 font.setPointSizeF(max(9.0, r.width() / 28))
                 p.setFont(font)
-                p.drawText(r.adjusted(16, 16, -16, -16), Qt.AlignCenter | Qt.TextWordWrap, EMPTY_TEXT)
+                p.drawText(r.adjusted(16, 16, -16, -16), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                           EMPTY_TEXT)
             else:
                 self._to_pad_coordinates(p)
                 for stroke in self._strokes[:-1] if self._drawing else self._strokes:
@@ -416,7 +418,7 @@ class DigitCanvas(QWidget):
         p.drawPixmap(0, 0, self._finished_on_screen())
         if self._drawing and self._strokes:
             # Vector curves scaled to the widget: crisp at any size, the same shapes as the raster.
-            p.setRenderHint(QPainter.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setClipRect(self.pad_rect())
             self._to_pad_coordinates(p)
             self._strokes[-1].paint(p)

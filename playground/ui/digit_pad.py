@@ -67,7 +67,7 @@ class MnistPreview(QWidget):
     def _to_qimage(img: np.ndarray) -> QImage:
         data = np.ascontiguousarray(np.clip(img * 255.0 + 0.5, 0, 255).astype(np.uint8))
         h, w = data.shape
-        return QImage(data.data, w, h, w, QImage.Format_Grayscale8).copy()
+        return QImage(data.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
 
     def image(self) -> np.ndarray:
         return self._image.copy()
@@ -79,7 +79,7 @@ class MnistPreview(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.SmoothPixmapTransform, False)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         p.fillRect(self.rect(), QColor(120, 120, 120))
         p.drawImage(QRectF(1, 1, self.width() - 2, self.height() - 2), self._qimage)
         p.end()
@@ -95,7 +95,7 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self.setObjectName("probabilityBars")
         self.setMinimumSize(200, 10 * 12)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(teaching_tooltip(WHY_UNSURE, "Class probabilities"))
         self._probs: np.ndarray | None = None
 
@@ -111,7 +111,7 @@ class ProbabilityBars(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fm = p.fontMetrics()
         label_w = fm.horizontalAdvance("9") + 8
         pct_w = fm.horizontalAdvance("100.0%") + 8
@@ -122,7 +122,8 @@ class ProbabilityBars(QWidget):
         for d in range(10):
             y = d * row_h
             p.setPen(self.palette().windowText().color())
-            p.drawText(QRectF(0, y, label_w - 4, row_h), Qt.AlignRight | Qt.AlignVCenter, str(d))
+            p.drawText(QRectF(0, y, label_w - 4, row_h), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                       str(d))
             track = QRectF(label_w, y + (row_h - bar_h) / 2, track_w, bar_h)
             p.fillRect(track, QColor(0, 0, 0, 18))
             if self._probs is None:
@@ -131,7 +132,8 @@ class ProbabilityBars(QWidget):
             p.fillRect(QRectF(track.left(), track.top(), track_w * value, bar_h),
                        self.TOP_COLOR if d == top else self.BAR_COLOR)
             p.setPen(self.palette().windowText().color())
-            p.drawText(QRectF(label_w + track_w + 4, y, pct_w, row_h), Qt.AlignLeft | Qt.AlignVCenter,
+            p.drawText(QRectF(label_w + track_w + 4, y, pct_w, row_h),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                        f"{100 * value:.1f}%")
         p.end()
 
@@ -148,7 +150,7 @@ class FixedLinesLabel(QLabel):
         self._lines = lines
         self._about = ""
         # Ignored: the width it gets never depends on the text, only on its neighbours.
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(lines * self.fontMetrics().lineSpacing() + 2)
         self._update_tooltip()
 
@@ -183,7 +185,7 @@ class FixedLinesLabel(QLabel):
         shown = wrapped[:self._lines]
         if len(wrapped) > self._lines:
             shown[-1] = " ".join(wrapped[self._lines - 1:])
-        return [fm.elidedText(line, Qt.ElideRight, width) for line in shown]
+        return [fm.elidedText(line, Qt.TextElideMode.ElideRight, width) for line in shown]
 
     def is_cut(self) -> bool:
         shown = "".join("".join(self.visible_lines()).split())
@@ -205,7 +207,8 @@ class FixedLinesLabel(QLabel):
         p.setPen(QColor("#666"))
         step = self.fontMetrics().lineSpacing()
         for i, line in enumerate(self.visible_lines()):
-            p.drawText(QRectF(0, 1 + i * step, self.width(), step), Qt.AlignLeft | Qt.AlignVCenter, line)
+            p.drawText(QRectF(0, 1 + i * step, self.width(), step),
+                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
         p.end()
 
 
@@ -231,7 +234,7 @@ class DigitPanel(QWidget):
         self.canvas = DigitCanvas(self)
         self.canvas.drawing_changed.connect(self._on_drawing_changed)
 
-        self.brush_slider = QSlider(Qt.Horizontal)
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         self.brush_slider.setObjectName("brushWidthSlider")
         self.brush_slider.setRange(MIN_BRUSH, MAX_BRUSH)
         self.brush_slider.setValue(int(DEFAULT_BRUSH))
@@ -241,7 +244,7 @@ class DigitPanel(QWidget):
             "280-pixel pad gives the same after shrinking. Very thin or very fat strokes look unlike anything the\n"
             "network has seen.", "Brush width"))
         self.brush_label = QLabel()
-        self.brush_label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.brush_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         # As wide as the widest value, so dragging the slider never moves the Clear button.
         self.brush_label.setFixedWidth(self.brush_label.fontMetrics().horizontalAdvance(f"{MAX_BRUSH} px") + 6)
         self.brush_slider.valueChanged.connect(self._on_brush)
@@ -278,13 +281,13 @@ class DigitPanel(QWidget):
         big.setPointSizeF(big.pointSizeF() * 4 if big.pointSizeF() > 0 else 36)
         big.setBold(True)
         self.prediction_label.setFont(big)
-        self.prediction_label.setAlignment(Qt.AlignCenter)
+        self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.prediction_label.setMinimumWidth(80)
         self.prediction_label.setFixedHeight(self.prediction_label.fontMetrics().height() + 4)
         self.prediction_label.setToolTip(teaching_tooltip(WHY_UNSURE, "The network's answer"))
         self.confidence_label = QLabel("")
         self.confidence_label.setObjectName("confidenceLabel")
-        self.confidence_label.setAlignment(Qt.AlignCenter)
+        self.confidence_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.confidence_label.setFixedHeight(self.confidence_label.fontMetrics().height() + 4)
 
         self.bars = ProbabilityBars()
@@ -317,9 +320,9 @@ class DigitPanel(QWidget):
         top = QGridLayout()
         top.setVerticalSpacing(4)
         top.addWidget(preview_title, 0, 0)
-        top.addWidget(self.preview, 1, 0, Qt.AlignLeft | Qt.AlignTop)
+        top.addWidget(self.preview, 1, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         answer_title = QLabel("Prediction")
-        answer_title.setAlignment(Qt.AlignCenter)
+        answer_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         top.addWidget(answer_title, 0, 1)
         answer = QVBoxLayout()
         answer.addWidget(self.prediction_label)
@@ -348,7 +351,7 @@ class DigitPanel(QWidget):
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
         self._scroll = QScrollArea(self)
-        self._scroll.setFrameShape(QFrame.NoFrame)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setWidgetResizable(True)
         self._scroll.setWidget(self._content)
         outer = QVBoxLayout(self)

@@ -128,14 +128,15 @@ class MainWindow(MainWindowActions, QMainWindow):
         self._banners.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        self.palette = LayerPalette()
+        self.layer_palette = LayerPalette()
         self.inspector = NodeInspector(self.undo_stack)
         self.problems = ProblemsPanel()
-        self.palette_dock = self._dock("Layers", "layersDock", self.palette, Qt.LeftDockWidgetArea)
-        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, Qt.RightDockWidgetArea)
-        self.problems_dock = self._dock("Problems", "problemsDock", self.problems, Qt.BottomDockWidgetArea)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [250, 300], Qt.Horizontal)
-        self.resizeDocks([self.problems_dock], [90], Qt.Vertical)
+        area = Qt.DockWidgetArea
+        self.palette_dock = self._dock("Layers", "layersDock", self.layer_palette, area.LeftDockWidgetArea)
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, area.RightDockWidgetArea)
+        self.problems_dock = self._dock("Problems", "problemsDock", self.problems, area.BottomDockWidgetArea)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [250, 300], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [90], Qt.Orientation.Vertical)
 
         self.params_label = QLabel()
         self.params_label.setObjectName("paramsLabel")
@@ -168,7 +169,7 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.start_page.template_chosen.connect(self.load_template)
         self.start_page.blank_chosen.connect(lambda: self.set_lab(blank_lab(), None, fresh=True))
         self.start_page.open_requested.connect(lambda: self.open_lab())
-        self.palette.kind_activated.connect(self._add_at_center)
+        self.layer_palette.kind_activated.connect(self._add_at_center)
         self.canvas.message.connect(self.show_message)
         self.canvas.node_selected.connect(self.inspector.show_node)
         self.canvas.arch_scene.inference_changed.connect(self._on_inference)
@@ -342,12 +343,13 @@ class MainWindow(MainWindowActions, QMainWindow):
         else:
             text = f"The lab '{self.lab.name}' has unsaved changes. Save them first?"
         answer = QMessageBox.question(self, "Unsaved changes", text,
-                                      QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
-        if answer == QMessageBox.Save:
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard |
+                                      QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
             if training and not self._holds_training(self.path):
                 return self.save_as()  # a lab .json keeps no weights: ask where to put a project
             return self.save()
-        return answer == QMessageBox.Discard
+        return answer == QMessageBox.StandardButton.Discard
 
     def _holds_training(self, path: str | None) -> bool:
         return path is not None and self._project_files is not None and self._project_files.handles(path)

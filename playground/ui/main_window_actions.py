@@ -4,11 +4,19 @@ their shortcuts and tips. The slots they call live on the window itself."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
+
+if TYPE_CHECKING:
+    from .canvas import ArchitectureCanvas
+
+    WindowBase = QMainWindow
+else:
+    WindowBase = object  # the declarations are for the type checker; at run time the mixin is a plain class
 
 TRAIN_PENDING = "Training arrives with the engine hookup"
 EXPORT_CHOICES = {
@@ -18,9 +26,49 @@ EXPORT_CHOICES = {
 }
 
 
-class MainWindowActions:
+class MainWindowActions(WindowBase):
     """Builds the window's actions, menu bar and toolbar; it uses the MainWindow's attributes (canvas, docks,
     undo stack, signals...)."""
+
+    if TYPE_CHECKING:  # what MainWindow (main_window.py) provides; mypy checks that it provides all of it
+        settings: QSettings
+        canvas: ArchitectureCanvas
+        palette_dock: QDockWidget
+        inspector_dock: QDockWidget
+        problems_dock: QDockWidget
+        train_requested: Signal
+        step_requested: Signal
+        reset_requested: Signal
+        export_requested: Signal
+        import_requested: Signal
+
+        @property
+        @abstractmethod
+        def undo_stack(self) -> QUndoStack: ...
+
+        @abstractmethod
+        def new_lab(self) -> None: ...
+
+        @abstractmethod
+        def open_lab(self, path: str | None = None) -> bool: ...
+
+        @abstractmethod
+        def save(self) -> bool: ...
+
+        @abstractmethod
+        def save_as(self, path: str | None = None) -> bool: ...
+
+        @abstractmethod
+        def show_shortcuts(self) -> None: ...
+
+        @abstractmethod
+        def show_about(self) -> None: ...
+
+        @abstractmethod
+        def _select_all(self) -> None: ...
+
+        @abstractmethod
+        def _refresh_recent_menu(self) -> None: ...
 
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "", name: str = "") -> QAction:
         action = QAction(text, self)
@@ -38,41 +86,42 @@ class MainWindowActions:
 
     def _create_actions(self) -> None:
         a = self._action
-        self.new_action = a("&New…", self.new_lab, QKeySequence.New, "Start a new lab from a template", "actionNew")
-        self.open_action = a("&Open…", lambda: self.open_lab(), QKeySequence.Open, "Open a lab file", "actionOpen")
-        self.save_action = a("&Save", self.save, QKeySequence.Save, "Save the lab", "actionSave")
+        key = QKeySequence.StandardKey
+        self.new_action = a("&New…", self.new_lab, key.New, "Start a new lab from a template", "actionNew")
+        self.open_action = a("&Open…", lambda: self.open_lab(), key.Open, "Open a lab file", "actionOpen")
+        self.save_action = a("&Save", self.save, key.Save, "Save the lab", "actionSave")
         self.save_as_action = a("Save &As…", lambda: self.save_as(), "Ctrl+Shift+S", "Save the lab under a new name",
                                 "actionSaveAs")
-        self.quit_action = a("&Quit", self.close, QKeySequence.Quit, "Quit", "actionQuit")
+        self.quit_action = a("&Quit", self.close, key.Quit, "Quit", "actionQuit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence.Undo])
+        self.undo_action.setShortcuts([key.Undo])
         self.undo_action.setObjectName("actionUndo")
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.redo_action.setObjectName("actionRedo")
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
-        self.copy_action = a("&Copy", self.canvas.copy_selected, QKeySequence.Copy, "Copy the selected layers")
-        self.paste_action = a("&Paste", self.canvas.paste, QKeySequence.Paste, "Paste layers")
+        self.copy_action = a("&Copy", self.canvas.copy_selected, key.Copy, "Copy the selected layers")
+        self.paste_action = a("&Paste", self.canvas.paste, key.Paste, "Paste layers")
         self.duplicate_action = a("&Duplicate", self.canvas.duplicate, "Ctrl+D", "Duplicate the selected layers")
-        self.delete_action = a("&Delete", self.canvas.delete_selected, [QKeySequence.Delete, "Backspace"],
+        self.delete_action = a("&Delete", self.canvas.delete_selected, [key.Delete, "Backspace"],
                                "Delete the selected layers and connections", "actionDelete")
-        self.select_all_action = a("Select &all", self._select_all, QKeySequence.SelectAll, "Select every layer")
+        self.select_all_action = a("Select &all", self._select_all, key.SelectAll, "Select every layer")
         self.fit_action = a("&Fit to view", self.canvas.fit_view, "F", "Show the whole network", "actionFit")
         self.layout_action = a("Auto &layout", self.canvas.auto_layout, "L",
                                "Arrange the layers left to right by depth", "actionLayout")
-        self.zoom_in_action = a("Zoom &in", lambda: self.canvas.zoom(1.25), QKeySequence.ZoomIn)
-        self.zoom_out_action = a("Zoom &out", lambda: self.canvas.zoom(0.8), QKeySequence.ZoomOut)
+        self.zoom_in_action = a("Zoom &in", lambda: self.canvas.zoom(1.25), key.ZoomIn)
+        self.zoom_out_action = a("Zoom &out", lambda: self.canvas.zoom(0.8), key.ZoomOut)
         self.start_action = a("&Start page", self.new_lab, None, "Show the templates")
         self.play_action = a("&Play", self.train_requested.emit, "Space", TRAIN_PENDING, "actionPlay")
         self.step_action = a("&Step", self.step_requested.emit, "Ctrl+Right", TRAIN_PENDING, "actionStep")
         self.reset_action = a("&Reset", self.reset_requested.emit, "Ctrl+R", TRAIN_PENDING, "actionReset")
         self.set_training_available(False)
-        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.HelpContents)
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, key.HelpContents)
         self.about_action = a("&About", self.show_about)
         for action in (self.fit_action, self.layout_action, self.delete_action, self.play_action):
             # Single keys must not fire while typing in the search box or the inspector.
-            action.setShortcutContext(Qt.WindowShortcut)
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
 
     def set_training_available(self, available: bool, reason: str = TRAIN_PENDING) -> None:
         for action, text in ((self.play_action, "Train the network"), (self.step_action, "One training step"),
@@ -156,7 +205,7 @@ class MainWindowActions:
     def _create_toolbar(self) -> None:
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolbar")
-        tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         tb.addActions([self.new_action, self.open_action, self.save_action])
         tb.addSeparator()
         tb.addActions([self.undo_action, self.redo_action, self.delete_action])

@@ -21,7 +21,7 @@ from playground.graph import CATEGORIES, kinds_in
 from .canvas_items import MIME_LAYER, layer_mime
 from .style import category_icon, teaching_tooltip
 
-KIND_ROLE = Qt.UserRole + 1
+KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class LayerPaletteTree(QTreeWidget):
@@ -32,8 +32,8 @@ class LayerPaletteTree(QTreeWidget):
         self.setObjectName("layerPaletteTree")
         self.setHeaderHidden(True)
         self.setDragEnabled(True)
-        self.setDragDropMode(QAbstractItemView.DragOnly)
-        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setIndentation(14)
         self.setUniformRowHeights(True)
         self.entries: dict[str, QTreeWidgetItem] = {}
@@ -43,7 +43,7 @@ class LayerPaletteTree(QTreeWidget):
             if not kinds:
                 continue
             group = QTreeWidgetItem(self, [category])
-            group.setFlags(Qt.ItemIsEnabled)
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
             group.setIcon(0, category_icon(category))
             font = group.font(0)
             font.setBold(True)
@@ -55,7 +55,7 @@ class LayerPaletteTree(QTreeWidget):
                 entry.setIcon(0, category_icon(category))
                 entry.setToolTip(0, teaching_tooltip(kind.tooltip() + "\n\nDrag onto the canvas, or double-click, "
                                                      "to add it."))
-                entry.setFlags(Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsDragEnabled)
+                entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
                 self.entries[kind.name] = entry
         self.expandAll()
 
@@ -84,7 +84,7 @@ class LayerPaletteTree(QTreeWidget):
 
     def exec_drag(self, drag: QDrag) -> None:
         """Run the drag (blocks until the drop); a seam so tests can see the drag without a real drop."""
-        drag.exec(Qt.CopyAction)
+        drag.exec(Qt.DropAction.CopyAction)
 
 
 class LayerPalette(QWidget):

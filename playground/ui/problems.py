@@ -10,7 +10,7 @@ from playground.graph import GraphError
 
 from .canvas_items import problem_color
 
-NODE_ROLE = Qt.UserRole + 1
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class ProblemsPanel(QListWidget):
@@ -30,7 +30,7 @@ class ProblemsPanel(QListWidget):
         if not problems:
             item = QListWidgetItem("✓ No problems: every layer is connected and every shape fits.")
             item.setForeground(QColor("#2e7d32"))
-            item.setFlags(Qt.ItemIsEnabled)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.addItem(item)
             return
         for problem in problems:

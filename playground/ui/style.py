@@ -31,8 +31,8 @@ def category_color(category: str) -> QColor:
 
 def _glyph(p: QPainter, category: str, r: QRectF) -> None:
     """A tiny picture of what the category does, drawn in white on its colour."""
-    p.setPen(QPen(QColor("white"), 1.6, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
-    p.setBrush(Qt.NoBrush)
+    p.setPen(QPen(QColor("white"), 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    p.setBrush(Qt.BrushStyle.NoBrush)
     cx, cy, w, h = r.center().x(), r.center().y(), r.width(), r.height()
     if category == "Inputs":
         p.drawLine(QPointF(r.left() + 3, cy), QPointF(r.right() - 4, cy))
@@ -72,10 +72,10 @@ def _glyph(p: QPainter, category: str, r: QRectF) -> None:
 @cache
 def category_icon(category: str, size: int = 20) -> QIcon:
     pm = QPixmap(size, size)
-    pm.fill(Qt.transparent)
+    pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
-    p.setRenderHint(QPainter.Antialiasing)
-    p.setPen(Qt.NoPen)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(category_color(category))
     r = QRectF(0.5, 0.5, size - 1, size - 1)
     p.drawRoundedRect(r, 4, 4)
@@ -90,11 +90,11 @@ def app_icon() -> QIcon:
         if not icon.isNull() and not icon.pixmap(32, 32).isNull():
             return icon
     pm = QPixmap(64, 64)
-    pm.fill(Qt.transparent)
+    pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
-    p.setRenderHint(QPainter.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.setBrush(QColor("#1f3a5f"))
-    p.setPen(Qt.NoPen)
+    p.setPen(Qt.PenStyle.NoPen)
     p.drawRoundedRect(QRectF(2, 2, 60, 60), 12, 12)
     p.setPen(QPen(QColor("#9ec5ff"), 2))
     left, mid, right = [(14, 20), (14, 44)], [(32, 16), (32, 32), (32, 48)], [(50, 32)]
@@ -103,7 +103,7 @@ def app_icon() -> QIcon:
             p.drawLine(QPointF(*a), QPointF(*b))
     for a in mid:
         p.drawLine(QPointF(*a), QPointF(*right[0]))
-    p.setPen(Qt.NoPen)
+    p.setPen(Qt.PenStyle.NoPen)
     for pts, col in ((left, "#4fc3f7"), (mid, "#ffb74d"), (right, "#81c784")):
         p.setBrush(QColor(col))
         for x, y in pts:

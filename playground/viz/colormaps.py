@@ -45,6 +45,24 @@ def diverging_lut(n: int = 256) -> np.ndarray:
     return interpolated_lut((TF_ORANGE, TF_WHITE, TF_BLUE), n)
 
 
+def lightened(lut: np.ndarray, amount: float) -> np.ndarray:
+    """``lut`` mixed with white by ``amount`` (0: unchanged, 1: white), alpha kept."""
+    out = np.asarray(lut, dtype=np.uint8).copy()
+    rgb = out[:, :3].astype(np.float64)
+    out[:, :3] = np.round(rgb + (255.0 - rgb) * float(np.clip(amount, 0.0, 1.0))).astype(np.uint8)
+    return out
+
+
+# How much paler a background under points is than the points themselves: a sure region stays clearly orange or
+# blue, yet a point of either class keeps its own colour visible on it (TF Playground pales its output the same way).
+BACKGROUND_LIGHTEN = 0.4
+
+
+def boundary_lut(n: int = 256) -> np.ndarray:
+    """The diverging colours, paler, for a picture that points are drawn over."""
+    return lightened(diverging_lut(n), BACKGROUND_LIGHTEN)
+
+
 def sequential_lut(n: int = 256) -> np.ndarray:
     """Light to dark blue, for magnitudes (no sign to show)."""
     return interpolated_lut(("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"), n)

@@ -69,7 +69,7 @@ def test_drop_from_palette_creates_node_at_drop_point(window):
 def test_pressing_and_moving_on_a_palette_entry_starts_a_drag(window, monkeypatch):
     drags = []
     monkeypatch.setattr(LayerPaletteTree, "exec_drag", lambda self, drag: drags.append(drag.mimeData()))
-    tree = window.palette.tree
+    tree = window.layer_palette.tree
     entry = tree.entries["LSTM"]
     tree.scrollToItem(entry)
     start = tree.visualItemRect(entry).center()
@@ -82,11 +82,11 @@ def test_pressing_and_moving_on_a_palette_entry_starts_a_drag(window, monkeypatc
 
 
 def test_palette_search_filters_entries(window):
-    window.palette.search.setText("pool")
-    visible = window.palette.visible_kinds()
+    window.layer_palette.search.setText("pool")
+    visible = window.layer_palette.visible_kinds()
     assert "MaxPool2d" in visible and "AvgPool2d" in visible and "Dense" not in visible
-    window.palette.search.clear()
-    assert "Dense" in window.palette.visible_kinds()
+    window.layer_palette.search.clear()
+    assert "Dense" in window.layer_palette.visible_kinds()
 
 
 def test_connect_two_ports_by_dragging(window, qtbot):

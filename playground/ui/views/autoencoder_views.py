@@ -218,7 +218,7 @@ class LatentSpaceView(SnapshotView):
         key = QLabel("colour = digit:  " + " ".join(
             f'<b><span style="color:{c}">{d}</span></b>' for d, c in enumerate(DIGIT_COLORS)))
         key.setObjectName("latentKey")
-        key.setTextFormat(Qt.RichText)
+        key.setTextFormat(Qt.TextFormat.RichText)
         self.controls_layout.addWidget(key)
         self.plot.setToolTip(
             "Each dot is one test digit, placed at its code and coloured by which digit it is.\nDigits of a kind "

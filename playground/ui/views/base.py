@@ -108,6 +108,43 @@ def plane_plot(name: str, lut: np.ndarray) -> tuple[pg.PlotWidget, pg.PlotItem, 
     return widget, item, image
 
 
+def colour_bar(lut: np.ndarray, levels: tuple[float, float], label: str, width: int = 12) -> pg.ColorBarItem:
+    """A colour legend of ``lut`` from ``levels[0]`` to ``levels[1]``, named by what the colours mean. Fixed (no
+    dragging): it explains the picture, it does not change it."""
+    cmap = pg.ColorMap(np.linspace(0.0, 1.0, len(lut)), lut)
+    bar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False, width=width, colorMapMenu=False)
+    for name in ("left", "right", "top", "bottom"):
+        axis = bar.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS_PEN))
+        axis.setTextPen(pg.mkPen(AXIS_PEN))
+        axis.enableAutoSIPrefix(False)
+    bar.axis.setWidth(None)  # as wide as its values and label need ("-0.0123" was cut at the fixed 45 px)
+    set_bar_label(bar, label)
+    return bar
+
+
+def set_bar_label(bar: pg.ColorBarItem, label: str) -> None:
+    """What a colour bar's colours mean, beside its values."""
+    if bar.axis.labelText != label:
+        bar.axis.setLabel(label)
+
+
+def plot_colour_bar(plot: pg.PlotItem, lut: np.ndarray, levels: tuple[float, float], label: str) -> pg.ColorBarItem:
+    """A colour bar at the right of a plot, outside its axes, so it never covers the picture."""
+    bar = colour_bar(lut, levels, label)
+    plot.layout.addItem(bar, 2, 5)
+    return bar
+
+
+def set_bar_levels(bar: pg.ColorBarItem, levels: tuple[float, float]) -> None:
+    """New values for a colour bar, only when they changed (a relabelled axis re-lays out the plot)."""
+    lo, hi = float(levels[0]), float(levels[1])
+    if hi <= lo:
+        hi = lo + 1e-9
+    if tuple(bar.levels()) != (lo, hi):
+        bar.setLevels((lo, hi))
+
+
 class SnapshotView(QWidget):
     """Base of the live views: a caption line on top, and either the content or an empty-state message."""
 
@@ -121,7 +158,7 @@ class SnapshotView(QWidget):
         outer.setSpacing(4)
         self.caption = QLabel("")
         self.caption.setObjectName("viewCaption")
-        self.caption.setTextFormat(Qt.PlainText)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setStyleSheet("color: #333;")
         # A long caption must never widen the dock (and with it the window): it is cut, and the tooltip has it all.
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -138,7 +175,7 @@ class SnapshotView(QWidget):
         self.content_layout.setContentsMargins(0, 0, 0, 0)
         self.empty_label = QLabel(PRESS_PLAY)
         self.empty_label.setObjectName("emptyState")
-        self.empty_label.setAlignment(Qt.AlignCenter)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self.empty_label.setStyleSheet("color: #777; font-size: 13px; padding: 16px;")
         self._stack.addWidget(self.content)

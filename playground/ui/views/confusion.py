@@ -36,7 +36,8 @@ def gray_pixmap(image: np.ndarray, size: int = ICON) -> QPixmap:
         rgb = np.ascontiguousarray((np.clip(np.nan_to_num(a), 0.0, 1.0) * 255).round().astype(np.uint8)
                                    .transpose(1, 2, 0))
         q = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888).copy()
-        return QPixmap.fromImage(q).scaled(size, size, Qt.KeepAspectRatio, Qt.FastTransformation)
+        return QPixmap.fromImage(q).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.FastTransformation)
     if a.ndim == 3:
         a = a.mean(axis=0)
     finite = np.isfinite(a)
@@ -44,7 +45,8 @@ def gray_pixmap(image: np.ndarray, size: int = ICON) -> QPixmap:
     g = np.ascontiguousarray(np.clip((np.nan_to_num(a, nan=lo) - lo) / ((hi - lo) or 1.0) * 255, 0, 255)
                              .astype(np.uint8))
     q = QImage(g.data, g.shape[1], g.shape[0], g.strides[0], QImage.Format.Format_Grayscale8).copy()
-    return QPixmap.fromImage(q).scaled(size, size, Qt.KeepAspectRatio, Qt.FastTransformation)
+    return QPixmap.fromImage(q).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.FastTransformation)
 
 
 class ConfusionMatrixView(SnapshotView):
@@ -88,13 +90,13 @@ class ConfusionMatrixView(SnapshotView):
 
         self.gallery = QListWidget()
         self.gallery.setObjectName("misclassifiedGallery")
-        self.gallery.setViewMode(QListView.IconMode)
+        self.gallery.setViewMode(QListView.ViewMode.IconMode)
         self.gallery.setIconSize(QSize(ICON, ICON))
         self.gallery.setGridSize(QSize(ICON + 34, ICON + 36))
-        self.gallery.setResizeMode(QListView.Adjust)
-        self.gallery.setMovement(QListView.Static)
+        self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
+        self.gallery.setMovement(QListView.Movement.Static)
         self.gallery.setWordWrap(True)
-        self.gallery.setSelectionMode(QListWidget.NoSelection)
+        self.gallery.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.gallery.setToolTip(
             "Test images the network gets wrong, with the right answer and its answer. Some are genuinely "
             "ambiguous; others show what the network has not learned yet.")

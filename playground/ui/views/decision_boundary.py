@@ -11,7 +11,14 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from playground.snapshots import DecisionBoundary
 from playground.viz.boundary import class_regions, discretize, output_levels
-from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba, map_values
+from playground.viz.colormaps import (
+    BACKGROUND_LIGHTEN,
+    boundary_lut,
+    class_color,
+    diverging_lut,
+    hex_to_rgba,
+    map_values,
+)
 
 from .base import (
     NEEDS_PLANE,
@@ -22,11 +29,16 @@ from .base import (
     class_names,
     mapping,
     plane_plot,
+    plot_colour_bar,
     probe,
+    set_bar_label,
+    set_bar_levels,
 )
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
 POINT_SIZE = 7
+CLASSIFY_BAR = "P(class 1)"
+REGRESS_BAR = "output"
 
 
 def point_brushes(labels: np.ndarray | None, task: str, count: int) -> list[Any]:
@@ -83,6 +95,7 @@ class DecisionBoundaryView(SnapshotView):
         self.controls_layout.addWidget(self.legend)
 
         self.plot, item, self.image = plane_plot("boundaryPlot", diverging_lut())
+        self.colour_bar = plot_colour_bar(item, boundary_lut(), (0.0, 1.0), CLASSIFY_BAR)
         self.train_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("w", width=1.2), pxMode=True)
         self.test_scatter = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen("k", width=1.2), pxMode=True)
         self.test_scatter.setVisible(False)
@@ -126,12 +139,22 @@ class DecisionBoundaryView(SnapshotView):
                 self.image.setLookupTable(None)
                 self._lut_on = False
             self.image.setImage(values, autoLevels=False, levels=(0, 255))
+            self.colour_bar.setVisible(False)  # the class swatches above the plot are its legend
+            self.image.setOpacity(1.0)  # class_regions pales its colours itself
         else:
             if not self._lut_on:
                 self.image.setLookupTable(diverging_lut())
                 self._lut_on = True
+            # TF Playground's colours, paled by the white plot showing through (what the colour bar shows): on the
+            # full colours a blue point on a sure blue region vanished.
+            self.image.setOpacity(1.0 - BACKGROUND_LIGHTEN)
             values = discretize(self._values, self._task) if hard else self._values
-            self.image.setImage(values, levels=output_levels(self._task), autoLevels=False)
+            levels = output_levels(self._task)
+            self.image.setImage(values, levels=levels, autoLevels=False)
+            set_bar_levels(self.colour_bar, levels)
+            label = CLASSIFY_BAR if self._task == "classification" else REGRESS_BAR
+            set_bar_label(self.colour_bar, label)
+            self.colour_bar.setVisible(True)
         # setRect scales by the image's pixel count, so it must follow the first image (and any size change).
         key = (self._extent, values.shape[:2])
         if key != self._rect_key:

@@ -32,6 +32,8 @@ class LogAxis(pg.AxisItem):
                      if minVal <= v + np.log10(m) <= maxVal]
         if len(major) < 2:
             major = marks
+        if len(major) < 2:  # within one step of the 1-2-5 marks (a loss from 0.67 to 0.70): plain steps
+            major = _linear_marks(minVal, maxVal)
         pixels = size / max(maxVal - minVal, 1e-12)  # per decade
         if len(major) >= 2:
             gap = min(b - a for a, b in zip(major, major[1:])) * pixels
@@ -39,6 +41,27 @@ class LogAxis(pg.AxisItem):
             major = major[::every]
         minor = [x for x in marks if all(abs(x - m) > 1e-9 for m in major)]
         return [(None, major), (None, minor)]
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """pyqtgraph's one significant digit, or as many as it takes to tell the labels apart (0.67 0.68, not
+        0.7 0.7)."""
+        strings: list[str] = super().logTickStrings(values, scale, spacing)
+        numbers = 10 ** np.asarray(values, dtype=np.float64) * scale
+        digits = 2
+        while len(set(strings)) < len(strings) and digits <= 6:
+            strings = [f"{x:.{digits}g}" for x in numbers]
+            digits += 1
+        return strings
+
+
+def _linear_marks(low: float, high: float) -> list[float]:
+    """log10 of round values (steps of 1, 2 or 5 × 10ⁿ, about four of them) between 10**low and 10**high."""
+    lo, hi = 10.0 ** low, 10.0 ** high
+    rough = max((hi - lo) / 4, 1e-300)
+    power = 10.0 ** np.floor(np.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    values = np.arange(np.ceil(lo / step) * step, hi + step * 1e-6, step)
+    return [float(np.log10(v)) for v in values if v > 0]
 
 
 class GradientNormView(SnapshotView):

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QWidget
 
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget
+from .base import PRESS_PLAY, SnapshotView, array, attr, mapping
+from .curves import curve_plot, legend_above
 from .view_spec import ViewSpec
 
 TRAIN_COLOR = TF_BLUE
@@ -20,6 +21,8 @@ TEST_COLOR = TF_ORANGE
 # Shorter than this (and wide), the panel puts the two plots side by side: stacked, each would get a sliver with
 # its ticks printed over one another (the right column of a 1366x768 screen).
 SIDE_BY_SIDE_BELOW = 300
+# The value axes of both plots equally wide, so an epoch of the loss sits right above the same of the accuracy.
+AXIS_WIDTH = 48
 
 
 class LossCurvePanel(SnapshotView):
@@ -46,12 +49,9 @@ class LossCurvePanel(SnapshotView):
         row.addStretch(1)
         self.controls_layout.addLayout(row)
 
-        self.loss_plot = plot_widget()
-        self.loss_plot.setObjectName("lossPlot")
+        self.loss_plot = curve_plot("lossPlot", "", "loss", log_y=True)
         item = self.loss_plot.getPlotItem()
-        item.setLabel("left", "loss")
-        legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        legend.setLabelTextColor("#333")
+        legend_above(item, 2)
         self.train_loss_curve = item.plot(name="train", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.test_loss_curve = item.plot(name="test", pen=pg.mkPen(TEST_COLOR, width=2))
         self.loss_plot.setToolTip(
@@ -60,11 +60,10 @@ class LossCurvePanel(SnapshotView):
             "training points (overfitting) - try more data, less capacity or regularization.\n"
             "Flat from the start: the learning rate may be too small; jumping around: too large.")
 
-        self.accuracy_plot = plot_widget()
-        self.accuracy_plot.setObjectName("accuracyPlot")
+        self.accuracy_plot = curve_plot("accuracyPlot", "epoch", "accuracy")
         acc = self.accuracy_plot.getPlotItem()
-        acc.setLabel("left", "accuracy")
-        acc.setLabel("bottom", "epoch")
+        for plot in (item, acc):
+            plot.getAxis("left").setWidth(AXIS_WIDTH)
         acc.setYRange(0.0, 1.0, padding=0.02)
         acc.enableAutoRange(axis="y", enable=False)
         acc.setXLink(item)
@@ -73,8 +72,9 @@ class LossCurvePanel(SnapshotView):
         self.accuracy_plot.setToolTip(
             "Fraction of points classified correctly, on training (blue) and test (orange) data.\n"
             "A gap that grows between the two is overfitting.")
-        self.content_layout.addWidget(self.loss_plot, 3)
-        self.content_layout.addWidget(self.accuracy_plot, 2)
+        # Equal heights: at 3 to 2 the accuracy plot was a strip whose 0..1 axis could not be read.
+        self.content_layout.addWidget(self.loss_plot, 1)
+        self.content_layout.addWidget(self.accuracy_plot, 1)
         self._drawn_key: tuple[Any, ...] | None = None
         self._task = ""
         self._loss_x_label = ""
@@ -94,8 +94,6 @@ class LossCurvePanel(SnapshotView):
         direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
         if self.content_layout.direction() != direction:
             self.content_layout.setDirection(direction)
-            self.content_layout.setStretch(0, 1 if side else 3)
-            self.content_layout.setStretch(1, 1 if side else 2)
         label = "" if self._task == "classification" and not side else "epoch"
         if label != self._loss_x_label:
             self._loss_x_label = label

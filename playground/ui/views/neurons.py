@@ -15,7 +15,7 @@ from playground.viz.boundary import normalize_layer
 from playground.viz.colormaps import diverging_lut
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, mapping, probe
+from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, attr, colour_bar, mapping, probe
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
 PAD = 3
@@ -62,6 +62,9 @@ class NeuronGridView(SnapshotView):
         # The title sits inside the enlarged view, just above the image, so the two stay together at any size.
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
+        # Bounded units (tanh) show their own values; unbounded ones (ReLU) are divided by the layer's largest.
+        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "unit output (scaled)")
+        self.canvas.addItem(self.colour_bar, row=0, col=2)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 2)
         self.canvas.setToolTip(

@@ -128,7 +128,7 @@ class ForecastView(SnapshotView):
         self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
         self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))
         self.free_curve = plot.plot(name="free running", pen=pg.mkPen(TF_ORANGE, width=2.5))
-        self.start_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.DashLine))
+        self.start_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
         plot.addItem(self.start_line)
         self.content_layout.addWidget(self.plot_widget)
 
@@ -350,7 +350,7 @@ class TextGenerationView(SnapshotView):
         self.text = QTextEdit()
         self.text.setReadOnly(True)
         self.text.setObjectName("generatedText")
-        self.text.setLineWrapMode(QTextEdit.WidgetWidth)
+        self.text.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
         self.text.setStyleSheet("font-family: monospace; font-size: 12px; background: white;")
         self.content_layout.addWidget(self.text)
         self._pending_until = 0.0

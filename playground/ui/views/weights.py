@@ -13,7 +13,7 @@ from playground.snapshots import Weights
 from playground.viz.colormaps import TF_BLUE, diverging_lut
 from playground.viz.histogram import histogram, symmetric_levels, weight_matrix_2d
 
-from .base import PRESS_PLAY, SnapshotView, plot_widget, probe
+from .base import PRESS_PLAY, SnapshotView, plot_colour_bar, plot_widget, probe, set_bar_levels
 from .view_spec import ViewSpec
 
 MAX_BINS = 41
@@ -50,6 +50,7 @@ class WeightsView(SnapshotView):
         self.matrix_image = pg.ImageItem(axisOrder="row-major")
         self.matrix_image.setLookupTable(diverging_lut())
         m.addItem(self.matrix_image)
+        self.colour_bar = plot_colour_bar(m, diverging_lut(), (-1.0, 1.0), "weight")
         self.matrix_plot.setToolTip(
             "Each cell is one weight: row = the unit it feeds, column = the input it reads. Blue positive, orange "
             "negative, pale near zero; colours are symmetric around zero.\nColumns that fade to pale: that input "
@@ -109,6 +110,7 @@ class WeightsView(SnapshotView):
         matrix = weight_matrix_2d(w)
         levels = symmetric_levels(matrix)
         self.matrix_image.setImage(matrix, levels=levels, autoLevels=False)
+        set_bar_levels(self.colour_bar, levels)
         if matrix.shape != self._matrix_shape:
             # Cell centres on whole numbers, so tick "3" labels the fourth row, not an edge between two.
             self._matrix_shape = matrix.shape
