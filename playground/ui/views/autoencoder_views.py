@@ -23,6 +23,7 @@ from playground.viz.projection import PCA, fit_pca
 from playground.viz.tiling import tile_columns, tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
+from .curves import curve_plot, legend_above
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -397,17 +398,13 @@ class VAELossView(SnapshotView):
         row.addWidget(self.beta_control)
         row.addStretch(1)
         self.controls_layout.addLayout(row)
-        self.rec_plot = plot_widget()
-        self.rec_plot.setObjectName("reconstructionLossPlot")
-        self.kl_plot = plot_widget()
-        self.kl_plot.setObjectName("klLossPlot")
+        self.rec_plot = curve_plot("reconstructionLossPlot", "", "reconstruction")
+        self.kl_plot = curve_plot("klLossPlot", "epoch", "KL")
         rec, kl = self.rec_plot.getPlotItem(), self.kl_plot.getPlotItem()
-        rec.setLabel("left", "reconstruction")
-        kl.setLabel("left", "KL")
-        kl.setLabel("bottom", "epoch")
         kl.setXLink(rec)
-        legend = rec.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        legend.setLabelTextColor("#333")
+        for plot in (rec, kl):  # equally wide value axes: an epoch sits above itself
+            plot.getAxis("left").setWidth(48)
+        legend_above(rec, 2)
         self.curves = {
             "train_reconstruction": rec.plot(name="train", pen=pg.mkPen(TF_BLUE, width=2)),
             "test_reconstruction": rec.plot(name="test", pen=pg.mkPen(TF_ORANGE, width=2)),
@@ -417,8 +414,8 @@ class VAELossView(SnapshotView):
         self.rec_plot.setToolTip("Reconstruction error per digit (summed over its pixels), train and test.")
         self.kl_plot.setToolTip("KL(q(z|x) ‖ N(0, I)) per digit: how far the codes are from the prior. It may "
                                 "first rise as the encoder starts to use its code, then settle.")
-        self.content_layout.addWidget(self.rec_plot, 3)
-        self.content_layout.addWidget(self.kl_plot, 2)
+        self.content_layout.addWidget(self.rec_plot, 1)
+        self.content_layout.addWidget(self.kl_plot, 1)
         self._drawn: tuple[Any, ...] | None = None
 
     def show_snapshot(self, snapshot: Any) -> None:

@@ -30,7 +30,8 @@ from playground.snapshots import GanPlane, GanSamples, GanSettings
 from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, array, attr, has_probes, mapping, plane_plot, plot_widget, probe
+from .base import PRESS_PLAY, SnapshotView, array, attr, has_probes, mapping, plane_plot, plot_colour_bar, probe
+from .curves import curve_plot, legend_above
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -46,6 +47,7 @@ DRAW_SPACING = 0.06  # plane units between points laid down by a drag
 REAL_COLOR = "#1b9e5a"
 FAKE_COLOR = "#8e44ad"
 DRAWN_COLOR = "#222222"
+CURVE_AXIS_WIDTH = 48
 D_LUT = interpolated_lut(["#b48fd0", "#f7f7f7", "#8fd6a8"])
 GREY_LUT = np.stack([np.linspace(255, 0, 256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
 FREEZE = (("none", "Train both"), ("generator", "Freeze generator (train D only)"),
@@ -138,6 +140,7 @@ class GanPlaneView(SnapshotView):
         self.controls_layout.addLayout(row)
 
         self.plot, item, self.image = plane_plot("ganPlanePlot", D_LUT)
+        self.colour_bar = plot_colour_bar(item, D_LUT, (0.0, 1.0), "D(x): 0 fake … 1 real")
         self.grid_curve = pg.PlotDataItem(pen=pg.mkPen(100, 100, 100, 150, width=1))
         self.arrow_curve = pg.PlotDataItem(pen=pg.mkPen(FAKE_COLOR, width=1.2))
         # Small, slightly transparent dots: where fakes and reals overlap both stay visible.
@@ -423,25 +426,22 @@ class GanCurvesView(SnapshotView):
         self._pending: dict[str, _Pending] = {n: _Pending() for n in ("d_steps", "discriminator_learning_rate",
                                                                       "freeze")}
 
-        self.loss_plot = plot_widget()
-        self.loss_plot.setObjectName("ganLossPlot")
+        self.loss_plot = curve_plot("ganLossPlot", "", "loss")
         item = self.loss_plot.getPlotItem()
-        item.setLabel("left", "loss")
-        legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        legend.setLabelTextColor("#333")
+        legend_above(item, 2)
         self.d_loss_curve = item.plot(name="D loss", pen=pg.mkPen(REAL_COLOR, width=2))
         self.g_loss_curve = item.plot(name="G loss", pen=pg.mkPen(FAKE_COLOR, width=2))
         self.loss_plot.setToolTip("D loss = −log D(real) − log(1 − D(fake)); G loss = −log D(fake) (non-saturating). "
                                   "They do not fall together: each network's gain is the other's loss. At the "
                                   "equilibrium D loss ≈ 1.39 (2 ln 2) and G loss ≈ 0.69 (ln 2).")
-        self.out_plot = plot_widget()
-        self.out_plot.setObjectName("ganOutputPlot")
+        self.out_plot = curve_plot("ganOutputPlot", "step", "mean D(x)")
         out = self.out_plot.getPlotItem()
-        out.setLabel("left", "mean D(x)")
-        out.setLabel("bottom", "step")
         out.setYRange(0.0, 1.0, padding=0.02)
-        legend = out.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210), pen=pg.mkPen("#bbb"))
-        legend.setLabelTextColor("#333")
+        out.enableAutoRange(axis="y", enable=False)
+        out.setXLink(item)  # one step axis for both: the same step sits above itself
+        for plot in (item, out):
+            plot.getAxis("left").setWidth(CURVE_AXIS_WIDTH)
+        legend_above(out, 2)
         self.d_real_curve = out.plot(name="D(real)", pen=pg.mkPen(REAL_COLOR, width=2))
         self.d_fake_curve = out.plot(name="D(fake)", pen=pg.mkPen(FAKE_COLOR, width=2))
         out.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))

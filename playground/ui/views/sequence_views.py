@@ -31,11 +31,14 @@ from .base import (
     PRESS_PLAY,
     SnapshotView,
     attr,
+    colour_bar,
     has_probes,
-    plot_widget,
+    plot_colour_bar,
     probe,
+    set_bar_levels,
     style_plot,
 )
+from .curves import curve_plot, legend_above
 from .view_spec import ViewSpec
 
 SEQUENCE_TASKS = ("sequence",)
@@ -61,8 +64,9 @@ def _char_label(code: int) -> str:
 class _Heatmap:
     """A plot with one row-major image: rows are units, columns are time steps."""
 
-    def __init__(self, plot: pg.PlotItem, lut: np.ndarray, y_label: str) -> None:
+    def __init__(self, plot: pg.PlotItem, lut: np.ndarray, y_label: str, bar_label: str = "") -> None:
         style_plot(plot, "step", y_label)
+        self.colour_bar = plot_colour_bar(plot, lut, (-1.0, 1.0), bar_label) if bar_label else None
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -76,6 +80,8 @@ class _Heatmap:
     def show(self, values: np.ndarray, levels: tuple[float, float]) -> None:
         image = np.ascontiguousarray(values.T)  # (units, steps)
         self.image.setImage(image, levels=levels, autoLevels=False)
+        if self.colour_bar is not None:
+            set_bar_levels(self.colour_bar, levels)
         if image.shape != self._shape:
             self._shape = image.shape
             self.image.setRect(0, 0, image.shape[1], image.shape[0])
@@ -120,10 +126,9 @@ class ForecastView(SnapshotView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plot_widget = plot_widget()
+        self.plot_widget = curve_plot("forecastPlot", "step", "value")
         plot = self.plot_widget.getPlotItem()
-        style_plot(plot, "step", "value")
-        plot.addLegend(offset=(8, 4), colCount=3)  # one row, so it hides less of the curves
+        legend_above(plot, 3)
         plot.showGrid(x=True, y=True, alpha=0.15)
         self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
         self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))
@@ -175,7 +180,7 @@ class HiddenStateView(SnapshotView):
         combo.currentTextChanged.connect(lambda _t: self._redraw())
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
-        self.heatmap = _Heatmap(self.canvas.addPlot(row=0, col=0), diverging_lut(), "unit")
+        self.heatmap = _Heatmap(self.canvas.addPlot(row=0, col=0), diverging_lut(), "unit", "hidden state")
         self.input_plot: pg.PlotItem = self.canvas.addPlot(row=1, col=0)
         style_plot(self.input_plot, "", "input")
         self.input_plot.setMouseEnabled(x=False, y=False)
@@ -280,6 +285,9 @@ class GateView(SnapshotView):
             self.maps.append(_Heatmap(self.canvas.addPlot(row=0, col=i), sequential_lut(), "unit" if i == 0 else ""))
             if i:
                 self.maps[i].plot.setYLink(self.maps[0].plot)
+        # One colour bar for all the gates: each is a sigmoid, 0 (closed) to 1 (open).
+        self.colour_bar = colour_bar(sequential_lut(), (0.0, 1.0), "gate: 0 closed … 1 open")
+        self.canvas.addItem(self.colour_bar, row=0, col=self.MAX_GATES)
         self.content_layout.addWidget(self.canvas)
         self._snapshot: Any = None
 

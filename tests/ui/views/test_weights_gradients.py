@@ -80,7 +80,7 @@ def test_gradient_curves_follow_a_changed_network(qtbot, spiral_snapshot):
 
 def test_gradient_log_axis_labels_never_overprint(qtbot):
     """pyqtgraph labels every 2…9 mark of a decade, bunched at its top: in a short dock they overprinted."""
-    from playground.ui.views.gradients import LABEL_ROOM
+    from playground.ui.views.curves import LABEL_ROOM
 
     view = GradientNormView()
     qtbot.addWidget(view)
