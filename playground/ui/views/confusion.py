@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QFont, QFontMetricsF, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
@@ -22,11 +22,15 @@ from playground.snapshots import Confusion
 from playground.viz.colormaps import sequential_lut
 from playground.viz.confusion import overall_accuracy, per_class_accuracy
 
-from .base import PRESS_PLAY, SnapshotView, class_names, plot_widget, probe
+from .base import PRESS_PLAY, SnapshotView, class_names, plot_colour_bar, plot_widget, probe, set_bar_levels
 from .view_spec import ViewSpec
 
 MAX_GALLERY = 32
 ICON = 56
+# A count's font: at most this share of its cell's height and width, between these pixel sizes; below the
+# smallest the numbers are left out (the colours and the colour bar still tell), never drawn cut or overlapping.
+CELL_FILL = 0.8
+FONT_PX = (7, 18)
 
 
 def gray_pixmap(image: np.ndarray, size: int = ICON) -> QPixmap:
@@ -76,6 +80,8 @@ class ConfusionMatrixView(SnapshotView):
         self.matrix_image = pg.ImageItem(axisOrder="row-major")
         self.matrix_image.setLookupTable(sequential_lut())
         m.addItem(self.matrix_image)
+        self.colour_bar = plot_colour_bar(m, sequential_lut(), (0.0, 1.0), "test images")
+        m.getViewBox().sigResized.connect(self._fit_cell_font)
         self.matrix_plot.setToolTip(
             "Row = the true class of a test image, column = what the network answered; the number is how many "
             "test images fell there.\nA perfect classifier has numbers only on the diagonal. A big number off it "
@@ -111,6 +117,8 @@ class ConfusionMatrixView(SnapshotView):
         self.content_layout.addLayout(column)
         self._cell_texts: list[pg.TextItem] = []
         self._classes: tuple[str, ...] = ()
+        self.cell_font = QFont()
+        self._widest = ""  # the longest count in the matrix: the text every cell's font must fit
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.accuracy = np.zeros(0)
 
@@ -145,8 +153,9 @@ class ConfusionMatrixView(SnapshotView):
         names = tuple(given[i] if i < len(given) else str(i) for i in range(n))
         self.matrix = matrix
         self.accuracy = per_class_accuracy(matrix)
-        self.matrix_image.setImage(matrix.astype(np.float32), levels=(0.0, float(max(1, matrix.max()))),
-                                   autoLevels=False)
+        levels = (0.0, float(max(1, matrix.max())))
+        self.matrix_image.setImage(matrix.astype(np.float32), levels=levels, autoLevels=False)
+        set_bar_levels(self.colour_bar, levels)
         if names != self._classes:
             self._rebuild(names)
         high = matrix.max() * 0.55
@@ -154,6 +163,10 @@ class ConfusionMatrixView(SnapshotView):
             value = int(matrix[t, p])
             text.setText(str(value) if value else "")
             text.setColor("#ffffff" if value > high else "#222222")
+        widest = str(int(matrix.max()))
+        if len(widest) != len(self._widest):
+            self._widest = widest
+            self._fit_cell_font()
         for i, item in enumerate(self._accuracy_items()):
             total = int(matrix[i].sum())
             acc = self.accuracy[i]
@@ -162,6 +175,37 @@ class ConfusionMatrixView(SnapshotView):
         overall = overall_accuracy(matrix)
         self.set_caption(f"test accuracy {100 * overall:.1f}% on {int(matrix.sum())} images  ·  rows true, "
                          f"columns predicted" if np.isfinite(overall) else "no test images counted yet")
+
+    def cell_pixels(self) -> tuple[float, float]:
+        """One cell's width and height on screen, in pixels."""
+        box = self.matrix_plot.getPlotItem().getViewBox()
+        (x0, x1), (y0, y1) = box.viewRange()
+        rect = box.sceneBoundingRect()
+        return rect.width() / max(x1 - x0, 1e-9), rect.height() / max(y1 - y0, 1e-9)
+
+    def _fit_cell_font(self, *_args: Any) -> None:
+        """The largest font in which the widest count fits its cell; the numbers hide when even the smallest
+        readable one would not."""
+        if not self._cell_texts:
+            return
+        width, height = self.cell_pixels()
+        text = self._widest or "0"
+        font = QFont(self.cell_font)
+        size = FONT_PX[1]
+        font.setPixelSize(size)
+        while size > FONT_PX[0] and not _fits(font, text, width, height):
+            size -= 1
+            font.setPixelSize(size)
+        visible = _fits(font, text, width, height)
+        if font != self.cell_font or any(t.isVisible() != visible for t in self._cell_texts[:1]):
+            self.cell_font = font
+            for t in self._cell_texts:
+                t.setFont(font)
+                t.setVisible(visible)
+
+    @property
+    def cell_numbers_shown(self) -> bool:
+        return bool(self._cell_texts) and self._cell_texts[0].isVisible()
 
     def _accuracy_items(self) -> list[QListWidgetItem]:
         return [self.accuracy_list.item(i) for i in range(self.accuracy_list.count())]
@@ -186,6 +230,7 @@ class ConfusionMatrixView(SnapshotView):
         plot.getViewBox().setRange(QRectF(-0.5, -0.5, n, n), padding=0.02)
         self.accuracy_list.clear()
         self.accuracy_list.addItems(["" for _ in names])
+        self._fit_cell_font()
 
     def _fill_gallery(self, record: Confusion | None, names: tuple[str, ...]) -> None:
         count = 0
@@ -206,6 +251,12 @@ class ConfusionMatrixView(SnapshotView):
             item.setText(f"true {name(t)} →\npredicted {name(p)}")
             item.setIcon(QIcon(gray_pixmap(record.images[i])))
             item.setHidden(False)
+
+
+def _fits(font: QFont, text: str, width: float, height: float) -> bool:
+    metrics = QFontMetricsF(font)
+    return (metrics.horizontalAdvance(text) <= CELL_FILL * width and metrics.height() <= CELL_FILL * height
+            and font.pixelSize() >= FONT_PX[0])
 
 
 SPEC = ViewSpec("confusion", "Confusion", ConfusionMatrixView, probes=("confusion",), tasks=("classification",),

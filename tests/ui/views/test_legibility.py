@@ -1,0 +1,107 @@
+"""Legible at 1366x768: every heatmap has a colour bar with its range, epochs are whole numbers, confusion cells fit
+their counts."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QFontMetricsF
+
+from playground.snapshots import Confusion, ProbeResults, Weights
+from playground.ui.views import ConfusionMatrixView, LossCurvePanel, WeightsView
+from playground.ui.views.decision_boundary import DecisionBoundaryView
+from playground.ui.views.neurons import NeuronGridView
+from playground.ui.views.synthetic import SyntheticRun
+
+
+def show(qtbot, cls, snapshot, size=(600, 450)):
+    view = cls()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.show_snapshot(snapshot)
+    qtbot.wait(10)
+    return view
+
+
+def test_boundary_colour_bar_spans_the_output_and_names_it(qtbot, spiral_snapshot):
+    view = show(qtbot, DecisionBoundaryView, spiral_snapshot)
+    assert view.colour_bar.isVisible()
+    assert tuple(view.colour_bar.levels()) == (0.0, 1.0)
+    assert view.colour_bar.axis.labelText == "P(class 1)"
+    assert view.image.opacity() < 1.0  # paled, so points of either class keep their colour on it
+
+
+def test_regression_boundary_colour_bar_runs_from_minus_one_to_one(qtbot):
+    run = SyntheticRun(hidden=(4,), seed=2, task="regression")
+    run.train_epoch()
+    view = show(qtbot, DecisionBoundaryView, run.snapshot())
+    assert tuple(view.colour_bar.levels()) == (-1.0, 1.0)
+    assert view.colour_bar.axis.labelText == "output"
+
+
+def test_weights_colour_bar_follows_the_symmetric_levels(qtbot):
+    w = np.array([[0.5, -2.0], [1.0, 0.25]], np.float32)
+    view = show(qtbot, WeightsView, SimpleNamespace(probes=ProbeResults([Weights({"dense_1": w})])))
+    lo, hi = view.colour_bar.levels()
+    assert (lo, hi) == tuple(float(v) for v in view.matrix_image.levels) and hi == pytest.approx(2.0) and lo == -hi
+
+
+def test_neurons_have_a_colour_bar(qtbot, spiral_snapshot):
+    view = show(qtbot, NeuronGridView, spiral_snapshot)
+    assert tuple(view.colour_bar.levels()) == (-1.0, 1.0)
+
+
+def test_epoch_ticks_are_whole_numbers(qtbot, trained_run):
+    view = show(qtbot, LossCurvePanel, trained_run.snapshot(), size=(400, 400))
+    for widget in (view.loss_plot, view.accuracy_plot):
+        axis = widget.getPlotItem().getAxis("bottom")
+        for low, high in ((0.0, 3.0), (1.0, 5.0), (0.0, 40.0), (0.0, 1.0)):
+            for _spacing, values in axis.tickValues(low, high, 300):
+                assert all(v == int(v) for v in values), (low, high, values)
+            assert axis.tickStrings([2.0, 3.0], 1.0, 1.0) == ["2", "3"]
+
+
+def test_accuracy_is_as_tall_as_the_loss_and_shares_its_epochs(qtbot, trained_run):
+    view = show(qtbot, LossCurvePanel, trained_run.snapshot(), size=(400, 500))
+    qtbot.waitUntil(lambda: not view.side_by_side)
+    assert view.accuracy_plot.height() >= 0.8 * view.loss_plot.height()
+    loss, acc = view.loss_plot.getPlotItem(), view.accuracy_plot.getPlotItem()
+    assert acc.getViewBox().linkedView(0) is loss.getViewBox()
+
+
+def test_the_loss_legend_sits_above_the_curves(qtbot, trained_run):
+    view = show(qtbot, LossCurvePanel, trained_run.snapshot(), size=(400, 500))
+    item = view.loss_plot.getPlotItem()
+    legend, box = item.legend.sceneBoundingRect(), item.getViewBox().sceneBoundingRect()
+    assert legend.bottom() <= box.top() + 1
+
+
+def confusion(counts):
+    empty = np.zeros((0, 28, 28), np.float32)
+    matrix = np.asarray(counts, np.int64)
+    return SimpleNamespace(probes=ProbeResults([Confusion(matrix, empty, np.zeros(0, np.int64),
+                                                          np.zeros(0, np.int64))]),
+                           classes=[str(i) for i in range(len(matrix))])
+
+
+@pytest.mark.parametrize("size", [(450, 380), (700, 500), (1100, 800)])
+def test_confusion_counts_fit_their_cells(qtbot, size):
+    rng = np.random.default_rng(0)
+    counts = np.diag(rng.integers(900, 1100, 10)) + rng.integers(0, 30, (10, 10))
+    view = show(qtbot, ConfusionMatrixView, confusion(counts), size=size)
+    qtbot.waitUntil(lambda: view.cell_pixels()[0] > 5)
+    width, height = view.cell_pixels()
+    metrics = QFontMetricsF(view.cell_font)
+    if view.cell_numbers_shown:
+        assert metrics.horizontalAdvance(str(counts.max())) <= width
+        assert metrics.height() <= height
+    assert view.colour_bar.levels() == (0.0, float(counts.max()))
+
+
+def test_confusion_font_grows_with_the_cells(qtbot):
+    view = show(qtbot, ConfusionMatrixView, confusion(np.eye(3, dtype=np.int64) * 7), size=(300, 260))
+    small = view.cell_font.pixelSize()
+    view.resize(1000, 800)
+    qtbot.waitUntil(lambda: view.cell_font.pixelSize() > small)
+    assert view.cell_numbers_shown
