@@ -69,6 +69,9 @@ def attach_presenters(window: Any) -> Presenters:
     from playground.app.presenters.training_settings import TrainingSettingsPresenter
 
     TrainingSettingsPresenter(window, document, training)  # Train > Training settings…
+    from playground.app.presenters.comparison import ComparisonPresenter
+
+    ComparisonPresenter(window, document, training, projects)  # Learning > Compare runs… (runs side by side)
     return Presenters(training, projects, exporting, own_data, lessons)
 
 

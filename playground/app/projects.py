@@ -66,6 +66,7 @@ class ProjectFiles(QObject):
     _checkpoint_ready = Signal(int)
     saved = Signal(str, bool)  # path, autosave: a project was written
     opened = Signal(str)
+    project_shown = Signal(object)  # the Project just shown, for the parts of it others keep (its runs)
 
     def __init__(self, window: Any, document: LabDocument, controller: Any) -> None:
         super().__init__(window)
@@ -81,9 +82,14 @@ class ProjectFiles(QObject):
         # (seed, step) of the training that the window's own file holds: a run that moved on is unsaved work.
         self._saved_mark: tuple[int, int] | None = None
         self._last_snapshot: Any = None
+        self._runs: Any = None  # gives the comparison's runs section at each save (provide_runs)
         controller.session.snapshot.connect(self._on_snapshot)
         self._checkpoint_ready.connect(self._on_checkpoint, Qt.ConnectionType.QueuedConnection)
         document.lab_replaced.connect(self._on_lab_opened)
+
+    def provide_runs(self, runs: Any) -> None:
+        """``runs()`` gives the runs section (run_group.runs_section) each save writes, or None."""
+        self._runs = runs
 
     # What the window asks ------------------------------------------------------------------------------------
 
@@ -113,6 +119,7 @@ class ProjectFiles(QObject):
         finally:
             self._opening = False
         self._loaded = project if project.checkpoint is not None else None
+        self.project_shown.emit(project)
         if project.checkpoint is None:
             return
         if path is not None:  # a recovered project's training is not in any file of the user's
@@ -217,7 +224,8 @@ class ProjectFiles(QObject):
         started = time.perf_counter()
         try:
             size = save_project(pending.path, pending.lab, pending.checkpoint, trained_lab=trained,
-                                thumbnail=pending.thumbnail, extra=pending.extra)
+                                thumbnail=pending.thumbnail, extra=pending.extra,
+                                runs=self._runs() if self._runs is not None else None)
         except ProjectError as e:
             self._failed(pending, e.message)
             return False

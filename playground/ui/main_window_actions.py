@@ -190,6 +190,10 @@ class MainWindowActions(WindowBase):
         self.embedding_action.setObjectName("actionEmbeddings")
         self.embedding_action.setStatusTip("An Embedding layer's token vectors on a map (PCA), live, with each "
                                            "token's nearest neighbours")
+        self.compare_runs_action = self.learning_menu.addAction("&Compare runs…")
+        self.compare_runs_action.setObjectName("compareRunsAction")
+        self.compare_runs_action.setStatusTip("Duplicate the run with one change (optimizer, learning rate, batch "
+                                              "size, dropout, units, activation) and train the copies side by side")
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.shortcuts_action, self.about_action])
         self._refresh_recent_menu()
