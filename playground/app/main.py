@@ -106,7 +106,7 @@ def build_app_window(lesson: str | None = None) -> Any:
 def run_app(argv: list[str] | None = None) -> int:
     """Run the window until it closes, then end the process at once (see :func:`end_process`).
     ``--lesson NAME`` opens a lesson (``playground lesson open NAME``)."""
-    from playground.ui.main_window import launch
+    from playground.ui.window_launch import launch
 
     argv = list(argv or [])
     lesson = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,43 +19,9 @@ from playground.data.errors import DataError
 from playground.graph import DatasetSettings
 from playground.graph.errors import shown
 
+from .data_bundle import DataBundle
 from .errors import EngineError
-
-
-@dataclass
-class DataBundle:
-    """Train and test arrays for one lab, and what views need to draw them."""
-
-    name: str
-    kind: str  # "classification", "regression" or "samples" (unlabelled points, for a GAN)
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    classes: int = 0
-    class_names: list[str] = field(default_factory=list)
-    features: list[str] = field(default_factory=list)
-    points_train: np.ndarray | None = None  # raw 2-D points, for the plane views
-    points_test: np.ndarray | None = None
-    grid_resolution: int = 0
-    grid_extent: float = 6.0
-    grid_inputs: np.ndarray | None = None  # the input plane's grid, already turned into features
-    x_val: np.ndarray | None = None  # a validation split, when the data set has one (early stopping watches it)
-    y_val: np.ndarray | None = None
-    function: str = ""  # for a 1-D function set, the f it samples (the fit view draws it)
-
-    @property
-    def input_shape(self) -> tuple[int, ...]:
-        return tuple(self.x_train.shape[1:])
-
-    @property
-    def is_plane(self) -> bool:
-        return self.grid_inputs is not None
-
-    @property
-    def target_width(self) -> int:
-        return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
-
+from .own_data import TABLE, load_table, with_drawn
 
 # The names of the plane's class colours (toy2d.CLASS_COLOURS), which the confusion matrix and legends show.
 CLASS_COLOUR_NAMES = ("orange", "blue", "green", "purple", "red")
@@ -224,8 +189,9 @@ def load_dataset(settings: DatasetSettings, seed: int, grid_resolution: int = 10
 
 
 # Your own data: a table (CSV/TSV) as a dataset, and points drawn on the plane joining the 2-D sets' training data.
-from .own_data import TABLE, load_table, with_drawn  # noqa: E402 - own_data builds on DataBundle above
-
 LOADERS[TABLE] = load_table
 for _name in toy2d.DATASETS_2D:
     LOADERS[_name] = with_drawn(LOADERS[_name])
+
+__all__ = ["CLASS_COLOUR_NAMES", "LOADERS", "PLANNED", "DataBundle", "Loader", "folder_options", "load_dataset",
+           "register_loader"]

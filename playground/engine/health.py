@@ -18,16 +18,13 @@ The probe samples are the first ``PROBE_SAMPLES`` test samples (a GAN's generato
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import torch
 
 from playground.compile import capture
 from playground.snapshots.health import LayerHealth, NetworkHealth
 
-if TYPE_CHECKING:
-    from .probes import Probes
+from .probe_state import ProbeState
 
 PROBE_SAMPLES = 256
 DEAD_FLAG = 0.3
@@ -40,7 +37,7 @@ WEIGHTED_KINDS = {"Dense", "Conv2d", "Conv1d", "ConvTranspose2d", "RNN", "GRU", 
 SATURATING_KINDS = {"Sigmoid", "Tanh"}
 
 
-def probe_batch(probes: Probes) -> torch.Tensor | None:
+def probe_batch(probes: ProbeState) -> torch.Tensor | None:
     """The inputs health is measured on: the first test samples (the training set's when there is no test set);
     for a GAN's generator, which reads noise and not the data, a fixed draw of its noise."""
     net = probes.network
@@ -57,7 +54,7 @@ def probe_batch(probes: Probes) -> torch.Tensor | None:
     return torch.as_tensor(x, device=probes.device).reshape(len(x), *shape)
 
 
-def last_gradient_norms(probes: Probes, step: int | None = None) -> dict[str, float]:
+def last_gradient_norms(probes: ProbeState, step: int | None = None) -> dict[str, float]:
     """Each weight layer's last recorded gradient norm (at or before ``step``), from the gradient history."""
     steps = np.frombuffer(probes.gradient_steps, dtype=np.float64)
     if not len(steps):
@@ -72,7 +69,7 @@ def last_gradient_norms(probes: Probes, step: int | None = None) -> dict[str, fl
     return out
 
 
-def network_health(probes: Probes, step: int | None = None) -> NetworkHealth:
+def network_health(probes: ProbeState, step: int | None = None) -> NetworkHealth:
     """Every activation and weight layer of the probed network, judged on a probe batch (under no_grad)."""
     x = probe_batch(probes)
     if x is None:

@@ -39,7 +39,7 @@ from .errors import EngineError
 from .freezing import apply_freeze, carry_state
 from .optimizers import scheduled_rate
 from .probes import Probes, check_probe_names
-from .weights_copy import load_into
+from .weights_loading import load_into
 
 if TYPE_CHECKING:
     from .trainer_parts import TrainerParts

@@ -21,7 +21,7 @@ from playground.data import toy2d
 from playground.data.errors import DataError
 from playground.graph import DatasetSettings, GraphError, Lab
 
-from .datasets import DataBundle
+from .data_bundle import DataBundle
 from .errors import EngineError
 
 TABLE = "table"

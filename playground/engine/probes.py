@@ -30,10 +30,11 @@ from playground.snapshots import (
 )
 
 from .augment import augment_images, image_shape
-from .datasets import DataBundle
+from .data_bundle import DataBundle
 from .errors import EngineError
 from .health import network_health
 from .insight.probes import INSIGHT_KINDS, check_insight_probe, compute_insight
+from .probe_state import ProbeState
 from .tasks import Task, task_probe_kinds
 
 PROBE_KINDS = ("boundary", "neurons", "hidden", "weights", "gradients", "filters", "feature_maps", "prediction",
@@ -62,17 +63,12 @@ def check_probe_names(names: Iterable[str]) -> None:
                               f"health)")
 
 
-class Probes:
+class Probes(ProbeState):
     """Computes the probes of one trainer's model on its data. Rebuilt whenever the model or data change."""
 
     def __init__(self, task: Task, network: CompiledNetwork, node_kinds: dict[str, str], data: DataBundle,
                  device: torch.device) -> None:
-        self.task = task
-        self.network = network
-        self.data = data
-        self.device = device
-        self.layer_order = [str(n.target) for n in network.module.graph.nodes if n.op == "call_module"]
-        self.node_kinds = node_kinds
+        super().__init__(task, network, node_kinds, data, device)
         self._grid: torch.Tensor | None = None
         if data.is_plane:
             self._grid = torch.as_tensor(data.grid_inputs, device=device)
@@ -81,14 +77,7 @@ class Probes:
             self._lines = torch.as_tensor(toy2d.make_features(_grid_lines(data.grid_extent), data.features),
                                           device=device)
             self._train_inputs = torch.as_tensor(data.x_train, device=device)
-        self.sample_index = 0
         self._augment_draws = 0
-        self.sample_image: np.ndarray | None = None  # a drawing, shown instead of a test sample
-        self.x_test: torch.Tensor | None = None
-        self.y_test: torch.Tensor | None = None
-        self.input_shape: tuple[int, ...] = ()
-        self.gradient_steps: array[float] = array("d")
-        self.gradient_norms: dict[str, array[float]] = {}
 
     def hidden_layers(self) -> list[str]:
         """Layers whose units a plane view draws: activations; for a network without any, its inner Dense."""
@@ -284,27 +273,8 @@ class Probes:
             points.float().cpu().numpy().copy(),
             lines.reshape(2 * LINES, LINE_POINTS, -1).float().cpu().numpy().copy())})]
 
-    def set_split(self, x_test: torch.Tensor, y_test: torch.Tensor, input_shape: tuple[int, ...]) -> None:
-        self.x_test, self.y_test, self.input_shape = x_test, y_test, input_shape
-
-    def _sample(self) -> tuple[torch.Tensor, int | None] | None:
-        """The sample the feature-map and drawing views look at: a drawing (which has no true class) if one is
-        set, else a test sample."""
-        if self.sample_image is not None and self.input_shape:
-            image = torch.as_tensor(self.sample_image, dtype=torch.float32, device=self.device)
-            want = 1
-            for d in self.input_shape:
-                want *= d
-            if image.numel() != want:
-                return None
-            return image.reshape(1, *self.input_shape), None
-        if self.x_test is None or self.y_test is None or not len(self.x_test):
-            return None
-        i = min(max(0, self.sample_index), len(self.x_test) - 1)
-        return self.x_test[i:i + 1], int(self.y_test[i]) if self.y_test.dtype == torch.int64 else None
-
     def _feature_maps(self) -> list[FeatureMaps]:
-        picked = self._sample()
+        picked = self.sample()
         if picked is None:
             return []
         x, label = picked
@@ -326,7 +296,7 @@ class Probes:
         """The drawing pad's answer: only for a drawing, never for a test sample the feature-map view shows."""
         if self.sample_image is None or self.task.name != "classification":
             return []
-        picked = self._sample()
+        picked = self.sample()
         if picked is None:
             return []
         x = picked[0]

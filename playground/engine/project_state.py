@@ -15,6 +15,7 @@ import torch
 from playground.graph import GraphError, Lab
 
 from .errors import EngineError
+from .optimizers import make_optimizer
 from .project_format import STATE_JSON, STATE_TENSORS, ProjectError
 
 
@@ -155,8 +156,6 @@ def check_optimizer_states(lab: Lab, meta: Mapping[str, Any], tensors: Mapping[s
     settings (type, range, the flags this app sets), its parameter numbers, and each parameter's state entries.
     torch checks almost none of this when a state is loaded; a wrong value surfaces later, inside a (fused) step,
     as a TypeError from the kernel. ``parameters`` is the number of parameter tensors of the lab's networks."""
-    from .trainer import make_optimizer
-
     optimizers = meta.get("optimizers", {})
     probe = torch.nn.Parameter(torch.zeros(2))
     try:

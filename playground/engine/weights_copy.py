@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from playground.compile import compile_network
 from playground.graph import GraphError, Lab
@@ -23,6 +22,8 @@ from playground.graph import GraphError, Lab
 from .errors import EngineError
 from .freezing import layer_of
 from .insight.backprop import load_given_weights
+from .project import load_project
+from .weights_loading import load_into
 
 COPY, MISMATCH, MISSING = "copy", "mismatch", "missing"
 
@@ -140,8 +141,6 @@ def checkpoint_states(lab: Lab, checkpoint: Mapping[str, Any]) -> dict[str, dict
 
 def project_states(path: str | Path) -> tuple[Lab, dict[str, dict[str, torch.Tensor]]]:
     """The trained lab of a project file and each network's weights; WeightsCopyError when it never trained."""
-    from .project import load_project
-
     project = load_project(path)  # ProjectError (an EngineError) names the file and what is wrong with it
     if project.checkpoint is None:
         raise WeightsCopyError(f"{Path(path).name} holds no trained weights: its lab was saved before training")
@@ -164,14 +163,6 @@ def source_network(source_lab: Lab, states: Mapping[str, Any], network: str, wan
 
 
 # Applying ---------------------------------------------------------------------------------------------------------
-
-
-def load_into(module: nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:
-    """Copy ``tensors`` into ``module``'s parameters and buffers in place (an optimizer keeps its parameters)."""
-    own = module.state_dict()
-    with torch.no_grad():
-        for key, value in tensors.items():
-            own[key].copy_(value.to(own[key].device, own[key].dtype))
 
 
 def starting_weights(lab: Lab, network: str, tensors: Mapping[str, torch.Tensor]) -> dict[str, Any]:

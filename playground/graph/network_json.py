@@ -4,12 +4,21 @@ positions of nodes on the canvas."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import GraphError, LabFormatError, ParameterError, shown
 
-if TYPE_CHECKING:
-    from .graph import Graph
+
+class EntryTarget(Protocol):
+    """What reading an entry needs of the graph it goes into: ``graph.Graph`` reads its JSON with this module, so
+    the module asks only for the two methods it calls."""
+
+    def add_node(self, kind: str, name: str | None = None, params: Mapping[str, Any] | None = None,
+                 position: tuple[float, float] = (0.0, 0.0)) -> object: ...
+
+    def connect(self, source: str, target: str, port: str | None = None, *,
+                check_shapes: bool = True) -> object: ...
+
 
 # Far beyond any canvas, yet small enough that the editor's scene arithmetic never overflows.
 MAX_POSITION = 1e7
@@ -32,7 +41,7 @@ def checked_position(position: Any, label: str, node: str) -> tuple[float, float
     return float(position[0]), float(position[1])
 
 
-def add_node_entry(graph: Graph, item: Any, i: int, where: str) -> None:
+def add_node_entry(graph: EntryTarget, item: Any, i: int, where: str) -> None:
     """Node #``i + 1`` of a network's JSON, checked and added."""
     if not isinstance(item, Mapping) or "kind" not in item or "name" not in item:
         raise LabFormatError(f"{where}: node #{i + 1} needs a 'name' and a 'kind'")
@@ -57,7 +66,7 @@ def add_node_entry(graph: Graph, item: Any, i: int, where: str) -> None:
         raise
 
 
-def add_edge_entry(graph: Graph, item: Any, i: int, where: str) -> None:
+def add_edge_entry(graph: EntryTarget, item: Any, i: int, where: str) -> None:
     """Edge #``i + 1`` of a network's JSON, checked and connected (shapes are checked once all are in)."""
     if not isinstance(item, Mapping) or "source" not in item or "target" not in item:
         raise LabFormatError(f"{where}: edge #{i + 1} needs a 'source' and a 'target'")

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import (
-    QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSceneMouseEvent,
 )
@@ -32,16 +30,15 @@ from playground.graph import (
 )
 
 from .canvas_items import EdgeItem, MessageBubble, NodeItem, PortItem, describe_params
+from .link_drag import LinkDragScene
 from .style import format_count
 
 
-class ArchitectureScene(QGraphicsScene):
+class ArchitectureScene(LinkDragScene):
     """Mirrors one Graph: items are created, moved and removed only in answer to the graph's events."""
 
     inference_changed = Signal(object)
-    connect_requested = Signal(str, str, str)
     nodes_moved = Signal(dict)
-    hint = Signal(str)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -54,8 +51,6 @@ class ArchitectureScene(QGraphicsScene):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self.flush)
-        self._link: QGraphicsPathItem | None = None
-        self._link_source: NodeItem | None = None
         self._bubble: MessageBubble | None = None
         self._bubble_timer = QTimer(self)
         self._bubble_timer.setSingleShot(True)
@@ -163,36 +158,9 @@ class ArchitectureScene(QGraphicsScene):
 
     # Dragging a connection -------------------------------------------------------------------------------------
 
-    def begin_link(self, source: NodeItem, pos: QPointF) -> None:
-        self._link_source = source
-        self._link = QGraphicsPathItem()
-        self._link.setPen(QPen(QColor("#1e88e5"), 2, Qt.PenStyle.DashLine))
-        self._link.setZValue(5)
-        self.addItem(self._link)
-        self.update_link(pos)
-
-    def update_link(self, pos: QPointF) -> None:
-        if self._link is None or self._link_source is None:
-            return
-        a = self._link_source.port_scene_pos(None)
-        dx = max(30.0, abs(pos.x() - a.x()) / 2)
-        path = QPainterPath(a)
-        path.cubicTo(QPointF(a.x() + dx, a.y()), QPointF(pos.x() - dx, pos.y()), pos)
-        self._link.setPath(path)
-
-    def end_link(self, pos: QPointF) -> None:
-        source = self._link_source
-        if self._link is not None:
-            self.removeItem(self._link)
-        self._link = None
-        self._link_source = None
-        if source is None:
-            return
+    def drop_target(self, pos: QPointF) -> tuple[str | None, str | None]:
         target, port = self.input_at(pos)
-        if target is None:
-            self.hint.emit("Drop the connection on another layer's input port (the dots on its left edge)")
-            return
-        self.connect_requested.emit(source.name, target.name, port or "")
+        return (target.name if target is not None else None), port
 
     def input_at(self, pos: QPointF) -> tuple[NodeItem | None, str | None]:
         """The node (and input port, when the drop is on one) under ``pos``, with a few pixels of tolerance."""

@@ -8,7 +8,7 @@ the graph's events.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
@@ -33,10 +33,8 @@ from playground.graph import (
 )
 
 from .health_badges import Badge
+from .link_drag import LinkDragScene
 from .style import PROBLEM_COLOR, category_color, small_font
-
-if TYPE_CHECKING:
-    from .architecture_scene import ArchitectureScene
 
 MIME_LAYER = "application/x-playground-layer"
 MIME_NODES = "application/x-playground-nodes"
@@ -116,12 +114,10 @@ def problem_color(problem: GraphError) -> str:
     return WARNING_COLOR if isinstance(problem, (MissingInputError, DisconnectedNodeError)) else PROBLEM_COLOR
 
 
-def _link_scene(item: QGraphicsItem) -> ArchitectureScene | None:
-    """The architecture scene that holds ``item``, if any (imported here: the scene module imports these items)."""
-    from .architecture_scene import ArchitectureScene
-
+def _link_scene(item: QGraphicsItem) -> LinkDragScene | None:
+    """The scene that holds ``item``, if connections can be dragged on it."""
     scene = item.scene()
-    return scene if isinstance(scene, ArchitectureScene) else None
+    return scene if isinstance(scene, LinkDragScene) else None
 
 
 class PortItem(QGraphicsEllipseItem):
@@ -157,7 +153,7 @@ class PortItem(QGraphicsEllipseItem):
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = _link_scene(self)
         if self.is_output and event.button() == Qt.MouseButton.LeftButton and scene is not None:
-            scene.begin_link(self.node_item, event.scenePos())
+            scene.begin_link(self.node_item.name, self.node_item.port_scene_pos(None), event.scenePos())
             event.accept()
         else:
             event.ignore()

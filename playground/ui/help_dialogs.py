@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from .window_launch import APP_TITLE
+from .app_names import APP_TITLE
 
 SHORTCUTS = [
     ("Ctrl+N", "New lab (start page)"), ("Ctrl+O", "Open a lab"), ("Ctrl+S", "Save"), ("Ctrl+Shift+S", "Save as"),
@@ -13,6 +13,7 @@ SHORTCUTS = [
     ("F", "Fit the network in the view"), ("L", "Automatic left-to-right layout"),
     ("Ctrl++ / Ctrl+- / wheel", "Zoom"), ("Middle button drag", "Pan"), ("Drag on empty canvas", "Select several"),
     ("Drag from a right dot to a left dot", "Connect two layers"), ("Esc", "Clear the selection and messages"),
+    ("F5 / Ctrl+Shift+P", "Presentation mode (for a projector)"),
 ]
 
 

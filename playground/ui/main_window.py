@@ -6,7 +6,7 @@ Training is not wired here: the Train actions emit ``train_requested`` and frien
 connect once the engine is hooked up.
 
 Its actions, menus and toolbar are built in ``main_window_actions``, the Help dialogs live in ``help_dialogs`` and
-the command line and ``launch()`` in ``window_launch``; the names other modules import from here still resolve.
+the command line and ``launch()`` in ``window_launch``, which builds on this module.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from playground.graph import ROLES, Graph, GraphError, Inference, Lab
 from playground.graph.templates import TEMPLATES, build_template
 
+from .app_names import APP_TITLE, APPLICATION, ORGANIZATION
 from .canvas import ArchitectureCanvas
 from .commands import GraphCommand, SetParamCommand
 from .help_dialogs import SHORTCUTS, show_about_dialog, show_shortcuts_dialog
@@ -41,14 +42,6 @@ from .palette import LayerPalette
 from .problems import ProblemsPanel
 from .start_page import StartPage
 from .style import app_icon
-from .window_launch import (
-    APP_TITLE,
-    APPLICATION,
-    ORGANIZATION,
-    _show_uncaught,
-    launch,
-    parse_args,
-)
 
 MAX_RECENT = 8
 DEFAULT_SIZE = (1400, 860)  # the window on a first start, where the screen has room for it
@@ -499,10 +492,7 @@ __all__ = [
     "SHORTCUTS",
     "TRAIN_PENDING",
     "MainWindow",
-    "_show_uncaught",
     "available_room",
     "blank_lab",
     "default_settings",
-    "launch",
-    "parse_args",
 ]

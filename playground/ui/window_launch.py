@@ -1,5 +1,6 @@
-"""How the window starts: the application's names, the command line of ``playground open``, ``launch()`` and
-the hook that turns an uncaught exception into one sentence in the window instead of a traceback dialog."""
+"""How the window starts: the command line of ``playground open``, ``launch()`` and the hook that turns an uncaught
+exception into one sentence in the window instead of a traceback dialog. The application's names it gives Qt live in
+``app_names``."""
 
 from __future__ import annotations
 
@@ -7,28 +8,20 @@ import argparse
 import sys
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from PySide6.QtWidgets import QApplication
 
 from playground.graph.templates import TEMPLATES
 
+from .app_names import APP_TITLE, APPLICATION, ORGANIZATION
 from .gui_thread_gc import collect_on_gui_thread
+from .main_window import MainWindow
 from .style import app_icon
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
-
-ORGANIZATION = "NeuralNetworkPlayground"
-APPLICATION = "Playground"
-APP_TITLE = "Neural Network Playground"
 
 
 def _show_uncaught(exc_type: Any, exc: BaseException, tb: Any) -> None:
     """No traceback dialogs for users: print it for developers, show one sentence in the window."""
-    # Imported here, not above: main_window imports this module.
-    from .main_window import MainWindow
-
     traceback.print_exception(exc_type, exc, tb)
     app = QApplication.instance()
     window = next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)), None) if app else None

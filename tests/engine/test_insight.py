@@ -12,7 +12,8 @@ import torch
 from playground.engine.commands import SetProbes, SetSample
 from playground.engine.errors import EngineError
 from playground.engine.insight import attacks, attributions
-from playground.engine.insight.probes import check_image_classifier, log_prob_forward
+from playground.engine.insight.classifier import log_prob_forward
+from playground.engine.insight.probes import check_image_classifier
 from playground.engine.probes import check_probe_names
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template

@@ -317,7 +317,7 @@ def test_window_geometry_is_remembered(qtbot, settings):
 
 
 def test_command_line_arguments():
-    from playground.ui.main_window import parse_args
+    from playground.ui.window_launch import parse_args
 
     args = parse_args(["--template", "lenet", "--set", "conv_2.kernel_size=15"])
     assert args.template == "lenet" and args.set == ["conv_2.kernel_size=15"]

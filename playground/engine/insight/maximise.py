@@ -25,7 +25,7 @@ from playground.snapshots.unit_response import ActivationMaximisation
 
 from ..errors import EngineError
 from .backprop import given_weights
-from .probes import sample_image_shape
+from .classifier import sample_image_shape
 
 TARGET_KINDS = ("Conv2d", "Dense")  # the layers offered: before their activation, so a dead unit still has a slope
 MAX_TARGETS = 64  # a grid larger than this is unreadable on a laptop screen; a Dense layer of 120 shows its first 64

@@ -15,7 +15,7 @@ Unlike the other probes these need gradients with respect to the input; they run
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -23,12 +23,10 @@ import torch
 
 from playground.snapshots import Adversarial, AdversarialCurve, Record, Saliency
 
-from ..augment import image_shape
 from ..errors import EngineError
+from ..probe_state import ProbeState
 from . import attacks, attributions
-
-if TYPE_CHECKING:
-    from ..probes import Probes
+from .classifier import log_prob_forward, sample_image_shape
 
 _CURVES: WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Record]]] = WeakKeyDictionary()
 INSIGHT_KINDS = ("adversarial", "adversarial_curve", "saliency")
@@ -59,16 +57,6 @@ def saliency_target(text: str) -> int:
     return target
 
 
-def sample_image_shape(input_shape: tuple[int, ...]) -> tuple[int, int, int] | None:
-    """(C, H, W) of the network's input if it is an image, also a flat square one (784 values: 1×28×28)."""
-    shape = image_shape(tuple(input_shape))
-    if shape is None and len(input_shape) == 1:
-        side = round(input_shape[0] ** 0.5)
-        if side >= 4 and side * side == input_shape[0]:
-            shape = (1, side, side)
-    return shape
-
-
 def check_image_classifier(task_name: str, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
     if task_name != "classification":
         raise EngineError(NOT_IMAGES.format(what=f"task is {task_name}"))
@@ -78,20 +66,7 @@ def check_image_classifier(task_name: str, input_shape: tuple[int, ...]) -> tupl
     return shape
 
 
-def log_prob_forward(task: Any) -> attacks.Forward:
-    """The classifier of ``task`` as inputs -> log-probabilities, whether its network ends in scores or in a
-    Softmax (what the attacks' loss and the attributions differentiate)."""
-    model = task.model
-    log_probs = getattr(task, "_log_probs", None)
-
-    def forward(v: torch.Tensor) -> torch.Tensor:
-        out = model(v)
-        return log_probs(out) if log_probs is not None else torch.log_softmax(out, dim=-1)
-
-    return forward
-
-
-def compute_insight(probes: Probes, names: set[str]) -> list[Record]:
+def compute_insight(probes: ProbeState, names: set[str]) -> list[Record]:
     """The insight probes among ``names``; nothing for a lab that is not an image classifier (its views say so
     from the snapshot's task and data)."""
     try:
@@ -128,7 +103,7 @@ def compute_insight(probes: Probes, names: set[str]) -> list[Record]:
     return out
 
 
-def _bounds(probes: Probes) -> tuple[float, float]:
+def _bounds(probes: ProbeState) -> tuple[float, float]:
     if probes.x_test is None or not len(probes.x_test):
         return 0.0, 1.0
     return min(0.0, float(probes.x_test.min())), max(1.0, float(probes.x_test.max()))
@@ -138,9 +113,9 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().float().cpu().numpy().copy()
 
 
-def _adversarial(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings,
+def _adversarial(probes: ProbeState, forward: attacks.Forward, settings: attacks.AttackSettings,
                  image: tuple[int, int, int]) -> list[Record]:
-    picked = probes._sample()
+    picked = probes.sample()
     if picked is None:
         return []
     x, label = picked
@@ -165,7 +140,7 @@ def _adversarial(probes: Probes, forward: attacks.Forward, settings: attacks.Att
         training_epsilon=float(getattr(probes.task.settings, "adversarial_epsilon", 0.0)))]
 
 
-def _curve(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSettings) -> list[Record]:
+def _curve(probes: ProbeState, forward: attacks.Forward, settings: attacks.AttackSettings) -> list[Record]:
     if probes.x_test is None or probes.y_test is None or not len(probes.x_test) or \
             probes.y_test.dtype != torch.int64:
         return []
@@ -177,9 +152,9 @@ def _curve(probes: Probes, forward: attacks.Forward, settings: attacks.AttackSet
                              method=settings.method, steps=int(settings.steps), target=int(settings.target))]
 
 
-def _saliency(probes: Probes, forward: attacks.Forward, target: int,
+def _saliency(probes: ProbeState, forward: attacks.Forward, target: int,
               image: tuple[int, int, int]) -> list[Record]:
-    picked = probes._sample()
+    picked = probes.sample()
     if picked is None:
         return []
     x, label = picked

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from . import attacks
-from .probes import log_prob_forward, sample_image_shape
+from .classifier import log_prob_forward, sample_image_shape
 
 PIXEL_RANGE = (0.0, 1.0)  # every image set of the app holds pixels in [0, 1]; a fixed range costs no device sync
 

@@ -3,18 +3,23 @@ not say it; the editor's graph built and checked against what each layer expects
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from playground.graph import Graph, GraphError, Shape
 
 from . import limits
 from .results import ModelImportError
 
-if TYPE_CHECKING:
-    from .scope import _FileScope
+
+class _Failing(Protocol):
+    """What the builder needs of the reader: its errors, which name the file and the line (the reader's scope
+    builds builders, so the builder asks only for this)."""
+
+    def fail(self, node: ast.AST | int, text: str) -> ModelImportError: ...
 
 
 @dataclass
@@ -33,7 +38,7 @@ class _Layer:
 class _Builder:
     """Collects layers and edges, then finds the input shape (when the file does not say it) and builds the Graph."""
 
-    def __init__(self, reader: _FileScope) -> None:
+    def __init__(self, reader: _Failing) -> None:
         self.reader = reader
         self.layers: list[_Layer] = []
         self.input_params: dict[str, dict[str, Any] | None] = {}

@@ -4,15 +4,13 @@ every later step of the reader uses (a class's bases and methods, the error with
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .builder import _Builder
 from .results import ModelImportError
 from .syntax import _is_module_class, _method
 from .values import _ClassRef, _FuncRef
 from .vocabulary import HELPERS
-
-if TYPE_CHECKING:
-    from .builder import _Builder
 
 
 class _FileScope:
