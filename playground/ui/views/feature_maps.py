@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QGraphicsRectItem,
@@ -24,7 +24,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import normalize_symmetric, resize_nearest
 from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
 
-from .base import PRESS_PLAY, SnapshotView, class_names, probe
+from .base import PRESS_PLAY, SnapshotView, class_names, colour_bar, probe
 from .filters import image_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -89,6 +89,9 @@ class FeatureMapView(SnapshotView):
         self._big_lut, self._big_lut_on = lut, True  # off while a colour input shows as RGB
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
+        # Each layer is divided by its own largest |value|: the bar reads in that share, not in raw units.
+        self.colour_bar = colour_bar(lut, (-1.0, 1.0), "activation ÷ layer's max")
+        self.canvas.addItem(self.colour_bar, row=0, col=2)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 1)
         self.canvas.setToolTip(
@@ -217,6 +220,9 @@ class FeatureMapView(SnapshotView):
         width = shape[1]
         top = shape[0] + GAP if self._image_layers else 0
         strip_height = max(4, cell // 2)
+        numbers = any(layer.name == "probabilities" and len(layer.values) <= 20 for layer in layers)
+        pitch = self._strip_pitch(sum(1 for layer in layers if not layer.is_image), strip_height + GAP,
+                                  top + (cell // 2 if numbers else 0), width)
         for index, layer in enumerate(layers):
             if layer.is_image:
                 continue
@@ -238,10 +244,25 @@ class FeatureMapView(SnapshotView):
                     self._class_labels.append(label)
                 self._class_step = step
                 top += cell // 2
-            top += strip_height + GAP
+            top += pitch
         full = QRectF(-LABEL_COLUMN, 0, width + LABEL_COLUMN, max(top, shape[0]))
         self.grid_box.setRange(full, padding=0.02)
         self._fit_labels(full)
+
+    def _strip_pitch(self, strips: int, pitch: float, fixed: float, width: float) -> float:
+        """How far apart (in image pixels) the dense layers' strips go: at least a line of text on screen, so each
+        keeps its name, as long as the view is tall enough for that at all (``fixed``: the height of the rest)."""
+        box = self.grid_box.boundingRect()
+        if not strips or box.width() < 20 or box.height() < 20:
+            return pitch
+        line = QFontMetrics(self.font()).height() * 1.05
+        across = box.width() / ((width + LABEL_COLUMN) * 1.04)  # pixels per image pixel when the width decides
+        need = line / across
+        left = box.height() - 1.04 * line * strips
+        if left <= 0:  # not even one line per strip fits: _fit_labels leaves some out
+            return pitch
+        # At most twice the usual pitch: beyond it the maps themselves would shrink for the sake of the names.
+        return min(2 * pitch, max(pitch, need, 1.04 * line * fixed / left))
 
     def _fit_labels(self, full: QRectF) -> None:
         """In a short dock the rows are only a few pixels apart: give each layer's label the lines it has room
@@ -253,13 +274,20 @@ class FeatureMapView(SnapshotView):
         scale = min(box.width() / (full.width() * 1.04), box.height() / (full.height() * 1.04))
         line = QFontMetrics(self.font()).height()
         rows = sorted(self._layer_labels, key=lambda item: item[1])
+        # A name longer than the label column is cut at its end with "…" (the tooltip has it whole), never at
+        # the view's left edge in the middle of a word.
+        metrics = QFontMetrics(self.font())
+        left_of_tiles = self.grid_box.mapViewToScene(QPointF(-4, 0)).x() - self.grid_box.sceneBoundingRect().left()
+        column = max(1, int(left_of_tiles) - 4)
         for i, (label, y, layer) in enumerate(rows):
             room = ((rows[i + 1][1] if i + 1 < len(rows) else full.bottom()) - y) * scale
             shape = "×".join(str(d) for d in layer.values.shape)
+            name = metrics.elidedText(layer.name, Qt.TextElideMode.ElideRight, column)
             if room >= 2 * line:
-                label.setText(f"{layer.name}\n{shape}")
+                label.setText(f"{name}\n{metrics.elidedText(shape, Qt.TextElideMode.ElideRight, column)}")
             elif room >= line * 0.9:
-                label.setText(layer.name)
+                label.setText(name)
+            label.setToolTip(f"{layer.name}: {shape}")
             label.setVisible(room >= line * 0.9)
         self.visible_label_count = sum(1 for label, _y, _l in rows if label.isVisible())
         # The class numbers: every one where they fit side by side, else every second or fifth, never overprinted.

@@ -16,7 +16,7 @@ from playground.viz.convolution import filter_tiles, grid_columns, rgb_filter_ti
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, has_probes, probe
+from .base import PRESS_PLAY, SnapshotView, colour_bar, has_probes, probe, set_bar_levels
 from .view_spec import ViewSpec
 
 MAX_TILES = 256
@@ -85,6 +85,8 @@ class FilterGridView(SnapshotView):
         self.canvas.setBackground("w")
         self.canvas.setObjectName("filterCanvas")
         self.box, self.image = image_box(self.canvas, 0, 0, diverging_lut())
+        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "weight")
+        self.canvas.addItem(self.colour_bar, row=0, col=1)
         self.canvas.setToolTip(
             "Each small square is one filter (kernel): the weights it multiplies a patch of its input with. Blue "
             "positive, orange negative, pale near zero (symmetric around zero).\nA filter answers most strongly "
@@ -136,6 +138,7 @@ class FilterGridView(SnapshotView):
                 self.image.setLookupTable(None)
                 self._lut_on = False
             self.image.setImage(image, levels=(0, 255), autoLevels=False)
+            self.colour_bar.setVisible(False)  # each colour tile has its own scale: no one bar reads them all
         else:
             tiles, columns, how = filter_tiles(w, MAX_TILES)
             self.tile_count, self.columns = len(tiles), columns
@@ -145,6 +148,8 @@ class FilterGridView(SnapshotView):
                 self.image.setLookupTable(diverging_lut())
                 self._lut_on = True
             self.image.setImage(image, levels=levels, autoLevels=False)
+            set_bar_levels(self.colour_bar, levels)
+            self.colour_bar.setVisible(True)
         if image.shape[:2] != self._shape:
             self._shape = image.shape[:2]
             self.box.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.02)

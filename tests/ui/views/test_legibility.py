@@ -105,3 +105,37 @@ def test_confusion_font_grows_with_the_cells(qtbot):
     view.resize(1000, 800)
     qtbot.waitUntil(lambda: view.cell_font.pixelSize() > small)
     assert view.cell_numbers_shown
+
+
+def test_filter_colour_bar_spans_the_filters_levels(qtbot):
+    from playground.snapshots import Filters
+    from playground.ui.views import FilterGridView
+
+    w = np.random.default_rng(0).normal(size=(6, 1, 5, 5)).astype(np.float32)
+    view = show(qtbot, FilterGridView, SimpleNamespace(probes=ProbeResults([Filters({"conv_1": w})]), epoch=1))
+    assert view.colour_bar.isVisible()
+    assert view.colour_bar.levels() == tuple(float(v) for v in view.image.levels)
+
+
+def test_feature_map_names_are_elided_inside_the_view_with_the_whole_name_in_a_tooltip(qtbot):
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_image_views import lenet_probes, snap
+
+    from playground.ui.views import FeatureMapView
+
+    probes = lenet_probes()
+    long = "discriminator: a_very_long_convolution_name"
+    layers = {(long if k == "conv_1" else k): v for k, v in probes.layers.items()}
+    record = dataclasses.replace(probes, layers=layers)
+    view = show(qtbot, FeatureMapView, snap(record), size=(500, 500))
+    view.show_snapshot(snap(record))  # laid out for its real size
+    qtbot.wait(10)
+    assert tuple(view.colour_bar.levels()) == (-1.0, 1.0)
+    label = next(label for label, _y, layer in view._layer_labels if layer.name == long)
+    assert label.isVisible() and label.toPlainText().split("\n")[0].endswith("…")
+    assert label.toolTip().startswith(long)
+    assert label.sceneBoundingRect().left() >= view.grid_box.sceneBoundingRect().left() - 1
