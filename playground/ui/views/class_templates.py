@@ -16,7 +16,7 @@ from playground.viz.colormaps import diverging_lut
 from playground.viz.histogram import symmetric_levels
 from playground.viz.tiling import tile_grid
 
-from .base import PRESS_PLAY, SnapshotView, class_names, has_probes, probe
+from .base import PRESS_PLAY, SnapshotView, class_names, colour_bar, has_probes, probe, set_bar_levels
 from .filters import image_box, layer_arrays
 from .view_spec import ViewSpec
 
@@ -53,6 +53,8 @@ class ClassTemplateView(SnapshotView):
         self.canvas.setBackground("w")
         self.canvas.setObjectName("classTemplateCanvas")
         self.box, self.image = image_box(self.canvas, 0, 0, diverging_lut())
+        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "weight")
+        self.canvas.addItem(self.colour_bar, row=0, col=1)
         self.canvas.setToolTip(
             "Each picture is one class's row of weights, folded back into the image's shape. Blue pixels vote for "
             "the class when they are inked, orange pixels vote against it.\nThe layer scores a digit by laying it "
@@ -85,6 +87,7 @@ class ClassTemplateView(SnapshotView):
         image = tile_grid(templates, columns, pad=PAD)
         levels = symmetric_levels(w)
         self.image.setImage(image, levels=levels, autoLevels=False)
+        set_bar_levels(self.colour_bar, levels)
         names = [classes[i] if i < len(classes) else str(i) for i in range(len(templates))]
         structure = (tuple(names), side, image.shape)
         if structure != self._structure:

@@ -21,7 +21,7 @@ from playground.viz.colormaps import diverging_lut, interpolated_lut
 from playground.viz.convolution import KERNEL_PRESETS, convolve2d
 from playground.viz.histogram import symmetric_levels
 
-from .base import SnapshotView, probe
+from .base import SnapshotView, colour_bar, probe, set_bar_levels
 from .filters import image_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -82,6 +82,8 @@ class FilterLabView(SnapshotView):
         gray = interpolated_lut(("#ffffff", "#000000"))
         self.input_box, self.input_image = image_box(self.canvas, 0, 0, gray)
         self.output_box, self.output_image = image_box(self.canvas, 0, 1, diverging_lut())
+        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "input ⋆ kernel")
+        self.canvas.addItem(self.colour_bar, row=0, col=2)
         self._titles: list[pg.TextItem] = []
         for box, text in ((self.input_box, "input"), (self.output_box, "input ⋆ kernel")):
             label = pg.TextItem(text, color="#333", anchor=(0.5, 1.0))
@@ -167,6 +169,7 @@ class FilterLabView(SnapshotView):
         self.input_image.setImage(self.image, levels=(lo, hi if hi > lo else lo + 1), autoLevels=False)
         levels = symmetric_levels(self.output)
         self.output_image.setImage(self.output, levels=levels, autoLevels=False)
+        set_bar_levels(self.colour_bar, levels)
         if self.image.shape != self._shape:
             self._shape = self.image.shape
             h, w = self.image.shape

@@ -139,3 +139,26 @@ def test_feature_map_names_are_elided_inside_the_view_with_the_whole_name_in_a_t
     assert label.isVisible() and label.toPlainText().split("\n")[0].endswith("…")
     assert label.toolTip().startswith(long)
     assert label.sceneBoundingRect().left() >= view.grid_box.sceneBoundingRect().left() - 1
+
+
+def test_class_templates_and_filter_lab_have_colour_bars(qtbot):
+    from playground.ui.views import ClassTemplateView, FilterLabView
+
+    w = np.random.default_rng(1).normal(size=(10, 784)).astype(np.float32)
+    s = SimpleNamespace(probes=ProbeResults([Weights({"dense_1": w})]), classes=[str(i) for i in range(10)])
+    templates = show(qtbot, ClassTemplateView, s)
+    assert templates.colour_bar.levels() == tuple(float(v) for v in templates.image.levels)
+    lab = FilterLabView()
+    qtbot.addWidget(lab)
+    lab.set_preset("identity")
+    if lab.output is not None:
+        assert lab.colour_bar.levels() == tuple(float(v) for v in lab.output_image.levels)
+
+
+def test_gan_plane_colour_bar_reads_d_of_x(qtbot):
+    from playground.ui.views.gan_views import GanPlaneView
+
+    view = GanPlaneView()
+    qtbot.addWidget(view)
+    assert tuple(view.colour_bar.levels()) == (0.0, 1.0)
+    assert "D(x)" in view.colour_bar.axis.labelText
