@@ -1,0 +1,62 @@
+"""The start page in the window: a card opens its template, a lesson button its lesson, and a finished lesson is
+ticked after a restart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+
+from playground.app import new_window
+from playground.app.main import attach_presenters
+from playground.graph.templates import TEMPLATES
+from playground.lessons import shipped_lessons
+
+
+def _window(qtbot, settings_path):
+    win = new_window(QSettings(str(settings_path), QSettings.Format.IniFormat))
+    presenters = attach_presenters(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    return win, presenters
+
+
+def _close(win):
+    win.undo_stack.setClean()
+    win.document.discard_changes()
+    win.close()
+    win.deleteLater()
+
+
+def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot, tmp_path):
+    win, p = _window(qtbot, tmp_path / "settings.ini")
+    try:
+        page = win.start_page
+        assert win.stack.currentWidget() is page
+        card = page.cards["gan"]
+        page.scroll_area.ensureWidgetVisible(card)
+        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: win.document.lab is not None)
+        assert win.document.lab.name == TEMPLATES["gan"].build().name
+        win.show_start_page()
+        second = shipped_lessons()[1]
+        page.lesson_buttons[second.name].click()
+        qtbot.waitUntil(lambda: p.lessons.lesson is not None and p.lessons.lesson.name == second.name)
+    finally:
+        _close(win)
+
+
+def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot, tmp_path):
+    settings = tmp_path / "settings.ini"
+    win, p = _window(qtbot, settings)
+    first, second = shipped_lessons()[:2]
+    p.lessons.open_named(first.name)
+    p.lessons.panel.set_goal_state(True, "")
+    p.lessons._save_progress(finished=True)
+    _close(win)
+    win, p = _window(qtbot, settings)
+    try:
+        page = win.start_page
+        assert page.lesson_buttons[first.name].text().startswith("✓ ")
+        assert second.title in page.first_lesson.text()
+    finally:
+        _close(win)
