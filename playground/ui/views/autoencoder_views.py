@@ -23,7 +23,7 @@ from playground.viz.projection import PCA, fit_pca
 from playground.viz.tiling import tile_columns, tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
-from .curves import curve_plot, legend_above
+from .curves import corner_legend, curve_plot
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -404,7 +404,7 @@ class VAELossView(SnapshotView):
         kl.setXLink(rec)
         for plot in (rec, kl):  # equally wide value axes: an epoch sits above itself
             plot.getAxis("left").setWidth(48)
-        legend_above(rec, 2)
+        corner_legend(rec, 2)
         self.curves = {
             "train_reconstruction": rec.plot(name="train", pen=pg.mkPen(TF_BLUE, width=2)),
             "test_reconstruction": rec.plot(name="test", pen=pg.mkPen(TF_ORANGE, width=2)),

@@ -1,5 +1,5 @@
 """What every curve plot shares: whole-number epoch and step axes, log axes whose labels never overprint, and a
-legend above the plot, where it cannot cover the newest points."""
+legend in the corner the curves leave free, so it does not cover the newest points."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 
 from .base import style_plot
 
-LEGEND_HEIGHT = 20
 LABEL_ROOM = 18  # pixels between two labels of the log axis
 
 
-class LogAxis(pg.AxisItem):
+class LogAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type information
     """A log axis whose labels never overprint: pyqtgraph labels the 2…9 marks of each decade too, bunched at its
     top (0.07 0.08 0.09 over one another in a short dock). Labels go on the decades (or on 1, 2 and 5 × 10ⁿ when
     the range spans less than two of them), as many as there is room for; the other marks are unlabelled ticks."""
@@ -64,7 +64,7 @@ def _linear_marks(low: float, high: float) -> list[float]:
 
 
 
-class IntegerAxis(pg.AxisItem):
+class IntegerAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type information
     """An axis of whole numbers (epochs, steps): there is no epoch 2.5, so there is no tick for it either."""
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
@@ -99,14 +99,83 @@ def curve_plot(name: str, x_label: str, y_label: str, *, whole_x: bool = True, l
     return widget
 
 
-def legend_above(plot: pg.PlotItem, columns: int) -> pg.LegendItem:
-    """A one-row legend in the plot's title row, above the curves: inside the plot it covered the newest points
-    (a flat loss runs along the top right, where pyqtgraph puts it). Curves made with ``plot(name=...)`` join it."""
-    legend = pg.LegendItem(colCount=columns, labelTextColor="#333", verSpacing=-8, horSpacing=6)
-    legend.layout.setContentsMargins(0, 0, 0, 0)
-    plot.layout.removeItem(plot.titleLabel)  # the curve plots have no title: their row holds the legend
-    plot.titleLabel.setVisible(False)
-    plot.layout.addItem(legend, 0, 1)
-    plot.layout.setRowFixedHeight(0, LEGEND_HEIGHT)
-    plot.legend = legend
-    return legend
+class CornerLegend(pg.LegendItem):
+    """A legend inside the plot, in the corner its curves leave free: pyqtgraph's fixed top right covered the
+    newest points whenever a curve ran along the top (a flat loss, D(real) near 1). Re-placed when a curve's data
+    or the view's range changes; it stays where it is unless another corner is clearly freer."""
+
+    CORNERS = ((1.0, 0.0), (0.0, 0.0), (1.0, 1.0), (0.0, 1.0))  # top right first, as before
+    MARGIN = 6.0
+
+    def __init__(self, plot: pg.PlotItem, columns: int) -> None:
+        super().__init__(colCount=columns, labelTextColor="#333", brush=pg.mkBrush(255, 255, 255, 210),
+                         pen=pg.mkPen("#bbb"), verSpacing=-6)
+        self.plot = plot
+        self.corner = self.CORNERS[0]
+        self.setParentItem(plot.getViewBox())
+        self._put(self.corner)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.place)
+        plot.getViewBox().sigRangeChanged.connect(self._timer.start)
+        plot.getViewBox().sigResized.connect(self._timer.start)
+        plot.legend = self  # curves made with plot(name=...) join it
+
+    def addItem(self, item: Any, name: str) -> None:
+        super().addItem(item, name)
+        signal = getattr(item, "sigPlotChanged", None)
+        if signal is not None:
+            signal.connect(self._timer.start)
+
+    def _put(self, corner: tuple[float, float]) -> None:
+        self.corner = corner
+        dx = -self.MARGIN if corner[0] else self.MARGIN
+        dy = -self.MARGIN if corner[1] else self.MARGIN
+        self.anchor(itemPos=corner, parentPos=corner, offset=(dx, dy))
+
+    def covered(self, corner: tuple[float, float]) -> int:
+        """How many pixel columns of the legend's box, put in ``corner``, some curve passes through."""
+        box = self.plot.getViewBox()
+        width, height = box.width(), box.height()
+        w, h = self.width(), self.height()
+        if width <= 0 or height <= 0 or w <= 0 or h <= 0:
+            return 0
+        left = width - w - self.MARGIN if corner[0] else self.MARGIN
+        top = height - h - self.MARGIN if corner[1] else self.MARGIN
+        (x0, x1), (y0, y1) = box.viewRange()
+        columns = np.linspace(left, left + w, max(2, int(w // 3)))
+        hit = np.zeros(len(columns), dtype=bool)
+        for sample, _label in self.items:
+            curve = sample.item
+            if not curve.isVisible():
+                continue
+            x, y = curve.getData()
+            if x is None or y is None or len(x) < 1:
+                continue
+            x = np.asarray(x, dtype=np.float64)
+            y = np.asarray(y, dtype=np.float64)
+            keep = np.isfinite(x) & np.isfinite(y)
+            x, y = x[keep], y[keep]
+            if len(x) < 1:
+                continue
+            px = (x - x0) / max(x1 - x0, 1e-12) * width
+            py = (y1 - y) / max(y1 - y0, 1e-12) * height
+            order = np.argsort(px)
+            px, py = px[order], py[order]
+            inside = (columns >= px[0] - 2) & (columns <= px[-1] + 2)
+            ys = np.interp(columns, px, py)
+            hit |= inside & (ys >= top - 2) & (ys <= top + h + 2)
+        return int(hit.sum())
+
+    def place(self) -> None:
+        scores = {corner: self.covered(corner) for corner in self.CORNERS}
+        best = min(self.CORNERS, key=lambda c: scores[c])
+        # Move only for a clear gain, so a noisy curve does not make the legend hop from corner to corner.
+        if scores[best] + 2 < scores[self.corner]:
+            self._put(best)
+
+
+def corner_legend(plot: pg.PlotItem, columns: int = 1) -> CornerLegend:
+    """A legend inside ``plot``, in whichever corner its curves leave free."""
+    return CornerLegend(plot, columns)

@@ -31,7 +31,7 @@ from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, has_probes, mapping, plane_plot, plot_colour_bar, probe
-from .curves import curve_plot, legend_above
+from .curves import corner_legend, curve_plot
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -428,7 +428,7 @@ class GanCurvesView(SnapshotView):
 
         self.loss_plot = curve_plot("ganLossPlot", "", "loss")
         item = self.loss_plot.getPlotItem()
-        legend_above(item, 2)
+        corner_legend(item, 2)
         self.d_loss_curve = item.plot(name="D loss", pen=pg.mkPen(REAL_COLOR, width=2))
         self.g_loss_curve = item.plot(name="G loss", pen=pg.mkPen(FAKE_COLOR, width=2))
         self.loss_plot.setToolTip("D loss = −log D(real) − log(1 − D(fake)); G loss = −log D(fake) (non-saturating). "
@@ -441,7 +441,7 @@ class GanCurvesView(SnapshotView):
         out.setXLink(item)  # one step axis for both: the same step sits above itself
         for plot in (item, out):
             plot.getAxis("left").setWidth(CURVE_AXIS_WIDTH)
-        legend_above(out, 2)
+        corner_legend(out, 2)
         self.d_real_curve = out.plot(name="D(real)", pen=pg.mkPen(REAL_COLOR, width=2))
         self.d_fake_curve = out.plot(name="D(fake)", pen=pg.mkPen(FAKE_COLOR, width=2))
         out.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen("#999", style=Qt.PenStyle.DashLine)))

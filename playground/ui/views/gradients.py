@@ -12,7 +12,7 @@ from playground.snapshots import Gradients
 from playground.viz.colormaps import curve_color
 
 from .base import PRESS_PLAY, SnapshotView, probe
-from .curves import curve_plot, legend_above
+from .curves import corner_legend, curve_plot
 from .view_spec import ViewSpec
 
 
@@ -31,7 +31,7 @@ class GradientNormView(SnapshotView):
         self.plot = curve_plot("gradientPlot", "step", "gradient norm", log_y=True)
         item = self.plot.getPlotItem()
         item.setLogMode(y=True)
-        self.legend = legend_above(item, 4)
+        self.legend = corner_legend(item, 4)
         self.plot.setToolTip(
             "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer "
             "(log scale: each labelled step on the axis is 10×).\n"

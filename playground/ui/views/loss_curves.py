@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QBoxLayout, QCheckBox, QHBoxLayout, QWidget
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping
-from .curves import curve_plot, legend_above
+from .curves import corner_legend, curve_plot
 from .view_spec import ViewSpec
 
 TRAIN_COLOR = TF_BLUE
@@ -51,7 +51,7 @@ class LossCurvePanel(SnapshotView):
 
         self.loss_plot = curve_plot("lossPlot", "", "loss", log_y=True)
         item = self.loss_plot.getPlotItem()
-        legend_above(item, 2)
+        corner_legend(item, 2)
         self.train_loss_curve = item.plot(name="train", pen=pg.mkPen(TRAIN_COLOR, width=2))
         self.test_loss_curve = item.plot(name="test", pen=pg.mkPen(TEST_COLOR, width=2))
         self.loss_plot.setToolTip(

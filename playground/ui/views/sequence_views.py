@@ -38,7 +38,7 @@ from .base import (
     set_bar_levels,
     style_plot,
 )
-from .curves import curve_plot, legend_above
+from .curves import corner_legend, curve_plot
 from .view_spec import ViewSpec
 
 SEQUENCE_TASKS = ("sequence",)
@@ -128,7 +128,7 @@ class ForecastView(SnapshotView):
         super().__init__(parent)
         self.plot_widget = curve_plot("forecastPlot", "step", "value")
         plot = self.plot_widget.getPlotItem()
-        legend_above(plot, 3)
+        corner_legend(plot, 3)
         plot.showGrid(x=True, y=True, alpha=0.15)
         self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
         self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))

@@ -70,11 +70,26 @@ def test_accuracy_is_as_tall_as_the_loss_and_shares_its_epochs(qtbot, trained_ru
     assert acc.getViewBox().linkedView(0) is loss.getViewBox()
 
 
-def test_the_loss_legend_sits_above_the_curves(qtbot, trained_run):
-    view = show(qtbot, LossCurvePanel, trained_run.snapshot(), size=(400, 500))
-    item = view.loss_plot.getPlotItem()
-    legend, box = item.legend.sceneBoundingRect(), item.getViewBox().sceneBoundingRect()
-    assert legend.bottom() <= box.top() + 1
+def test_the_legend_leaves_the_newest_points_free(qtbot):
+    from PySide6.QtCore import QPointF
+
+    from playground.ui.views.gan_views import GanCurvesView
+
+    steps = np.arange(0, 200, 2, dtype=np.float64)
+    history = {"step": steps, "train_d_loss": np.full(len(steps), 1.3), "train_g_loss": np.linspace(3.0, 0.7, len(steps)),
+               "train_d_real": np.full(len(steps), 0.97), "train_d_fake": np.linspace(0.9, 0.05, len(steps))}
+    snapshot = SimpleNamespace(history=history, metrics={}, epoch=1, probes=ProbeResults([]))
+    view = show(qtbot, GanCurvesView, snapshot, size=(500, 420))
+    qtbot.wait(50)
+    for widget, curves in ((view.loss_plot, (view.d_loss_curve, view.g_loss_curve)),
+                           (view.out_plot, (view.d_real_curve, view.d_fake_curve))):
+        item = widget.getPlotItem()
+        legend = item.legend.sceneBoundingRect()
+        for curve in curves:
+            x, y = curve.getData()
+            newest = item.getViewBox().mapViewToScene(QPointF(float(x[-1]), float(y[-1])))
+            assert not legend.contains(newest), (curve.name(), legend, newest)
+        assert item.legend.covered(item.legend.corner) == 0
 
 
 def confusion(counts):
