@@ -193,6 +193,8 @@ class SnapshotView(QWidget):
         combo = QComboBox()
         combo.setObjectName(name)
         combo.setToolTip(tip)
+        # As wide as its longest layer name ("discriminator: conv_1" was cut to "discrimir").
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         row.addWidget(combo)
         self.controls_layout.addLayout(row)
         return row, combo
