@@ -97,9 +97,20 @@ def attach_app(window: Any, lesson: str | None = None) -> Any:
 
 
 def build_app_window(lesson: str | None = None) -> Any:
-    """The real app's window, once the application exists."""
+    """The real app's window, once the application exists, with everything attached at once (PyTorch included)."""
     window = new_window()
     attach_app(window, lesson)
+    return window
+
+
+def open_app_window(lesson: str | None = None, project: str | None = None) -> Any:
+    """The real app's window, built without PyTorch so that it shows at once; the engine is imported in the
+    background after the first paint and the app attached when it is there (see :mod:`playground.app.startup`).
+    ``project``, a file only the engine can read (.nnp), opens then."""
+    from playground.app.startup import DeferredStart
+
+    window = new_window()
+    DeferredStart(window, lambda: attach_app(window, lesson), project).start_after_first_paint()
     return window
 
 
@@ -114,7 +125,11 @@ def run_app(argv: list[str] | None = None) -> int:
         at = argv.index("--lesson")
         lesson = argv[at + 1]
         del argv[at:at + 2]
-    code = launch(argv, lambda: build_app_window(lesson))
+    # A project file needs the engine to read it: it opens once the engine is loaded.
+    project = next((a for a in argv if a.endswith(".nnp") and not a.startswith("-")), None)
+    if project is not None:
+        argv.remove(project)
+    code = launch(argv, lambda: open_app_window(lesson, project))
     end_process(code)
     return code  # not reached
 
