@@ -4,32 +4,18 @@ open lab, computed off the GUI thread, from the running session's weights when o
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
-from playground.app import attach_training
 from playground.app.presenters.backprop import BackpropPresenter
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+def app_window(app_window):
+    """The shared window (tests/app/conftest.py) and its backpropagation presenter."""
+    win, c = app_window
     presenter = win.findChild(BackpropPresenter)
     assert presenter is not None
-    yield win, c, presenter
-    presenter.wait(30)
-    if presenter.window is not None:
-        presenter.window.close()
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+    return win, c, presenter
 
 
 def _open(qtbot, win, presenter):

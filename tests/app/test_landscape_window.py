@@ -7,34 +7,19 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
-from playground.app import attach_training
 from playground.app.presenters.landscape import LandscapePresenter
 from playground.snapshots.landscape import CostCurve, LossSurface
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+def app_window(app_window):
+    """The shared window (tests/app/conftest.py) and its landscape presenter."""
+    win, c = app_window
     presenter = win.findChild(LandscapePresenter)
     assert presenter is not None
-    yield win, c, presenter
-    c.session.stop()
-    presenter.wait()
-    if presenter.window is not None:
-        presenter.window.close()
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+    return win, c, presenter
 
 
 def _open(qtbot, win, presenter):

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMenu
 
-from playground.app import attach_training
 from playground.app.presenters.embeddings import EmbeddingPresenter
 from playground.app.presenters.maximise import MaximisePresenter, lab_targets
 from playground.graph.templates import build_template
@@ -17,27 +15,13 @@ from playground.ui.views.unit_views import ActivationMaximisationView, Embedding
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+def app_window(app_window):
+    """The shared window (tests/app/conftest.py) and its activation-maximisation and embedding presenters."""
+    win, c = app_window
     maximise = win.findChild(MaximisePresenter)
     embeddings = win.findChild(EmbeddingPresenter)
     assert maximise is not None and embeddings is not None
-    yield win, c, maximise, embeddings
-    maximise.cancel()
-    for presenter in (maximise, embeddings):
-        presenter.wait(30)
-        if presenter.view is not None:
-            presenter.view.close()
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+    return win, c, maximise, embeddings
 
 
 def _idle(view: ActivationMaximisationView) -> bool:

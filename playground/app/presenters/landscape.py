@@ -1,11 +1,10 @@
 """Learning > Loss landscape and optimizer race…: the window of landscapes and races, fed from the open lab.
 
-Everything here that touches torch (building the lab's networks, evaluating a grid, running a race) runs on one
-worker thread of its own, one job at a time, and comes back by a queued signal; the GUI thread never runs torch. A
-newer request of a kind overtakes an older one still waiting. While a session trains, the network's weights come
-through the session's command door (``take_state``: the worker answers between two steps with copies), every few
-seconds while the window is open, and each reading is kept as a point of the run's trajectory; otherwise the lab's
-starting weights are used.
+A Learning window (``insight_window``): everything here that touches torch (building the lab's networks,
+evaluating a grid, running a race) runs off the GUI thread, with the running session's weights when one trains,
+otherwise the lab's starting weights. Unlike the other Learning windows its jobs run on one worker thread, one at a
+time, and a newer request of a kind overtakes an older one still waiting. While a session trains, its weights are
+read every few seconds while the window is open, and each reading is kept as a point of the run's trajectory.
 """
 
 from __future__ import annotations
@@ -15,10 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from playground.graph import Lab
 from playground.ui.landscape_window import LandscapeWindow
+
+from .insight_window import InsightWindowPresenter, error_text
 
 # How often an open window takes the running network's weights (one point of the trajectory each time).
 REFRESH_MS = 3000
@@ -72,53 +73,45 @@ class NetworkState:
         return step
 
 
-class LandscapePresenter(QObject):
+class LandscapePresenter(InsightWindowPresenter[LandscapeWindow]):
     """Opens the landscape window from the main window's menu and answers its views' requests."""
 
-    _done = Signal(str, int, object, str)  # (kind, request, record or error text, status)
-    _state_ready = Signal(int, object)  # (request, TrainedState) from the training thread
+    _computed = Signal(str, int, object, str)  # (kind, request, record or error text, status)
+
+    action = "landscape_action"
 
     def __init__(self, window: Any, document: Any, controller: Any) -> None:
-        super().__init__(window)
-        self.main_window = window
-        self.document = document
-        self.controller = controller
-        self.window: LandscapeWindow | None = None
+        super().__init__(window, document, controller)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # one torch job at a time: the training thread needs the cores more
         self.network = NetworkState()
         self._latest: dict[str, int] = {"landscape": 0, "race": 0}
-        self._request = 0
-        self._state_wanted = 0
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
-        self._state_ready.connect(self._on_state, Qt.ConnectionType.QueuedConnection)
+        self._computed.connect(self._on_computed, Qt.ConnectionType.QueuedConnection)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self._tick)
-        window.landscape_action.triggered.connect(self.open)
-        document.lab_replaced.connect(self._on_lab_replaced)
+
+    @property
+    def window(self) -> LandscapeWindow | None:
+        return self.shown
 
     # The window ---------------------------------------------------------------------------------------------
 
-    @Slot()
-    def open(self) -> LandscapeWindow:
-        if self.window is None:
-            self.window = LandscapeWindow(self.main_window)
-            self.window.landscape_view.request_changed.connect(lambda _r: self.refresh())
-            self.window.race_view.race_requested.connect(self._race_requested)
-            self.window.refresh_requested.connect(self.refresh)
-            self.window.closed.connect(self.timer.stop)
-        self.window.show()
-        self.window.raise_()
-        self.window.activateWindow()
+    def _create(self) -> LandscapeWindow:
+        window = LandscapeWindow(self.main_window)
+        window.landscape_view.request_changed.connect(lambda _r: self.refresh())
+        window.race_view.race_requested.connect(self._race_requested)
+        window.refresh_requested.connect(self.refresh)
+        window.closed.connect(self.timer.stop)
+        return window
+
+    def _opened(self, shown: LandscapeWindow) -> None:
         self.timer.start()
         self.refresh()
-        self._race_requested(self.window.race_view.settings)
-        return self.window
+        self._race_requested(shown.race_view.settings)
 
-    @Slot(object)
-    def _on_lab_replaced(self, _lab: Any) -> None:
-        if self.window is not None and self.window.isVisible() and self._wants_network():
+    def _follow_lab(self) -> None:
+        if self._wants_network():
             self.refresh()  # another network: the picture of the old one must not stay up as if it were this one's
 
     def _wants_network(self) -> bool:
@@ -148,23 +141,10 @@ class LandscapePresenter(QObject):
         if lab is None:
             self._show("landscape", "Open a lab first: its network's landscape is drawn here")
             return
-        session = self.controller.session
-        if session.active:
-            self._request += 1
-            self._state_wanted = self._request
-            try:
-                session.take_state(lambda state, t=self._request: self._state_ready.emit(t, state))
-                return
-            except Exception:  # the run ended between the check and the command: use the lab
-                pass
-        self._network_jobs(Lab.from_dict(lab.to_dict()), None)
+        self._run_on(self._new_request(), lab)
 
-    @Slot(int, object)
-    def _on_state(self, token: int, state: Any) -> None:
-        if token == self._state_wanted and self.window is not None:
-            self._network_jobs(state.lab, state.checkpoint)
-
-    def _network_jobs(self, lab: Lab, checkpoint: dict[str, Any] | None) -> None:
+    def _with_weights(self, token: int, lab: Lab, checkpoint: dict[str, Any] | None, wanted: object) -> None:
+        """The jobs on the network: its landscape and its race, as the views ask for them."""
         assert self.window is not None
         request = self.window.landscape_view.request
         race = self.window.race_view.settings
@@ -202,9 +182,9 @@ class LandscapePresenter(QObject):
                 return  # overtaken by a newer request before it started
             try:
                 record, status = job()
-                self._done.emit(kind, token, record, status)
+                self._computed.emit(kind, token, record, status)
             except Exception as e:  # an EngineError or any torch failure, shown as a message
-                self._done.emit(kind, token, getattr(e, "message", None) or str(e) or type(e).__name__, "")
+                self._computed.emit(kind, token, error_text(e), "")
 
         self.pool.start(_Job(work))
 
@@ -262,7 +242,7 @@ class LandscapePresenter(QObject):
     # Back on the GUI thread ---------------------------------------------------------------------------------
 
     @Slot(str, int, object, str)
-    def _on_done(self, kind: str, token: int, result: Any, status: str) -> None:
+    def _on_computed(self, kind: str, token: int, result: Any, status: str) -> None:
         if token != self._latest[kind] or self.window is None:
             return  # an older answer, overtaken by a newer request
         if isinstance(result, str):
@@ -284,6 +264,6 @@ class LandscapePresenter(QObject):
         view.show_empty(message)
         self.window.set_status(message)
 
-    def wait(self, timeout_ms: int = 60_000) -> bool:
+    def wait(self, timeout: float | None = 60.0) -> bool:
         """Block until the jobs end (for tests and scripts; the window never calls it)."""
-        return bool(self.pool.waitForDone(timeout_ms))
+        return bool(self.pool.waitForDone(-1 if timeout is None else int(timeout * 1000)))
