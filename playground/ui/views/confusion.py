@@ -108,12 +108,14 @@ class ConfusionMatrixView(SnapshotView):
             "ambiguous; others show what the network has not learned yet.")
         self.gallery.setMinimumHeight(ICON + 44)
 
-        top = QHBoxLayout()
-        top.addWidget(self.matrix_plot, 3)
-        top.addWidget(self.accuracy_list, 1)
+        # The matrix takes the whole width: beside the list it was squeezed to a few pixels per cell in the
+        # narrow docks of 1366x768. The per-class accuracies sit beside the gallery below it.
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.accuracy_list, 1)
+        bottom.addWidget(self.gallery, 3)
         column = QVBoxLayout()
-        column.addLayout(top, 3)
-        column.addWidget(self.gallery, 2)
+        column.addWidget(self.matrix_plot, 3)
+        column.addLayout(bottom, 2)
         self.content_layout.addLayout(column)
         self._cell_texts: list[pg.TextItem] = []
         self._classes: tuple[str, ...] = ()
