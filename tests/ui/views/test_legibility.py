@@ -76,8 +76,9 @@ def test_the_legend_leaves_the_newest_points_free(qtbot):
     from playground.ui.views.gan_views import GanCurvesView
 
     steps = np.arange(0, 200, 2, dtype=np.float64)
-    history = {"step": steps, "train_d_loss": np.full(len(steps), 1.3), "train_g_loss": np.linspace(3.0, 0.7, len(steps)),
-               "train_d_real": np.full(len(steps), 0.97), "train_d_fake": np.linspace(0.9, 0.05, len(steps))}
+    history = {"step": steps, "train_d_loss": np.full(len(steps), 1.3),
+               "train_g_loss": np.linspace(3.0, 0.7, len(steps)), "train_d_real": np.full(len(steps), 0.97),
+               "train_d_fake": np.linspace(0.9, 0.05, len(steps))}
     snapshot = SimpleNamespace(history=history, metrics={}, epoch=1, probes=ProbeResults([]))
     view = show(qtbot, GanCurvesView, snapshot, size=(500, 420))
     qtbot.wait(50)
@@ -114,10 +115,12 @@ def test_confusion_counts_fit_their_cells(qtbot, size):
     assert view.colour_bar.levels() == (0.0, float(counts.max()))
 
 
-def test_confusion_font_grows_with_the_cells(qtbot):
-    view = show(qtbot, ConfusionMatrixView, confusion(np.eye(3, dtype=np.int64) * 7), size=(300, 260))
+def test_confusion_numbers_hide_in_tiny_cells_and_grow_with_them(qtbot):
+    view = show(qtbot, ConfusionMatrixView, confusion(np.eye(10, dtype=np.int64) * 980 + 3), size=(300, 260))
+    qtbot.waitUntil(lambda: view.cell_pixels()[0] > 2)
+    assert not view.cell_numbers_shown  # "983" does not fit an 8-pixel cell: left out, not cut
     small = view.cell_font.pixelSize()
-    view.resize(1000, 800)
+    view.resize(1100, 900)
     qtbot.waitUntil(lambda: view.cell_font.pixelSize() > small)
     assert view.cell_numbers_shown
 
