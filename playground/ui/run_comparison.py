@@ -37,7 +37,7 @@ from playground.snapshots.comparison import SettingsTable
 
 from .views.base import SnapshotView
 from .views.confusion import ConfusionMatrixView
-from .views.curves import curve_plot, legend_above
+from .views.curves import curve_plot
 from .views.decision_boundary import DecisionBoundaryView
 from .views.function_fit import FunctionFitView
 
@@ -93,25 +93,30 @@ class RunPanel(QFrame):
 
     def set_row(self, row: RunRow) -> None:
         self.row = row
-        change = f" <span style='color:#555'>({row.change})</span>" if row.change else ""
+        change = f" <span style='color:#555'>({row.change})</span>" if row.change and row.change != row.name else ""
         self.title.setText(f"<span style='color:{row.colour}; font-size:15px'>&#9632;</span> <b>{row.name}</b>"
                            f"{change}")
         self.title.setToolTip(f"{row.name}: {row.change or 'the original'}")
 
-    def show_snapshot(self, snapshot: Snapshot | None, note: str = "") -> None:
+    def show_snapshot(self, snapshot: Snapshot | None, note: str = "", *, may_build: bool = True) -> bool:
+        """Draw ``snapshot`` (None: ``note``); False when its view is still to be built and ``may_build`` is
+        not given (a view costs a few tenths of a second to build: one per redraw keeps the window responsive)."""
         if snapshot is None:
             self.note.setText(note or self.note.text())
             self.body.setCurrentWidget(self.note)
-            return
+            return True
         if self.view is None:
+            if not may_build:
+                return False
             view = _main_view(snapshot)
             if view is None:
                 self.note.setText("This kind of network shows its curves only.")
-                return
+                return True
             self.view = view
             self.body.addWidget(view)
         self.view.show_snapshot(snapshot)
         self.body.setCurrentWidget(self.view)
+        return True
 
 
 def _main_view(snapshot: Snapshot) -> SnapshotView | None:
@@ -147,6 +152,7 @@ class RunComparisonView(QWidget):
         self._curves: dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         self._panels: dict[int, RunPanel] = {}
         self._filling = False
+        self._builds_left = 1
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         outer.setSpacing(4)
@@ -158,7 +164,7 @@ class RunComparisonView(QWidget):
         tables.setChildrenCollapsible(False)
         tables.addWidget(self._runs_table())
         tables.addWidget(self._settings_table())
-        tables.setSizes([120, 200])
+        tables.setSizes([140, 180])
         top.addWidget(tables)
         top.setSizes([520, 760])
         self.panels_host = QWidget()
@@ -244,7 +250,7 @@ class RunComparisonView(QWidget):
         layout.addLayout(line)
         self.plot = curve_plot("comparisonCurves", "epoch", "loss")
         self.plot.setToolTip(CURVES_TIP)
-        self.legend = legend_above(self.plot.getPlotItem(), 4)
+        self.legend = _legend_above(self.plot.getPlotItem(), 4)
         self.plot.setMinimumSize(320, 200)
         layout.addWidget(self.plot, 1)
         return box
@@ -254,6 +260,7 @@ class RunComparisonView(QWidget):
         t.setObjectName("comparisonRuns")
         t.setHorizontalHeaderLabels(list(RUN_COLUMNS))
         t.verticalHeader().setVisible(False)
+        t.verticalHeader().setDefaultSectionSize(22)
         t.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = t.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -328,13 +335,15 @@ class RunComparisonView(QWidget):
         names = {r.id: r.name for r in self._rows}
         t = self.settings_table
         t.clear()
+        # What differs on top: it is what the comparison is about, and the rest may scroll out of sight.
+        rows = sorted(table.rows, key=lambda row: not row.differs)
         t.setColumnCount(len(table.runs))
-        t.setRowCount(len(table.rows))
+        t.setRowCount(len(rows))
         t.setHorizontalHeaderLabels([names.get(i, str(i)) for i in table.runs])
-        t.setVerticalHeaderLabels([("● " if row.differs else "") + row.name for row in table.rows])
+        t.setVerticalHeaderLabels([("● " if row.differs else "") + row.name for row in rows])
         bold = QFont(t.font())
         bold.setBold(True)
-        for r, row in enumerate(table.rows):
+        for r, row in enumerate(rows):
             for c, value in enumerate(row.values):
                 item = QTableWidgetItem(value)
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -363,8 +372,14 @@ class RunComparisonView(QWidget):
         self._draw_curves(run_id)
         panel = self._panels.get(run_id)
         if panel is not None:
-            panel.show_snapshot(snapshot, note)
+            builds = panel.view is None and snapshot is not None
+            drawn = panel.show_snapshot(snapshot, note, may_build=self._builds_left > 0)
+            self._builds_left -= int(builds and drawn)
         self._numbers(run_id, state)
+
+    def begin_redraw(self) -> None:
+        """A new round of :meth:`show_run` calls: it may build one more run's view."""
+        self._builds_left = 1
 
     def set_playing(self, on: bool) -> None:
         self.play_button.blockSignals(True)
@@ -442,15 +457,14 @@ class RunComparisonView(QWidget):
                 for col, item in enumerate((swatch, name, shown, change)):
                     t.setItem(i, col, item)
                 remove = QToolButton()
+                remove.setAutoRaise(True)
                 remove.setText("Remove")
                 remove.setObjectName(f"removeRun{row.id}")
                 remove.setToolTip(f"Remove {row.name} from the comparison")
                 remove.clicked.connect(lambda _c=False, run_id=row.id: self.remove_requested.emit(run_id))
                 t.setCellWidget(i, 7, remove)
-                history = self._histories.get(row.id)
-                if history is None:
-                    for col in (4, 5, 6):
-                        t.setItem(i, col, QTableWidgetItem(""))
+                for col in (4, 5, 6):
+                    t.takeItem(i, col)
         finally:
             self._filling = False
         for row in self._rows:
@@ -469,12 +483,16 @@ class RunComparisonView(QWidget):
         self._filling = True
         try:
             for col, text in zip((4, 5, 6), values):
-                item = QTableWidgetItem(text)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if col == 4 and state:
+                item = self.runs_table.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                    self.runs_table.setItem(row, col, item)
+                if item.text() != text:
+                    item.setText(text)
+                if col == 4 and state and item.toolTip() != state:
                     item.setToolTip(state)
-                self.runs_table.setItem(row, col, item)
         finally:
             self._filling = False
 
@@ -540,6 +558,16 @@ class RunComparisonView(QWidget):
     def _on_play(self, on: bool) -> None:
         self.play_button.setText("Pause" if on else "Train")
         self.play_toggled.emit(on)
+
+
+def _legend_above(plot: pg.PlotItem, columns: int) -> pg.LegendItem:
+    """The runs' names in rows above the curves: inside the plot, up to eight names would cover the curves."""
+    legend = pg.LegendItem(colCount=columns, labelTextColor="#333", verSpacing=-8, horSpacing=6)
+    legend.layout.setContentsMargins(0, 0, 0, 0)
+    plot.layout.removeItem(plot.titleLabel)  # no title: its row holds the legend
+    plot.titleLabel.setVisible(False)
+    plot.layout.addItem(legend, 0, 1)
+    return legend
 
 
 def _last(history: Mapping[str, np.ndarray], name: str, form: str) -> str:

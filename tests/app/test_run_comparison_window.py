@@ -62,7 +62,7 @@ def test_duplicates_train_together_and_the_table_highlights_the_one_change(qtbot
     win, _c, presenter = app_window
     window = _open(win, presenter)
     view = window.view
-    assert [r.name for r in presenter.rows()] == ["Run 1 (original)"]
+    assert [r.name for r in presenter.rows()] == ["Original"]
     first = next(iter(presenter.runs))
     # The window's own controls: a copy with no change, one with another learning rate, two more.
     view.from_combo.setCurrentIndex(view.from_combo.findData(first))
@@ -84,13 +84,15 @@ def test_duplicates_train_together_and_the_table_highlights_the_one_change(qtbot
     assert not np.array_equal(runs[0].history["test_loss"], runs[2].history["test_loss"])
     x, y = view.curve_data(ids[2])
     assert list(x) == [1, 2, 3, 4] and np.allclose(y, runs[2].history["test_loss"])
-    # Each run's boundary beside the others'.
+    # Each run's boundary beside the others' (built one per redraw, so the window never stalls for all four).
+    qtbot.waitUntil(lambda: all(view.panel(i).view is not None for i in ids), timeout=20_000)
     for run_id in ids:
         panel = view.panel(run_id)
         assert panel is not None and panel.view is not None and panel.view.objectName() == "decisionBoundaryView"
     assert set(view.highlighted_settings()) == {"Learning rate", "Optimizer"}
     presenter.remove(ids[3])
     assert view.highlighted_settings() == ["Learning rate"]
+    assert view.settings_table.verticalHeaderItem(0).text() == "● Learning rate"  # what differs comes first
 
 
 def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_window, tmp_path):
@@ -119,17 +121,17 @@ def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_w
     path = tmp_path / "compared.nnp"
     assert win.save_as(str(path))
     qtbot.waitUntil(path.exists, timeout=10_000)
-    assert [r.name for r in load_project(path).runs] == ["Run 1 (original)", "Fast learner"]
+    assert [r.name for r in load_project(path).runs] == ["Original", "Fast learner"]
     win.undo_stack.setClean()
     win.document.discard_changes()
     win.load_template("spiral")
     assert not presenter.runs  # another lab: its runs went with the old one
     assert win.open_lab(str(path))
     back = {r.name: r for r in presenter.runs.values()}
-    assert set(back) == {"Run 1 (original)", "Fast learner"}
+    assert set(back) == {"Original", "Fast learner"}
     assert back["Fast learner"].hidden and back["Fast learner"].lab.training.learning_rate == 0.3
     assert np.array_equal(back["Fast learner"].history["test_loss"], saved_curve)
     assert back["Fast learner"].state == "saved"
     window = _open(win, presenter)
-    x, _y = window.view.curve_data(back["Run 1 (original)"].id)
+    x, _y = window.view.curve_data(back["Original"].id)
     assert list(x) == [1, 2, 3, 4]

@@ -33,7 +33,7 @@ from playground.snapshots.comparison import RunFailed, RunProgress
 from playground.ui.run_comparison import RunComparisonWindow, RunRow, run_colour
 
 # The window redraws at most this often however fast the runs' epochs come (small networks do hundreds a second).
-REDRAW_MS = 80
+REDRAW_MS = 150
 STATES = {"running": "training", "ready": "ready", "paused": "paused", "finished": "finished",
           "diverged": "diverged", "stopped": "stopped"}
 
@@ -91,7 +91,7 @@ class ComparisonPresenter(QObject):
     def open(self) -> RunComparisonWindow:
         window = self._window()
         if not self.runs and self.document.lab is not None:
-            self.add_run(Lab.from_dict(self.document.lab.to_dict()), "Run 1 (original)")
+            self.add_run(Lab.from_dict(self.document.lab.to_dict()), "Original")
         window.show()
         window.raise_()
         window.activateWindow()
@@ -142,8 +142,10 @@ class ComparisonPresenter(QObject):
             self._status(f"Cannot make that copy: {e}")
             return None
         what = change.describe()
-        where = f"{base.name}: {what}" if base.change and base.change != "no change" else what
-        name = f"Run {self._next_id}"
+        where = f"{base.change}, {what}" if base.change and base.change != "no change" else what
+        # Named after what it changes, so the legend reads as the comparison ("learning rate 0.3"); renamable.
+        taken = {r.name for r in self.runs.values()}
+        name = what if what not in taken else f"{what} ({self._next_id})"
         return self.add_run(lab, name, where)
 
     @Slot(int, str, object)
@@ -207,15 +209,23 @@ class ComparisonPresenter(QObject):
 
     @Slot()
     def _take(self) -> None:
+        changed: set[int] = set()
         for record in self.worker.take_latest():
+            changed.add(record.run)
             if isinstance(record, RunFailed):
                 self._failed(record)
                 continue
             run = self.runs.get(record.run)
-            if run is None:
-                continue  # removed since
-            self._progress(run, record)
-        self._show_all()
+            if run is not None:  # else removed since
+                self._progress(run, record)
+        unbuilt = {r.id for r in self.runs.values() if r.snapshot is not None and self._unbuilt(r.id)}
+        self._show_all(changed | unbuilt)
+        if any(self._unbuilt(i) for i in unbuilt):
+            self._redraw.start()  # one view is built per redraw: the next one on the next
+
+    def _unbuilt(self, run_id: int) -> bool:
+        panel = self.window.view.panel(run_id) if self.window is not None else None
+        return panel is not None and panel.view is None and self.runs[run_id].snapshot is not None
 
     def _progress(self, run: Run, record: RunProgress) -> None:
         snap = record.snapshot
@@ -249,10 +259,13 @@ class ComparisonPresenter(QObject):
         view.set_table(settings_table([(r.id, r.lab) for r in self.runs.values()]))
         self._show_all()
 
-    def _show_all(self) -> None:
+    def _show_all(self, only: set[int] | None = None) -> None:
         if self.window is None:
             return
+        self.window.view.begin_redraw()
         for run in self.runs.values():
+            if only is not None and run.id not in only:
+                continue
             note = ""
             if run.state == "saved":
                 note = "Saved curves of this run. Press Train to train every run again from the same start."
