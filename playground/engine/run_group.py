@@ -28,6 +28,7 @@ from playground.snapshots.comparison import RunFailed, RunProgress, SettingRow, 
 
 from .commands import SetWeights
 from .datasets import DataBundle, load_dataset
+from .device import resolve_device
 from .errors import EngineError
 from .project_format import ProjectError
 from .trainer import Trainer
@@ -228,7 +229,7 @@ class _Run:
     lab: Lab
     trainer: Trainer | None = None
     stream: Iterator[Snapshot] | None = None
-    rng: torch.Tensor | None = None
+    rng: tuple[torch.Tensor, torch.Tensor | None] | None = None  # torch's CPU and (on a GPU) CUDA generators
     ended: bool = False
     moved: bool = False  # it was given the first run's starting weights, which its first snapshot predates
 
@@ -299,17 +300,18 @@ class RunGroup:
     def _turn_of(self, run: _Run) -> Snapshot | None:
         if run.stream is None:
             self._build(run)
-        assert run.stream is not None and run.rng is not None
-        outside = torch.get_rng_state()
-        torch.set_rng_state(run.rng)
+        assert run.stream is not None and run.rng is not None and run.trainer is not None
+        device = run.trainer.device
+        outside = _rng_state(device)
+        _set_rng_state(device, run.rng)
         try:
             snap = next(run.stream, None)
             if run.moved:
                 run.moved = False
                 snap = next(run.stream, None)
         finally:
-            run.rng = torch.get_rng_state()
-            torch.set_rng_state(outside)
+            run.rng = _rng_state(device)
+            _set_rng_state(device, outside)
         if snap is None or snap.state in _ENDED:
             run.ended = True
         return snap
@@ -321,14 +323,15 @@ class RunGroup:
         return self._data[key]
 
     def _build(self, run: _Run) -> None:
-        outside = torch.get_rng_state()
+        device = resolve_device(self.device or run.lab.training.device)
+        outside = _rng_state(device)
         try:
             data = self._bundle(run.lab)
-            trainer = Trainer(run.lab, device=self.device, data=data, probes=main_probe(run.lab, data),
+            trainer = Trainer(run.lab, device=str(device), data=data, probes=main_probe(run.lab, data),
                               grid_resolution=self.grid_resolution, fast_path=False)
-            run.rng = torch.get_rng_state()
+            run.rng = _rng_state(device)
         finally:
-            torch.set_rng_state(outside)
+            _set_rng_state(device, outside)
         if self._reference is None:
             self._reference = {name: {k: v.clone() for k, v in sd.items()}
                                for name, sd in trainer.state_dicts().items()}
@@ -354,6 +357,16 @@ class RunGroup:
                 trainer.send(SetWeights(name, fitting))
                 moved = True
         return moved
+
+
+def _rng_state(device: torch.device) -> tuple[torch.Tensor, torch.Tensor | None]:
+    return torch.get_rng_state(), (torch.cuda.get_rng_state(device) if device.type == "cuda" else None)
+
+
+def _set_rng_state(device: torch.device, state: tuple[torch.Tensor, torch.Tensor | None]) -> None:
+    torch.set_rng_state(state[0])
+    if device.type == "cuda" and state[1] is not None:
+        torch.cuda.set_rng_state(state[1], device)
 
 
 # Saved with the project -----------------------------------------------------------------------------------------
