@@ -3,28 +3,8 @@ classifier's own views; their probes reach the engine and a real run's snapshot 
 
 from __future__ import annotations
 
-import pytest
-from PySide6.QtCore import QSettings
-
-from playground.app import attach_training
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template
-
-
-@pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win, c
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
 
 
 def test_insight_docks_show_for_image_classifiers_behind_their_views(qtbot, app_window):

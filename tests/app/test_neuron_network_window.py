@@ -4,26 +4,15 @@ switching features as one undoable edit of the data set and the Input layer."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-
-from playground.app import attach_training
+from PySide6.QtCore import Qt
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    controller = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+def app_window(app_window):
+    """The shared window (tests/app/conftest.py) with the TensorFlow Playground template open."""
+    win, _controller = app_window
     win.load_template("tensorflow_playground")
-    yield win, controller
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+    return app_window
 
 
 def test_the_network_shows_before_training_and_its_inputs_switch_features(qtbot, app_window):

@@ -5,32 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QSlider
 
-from playground.app.main import attach_training
 from playground.app.presenters.time_machine import TimeMachinePresenter
 from playground.snapshots import Weights
 from playground.snapshots.health import LayerHealth, NetworkHealth
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path):
-    from playground.app import new_window
-
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
+def app_window(app_window):
+    """The shared window (tests/app/conftest.py) and its time machine presenter."""
+    win, c = app_window
     presenter = win.findChild(TimeMachinePresenter)
     assert presenter is not None
-    yield win, c, presenter
-    c.session.stop()
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+    return win, c, presenter
 
 
 def test_scrubbing_shows_the_saved_moment_and_continuing_branches_from_it(qtbot, app_window):
