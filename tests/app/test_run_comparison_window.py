@@ -103,6 +103,7 @@ def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_w
     fast = presenter.duplicate_run(first, RunChange("learning_rate", 0.3))
     slow = presenter.duplicate_run(first, RunChange("batch_size", 50))
     assert fast is not None and slow is not None
+    assert win.document.modified  # the runs are not in any file yet: closing asks to save them
     # Rename by editing the name cell, hide by its checkbox, remove by its button.
     row = [r.id for r in presenter.rows()].index(fast.id)
     view.runs_table.item(row, 1).setText("Fast learner")
@@ -121,6 +122,7 @@ def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_w
     path = tmp_path / "compared.nnp"
     assert win.save_as(str(path))
     qtbot.waitUntil(path.exists, timeout=10_000)
+    qtbot.waitUntil(lambda: not win.document.edited, timeout=10_000)  # saved: the runs are in the file now
     assert [r.name for r in load_project(path).runs] == ["Original", "Fast learner"]
     win.undo_stack.setClean()
     win.document.discard_changes()

@@ -146,7 +146,9 @@ class ComparisonPresenter(QObject):
         # Named after what it changes, so the legend reads as the comparison ("learning rate 0.3"); renamable.
         taken = {r.name for r in self.runs.values()}
         name = what if what not in taken else f"{what} ({self._next_id})"
-        return self.add_run(lab, name, where)
+        run = self.add_run(lab, name, where)
+        self._unsaved()
+        return run
 
     @Slot(int, str, object)
     def _on_duplicate(self, source: int, kind: str, value: Any) -> None:
@@ -157,18 +159,21 @@ class ComparisonPresenter(QObject):
         if run_id in self.runs and name.strip():
             self.runs[run_id].name = name.strip()[:200]
             self._refresh_all()
+            self._unsaved()
 
     @Slot(int, bool)
     def set_hidden(self, run_id: int, hidden: bool) -> None:
         if run_id in self.runs:
             self.runs[run_id].hidden = hidden
             self._refresh_all()
+            self._unsaved()
 
     @Slot(int)
     def remove(self, run_id: int) -> None:
         if self.runs.pop(run_id, None) is not None:
             self.worker.remove(run_id)
             self._refresh_all()
+            self._unsaved()
 
     def clear(self) -> None:
         for run_id in list(self.runs):
@@ -246,6 +251,7 @@ class ComparisonPresenter(QObject):
         self._take()
         if self.window is not None:
             self.window.view.set_playing(False)
+        self._unsaved()
         ended = sum(1 for r in self.runs.values() if r.state in ("finished", "diverged", "failed"))
         self._status(f"{ended} of {len(self.runs)} runs have finished their epochs")
 
@@ -273,6 +279,11 @@ class ComparisonPresenter(QObject):
                 note = run.message
             state = STATES.get(run.state, run.state) + (f": {run.message}" if run.message else "")
             self.window.view.show_run(run.id, run.history, run.snapshot, state, note)
+
+    def _unsaved(self) -> None:
+        """The runs changed: the project file no longer holds them, so closing asks to save."""
+        if self.document.lab is not None:
+            self.document.mark_unsaved()
 
     def _status(self, text: str) -> None:
         if self.window is not None:
