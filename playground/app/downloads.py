@@ -52,13 +52,13 @@ class DownloadController(QObject):
         self._parent = parent_widget
         self.root = root  # None: the per-user cache (or $PLAYGROUND_DATA_DIR)
         self.base_url = base_url  # None: the sets' own mirrors
-        self.thread: _DownloadThread | None = None
+        self.worker: _DownloadThread | None = None
         self.dialog: QProgressDialog | None = None
         self.show_errors: Callable[[str, str], None] = self._message_box
 
     @property
     def busy(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        return self.worker is not None and self.worker.isRunning()
 
     def start(self, name: str) -> None:
         if self.busy:
@@ -75,13 +75,13 @@ class DownloadController(QObject):
         thread.progressed.connect(self._on_progress)
         thread.done.connect(self._on_done)
         dialog.canceled.connect(thread.cancel.set)
-        self.thread, self.dialog = thread, dialog
+        self.worker, self.dialog = thread, dialog
         dialog.show()
         thread.start()
 
     def cancel(self) -> None:
-        if self.thread is not None:
-            self.thread.cancel.set()
+        if self.worker is not None:
+            self.worker.cancel.set()
 
     def _on_progress(self, done: int, total: int) -> None:
         dialog = self.dialog
@@ -97,9 +97,9 @@ class DownloadController(QObject):
             dialog.setLabelText(f"Downloading… {done / 1e6:.1f} MB")
 
     def _on_done(self, name: str, error: str) -> None:
-        if self.thread is not None:
-            self.thread.wait(5000)
-        self.thread = None
+        if self.worker is not None:
+            self.worker.wait(5000)
+        self.worker = None
         if self.dialog is not None:
             self.dialog.close()
             self.dialog.deleteLater()
@@ -117,6 +117,6 @@ class DownloadController(QObject):
                             f"built-in digits still work offline.")
 
     def shutdown(self) -> None:
-        if self.thread is not None:
-            self.thread.cancel.set()
-            self.thread.wait(10000)
+        if self.worker is not None:
+            self.worker.cancel.set()
+            self.worker.wait(10000)

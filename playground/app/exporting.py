@@ -121,8 +121,8 @@ def boundary_images(frames: BoundaryFrames, size: int = GIF_SIZE) -> list[Any]:
     return images
 
 
-def write_gif(images: list[Any], path: str | Path) -> None:
-    """Quantize and write the frames as an animated GIF (no Qt: fine on any thread)."""
+def write_gif(images: list[Any], path: str | Path) -> int:
+    """Quantize and write the frames as an animated GIF (no Qt: fine on any thread); returns how many."""
     from PIL import Image
 
     palette = [im.quantize(colors=255, method=Image.Quantize.MEDIANCUT) for im in images]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu
 
 from playground.app.document import LabDocument
@@ -131,14 +131,15 @@ class OwnDataPresenter(QObject):
         return True
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        drop = cast(QDropEvent, event)  # what Qt sends with each of the drag and drop types tested below
         if watched is self.window and event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
-            if self._dropped_table(event) is not None:
-                event.acceptProposedAction()
+            if self._dropped_table(drop) is not None:
+                drop.acceptProposedAction()
                 return True
         elif watched is self.window and event.type() == QEvent.Type.Drop:
-            path = self._dropped_table(event)
+            path = self._dropped_table(drop)
             if path is not None:
-                event.acceptProposedAction()
+                drop.acceptProposedAction()
                 self.open_data(path)
                 return True
         return False
@@ -162,7 +163,8 @@ class OwnDataPresenter(QObject):
         lab = self.document.lab
         # Learning a table, or undoing it, changes which views fit the lab: put the right ones in front again.
         key = (lab.dataset.name, len(lab.dataset.features), lab.task) if lab is not None else None
-        if lab is not None and key != self._views_for and TABLE in (key[0], (self._views_for or ("",))[0]):
+        if key is not None and lab is not None and key != self._views_for and \
+                TABLE in (key[0], (self._views_for or ("",))[0]):
             self.controller.raise_views_for(lab)
         self._views_for = key
         plot = self.controller.views["boundary"].plot.getPlotItem()

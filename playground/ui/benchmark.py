@@ -7,9 +7,16 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QUndoCommand
+
+    from playground.graph import Graph
 
 
-def build_graph(n: int = 200):  # type: ignore[no-untyped-def]
+def build_graph(n: int = 200) -> tuple[Graph, list[str]]:
     from playground.graph import Graph
 
     graph = Graph()
@@ -41,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     app.processEvents()
     first_dense = names[1]
 
-    def time_edits(make, paint: str, repeats: int = 60) -> list[float]:
+    def time_edits(make: Callable[[int], QUndoCommand], paint: str, repeats: int = 60) -> list[float]:
         times = []
         for i in range(repeats):
             t0 = time.perf_counter()

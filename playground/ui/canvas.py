@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsView, QMenu, QWidget
 
 from playground.graph import KINDS, Edge, Graph, GraphError, get_kind
-from playground.graph.graph import checked_position
+from playground.graph.network_json import checked_position
 
 from .architecture_scene import ArchitectureScene
 from .canvas_items import (
@@ -265,7 +265,7 @@ class ArchitectureCanvas(QGraphicsView):
             self.message.emit("Nothing to paste: copy some layers first", False)
             return False
         try:
-            data = json.loads(bytes(mime.data(MIME_NODES)).decode("utf-8"))
+            data = json.loads(bytes(mime.data(MIME_NODES).data()).decode("utf-8"))
         except ValueError:
             return False
         return self._add_copies(data, "Paste")
@@ -410,7 +410,7 @@ class ArchitectureCanvas(QGraphicsView):
             return
         super().keyPressEvent(event)
 
-    def drawBackground(self, p: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, p: QPainter, rect: QRectF | QRect) -> None:
         p.fillRect(rect, QColor("#f4f6f8"))
         if self.transform().m11() < 0.4:
             return

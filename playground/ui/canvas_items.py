@@ -371,7 +371,7 @@ class EdgeLabel(QGraphicsSimpleTextItem):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(255, 255, 255, 220))
         p.drawRoundedRect(self.boundingRect().adjusted(-3, -1, 3, 1), 3, 3)
-        super().paint(p, option, widget)
+        super().paint(p, option, widget)  # type: ignore[arg-type]  # Qt passes no widget at times; stubs say one
 
 
 def edge_path(a: QPointF, b: QPointF) -> QPainterPath:
@@ -468,7 +468,7 @@ class MessageBubble(QGraphicsTextItem):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(PROBLEM_COLOR))
         p.drawRoundedRect(self.boundingRect(), 6, 6)
-        super().paint(p, option, widget)
+        super().paint(p, option, widget)  # type: ignore[arg-type]  # Qt passes no widget at times; stubs say one
 
 
 __all__ = [

@@ -46,7 +46,7 @@ Point = tuple[float, float]
 
 def _knot_gap(a: Point, b: Point) -> float:
     # Centripetal parametrisation (alpha 1/2): no cusps or loops between unevenly spaced points.
-    return max(math.dist(a, b) ** 0.5, 1e-6)
+    return max(float(math.dist(a, b) ** 0.5), 1e-6)
 
 
 def _is_corner(before: Point, at: Point, after: Point) -> bool:
@@ -228,6 +228,10 @@ class DigitCanvas(QWidget):
 
     def is_empty(self) -> bool:
         return not self._strokes
+
+    def is_drawing(self) -> bool:
+        """Whether a stroke is under way (the button is still down): the drawing may still change."""
+        return self._drawing
 
     def strokes(self) -> list[list[Point]]:
         """The points received for each stroke, in pad coordinates."""

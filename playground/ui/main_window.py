@@ -12,7 +12,7 @@ the command line and ``launch()`` in ``window_launch``, which builds on this mod
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
@@ -389,7 +389,8 @@ class MainWindow(MainWindowActions, QMainWindow):
         value = self.settings.value("recent_labs", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        # QSettings gives a list back, or a string alone where the list held one.
+        return [str(v) for v in cast("list[Any]", value or [])]
 
     def _remember(self, path: str) -> None:
         path = os.path.abspath(path)

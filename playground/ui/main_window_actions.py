@@ -94,7 +94,7 @@ class MainWindowActions(WindowBase):
                                 "actionSaveAs")
         self.quit_action = a("&Quit", self.close, key.Quit, "Quit", "actionQuit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([key.Undo])
+        self.undo_action.setShortcuts([QKeySequence(key.Undo)])
         self.undo_action.setObjectName("actionUndo")
         self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])

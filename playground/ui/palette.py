@@ -74,12 +74,13 @@ class LayerPaletteTree(QTreeWidget):
         return QMimeData()
 
     def startDrag(self, supported: Any) -> None:
-        kind = self.kind_of(self.currentItem())
-        if not kind:
+        item = self.currentItem()
+        kind = self.kind_of(item)
+        if not kind or item is None:
             return
         drag = QDrag(self)
         drag.setMimeData(layer_mime(kind))
-        drag.setPixmap(self.currentItem().icon(0).pixmap(20, 20))
+        drag.setPixmap(item.icon(0).pixmap(20, 20))
         self.exec_drag(drag)
 
     def exec_drag(self, drag: QDrag) -> None:
@@ -117,6 +118,7 @@ class LayerPalette(QWidget):
             visible = 0
             for i in range(group.childCount()):
                 entry = group.child(i)
+                assert entry is not None  # i < childCount()
                 kind = entry.data(0, KIND_ROLE)
                 hay = f"{kind} {category} {entry.toolTip(0)}".lower()
                 hidden = bool(needle) and needle not in hay
@@ -129,7 +131,8 @@ class LayerPalette(QWidget):
         return list(self.tree.groups.items())
 
     def visible_kinds(self) -> list[str]:
-        return [k for k, e in self.tree.entries.items() if not e.isHidden() and not e.parent().isHidden()]
+        return [k for k, e in self.tree.entries.items()
+                if not e.isHidden() and ((group := e.parent()) is None or not group.isHidden())]
 
     def _on_double_click(self, item: QTreeWidgetItem, _column: int) -> None:
         kind = self.tree.kind_of(item)

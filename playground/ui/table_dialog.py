@@ -159,7 +159,7 @@ class TableDialog(QDialog):
 
     def choice(self) -> TableChoice:
         features = [c.name for row, c in enumerate(self._columns)
-                    if self.table.item(row, 0).checkState() == Qt.CheckState.Checked]
+                    if self._box(row).checkState() == Qt.CheckState.Checked]
         return TableChoice(label=self.label_combo.currentText(), features=features,
                            task=str(self.task_combo.currentData()),
                            missing="fill" if self.fill_radio.isChecked() else "drop")
@@ -167,7 +167,12 @@ class TableDialog(QDialog):
     def set_feature(self, name: str, on: bool) -> None:
         for row, col in enumerate(self._columns):
             if col.name == name:
-                self.table.item(row, 0).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+                self._box(row).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def _box(self, row: int) -> QTableWidgetItem:
+        item = self.table.item(row, 0)
+        assert item is not None  # every row gets its check box when the table is filled
+        return item
 
     # Reacting ---------------------------------------------------------------------------------------------------
 
@@ -176,7 +181,7 @@ class TableDialog(QDialog):
         self._updating = True
         label = self.label_combo.currentText()
         for row, col in enumerate(self._columns):
-            item = self.table.item(row, 0)
+            item = self._box(row)
             usable = col.kind == "number" and col.name != label
             flags = Qt.ItemFlag.ItemIsUserCheckable | (Qt.ItemFlag.ItemIsEnabled if usable else Qt.ItemFlag.NoItemFlags)
             item.setFlags(flags)

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDoubleValidator, QFont, QFontMetrics, QIcon, QPainter, QPixmap, QPolygonF
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMenu, QToolBar, QToolButton, QWidget
 
 from playground.graph import TRAINING_FIELDS, Param, TrainingSettings
 
@@ -125,9 +125,11 @@ class TrainToolbar(QToolBar):
                                     tip=_field_help("learning_rate") + " Type any value, e.g. 1000 to watch a run "
                                                                        "diverge.")
         rate = _field("learning_rate")
-        self.lr_combo.lineEdit().setValidator(QDoubleValidator(float(rate.minimum or 0.0), float(rate.maximum or 0.0),
-                                                               8, self.lr_combo))
-        self.lr_combo.lineEdit().editingFinished.connect(self._on_lr_edited)
+        lr_line = self.lr_combo.lineEdit()
+        assert lr_line is not None  # an editable combo box has its line edit
+        self._lr_line: QLineEdit = lr_line
+        lr_line.setValidator(QDoubleValidator(float(rate.minimum or 0.0), float(rate.maximum or 0.0), 8, self.lr_combo))
+        lr_line.editingFinished.connect(self._on_lr_edited)
         self.lr_combo.activated.connect(lambda _i: self._on_lr_edited())
         self.optimizer_combo = self._combo("optimizerCombo", tuple(OPTIMIZERS.values()),
                                            tip=_field_help("optimizer"))
@@ -221,7 +223,7 @@ class TrainToolbar(QToolBar):
         if device:
             self.show_device(device)
         lr = getattr(snap, "learning_rate", None)
-        if lr is not None and not self.lr_combo.lineEdit().hasFocus():
+        if lr is not None and not self._lr_line.hasFocus():
             self._set_lr_text(float(lr))
 
     def _set_lr_text(self, value: float) -> None:

@@ -240,7 +240,7 @@ def test_cancel_stops_a_download_from_a_trickling_server(qtbot, window, hostile)
     c.downloads.base_url = hostile + "trickle/"
     received = []
     c.downloads.start("mnist")
-    c.downloads.thread.progressed.connect(lambda done, total: received.append(done))
+    c.downloads.worker.progressed.connect(lambda done, total: received.append(done))
     qtbot.waitUntil(lambda: bool(received) and received[-1] >= 1, timeout=10000)
     from PySide6.QtWidgets import QPushButton
 

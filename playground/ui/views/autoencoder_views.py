@@ -438,10 +438,10 @@ class VAELossView(SnapshotView):
             self._drawn = None
             return
         self.show_content()
-        key = (len(epochs), float(epochs[-1]), *(_last(history, k) for k in self.curves))
-        if key == self._drawn:
+        drawn = (len(epochs), float(epochs[-1]), *(_last(history, k) for k in self.curves))
+        if drawn == self._drawn:
             return
-        self._drawn = key
+        self._drawn = drawn
         x = np.asarray(epochs, dtype=np.float64)
         for name, curve in self.curves.items():
             y = array(history, name)

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             show.append(t1 - t0)
             full.append(t2 - t0)
         print(f"{cls.__name__:<24}{1000 * statistics.median(show):>28.2f}{1000 * statistics.median(full):>24.2f}")
-        if cls is DecisionBoundaryView:
+        if cls is DecisionBoundaryView and isinstance(view, DecisionBoundaryView):
             view.show_test_checkbox.setChecked(True)
             n, t0 = 0, time.perf_counter()
             while time.perf_counter() - t0 < 2.0:

@@ -10,11 +10,12 @@ the history columns ``train_d_loss``, ``train_g_loss``, ``train_d_real``, ``trai
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -233,12 +234,13 @@ class GanPlaneView(SnapshotView):
         if not self.draw_mode or watched is not self.plot.viewport():
             return super().eventFilter(watched, event)
         kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+        mouse = cast(QMouseEvent, event)  # what Qt sends with each of the mouse types tested below
+        if kind == QEvent.Type.MouseButtonPress and mouse.button() == Qt.MouseButton.LeftButton:
             self._drawing = True
-            self.add_point(*self._plane_point(event.position()))
+            self.add_point(*self._plane_point(mouse.position()))
             return True
         if kind == QEvent.Type.MouseMove and self._drawing:
-            x, y = self._plane_point(event.position())
+            x, y = self._plane_point(mouse.position())
             lx, ly = self.drawn[-1] if self.drawn else (np.inf, np.inf)
             if np.hypot(x - lx, y - ly) >= DRAW_SPACING:
                 self.add_point(x, y)
@@ -472,7 +474,10 @@ class GanCurvesView(SnapshotView):
     def _quietly(spin: QSpinBox | QDoubleSpinBox, value: float) -> None:
         if spin.value() != value:
             spin.blockSignals(True)
-            spin.setValue(value)
+            if isinstance(spin, QSpinBox):
+                spin.setValue(int(value))  # what PySide6 makes of a float for an int spin box
+            else:
+                spin.setValue(value)
             spin.blockSignals(False)
 
     def show_snapshot(self, snapshot: Any) -> None:

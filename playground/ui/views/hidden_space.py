@@ -117,7 +117,7 @@ class HiddenSpaceView(SnapshotView):
         self._on_layer_changed(self.layer)
 
     def _on_layer_changed(self, name: str) -> None:
-        probes = (f"hidden:{name}",) if name else ()
+        probes: tuple[str, ...] = (f"hidden:{name}",) if name else ()
         if probes != self.probes:
             self.probes = probes
             self._points = self._lines = None

@@ -46,7 +46,8 @@ def draw_digit(digit: int, rng: np.random.Generator | None = None, size: int = 2
 
 def max_pool(maps: np.ndarray) -> np.ndarray:
     c, h, w = maps.shape
-    return maps[:, :h // 2 * 2, :w // 2 * 2].reshape(c, h // 2, 2, w // 2, 2).max(axis=(2, 4))
+    pooled: np.ndarray = maps[:, :h // 2 * 2, :w // 2 * 2].reshape(c, h // 2, 2, w // 2, 2).max(axis=(2, 4))
+    return pooled
 
 
 class SyntheticImageRun:

@@ -85,7 +85,7 @@ def _display(image: np.ndarray) -> np.ndarray:
     return image.reshape(image.shape[-2], image.shape[-1])
 
 
-class ImagePanel(pg.PlotWidget):
+class ImagePanel(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type information
     """A small titled picture: an image, optionally with a translucent heatmap over it. Items are made once."""
 
     def __init__(self, name: str, title: str, tip: str) -> None:
@@ -129,7 +129,7 @@ def _heat_rgba(values: np.ndarray, lut: np.ndarray) -> np.ndarray:
     """A map scaled to -1..1 as colours whose opacity grows with |value|: weak parts let the image show through."""
     v = np.clip(np.nan_to_num(values), -1, 1)
     idx = np.round((v + 1) / 2 * (len(lut) - 1)).astype(np.int64)
-    rgba = lut[idx].copy()
+    rgba: np.ndarray = lut[idx].copy()
     rgba[..., 3] = (np.sqrt(np.abs(v)) * 235).astype(np.uint8)
     return rgba
 
@@ -163,7 +163,7 @@ def _answer(names: list[str], probs: np.ndarray) -> str:
 
 
 def _is_image_classifier(snapshot: Any) -> bool:
-    return attr(snapshot, "task", "classification") == "classification"
+    return bool(attr(snapshot, "task", "classification") == "classification")
 
 
 class AdversarialView(SnapshotView):
@@ -357,7 +357,10 @@ class AdversarialView(SnapshotView):
                             (self.train_epsilon_spin, record.training_epsilon)):
             if not spin.hasFocus() and abs(spin.value() - value) > 1e-9:
                 spin.blockSignals(True)
-                spin.setValue(value)
+                if isinstance(spin, QSpinBox):
+                    spin.setValue(int(value))  # what PySide6 makes of a float for an int spin box
+                else:
+                    spin.setValue(value)
                 spin.blockSignals(False)
         lo, hi = record.bounds
         eps = record.epsilon

@@ -173,7 +173,8 @@ class NeuronGridView(SnapshotView):
         """Scene position of a tile's centre (for tests and tooltips)."""
         for t in self.tiles:
             if (t.column, t.row) == (layer, unit):
-                return self.grid_box.mapViewToScene(QPointF(t.left + t.width / 2, t.top + t.height / 2))
+                centre: QPointF = self.grid_box.mapViewToScene(QPointF(t.left + t.width / 2, t.top + t.height / 2))
+                return centre
         raise KeyError((layer, unit))
 
     def _show_big(self) -> None:

@@ -9,12 +9,12 @@ of the lab; a running trainer takes the new points at once, so the boundary move
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QMouseEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -224,17 +224,18 @@ class PointDrawer(QObject):
         if not self._available or not self.mode:
             return False
         kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
-            point = self.plane_point(event.position())
+        mouse = cast(QMouseEvent, event)  # what Qt sends with each of the mouse types tested below
+        if kind == QEvent.Type.MouseButtonPress and mouse.button() == Qt.MouseButton.LeftButton:
+            point = self.plane_point(mouse.position())
             if point is not None:
                 self.press(*point)
             return True
         if kind == QEvent.Type.MouseMove and self._stroke is not None:
-            point = self.plane_point(event.position())
+            point = self.plane_point(mouse.position())
             if point is not None:
                 self.move(*point)
             return True
-        if kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+        if kind == QEvent.Type.MouseButtonRelease and mouse.button() == Qt.MouseButton.LeftButton:
             self.release()
             return True
         return False

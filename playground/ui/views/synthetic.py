@@ -128,7 +128,9 @@ class SyntheticRun:
         acts, out = self.forward(x)
         n = len(x)
         dz = ((out - y) / n if self.task == "classification" else 2 * (out - y) / n)[:, None]
-        grads_w, grads_b = [None] * len(self.W), [None] * len(self.W)
+        # Each slot is filled by the backward loop below, last layer first.
+        grads_w: list[np.ndarray] = [np.empty(0)] * len(self.W)
+        grads_b: list[np.ndarray] = [np.empty(0)] * len(self.W)
         inputs = [x] + acts
         for i in range(len(self.W) - 1, -1, -1):
             grads_w[i] = dz.T @ inputs[i]
