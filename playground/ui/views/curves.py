@@ -15,7 +15,7 @@ from .base import style_plot
 LABEL_ROOM = 18  # pixels between two labels of the log axis
 
 
-class LogAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type information
+class LogAxis(pg.AxisItem):
     """A log axis whose labels never overprint: pyqtgraph labels the 2…9 marks of each decade too, bunched at its
     top (0.07 0.08 0.09 over one another in a short dock). Labels go on the decades (or on 1, 2 and 5 × 10ⁿ when
     the range spans less than two of them), as many as there is room for; the other marks are unlabelled ticks."""
@@ -64,7 +64,7 @@ def _linear_marks(low: float, high: float) -> list[float]:
 
 
 
-class IntegerAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type information
+class IntegerAxis(pg.AxisItem):
     """An axis of whole numbers (epochs, steps): there is no epoch 2.5, so there is no tick for it either."""
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:

@@ -218,7 +218,7 @@ class FeatureMapView(SnapshotView):
             if band in firsts:
                 self._add_label(layers[index], -4, firsts[band].top)
         width = shape[1]
-        top = shape[0] + GAP if self._image_layers else 0
+        top: float = shape[0] + GAP if self._image_layers else 0
         strip_height = max(4, cell // 2)
         numbers = any(layer.name == "probabilities" and len(layer.values) <= 20 for layer in layers)
         pitch = self._strip_pitch(sum(1 for layer in layers if not layer.is_image), strip_height + GAP,
@@ -252,7 +252,7 @@ class FeatureMapView(SnapshotView):
     def _strip_pitch(self, strips: int, pitch: float, fixed: float, width: float) -> float:
         """How far apart (in image pixels) the dense layers' strips go: at least a line of text on screen, so each
         keeps its name, as long as the view is tall enough for that at all (``fixed``: the height of the rest)."""
-        box = self.grid_box.boundingRect()
+        box: QRectF = self.grid_box.boundingRect()
         if not strips or box.width() < 20 or box.height() < 20:
             return pitch
         line = QFontMetrics(self.font()).height() * 1.05
@@ -358,11 +358,14 @@ class FeatureMapView(SnapshotView):
             band = self._image_layers.index(index)
             for t in self.tiles:
                 if (t.column, t.row) == (band, channel):
-                    return self.grid_box.mapViewToScene(QPointF(t.left + t.width / 2, t.top + t.height / 2))
+                    centre: QPointF = self.grid_box.mapViewToScene(QPointF(t.left + t.width / 2, t.top + t.height / 2))
+                    return centre
         for i, _item, rect in self._strips:
             if i == index:
                 step = rect.width() / self._units(index)
-                return self.grid_box.mapViewToScene(QPointF(rect.left() + (channel + 0.5) * step, rect.center().y()))
+                unit: QPointF = self.grid_box.mapViewToScene(QPointF(rect.left() + (channel + 0.5) * step,
+                                                                     rect.center().y()))
+                return unit
         raise KeyError((layer, channel))
 
     def _show_big(self) -> None:

@@ -85,7 +85,7 @@ def _display(image: np.ndarray) -> np.ndarray:
     return image.reshape(image.shape[-2], image.shape[-1])
 
 
-class ImagePanel(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type information
+class ImagePanel(pg.PlotWidget):
     """A small titled picture: an image, optionally with a translucent heatmap over it. Items are made once."""
 
     def __init__(self, name: str, title: str, tip: str) -> None:
