@@ -73,6 +73,19 @@ class SetSample:
 
 
 @dataclass(frozen=True)
+class Classify:
+    """The drawing pad's answer, on its own: call ``reply(number, prediction)`` from the training thread, between
+    two steps, with a :class:`playground.snapshots.Prediction` of ``image`` (a drawing, 28×28 in [0, 1]), or None
+    when the model is no classifier of such images. One small forward pass, nothing else: no snapshot, no feature
+    maps, so an answer waits at most for the step under way. ``number`` tells the answers of successive drawings
+    apart (an answer to an older drawing that arrives late is dropped). ``reply`` must be quick and thread-safe."""
+
+    image: Any = None
+    number: int = 0
+    reply: Any = None
+
+
+@dataclass(frozen=True)
 class AddSamples:
     """Add ``images`` (N, H, W) in [0, 1] with class ``labels`` (N,) to the training data (a student's drawings)."""
 
@@ -139,5 +152,6 @@ class SetWeights:
     tensors: Mapping[str, Any] = field(default_factory=dict)
 
 
-Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | AddSamples
-           | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | SetFrozen | SetWeights | Stop)
+Command = (Pause | Resume | Step | SetTraining | Reset | SetProbes | SetDataset | Recompile | SetSample | Classify
+           | AddSamples | TakeCheckpoint | Restore | ShowMoment | ContinueFrom | WatchHealth | SetFrozen | SetWeights
+           | Stop)

@@ -14,6 +14,7 @@ from playground.graph import DatasetSettings, GraphError, Lab
 
 from .commands import (
     AddSamples,
+    Classify,
     Command,
     ContinueFrom,
     Pause,
@@ -129,12 +130,19 @@ class LiveChanges(TrainerParts):
         elif isinstance(command, AddSamples):
             self._add_samples(np.asarray(command.images, np.float32), np.asarray(command.labels, np.int64))
             self._refresh = True
-        elif isinstance(command, TakeCheckpoint):
-            command.reply(self.checkpoint())
+        elif isinstance(command, (TakeCheckpoint, Classify)):
+            self._answer(command)
         elif isinstance(command, Restore):
             self._apply_restore(command)
         elif isinstance(command, Stop):
             self._stop = True
+
+    def _answer(self, command: TakeCheckpoint | Classify) -> None:
+        """A reading with a reply: the state for a save, or the drawing pad's answer (one forward pass)."""
+        if isinstance(command, Classify):
+            command.reply(command.number, self._probes.classify(command.image))
+        else:
+            command.reply(self.checkpoint())
 
     def _apply_restore(self, command: Restore) -> None:
         try:

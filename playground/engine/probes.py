@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -301,6 +302,25 @@ class Probes(ProbeState):
             return []
         x = picked[0]
         return [Prediction(x[0].float().cpu().numpy().copy(), self.task.predict(x)[0].float().cpu().numpy().copy())]
+
+    def classify(self, image: Any) -> Prediction | None:
+        """The drawing pad's answer for ``image`` alone, whatever sample the feature-map view shows: one forward
+        pass in eval mode; None when the model is no classifier of images of that size."""
+        if self.task.name != "classification" or not self.input_shape:
+            return None
+        x = torch.as_tensor(np.asarray(image, dtype=np.float32), device=self.device)
+        if x.numel() != int(np.prod(self.input_shape)):
+            return None
+        x = x.reshape(1, *self.input_shape)
+        model = self.network.module
+        was = model.training
+        model.eval()
+        try:
+            with torch.inference_mode():
+                probabilities = self.task.predict(x)[0].float().cpu().numpy().copy()
+        finally:
+            model.train(was)
+        return Prediction(x[0].float().cpu().numpy().copy(), probabilities)
 
     def _confusion(self) -> list[Confusion]:
         if self.x_test is None or self.y_test is None or not len(self.x_test):

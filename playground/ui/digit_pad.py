@@ -223,6 +223,9 @@ class DigitPanel(QWidget):
     """
 
     image_ready = Signal(np.ndarray)
+    # The same image again once the stroke has ended (or the centring changed): the drawing as it stays, for what
+    # is too costly to recompute on every move of a stroke (every feature map of a CNN).
+    drawing_finished = Signal(np.ndarray)
     add_requested = Signal(np.ndarray, int)
     cleared = Signal()
 
@@ -417,6 +420,8 @@ class DigitPanel(QWidget):
         self.hint.setText(DRAWING_TEXT)
         self.add_button.setEnabled(True)
         self.image_ready.emit(image.copy())
+        if not self.canvas.is_drawing():
+            self.drawing_finished.emit(image.copy())
 
     def _on_centre(self, on: bool) -> None:
         self.preview_note.setText(CENTRED_NOTE if on else UNCENTRED_NOTE)

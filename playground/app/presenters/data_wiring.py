@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
+from playground.app.presenters.drawing import DrawingReader
 from playground.data import image_folder, image_sets, toy2d
 from playground.data.errors import DataError
 from playground.engine.commands import AddSamples, SetSample
@@ -156,11 +157,26 @@ class DataWiringMixin(TrainingParts):
         self.views["samples"].set_training(lab.training)
         self.views["samples"].set_dataset_options(d.options)
 
-    def on_drawing(self, image: Any) -> None:
-        """A new drawing: the current model reads it (starting a paused session if none runs yet)."""
+    def _connect_drawing(self) -> None:
+        """The pad's drawings read by the model being trained, each answered on its own (see DrawingReader)."""
+        self.drawing_reader = DrawingReader(self.digit_panel, self._send_for_drawing, self.window)
+        self.digit_panel.image_ready.connect(self.drawing_reader.read)
+        self.digit_panel.drawing_finished.connect(self.drawing_reader.finish)
+        self.digit_panel.cleared.connect(self.drawing_reader.clear)
+        # The feature-map view goes back to its test sample.
+        self.digit_panel.cleared.connect(lambda: self.send(SetSample(index=0)) if self.session.active else None)
+        self.digit_panel.add_requested.connect(self.add_drawing)
+
+    def _send_for_drawing(self, command: Any) -> bool:
+        """Hand a drawing's command to the trainer, starting a paused session if none runs yet."""
         if not self.session.active and not self.ensure_session(run=False):
-            return
-        self.send(SetSample(image=image))
+            return False
+        return self.send(command)
+
+    def on_drawing(self, image: Any) -> None:
+        """A finished drawing: the current model reads it, and the feature-map view shows it."""
+        self.drawing_reader.read(image)
+        self.drawing_reader.finish(image)
 
     def add_drawing(self, image: Any, digit: int) -> None:
         if not self.session.active and not self.ensure_session(run=False):

@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 
 from playground.engine.commands import SetProbes
 from playground.engine.probes import ACTIVATION_KINDS
-from playground.snapshots import Prediction, metric_phrases
+from playground.snapshots import metric_phrases
 
 from .neuron_network import network_outline
 
@@ -52,9 +52,6 @@ class SnapshotMixin(TrainingParts):
                         traceback.print_exc()
                         view.show_empty(f"This view could not draw the run ({type(e).__name__}: {e}).")
         self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
-        prediction = snap.probes.get(Prediction)
-        if prediction is not None and len(prediction.probabilities) == 10:
-            self.digit_panel.show_probabilities(prediction.probabilities)
         if snap.state == "diverged":
             self.message_banner.show_text(snap.message)
         elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",

@@ -115,9 +115,7 @@ class TrainingPresenter(PlaybackMixin, LabSettingsMixin, SnapshotMixin, DataWiri
         for key, dock in self.docks.items():
             dock.visibilityChanged.connect(lambda visible, k=key: self._on_dock_shown(k, visible))
         self.views["feature_maps"].sample_requested.connect(lambda i: self._send_if_active(SetSample(index=i)))
-        self.digit_panel.image_ready.connect(self.on_drawing)
-        self.digit_panel.add_requested.connect(self.add_drawing)
-        self.digit_panel.cleared.connect(lambda: self._send_if_active(SetSample(index=0)))
+        self._connect_drawing()
 
     # Lab lifecycle --------------------------------------------------------------------------------------------
 

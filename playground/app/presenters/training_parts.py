@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from playground.ui.views.registry import ViewSpec
 
     from .banners import ApplyBanner, MessageBanner
+    from .drawing import DrawingReader
 
 
 class TrainingParts:
@@ -49,6 +50,7 @@ class TrainingParts:
     data_dock: QDockWidget
     draw_dock: QDockWidget
     digit_panel: DigitPanel
+    drawing_reader: DrawingReader
     _laid_out: tuple[str, ...] | None
     _probe_timer: QTimer
     _tab_bar_timer: QTimer
