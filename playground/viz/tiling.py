@@ -109,9 +109,12 @@ def best_units_per_row(counts: Sequence[int], width: float, height: float, label
     if not counts or width <= 0 or height <= 0:
         return max(counts, default=1)
     best, best_size = 1, 0.0
+    # In a narrow view the labels would leave the tiles nothing (every layout scoring 0, one tile per row, a
+    # column of specks): count them as at most half of the width.
+    across = max(width - label_width, 0.5 * width)
     for per_row in range(1, max(counts) + 1):
         rows = sum((c + per_row - 1) // per_row for c in counts)
-        size = min((width - label_width) / per_row, height / (rows + 0.35 * (len(counts) - 1)))
+        size = min(across / per_row, height / (rows + 0.35 * (len(counts) - 1)))
         if size > best_size:
             best, best_size = per_row, size
     return best

@@ -108,17 +108,20 @@ def plane_plot(name: str, lut: np.ndarray) -> tuple[pg.PlotWidget, pg.PlotItem, 
     return widget, item, image
 
 
-def colour_bar(lut: np.ndarray, levels: tuple[float, float], label: str, width: int = 12) -> pg.ColorBarItem:
+def colour_bar(lut: np.ndarray, levels: tuple[float, float], label: str, width: int = 12,
+               horizontal: bool = False) -> pg.ColorBarItem:
     """A colour legend of ``lut`` from ``levels[0]`` to ``levels[1]``, named by what the colours mean. Fixed (no
-    dragging): it explains the picture, it does not change it."""
+    dragging): it explains the picture, it does not change it. ``horizontal`` for a narrow view, under it."""
     cmap = pg.ColorMap(np.linspace(0.0, 1.0, len(lut)), lut)
-    bar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False, width=width, colorMapMenu=False)
+    bar = pg.ColorBarItem(values=levels, colorMap=cmap, interactive=False, width=width, colorMapMenu=False,
+                          orientation="horizontal" if horizontal else "vertical")
     for name in ("left", "right", "top", "bottom"):
         axis = bar.getAxis(name)
         axis.setPen(pg.mkPen(AXIS_PEN))
         axis.setTextPen(pg.mkPen(AXIS_PEN))
         axis.enableAutoSIPrefix(False)
-    bar.axis.setWidth(None)  # as wide as its values and label need ("-0.0123" was cut at the fixed 45 px)
+    if not horizontal:
+        bar.axis.setWidth(None)  # as wide as its values and label need ("-0.0123" was cut at the fixed 45 px)
     set_bar_label(bar, label)
     return bar
 

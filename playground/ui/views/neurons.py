@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsRectItem, QWidget
 
 from playground.snapshots import Neurons
@@ -63,8 +64,9 @@ class NeuronGridView(SnapshotView):
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
         # Bounded units (tanh) show their own values; unbounded ones (ReLU) are divided by the layer's largest.
-        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "unit output (scaled)")
-        self.canvas.addItem(self.colour_bar, row=0, col=2)
+        # Under the tiles, not beside them: the neurons dock is narrow, and a bar at the side took a quarter of it.
+        self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "unit output (scaled)", width=8, horizontal=True)
+        self.canvas.addItem(self.colour_bar, row=1, col=0, colspan=2)
         self.canvas.ci.layout.setColumnStretchFactor(0, 3)
         self.canvas.ci.layout.setColumnStretchFactor(1, 2)
         self.canvas.setToolTip(
@@ -146,13 +148,18 @@ class NeuronGridView(SnapshotView):
         firsts: dict[int, Tile] = {}
         for t in self.tiles:
             firsts.setdefault(t.column, t)
-        for (name, _n), col in zip(self._structure, sorted(firsts)):
+        self.grid_box.setRange(QRectF(-LABEL_COLUMN, 0, shape[1] + LABEL_COLUMN, shape[0]), padding=0.02)
+        # A name wider than the room left of the tiles ends in "…" (whole in its tooltip), never cut at the edge.
+        room = self.grid_box.mapViewToScene(QPointF(-3, 0)).x() - self.grid_box.sceneBoundingRect().left() - 4
+        metrics = QFontMetrics(self.font())
+        for (name, n), col in zip(self._structure, sorted(firsts)):
             t = firsts[col]
-            label = pg.TextItem(name, color="#333", anchor=(1.0, 0.0))
+            shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(1, int(room)))
+            label = pg.TextItem(shown, color="#333", anchor=(1.0, 0.0))
+            label.setToolTip(f"{name}: {n} units")
             label.setPos(-3, t.top)
             self.grid_box.addItem(label)
             self._labels.append(label)
-        self.grid_box.setRange(QRectF(-LABEL_COLUMN, 0, shape[1] + LABEL_COLUMN, shape[0]), padding=0.02)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.tiles or not self.grid_box.sceneBoundingRect().contains(scene_pos):

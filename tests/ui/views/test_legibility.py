@@ -180,3 +180,17 @@ def test_gan_plane_colour_bar_reads_d_of_x(qtbot):
     qtbot.addWidget(view)
     assert tuple(view.colour_bar.levels()) == (0.0, 1.0)
     assert "D(x)" in view.colour_bar.axis.labelText
+
+
+def test_narrow_neuron_grid_keeps_several_tiles_per_row_and_whole_label_tooltips(qtbot):
+    from playground.viz.tiling import best_units_per_row
+
+    assert best_units_per_row([16, 16, 16], 90.0, 100.0, label_width=80.0) > 1  # labels would leave 10 px
+    run = SyntheticRun(hidden=(16, 16, 16), seed=1)
+    run.train_epoch()
+    snapshot = run.snapshot("tanh_2")
+    view = show(qtbot, NeuronGridView, snapshot, size=(240, 200))
+    view.show_snapshot(snapshot)  # laid out for its real size
+    assert len({t.left for t in view.tiles}) > 1
+    assert [label.toolTip() for label in view._labels] == ["tanh_1: 16 units", "tanh_2: 16 units", "tanh_3: 16 units"]
+    assert view.colour_bar.horizontal
