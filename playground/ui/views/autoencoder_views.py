@@ -23,7 +23,7 @@ from playground.viz.projection import PCA, fit_pca
 from playground.viz.tiling import tile_columns, tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
-from .curves import corner_legend, curve_plot
+from .curves import arrange_pair, corner_legend, curve_plot
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -417,6 +417,11 @@ class VAELossView(SnapshotView):
         self.content_layout.addWidget(self.rec_plot, 1)
         self.content_layout.addWidget(self.kl_plot, 1)
         self._drawn: tuple[Any, ...] | None = None
+
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
+        super().resizeEvent(event)
+        side = arrange_pair(self, self.content_layout)
+        self.rec_plot.getPlotItem().setLabel("bottom", "epoch" if side else "")
 
     def show_snapshot(self, snapshot: Any) -> None:
         beta = _settings_value(snapshot, "beta")

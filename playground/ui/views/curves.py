@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from .base import style_plot
 
@@ -62,6 +63,20 @@ def _linear_marks(low: float, high: float) -> list[float]:
     return [float(np.log10(v)) for v in values if v > 0]
 
 
+
+
+# Shorter than this (and wide), a view with two curve plots puts them side by side: stacked, each would get a sliver
+# with its ticks printed over one another (the right column of a 1366x768 screen).
+SIDE_BY_SIDE_BELOW = 300
+
+
+def arrange_pair(view: QWidget, layout: QBoxLayout) -> bool:
+    """Two plots one above the other, or side by side in a short, wide ``view``; whether side by side."""
+    side = view.height() < SIDE_BY_SIDE_BELOW and view.width() >= 1.4 * view.height()
+    direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+    if layout.direction() != direction:
+        layout.setDirection(direction)
+    return side
 
 
 class IntegerAxis(pg.AxisItem):

@@ -32,7 +32,7 @@ from playground.viz.colormaps import interpolated_lut
 from playground.viz.tiling import tile_grid
 
 from .base import PRESS_PLAY, SnapshotView, array, attr, has_probes, mapping, plane_plot, plot_colour_bar, probe
-from .curves import corner_legend, curve_plot
+from .curves import arrange_pair, corner_legend, curve_plot
 from .filters import image_box
 from .view_spec import ViewSpec
 
@@ -451,6 +451,11 @@ class GanCurvesView(SnapshotView):
                                  "(purple). Far apart: D tells them apart easily. Both near 0.5: D cannot.")
         self.content_layout.addWidget(self.loss_plot, 1)
         self.content_layout.addWidget(self.out_plot, 1)
+
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
+        super().resizeEvent(event)
+        side = arrange_pair(self, self.content_layout)
+        self.loss_plot.getPlotItem().setLabel("bottom", "step" if side else "")
 
     def _emit(self, name: str, value: Any) -> None:
         self._pending[name].set(value)

@@ -194,3 +194,19 @@ def test_narrow_neuron_grid_keeps_several_tiles_per_row_and_whole_label_tooltips
     assert len({t.left for t in view.tiles}) > 1
     assert [label.toolTip() for label in view._labels] == ["tanh_1: 16 units", "tanh_2: 16 units", "tanh_3: 16 units"]
     assert view.colour_bar.horizontal
+
+
+def test_short_wide_gan_and_vae_curves_go_side_by_side(qtbot):
+    from playground.ui.views.autoencoder_views import VAELossView
+    from playground.ui.views.gan_views import GanCurvesView
+
+    for cls, first, second in ((GanCurvesView, "loss_plot", "out_plot"), (VAELossView, "rec_plot", "kl_plot")):
+        view = cls()
+        qtbot.addWidget(view)
+        view.resize(620, 220)
+        view.show()
+        view.show_content()
+        qtbot.waitUntil(lambda v=view, a=first, b=second: getattr(v, b).x() > getattr(v, a).x() + 100)
+        assert getattr(view, second).height() > 100
+        view.resize(500, 600)
+        qtbot.waitUntil(lambda v=view, a=first, b=second: getattr(v, b).y() > getattr(v, a).y() + 100)
