@@ -39,12 +39,16 @@ from .help_dialogs import SHORTCUTS, show_about_dialog, show_shortcuts_dialog
 from .inspector import NodeInspector
 from .main_window_actions import EXPORT_CHOICES, TRAIN_PENDING, MainWindowActions
 from .palette import LayerPalette
+from .presentation import PresentationMode
 from .problems import ProblemsPanel
 from .start_page import StartPage
 from .style import app_icon
 
 MAX_RECENT = 8
-DEFAULT_SIZE = (1400, 860)  # the window on a first start, where the screen has room for it
+DEFAULT_SIZE = (1400, 860)  # the least a first start takes, where the screen has room for it
+# A first start on a larger screen takes this share of it, centred: the views are what the app is for, and a
+# fixed 1400x860 left a 1920x1080 screen's views at the size of a laptop's.
+SCREEN_SHARE = 0.9
 LAB_FILTER = "Labs (*.json);;All files (*)"
 # With project files (given by the composition root), projects hold the lab and its training in one file.
 PROJECT_OPEN_FILTER = "Projects and labs (*.nnp *.json);;Projects (*.nnp);;Labs (*.json);;All files (*)"
@@ -138,6 +142,7 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.statusBar().addPermanentWidget(self.problems_label)
         self.statusBar().addPermanentWidget(self.params_label)
 
+        self.presentation = PresentationMode(self, self.canvas.fit_view)
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -170,6 +175,7 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.network_tabs.currentChanged.connect(self._on_tab)
         self.undo_stack.indexChanged.connect(self._after_command)
         self.document.lab_replaced.connect(self._show_lab)
+        self.document.lab_replaced.connect(lambda _lab: self.presentation.lab_changed())
         self.document.path_changed.connect(lambda _path: self._update_title())
         self.document.dirty_changed.connect(lambda _dirty: self._update_title())
 
@@ -351,6 +357,7 @@ class MainWindow(MainWindowActions, QMainWindow):
         if not self.maybe_save():
             event.ignore()
             return
+        self.set_presentation_mode(False)  # the layout to remember is the one to edit in
         self._save_settings()
         self.closing.emit()
         self.canvas.set_graph(None)
@@ -378,6 +385,10 @@ class MainWindow(MainWindowActions, QMainWindow):
             self.small_screen = True  # launch() shows it maximised, so the window manager fits its frame in too
             width, height = min(width, room.width()), min(height, room.height())
             self.move(room.topLeft())
+        elif room is not None:
+            width = max(width, int(room.width() * SCREEN_SHARE))
+            height = max(height, int(room.height() * SCREEN_SHARE))
+            self.move(room.x() + (room.width() - width) // 2, room.y() + (room.height() - height) // 2)
         self.resize(width, height)
 
     def _save_settings(self) -> None:
@@ -472,6 +483,14 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.undo_stack.push(SetParamCommand(graph, node, field, value, self.network_name))
         self.canvas.select_nodes([node])
 
+    def set_presentation_mode(self, on: bool) -> None:
+        """Presentation mode (see ui/presentation.py) on or off; the action's check mark follows."""
+        if on:
+            self.presentation.enter()
+        else:
+            self.presentation.leave()
+        self.presentation_action.setChecked(self.presentation.active)
+
     def show_shortcuts(self) -> None:
         show_shortcuts_dialog(self)
 
@@ -490,6 +509,7 @@ __all__ = [
     "ORGANIZATION",
     "PROJECT_OPEN_FILTER",
     "PROJECT_SAVE_FILTER",
+    "SCREEN_SHARE",
     "SHORTCUTS",
     "TRAIN_PENDING",
     "MainWindow",

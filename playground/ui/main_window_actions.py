@@ -70,6 +70,9 @@ class MainWindowActions(WindowBase):
         @abstractmethod
         def _refresh_recent_menu(self) -> None: ...
 
+        @abstractmethod
+        def set_presentation_mode(self, on: bool) -> None: ...
+
     def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "", name: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -117,6 +120,11 @@ class MainWindowActions(WindowBase):
         self.step_action = a("&Step", self.step_requested.emit, "Ctrl+Right", TRAIN_PENDING, "actionStep")
         self.reset_action = a("&Reset", self.reset_requested.emit, "Ctrl+R", TRAIN_PENDING, "actionReset")
         self.set_training_available(False)
+        self.presentation_action = a("&Presentation mode", self.set_presentation_mode, ["F5", "Ctrl+Shift+P"],
+                                     "For a classroom projector (F5): larger text, lines, points and controls, "
+                                     "the editing panels hidden and the main view large. F5 again gives the "
+                                     "window back as it was.", "presentationModeAction")
+        self.presentation_action.setCheckable(True)
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, key.HelpContents)
         self.about_action = a("&About", self.show_about)
         for action in (self.fit_action, self.layout_action, self.delete_action, self.play_action):
@@ -162,6 +170,7 @@ class MainWindowActions(WindowBase):
         for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
+        view.addAction(self.presentation_action)
         view.addAction(self.start_action)
         train = bar.addMenu("&Train")
         train.setToolTipsVisible(True)

@@ -135,3 +135,16 @@ def teaching_tooltip(text: str, title: str = "") -> str:
     body = "<br>".join(html.escape(line) for line in text.split("\n"))
     head = f"<b>{html.escape(title)}</b><br>" if title else ""
     return f"<qt>{head}{body}</qt>"
+
+
+_presentation_scale = [1.0]
+
+
+def presentation_scale() -> float:
+    """How much larger than made the window draws now: 1.0, or more in presentation mode. A view that sets its
+    point sizes or pen widths per snapshot multiplies them by this (fixed ones are scaled for it)."""
+    return _presentation_scale[0]
+
+
+def set_presentation_scale(scale: float) -> None:
+    _presentation_scale[0] = scale

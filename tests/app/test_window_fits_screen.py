@@ -45,11 +45,26 @@ def test_a_first_start_on_a_small_screen_takes_the_screen_not_the_default_size(s
     assert (win.width(), win.height()) == (1366, 768)
 
 
-def test_the_default_size_where_the_screen_has_room(qtbot, tmp_path, monkeypatch):
+def test_a_first_start_on_a_large_screen_takes_most_of_it_centred(qtbot, tmp_path, monkeypatch):
     from playground.app import new_window
     from playground.ui.main_window import DEFAULT_SIZE
 
-    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1920, 1040))
+    room = QRect(0, 40, 1920, 1040)  # a 1920x1080 screen under a 40 px panel
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: room)
+    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
+    qtbot.addWidget(win)
+    assert not win.small_screen
+    assert win.width() >= 0.85 * room.width() and win.height() >= 0.85 * room.height()
+    assert win.width() >= DEFAULT_SIZE[0] and win.height() >= DEFAULT_SIZE[1]
+    assert room.contains(win.geometry())
+    assert abs(win.geometry().center().x() - room.center().x()) <= 1
+
+
+def test_a_screen_just_larger_than_the_default_gets_at_least_the_default(qtbot, tmp_path, monkeypatch):
+    from playground.app import new_window
+    from playground.ui.main_window import DEFAULT_SIZE
+
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1440, 870))
     win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     qtbot.addWidget(win)
     assert not win.small_screen and (win.width(), win.height()) == DEFAULT_SIZE
