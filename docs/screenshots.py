@@ -106,7 +106,7 @@ def shot_start_page(size: tuple[int, int], out: Path) -> None:
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = new_window(settings)
     attach_training(window)
-    window.resize(*size)
+    window.setGeometry(0, 0, *size)
     window.show()
     window.show_start_page()
     settle(1000)
@@ -115,22 +115,18 @@ def shot_start_page(size: tuple[int, int], out: Path) -> None:
 
 
 def shot_template(key: str, size: tuple[int, int], seconds: float, out: Path, thumbnails: bool) -> str:
-    """Open, train, grab; returns the table's row for this template."""
+    """Open ``key`` in the window, train, grab; returns the table's row for this template."""
     from PySide6.QtCore import QTimer
 
-    from playground.app.thumbnails import (
-        close_window,
-        main_view_of,
-        open_template,
-        settle,
-        train_for,
-        write_thumbnail,
-    )
+    from playground.app.thumbnails import close_window, main_view_of, open_template, settle, train_for, write_thumbnail
 
+    started = time.monotonic()
     dialogs: list[str] = []
     watchdog = QTimer()
     watchdog.timeout.connect(lambda: close_modal_dialogs(dialogs))
     watchdog.start(500)
+    # A window of its own for each template: opening one template after another in the same window keeps some
+    # of the last lab's data on screen (docs/screens.md), and a screenshot should show the template alone.
     window, controller = open_template(key, size)
     steps = train_for(controller, seconds)
     settle(1000)
@@ -148,7 +144,7 @@ def shot_template(key: str, size: tuple[int, int], seconds: float, out: Path, th
     close_window(window)
     watchdog.stop()
     notes = "; ".join(dialogs)
-    return f"| {key} | {measured} | {steps} | {docks} | {notes} |"
+    return f"| {key} | {measured} | {steps} | {time.monotonic() - started:.0f} s | {docks} | {notes} |"
 
 
 def shot_draw(size: tuple[int, int], out: Path) -> None:
@@ -208,8 +204,8 @@ def child(size_text: str, args: argparse.Namespace) -> int:
     out = args.out / size_text
     out.mkdir(parents=True, exist_ok=True)
     names = args.names or [*TEMPLATES, "start-page"]  # the start page last: it shows the new thumbnails
-    rows = ["| template | main view | size | share of window | steps | docks on screen | notes |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| template | main view | size | share of window | steps | wall time | docks on screen | notes |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     print(rows[0], rows[1], sep="\n", flush=True)
     for name in names:
         try:
@@ -222,7 +218,7 @@ def child(size_text: str, args: argparse.Namespace) -> int:
             row = shot_template(name, (width, height), args.seconds, out,
                                 args.thumbnails and size_text == README_SIZE)
         except Exception as exc:  # one broken template must not cost the others their screenshots
-            row = f"| {name} | failed | - | - | - | - | {type(exc).__name__}: {exc} |"
+            row = f"| {name} | failed | - | - | - | - | - | {type(exc).__name__}: {exc} |"
         rows.append(row)
         print(row, flush=True)
     (out / "table.md").write_text("\n".join(rows) + "\n", encoding="utf-8")

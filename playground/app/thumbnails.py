@@ -46,7 +46,9 @@ def open_template(key: str, size: tuple[int, int] = WINDOW_SIZE) -> tuple[Any, A
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
     window = new_window(settings)
     controller = attach_training(window)
-    window.resize(*size)
+    # At the screen's top left: the window places itself for its default size, and a larger size from there would
+    # run off the screen.
+    window.setGeometry(0, 0, *size)
     window.show()
     window.load_template(key)
     settle(300)
