@@ -46,7 +46,88 @@ def run_gui_benchmark(seconds: float = 5.0) -> list[tuple[str, str, str]]:
     ]
 
 
-def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30) -> None:
+# A cold start of the real app in a child process, as `playground open` starts it ("deferred": the window first,
+# PyTorch after) or with the engine imported and attached before the window shows ("eager", how it started before).
+# It prints when the window first paints and when training can start, each in seconds since its interpreter began.
+_START_CHILD = """
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+import playground.app.main as main
+began = float(sys.argv[2])
+def say(what):
+    print(what, f"{time.time() - began:.4f}", flush=True)
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and type(obj).__name__ == "MainWindow":
+            QApplication.instance().removeEventFilter(self)
+            say("PAINTED")
+            if sys.argv[1] == "eager":
+                say("READY")
+                os._exit(0)
+            from playground.app.startup import DeferredStart
+            obj.findChild(DeferredStart).ready.connect(lambda: (say("READY"), os._exit(0)))
+        return False
+app = QApplication(sys.argv[:1])
+watch = FirstPaint()
+app.installEventFilter(watch)
+if sys.argv[1] == "eager":
+    main.open_app_window = lambda lesson=None, project=None: main.build_app_window(lesson)
+main.run_app(["--template", "lenet"])
+"""
+
+
+def _cold_start(mode: str, folder: str) -> tuple[float, float]:
+    """Seconds from the child's launch to its window's first paint, and to training being ready."""
+    import subprocess
+    import time
+
+    env = dict(os.environ, PLAYGROUND_RECOVERY_DIR=os.path.join(folder, "recovery"),
+               XDG_CONFIG_HOME=os.path.join(folder, "config"), XDG_STATE_HOME=os.path.join(folder, "state"))
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # The child is told when it was launched (the wall clock both share) and reports from there, so its
+    # interpreter's own start counts too.
+    out = subprocess.run([sys.executable, "-c", _START_CHILD, mode, repr(time.time())], env=env,
+                         capture_output=True, text=True, timeout=300, check=False)
+    times = {line.split()[0]: float(line.split()[1]) for line in out.stdout.splitlines()
+             if line.startswith(("PAINTED ", "READY "))}
+    if "PAINTED" not in times or "READY" not in times:
+        raise RuntimeError(f"the app did not start ({out.returncode}): {out.stderr[-2000:]}")
+    return times["PAINTED"], times["READY"]
+
+
+def run_startup_benchmark(runs: int = 5) -> list[tuple[str, str, str]]:
+    """Cold starts of the app with the LeNet template, the window first (as it starts) and, alternating with
+    them, PyTorch first (as it started before): to the window's first paint and to training being ready."""
+    import tempfile
+
+    import numpy as np
+
+    results: dict[str, list[tuple[float, float]]] = {"deferred": [], "eager": []}
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(runs):
+            for mode in ("deferred", "eager"):
+                results[mode].append(_cold_start(mode, folder))
+
+    def spread(values: list[float]) -> str:
+        return f"{np.median(values):.2f} s ({min(values):.2f}–{max(values):.2f})"
+
+    deferred, eager = np.array(results["deferred"]), np.array(results["eager"])
+    ratio = np.median(deferred[:, 0] / eager[:, 0])
+    return [
+        (f"Start to the window's first paint, PyTorch loaded after it (median, range of {runs})",
+         spread(list(deferred[:, 0])), "< 1.5 s"),
+        (f"Start to the window's first paint, PyTorch loaded before it (as before; median of {runs})",
+         spread(list(eager[:, 0])), "—"),
+        ("First paint, after / before (median of the per-round ratios)", f"{ratio:.2f}", "—"),
+        (f"Start to training ready (PyTorch loaded, app attached; median of {runs})",
+         spread(list(deferred[:, 1])), "—"),
+    ]
+
+
+def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30, starts: int = 5) -> None:
+    print("\nStarting the app (cold starts of `playground open --template lenet` in a child process)\n")
+    _table(run_startup_benchmark(starts))
     rows = run_gui_benchmark(seconds)
     print("\nThe window while the spiral trains (batch 10, boundary 100×100 redrawn on every snapshot)\n")
     _table(rows)
@@ -65,10 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter runs (for a smoke test)")
     parser.add_argument("--seconds", type=float, default=None, help="how long the spiral trains in the window")
     parser.add_argument("--drawings", type=int, default=None, help="strokes per template and phase")
+    parser.add_argument("--starts", type=int, default=None, help="cold starts of the app, each way")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (2.0 if args.quick else 5.0)
     drawings = args.drawings if args.drawings is not None else (5 if args.quick else 30)
-    print_gui_benchmark(seconds, drawings)
+    starts = args.starts if args.starts is not None else (2 if args.quick else 5)
+    print_gui_benchmark(seconds, drawings, starts)
     sys.stdout.flush()
     return 0
 
@@ -193,4 +276,9 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Ends at once, as the app does (app.main.end_process): a training thread still inside a step or the fast
+    # path's compiler must not abort the interpreter's teardown.
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
