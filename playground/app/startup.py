@@ -110,6 +110,8 @@ class DeferredStart(QObject):
             recorder = self._recorder(name)
             signal.connect(recorder)
             self._recorders.append((signal, recorder))
+        # Play, Step and Reset can be pressed at once: they wait for the engine here instead of being greyed out.
+        window.set_training_available(True)
         self._fallback = QTimer(self)
         self._fallback.setSingleShot(True)
         self._fallback.timeout.connect(self.start)
@@ -139,7 +141,7 @@ class DeferredStart(QObject):
         if self.indicator is None and not self.attached:
             self.indicator = LoadingIndicator()
             self.window.statusBar().addPermanentWidget(self.indicator)
-        self.window.show_message(f"{LOADING_TEXT} What you asked for starts by itself when it is ready.")
+        self.window.show_message("What you asked for starts by itself as soon as PyTorch is loaded.")
         self.start()  # asked before the first paint (--play): load now
 
     def _hide_loading(self) -> None:

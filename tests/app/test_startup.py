@@ -82,11 +82,12 @@ def test_play_pressed_while_pytorch_loads_waits_says_so_and_starts_by_itself(qtb
     start = DeferredStart(window, lambda: presenters.append(attach_app(window)), loader=EngineLoader(("torch",)))
     window.show()
     window.load_template("mnist_1_layer")
-    window.train_requested.emit()  # Space or Train > Play before the engine is there
+    assert window.play_action.isEnabled()  # not greyed out while the engine loads
+    window.play_action.trigger()  # Space or Train > Play before the engine is there
     assert start.pending == [("train_requested", ())]
     assert start.indicator is not None and start.indicator.label.text() == LOADING_TEXT
     assert start.indicator.bar.maximum() == 0  # a busy bar, not a progress the app cannot know
-    assert LOADING_TEXT in window.statusBar().currentMessage()
+    assert "as soon as PyTorch is loaded" in window.statusBar().currentMessage()
     with qtbot.waitSignal(start.ready, timeout=120_000):
         pass  # the request itself started the loader
     training = presenters[0]
