@@ -170,6 +170,7 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.layer_palette.kind_activated.connect(self._add_at_center)
         self.canvas.message.connect(self.show_message)
         self.canvas.node_selected.connect(self.inspector.show_node)
+        self.canvas.node_selected.connect(self._inspect)
         self.canvas.arch_scene.inference_changed.connect(self._on_inference)
         self.problems.node_activated.connect(lambda name: self.canvas.select_nodes([name], center=True))
         self.network_tabs.currentChanged.connect(self._on_tab)
@@ -482,6 +483,11 @@ class MainWindow(MainWindowActions, QMainWindow):
             return
         self.undo_stack.push(SetParamCommand(graph, node, field, value, self.network_name))
         self.canvas.select_nodes([node])
+
+    def _inspect(self, name: str | None) -> None:
+        """A node just selected brings the inspector in front of the views tabbed with it, to edit it at once."""
+        if name is not None and self.inspector_dock.isVisible():
+            self.inspector_dock.raise_()
 
     def set_presentation_mode(self, on: bool) -> None:
         """Presentation mode (see ui/presentation.py) on or off; the action's check mark follows."""

@@ -215,13 +215,32 @@ class MainWindowActions(WindowBase):
         if path:
             self.import_requested.emit(path)
 
+    def _fixed_text(self, action: QAction, text: str) -> QAction:
+        """A toolbar twin of ``action`` with a text that never changes: the undo stack names the command in its
+        actions' text ("Undo Add Dense"), which widened the toolbar and moved every button right of it. The
+        command's name is in the twin's tooltip."""
+        twin = QAction(text, self)
+        twin.setObjectName(action.objectName() + "Button")
+        twin.triggered.connect(action.trigger)
+
+        def follow() -> None:
+            twin.setEnabled(action.isEnabled())
+            name = action.text().replace("&", "")
+            twin.setToolTip(f"{name} ({action.shortcut().toString()})")
+            twin.setStatusTip(name)
+
+        action.changed.connect(follow)
+        follow()
+        return twin
+
     def _create_toolbar(self) -> None:
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         tb.addActions([self.new_action, self.open_action, self.save_action])
         tb.addSeparator()
-        tb.addActions([self.undo_action, self.redo_action, self.delete_action])
+        tb.addActions([self._fixed_text(self.undo_action, "Undo"), self._fixed_text(self.redo_action, "Redo"),
+                       self.delete_action])
         tb.addSeparator()
         tb.addActions([self.fit_action, self.layout_action])
         tb.addSeparator()

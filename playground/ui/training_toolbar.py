@@ -16,10 +16,16 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMenu,
 from playground.graph import TRAINING_FIELDS, Param, TrainingSettings
 
 LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
+LR_WIDEST = "0.0001234"  # the longest rate the field shows (4 significant digits)
 REGULARIZATION_RATES = ("0", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3", "10")
 OPTIMIZERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
               "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 DEVICES = {"auto": "Auto", "cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+
+
+def rate_text(value: float) -> str:
+    """A learning rate as the field shows it: 4 significant digits, so a scheduled 0.000912345 fits."""
+    return f"{value:.4g}"
 
 
 def _field(name: str) -> Param:
@@ -129,6 +135,10 @@ class TrainToolbar(QToolBar):
         assert lr_line is not None  # an editable combo box has its line edit
         self._lr_line: QLineEdit = lr_line
         lr_line.setValidator(QDoubleValidator(float(rate.minimum or 0.0), float(rate.maximum or 0.0), 8, self.lr_combo))
+        # As wide as a scheduled rate's 4 significant digits ("0.0001234"), whatever the value: the field shows the
+        # whole rate and never widens the toolbar under the pointer as the schedule lowers it.
+        self.lr_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.lr_combo.setMinimumContentsLength(len(LR_WIDEST) + 1)
         lr_line.editingFinished.connect(self._on_lr_edited)
         self.lr_combo.activated.connect(lambda _i: self._on_lr_edited())
         self.optimizer_combo = self._combo("optimizerCombo", tuple(OPTIMIZERS.values()),
@@ -153,6 +163,9 @@ class TrainToolbar(QToolBar):
         self.addWidget(QLabel("  Device "))
         self.addWidget(self.device_combo)
         self.device_label = self._label("deviceInUseLabel", "Where training runs now.")
+        # Room for a short device name before the first step names it (a long GPU name may still grow it: nothing
+        # lies to its right).
+        self.device_label.setMinimumWidth(self.device_label.fontMetrics().horizontalAdvance(" Apple GPU (MPS) "))
         self.addWidget(self.device_label)
         self.show_counters(0, 0)
 
@@ -228,14 +241,14 @@ class TrainToolbar(QToolBar):
 
     def _set_lr_text(self, value: float) -> None:
         self._updating = True
-        self.lr_combo.setEditText(f"{value:g}")
+        self.lr_combo.setEditText(rate_text(value))
         self._updating = False
 
     def set_settings(self, settings: TrainingSettings) -> None:
         """Show a lab's settings without emitting changes."""
         self._updating = True
         try:
-            self.lr_combo.setEditText(f"{settings.learning_rate:g}")
+            self.lr_combo.setEditText(rate_text(settings.learning_rate))
             self.optimizer_combo.setCurrentIndex(list(OPTIMIZERS).index(settings.optimizer))
             self.reg_combo.setCurrentIndex(("none", "l1", "l2").index(settings.regularization))
             rate = f"{settings.regularization_rate:g}"

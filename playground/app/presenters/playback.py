@@ -6,13 +6,39 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QLabel, QToolBar
 
 from playground.app.presenters.lab_settings import LabSettingsCommand
 from playground.engine.commands import Pause, Recompile, Reset, Resume, Step
 from playground.engine.errors import EngineError
 from playground.graph import GraphError, Lab, LabFormatError
+from playground.snapshots import metric_phrases
 from playground.ui.training_toolbar import TrainToolbar
+
+# What the status bar's training hint says, from a lab's opening to a run that ended by itself.
+READY_HINT = "Press Space (or ▶ Play) to train"
+PREPARING_HINT = "Preparing the data and the first step…"
+PAUSED_HINT = "Paused: Space goes on training"
+GAN_PHRASES = (("train_d_loss", "D loss", ".3f"), ("train_g_loss", "G loss", ".3f"), ("train_d_real", "D(real)", ".2f"),
+               ("train_d_fake", "D(fake)", ".2f"))
+
+
+def status_metrics(snap: Any) -> str:
+    """The latest metrics for the status bar. A GAN has no test loss to speak of (its 'loss' is D's plus G's, on
+    other noise): it shows its two players' losses and D's verdicts instead."""
+    if getattr(snap, "task", "") == "gan":
+        metrics = snap.metrics
+        return "  ·  ".join(f"{label} {format(metrics[key], fmt)}" for key, label, fmt in GAN_PHRASES
+                            if key in metrics and metrics[key] == metrics[key])
+    return "  ·  ".join(metric_phrases(snap.metrics))
+
+
+def stop_hint(snap: Any) -> str:
+    """Why a run ended by itself, and how to go on."""
+    why = snap.message or f"Finished {snap.epoch} epochs."
+    if why.startswith("Early stopping"):
+        return f"{why} Press Space to train on anyway, or Reset to start over."
+    return f"{why} Press Space to train as many epochs again, or set Epochs in Train > Training settings."
 
 if TYPE_CHECKING:
     from .training_parts import TrainingParts
@@ -33,6 +59,29 @@ class PlaybackMixin(TrainingParts):
             for action in (window.play_action, window.step_action, window.reset_action):
                 main_toolbar.removeAction(action)
         window.set_training_available(True)
+        # A hint that is never a placeholder panel: what to press now, what the run is doing, why it stopped.
+        self.train_hint = QLabel(READY_HINT)
+        self.train_hint.setObjectName("trainingHint")
+        self.train_hint.setStyleSheet("font-weight: bold; color: #1f3a5f;")
+        window.statusBar().addPermanentWidget(self.train_hint)
+        self.document.lab_replaced.connect(lambda _lab: self.show_hint(READY_HINT))
+        self.session.snapshot.connect(self._hint_for_snapshot)
+        self.session.failed.connect(lambda _message: self.show_hint(""))
+
+    def show_hint(self, text: str) -> None:
+        self.train_hint.setText(text)
+        self.train_hint.setToolTip(text)
+
+    def _hint_for_snapshot(self, snap: Any) -> None:
+        state = getattr(snap, "state", "")
+        if state == "running":
+            self.show_hint("")
+        elif state == "paused":
+            self.show_hint(PAUSED_HINT)
+        elif state == "finished":
+            self.show_hint(stop_hint(snap))
+        elif state == "diverged":
+            self.show_hint("The run diverged: lower the learning rate, then Reset")
 
     def ensure_session(self, run: bool) -> bool:
         """Start a trainer for the current lab unless one is running for it; False if the lab cannot train."""
@@ -47,6 +96,7 @@ class PlaybackMixin(TrainingParts):
             self.refuse(f"The network cannot train yet: {e}")
             return False
         self.message_banner.hide()
+        self.show_hint(PREPARING_HINT)
         self.session.start(Lab.from_dict(lab.to_dict()), probes=self.open_probes(), run=run)
         self._stale = False
         return True

@@ -10,9 +10,9 @@ from PySide6.QtCore import QTimer
 
 from playground.engine.commands import SetProbes
 from playground.engine.probes import ACTIVATION_KINDS
-from playground.snapshots import metric_phrases
 
 from .neuron_network import network_outline
+from .playback import status_metrics
 
 if TYPE_CHECKING:
     from .training_parts import TrainingParts
@@ -51,7 +51,7 @@ class SnapshotMixin(TrainingParts):
                         self._broken_views.add(key)
                         traceback.print_exc()
                         view.show_empty(f"This view could not draw the run ({type(e).__name__}: {e}).")
-        self.metrics_label.setText("  ·  ".join(metric_phrases(snap.metrics)))
+        self.metrics_label.setText(status_metrics(snap))
         if snap.state == "diverged":
             self.message_banner.show_text(snap.message)
         elif snap.state in ("finished", "paused") and snap.message and snap.message.startswith(("The ", "Applied",
