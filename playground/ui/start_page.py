@@ -195,10 +195,10 @@ class StartPage(QWidget):
 
     def _add_templates(self, layout: QVBoxLayout, thumbnails: Path) -> None:
         heading = QLabel("Templates")
-        heading.setStyleSheet("font-size: 13pt; font-weight: bold; margin-top: 14px;")
+        heading.setStyleSheet("font-size: 13pt; font-weight: bold; margin-top: 10px;")
         layout.addWidget(heading)
-        hint = QLabel("Each card shows what its template looks like after a little training. Open one and press "
-                      "Space to train it. Arrow keys move between cards, Enter opens one.")
+        hint = QLabel("Each picture is the template's main view after a little training. Open one, then press Space "
+                      "to train it.")
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #455a64;")
         layout.addWidget(hint)
@@ -307,7 +307,7 @@ class StartPage(QWidget):
         self.first_lesson.setCursor(Qt.CursorShape.PointingHandCursor)
         self._first_name = lessons[0].name
         self.first_lesson.clicked.connect(lambda: self.lesson_chosen.emit(self._first_name))
-        layout.addSpacing(8)
+        layout.addSpacing(6)
         layout.addWidget(self.first_lesson)
 
     def _add_lessons(self, layout: QVBoxLayout) -> None:
