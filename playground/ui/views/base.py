@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from playground.snapshots import ProbeResults, Record
@@ -69,8 +71,41 @@ def array(source: Mapping[str, Any], key: str) -> np.ndarray | None:
     return a if a.size else None
 
 
+class LegibleAxis(pg.AxisItem):
+    """An axis whose labels never overprint: pyqtgraph labels every major tick however short the axis is (1000
+    2000 3000 on top of one another in a plot 40 pixels high). Here every k-th is labelled, k as small as the room
+    allows; the others stay as unlabelled ticks."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
+        levels = super().tickValues(minVal, maxVal, size)
+        minVal, maxVal = sorted((minVal, maxVal))  # an inverted axis (a matrix, row 0 on top) runs high to low
+        if self.logMode or not levels or size <= 0 or maxVal <= minVal:
+            return levels
+        spacing, values = levels[0]
+        values = sorted(values)
+        if len(values) < 2:
+            return levels
+        strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+        metrics = QFontMetricsF(self.style["tickFont"] or self.font())
+        vertical = self.orientation in ("left", "right")
+        need = (metrics.height() if vertical else max(metrics.horizontalAdvance(s) for s in strings)) + 6
+        step = (values[1] - values[0]) / (maxVal - minVal) * size
+        every = max(1, math.ceil(need / max(step, 1e-9)))
+        if every == 1:
+            return levels
+        # Keep a round value (0, 1000, ...) among the labelled ones where there is one.
+        big = spacing * every
+        start = next((i for i, v in enumerate(values[:every]) if abs(v / big - round(v / big)) < 1e-6), 0)
+        kept = values[start::every]
+        rest = [v for v in values if v not in kept] + [v for _s, vs in levels[1:] for v in vs]
+        return [(spacing * every, kept), (spacing, rest)]
+
+
 def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
     """Light theme, readable axes (the views sit next to the editor, not in a dark oscilloscope)."""
+    plain = {name: LegibleAxis(name) for name in ("left", "bottom") if type(plot.getAxis(name)) is pg.AxisItem}
+    if plain:
+        plot.setAxisItems(plain)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setPen(pg.mkPen(AXIS_PEN))
@@ -132,10 +167,15 @@ def set_bar_label(bar: pg.ColorBarItem, label: str) -> None:
         bar.axis.setLabel(label)
 
 
-def plot_colour_bar(plot: pg.PlotItem, lut: np.ndarray, levels: tuple[float, float], label: str) -> pg.ColorBarItem:
-    """A colour bar at the right of a plot, outside its axes, so it never covers the picture."""
-    bar = colour_bar(lut, levels, label)
-    plot.layout.addItem(bar, 2, 5)
+def plot_colour_bar(plot: pg.PlotItem, lut: np.ndarray, levels: tuple[float, float], label: str,
+                    below: bool = False) -> pg.ColorBarItem:
+    """A colour bar at the right of a plot (or ``below`` it, for a narrow one), outside its axes, so it never
+    covers the picture."""
+    bar = colour_bar(lut, levels, label, width=8 if below else 12, horizontal=below)
+    if below:
+        plot.layout.addItem(bar, 4, 1)
+    else:
+        plot.layout.addItem(bar, 2, 5)
     return bar
 
 

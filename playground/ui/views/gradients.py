@@ -31,7 +31,7 @@ class GradientNormView(SnapshotView):
         self.plot = curve_plot("gradientPlot", "step", "gradient norm", log_y=True)
         item = self.plot.getPlotItem()
         item.setLogMode(y=True)
-        self.legend = corner_legend(item, 4)
+        self.legend = corner_legend(item, 2)  # two columns: four were wider than the narrow dock
         self.plot.setToolTip(
             "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer "
             "(log scale: each labelled step on the axis is 10×).\n"

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QWidget
 
 from playground.snapshots import Weights
 from playground.viz.colormaps import TF_BLUE, diverging_lut
@@ -17,6 +17,7 @@ from .base import PRESS_PLAY, SnapshotView, plot_colour_bar, plot_widget, probe,
 from .view_spec import ViewSpec
 
 MAX_BINS = 41
+SIDE_BY_SIDE_FROM = 360  # pixels of width
 
 
 def histogram_bins(count: int) -> int:
@@ -50,7 +51,8 @@ class WeightsView(SnapshotView):
         self.matrix_image = pg.ImageItem(axisOrder="row-major")
         self.matrix_image.setLookupTable(diverging_lut())
         m.addItem(self.matrix_image)
-        self.colour_bar = plot_colour_bar(m, diverging_lut(), (-1.0, 1.0), "weight")
+        # Under the matrix: beside it, in the narrow weights dock, the bar took the width the matrix needs.
+        self.colour_bar = plot_colour_bar(m, diverging_lut(), (-1.0, 1.0), "weight", below=True)
         self.matrix_plot.setToolTip(
             "Each cell is one weight: row = the unit it feeds, column = the input it reads. Blue positive, orange "
             "negative, pale near zero; colours are symmetric around zero.\nColumns that fade to pale: that input "
@@ -70,12 +72,21 @@ class WeightsView(SnapshotView):
             "How many weights have each value. At the start it is the random initialisation (narrow, centred on "
             "zero); as training goes on it spreads.\nA very wide histogram with an exploding loss: the learning "
             "rate is too high. L2 regularization pulls it in towards zero.")
-        plots = QHBoxLayout()
-        plots.addWidget(self.matrix_plot, 3)
-        plots.addWidget(self.histogram_plot, 2)
-        self.content_layout.addLayout(plots)
+        self.plots = QHBoxLayout()
+        self.plots.addWidget(self.matrix_plot, 3)
+        self.plots.addWidget(self.histogram_plot, 2)
+        self.content_layout.addLayout(self.plots)
         self._weights: dict[str, np.ndarray] = {}
         self._matrix_shape: tuple[int, ...] = ()
+
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
+        super().resizeEvent(event)
+        # Matrix above histogram in a narrow dock: side by side there, each got 50 px and printed its ticks over
+        # one another.
+        side = self.width() >= SIDE_BY_SIDE_FROM
+        direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
+        if self.plots.direction() != direction:
+            self.plots.setDirection(direction)
 
     @property
     def layer(self) -> str:

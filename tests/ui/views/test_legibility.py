@@ -210,3 +210,27 @@ def test_short_wide_gan_and_vae_curves_go_side_by_side(qtbot):
         assert getattr(view, second).height() > 100
         view.resize(500, 600)
         qtbot.waitUntil(lambda v=view, a=first, b=second: getattr(v, b).y() > getattr(v, a).y() + 100)
+
+
+def test_a_short_axis_labels_only_as_many_ticks_as_fit(qtbot):
+    from PySide6.QtGui import QFontMetricsF
+
+    from playground.ui.views.base import LegibleAxis, plot_widget
+
+    widget = plot_widget()
+    qtbot.addWidget(widget)
+    axis = widget.getPlotItem().getAxis("left")
+    assert isinstance(axis, LegibleAxis)
+    line = QFontMetricsF(axis.font()).height()
+    for low, high, size in ((3198.0, -63.0, 34.0), (0.0, 3000.0, 34.0), (0.0, 1.0, 40.0), (0.0, 10.0, 400.0)):
+        labelled = sorted(axis.tickValues(low, high, size)[0][1])
+        gaps = np.diff(labelled) / abs(high - low) * size
+        assert len(labelled) >= 1 and (gaps >= line).all(), (low, high, labelled)
+
+
+def test_narrow_weights_view_stacks_matrix_over_histogram(qtbot):
+    w = np.random.default_rng(0).normal(size=(64, 32)).astype(np.float32)
+    view = show(qtbot, WeightsView, SimpleNamespace(probes=ProbeResults([Weights({"dense_1": w})])), size=(200, 400))
+    qtbot.waitUntil(lambda: view.histogram_plot.y() > view.matrix_plot.y() + 50)
+    view.resize(700, 400)
+    qtbot.waitUntil(lambda: view.histogram_plot.x() > view.matrix_plot.x() + 100)
