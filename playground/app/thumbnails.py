@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QEventLoop, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -31,11 +31,12 @@ WINDOW_SIZE = (1366, 768)
 
 
 def settle(ms: int) -> None:
-    """Let the window handle its events (snapshots, repaints, layout) for ``ms`` milliseconds."""
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.01)
+    """Let the window handle its events (snapshots, repaints, layout) for ``ms`` milliseconds. An event loop with a
+    timer, not processEvents() in a loop: while snapshots arrive faster than a busy machine repaints, one
+    processEvents() call can run for many seconds."""
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
 
 
 def open_template(key: str, size: tuple[int, int] = WINDOW_SIZE) -> tuple[Any, Any]:
