@@ -191,6 +191,18 @@ class CornerLegend(pg.LegendItem):
             self._put(best)
 
 
+def legend_above(plot: pg.PlotItem, columns: int) -> pg.LegendItem:
+    """A one-row legend in the title row above a large plot whose curves fill every corner (a forecast's waves):
+    inside, it would always cover some of them. Curves made with ``plot(name=...)`` join it."""
+    legend = pg.LegendItem(colCount=columns, labelTextColor="#333", verSpacing=-8, horSpacing=6)
+    legend.layout.setContentsMargins(0, 0, 0, 0)
+    plot.layout.removeItem(plot.titleLabel)  # these plots have no title: its row holds the legend
+    plot.titleLabel.setVisible(False)
+    plot.layout.addItem(legend, 0, 1)
+    plot.legend = legend
+    return legend
+
+
 def corner_legend(plot: pg.PlotItem, columns: int = 1) -> CornerLegend:
     """A legend inside ``plot``, in whichever corner its curves leave free."""
     return CornerLegend(plot, columns)

@@ -38,7 +38,7 @@ from .base import (
     set_bar_levels,
     style_plot,
 )
-from .curves import corner_legend, curve_plot
+from .curves import curve_plot, legend_above
 from .view_spec import ViewSpec
 
 SEQUENCE_TASKS = ("sequence",)
@@ -128,7 +128,7 @@ class ForecastView(SnapshotView):
         super().__init__(parent)
         self.plot_widget = curve_plot("forecastPlot", "step", "value")
         plot = self.plot_widget.getPlotItem()
-        corner_legend(plot, 3)
+        legend_above(plot, 3)
         plot.showGrid(x=True, y=True, alpha=0.15)
         self.truth_curve = plot.plot(name="truth", pen=pg.mkPen(TRUTH_COLOR, width=2))
         self.one_step_curve = plot.plot(name="one step ahead", pen=pg.mkPen(TF_BLUE, width=2))
@@ -286,8 +286,10 @@ class GateView(SnapshotView):
             if i:
                 self.maps[i].plot.setYLink(self.maps[0].plot)
         # One colour bar for all the gates: each is a sigmoid, 0 (closed) to 1 (open).
-        self.colour_bar = colour_bar(sequential_lut(), (0.0, 1.0), "gate: 0 closed … 1 open")
-        self.canvas.addItem(self.colour_bar, row=0, col=self.MAX_GATES)
+        # Under the gates, not beside them: the dock is narrow and a bar at the side pushed the last gate out.
+        self.colour_bar = colour_bar(sequential_lut(), (0.0, 1.0), "gate: 0 closed … 1 open", width=8,
+                                     horizontal=True)
+        self.canvas.addItem(self.colour_bar, row=1, col=0, colspan=self.MAX_GATES)
         self.content_layout.addWidget(self.canvas)
         self._snapshot: Any = None
 

@@ -234,3 +234,20 @@ def test_narrow_weights_view_stacks_matrix_over_histogram(qtbot):
     qtbot.waitUntil(lambda: view.histogram_plot.y() > view.matrix_plot.y() + 50)
     view.resize(700, 400)
     qtbot.waitUntil(lambda: view.histogram_plot.x() > view.matrix_plot.x() + 100)
+
+
+def test_forecast_legend_sits_above_the_waves_and_gates_keep_their_width(qtbot):
+    from playground.ui.views.sequence_views import ForecastView, GateView
+
+    view = ForecastView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    view.show_content()
+    qtbot.wait(10)
+    item = view.plot_widget.getPlotItem()
+    assert [label.text for _, label in item.legend.items] == ["truth", "one step ahead", "free running"]
+    assert item.legend.sceneBoundingRect().bottom() <= item.getViewBox().sceneBoundingRect().top() + 1
+    gates = GateView()
+    qtbot.addWidget(gates)
+    assert gates.colour_bar.horizontal and tuple(gates.colour_bar.levels()) == (0.0, 1.0)
