@@ -11,6 +11,7 @@ One action per ``;``-separated part::
     reset                               fresh weights, the same seed
     freeze conv_1                       lock a layer: training leaves its weights alone (unfreeze conv_1 undoes it)
     open view boundary                  bring a view forward (the window only)
+    open view lossLandscapeView         open the loss landscape window (optimizerRaceView: the same window's race)
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from playground.graph.lab import DATASET_FIELDS, TRAINING_FIELDS
 ACTIONS = ("play", "set", "add", "remove", "reset", "open", "freeze", "unfreeze")
 _TRAINING = {p.name for p in TRAINING_FIELDS}
 _DATASET = {p.name for p in DATASET_FIELDS} | {"name", "features"}
+# Views that live in a window of their own (Learning menu) rather than in a dock, by their object names: the
+# lesson names them as the student's automation would, and the window opens the one that holds them.
+WINDOW_VIEWS = ("lossLandscapeView", "optimizerRaceView")
 
 
 class ActionSyntaxError(ValueError):
@@ -98,10 +102,20 @@ def _action(text: str) -> Action:
     if re.fullmatch(r"reset", low, re.I):
         return Action(low, "reset")
     if m := re.fullmatch(r"open\s+view\s+(\w+)", low, re.I):
-        return Action(low, "open", m[1].lower())
+        return Action(low, "open", _view_name(m[1], text))
     raise ActionSyntaxError(f"{text!r} is not an action; write one of: play 20 epochs, set training.learning_rate = "
                             "0.1, set dense_1.units = 4, add Dropout p=0.2 after dense_1, remove dense_2, reset, "
                             "open view boundary, freeze conv_1, unfreeze conv_1")
+
+
+def _view_name(word: str, text: str) -> str:
+    for name in WINDOW_VIEWS:
+        if word.lower() == name.lower():
+            return name
+    if word.lower().endswith("view"):  # an object name, so it must be one of the windows' views
+        raise ActionSyntaxError(f"{text!r}: no view {word!r} opens in a window of its own; known: "
+                                f"{', '.join(WINDOW_VIEWS)}")
+    return word.lower()
 
 
 def _check_setting(target: str, value: Any, text: str) -> None:

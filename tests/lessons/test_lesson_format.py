@@ -102,3 +102,21 @@ def test_the_goal_metrics_are_the_ones_the_engine_reports():
                 reported.update(names)
     assert reported <= set(TASK_METRICS)
     assert {"train_loss", "test_accuracy"} <= set(METRICS)
+
+
+def test_open_view_names_the_landscape_and_race_views_and_refuses_an_unknown_one():
+    from playground.lessons import parse_actions
+    from playground.lessons.actions import WINDOW_VIEWS
+
+    (landscape,) = parse_actions("open view lossLandscapeView")
+    (race,) = parse_actions("open view OptimizerRaceView")
+    assert (landscape.verb, landscape.target, landscape.scope) == ("open", "lossLandscapeView", "view")
+    assert race.target == "optimizerRaceView" and set(WINDOW_VIEWS) == {"lossLandscapeView", "optimizerRaceView"}
+    assert parse_actions("open view Boundary")[0].target == "boundary"  # a dock's key, as before
+    lesson = parse_lesson(GOOD.replace("@hint Look at the boundary.", "@show open view lossLandscapeView"), "x.lesson",
+                          "x")
+    assert lesson.steps[0].show[0].target == "lossLandscapeView"
+    with pytest.raises(LessonError) as e:
+        parse_lesson(GOOD.replace("@hint Look at the boundary.", "@show open view lossLandscapView"), "my.lesson",
+                     "my")
+    assert str(e.value).startswith("my.lesson, line 9") and "lossLandscapeView, optimizerRaceView" in str(e.value)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 from playground.app.document import LabDocument
 from playground.graph import Lab
 from playground.lessons import Lesson, LessonError, find_lesson, next_lesson, read_lesson, shipped_lessons
-from playground.lessons.actions import Action, apply_to_lab
+from playground.lessons.actions import WINDOW_VIEWS, Action, apply_to_lab
 from playground.lessons.goals import METRICS
 from playground.ui.commands import SetParamCommand, SnapshotCommand, restore_graph
 from playground.ui.lesson_panel import LessonPanel
@@ -237,6 +237,8 @@ class LessonPresenter(QObject):
             self.training.set_playing(True)
         elif action.verb == "reset":
             self.training.reset(False)
+        elif action.verb == "open" and action.target in WINDOW_VIEWS:
+            self.window.landscape_action.trigger()  # both views live in the landscape window
         elif action.verb == "open":
             dock = getattr(self.training, "docks", {}).get(action.target)
             if dock is not None:
