@@ -30,9 +30,10 @@ DEFAULT_OUT = ROOT / "shots" / "screens"
 SIZES = ("1366x768", "1920x1080")
 README_SIZE = "1366x768"
 # The README's screens, at 1366x768: what it shows of each family, under the names it links.
-README_SUBSET = {"start-page": "start-page.png", "spiral": "training.png", "tensorflow_playground":
-                 "tensorflow-playground.png", "lenet": "lenet.png", "vae": "vae.png", "gan": "gan.png",
-                 "gan_digits": "gan-digits.png", "char_rnn": "char-rnn.png", "lstm_sequence": "lstm-sequence.png"}
+README_SUBSET = {"start-page": "start-page.png", "spiral": "training.png",
+                 "tensorflow_playground": "tensorflow-playground.png", "lenet": "lenet.png", "vae": "vae.png",
+                 "gan": "gan.png", "universal_approximation": "universal-approximation.png",
+                 "char_rnn": "char-rnn.png", "lstm_sequence": "lstm-sequence.png"}
 EXTRA_SHOTS = ("draw", "filters")
 
 sys.path.insert(0, str(ROOT))
