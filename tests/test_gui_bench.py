@@ -61,3 +61,14 @@ def test_python_m_gui_bench_runs_and_prints_every_table():
     assert "\"MNIST 1 layer\" trains" in out.stdout and "\"LeNet\" trains" in out.stdout
     assert out.stdout.count("Stroke to probability bars") == 4
     assert "Start to the window's first paint" in out.stdout
+
+
+@pytest.mark.slow
+def test_drawing_benchmark_can_measure_the_way_it_was_done_before(qtbot):
+    from playground.app.gui_bench import run_drawing_benchmark
+
+    rows = run_drawing_benchmark(drawings=2, by_snapshot=True)
+    names = [n for n, _v, _g in rows]
+    assert len(names) == 4 and all("before: the answer in the snapshot" in n for n in names)
+    stroke = next(v for n, v, _ in rows if n.startswith("Stroke to probability bars, training"))
+    assert stroke.split("/")[0].strip() != "nan"

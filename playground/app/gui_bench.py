@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
 def run_gui_benchmark(seconds: float = 5.0) -> list[tuple[str, str, str]]:
@@ -125,7 +127,7 @@ def run_startup_benchmark(runs: int = 5) -> list[tuple[str, str, str]]:
     ]
 
 
-def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30, starts: int = 5) -> None:
+def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30, starts: int = 5, before: bool = False) -> None:
     print("\nStarting the app (cold starts of `playground open --template lenet` in a child process)\n")
     _table(run_startup_benchmark(starts))
     rows = run_gui_benchmark(seconds)
@@ -133,7 +135,10 @@ def print_gui_benchmark(seconds: float = 5.0, drawings: int = 30, starts: int = 
     _table(rows)
     for template, title in (("mnist_1_layer", "MNIST 1 layer"), ("lenet", "LeNet")):
         print(f"\nDrawing a digit while \"{title}\" trains, and paused\n", flush=True)
-        _table(run_drawing_benchmark(drawings, template))
+        rows = run_drawing_benchmark(drawings, template)
+        if before:  # the same strokes the way it was done before, in the same run: compare the ratio
+            rows += run_drawing_benchmark(drawings, template, by_snapshot=True)
+        _table(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,11 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=None, help="how long the spiral trains in the window")
     parser.add_argument("--drawings", type=int, default=None, help="strokes per template and phase")
     parser.add_argument("--starts", type=int, default=None, help="cold starts of the app, each way")
+    parser.add_argument("--before", action="store_true",
+                        help="also draw the way it was done before (the answer in the snapshot), to compare")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (2.0 if args.quick else 5.0)
     drawings = args.drawings if args.drawings is not None else (5 if args.quick else 30)
     starts = args.starts if args.starts is not None else (2 if args.quick else 5)
-    print_gui_benchmark(seconds, drawings, starts)
+    print_gui_benchmark(seconds, drawings, starts, args.before)
     sys.stdout.flush()
     return 0
 
@@ -164,115 +171,168 @@ def _table(rows: list[tuple[str, str, str]]) -> None:
     sys.stdout.flush()
 
 
-def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer") -> list[tuple[str, str, str]]:
+def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer",
+                          by_snapshot: bool = False) -> list[tuple[str, str, str]]:
     """From a stroke on the drawing pad to the probability bars repainted, through the window's own path: the
     pad's MNIST preprocessing, the drawing reader's Classify to the worker, its answer, the bars. With the image
     template ``template`` (a name in the template registry) training, and paused. Also counts the answers the
-    pad shows after each stroke ends (the goal is one)."""
+    pad shows after each stroke ends (the goal is one). ``by_snapshot`` measures, for comparison, the way it was
+    done before: every image sent as the feature maps' sample, its answer read from the next snapshot."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    import time
-
-    import numpy as np
-    from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer
-    from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    from playground.app.presenters.drawing import DrawingReader
-    from playground.engine.commands import Pause
-    from playground.graph.templates import build_template
-    from playground.runtime import TrainingSession
-    from playground.ui.digit_pad import DigitPanel
+    QApplication.instance() or QApplication(sys.argv[:1])
+    bench = _DrawingBench(template, by_snapshot)
+    try:
+        bench.wait(3.0)  # the worker builds its trainer and trains a little
+        trainer = bench.session.trainer
+        if trainer is not None:
+            trainer.fast_path.wait(120)  # measure training as it goes on, not while the fast path compiles
+        rows = bench.phase("training", drawings)
+        bench.pause()
+        return rows + bench.phase("paused", drawings)
+    finally:
+        bench.session.stop()
+        bench.panel.close()
 
-    panel = DigitPanel()
-    panel.resize(600, 360)
-    panel.show()
-    app.processEvents()
-    session = TrainingSession()
 
-    def send(command: object) -> bool:
-        session.send(command)  # type: ignore[arg-type]
+class _DrawingBench:
+    """A drawing pad and a training session joined as the window joins them (or, ``by_snapshot``, as before)."""
+
+    def __init__(self, template: str, by_snapshot: bool) -> None:
+        import numpy as np
+
+        from playground.app.presenters.drawing import DrawingReader
+        from playground.graph.templates import build_template
+        from playground.runtime import TrainingSession
+        from playground.ui.digit_pad import DigitPanel
+
+        self.by_snapshot = by_snapshot
+        self.panel = DigitPanel()
+        self.panel.resize(600, 360)
+        self.panel.show()
+        self.session = TrainingSession()
+        self.reader = DrawingReader(self.panel, self._send)
+        self.last: Any = None  # the latest image sent (by_snapshot)
+        self.t0 = 0.0  # the release of the stroke under way
+        self.done = False
+        self.times: list[float] = []
+        self.labels: list[str] = []
+        if by_snapshot:
+            self.panel.image_ready.connect(self._send_sample)
+            self.session.snapshot.connect(self._on_snapshot)
+        else:
+            self.panel.image_ready.connect(self.reader.read)
+            self.panel.drawing_finished.connect(self.reader.finish)
+            self.panel.cleared.connect(self.reader.clear)
+            self.reader.shown.connect(self._on_shown)
+        lab = build_template(template)
+        lab.training = lab.training.updated(epochs=1_000_000)
+        self.session.start(lab, probes=("prediction", "feature_maps"), run=True)
+        self.rng = np.random.default_rng(0)
+
+    def _send(self, command: Any) -> bool:
+        self.session.send(command)
         return True
 
-    reader = DrawingReader(panel, send)
-    panel.image_ready.connect(reader.read)
-    panel.drawing_finished.connect(reader.finish)
-    panel.cleared.connect(reader.clear)
-    state: dict[str, float] = {"t0": 0.0, "done": 0}
-    times: list[float] = []
-    labels_after: list[int] = []
-    seen_labels: list[str] = []
+    def _send_sample(self, image: Any) -> None:
+        from playground.engine.commands import SetSample
 
-    def on_shown(number: int) -> None:
-        panel.repaint()
-        if number == reader.final and state["t0"] and not state["done"]:
-            times.append((time.perf_counter() - state["t0"]) * 1000)
-            state["done"] = 1
+        self.last = image
+        self._send(SetSample(image=image))
 
-    def watch_label() -> bool:
-        text = panel.prediction_label.text()
-        if state["t0"] and text.isdigit() and (not seen_labels or seen_labels[-1] != text):
-            seen_labels.append(text)
+    def _answered(self) -> None:
+        import time
+
+        self.panel.repaint()
+        if self.t0 and not self.done:
+            self.times.append((time.perf_counter() - self.t0) * 1000)
+            self.done = True
+
+    def _on_shown(self, number: int) -> None:
+        if number == self.reader.final:
+            self._answered()
+
+    def _on_snapshot(self, snap: Any) -> None:
+        import numpy as np
+
+        from playground.snapshots import Prediction
+
+        prediction = snap.probes.get(Prediction)
+        if prediction is None or self.panel.image() is None:
+            return
+        self.panel.show_probabilities(prediction.probabilities)
+        if self.last is not None and np.array_equal(prediction.input.reshape(-1), self.last.reshape(-1)):
+            self._answered()
+        else:
+            self.panel.repaint()
+
+    def _watch_label(self) -> bool:
+        text = self.panel.prediction_label.text()
+        if text.isdigit() and (not self.labels or self.labels[-1] != text):
+            self.labels.append(text)
         return False
 
-    reader.shown.connect(on_shown)
-    lab = build_template(template)
-    lab.training = lab.training.updated(epochs=1_000_000)
-    session.start(lab, probes=("prediction", "feature_maps"), run=True)
-    rng = np.random.default_rng(0)
+    def wait(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
 
-    def wait(seconds: float, until: object = None) -> None:
         loop = QEventLoop()
         poll = QTimer()
         poll.setInterval(1)
-        poll.timeout.connect(lambda: loop.quit() if until is not None and until() else None)  # type: ignore
+        poll.timeout.connect(lambda: loop.quit() if until is not None and until() else None)
         QTimer.singleShot(int(seconds * 1000), loop.quit)
         poll.start()
         loop.exec()
         poll.stop()
 
-    wait(3.0)  # the worker builds its trainer and trains a little
-    trainer = session.trainer
-    if trainer is not None:
-        trainer.fast_path.wait(120)  # measure training as it goes on, not while the fast path compiles
-    rows: list[tuple[str, str, str]] = []
-    canvas = panel.canvas
-    rect = canvas.pad_rect()
+    def pause(self) -> None:
+        from playground.engine.commands import Pause
 
-    def at(x: float, y: float) -> QPoint:
-        return QPoint(round(rect.left() + x * rect.width()), round(rect.top() + y * rect.height()))
+        self.session.send(Pause())
+        self.wait(0.5)
 
-    for phase in ("training", "paused"):
-        times.clear()
-        labels_after.clear()
-        if phase == "paused":
-            session.send(Pause())
-            wait(0.5)
-        for _ in range(drawings):
-            canvas.clear()
-            wait(0.05)
-            x0, y0 = rng.uniform(0.3, 0.5), rng.uniform(0.15, 0.3)
-            points = [(x0 + 0.05 * k + rng.normal(0, 0.01), y0 + 0.1 * k) for k in range(6)]
-            state.update(done=0, t0=0.0)
-            seen_labels.clear()
-            # A stroke as a hand draws it, about 150 ms long: the pad reads it on the way, then at the release.
-            QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*points[0]))
-            for x, y in points[1:]:
-                wait(0.03)
-                QTest.mouseMove(canvas, at(x, y))
-            state["t0"] = time.perf_counter()
-            QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*points[-1]))
-            wait(2.0, lambda: state["done"])
-            wait(0.3, watch_label)  # any later answer for this stroke would show by now
-            labels_after.append(len(seen_labels))
-        a = np.array(times) if times else np.array([np.nan])
-        rows.append((f"Stroke to probability bars, {phase} (median / p95 / max of {len(times)})",
-                     f"{np.median(a):.0f} / {np.percentile(a, 95):.0f} / {a.max():.0f} ms", "< 50 ms (p95)"))
-        rows.append((f"Answers on the label after a stroke ends, {phase} (most)", f"{max(labels_after, default=0)}",
-                     "1"))
-    session.stop()
-    panel.close()
-    return rows
+    def stroke(self) -> int:
+        """One stroke as a hand draws it, about 150 ms long (the pad reads it on the way, then at the release);
+        the answers the label shows after the release."""
+        import time
+
+        from PySide6.QtCore import QPoint, Qt
+        from PySide6.QtTest import QTest
+
+        canvas = self.panel.canvas
+        rect = canvas.pad_rect()
+
+        def at(x: float, y: float) -> QPoint:
+            return QPoint(round(rect.left() + x * rect.width()), round(rect.top() + y * rect.height()))
+
+        canvas.clear()
+        self.wait(0.05)
+        x0, y0 = self.rng.uniform(0.3, 0.5), self.rng.uniform(0.15, 0.3)
+        points = [(x0 + 0.05 * k + self.rng.normal(0, 0.01), y0 + 0.1 * k) for k in range(6)]
+        self.t0, self.done = 0.0, False
+        self.labels.clear()
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*points[0]))
+        for x, y in points[1:]:
+            self.wait(0.03)
+            QTest.mouseMove(canvas, at(x, y))
+        self.t0 = time.perf_counter()
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, at(*points[-1]))
+        self.wait(2.0, lambda: self.done)
+        if self.done:
+            self.wait(0.3, self._watch_label)  # any later answer for this stroke would show by now
+        return len(self.labels)
+
+    def phase(self, phase: str, drawings: int) -> list[tuple[str, str, str]]:
+        import numpy as np
+
+        self.times.clear()
+        after = [self.stroke() for _ in range(drawings)]
+        a = np.array(self.times) if self.times else np.array([np.nan])
+        way = " (before: the answer in the snapshot)" if self.by_snapshot else ""
+        return [(f"Stroke to probability bars, {phase}{way} (median / p95 / max of {len(self.times)})",
+                 f"{np.median(a):.0f} / {np.percentile(a, 95):.0f} / {a.max():.0f} ms", "< 50 ms (p95)"),
+                (f"Answers on the label after a stroke ends, {phase}{way} (most)", f"{max(after, default=0)}",
+                 "1")]
 
 
 if __name__ == "__main__":
