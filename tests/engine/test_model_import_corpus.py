@@ -124,8 +124,9 @@ def _shapes(value) -> list[tuple[int, ...]]:
     return [tuple(p.shape) for p in parts]
 
 
-def _compare(net, namespace: dict) -> str:
-    """'' when the imported network is torch's, else what differs."""
+def _compare(net, namespace: dict, double: bool = False) -> str:
+    """'' when the imported network is torch's, else what differs; ``double``: compared in double precision, as
+    the script runs it."""
     # On the meta device torch works out every shape without computing (or initialising) anything; models that
     # make tensors on the CPU in forward (a recurrent state) run on the CPU instead.
     for device in ("meta", "cpu"):
@@ -139,6 +140,10 @@ def _compare(net, namespace: dict) -> str:
         model.eval()
         ours.eval()
         x = _inputs(net.graph, device)
+        if device == "cpu" and double:  # the script runs the model in double precision (model.double())
+            model.double()
+            ours.double()
+            x = [t.double() if t.is_floating_point() else t for t in x]
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
@@ -163,7 +168,7 @@ def _result(name: str) -> tuple[str, str]:
         return "refused", "; ".join(why for _n, why in report.refused) or f"{name} holds no model"
     namespace = _namespace(ast.parse(text))
     for net in report.networks:
-        wrong = _compare(net, namespace)
+        wrong = _compare(net, namespace, ".double()" in text)
         if wrong:
             return "wrong", f"{net.name}: {wrong}"
     return "correct", ", ".join(n.name for n in report.networks)

@@ -12,6 +12,7 @@ from playground.graph import Shape
 
 from .builder import _Builder, _Layer
 from .layers import _Layers
+from .steps import CELLS, PER_STEP, _AfterLoop, _Step, _Steps, state_expected
 from .values import (
     _BATCH,
     _MISSING,
@@ -73,6 +74,10 @@ class _Forward(_Layers):
     def _call_leaf(self, leaf: _Leaf, args: list[Any], kwargs: dict[str, Any], builder: _Builder,
                    node: ast.AST) -> Any:
         """A layer made in __init__, called: the node its kind's import pattern reads, fed by the arguments."""
+        if leaf.kind in CELLS:
+            return self._cell(leaf, args, kwargs, builder, node)
+        if any(isinstance(a, _Step) for a in args):
+            return self._per_step(lambda xs: self._call_leaf(leaf, xs, kwargs, builder, node), args, builder, node)
         if leaf.kind in STATEFUL_PATTERNS:
             return self._recurrent(leaf, args, kwargs, builder, node)
         if kwargs or len(args) != 1 and leaf.kind not in ("Add", "Multiply", "Sample", "Concat"):
@@ -128,7 +133,71 @@ class _Forward(_Layers):
                            expects=found.expects))
         return (_Tensor(name), _Unknown(node))
 
+    def _cell(self, leaf: _Leaf, args: list[Any], kwargs: dict[str, Any], builder: _Builder,
+              node: ast.AST) -> Any:
+        """``nn.LSTMCell`` called at one step of a loop over time steps: the recurrent layer over the whole
+        sequence, when its state starts from zeros and each step reads the state the step before returned (the
+        loop checks that its body writes the state back; see the interpreter's step loop)."""
+        loop = self.step_loops[-1] if self.step_loops else None
+        step = args[0] if args else None
+        if loop is None or not isinstance(step, _Step) or step.loop is not loop.node or not step.node:
+            raise _Refused(node, f"{_code(node)} calls nn.{leaf.kind} outside a loop over the time steps of a "
+                                 f"sequence: the editor draws a cell only as the recurrent layer it runs (loop "
+                                 f"'for x_t in x.split(1, dim=1)', or use nn.{CELLS[leaf.kind]})")
+        if kwargs or len(args) > 2:
+            raise _Refused(node, f"{_code(node)} passes nn.{leaf.kind} more than an input and a state")
+        if leaf.uses:
+            raise _Refused(node, f"{_code(node)} runs nn.{leaf.kind} twice in one time step, which is not one "
+                                 f"recurrent layer: declare a cell for each")
+        if not _is_zero_state(args[1] if len(args) == 2 else None):
+            raise _Refused(node, f"{_code(node)} starts nn.{leaf.kind} from a state other than zeros: the "
+                                 f"editor's {CELLS[leaf.kind]} starts from zeros (make the state with torch.zeros "
+                                 f"before the loop)")
+        loop.cells.append((leaf, node))
+        kind = CELLS[leaf.kind]
+        a = {k: v for k, v in leaf.args.items() if k != "nonlinearity" or kind == "RNN"}
+        if a.pop("bias", True) is not True:
+            raise _Refused(leaf.call, f"nn.{leaf.kind} without bias cannot be drawn: the editor's {kind} has biases")
+        layer = self._recurrent(_Leaf(kind, {**a, "batch_first": True}, leaf.call, leaf.path),
+                                [_Tensor(step.node)], {}, builder, node)[0]
+        leaf.uses += 1
+        out = tuple(_Step(layer.node if i == 0 else "", loop.node, leaf, i) for i in range(state_expected(leaf)))
+        return out if len(out) > 1 else out[0]
+
+    def _per_step(self, apply: Callable[[list[Any]], Any], args: list[Any], builder: _Builder,
+                  node: ast.AST) -> Any:
+        """A layer applied to one time step inside a loop over steps: applied to every step, the same layer over
+        the sequence, for layers that compute each step on its own (Linear, activations, dropout)."""
+        step = args[0]
+        if len(args) != 1 or not isinstance(step, _Step) or not step.node:
+            raise _Refused(node, f"{_code(node)} mixes a time step with other values, which the editor cannot draw")
+        before = len(builder.layers)
+        out = apply([_Tensor(step.node)])
+        added = builder.layers[before:]
+        if not isinstance(out, _Tensor) or out.final or not added \
+                or any(layer.kind not in PER_STEP for layer in added):
+            raise _Refused(node, f"{_code(node)} applies to one time step a layer that does not compute each step "
+                                 f"on its own (the editor draws Linear, activations and dropout inside a loop over "
+                                 f"steps)")
+        return _Step(out.node, step.loop)
+
+    def _joined_steps(self, name: str, parts: list[Any], dim: Any, call: ast.Call, builder: _Builder) -> Any:
+        """``torch.cat(outputs, dim=1)`` or ``torch.stack(outputs, dim=1)`` of one value collected per step of
+        a loop: the sequence of those values (stacked), or its steps side by side (joined, a Flatten)."""
+        first = parts[0] if parts else None
+        if len(parts) != 1 or not isinstance(first, _Step) or not first.node or dim != 1:
+            raise _Refused(call, f"{_code(call)} must join one value per time step along dim=1 to be drawn "
+                                 f"(collect each step's output once, then torch.{name}(outputs, dim=1))")
+        if name == "stack":
+            return _Tensor(first.node)
+        return self._single("Flatten", _Tensor(first.node), {}, call, builder)
+
     def _tensor_of(self, value: Any, node: ast.AST) -> _Tensor:
+        if isinstance(value, _Step):
+            raise _Refused(node, f"{_code(node)} uses one time step where the editor needs the whole sequence: "
+                                 f"collect the steps and join them with torch.stack(outputs, dim=1)")
+        if isinstance(value, _AfterLoop):
+            raise value.refuse(node)
         if isinstance(value, _Tensor):
             if value.final:
                 raise _Refused(node, f"{_code(node)} uses the result of {value.final}, which the editor draws only "
@@ -205,6 +274,8 @@ class _Forward(_Layers):
                 return _Side(call, x)
             raise _Refused(call, f"{_code(call)} reads a size of the data other than the batch, which the editor "
                                  f"cannot draw")
+        if name == "split":
+            return self._steps(x, args, kwargs, call)
         if name in ("view", "reshape"):
             dims = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else list(args)
             return self._reshape(x, dims, call, builder)
@@ -222,6 +293,15 @@ class _Forward(_Layers):
         if name in _FUNCTIONAL:
             return self.function(name, [x, *args], kwargs, call, builder)
         raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for")
+
+    def _steps(self, x: _Tensor, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> _Steps:
+        """``x.split(1, dim=1)``: the time steps of x, to be looped over."""
+        size = args[0] if args else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if size != 1 or dim != 1 or len(args) + len(kwargs) != 2:
+            raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for (it reads "
+                                 f"x.split(1, dim=1) as a loop over time steps)")
+        return _Steps(self._tensor_of(x, call), call, True)
 
     def _reshape(self, x: _Tensor, dims: list[Any], call: ast.Call, builder: _Builder) -> _Tensor:
         if len(dims) == 2 and (dims[0] is _BATCH or dims[0] == -1) and isinstance(dims[1], _SampleCount) \
@@ -249,6 +329,16 @@ class _Forward(_Layers):
                  builder: _Builder) -> Any:
         """torch.relu(x), F.max_pool2d(x, 2), torch.flatten(x, 1), torch.cat((a, b), 1), F.log_softmax(x, 1)..."""
         base = name.rstrip("_") if name.endswith("_") and not name.startswith("_") else name
+        if args and isinstance(args[0], _Step) and base not in ("cat", "stack"):
+            return self._per_step(lambda xs: self.function(name, [*xs, *args[1:]], kwargs, call, builder), args,
+                                  builder, call)
+        if base in ("cat", "stack"):
+            parts = args[0] if args else kwargs.get("tensors")
+            if isinstance(parts, (tuple, list)) and any(isinstance(p, _Step) for p in parts):
+                return self._joined_steps(base, list(parts), args[1] if len(args) > 1 else kwargs.get("dim", 0),
+                                          call, builder)
+        if base == "split" and args and isinstance(args[0], _Tensor):
+            return self._steps(args[0], list(args[1:]), kwargs, call)
         if base in ("zeros", "ones", "zeros_like") and all(isinstance(a, (int, _Batch)) for a in args):
             return _State()
         if base == "cat":

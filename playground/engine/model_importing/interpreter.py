@@ -7,10 +7,13 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
-from .builder import _Builder
+from playground.graph import Shape
+
+from .builder import _Builder, _Layer
 from .limits import _CALL_DEPTH, _LOOP_LIMIT, _STEP_LIMIT
 from .operations import _Operations
 from .options import _ArgumentParser
+from .steps import _AfterLoop, _Step, _StepLoop, _Steps, bound_in, carried_names, holds_step
 from .syntax import _call_name, _load, _method, _multiplies
 from .values import (
     _MODULES,
@@ -147,6 +150,9 @@ class _Interpreter(_Operations):
     def _for(self, stmt: ast.For, env: dict[str, Any], builder: _Builder | None) -> None:
         """A loop over a list the file spells out, unrolled."""
         items = self.evaluate(stmt.iter, env, builder)
+        if isinstance(items, _Steps):
+            self._step_loop(stmt, items, env, builder)
+            return
         if isinstance(items, _SampleDims) and _multiplies(stmt, env):
             # "for s in x.size()[1:]: n *= s", the tutorials' num_flat_features: the values of one sample.
             env[stmt.body[0].target.id] = _SampleCount(items.tensor)  # type: ignore[attr-defined]
@@ -163,6 +169,37 @@ class _Interpreter(_Operations):
             self.block(stmt.body, env, builder)
         if stmt.orelse:
             self.block(stmt.orelse, env, builder)
+
+    def _step_loop(self, stmt: ast.For, steps: _Steps, env: dict[str, Any], builder: _Builder | None) -> None:
+        """``for x_t in x.split(1, dim=1)``: the body is read once with x_t standing for every step; the cells it
+        calls become recurrent layers over the whole sequence, when each writes its state back to the names it
+        reads it from and nothing else in the loop changes them."""
+        if builder is None or stmt.orelse or self.step_loops:
+            raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' loops over time steps where the editor "
+                                 f"cannot draw it (only in forward, not nested, without else)")
+        # Split into steps of one, a (batch, steps) tensor is a sequence of one feature per step; the number of
+        # steps is the input's (20 when the file does not say it, as for the other recurrent layers).
+        layer = _Layer(builder.fresh("reshape"), "Reshape", {"shape": [20, 1]}, stmt.lineno, [steps.tensor.node],
+                       resolve=_one_feature_per_step)
+        builder.add(layer)
+        loop = _StepLoop(stmt)
+        self.step_loops.append(loop)
+        try:
+            self._bind(stmt.target, _Step(layer.name, stmt), env)
+            self.block(stmt.body, env, builder)
+        finally:
+            self.step_loops.pop()
+        writes = {id(s.value): s for s in stmt.body if isinstance(s, ast.Assign)}
+        for leaf, call in loop.cells:
+            assign = writes.get(id(call))
+            names = carried_names(assign) if assign is not None else None
+            if names is None or any(len(bound_in(stmt.body, n)) != 1 for n in names):
+                raise _Refused(call, f"{_code(call)} must carry its state from one step to the next: write it "
+                                     f"back to the names it reads, as in h, c = self.{leaf.path or 'cell'}(x_t, "
+                                     f"(h, c)), and change them nowhere else in the loop")
+        for name, value in list(env.items()):
+            if holds_step(value):
+                env[name] = _AfterLoop(name, stmt)
 
     def _ignorable(self, call: ast.Call, env: dict[str, Any]) -> bool:
         """Calls made for their effect on values, not on the layers: weight initialisation, printing."""
@@ -372,7 +409,7 @@ def _not_a_module(cls: ast.ClassDef) -> str:
 
 def _undecided(test: Any) -> bool:
     """A value whose truth is known only when the model runs: a tensor, its batch, a property of it (x.is_cuda)."""
-    return isinstance(test, (_Unknown, _Tensor, _Batch, _Method))
+    return isinstance(test, (_Unknown, _Tensor, _Batch, _Method, _Step, _AfterLoop))
 
 
 # How each kind of expression is read; any other kind is unknown without running the file.
@@ -395,3 +432,11 @@ _EVALUATORS: dict[type[ast.AST], Callable[[_Interpreter, Any, dict[str, Any], _B
     ast.ListComp: _Interpreter._comprehension,
     ast.GeneratorExp: _Interpreter._comprehension,
 }
+
+
+def _one_feature_per_step(s: Shape) -> dict[str, Any] | str:
+    """The sequence a (batch, steps) tensor split into steps of one is: one feature per step."""
+    if s.rank != 1:
+        return (f"splits {s.describe()} into time steps along dim=1, which the editor reads only from a (batch, "
+                f"steps) tensor")
+    return {"shape": [s.dims[0], 1]}

@@ -8,6 +8,7 @@ from typing import Any
 
 from .builder import _Builder
 from .results import ModelImportError
+from .steps import _StepLoop
 from .syntax import _is_module_class, _method
 from .values import _ClassRef, _FuncRef
 from .vocabulary import HELPERS
@@ -25,6 +26,7 @@ class _FileScope:
         self.env: dict[str, Any] = {}
         self.constants: dict[str, Any] = {}
         self.depth = 0
+        self.step_loops: list[_StepLoop] = []  # the loops over time steps being read, innermost last
         self.steps = 0
         for stmt in tree.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name not in HELPERS:

@@ -9,15 +9,17 @@ from typing import Any
 
 from playground.compile.kinds import FUNCTIONAL, HELPER_NAMES, PATTERNS, STATEFUL_PATTERNS
 
+from .steps import CELL_SIGNATURES
+
 HELPERS = HELPER_NAMES  # the classes the playground's own exports define
 # Signatures of the torch.nn classes (and the playground's helpers) the editor knows, in positional order: each kind's
 # import pattern says them.
 _SIGNATURES: dict[str, tuple[str, ...]] = {name: p.signature for name, p in PATTERNS.items()}
 # Constructors forward treats itself rather than as one layer of a chain: the bare recurrent classes return
-# (output, state); a 2-D dropout is a Dropout; a log-softmax closes a classifier; an adaptive pool is a pool whose
-# window depends on the image arriving.
+# (output, state); a cell runs one time step of a loop; a 2-D dropout is a Dropout; a log-softmax closes a
+# classifier; an adaptive pool is a pool whose window depends on the image arriving.
 _ROUTED: dict[str, tuple[str, ...]] = {
-    **{name: p.signature for name, p in STATEFUL_PATTERNS.items()},
+    **{name: p.signature for name, p in STATEFUL_PATTERNS.items()}, **CELL_SIGNATURES,
     "Dropout2d": ("p", "inplace"), "LogSoftmax": ("dim",), "AdaptiveAvgPool2d": ("output_size",),
     "AdaptiveMaxPool2d": ("output_size", "return_indices")}
 _RECURRENT_HINT = ("returns (output, state), which a chain of layers cannot pass on; the editor's {kind} layer "
