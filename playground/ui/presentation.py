@@ -163,10 +163,17 @@ class PresentationScaler:
 
     def _scale_axis(self, axis: Any) -> None:
         s = self.scale
-        tick_font, label_font, label_size = _original(axis, lambda: (
-            axis.style.get("tickFont"), QFont(axis.label.font()), axis.labelStyle.get("font-size")))
+        tick_font, label_font, label_size, width, height = _original(axis, lambda: (
+            axis.style.get("tickFont"), QFont(axis.label.font()), axis.labelStyle.get("font-size"),
+            axis.fixedWidth, axis.fixedHeight))
         if not self._differs(axis, None):
             return
+        # A view that fixed an axis's room (to line plots up) gets it scaled too, or the larger title overprints
+        # the ticks.
+        if width is not None:
+            axis.setWidth(round(width * s))
+        if height is not None:
+            axis.setHeight(round(height * s))
         base = tick_font if tick_font is not None else self._window_font or QFont()
         axis.setTickFont(tick_font if s == 1.0 else scaled_font(base, s))
         axis.label.setFont(scaled_font(label_font, s))
@@ -215,6 +222,9 @@ class PresentationMode:
             return
         self._timer.stop()
         self.scaler.apply(1.0)
+        for bar in self.window.findChildren(QToolBar):
+            if hasattr(bar, "set_compact"):
+                bar.set_compact(False)
         if self._lab_changed:
             # The saved layout is the old lab's: keep the new lab's docks, and give the editor its chrome back.
             for dock in self._chrome_docks():
@@ -261,6 +271,9 @@ class PresentationMode:
             dock.hide()
         for bar in self._chrome_toolbars():
             bar.hide()
+        for bar in self.window.findChildren(QToolBar):
+            if hasattr(bar, "set_compact"):
+                bar.set_compact(True)
         main = self.main_view_dock()
         if main is not None:
             main.raise_()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDoubleValidator, QFont, QFontMetrics, QIcon, QPainter, QPixmap, QPolygonF
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QLineEdit, QMenu, QToolBar, QToolButton, QWidget
 
@@ -86,6 +86,7 @@ class TrainToolbar(QToolBar):
         self.setIconSize(QSize(22, 22))
         self._updating = False
         self._playing = False
+        self._secondary: list[QAction] = []  # what set_compact hides
 
         self.play_action = QAction(_icon("play"), "Play", self)
         self.play_action.setObjectName("playAction")
@@ -117,12 +118,6 @@ class TrainToolbar(QToolBar):
 
         self.epoch_label = self._label("epochLabel", "Epochs completed: passes over the whole training set.")
         self.step_label = self._label("stepLabel", "Iterations: optimizer steps, one per batch.")
-        # Room for 9,999,999 iterations from the start: a label that grew with the count cut its last digit and
-        # moved every control to its right under the pointer.
-        bold = QFont(self.step_label.font())
-        bold.setBold(True)
-        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("   Iteration   ")
-                                        + QFontMetrics(bold).horizontalAdvance("9,999,999") + 4)
         self.addWidget(self.epoch_label)
         self.addWidget(self.step_label)
         self.addSeparator()
@@ -155,19 +150,40 @@ class TrainToolbar(QToolBar):
                              ("Regularization", self.reg_combo), ("Rate", self.reg_rate_combo)):
             label = QLabel(f"  {title} ")
             label.setToolTip(combo.toolTip())
-            self.addWidget(label)
-            self.addWidget(combo)
-        self.addSeparator()
+            shown = [self.addWidget(label), self.addWidget(combo)]
+            if combo in (self.reg_combo, self.reg_rate_combo):
+                self._secondary += shown
+        self._secondary.append(self.addSeparator())
         self.device_combo = self._combo("deviceCombo", tuple(DEVICES.values()), tip=_field_help("device"))
         self.device_combo.activated.connect(lambda i: self.device_changed.emit(list(DEVICES)[i]))
-        self.addWidget(QLabel("  Device "))
-        self.addWidget(self.device_combo)
+        self._secondary += [self.addWidget(QLabel("  Device ")), self.addWidget(self.device_combo)]
         self.device_label = self._label("deviceInUseLabel", "Where training runs now.")
-        # Room for a short device name before the first step names it (a long GPU name may still grow it: nothing
-        # lies to its right).
-        self.device_label.setMinimumWidth(self.device_label.fontMetrics().horizontalAdvance(" Apple GPU (MPS) "))
-        self.addWidget(self.device_label)
+        self._secondary.append(self.addWidget(self.device_label))
+        self._reserve_room()
         self.show_counters(0, 0)
+
+    def _reserve_room(self) -> None:
+        """Room for 9,999,999 iterations from the start, at the font of the moment: a label that grew with the
+        count cut its last digit and moved every control to its right under the pointer. And for a short device
+        name before the first step names it (a long GPU name may still grow it: nothing lies to its right)."""
+        bold = QFont(self.step_label.font())
+        bold.setBold(True)
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("   Iteration   ")
+                                        + QFontMetrics(bold).horizontalAdvance("9,999,999") + 4)
+        self.epoch_label.setMinimumWidth(self.epoch_label.fontMetrics().horizontalAdvance("  Epoch  ")
+                                         + QFontMetrics(bold).horizontalAdvance("000,000") + 4)
+        self.device_label.setMinimumWidth(self.device_label.fontMetrics().horizontalAdvance(" Apple GPU (MPS) "))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "device_label"):
+            self._reserve_room()  # presentation mode: the counters' room grows with their font
+
+    def set_compact(self, compact: bool) -> None:
+        """Only play, the counters, the learning rate and the optimizer (for a projector, where the rest would not
+        fit at a larger font); the regularization and device controls stay in the Train menu's settings."""
+        for action in self._secondary:
+            action.setVisible(not compact)
 
     # Building helpers -------------------------------------------------------------------------------------
 

@@ -91,6 +91,8 @@ def test_presentation_mode_enlarges_fonts_lines_and_points_and_hides_the_editing
     assert all(not win.findChild(QDockWidget, name).isVisible() for name in CHROME)
     assert not win.findChild(QToolBar, "mainToolbar").isVisible()
     assert win.findChild(QToolBar, "trainToolbar").isVisible()
+    assert not c.toolbar.device_combo.isVisible() and c.toolbar.lr_combo.isVisible()  # the toolbar fits
+    assert c.toolbar.step_label.minimumWidth() >= c.toolbar.step_label.sizeHint().width()  # no digit cut
     main = win.presentation.main_view_dock()
     assert main is not None and main.isVisible()
     assert main.width() >= 0.5 * win.width()
@@ -103,7 +105,7 @@ def test_presentation_mode_enlarges_fonts_lines_and_points_and_hides_the_editing
             "points": boundary.train_scatter.opts["size"], "pen": boundary.train_scatter.opts["pen"].widthF(),
             "icons": c.toolbar.iconSize().width()} == before
     qtbot.waitUntil(lambda: same_layout(win, layout))
-    assert win.findChild(QToolBar, "mainToolbar").isVisible()
+    assert win.findChild(QToolBar, "mainToolbar").isVisible() and c.toolbar.device_combo.isVisible()
 
 
 def test_axis_labels_and_ticks_grow_and_shrink_back(qtbot, app_window):
