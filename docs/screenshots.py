@@ -129,7 +129,9 @@ def shot_template(key: str, size: tuple[int, int], seconds: float, out: Path, th
     # A window of its own for each template: opening one template after another in the same window keeps some
     # of the last lab's data on screen (docs/screens.md), and a screenshot should show the template alone.
     window, controller = open_template(key, size)
+    opened = time.monotonic()
     steps = train_for(controller, seconds)
+    trained = time.monotonic()
     settle(1000)
     grab(window, out / f"{key.replace('_', '-')}.png")
     view = main_view_of(window)
@@ -142,8 +144,12 @@ def shot_template(key: str, size: tuple[int, int], seconds: float, out: Path, th
         share = 100 * view.width() * view.height() / area
         measured = f"{controller.main_view_key} | {view.width()}×{view.height()} | {share:.0f}%"
     docks = ", ".join(visible_docks(window))
+    grabbed = time.monotonic()
     close_window(window)
     watchdog.stop()
+    # Where the wall time went: on a busy machine a window that cannot keep up with its snapshots shows here.
+    dialogs.append(f"open {opened - started:.0f} s, train {trained - opened:.0f} s, grab {grabbed - trained:.0f} s, "
+                   f"close {time.monotonic() - grabbed:.0f} s")
     notes = "; ".join(dialogs)
     return f"| {key} | {measured} | {steps} | {time.monotonic() - started:.0f} s | {docks} | {notes} |"
 
