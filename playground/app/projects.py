@@ -107,7 +107,7 @@ class ProjectFiles(QObject):
         self.show_project(project, os.path.abspath(path))
         where = f"epoch {project.epoch}, step {project.step}: press Play to go on training" if project.checkpoint \
             else "not trained yet"
-        self.window.show_message(f"Opened {path} ({where})")
+        self.window.show_message(project.moments_problem or f"Opened {path} ({where})", bool(project.moments_problem))
         self.opened.emit(os.path.abspath(path))
         return True
 

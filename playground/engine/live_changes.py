@@ -142,11 +142,12 @@ class LiveChanges(TrainerParts):
         if isinstance(command, Classify):
             command.reply(command.number, self._probes.classify(command.image))
         else:
-            command.reply(self.checkpoint())
+            command.reply(self.checkpoint_to_save())
 
     def _apply_restore(self, command: Restore) -> None:
         try:
             self.restore(command.checkpoint)
+            self.restore_moments(command.checkpoint)
         except EngineError as e:
             self._problem(str(e))
         self._refresh = True

@@ -39,6 +39,8 @@ from .project_format import (
     HISTORY,
     LAB,
     MANIFEST,
+    MOMENTS_JSON,
+    MOMENTS_TENSORS,
     PNG_MAGIC,
     RUNS,
     STATE_JSON,
@@ -91,7 +93,7 @@ _CHUNK = 1024**2
 # Loading --------------------------------------------------------------------------------------------------------
 
 def _limit(name: str) -> int:
-    if name in (MANIFEST, LAB, STATE_JSON, RUNS):
+    if name in (MANIFEST, LAB, STATE_JSON, RUNS, MOMENTS_JSON):
         return MAX_JSON_BYTES
     if name == HISTORY:
         return MAX_HISTORY_BYTES
@@ -103,7 +105,8 @@ def _limit(name: str) -> int:
 
 
 def _allowed(name: str) -> bool:
-    return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL, RUNS) or \
+    return name in (MANIFEST, LAB, STATE_JSON, STATE_TENSORS, HISTORY, THUMBNAIL, RUNS, MOMENTS_JSON,
+                    MOMENTS_TENSORS) or \
         _WEIGHTS_RE.fullmatch(name) is not None or _TABLE_RE.fullmatch(name) is not None
 
 
@@ -324,17 +327,18 @@ def _open_zip(source: Any, where: str) -> zipfile.ZipFile:
 
 def _listed_entries(infos: Mapping[str, zipfile.ZipInfo], manifest: Mapping[str, Any], where: str) -> set[str]:
     """The zip's entries besides the manifest, each listed there with its size."""
+    optional = {MOMENTS_JSON, MOMENTS_TENSORS}  # checked apart: a damaged one leaves only itself out
     listed = set(manifest["files"])
     present = set(infos) - {MANIFEST}
-    if listed != present:
+    if listed - optional != present - optional:
         missing, unlisted = sorted(listed - present), sorted(present - listed)
         raise ProjectError(f"{where} is incomplete or altered: " + (
             f"missing {', '.join(missing)}" if missing else f"unlisted entry {', '.join(unlisted)}"))
-    for name in sorted(present):
+    for name in sorted(present - optional):
         if infos[name].file_size != manifest["files"][name]["size"]:
             raise ProjectError(f"{where}: the entry {shown(name)} holds {infos[name].file_size:,} bytes, its "
                                f"manifest says {manifest['files'][name]['size']:,}; the file is damaged")
-    return present
+    return present | (listed & optional)
 
 
 def _lab(data: Mapping[str, bytes], where: str) -> Lab:
@@ -370,8 +374,9 @@ def read_project(source: Any, where: str = "the project") -> Project:
         # The small entries first: the lab they hold says how big the weights and the training state can be, so
         # that an entry inflating past that is refused before a byte of it is read.
         big = {name for name in present if name in (STATE_TENSORS, HISTORY) or name.startswith("weights/")}
+        extras = present & {MOMENTS_JSON, MOMENTS_TENSORS}  # read last, and not needed for the project to open
         data: dict[str, bytes] = {name: _read(zf, infos[name], where, manifest["files"][name]["sha256"])
-                                  for name in sorted(present - big)}
+                                  for name in sorted(present - big - extras)}
         lab = _lab(data, where)
         thumbnail = data.get(THUMBNAIL)
         if thumbnail is not None and thumbnail[:8] != PNG_MAGIC:
@@ -409,6 +414,7 @@ def read_project(source: Any, where: str = "the project") -> Project:
                                    f"it belongs to needs at most {bounds[name]:,}; refusing the file")
         for name in sorted(big):
             data[name] = _read(zf, infos[name], where, manifest["files"][name]["sha256"])
+        moment_parts, project.moments_problem = _read_extras(zf, infos, manifest, extras, where)
     weights = {name: _tensors(data[entry], entry, where) for name, entry in files.items()}
     check_weights_fit(trained_lab, weights, where, shapes)
     tensors: dict[str, torch.Tensor] = {}
@@ -426,4 +432,36 @@ def read_project(source: Any, where: str = "the project") -> Project:
     except UnicodeDecodeError:
         raise ProjectError(f"{where}: {HISTORY} is not UTF-8 text") from None
     project.checkpoint = {"tensors": tensors, "meta": state["meta"], "history": parse_history(history_text, where)}
+    _add_moments(project, moment_parts, extras, where)
     return project
+
+
+def _read_extras(zf: zipfile.ZipFile, infos: Mapping[str, zipfile.ZipInfo], manifest: Mapping[str, Any],
+                 names: set[str], where: str) -> tuple[dict[str, bytes], str]:
+    """The optional entries' bytes, or why they cannot be read (a damaged one does not stop the project)."""
+    try:
+        for name in sorted(names):
+            if name not in infos or name not in manifest["files"]:
+                raise ProjectError(f"{name} is {'missing' if name not in infos else 'not listed in the manifest'}")
+        return {name: _read(zf, infos[name], where, manifest["files"][name]["sha256"]) for name in sorted(names)}, ""
+    except ProjectError as e:
+        return {}, e.message
+
+
+def _add_moments(project: Project, parts: Mapping[str, bytes], names: set[str], where: str) -> None:
+    """The time machine's moments into the checkpoint, or a message naming what is wrong with them."""
+    from .project_moments import parse_moments
+
+    if not names or project.checkpoint is None:
+        return
+    what = f"{where}: the time machine's moments ({MOMENTS_JSON}, {MOMENTS_TENSORS}) were left out"
+    if project.moments_problem:
+        project.moments_problem = f"{what}: {project.moments_problem}; the rest of the project opened"
+        return
+    try:
+        if set(parts) != {MOMENTS_JSON, MOMENTS_TENSORS}:
+            raise ProjectError(f"only {', '.join(sorted(parts))} is there")
+        project.checkpoint["moments"] = parse_moments(parts[MOMENTS_JSON], parts[MOMENTS_TENSORS],
+                                                      project.checkpoint)
+    except ProjectError as e:
+        project.moments_problem = f"{what}: {e.message}; the rest of the project opened"

@@ -13,6 +13,9 @@ Inside the zip (every entry listed in the manifest with its size and SHA-256):
 - ``thumbnail.png``: a picture of the lab, when the caller gave one;
 - ``runs.json``: optional, the runs of a comparison (runs side by side): each run's name, lab, change, whether it
   is shown, and its curves;
+- ``moments.json`` + ``moments.safetensors``: optional, the time machine's moments of the run (thinned to a size
+  limit): each moment's step, epoch, curve rows and plain state in the JSON, its tensors in the safetensors file
+  under ``<index>/``; a damaged pair is left out with a message (``Project.moments_problem``) and the rest opens;
 - ``tables/<sha256>.csv``: the table a table lab learns from (within a size limit), so the project opens on another
   machine; on loading it is checked against its name and kept in the table cache, where the lab finds it.
 """
@@ -42,6 +45,8 @@ STATE_TENSORS = "state.safetensors"
 HISTORY = "history.csv"
 THUMBNAIL = "thumbnail.png"
 RUNS = "runs.json"
+MOMENTS_JSON = "moments.json"
+MOMENTS_TENSORS = "moments.safetensors"
 _WEIGHTS_RE = re.compile(r"weights/([A-Za-z0-9_-]{1,64})\.safetensors")
 _TABLE_RE = re.compile(r"tables/([0-9a-f]{64})\.csv")
 
@@ -63,6 +68,7 @@ class Project:
     manifest: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, bytes] = field(default_factory=dict)  # the tables it carried, by SHA-256
     runs: list[Any] = field(default_factory=list)  # the comparison's runs (run_group.SavedRun), if it has any
+    moments_problem: str = ""  # why the saved moments were left out (they are in checkpoint["moments"] otherwise)
 
     @property
     def training_lab(self) -> Lab:

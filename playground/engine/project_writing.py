@@ -24,6 +24,8 @@ from .project_format import (
     HISTORY,
     LAB,
     MANIFEST,
+    MOMENTS_JSON,
+    MOMENTS_TENSORS,
     PNG_MAGIC,
     RUNS,
     STATE_JSON,
@@ -98,6 +100,33 @@ def history_csv(history: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _moment_entries(saved: Any) -> dict[str, bytes]:
+    """The time machine's moments (TimeTravel.checkpoint_to_save), if any: their plain parts as JSON and their
+    tensors in one safetensors file, each moment's under ``<index>/``. A spilled moment whose file a thinning
+    removed since it was taken is left out."""
+    from safetensors.torch import load_file, save
+
+    if not isinstance(saved, Mapping) or not saved.get("moments"):
+        return {}
+    plain: list[dict[str, Any]] = []
+    tensors: dict[str, torch.Tensor] = {}
+    for moment in saved["moments"]:
+        try:
+            own = moment["tensors"] if moment.get("tensors") is not None else load_file(moment["path"])
+        except (OSError, KeyError, TypeError):
+            continue
+        index = len(plain)
+        plain.append({k: moment[k] for k in ("step", "epoch", "rows", "meta")})
+        tensors.update({f"{index}/{key}": value for key, value in own.items()})
+    if not plain:
+        return {}
+    try:
+        text = json.dumps({"gap": int(saved.get("gap", 1)), "moments": plain}, indent=1)
+    except (TypeError, ValueError) as e:
+        raise ProjectError(f"The time machine's moments cannot be written as JSON: {e}") from None
+    return {MOMENTS_JSON: (text + "\n").encode("utf-8"), MOMENTS_TENSORS: save(_plain_tensors(tensors))}
+
+
 def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, trained_lab: Lab | None = None,
                     thumbnail: bytes | None = None, extra: Mapping[str, Any] | None = None,
                     runs: list[dict[str, Any]] | None = None) -> dict[str, bytes]:
@@ -134,6 +163,7 @@ def project_entries(lab: Lab, checkpoint: Mapping[str, Any] | None = None, *, tr
         except (TypeError, ValueError) as e:
             raise ProjectError(f"The checkpoint's plain state cannot be written as JSON: {e}") from None
         entries[HISTORY] = history_csv(history).encode("utf-8")
+        entries.update(_moment_entries(checkpoint.get("moments")))
         if isinstance(meta, Mapping):
             training = {k: meta[k] for k in ("epoch", "step", "elapsed") if k in meta}
     if thumbnail is not None:

@@ -6,6 +6,10 @@ Bounded: at most ``MAX_MOMENTS`` per run. When full, every other moment goes (th
 the gap between moments doubles, so a long run keeps moments spread evenly over all of it. A moment larger than
 ``SPILL_BYTES`` lives in a safetensors file in a temporary folder instead of memory. Keeping moments costs at most
 ``TIME_BUDGET`` of the training time: a moment waits until the time since the last one is that many times its cost.
+
+Saved with a project: :meth:`TimeTravel.checkpoint_to_save` adds the kept moments to a checkpoint (thinned the same
+way until they fit in ``SAVED_MOMENT_BYTES``), and a restore of such a checkpoint puts them back, so a reopened
+project's slider scrubs the run it was saved with.
 """
 
 from __future__ import annotations
@@ -42,6 +46,9 @@ TIME_BUDGET = 0.02
 # its last result again): the probe scheduler's budget is for the views, and the badges must not take from it.
 HEALTH_BUDGET = 0.02
 HISTORY_POINTS = 2000
+# What a project file may spend on moments: a dense MNIST network with Adam takes about 5 MB a moment, so a long
+# run keeps about a dozen of them, spread over all of it, instead of a gigabyte.
+SAVED_MOMENT_BYTES = 64 << 20
 
 
 @dataclass
@@ -133,6 +140,34 @@ class MomentStore:
         self.drop_after(-1)
         self.gap = 1
 
+    def to_save(self, max_bytes: int = SAVED_MOMENT_BYTES) -> dict[str, Any]:
+        """The moments for a project file: plain data and tensors (or a spilled moment's file), thinned as
+        :meth:`_thin` does (the first and the newest stay) until they fit in ``max_bytes``. Taken between steps;
+        the tensors are the moments' own (never changed in place), so writing them later on another thread is
+        safe."""
+        chosen = list(self.moments)
+        gap = self.gap
+        while len(chosen) > 2 and sum(m.nbytes for m in chosen) > max_bytes:
+            rest = chosen[1:]
+            chosen = [chosen[0]] + [m for i, m in enumerate(rest) if (len(rest) - 1 - i) % 2 == 0]
+            gap *= 2
+        if sum(m.nbytes for m in chosen) > max_bytes:
+            chosen = chosen[-1:] if chosen and chosen[-1].nbytes <= max_bytes else []
+        saved: list[dict[str, Any]] = []
+        for m in chosen:
+            # A spilled moment goes by its file, read only when the project is written (this is also the reading
+            # the landscape window takes every few seconds); a thinning may remove it before then.
+            where = {"tensors": m.tensors} if m.tensors is not None else {"path": m.path}
+            saved.append({"step": m.step, "epoch": m.epoch, "rows": m.rows, "meta": m.meta, **where})
+        return {"gap": gap, "moments": saved}
+
+    def put_back(self, saved: dict[str, Any]) -> None:
+        """Moments read from a project (``to_save``'s form), oldest first, in place of the ones kept now."""
+        self.clear()
+        for m in sorted(saved.get("moments", []), key=lambda m: int(m["step"])):
+            self.add(int(m["step"]), int(m["epoch"]), int(m["rows"]), dict(m["tensors"]), dict(m["meta"]))
+        self.gap = max(1, int(saved.get("gap", 1)), self.gap)
+
     def timeline(self, showing: int = -1) -> Timeline:
         return Timeline(np.array([m.step for m in self.moments], np.int64),
                         np.array([m.epoch for m in self.moments], np.int64), showing)
@@ -215,6 +250,23 @@ class TimeTravel(TrainerParts):
         if self.moments is None:
             raise EngineError("This run keeps no moments (the time machine is off)")
         return self.moments
+
+    def checkpoint_to_save(self) -> dict[str, Any]:
+        """:meth:`checkpoint` with the kept moments (``"moments"``) when there are any: what a project saves."""
+        checkpoint = self.checkpoint()
+        if self.moments is not None and self.moments.moments:
+            checkpoint["moments"] = self.moments.to_save()
+        return checkpoint
+
+    def restore_moments(self, checkpoint: dict[str, Any]) -> None:
+        """After a restore of ``checkpoint``: its saved moments (if it has them) become this run's, so the slider
+        scrubs the run as it was saved. Moments after the restored step cannot belong to it and are left out."""
+        saved = checkpoint.get("moments") if isinstance(checkpoint, dict) else None
+        if self.moments is None or not isinstance(saved, dict):
+            return
+        kept = [m for m in saved.get("moments", []) if int(m["step"]) <= self.step]
+        self.moments.put_back({**saved, "moments": kept})
+        self._moments_of = (id(self.task), self.seed)
 
     def moment_snapshot(self, step: int) -> Snapshot:
         """The run as it was at the kept moment at (or last before) ``step``: every open view's probes computed
