@@ -506,8 +506,10 @@ def bench_command(args: argparse.Namespace) -> int:
     from playground.engine.bench import (
         engine_table,
         fast_path_table,
+        landscape_table,
         run_benchmarks,
         run_fast_path_benchmark,
+        run_landscape_benchmark,
         run_watch_benchmark,
         watch_table,
     )
@@ -525,6 +527,8 @@ def bench_command(args: argparse.Namespace) -> int:
     try:
         print(watch_table(run_watch_benchmark(args.device, rounds=args.rounds, quick=args.quick), args.rounds),
               flush=True)
+        print("\n" + landscape_table(run_landscape_benchmark(args.device, rounds=args.rounds, quick=args.quick),
+                                     args.rounds), flush=True)
     except EngineError as e:
         return _fail(str(e))
     return 0  # the window rows follow from playground/__main__.py (the CLI stays free of Qt), unless --no-gui

@@ -8,9 +8,12 @@ medians measured in one run.
 
 from __future__ import annotations
 
+import queue
 import statistics
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -352,6 +355,115 @@ def watch_table(results: list[WatchResult], rounds: int) -> str:
         lines.append(f"| {r.name} | {r.off_samples_per_s:,.0f} | {r.on_samples_per_s:,.0f} | "
                      f"{r.ratio:.2f}{_spread(r.ratios)} | ≥ {r.goal} |")
     return "\n".join(lines)
+
+
+# As the landscape window does (app/presenters/landscape.py): the running weights every 3 s, a random slice on a
+# grid sized so one refresh costs about 2 s, 7 to 25 points a side, computed on a thread beside the training.
+LANDSCAPE_REFRESH_S = 3.0
+LANDSCAPE_GRID_BUDGET_S = 2.0
+LANDSCAPE_GRID_POINTS = (7, 25)
+
+
+class _LandscapeWatch:
+    """The landscape window's refresh loop without the window: on its own thread, every LANDSCAPE_REFRESH_S it asks
+    the trainer for its state (a command answered between two steps, as the window's session does) and computes
+    the loss on a random slice through those weights. ``refreshes`` counts the slices drawn."""
+
+    def __init__(self, lab: Lab, trainer: Trainer) -> None:
+        from .insight.landscape import LabLoss, random_directions
+
+        self.trainer = trainer
+        self.lab_loss = LabLoss(lab)
+        self.directions = random_directions(self.lab_loss.problem, int(lab.seed))
+        seconds = max(self.lab_loss.problem.seconds_per_point(), 1e-6)
+        side = int((LANDSCAPE_GRID_BUDGET_S / seconds) ** 0.5)
+        self.points = max(LANDSCAPE_GRID_POINTS[0], min(LANDSCAPE_GRID_POINTS[1], side)) | 1
+        self.refreshes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="landscape-watch", daemon=True)
+
+    def __enter__(self) -> _LandscapeWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        from .commands import TakeCheckpoint
+        from .insight.landscape import random_slice
+
+        while not self._stop.wait(LANDSCAPE_REFRESH_S):
+            answer: queue.Queue[dict[str, Any]] = queue.Queue()
+            self.trainer.send(TakeCheckpoint(answer.put))
+            try:
+                checkpoint = answer.get(timeout=LANDSCAPE_REFRESH_S)
+            except queue.Empty:  # the run ended before it answered
+                return
+            self.lab_loss.load(checkpoint)
+            random_slice(self.lab_loss.problem, points=self.points, directions=self.directions)
+            self.refreshes += 1
+
+
+@dataclass
+class LandscapeResult:
+    """The spiral trained as the window does, with the loss landscape window open (recomputed as it does) and the
+    health badges on, against both off, in alternating rounds."""
+
+    name: str
+    off_samples_per_s: float
+    on_samples_per_s: float
+    ratios: tuple[float, ...]
+    refreshes: int
+    points: int
+    goal: float = 0.9
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+
+def _landscape_round(lab: Lab, data: DataBundle, device: torch.device, epochs: int, probes: tuple[str, ...],
+                     on: bool) -> tuple[float, int, int]:
+    trainer = Trainer(lab, device=device.type, data=data, probes=probes, fast_path=False, health=on)
+    if not on:
+        return _engine_loop(lab, data, device, epochs, probes, trainer)[0], 0, 0
+    with _LandscapeWatch(lab, trainer) as watch:
+        speed = _engine_loop(lab, data, device, epochs, probes, trainer)[0]
+    return speed, watch.refreshes, watch.points
+
+
+def run_landscape_benchmark(device_name: str = "auto", rounds: int = 5, quick: bool = False) -> LandscapeResult:
+    """Training speed with the landscape and the badges on against off: the spiral (batch 10, boundary live), long
+    enough for several refreshes of the landscape."""
+    device = resolve_device(device_name)
+    lab = spiral()
+    lab.training = lab.training.updated(batch_size=10)
+    data = load_dataset(lab.dataset, lab.seed)
+    epochs, probes = (20 if quick else 150), ("boundary",)
+    configure_cpu_threads(sum(p.numel() for p in compile_network(lab.networks[0].graph).module.parameters()), device)
+    _landscape_round(lab, data, device, 1, probes, True)  # warm up
+    off, on, refreshes, points = [], [], 0, 0
+    for _ in range(rounds):
+        off.append(_landscape_round(lab, data, device, epochs, probes, False)[0])
+        speed, count, points = _landscape_round(lab, data, device, epochs, probes, True)
+        on.append(speed)
+        refreshes += count
+    return LandscapeResult("Spiral 2-16-16-16-2 tanh (batch 10, boundary live)", statistics.median(off),
+                           statistics.median(on), tuple(a / b for a, b in zip(on, off, strict=True)), refreshes,
+                           points)
+
+
+def landscape_table(r: LandscapeResult, rounds: int) -> str:
+    return "\n".join([
+        f"Loss landscape window open (a random slice recomputed every {LANDSCAPE_REFRESH_S:.0f} s from the running "
+        f"weights, {r.points}×{r.points} grid, on a thread beside the training; {r.refreshes} slices in all) and "
+        f"health badges on, against both off: {rounds} alternating rounds, medians (range of the per-round ratios)\n",
+        "| workload | off (samples/s) | on (samples/s) | on / off | goal |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        f"| {r.name} | {r.off_samples_per_s:,.0f} | {r.on_samples_per_s:,.0f} | {r.ratio:.2f}{_spread(r.ratios)} | "
+        f"≥ {r.goal} |"])
 
 
 def _spread(ratios: tuple[float, ...]) -> str:
