@@ -77,28 +77,56 @@ class LegibleAxis(pg.AxisItem):
     allows; the others stay as unlabelled ticks."""
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> Any:
-        levels = super().tickValues(minVal, maxVal, size)
-        minVal, maxVal = sorted((minVal, maxVal))  # an inverted axis (a matrix, row 0 on top) runs high to low
-        if self.logMode or not levels or size <= 0 or maxVal <= minVal:
-            return levels
-        spacing, values = levels[0]
-        values = sorted(values)
-        if len(values) < 2:
-            return levels
-        strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
-        metrics = QFontMetricsF(self.style["tickFont"] or self.font())
+        return thin_levels(self, super().tickValues(minVal, maxVal, size), minVal, maxVal, size)
+
+    def generateDrawSpecs(self, p: Any) -> Any:
+        """Ticks the view set itself (a character under each step) are thinned the same way, by their text."""
+        given = self._tickLevels
+        if not given or not given[0] or self.range[0] == self.range[1]:
+            return super().generateDrawSpecs(p)
         vertical = self.orientation in ("left", "right")
-        need = (metrics.height() if vertical else max(metrics.horizontalAdvance(s) for s in strings)) + 6
-        step = (values[1] - values[0]) / (maxVal - minVal) * size
-        every = max(1, math.ceil(need / max(step, 1e-9)))
-        if every == 1:
-            return levels
-        # Keep a round value (0, 1000, ...) among the labelled ones where there is one.
-        big = spacing * every
-        start = next((i for i, v in enumerate(values[:every]) if abs(v / big - round(v / big)) < 1e-6), 0)
-        kept = values[start::every]
-        rest = [v for v in values if v not in kept] + [v for _s, vs in levels[1:] for v in vs]
-        return [(spacing * every, kept), (spacing, rest)]
+        size = self.boundingRect().height() if vertical else self.boundingRect().width()
+        per_unit = size / abs(self.range[1] - self.range[0])
+        metrics = QFontMetricsF(self.style["tickFont"] or self.font())
+        kept: list[tuple[float, str]] = []
+        for value, text in sorted(given[0]):
+            extent = metrics.height() if vertical else metrics.horizontalAdvance(text)
+            if kept:
+                last = metrics.height() if vertical else metrics.horizontalAdvance(kept[-1][1])
+                if (value - kept[-1][0]) * per_unit < (extent + last) / 2 + 6:
+                    continue
+            kept.append((value, text))
+        self._tickLevels = [kept, *given[1:]]
+        try:
+            return super().generateDrawSpecs(p)
+        finally:
+            self._tickLevels = given
+
+
+def thin_levels(axis: pg.AxisItem, levels: Any, minVal: float, maxVal: float, size: float) -> Any:
+    """``levels`` of ``axis`` with its labelled (first) level thinned to every k-th tick, k as small as the room
+    allows; the others go down a level, as ticks without labels."""
+    minVal, maxVal = sorted((minVal, maxVal))  # an inverted axis (a matrix, row 0 on top) runs high to low
+    if axis.logMode or not levels or size <= 0 or maxVal <= minVal:
+        return levels
+    spacing, values = levels[0]
+    values = sorted(values)
+    if len(values) < 2:
+        return levels
+    strings = axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)
+    metrics = QFontMetricsF(axis.style["tickFont"] or axis.font())
+    vertical = axis.orientation in ("left", "right")
+    need = (metrics.height() if vertical else max(metrics.horizontalAdvance(s) for s in strings)) + 6
+    step = (values[1] - values[0]) / (maxVal - minVal) * size
+    every = max(1, math.ceil(need / max(step, 1e-9)))
+    if every == 1:
+        return levels
+    # Keep a round value (0, 1000, ...) among the labelled ones where there is one.
+    big = spacing * every
+    start = next((i for i, v in enumerate(values[:every]) if abs(v / big - round(v / big)) < 1e-6), 0)
+    kept = values[start::every]
+    rest = [v for v in values if v not in kept] + [v for _s, vs in levels[1:] for v in vs]
+    return [(big, kept), (spacing, rest)]
 
 
 def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
@@ -157,6 +185,9 @@ def colour_bar(lut: np.ndarray, levels: tuple[float, float], label: str, width: 
         axis.enableAutoSIPrefix(False)
     if not horizontal:
         bar.axis.setWidth(None)  # as wide as its values and label need ("-0.0123" was cut at the fixed 45 px)
+    plain = bar.axis.tickValues  # a short bar printed 1.0 0.5 0 -0.5 -1.0 over one another
+    setattr(bar.axis, "tickValues",  # noqa: B010 - an instance's method, replaced for this axis alone
+            lambda low, high, size: thin_levels(bar.axis, plain(low, high, size), low, high, size))
     set_bar_label(bar, label)
     return bar
 

@@ -110,6 +110,8 @@ def curve_plot(name: str, x_label: str, y_label: str, *, whole_x: bool = True, l
     item = widget.getPlotItem()
     if log_y:
         item.getAxis("left").setStyle(maxTextLevel=0)  # labels on the first level only
+    if whole_x:  # no epoch -10: a single first point was centred in a range running far below zero
+        item.getViewBox().setLimits(xMin=-0.5)
     style_plot(item, x_label, y_label)
     return widget
 

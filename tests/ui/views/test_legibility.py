@@ -251,3 +251,41 @@ def test_forecast_legend_sits_above_the_waves_and_gates_keep_their_width(qtbot):
     gates = GateView()
     qtbot.addWidget(gates)
     assert gates.colour_bar.horizontal and tuple(gates.colour_bar.levels()) == (0.0, 1.0)
+
+
+def test_colour_bar_values_and_given_ticks_never_overprint(qtbot):
+    from PySide6.QtGui import QFontMetricsF, QImage, QPainter
+
+    from playground.ui.views.base import LegibleAxis, colour_bar, plot_widget
+    from playground.viz.colormaps import diverging_lut
+
+    bar = colour_bar(diverging_lut(), (-1.0, 1.0), "value")
+    line = QFontMetricsF(bar.axis.font()).height()
+    labelled = sorted(bar.axis.tickValues(-1.0, 1.0, 40.0)[0][1])
+    assert (np.diff(labelled) / 2.0 * 40.0 >= line).all()
+    widget = plot_widget()
+    qtbot.addWidget(widget)
+    widget.resize(200, 150)
+    widget.show()
+    axis = widget.getPlotItem().getAxis("bottom")
+    assert isinstance(axis, LegibleAxis)
+    axis.setTicks([[(i + 0.5, "abcdefgh") for i in range(0, 64, 8)]])
+    widget.getPlotItem().setXRange(0, 64, padding=0)
+    qtbot.wait(10)
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _axis, _ticks, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    rects = sorted(rect.left() for rect, _flags, _text in texts)
+    width = QFontMetricsF(axis.font()).horizontalAdvance("abcdefgh")
+    assert len(rects) >= 1 and (np.diff(rects) >= width).all()
+
+
+def test_a_single_epoch_does_not_show_negative_epochs(qtbot):
+    history = {"epoch": np.array([1.0]), "train_loss": np.array([2.3]), "test_loss": np.array([2.4])}
+    view = show(qtbot, LossCurvePanel, SimpleNamespace(history=history, metrics={}, epoch=1, task="regression"))
+    qtbot.wait(10)
+    low, _high = view.loss_plot.getPlotItem().getViewBox().viewRange()[0]
+    assert low >= -0.5
