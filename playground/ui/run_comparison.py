@@ -127,7 +127,11 @@ def _main_view(snapshot: Snapshot) -> SnapshotView | None:
     elif probes.get(Confusion) is not None:
         view = ConfusionMatrixView()
     elif probes.get(FunctionFit) is not None:
-        view = FunctionFitView()
+        fit = FunctionFitView()
+        # Its function chooser changes the lab's data, which every run shares: here it would do nothing.
+        fit.function_combo.setEnabled(False)
+        fit.function_combo.setToolTip("Every run learns the same function: choose it in the main window")
+        view = fit
     else:
         return None
     view.setMinimumSize(200, 200)
@@ -250,7 +254,7 @@ class RunComparisonView(QWidget):
         layout.addLayout(line)
         self.plot = curve_plot("comparisonCurves", "epoch", "loss")
         self.plot.setToolTip(CURVES_TIP)
-        self.legend = _legend_above(self.plot.getPlotItem(), 4)
+        self.legend = _legend_above(self.plot.getPlotItem(), 3)
         self.plot.setMinimumSize(320, 200)
         layout.addWidget(self.plot, 1)
         return box

@@ -321,7 +321,8 @@ class ComparisonPresenter(QObject):
     def wait(self, timeout_s: float = 120.0) -> bool:
         """Block until the runs stop training, then show their latest records (never called by the window)."""
         done = self.worker.wait_idle(timeout_s)
-        self._take()
+        for _ in range(len(self.runs) + 1):  # one view is built per redraw
+            self._take()
         return done
 
     def rows(self) -> list[RunRow]:
