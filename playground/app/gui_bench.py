@@ -184,7 +184,10 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer",
     QApplication.instance() or QApplication(sys.argv[:1])
     bench = _DrawingBench(template, by_snapshot)
     try:
-        bench.wait(3.0)  # the worker builds its trainer and trains a little
+        # The worker builds its trainer (many seconds on a busy machine) and trains a little: strokes drawn before
+        # would time the build, not the drawing.
+        bench.wait(120.0, lambda: bench.session.trainer is not None and bench.session.trainer.step > 0)
+        bench.wait(1.0)
         trainer = bench.session.trainer
         if trainer is not None:
             trainer.fast_path.wait(120)  # measure training as it goes on, not while the fast path compiles
