@@ -27,7 +27,7 @@ from playground.lessons import shipped_lessons
 THUMBNAILS = Path(__file__).resolve().parents[1] / "resources" / "thumbnails"
 THUMBNAIL_SIZE = (176, 110)
 # A card is at least this wide, so its thumbnail and a few words per row fit; the columns follow the page's width.
-CARD_WIDTH = 230
+CARD_WIDTH = 200
 MAX_COLUMNS = 5
 
 # The course order: each chapter's templates in the order a student meets them. The chapter names are the
@@ -244,8 +244,9 @@ class StartPage(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        # The room the cards have: the page less its margins and a scroll bar.
-        room = self.scroll_area.viewport().width() - 80
+        # The room the cards have: the page less the margins around the cards and a scroll bar (the scroll area
+        # itself is resized only after this event).
+        room = event.size().width() - 120
         columns = max(1, min(MAX_COLUMNS, (room + 10) // (CARD_WIDTH + 10)))
         if columns != self._columns:
             self._place_cards(columns)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from playground.graph.templates import TEMPLATES, Template
 from playground.lessons import shipped_lessons
 from playground.ui.start_page import (
+    CARD_WIDTH,
     CHAPTERS,
     MORE_CHAPTER,
     THUMBNAIL_SIZE,
@@ -104,6 +105,8 @@ def test_clicking_a_card_opens_its_template(qtbot, page: StartPage) -> None:
 
 
 def test_arrow_keys_move_between_cards_and_enter_opens_one(qtbot, page: StartPage) -> None:
+    page.resize(900, 700)  # fewer columns than the five cards of the multilayer chapter
+    QApplication.processEvents()
     order = page.card_order()
     first = page.cards[order[0]]
     first.setFocus()
@@ -131,12 +134,14 @@ def test_arrow_keys_move_between_cards_and_enter_opens_one(qtbot, page: StartPag
 
 
 def test_the_columns_follow_the_width_of_the_page(page: StartPage) -> None:
+    page.resize(900, 700)
+    QApplication.processEvents()
     wide = page.columns
     page.resize(560, 700)
     QApplication.processEvents()
     assert page.columns < wide
     card = page.cards["spiral"]
-    assert card.width() >= 200  # a thumbnail and a few words a row still fit
+    assert card.width() >= CARD_WIDTH  # the thumbnail and a few words a row still fit
     page.resize(1920, 1000)
     QApplication.processEvents()
     assert page.columns > wide
