@@ -26,8 +26,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 # What the app needs that is slow to import and touches no Qt widget: torch, the engine and the runtime bridge.
 # The presenters (Qt widgets) are imported on the GUI thread as they are attached, by then in a fraction of the time.
 ENGINE_MODULES = ("torch", "playground.engine.trainer", "playground.engine.project", "playground.runtime.session")
-# The window's requests that need the engine: kept while it loads, sent again once the app is attached.
-ENGINE_REQUESTS = ("train_requested", "step_requested", "reset_requested", "export_requested", "import_requested")
+# The window's requests that need the engine: kept while it loads, sent again once the app is attached. Each is
+# (the window's part, "" for the window itself; its signal).
+ENGINE_REQUESTS = (("", "train_requested"), ("", "step_requested"), ("", "reset_requested"),
+                   ("", "export_requested"), ("", "import_requested"), ("start_page", "lesson_chosen"))
 LOADING_TEXT = "Loading PyTorch…"
 # Without a paint (a window that starts hidden or minimised) the loader still starts after this long.
 FIRST_PAINT_FALLBACK_MS = 1500
@@ -105,20 +107,22 @@ class DeferredStart(QObject):
         self.pending: list[tuple[str, tuple[Any, ...]]] = []
         self.indicator: LoadingIndicator | None = None
         self._recorders: list[tuple[Any, Callable[..., None]]] = []
-        for name in ENGINE_REQUESTS:
-            signal = getattr(window, name)
-            recorder = self._recorder(name)
-            signal.connect(recorder)
-            self._recorders.append((signal, recorder))
+        for part, name in ENGINE_REQUESTS:
+            owner = getattr(window, part, None) if part else window
+            if owner is None:
+                continue
+            recorder = self._recorder(part, name)
+            getattr(owner, name).connect(recorder)
+            self._recorders.append((getattr(owner, name), recorder))
         # Play, Step and Reset can be pressed at once: they wait for the engine here instead of being greyed out.
         window.set_training_available(True)
         self._fallback = QTimer(self)
         self._fallback.setSingleShot(True)
         self._fallback.timeout.connect(self.start)
 
-    def _recorder(self, name: str) -> Callable[..., None]:
+    def _recorder(self, part: str, name: str) -> Callable[..., None]:
         def record(*args: Any) -> None:
-            self.pending.append((name, args))
+            self.pending.append((f"{part}.{name}" if part else name, args))
             self._show_loading()
         return record
 
@@ -160,8 +164,10 @@ class DeferredStart(QObject):
         if self._project is not None:
             self.window.open_lab(self._project)
         pending, self.pending = self.pending, []
-        for name, args in pending:
-            getattr(self.window, name).emit(*args)
+        for request, args in pending:
+            part, _dot, name = request.rpartition(".")
+            owner = getattr(self.window, part) if part else self.window
+            getattr(owner, name).emit(*args)
         self.ready.emit()
 
     def _on_failed(self, message: str) -> None:

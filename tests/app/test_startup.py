@@ -111,3 +111,19 @@ def test_a_failed_import_leaves_the_editor_and_says_why(qtbot, tmp_path: Path) -
         start.start()
     assert not attached and not start.attached
     assert "could not be loaded" in window.statusBar().currentMessage()
+
+
+def test_a_lesson_chosen_on_the_start_page_while_pytorch_loads_opens_when_it_is_in(qtbot, tmp_path: Path) -> None:
+    window = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    presenters: list[object] = []
+    start = DeferredStart(window, lambda: presenters.append(attach_app(window)), loader=EngineLoader(("torch",)))
+    window.show()
+    window.start_page.first_lesson.click()  # the newcomer's button, before the engine is there
+    assert start.pending and start.pending[0][0] == "start_page.lesson_chosen"
+    assert start.indicator is not None
+    with qtbot.waitSignal(start.ready, timeout=120_000):
+        pass
+    qtbot.waitUntil(lambda: window.lab is not None, timeout=30_000)  # the lesson opened its lab
+    window.undo_stack.setClean()
+    window.document.discard_changes()
