@@ -42,6 +42,7 @@ from .curves import curve_plot, legend_above
 from .view_spec import ViewSpec
 
 SEQUENCE_TASKS = ("sequence",)
+QWIDGETSIZE_MAX = 16_777_215  # Qt's "no limit" for a size
 NOT_SEQUENCE = "This view is for recurrent networks on sequences (the sequence task)."
 TRUTH_COLOR = "#555555"
 GATE_TEXT = {
@@ -66,7 +67,8 @@ class _Heatmap:
 
     def __init__(self, plot: pg.PlotItem, lut: np.ndarray, y_label: str, bar_label: str = "") -> None:
         style_plot(plot, "step", y_label)
-        self.colour_bar = plot_colour_bar(plot, lut, (-1.0, 1.0), bar_label) if bar_label else None
+        # Under the map: the recurrent views are narrow docks, where a bar at the side had its label cut.
+        self.colour_bar = plot_colour_bar(plot, lut, (-1.0, 1.0), bar_label, below=True) if bar_label else None
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
@@ -252,12 +254,15 @@ class HiddenStateView(SnapshotView):
                 self.input_plot.getAxis("bottom").setTicks(ticks)
             self.input_curve.setData([], [])
             self.input_plot.setVisible(False)
+            self.canvas.ci.layout.setRowFixedHeight(1, 0)  # hidden, it still held a fifth of the height
             return
         if self._ticks_key:
             self._ticks_key = ()
             bottom.setTicks(None)
             self.input_plot.getAxis("bottom").setTicks(None)
         self.input_plot.setVisible(True)
+        self.canvas.ci.layout.setRowMinimumHeight(1, 0)
+        self.canvas.ci.layout.setRowMaximumHeight(1, QWIDGETSIZE_MAX)
         self.input_curve.setData(np.arange(len(values)) + 0.5, values.astype(np.float64))
 
 
@@ -285,6 +290,7 @@ class GateView(SnapshotView):
             self.maps.append(_Heatmap(self.canvas.addPlot(row=0, col=i), sequential_lut(), "unit" if i == 0 else ""))
             if i:
                 self.maps[i].plot.setYLink(self.maps[0].plot)
+                self.maps[i].plot.hideAxis("left")  # the first gate's unit axis reads for all: room for four
         # One colour bar for all the gates: each is a sigmoid, 0 (closed) to 1 (open).
         # Under the gates, not beside them: the dock is narrow and a bar at the side pushed the last gate out.
         self.colour_bar = colour_bar(sequential_lut(), (0.0, 1.0), "gate: 0 closed … 1 open", width=8,
