@@ -137,3 +137,16 @@ def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_w
     window = _open(win, presenter)
     x, _y = window.view.curve_data(back["Original"].id)
     assert list(x) == [1, 2, 3, 4]
+
+
+def test_the_editors_network_joins_as_a_run_with_its_edit_highlighted(qtbot, app_window):
+    win, _c, presenter = app_window
+    window = _open(win, presenter)
+    view = window.view
+    win.lab.networks[0].graph.set_param("dense_1", "units", 8)  # an edit in the editor after the comparison began
+    view.change_combo.setCurrentIndex(view.change_combo.findData("editor"))
+    view.add_button.click()
+    runs = list(presenter.runs.values())
+    assert len(runs) == 2 and runs[1].lab.networks[0].graph.node("dense_1").params["units"] == 8
+    assert runs[1].change == "edited: hidden units, parameters"
+    assert set(view.highlighted_settings()) == {"Hidden units", "Parameters"}

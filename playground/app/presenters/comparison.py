@@ -32,6 +32,7 @@ from playground.snapshots import Snapshot
 from playground.snapshots.comparison import RunFailed, RunProgress
 from playground.ui.run_comparison import RunComparisonWindow, RunRow, run_colour
 
+EDITOR = "editor"  # a change kind of the window's own: the lab as the editor has it
 # The window redraws at most this often however fast the runs' epochs come (small networks do hundreds a second).
 REDRAW_MS = 150
 STATES = {"running": "training", "ready": "ready", "paused": "paused", "finished": "finished",
@@ -101,7 +102,8 @@ class ComparisonPresenter(QObject):
         if self.window is None:
             self.window = RunComparisonWindow(self.main_window)
             view = self.window.view
-            view.set_change_choices(CHANGE_KINDS, {"optimizer": _optimizers(), "activation": list(ACTIVATIONS)})
+            kinds = {**CHANGE_KINDS, EDITOR: "the editor's network now"}
+            view.set_change_choices(kinds, {"optimizer": _optimizers(), "activation": list(ACTIVATIONS)})
             view.duplicate_requested.connect(self._on_duplicate)
             view.rename_requested.connect(self.rename)
             view.hidden_changed.connect(self.set_hidden)
@@ -152,7 +154,28 @@ class ComparisonPresenter(QObject):
 
     @Slot(int, str, object)
     def _on_duplicate(self, source: int, kind: str, value: Any) -> None:
-        self.duplicate_run(source, RunChange(kind, value))
+        if kind == EDITOR:
+            self.add_editor_run()
+        else:
+            self.duplicate_run(source, RunChange(kind, value))
+
+    def add_editor_run(self) -> Run | None:
+        """A run of the lab as the editor has it now: any edit of the network (a layer more, other units) against
+        the runs already here. It keeps the first run's starting weights where its layers have their shapes."""
+        if self.document.lab is None:
+            return None
+        lab = Lab.from_dict(self.document.lab.to_dict())
+        try:
+            lab.check()
+        except GraphError as e:
+            self._status(f"The editor's network cannot train yet: {e}")
+            return None
+        first = next(iter(self.runs.values()), None)
+        differs = settings_table([(0, first.lab), (1, lab)]).differing if first is not None else ()
+        change = f"edited: {', '.join(d.lower() for d in differs)}" if differs else "the editor's lab (no change)"
+        run = self.add_run(lab, f"edited {self._next_id}", change)
+        self._unsaved()
+        return run
 
     @Slot(int, str)
     def rename(self, run_id: int, name: str) -> None:
