@@ -30,7 +30,7 @@ DEFAULT_OUT = ROOT / "shots" / "screens"
 SIZES = ("1366x768", "1920x1080")
 README_SIZE = "1366x768"
 # The README's screens, at 1366x768: what it shows of each family, under the names it links.
-README_SUBSET = {"start-page": "start-page.png", "spiral": "training.png",
+README_SUBSET = {"start-page": "start-page.png", "start-page-cards": "start-page-cards.png", "spiral": "training.png",
                  "tensorflow_playground": "tensorflow-playground.png", "lenet": "lenet.png", "vae": "vae.png",
                  "gan": "gan.png", "universal_approximation": "universal-approximation.png",
                  "char_rnn": "char-rnn.png", "lstm_sequence": "lstm-sequence.png"}
@@ -112,6 +112,13 @@ def shot_start_page(size: tuple[int, int], out: Path) -> None:
     window.show_start_page()
     settle(1000)
     grab(window, out / "start-page.png")
+    # Below the fold: the cards of the first chapters, as a student scrolls to them.
+    page = window.start_page
+    first = page.cards[page.card_order()[1]]
+    page.scroll_area.verticalScrollBar().setValue(first.parentWidget().mapTo(page.scroll_area.widget(),
+                                                                              first.pos()).y() - 60)
+    settle(500)
+    grab(window, out / "start-page-cards.png")
     close_window(window)
 
 
@@ -232,7 +239,7 @@ def child(size_text: str, args: argparse.Namespace) -> int:
     if args.readme and size_text == README_SIZE:
         for key, target in {**README_SUBSET, **{n: f"{n}.png" for n in EXTRA_SHOTS}}.items():
             source = out / f"{key.replace('_', '-')}.png"
-            if source.exists() and key in names:
+            if source.exists() and key.removesuffix("-cards") in names:
                 shutil.copyfile(source, README_SHOTS / target)
                 print(f"README: {README_SHOTS / target}", flush=True)
     return 0
