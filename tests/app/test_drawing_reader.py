@@ -95,3 +95,26 @@ def test_an_answer_that_arrives_after_clear_shows_nothing(qtbot) -> None:
     _answer(sent[0], 3)
     qtbot.wait(50)
     assert shown == [] and panel.prediction_label.text() == "–"
+
+
+def test_while_an_answer_is_awaited_only_the_newest_image_waits_and_the_release_goes_at_once(qtbot) -> None:
+    panel, reader, sent, shown = _reader(qtbot)
+    panel.canvas.add_stroke([(140, 40), (140, 240)])  # ink on the pad, so that answers show
+    _answer(sent[0], 1)
+    qtbot.waitUntil(lambda: shown == [sent[0].number])
+    del sent[:]
+    images = [np.full((28, 28), k / 10, np.float32) for k in range(1, 5)]
+    reader.read(images[0])
+    reader.read(images[1])  # the first answer is still awaited: held
+    reader.read(images[2])  # replaces the held one
+    assert len(sent) == 1
+    _answer(sent[0], 2)
+    qtbot.waitUntil(lambda: len(sent) == 2)  # the answer let the newest held image go
+    assert np.array_equal(sent[1].image, images[2])
+    reader.read(images[3])  # held again, until the release sends it without waiting
+    reader.finish(images[3])
+    assert [type(c) for c in sent[2:]] == [Classify, SetSample] and np.array_equal(sent[2].image, images[3])
+    assert reader.final == sent[2].number
+    _answer(sent[2], 5)
+    qtbot.waitUntil(lambda: shown[-1] == sent[2].number)
+    assert panel.prediction_label.text() == "5"

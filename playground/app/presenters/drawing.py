@@ -21,6 +21,9 @@ from playground.engine.commands import Classify, SetSample
 from playground.snapshots import Prediction
 from playground.ui.digit_pad import DigitPanel
 
+# An answer awaited longer than this is taken as lost (its trainer was stopped or replaced).
+LOST_ANSWER_S = 1.0
+
 
 class DrawingReader(QObject):
     """Sends the pad's drawings to the trainer through ``send`` (False when nothing can read them) and shows the
@@ -40,28 +43,50 @@ class DrawingReader(QObject):
         self.final = 0  # the number of the last finished drawing: no older answer may replace it
         self.showing = 0  # the number of the drawing whose answer is on the pad
         self._sent_at: dict[int, float] = {}
+        self._in_flight: set[int] = set()  # drawings sent and not answered yet
+        self._waiting: np.ndarray | None = None  # the newest image of a stroke, held while an answer is awaited
+        self._dispatched_at = 0.0
         self.latencies_ms: list[float] = []
         self.answered.connect(self._on_answer)
 
     def read(self, image: np.ndarray) -> None:
-        """A drawing, perhaps still being drawn: ask for its answer alone."""
-        number = self.sent + 1
-        if self._send(Classify(image=np.asarray(image, np.float32).copy(), number=number, reply=self.answered.emit)):
-            self.sent = number
-            self._sent_at[number] = time.perf_counter()
+        """A drawing, perhaps still being drawn: ask for its answer alone. While a stroke's earlier image still
+        awaits its answer, only the newest image waits to be sent (a slow step must not pile up forward passes
+        that the release's answer would queue behind)."""
+        self._waiting = np.asarray(image, np.float32).copy()
+        # An answer that never comes (the trainer was replaced meanwhile) must not hold the next ones for good.
+        if not self._in_flight or time.perf_counter() - self._dispatched_at > LOST_ANSWER_S:
+            self._in_flight.clear()
+            self._dispatch()
 
     def finish(self, image: np.ndarray) -> None:
-        """The drawing as it stays (the stroke ended): answers of earlier images are stale from now on, and the
-        feature-map view shows this one."""
+        """The drawing as it stays (the stroke ended): it is asked for at once, answers of earlier images are
+        stale from now on, and the feature-map view shows it."""
+        if self._waiting is not None:
+            self._dispatch()
         self.final = self.sent
         self._send(SetSample(image=np.asarray(image, np.float32).copy()))
 
     def clear(self) -> None:
         """The pad was wiped: any answer on its way is for a drawing that is gone."""
         self.final = self.sent
+        self._waiting = None
+        self._in_flight.clear()
         self._sent_at.clear()
 
+    def _dispatch(self) -> None:
+        image, self._waiting = self._waiting, None
+        number = self.sent + 1
+        if image is not None and self._send(Classify(image=image, number=number, reply=self.answered.emit)):
+            self.sent = number
+            self._sent_at[number] = time.perf_counter()
+            self._in_flight.add(number)
+            self._dispatched_at = time.perf_counter()
+
     def _on_answer(self, number: int, prediction: Prediction | None) -> None:
+        self._in_flight.discard(number)
+        if self._waiting is not None and not self._in_flight:
+            self._dispatch()
         at = self._sent_at.pop(number, None)
         if prediction is None or number <= self.showing or number < self.final or self.panel.image() is None:
             return
