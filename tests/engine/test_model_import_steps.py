@@ -60,6 +60,50 @@ class Tagger(nn.Module):
         return torch.stack(steps, dim=1)
 """
 
+_INDEXED = """\
+import torch
+import torch.nn as nn
+
+
+class Regressor(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(input_size=2, hidden_size=16, batch_first=True)
+        self.cell = nn.RNNCell(16, 5, nonlinearity='relu')
+        self.out = nn.Linear(5, 1)
+
+    def forward(self, x):
+        r_out, _ = self.rnn(x)
+        h = torch.zeros(x.size(0), 5)
+        outs = []
+        for time_step in range(r_out.size(1)):
+            h = self.cell(r_out[:, time_step, :], h)
+            outs.append(self.out(h))
+        return torch.stack(outs, dim=1)
+"""
+
+_UNBOUND = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(3, 7)
+
+    def forward(self, x):
+        h, c = None, None
+        hs = []
+        for x_t in x.unbind(1):
+            if h is None:
+                h, c = self.cell(x_t)
+            else:
+                h, c = self.cell(x_t, (h, c))
+            hs.append(h)
+        return torch.stack(hs, dim=1)
+"""
+
 
 def _torch_model(source: str, cls: str) -> torch.nn.Module:
     namespace: dict[str, object] = {}
@@ -74,6 +118,7 @@ def _torch_model(source: str, cls: str) -> torch.nn.Module:
 @pytest.mark.parametrize(("source", "cls", "kinds"), [
     (_LSTM_CELLS, "Sequence", ["Input", "Reshape", "LSTM", "LSTM", "Dense", "Flatten", "Output"]),
     (_GRU_CELL, "Tagger", ["Input", "Reshape", "GRU", "Dense", "ReLU", "Output"]),
+    (_INDEXED, "Regressor", ["Input", "RNN", "RNN", "Dense", "Output"]),
 ])
 def test_a_cell_looped_over_the_time_steps_is_the_recurrent_layer_torch_builds(source: str, cls: str,
                                                                                  kinds: list[str]) -> None:
@@ -83,7 +128,7 @@ def test_a_cell_looped_over_the_time_steps_is_the_recurrent_layer_torch_builds(s
     theirs = _torch_model(source, cls)
     ours = compile_network(graph, net.name).module
     assert sorted(tuple(p.shape) for p in theirs.parameters()) == sorted(tuple(p.shape) for p in ours.parameters())
-    x = torch.randn(3, 20)
+    x = torch.randn(3, 20) if source != _INDEXED else torch.randn(3, 20, 2)
     with torch.no_grad():
         assert theirs(x).shape == ours(x).shape
 
@@ -110,7 +155,7 @@ def test_the_loop_computes_what_torch_computes_with_the_same_weights() -> None:
     (("            steps.append(F.relu(self.out(h)))\n", "            steps.append(self.out(h))\n"
       "            steps.append(self.out(h))\n"), "is used twice"),
     (("        return torch.stack(steps, dim=1)\n", "        return torch.tanh(h)\n"), "is the last step of the loop"),
-    (("torch.split(x, 1, dim=1)", "torch.split(x, 2, dim=1)"), "reads x.split(1, dim=1) as a loop over time steps"),
+    (("torch.split(x, 1, dim=1)", "torch.split(x, 2, dim=1)"), "as a loop over time steps"),
     (("            h = self.cell(x_t, h)\n", "            h = self.cell(x_t, h)\n            h = self.cell(h, h)\n"),
      "twice in one time step"),
     (("        return torch.stack(steps, dim=1)\n", "        return torch.cat(steps, dim=0)\n"),
@@ -128,3 +173,36 @@ def test_a_cell_called_outside_a_loop_over_steps_is_refused() -> None:
     source = _GRU_CELL.replace("        for x_t in torch.split(x, 1, dim=1):\n", "        for x_t in [x]:\n")
     with pytest.raises(ModelImportError, match="outside a loop over the time steps"):
         import_source(source)
+
+
+def test_a_cell_whose_first_step_is_written_apart_is_refused_not_guessed() -> None:
+    with pytest.raises(ModelImportError, match="line 15:.*must carry its state from one step to the next"):
+        import_source(_UNBOUND)
+
+
+def test_a_loop_over_the_unbound_steps_of_a_sequence_is_the_recurrent_layer() -> None:
+    source = _UNBOUND.replace("""            if h is None:
+                h, c = self.cell(x_t)
+            else:
+                h, c = self.cell(x_t, (h, c))
+""", """            h, c = self.cell(x_t, (h, c))
+""").replace("h, c = None, None", "h = c = torch.zeros(x.size(0), 7)")
+    (net,) = import_source(source)
+    assert [net.graph.node(n).kind for n in net.graph.nodes] == ["Input", "LSTM", "Output"]
+    assert net.graph.infer().shapes["x"].dims == (20, 3)
+    theirs = _torch_model(source, "Encoder")
+    ours = compile_network(net.graph, net.name).module
+    assert sorted(tuple(p.shape) for p in theirs.parameters()) == sorted(tuple(p.shape) for p in ours.parameters())
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (("r_out[:, time_step, :]", "r_out[:, time_step - 1, :]"), "slices a tensor"),
+    (("r_out[:, time_step, :]", "x[:, time_step, :]"), "takes a step of another tensor than the loop's"),
+    (("r_out[:, time_step, :]", "r_out[time_step]"), "slices a tensor"),
+    (("r_out[:, time_step, :]", "r_out[:, time_step, 0]"), "slices a tensor"),
+    (("r_out[:, time_step, :]", "r_out[:, time_step, time_step]"), "must take one whole time step"),
+])
+def test_an_index_that_is_not_exactly_one_step_is_refused(change: tuple[str, str], said: str) -> None:
+    old, new = change
+    with pytest.raises(ModelImportError, match=said):
+        import_source(_INDEXED.replace(old, new))

@@ -90,6 +90,11 @@ class _Builder:
         self.layers.append(layer)
         self.by_name[layer.name] = layer
 
+    def remove(self, name: str) -> None:
+        """Take back a layer nothing reads (its name stays reserved)."""
+        layer = self.by_name.pop(name)
+        self.layers.remove(layer)
+
     def add_output(self, name: str, source: str, line: int, head: str | None = None) -> None:
         if not self.free(name):
             name = self.fresh("output")

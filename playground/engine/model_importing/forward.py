@@ -12,7 +12,7 @@ from playground.graph import Shape
 
 from .builder import _Builder, _Layer
 from .layers import _Layers
-from .steps import CELLS, PER_STEP, _AfterLoop, _Step, _Steps, state_expected
+from .steps import CELLS, PER_STEP, _AfterLoop, _Step, _StepCount, _Steps, state_expected
 from .values import (
     _BATCH,
     _MISSING,
@@ -160,6 +160,9 @@ class _Forward(_Layers):
             raise _Refused(leaf.call, f"nn.{leaf.kind} without bias cannot be drawn: the editor's {kind} has biases")
         layer = self._recurrent(_Leaf(kind, {**a, "batch_first": True}, leaf.call, leaf.path),
                                 [_Tensor(step.node)], {}, builder, node)[0]
+        made = builder.layer(layer.node)
+        if made is not None:
+            _reads_steps(made)
         leaf.uses += 1
         out = tuple(_Step(layer.node if i == 0 else "", loop.node, leaf, i) for i in range(state_expected(leaf)))
         return out if len(out) > 1 else out[0]
@@ -179,6 +182,7 @@ class _Forward(_Layers):
             raise _Refused(node, f"{_code(node)} applies to one time step a layer that does not compute each step "
                                  f"on its own (the editor draws Linear, activations and dropout inside a loop over "
                                  f"steps)")
+        _reads_steps(added[0])
         return _Step(out.node, step.loop)
 
     def _joined_steps(self, name: str, parts: list[Any], dim: Any, call: ast.Call, builder: _Builder) -> Any:
@@ -270,12 +274,14 @@ class _Forward(_Layers):
                 return _BATCH
             if not args and not kwargs:
                 return _ShapeOf(x)
+            if args == [1] and not kwargs or kwargs == {"dim": 1} and not args:
+                return _StepCount(x, call)  # only range() reads it: the steps of a sequence to loop over
             if len(args) == 1 and not kwargs and args[0] in (2, 3, -1, -2) and not isinstance(args[0], bool):
                 return _Side(call, x)
             raise _Refused(call, f"{_code(call)} reads a size of the data other than the batch, which the editor "
                                  f"cannot draw")
-        if name == "split":
-            return self._steps(x, args, kwargs, call)
+        if name in ("split", "unbind"):
+            return self._steps(x, name, args, kwargs, call)
         if name in ("view", "reshape"):
             dims = list(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else list(args)
             return self._reshape(x, dims, call, builder)
@@ -294,14 +300,18 @@ class _Forward(_Layers):
             return self.function(name, [x, *args], kwargs, call, builder)
         raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for")
 
-    def _steps(self, x: _Tensor, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> _Steps:
-        """``x.split(1, dim=1)``: the time steps of x, to be looped over."""
-        size = args[0] if args else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
-        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
-        if size != 1 or dim != 1 or len(args) + len(kwargs) != 2:
+    def _steps(self, x: _Tensor, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> _Steps:
+        """``x.split(1, dim=1)`` or ``x.unbind(1)``: the time steps of x, to be looped over."""
+        if name == "split":
+            size = args[0] if args else kwargs.get("split_size_or_sections", kwargs.get("split_size"))
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            ok = size == 1 and dim == 1 and len(args) + len(kwargs) == 2
+        else:
+            ok = (args == [1] and not kwargs) or (kwargs == {"dim": 1} and not args)
+        if not ok:
             raise _Refused(call, f"{_code(call)} is a tensor operation the editor has no layer for (it reads "
-                                 f"x.split(1, dim=1) as a loop over time steps)")
-        return _Steps(self._tensor_of(x, call), call, True)
+                                 f"x.split(1, dim=1) and x.unbind(1) as a loop over time steps)")
+        return _Steps(self._tensor_of(x, call), call, name)
 
     def _reshape(self, x: _Tensor, dims: list[Any], call: ast.Call, builder: _Builder) -> _Tensor:
         if len(dims) == 2 and (dims[0] is _BATCH or dims[0] == -1) and isinstance(dims[1], _SampleCount) \
@@ -337,8 +347,8 @@ class _Forward(_Layers):
             if isinstance(parts, (tuple, list)) and any(isinstance(p, _Step) for p in parts):
                 return self._joined_steps(base, list(parts), args[1] if len(args) > 1 else kwargs.get("dim", 0),
                                           call, builder)
-        if base == "split" and args and isinstance(args[0], _Tensor):
-            return self._steps(args[0], list(args[1:]), kwargs, call)
+        if base in ("split", "unbind") and args and isinstance(args[0], _Tensor):
+            return self._steps(args[0], base, list(args[1:]), kwargs, call)
         if base in ("zeros", "ones", "zeros_like") and all(isinstance(a, (int, _Batch)) for a in args):
             return _State()
         if base == "cat":
@@ -455,6 +465,19 @@ class _Forward(_Layers):
                 builder.add(layer)
                 return _Tensor(layer.name)
         return None
+
+
+def _reads_steps(layer: _Layer) -> None:
+    """A layer reading one time step in a loop reads the whole sequence: it must arrive as one (steps, features)."""
+    inner = layer.expects
+
+    def check(s: Shape) -> str | None:
+        if s.rank != 2:
+            return (f"reads the time steps of {s.describe()}, which the editor draws only for a sequence of "
+                    f"(steps, features)")
+        return inner(s) if inner is not None else None
+
+    layer.expects = check
 
 
 def _concat_dim(dim: int) -> Callable[[Shape], str | None]:

@@ -13,7 +13,7 @@ from .builder import _Builder, _Layer
 from .limits import _CALL_DEPTH, _LOOP_LIMIT, _STEP_LIMIT
 from .operations import _Operations
 from .options import _ArgumentParser
-from .steps import _AfterLoop, _Step, _StepLoop, _Steps, bound_in, carried_names, holds_step
+from .steps import _AfterLoop, _Step, _StepIndex, _StepLoop, _Steps, bound_in, carried_names, holds_step
 from .syntax import _call_name, _load, _method, _multiplies
 from .values import (
     _MODULES,
@@ -177,15 +177,22 @@ class _Interpreter(_Operations):
         if builder is None or stmt.orelse or self.step_loops:
             raise _Refused(stmt, f"'for ... in {_code(stmt.iter)[1:-1]}' loops over time steps where the editor "
                                  f"cannot draw it (only in forward, not nested, without else)")
-        # Split into steps of one, a (batch, steps) tensor is a sequence of one feature per step; the number of
-        # steps is the input's (20 when the file does not say it, as for the other recurrent layers).
-        layer = _Layer(builder.fresh("reshape"), "Reshape", {"shape": [20, 1]}, stmt.lineno, [steps.tensor.node],
-                       resolve=_one_feature_per_step)
-        builder.add(layer)
+        first: _Step | _StepIndex
+        if steps.how == "split":
+            # Split into steps of one, a (batch, steps) tensor is a sequence of one feature per step; the number
+            # of steps is the input's (20 when the file does not say it, as for the other recurrent layers).
+            layer = _Layer(builder.fresh("reshape"), "Reshape", {"shape": [20, 1]}, stmt.lineno,
+                           [steps.tensor.node], resolve=_one_feature_per_step)
+            builder.add(layer)
+            first = _Step(layer.name, stmt)
+        elif steps.how == "unbind":
+            first = _Step(steps.tensor.node, stmt)
+        else:
+            first = _StepIndex(steps.tensor, stmt)
         loop = _StepLoop(stmt)
         self.step_loops.append(loop)
         try:
-            self._bind(stmt.target, _Step(layer.name, stmt), env)
+            self._bind(stmt.target, first, env)
             self.block(stmt.body, env, builder)
         finally:
             self.step_loops.pop()
@@ -200,6 +207,9 @@ class _Interpreter(_Operations):
         for name, value in list(env.items()):
             if holds_step(value):
                 env[name] = _AfterLoop(name, stmt)
+        # A loop that reads no step draws nothing.
+        if isinstance(first, _Step) and steps.how == "split" and not builder.consumers(first.node):
+            builder.remove(first.node)
 
     def _ignorable(self, call: ast.Call, env: dict[str, Any]) -> bool:
         """Calls made for their effect on values, not on the layers: weight initialisation, printing."""
@@ -409,7 +419,7 @@ def _not_a_module(cls: ast.ClassDef) -> str:
 
 def _undecided(test: Any) -> bool:
     """A value whose truth is known only when the model runs: a tensor, its batch, a property of it (x.is_cuda)."""
-    return isinstance(test, (_Unknown, _Tensor, _Batch, _Method, _Step, _AfterLoop))
+    return isinstance(test, (_Unknown, _Tensor, _Batch, _Method, _Step, _StepIndex, _AfterLoop))
 
 
 # How each kind of expression is read; any other kind is unknown without running the file.

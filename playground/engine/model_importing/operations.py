@@ -12,6 +12,7 @@ from .builder import _Builder
 from .forward import _Forward
 from .limits import _ITEM_LIMIT, _LOOP_LIMIT
 from .options import _ArgumentParser, _Options, parser_method
+from .steps import _Step, _StepCount, _Steps, step_subscript
 from .values import (
     _BATCH,
     _MODULES,
@@ -98,7 +99,8 @@ class _Operations(_Forward):
     def subscript(self, expr: ast.Subscript, env: dict[str, Any], builder: _Builder | None) -> Any:
         owner = self.evaluate(expr.value, env, builder)
         if isinstance(owner, _Tensor):
-            return self._tensor_subscript(owner, expr, builder)
+            step = self._step_subscript(owner, expr, env, builder)
+            return step if step is not None else self._tensor_subscript(owner, expr, builder)
         if isinstance(expr.slice, ast.Slice):
             lo, hi, step = (None if e is None else self.evaluate(e, env, builder)
                             for e in (expr.slice.lower, expr.slice.upper, expr.slice.step))
@@ -197,9 +199,23 @@ class _Operations(_Forward):
             return _Unknown(call)
         return _Unknown(call)
 
+    def _step_subscript(self, owner: _Tensor, expr: ast.Subscript, env: dict[str, Any],
+                        builder: _Builder | None) -> _Step | None:
+        """``x[:, t]`` inside a loop over ``range(x.size(1))``: that time step of x."""
+        parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else []
+        if not self.step_loops or not parts or not all(isinstance(p, (ast.Name, ast.Slice)) for p in parts):
+            return None
+        key = [self.evaluate(p, env, builder) if isinstance(p, ast.Name) else _whole(p) for p in parts]
+        step = step_subscript(key, owner)
+        if isinstance(step, str):
+            raise _Refused(expr, f"{_code(expr)} {step}")
+        return step
+
     def builtin(self, name: str, args: list[Any], kwargs: dict[str, Any], call: ast.Call) -> Any:
         if name in ("print", "super"):
             return None
+        if name == "range" and len(args) == 1 and isinstance(args[0], _StepCount):
+            return _Steps(args[0].tensor, call, "range")
         if any(isinstance(a, _Unknown) for a in args):
             return _Unknown(call)
         try:
@@ -286,6 +302,13 @@ def _arithmetic(op: ast.operator, a: float, b: float, node: ast.AST) -> float | 
         return fn(a, b) if fn is not None else None
     except ZeroDivisionError:
         raise _Refused(node, f"{_code(node)} divides by zero") from None
+
+
+def _whole(part: ast.expr) -> Any:
+    """``:`` as the slice it is; any other slice as its syntax (never equal to a whole one)."""
+    if isinstance(part, ast.Slice) and part.lower is None and part.upper is None and part.step is None:
+        return slice(None, None, None)
+    return part
 
 
 def _range(args: list[Any], call: ast.Call) -> Any:

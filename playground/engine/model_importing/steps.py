@@ -1,4 +1,5 @@
-"""Loops over time steps: ``for x_t in x.split(1, dim=1)`` feeding ``nn.LSTMCell``/``GRUCell``/``RNNCell`` that
+"""Loops over time steps: ``for x_t in x.split(1, dim=1)`` (or ``x.unbind(1)``, or ``for t in range(x.size(1))``
+with ``x[:, t]``) feeding ``nn.LSTMCell``/``GRUCell``/``RNNCell`` that
 carry their own state from one step to the next, as in the PyTorch examples' time-sequence model. Such a loop is
 exactly the editor's recurrent layer run over the whole sequence; this module holds the values the loop works with
 and the checks that make sure it is that and nothing else."""
@@ -23,11 +24,29 @@ PER_STEP = {"Dense", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "GELU", "Softplus",
 
 @dataclass(frozen=True)
 class _Steps:
-    """``x.split(1, dim=1)`` or ``x.unbind(1)``: the time steps of ``tensor``, only to be looped over."""
+    """``x.split(1, dim=1)``, ``x.unbind(1)`` or ``range(x.size(1))``: the time steps of ``tensor``, only to be
+    looped over. ``how``: "split" keeps a step axis of 1, so a (batch, steps) tensor gives steps of one feature;
+    "unbind" gives the steps of a sequence; "range" their indices, for ``x[:, t]``."""
 
     tensor: _Tensor
-    call: ast.Call
-    split: bool  # split keeps a step axis of 1 (a (batch, steps) tensor gives steps of one feature)
+    call: ast.AST
+    how: str
+
+
+@dataclass(frozen=True)
+class _StepCount:
+    """``x.size(1)``: the number of time steps of x, only to be looped over with ``range``."""
+
+    tensor: _Tensor
+    call: ast.AST
+
+
+@dataclass(frozen=True)
+class _StepIndex:
+    """The index of a loop over ``range(x.size(1))``: ``x[:, t]`` is one time step of x."""
+
+    tensor: _Tensor
+    loop: ast.For
 
 
 @dataclass(frozen=True)
@@ -65,7 +84,22 @@ class _StepLoop:
 
 def holds_step(value: Any) -> bool:
     """A step value, or a tuple of them: after the loop it would be only the last step."""
-    return isinstance(value, _Step) or isinstance(value, tuple) and any(isinstance(v, _Step) for v in value)
+    return isinstance(value, (_Step, _StepIndex)) or isinstance(value, tuple) and any(
+        isinstance(v, _Step) for v in value)
+
+
+def step_subscript(key: list[Any], tensor: _Tensor) -> _Step | str | None:
+    """``x[:, t]`` or ``x[:, t, :]`` with ``t`` the index of a loop over x's steps: that step of x; what is wrong
+    with it when ``t`` is such an index but the subscript is not exactly that; None otherwise."""
+    index = next((k for k in key if isinstance(k, _StepIndex)), None)
+    if index is None:
+        return None
+    full = slice(None, None, None)
+    if len(key) not in (2, 3) or key[0] != full or key[1] is not index or key[2:] not in ([], [full]):
+        return "must take one whole time step, as in x[:, t] or x[:, t, :]"
+    if index.tensor.node != tensor.node:
+        return f"takes a step of another tensor than the loop's (range({index.tensor.node}.size(1)))"
+    return _Step(tensor.node, index.loop)
 
 
 def state_expected(cell: _Leaf) -> int:
