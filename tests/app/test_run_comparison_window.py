@@ -150,3 +150,15 @@ def test_the_editors_network_joins_as_a_run_with_its_edit_highlighted(qtbot, app
     assert len(runs) == 2 and runs[1].lab.networks[0].graph.node("dense_1").params["units"] == 8
     assert runs[1].change == "edited: hidden units, parameters"
     assert set(view.highlighted_settings()) == {"Hidden units", "Parameters"}
+
+
+def test_training_the_runs_pauses_the_main_windows_run(qtbot, app_window):
+    win, c, presenter = app_window
+    win.lab.training = win.lab.training.updated(epochs=1_000_000)
+    c.toolbar.play_action.trigger()
+    assert c.playing
+    window = _open(win, presenter)
+    window.view.play_button.click()
+    assert not c.playing and "paused" in window.view.status.text()
+    presenter.play(False)
+    c.session.stop()

@@ -211,17 +211,28 @@ class ComparisonPresenter(QObject):
                                     for r in self.runs.values()):
             self.restart()  # every run has ended: Train runs them again from the same start
             return
+        paused = on and self._pause_main_run()
         self.worker.play(on)
         if self.window is not None:
             self.window.view.set_playing(on)
         if on:
-            self._status(f"Training {len(self.runs)} runs together, one epoch each in turn")
+            self._status(f"Training {len(self.runs)} runs together, one epoch each in turn"
+                         + ("; the main window's run is paused meanwhile" if paused else ""))
+
+    def _pause_main_run(self) -> bool:
+        """Pause the main window's run: it would take half the cores, and its random draws would come between the
+        runs' own (torch's generator is one per process)."""
+        if getattr(self.controller, "playing", False):
+            self.controller.set_playing(False)
+            return True
+        return False
 
     @Slot()
     def restart(self) -> None:
         for run in self.runs.values():
             run.history, run.snapshot, run.state, run.message = {}, None, "ready", ""
         self.worker.restart()
+        self._pause_main_run()
         self.worker.play(True)
         self._refresh_all()
         if self.window is not None:
