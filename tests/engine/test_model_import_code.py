@@ -231,6 +231,32 @@ def test_a_forward_that_returns_a_tuple_has_an_output_for_each():
     assert [n.name for n in net.graph.nodes_of_kind("Output")] == ["output_1", "output_2"]
 
 
+def test_a_forward_that_returns_a_list_has_an_output_for_each():
+    text = textwrap.dedent("""\
+        import torch.nn as nn
+
+        class Heads(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Linear(6, 8)
+                self.mu = nn.Linear(8, 2)
+                self.logvar = nn.Linear(8, 2)
+
+            def forward(self, x):
+                h = self.body(x)
+                return [self.mu(h), self.logvar(h)]
+    """)
+    (net,) = import_source(text, "model.py")
+    namespace: dict = {}
+    exec(compile(text, "model.py", "exec"), namespace)  # the test's own reference
+    model = namespace["Heads"]()
+    ours = compile_network(net.graph, net.name).module
+    x = torch.randn(2, 6)
+    with torch.no_grad():
+        assert [t.shape for t in model(x)] == [t.shape for t in ours(x)]
+    assert [n.name for n in net.graph.nodes_of_kind("Output")] == ["output_1", "output_2"]
+
+
 def test_one_network_that_cannot_be_opened_does_not_stop_the_others():
     report = import_report(textwrap.dedent("""\
         import torch.nn as nn

@@ -339,7 +339,7 @@ class _Reader(_Interpreter):
             required = params[:len(params) - defaults] if defaults else params
             inputs = [_Tensor(builder.add_input(p, self.inputs.get(p), forward.lineno)) for p in required]
             result = self.call(_FuncRef(forward, model), inputs, {}, forward, builder)
-            parts = list(result) if isinstance(result, tuple) else [result]
+            parts = list(result) if isinstance(result, (tuple, list)) else [result]  # return [mu, logvar] too
             self._outputs(parts, builder, forward.lineno, forward)
         else:
             raise _Refused(where, f"{_code(where)} is not a model")
@@ -349,8 +349,8 @@ class _Reader(_Interpreter):
         heads = list(self.heads)
         for i, part in enumerate(parts):
             if not isinstance(part, _Tensor):
-                raise _Refused(where, "forward must return the network's outputs (a tensor or a tuple of "
-                                      "tensors)")
+                raise _Refused(where, "forward must return the network's outputs (a tensor, or a tuple or "
+                                      "list of tensors)")
             name = heads[i] if i < len(heads) else f"output_{i + 1}"
             head = self.heads.get(name) or ("classification" if part.final == "log_softmax" else None)
             builder.add_output(name, part.node, line, head)
