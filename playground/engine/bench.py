@@ -379,6 +379,7 @@ class _LandscapeWatch:
         side = int((LANDSCAPE_GRID_BUDGET_S / seconds) ** 0.5)
         self.points = max(LANDSCAPE_GRID_POINTS[0], min(LANDSCAPE_GRID_POINTS[1], side)) | 1
         self.refreshes = 0
+        self.busy_s = 0.0  # seconds spent reading the weights and computing slices
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="landscape-watch", daemon=True)
 
@@ -401,8 +402,10 @@ class _LandscapeWatch:
                 checkpoint = answer.get(timeout=LANDSCAPE_REFRESH_S)
             except queue.Empty:  # the run ended before it answered
                 return
+            started = time.perf_counter()
             self.lab_loss.load(checkpoint)
             random_slice(self.lab_loss.problem, points=self.points, directions=self.directions)
+            self.busy_s += time.perf_counter() - started
             self.refreshes += 1
 
 
@@ -417,6 +420,7 @@ class LandscapeResult:
     ratios: tuple[float, ...]
     refreshes: int
     points: int
+    busy: float = 0.0  # the share of the "on" rounds' training time the landscape thread spent computing
     goal: float = 0.9
 
     @property
@@ -425,13 +429,15 @@ class LandscapeResult:
 
 
 def _landscape_round(lab: Lab, data: DataBundle, device: torch.device, epochs: int, probes: tuple[str, ...],
-                     on: bool) -> tuple[float, int, int]:
+                     on: bool) -> tuple[float, int, int, float]:
     trainer = Trainer(lab, device=device.type, data=data, probes=probes, fast_path=False, health=on)
     if not on:
-        return _engine_loop(lab, data, device, epochs, probes, trainer)[0], 0, 0
+        return _engine_loop(lab, data, device, epochs, probes, trainer)[0], 0, 0, 0.0
     with _LandscapeWatch(lab, trainer) as watch:
+        started = time.perf_counter()
         speed = _engine_loop(lab, data, device, epochs, probes, trainer)[0]
-    return speed, watch.refreshes, watch.points
+        seconds = time.perf_counter() - started
+    return speed, watch.refreshes, watch.points, min(watch.busy_s, seconds) / seconds
 
 
 def run_landscape_benchmark(device_name: str = "auto", rounds: int = 5, quick: bool = False) -> LandscapeResult:
@@ -444,22 +450,24 @@ def run_landscape_benchmark(device_name: str = "auto", rounds: int = 5, quick: b
     epochs, probes = (20 if quick else 150), ("boundary",)
     configure_cpu_threads(sum(p.numel() for p in compile_network(lab.networks[0].graph).module.parameters()), device)
     _landscape_round(lab, data, device, 1, probes, True)  # warm up
-    off, on, refreshes, points = [], [], 0, 0
+    off, on, busy, refreshes, points = [], [], [], 0, 0
     for _ in range(rounds):
         off.append(_landscape_round(lab, data, device, epochs, probes, False)[0])
-        speed, count, points = _landscape_round(lab, data, device, epochs, probes, True)
+        speed, count, points, share = _landscape_round(lab, data, device, epochs, probes, True)
         on.append(speed)
+        busy.append(share)
         refreshes += count
     return LandscapeResult("Spiral 2-16-16-16-2 tanh (batch 10, boundary live)", statistics.median(off),
                            statistics.median(on), tuple(a / b for a, b in zip(on, off, strict=True)), refreshes,
-                           points)
+                           points, statistics.median(busy))
 
 
 def landscape_table(r: LandscapeResult, rounds: int) -> str:
     return "\n".join([
         f"Loss landscape window open (a random slice recomputed every {LANDSCAPE_REFRESH_S:.0f} s from the running "
-        f"weights, {r.points}×{r.points} grid, on a thread beside the training; {r.refreshes} slices in all) and "
-        f"health badges on, against both off: {rounds} alternating rounds, medians (range of the per-round ratios)\n",
+        f"weights, {r.points}×{r.points} grid, on a thread beside the training; {r.refreshes} slices in all, that "
+        f"thread busy {r.busy:.0%} of the time) and health badges on, against both off: {rounds} alternating rounds, "
+        "medians (range of the per-round ratios)\n",
         "| workload | off (samples/s) | on (samples/s) | on / off | goal |",
         "| --- | ---: | ---: | ---: | ---: |",
         f"| {r.name} | {r.off_samples_per_s:,.0f} | {r.on_samples_per_s:,.0f} | {r.ratio:.2f}{_spread(r.ratios)} | "

@@ -57,8 +57,9 @@ def test_watch_table_row_and_a_quick_measurement():
 def test_landscape_table_row_and_a_quick_measurement():
     from playground.engine.bench import LandscapeResult, landscape_table, run_landscape_benchmark
 
-    table = landscape_table(LandscapeResult("Spiral", 1000.0, 930.0, (0.93, 0.95, 0.91), 12, 25), 3)
-    assert "| Spiral | 1,000 | 930 | 0.93 (0.91–0.95) | ≥ 0.9 |" in table and "12 slices" in table
+    table = landscape_table(LandscapeResult("Spiral", 1000.0, 930.0, (0.93, 0.95, 0.91), 12, 25, 0.4), 3)
+    assert "| Spiral | 1,000 | 930 | 0.93 (0.91–0.95) | ≥ 0.9 |" in table
+    assert "12 slices" in table and "busy 40%" in table
     result = run_landscape_benchmark("cpu", rounds=1, quick=True)
     assert result.off_samples_per_s > 0 and result.on_samples_per_s > 0 and len(result.ratios) == 1
     assert 7 <= result.points <= 25 and result.points % 2 == 1
