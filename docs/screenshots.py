@@ -142,7 +142,7 @@ def shot_template(key: str, size: tuple[int, int], seconds: float, out: Path, th
     settle(1000)
     grab(window, out / f"{key.replace('_', '-')}.png")
     view = main_view_of(window)
-    if thumbnails:
+    if thumbnails and steps > 0:  # one that could not train (its data need a download) shows a placeholder
         write_thumbnail(window, key)
     area = window.width() * window.height()
     if view is None:

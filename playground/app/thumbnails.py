@@ -125,9 +125,10 @@ def render_thumbnails(keys: list[str], seconds: float, folder: Path = THUMBNAILS
     for key in keys:
         window, controller = open_template(key)
         steps = train_for(controller, seconds)
-        path = write_thumbnail(window, key, folder)
+        # A template that could not train here (its data need a download) would show a placeholder: no thumbnail.
+        path = write_thumbnail(window, key, folder) if steps > 0 else None
         close_window(window)
-        where = f"{path} ({path.stat().st_size / 1024:.1f} KB)" if path else "no main view: no thumbnail"
+        where = f"{path} ({path.stat().st_size / 1024:.1f} KB)" if path else "no thumbnail"
         print(f"{key}: {steps} steps, {where}", flush=True)
 
 

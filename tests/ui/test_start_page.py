@@ -87,8 +87,13 @@ def test_a_broken_thumbnail_file_leaves_the_card_without_one(qtbot, tmp_path: Pa
     assert page.cards["lenet"].thumbnail is None
 
 
+# Their data are downloaded from the window; where they were not, the main view is a placeholder, and the card
+# goes without a picture rather than show one.
+NEEDS_A_DOWNLOAD = {"cifar_cnn"}
+
+
 def test_every_template_ships_a_small_thumbnail_of_the_card_size() -> None:
-    for key in TEMPLATES:
+    for key in set(TEMPLATES) - NEEDS_A_DOWNLOAD:
         path = THUMBNAILS / f"{key}.png"
         assert path.is_file(), f"no thumbnail for {key}: python -m playground.app.thumbnails {key}"
         assert path.stat().st_size < 12_000, f"{path} is {path.stat().st_size} bytes"
