@@ -3,7 +3,12 @@ ticked after a restart."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
 
 from playground.app import new_window
 from playground.app.main import attach_presenters
@@ -11,7 +16,7 @@ from playground.graph.templates import TEMPLATES
 from playground.lessons import shipped_lessons
 
 
-def _window(qtbot, settings_path):
+def _window(qtbot: QtBot, settings_path: Path) -> tuple[Any, Any]:
     win = new_window(QSettings(str(settings_path), QSettings.Format.IniFormat))
     presenters = attach_presenters(win)
     win.resize(1366, 768)
@@ -20,21 +25,21 @@ def _window(qtbot, settings_path):
     return win, presenters
 
 
-def _close(win):
+def _close(win: Any) -> None:
     win.undo_stack.setClean()
     win.document.discard_changes()
     win.close()
     win.deleteLater()
 
 
-def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot, tmp_path):
+def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot: QtBot, tmp_path: Path) -> None:
     win, p = _window(qtbot, tmp_path / "settings.ini")
     try:
         page = win.start_page
         assert win.stack.currentWidget() is page
         card = page.cards["gan"]
         page.scroll_area.ensureWidgetVisible(card)
-        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(card, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: win.document.lab is not None)
         assert win.document.lab.name == TEMPLATES["gan"].build().name
         win.show_start_page()
@@ -45,7 +50,7 @@ def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot, tmp_pat
         _close(win)
 
 
-def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot, tmp_path):
+def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
     settings = tmp_path / "settings.ini"
     win, p = _window(qtbot, settings)
     first, second = shipped_lessons()[:2]

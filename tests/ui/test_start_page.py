@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from playground.graph.templates import TEMPLATES, Template
 from playground.lessons import shipped_lessons
@@ -24,7 +26,7 @@ from playground.ui.start_page import (
 
 
 @pytest.fixture
-def page(qtbot, tmp_path: Path) -> StartPage:
+def page(qtbot: QtBot, tmp_path: Path) -> StartPage:
     widget = StartPage(thumbnails=tmp_path)
     qtbot.addWidget(widget)
     widget.resize(1366, 768)
@@ -68,7 +70,7 @@ def test_each_card_shows_the_whole_description_wrapped_and_as_tooltip(page: Star
     assert label.height() >= needed > label.fontMetrics().height()  # on more than one row, all of it shown
 
 
-def test_cards_show_their_thumbnail_and_a_card_without_one_shows_none(qtbot, tmp_path: Path) -> None:
+def test_cards_show_their_thumbnail_and_a_card_without_one_shows_none(qtbot: QtBot, tmp_path: Path) -> None:
     pixmap = QPixmap(*THUMBNAIL_SIZE)
     pixmap.fill(QColor("orange"))
     assert pixmap.save(str(tmp_path / "spiral.png"))
@@ -80,7 +82,7 @@ def test_cards_show_their_thumbnail_and_a_card_without_one_shows_none(qtbot, tmp
     assert page.cards["gan"].description.text() == TEMPLATES["gan"].teaches
 
 
-def test_a_broken_thumbnail_file_leaves_the_card_without_one(qtbot, tmp_path: Path) -> None:
+def test_a_broken_thumbnail_file_leaves_the_card_without_one(qtbot: QtBot, tmp_path: Path) -> None:
     (tmp_path / "lenet.png").write_bytes(b"not a png")
     page = StartPage(thumbnails=tmp_path)
     qtbot.addWidget(page)
@@ -101,40 +103,40 @@ def test_every_template_ships_a_small_thumbnail_of_the_card_size() -> None:
         assert (image.width(), image.height()) == THUMBNAIL_SIZE
 
 
-def test_clicking_a_card_opens_its_template(qtbot, page: StartPage) -> None:
+def test_clicking_a_card_opens_its_template(qtbot: QtBot, page: StartPage) -> None:
     card = page.cards["lenet"]
     page.scroll_area.ensureWidgetVisible(card)
     with qtbot.waitSignal(page.template_chosen) as signal:
-        qtbot.mouseClick(card, Qt.MouseButton.LeftButton)
+        QTest.mouseClick(card, Qt.MouseButton.LeftButton)
     assert signal.args == ["lenet"]
 
 
-def test_arrow_keys_move_between_cards_and_enter_opens_one(qtbot, page: StartPage) -> None:
+def test_arrow_keys_move_between_cards_and_enter_opens_one(qtbot: QtBot, page: StartPage) -> None:
     page.resize(900, 700)  # fewer columns than the five cards of the multilayer chapter
     QApplication.processEvents()
     order = page.card_order()
     first = page.cards[order[0]]
     first.setFocus()
     QApplication.processEvents()
-    qtbot.keyClick(first, Qt.Key.Key_Right)
+    QTest.keyClick(first, Qt.Key.Key_Right)
     assert page.cards[order[1]].hasFocus()
-    qtbot.keyClick(page.cards[order[1]], Qt.Key.Key_Left)
+    QTest.keyClick(page.cards[order[1]], Qt.Key.Key_Left)
     assert first.hasFocus()
     # Down from the only card of the first chapter: into the next chapter's first row.
-    qtbot.keyClick(first, Qt.Key.Key_Down)
+    QTest.keyClick(first, Qt.Key.Key_Down)
     multilayer = page.chapters[1][1]
     assert page.cards[multilayer[0]].hasFocus()
     columns = page.columns
     assert 1 < columns < len(multilayer)
-    qtbot.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Down)
+    QTest.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Down)
     assert page.cards[multilayer[columns]].hasFocus()  # one row down
-    qtbot.keyClick(page.cards[multilayer[columns]], Qt.Key.Key_Up)
+    QTest.keyClick(page.cards[multilayer[columns]], Qt.Key.Key_Up)
     assert page.cards[multilayer[0]].hasFocus()
     with qtbot.waitSignal(page.template_chosen) as signal:
-        qtbot.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Return)
+        QTest.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Return)
     assert signal.args == [multilayer[0]]
     with qtbot.waitSignal(page.template_chosen) as signal:
-        qtbot.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Space)
+        QTest.keyClick(page.cards[multilayer[0]], Qt.Key.Key_Space)
     assert signal.args == [multilayer[0]]
 
 
@@ -152,7 +154,7 @@ def test_the_columns_follow_the_width_of_the_page(page: StartPage) -> None:
     assert page.columns > wide
 
 
-def test_space_on_a_card_opens_it_rather_than_playing(qtbot, page: StartPage) -> None:
+def test_space_on_a_card_opens_it_rather_than_playing(qtbot: QtBot, page: StartPage) -> None:
     """Space is the window's Play shortcut; a focused card takes it first, as a focused button does."""
     from PySide6.QtGui import QAction, QKeySequence
 
@@ -166,7 +168,7 @@ def test_space_on_a_card_opens_it_rather_than_playing(qtbot, page: StartPage) ->
     card.setFocus()
     QApplication.processEvents()
     with qtbot.waitSignal(page.template_chosen) as signal:
-        qtbot.keyClick(card, Qt.Key.Key_Space)
+        QTest.keyClick(card, Qt.Key.Key_Space)
     assert signal.args == ["gan"] and not played
 
 
@@ -174,7 +176,7 @@ def test_cards_take_the_focus_by_tab(page: StartPage) -> None:
     assert all(card.focusPolicy() == Qt.FocusPolicy.StrongFocus for card in page.cards.values())
 
 
-def test_the_first_lesson_is_offered_and_finished_lessons_are_ticked(qtbot, page: StartPage) -> None:
+def test_the_first_lesson_is_offered_and_finished_lessons_are_ticked(qtbot: QtBot, page: StartPage) -> None:
     lessons = shipped_lessons()
     assert lessons[0].title in page.first_lesson.text()
     with qtbot.waitSignal(page.lesson_chosen) as signal:
