@@ -81,7 +81,7 @@ class LegibleAxis(pg.AxisItem):
 
     def generateDrawSpecs(self, p: Any) -> Any:
         """Ticks the view set itself (a character under each step) are thinned the same way, by their text."""
-        given = self._tickLevels
+        given: list[list[tuple[float, str]]] | None = getattr(self, "_tickLevels", None)
         if not given or not given[0] or self.range[0] == self.range[1]:
             return super().generateDrawSpecs(p)
         vertical = self.orientation in ("left", "right")
