@@ -34,6 +34,7 @@ __all__ = ["DEFAULT_BRUSH", "EMPTY_TEXT", "PAD_SIZE", "THROTTLE_MS", "DigitCanva
            "MnistPreview", "ProbabilityBars"]
 
 MIN_BRUSH, MAX_BRUSH = 6, 40
+PREVIEW_SCALE = 3
 DRAWING_TEXT = "Keep drawing, or Clear to start again. Hover over anything to learn more."
 CENTRED_NOTE = "28 × 28 pixels, centred by\nthe centre of mass of the ink"
 UNCENTRED_NOTE = "28 × 28 pixels, where and as\nlarge as you drew it"
@@ -59,7 +60,9 @@ class MnistPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mnistPreview")
-        self.setFixedSize(MNIST_SIZE * 4 + 2, MNIST_SIZE * 4 + 2)
+        # 3 screen pixels per input pixel: large enough to see each one, small enough that the panel with its pad
+        # fits the bottom row of a 1366x768 window without scrolling.
+        self.setFixedSize(MNIST_SIZE * PREVIEW_SCALE + 2, MNIST_SIZE * PREVIEW_SCALE + 2)
         self._image = np.zeros((MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
         self._qimage = self._to_qimage(self._image)
 
@@ -94,7 +97,7 @@ class ProbabilityBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("probabilityBars")
-        self.setMinimumSize(200, 10 * 12)
+        self.setMinimumSize(160, 10 * 12)  # narrow enough for the pad and another view in a 1366 px row
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(teaching_tooltip(WHY_UNSURE, "Class probabilities"))
         self._probs: np.ndarray | None = None
@@ -263,7 +266,7 @@ class DigitPanel(QWidget):
 
         self.preview = MnistPreview()
         self.preview.setToolTip(teaching_tooltip(WHY_CENTRE, "What the network sees"))
-        preview_title = QLabel("What the network sees")
+        preview_title = QLabel("Network input")  # short: the panel must fit beside another view (tooltip: why)
         preview_title.setToolTip(self.preview.toolTip())
         self.preview_note = FixedLinesLabel(CENTRED_NOTE, lines=2)
         self.preview_note.setObjectName("previewNote")
@@ -341,7 +344,9 @@ class DigitPanel(QWidget):
         right.addWidget(bars_title)
         right.addWidget(self.bars, 1)
         add_row = QHBoxLayout()
-        add_row.addWidget(QLabel("Add to training set as"))
+        add_as = QLabel("Train on it as")
+        add_as.setToolTip(self.add_button.toolTip())
+        add_row.addWidget(add_as)
         add_row.addWidget(self.label_combo)
         add_row.addWidget(self.add_button)
         add_row.addStretch(1)
@@ -351,6 +356,9 @@ class DigitPanel(QWidget):
         self._content = QWidget()
         self._content.setObjectName("digitPanelContent")
         layout = QHBoxLayout(self._content)
+        # Thin margins: the panel shares the bottom row of a 768 px screen with the editor above it.
+        layout.setContentsMargins(4, 2, 4, 2)
+        left.setSpacing(4)
         layout.addLayout(left, 3)
         layout.addLayout(right, 2)
         self._scroll = QScrollArea(self)

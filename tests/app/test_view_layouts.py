@@ -126,7 +126,9 @@ def test_once_training_starts_each_view_below_stays_wide_enough_to_read(qtbot, a
     qtbot.wait(60)
     bottom = win.dockWidgetArea(win.problems_dock)
     low = {k: d.width() for k, d in c.docks.items() if c._shown(k) and win.dockWidgetArea(d) == bottom}
-    assert len(low) >= 3 and all(w >= 220 for w in low.values()), low
+    # A digit lab's row starts with the drawing pad whole (about 560 px: see test_drawing_pad_layout.py), which
+    # leaves room for one more column at 1366 px; other labs keep three.
+    assert len(low) >= (2 if "draw" in low else 3) and all(w >= 220 for w in low.values()), low
 
 
 @pytest.mark.parametrize(("key", "curves"), [("spiral", "loss"), ("lenet", "loss"), ("gan", "gan_curves"),

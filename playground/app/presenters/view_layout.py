@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QTabBar, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QStyle, QTabBar, QWidget
 
 from playground.data import functions1d, gan2d, image_sets, text, toy2d
 from playground.graph import Lab
@@ -30,6 +30,8 @@ MAIN_VIEW_PROPERTY = "mainView"
 BOTTOM_COLUMNS = 4
 COLUMN_WIDTH = 240
 EDITING_SHARE, TRAINING_SHARE = 0.34, 0.45
+PAD_KEY = "draw"  # the drawing pad's view
+PAD_SHARE = 0.62  # of the window's height at most, for the bottom row that holds the drawing pad
 AREAS = {"main": Qt.DockWidgetArea.RightDockWidgetArea, "side": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 
@@ -176,9 +178,13 @@ class ViewLayoutMixin(TrainingParts):
         # The views that come to the front fill the columns first; the others wait as tabs behind them. Qt adds a
         # split of a tabbed dock as another tab, so the columns are made before any tab.
         low = sorted((s for s in specs if s is not main and s.place == "bottom"), key=lambda s: not s.front)
+        # The drawing pad heads the bottom row in a column of its own, never a tab behind the curves: a pad to draw
+        # on must be on screen whole (see _size_layout).
+        pad = [s for s in specs if s.key == PAD_KEY and s is not main]
+        room = int(max(900, window.width()) * (1 - TRAINING_SHARE)) - (self._pad_size().width() if pad else 0)
+        low = pad + low
         columns: list[QDockWidget] = []
-        fit = int(max(900, window.width()) * (1 - TRAINING_SHARE)) // COLUMN_WIDTH
-        count = max(2, min(BOTTOM_COLUMNS, fit))
+        count = len(pad) + max(2 - len(pad), min(BOTTOM_COLUMNS - len(pad), room // COLUMN_WIDTH))
         for spec in low[:count]:
             dock = self._dock_at(spec.key)
             if columns:
@@ -186,14 +192,16 @@ class ViewLayoutMixin(TrainingParts):
             else:
                 window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
             columns.append(dock)
+        hosts = columns[1:] if pad and len(columns) > 1 else columns  # no tabs under the pad either
         for i, spec in enumerate(low[count:]):
-            window.tabifyDockWidget(columns[i % len(columns)], self._dock_at(spec.key))
+            window.tabifyDockWidget(hosts[i % len(hosts)], self._dock_at(spec.key))
         if columns:
-            window.tabifyDockWidget(columns[0], window.problems_dock)
+            # Not under the pad: a tab bar there would take the height the pad needs.
+            window.tabifyDockWidget(columns[1 if pad and len(columns) > 1 else 0], window.problems_dock)
         else:
             window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, window.problems_dock)
         for spec in specs:
-            if spec is not main and spec.place != "bottom":
+            if spec is not main and spec.place != "bottom" and spec.key != PAD_KEY:
                 window.tabifyDockWidget(window.inspector_dock, self._dock_at(spec.key))
         self._size_layout(top, columns, training=False)
         return columns
@@ -211,16 +219,34 @@ class ViewLayoutMixin(TrainingParts):
         share = TRAINING_SHARE if training else EDITING_SHARE
         window.resizeDocks([top], [max(420, int(width * share))], Qt.Orientation.Horizontal)
         if columns:
-            row = (width - 40) // len(columns)
-            window.resizeDocks(columns, [row] * len(columns), Qt.Orientation.Horizontal)
-            # Taller while training, when the row no longer runs under the right column and each view is narrower.
+            pad = self._pad_size() if columns[0] is self.docks.get(PAD_KEY) else None
+            # While training the row ends where the right column begins.
+            row_width = int(width * (1 - share)) - 10 if training else width - 40
+            rest = row_width - (pad.width() if pad else 0)
+            others = len(columns) - (1 if pad else 0)
+            row = rest // others if others else 0
+            widths = ([pad.width()] if pad else []) + [row] * others
+            window.resizeDocks(columns, widths, Qt.Orientation.Horizontal)
+            # Taller while training, when the row no longer runs under the right column and each view is narrower;
+            # then as tall as the drawing pad needs, so it never scrolls (the editor above keeps a compact view).
             row_height = height // 3 if training else min(250, height // 4)
+            if pad is not None and training:
+                row_height = max(row_height, min(pad.height(), int(height * PAD_SHARE)))
             window.resizeDocks(columns[:1], [row_height], Qt.Orientation.Vertical)
         if top is not window.inspector_dock:
             # Three fifths of the column for the main view, now and again once the tabs just raised are laid out (a
             # relayout shares out the room a changed corner gave the column evenly).
             self._split_column(top)
             QTimer.singleShot(0, lambda: self._split_column(top))
+
+    def _pad_size(self) -> QSize:
+        """The room the drawing pad's dock needs to show the pad and its controls whole: the panel's minimum plus
+        the dock's title and frame."""
+        dock = self.docks[PAD_KEY]
+        panel = dock.widget()
+        need = panel.minimumSizeHint() if panel is not None else QSize(0, 0)
+        title = dock.style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight) + 8
+        return QSize(need.width() + 12, need.height() + title)
 
     def _split_column(self, top: QDockWidget) -> None:
         window = self.window
@@ -270,7 +296,8 @@ class ViewLayoutMixin(TrainingParts):
         self.window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         top = self.docks[main.key] if main is not None else self.window.inspector_dock
         area = Qt.DockWidgetArea.BottomDockWidgetArea
-        columns = [self.docks[s.key] for s in specs if s is not main and s.place == "bottom" and
+        low = [s for s in specs if s.key == PAD_KEY] + [s for s in specs if s.place == "bottom"]
+        columns = [self.docks[s.key] for s in low if s is not main and
                    self.window.dockWidgetArea(self.docks[s.key]) == area and self._shown(s.key)]
         self._size_layout(top, columns[:BOTTOM_COLUMNS], training=True)
         self._tab_bar_timer.start()
