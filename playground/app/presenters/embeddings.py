@@ -90,10 +90,8 @@ class EmbeddingPresenter(InsightWindowPresenter[EmbeddingView]):
             return lab_embeddings(lab, checkpoint, tokens=tokens)
         return work
 
-    @Slot(int, object)
-    def _on_done(self, token: int, result: object) -> None:
+    def _job_finished(self) -> None:
         self._busy = False
-        super()._on_done(token, result)
 
     def _show_result(self, result: object) -> None:
         assert self.shown is not None

@@ -137,12 +137,16 @@ class InsightWindowPresenter(QObject, Generic[W]):
 
     @Slot(int, object)
     def _on_done(self, token: int, result: object) -> None:
+        self._job_finished()
         if token != self._request or self.shown is None:
             return  # an older request, overtaken by a newer one
         if isinstance(result, str):
             self._show_error(result)
         else:
             self._show_result(result)
+
+    def _job_finished(self) -> None:
+        """Called for every answer, an overtaken one too, before it is shown or dropped."""
 
     def _show_result(self, result: object) -> None:
         raise NotImplementedError
