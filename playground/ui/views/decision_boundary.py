@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,19 @@ from .view_spec import CLASSIC_TASKS, ViewSpec
 POINT_SIZE = 7
 CLASSIFY_BAR = "P(class 1)"
 REGRESS_BAR = "output"
+
+
+def data_key(snapshot: Any, dataset: Any) -> tuple[Any, ...]:
+    """What the drawn points depend on: the trainer's data version alone repeats across labs (every new trainer
+    counts from the same number), so a second lab opened in the window kept the first lab's points."""
+    digest = hashlib.blake2b(digest_size=16)
+    for key in ("train_points", "train_labels", "test_points", "test_labels"):
+        values = array(dataset, key)
+        digest.update(key.encode())
+        if values is not None:
+            digest.update(str((values.shape, values.dtype.str)).encode())
+            digest.update(np.ascontiguousarray(values).tobytes())
+    return attr(snapshot, "data_version", None), str(attr(snapshot, "task", "")), digest.hexdigest()
 
 
 def point_brushes(labels: np.ndarray | None, task: str, count: int) -> list[Any]:
@@ -109,7 +123,7 @@ class DecisionBoundaryView(SnapshotView):
         self.content_layout.addWidget(self.plot)
         self._task = ""
         self._extent = 0.0
-        self._data_version: Any = object()
+        self._data_key: tuple[Any, ...] = ()
         self._values: np.ndarray | None = None
         self._probabilities: np.ndarray | None = None  # (R, R, K) for more than two classes
         self._classes = 0
@@ -181,9 +195,9 @@ class DecisionBoundaryView(SnapshotView):
             self._extent = extent
             self.plot.getPlotItem().setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0.0)
         self._task = task
-        version = attr(snapshot, "data_version", None)
-        if version != self._data_version or version is None:
-            self._data_version = version
+        key = data_key(snapshot, dataset)
+        if key != self._data_key:
+            self._data_key = key
             self._set_points(dataset, task)
         boundary = record.values if record is not None else None
         self._values = boundary if boundary is not None and boundary.ndim == 2 else None
@@ -208,6 +222,15 @@ class DecisionBoundaryView(SnapshotView):
                         + (f" ({name})" if name != str(i) else "") for i, name in enumerate(names)]
             self.legend.setText("&nbsp;&nbsp; ".join(swatches))
         self.legend.setVisible(multi)
+
+    def show_empty(self, message: str) -> None:
+        """A new lab opens with the placeholder: the points of the lab before it go with their lab."""
+        super().show_empty(message)
+        self._data_key = ()
+        self._values = None
+        if hasattr(self, "test_scatter"):  # the base class shows its placeholder before the plot is made
+            self.train_scatter.setData([], [])
+            self.test_scatter.setData([], [])
 
     def _set_points(self, dataset: Any, task: str) -> None:
         for scatter, pk, lk in ((self.train_scatter, "train_points", "train_labels"),

@@ -15,7 +15,7 @@ from playground.snapshots import HiddenSpace, Neurons
 from playground.viz.projection import PCA, fit_pca, polyline_with_breaks, select_units
 
 from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, plot_widget, probe
-from .decision_boundary import point_brushes
+from .decision_boundary import data_key, point_brushes
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
 MODE_PCA = "Principal components"
@@ -78,7 +78,7 @@ class HiddenSpaceView(SnapshotView):
         self._points: np.ndarray | None = None
         self._lines: np.ndarray | None = None
         self._pca: PCA | None = None
-        self._data_version: Any = object()
+        self._data_key: tuple[Any, ...] = ()
         self._brushes: list[Any] = []
         self._axis_labels = ("", "")
         self._on_mode_changed(MODE_PCA)
@@ -147,9 +147,9 @@ class HiddenSpaceView(SnapshotView):
         if not self._layers:
             self.show_empty("No hidden layer to show: add a Dense layer with an activation between input and output.")
             return
-        version = attr(snapshot, "data_version", None)
-        if version != self._data_version or version is None:
-            self._data_version = version
+        key = data_key(snapshot, dataset)
+        if key != self._data_key:
+            self._data_key = key
             self._brushes = point_brushes(array(dataset, "train_labels"), str(attr(snapshot, "task", "")), len(train))
         shown = hidden.layers.get(self.layer) if hidden is not None and self.layer else None
         points = shown.points if shown is not None and shown.points.size else None

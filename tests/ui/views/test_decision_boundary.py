@@ -96,3 +96,17 @@ def test_non_plane_data_says_so(qtbot):
     view = make(qtbot)
     view.show_snapshot(empty_snapshot(state="running"))
     assert view.is_empty and "2-D dataset" in view.empty_message
+
+
+def test_a_second_lab_with_the_same_data_version_draws_its_own_points(qtbot):
+    # Every new trainer counts its data versions from the same number: the points must follow the data itself.
+    first, second = SyntheticRun(hidden=(4,), seed=1), SyntheticRun(hidden=(4,), seed=2)
+    assert not np.array_equal(first.train_points, second.train_points)
+    view = make(qtbot)
+    view.show_snapshot(first.snapshot(data_version=1))
+    view.show_empty("Press Play")  # the window opens the next lab
+    assert len(view.train_scatter.getData()[0]) == 0
+    view.show_snapshot(second.snapshot(data_version=1))
+    assert np.allclose(view.train_scatter.getData()[0], second.train_points[:, 0])
+    view.show_snapshot(first.snapshot(data_version=1))  # no placeholder in between: still the new points
+    assert np.allclose(view.train_scatter.getData()[0], first.train_points[:, 0])
