@@ -148,6 +148,10 @@ def test_a_classifier_shows_the_views_of_its_data_only(qtbot, make_window):
     assert c.docks["neurons"].isVisible() and c.docks["hidden"].isVisible()
     assert not any(c.docks[k].isVisible() for k in ("feature_maps", "confusion", "templates", "filter_lab"))
     win.load_template("lenet")
-    assert all(c.docks[k].isVisible() for k in ("feature_maps", "confusion", "templates", "filter_lab"))
+    assert all(c.docks[k].isVisible() for k in ("feature_maps", "confusion", "filter_lab"))
+    assert not c.docks["templates"].isVisible()  # no Dense from the pixels to the classes: no template to fold
+    win.load_template("mnist_1_layer")
+    assert c.docks["templates"].isVisible()
+    win.load_template("lenet")
     assert not c.docks["neurons"].isVisible() and not c.docks["hidden"].isVisible()
     assert c.docks["weights"].isVisible() and c.docks["gradients"].isVisible()

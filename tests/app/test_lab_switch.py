@@ -29,3 +29,32 @@ def test_a_second_template_draws_its_own_points_not_the_first_labs(qtbot: QtBot,
     assert not np.allclose(second[:5], first[:5])
     assert np.allclose(view.train_scatter.getData()[0], second[:, 0])
     assert np.allclose(view.train_scatter.getData()[1], second[:, 1])
+
+
+def test_only_views_that_can_draw_the_lab_are_shown(qtbot: QtBot, app_window: tuple[Any, Any]) -> None:
+    win, c = app_window
+    win.load_template("logistic_regression")  # no hidden layer: no neurons, no hidden space
+    qtbot.wait(20)
+    assert c.docks["boundary"].isVisible() and c.docks["neuron_network"].isVisible()
+    assert not c.docks["neurons"].isVisible() and not c.docks["hidden"].isVisible()
+    win.load_template("mnist_2_layers")  # its first Dense has 512 units: no class templates to fold
+    qtbot.wait(20)
+    assert not c.docks["templates"].isVisible()
+    win.load_template("mnist_1_layer")  # 784 -> 10
+    qtbot.wait(20)
+    assert c.docks["templates"].isVisible()
+    win.load_template("spiral")
+    qtbot.wait(20)
+    assert c.docks["neurons"].isVisible() and c.docks["hidden"].isVisible()
+
+
+@pytest.mark.slow
+def test_the_residual_block_is_drawn_as_a_network_of_neurons(qtbot: QtBot, app_window: tuple[Any, Any]) -> None:
+    win, c = app_window
+    win.load_template("residual_block")
+    view = c.views["neuron_network"]
+    assert view.outline is not None and "skip" in view.outline.layers[-1].label
+    assert c.docks["neuron_network"].isVisible()
+    _train_a_few_steps(qtbot, c)
+    qtbot.waitUntil(lambda: not view.caption.text().startswith("Press Play"), timeout=10000)
+    assert not view.is_empty

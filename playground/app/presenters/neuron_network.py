@@ -41,7 +41,7 @@ def network_outline(lab: Lab | None) -> NetworkOutline | None:
             lab.dataset.name not in toy2d.DATASETS_2D:
         return None
     graph = lab.networks[0].graph
-    dense: list[list[Any]] = []  # [Dense name, units, activation node or None, activation kind]
+    dense: list[list[Any]] = []  # [Dense name, units, activation node or None, activation kind, skip joined]
     try:
         order = graph.topological_order()
     except GraphError:  # a graph with a cycle has no columns to draw; the editor says why
@@ -49,7 +49,11 @@ def network_outline(lab: Lab | None) -> NetworkOutline | None:
     for name in order:
         node = graph.node(name)
         if node.kind == "Dense":
-            dense.append([name, int(node.params.get("units", 1)), None, ""])
+            dense.append([name, int(node.params.get("units", 1)), None, "", False])
+        elif node.kind == "Add" and dense and dense[-1][2] is None and dense[-1][0] in graph.incoming(name).values():
+            # A residual block's skip joins a column before its activation: the neurons stay the column's (the Add
+            # needs equal widths), and the column says it adds its input back.
+            dense[-1][4] = True
         elif node.kind in ACTIVATION_KINDS:
             if dense and dense[-1][2] is None:
                 dense[-1][2], dense[-1][3] = name, node.kind
@@ -60,8 +64,8 @@ def network_outline(lab: Lab | None) -> NetworkOutline | None:
     features = tuple(toy2d.FEATURES)
     inputs = tuple(f for f in lab.dataset.features if f in toy2d.FEATURES)
     layers = tuple(HiddenLayer(neurons=act or name, weights=name, units=units,
-                               label=f"{units}\n{kind or 'linear'}")
-                   for name, units, act, kind in dense[:-1])
+                               label=f"{units}\n{kind or 'linear'}{' + skip' if skip else ''}")
+                   for name, units, act, kind, skip in dense[:-1])
     outputs = int(dense[-1][1])
     return NetworkOutline(features=features, labels=tuple(toy2d.FEATURES.values()), maps=feature_maps(),
                           inputs=inputs, layers=layers, output_weights=str(dense[-1][0]), outputs=outputs,

@@ -14,6 +14,8 @@ from playground.graph import Lab
 from playground.ui.digit_pad import DigitPanel
 from playground.ui.views.registry import CLASSIC_TASKS, LabTraits, ViewSpec, main_view, view_specs, views_for
 
+from .view_traits import network_traits
+
 if TYPE_CHECKING:
     from .training_parts import TrainingParts
 else:
@@ -60,7 +62,7 @@ def plane_data(dataset: Any) -> bool:
 def lab_traits(lab: Lab) -> LabTraits:
     """What the registry needs to know of a lab to choose its views."""
     kind = "plane" if plane_data(lab.dataset) else data_kind(lab.dataset.name)
-    traits = set()
+    traits = network_traits(lab)
     if any(node.kind in CONVOLUTIONS for net in lab.networks for node in net.graph.nodes.values()):
         traits.add("convolution")
     if lab.dataset.name == "digits":

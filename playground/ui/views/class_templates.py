@@ -107,4 +107,4 @@ class ClassTemplateView(SnapshotView):
 
 
 SPEC = ViewSpec("templates", "Class templates", ClassTemplateView, probes=("weights",), tasks=("classification",),
-                data=("images",))
+                data=("images",), unless=("no_template_layer",))

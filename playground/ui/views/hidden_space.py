@@ -221,4 +221,4 @@ class HiddenSpaceView(SnapshotView):
 
 
 SPEC = ViewSpec("hidden", "Hidden space", HiddenSpaceView, probes=("hidden",), tasks=CLASSIC_TASKS,
-                data=("plane",))
+                data=("plane",), unless=("no_hidden_layer",))

@@ -477,4 +477,4 @@ class NeuronNetworkView(SnapshotView):
 
 
 SPEC = ViewSpec("neuron_network", "Network", NeuronNetworkView, probes=("neurons", "weights", "boundary"),
-                tasks=CLASSIC_TASKS, data=("plane",), min_size=(240, 160))
+                tasks=CLASSIC_TASKS, data=("plane",), unless=("no_neuron_columns",), min_size=(240, 160))

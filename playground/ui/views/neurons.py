@@ -204,4 +204,5 @@ class NeuronGridView(SnapshotView):
                 break
 
 
-SPEC = ViewSpec("neurons", "Neurons", NeuronGridView, probes=("neurons",), tasks=CLASSIC_TASKS, data=("plane",))
+SPEC = ViewSpec("neurons", "Neurons", NeuronGridView, probes=("neurons",), tasks=CLASSIC_TASKS, data=("plane",),
+                unless=("no_hidden_layer",))

@@ -20,8 +20,10 @@ PLACES: tuple[Place, ...] = ("main", "side", "bottom")
 # sequences to classify, text.
 DATA_KINDS = ("plane", "images", "function", "table", "series", "sequences", "text")
 # What a view may need of a lab besides its task and data: a convolutional layer to show the filters of; 28x28 grey
-# digits to draw one of.
-TRAITS = ("convolution", "digits")
+# digits to draw one of. And what leaves a view nothing to draw: no hidden layer (logistic regression: no neurons,
+# no hidden space), no Dense layer from the pixels straight to the classes (no class templates), a network that is
+# not Dense columns from the input to the output (no network of neurons).
+TRAITS = ("convolution", "digits", "no_hidden_layer", "no_template_layer", "no_neuron_columns")
 # The tasks the classifier's own views (output, neurons, feature maps ...) were made for.
 CLASSIC_TASKS = ("classification", "regression")
 
@@ -52,6 +54,7 @@ class ViewSpec:
     tasks: tuple[str, ...] = ()  # the lab tasks it can draw (empty: any)
     data: tuple[str, ...] = ()  # the kinds of data it can draw (empty: any), from DATA_KINDS
     needs: tuple[str, ...] = ()  # lab traits it cannot do without, from TRAITS
+    unless: tuple[str, ...] = ()  # lab traits that leave it nothing to draw, from TRAITS
     place: Place = "bottom"  # where it goes when it is not the main view of the layout
     min_size: tuple[int, int] = (120, 90)  # small: a view squeezes its content rather than push the window off screen
     main: bool = False  # the main view of the families it serves: the largest dock of their layout
@@ -60,11 +63,12 @@ class ViewSpec:
     front: bool = True
 
     def __post_init__(self) -> None:
-        unknown = [d for d in self.data if d not in DATA_KINDS] + [t for t in self.needs if t not in TRAITS]
+        unknown = [d for d in self.data if d not in DATA_KINDS] + [t for t in self.needs + self.unless
+                                                                    if t not in TRAITS]
         if unknown or self.place not in PLACES:
             raise ValueError(f"View '{self.key}': unknown data kind, trait or place {unknown or [self.place]}")
 
     def serves(self, lab: LabTraits) -> bool:
         """Whether it can show something for a lab of these traits (no placeholder docks)."""
         return ((not self.tasks or lab.task in self.tasks) and (not self.data or lab.data in self.data)
-                and all(t in lab.traits for t in self.needs))
+                and all(t in lab.traits for t in self.needs) and not any(t in lab.traits for t in self.unless))

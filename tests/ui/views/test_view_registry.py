@@ -81,3 +81,15 @@ def test_each_family_has_one_main_view(traits, main):
     specs = views_for(traits)
     assert main_view(specs).key == main
     assert sum(s.main for s in specs) <= 1  # never two candidates to choose between
+
+
+def test_a_view_with_nothing_to_draw_for_a_lab_is_not_chosen():
+    linear = keys(views_for(LabTraits("classification", "plane", frozenset({"no_hidden_layer"}))))
+    assert {"boundary", "neuron_network"} <= set(linear) and not {"neurons", "hidden"} & set(linear)
+    assert "neuron_network" not in keys(views_for(LabTraits("classification", "plane",
+                                                            frozenset({"no_neuron_columns"}))))
+    dense = keys(views_for(LabTraits("classification", "images", frozenset({"digits", "no_template_layer"}))))
+    assert "templates" not in dense and "feature_maps" in dense
+    assert "templates" in keys(views_for(LabTraits("classification", "images", frozenset({"digits"}))))
+    with pytest.raises(ValueError):
+        ViewSpec("x", "X", object, unless=("no_such_trait",))
