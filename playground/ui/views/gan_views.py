@@ -153,6 +153,18 @@ class GanPlaneView(SnapshotView):
             item.addItem(it)
         self.grid_checkbox.toggled.connect(self.grid_curve.setVisible)
         self.arrows_checkbox.toggled.connect(self.arrow_curve.setVisible)
+        # Above the plane, not on it: a legend inside the plot hid the very points it names.
+        self.legend = QLabel("")
+        self.legend.setObjectName("ganPlaneLegend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.setToolTip("What each mark on the plane is. The shading is the discriminator's D(x): its colour "
+                               "bar is at the right of the plane.")
+        self.controls_layout.addWidget(self.legend)
+        for box in (self.grid_checkbox, self.arrows_checkbox):
+            box.toggled.connect(self._update_legend)
+        self.target_combo.currentIndexChanged.connect(self._update_legend)
+        self._update_legend()
         self.plot.setToolTip(
             "The discriminator's belief over the plane: green where it says 'real', purple where it says 'fake', "
             "pale where it cannot tell.\nGreen dots: real data. Purple dots: the generator's samples (fixed noise). "
@@ -168,6 +180,34 @@ class GanPlaneView(SnapshotView):
         self._target = ""  # the target of the last snapshot
         self._pending = _Pending()
         self.set_extent(2.0)
+
+    # Legend ----------------------------------------------------------------------------------------------
+
+    def legend_entries(self) -> list[str]:
+        """The names the legend shows now, in its order."""
+        entries = ["real data", "generated G(z)"]
+        if self.arrows_checkbox.isChecked():
+            entries.append("G's push")
+        if self.grid_checkbox.isChecked():
+            entries.append("noise grid")
+        if self.target_combo.currentData() == "drawn":
+            entries.append("your points")
+        entries.append("shading: D(x)")
+        return entries
+
+    def _update_legend(self, *_args: Any) -> None:
+        marks = {"real data": (REAL_COLOR, "&#9679;"), "generated G(z)": (FAKE_COLOR, "&#9679;"),
+                 "G's push": (FAKE_COLOR, "&#8594;"), "noise grid": ("#646464", "&#9638;"),
+                 "your points": (DRAWN_COLOR, "&#10005;")}
+        parts = []
+        for name in self.legend_entries():
+            if name in marks:
+                color, mark = marks[name]
+                parts.append(f'<span style="color:{color}; font-size:15px;">{mark}</span>&nbsp;{name}')
+        parts.append('shading D(x): <span style="background:#b48fd0;">&nbsp;fake&nbsp;</span>'
+                     '<span style="background:#f7f7f7;">&nbsp;unsure&nbsp;</span>'
+                     '<span style="background:#8fd6a8;">&nbsp;real&nbsp;</span>')
+        self.legend.setText("&nbsp;&nbsp; ".join(parts))
 
     # Target and drawing ----------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from playground.data import gan2d
 from playground.snapshots import GanPlane, GanSamples, GanSettings, ProbeResults
 from playground.ui.views import gan_views
 from playground.ui.views.families import family_views
-from playground.ui.views.gan_views import GanCurvesView, GanPlaneView, GanSamplesView
+from playground.ui.views.gan_views import FAKE_COLOR, REAL_COLOR, GanCurvesView, GanPlaneView, GanSamplesView
 
 
 def plane_snapshot(step: int = 10, target: str = "ring", heat_value: float = 0.5) -> SimpleNamespace:
@@ -173,3 +173,17 @@ def test_curves_and_controls(qtbot):
     view.show_snapshot(SimpleNamespace(**{**vars(snap), "probes": caught_up}))
     assert view.k_spin.value() == 5 and view.freeze_combo.currentData() == "generator"
     assert len(emitted) == 3  # following the run emits nothing
+
+
+def test_the_plane_has_a_legend_for_its_marks_and_shading(qtbot):
+    view = make(qtbot, GanPlaneView)
+    view.show_snapshot(plane_snapshot())
+    legend = view.legend
+    assert legend.isVisible() and legend.objectName() == "ganPlaneLegend"
+    text = legend.text()
+    assert "real data" in text and "generated G(z)" in text and "D(x)" in text
+    assert REAL_COLOR in text and FAKE_COLOR in text  # each name in the colour of its points
+    view.grid_checkbox.setChecked(False)
+    assert "noise grid" not in view.legend_entries() and "noise grid" not in legend.text()
+    view.target_combo.setCurrentIndex(view.target_combo.findData("drawn"))
+    assert "your points" in legend.text()
