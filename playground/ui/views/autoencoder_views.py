@@ -33,6 +33,15 @@ DIGIT_COLORS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#c9a227"
                 "#9c755f", "#79706e")
 GREY_LUT = np.stack([np.linspace(255, 0, 256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
 PAD = 2
+# The row names' column left of the digits, in digit heights.
+LABEL_COLUMN = 2
+
+
+def band_gap(height: int) -> int:
+    """The space between two bands of reconstructions: enough to tell which output sits under which input."""
+    return max(PAD * 2, height // 3)
+
+
 # After the user changes a control, the snapshots still in flight carry the old value for a moment.
 _PENDING_SECONDS = 2.0
 
@@ -145,9 +154,76 @@ class ReconstructionView(SnapshotView):
         self._row_labels: list[pg.TextItem] = []
         self._shape: tuple[int, ...] = ()
         self.rows: list[str] = []
+        self.bands = 1
+        self._labelled_bands = 0
+        self._rows_shown: list[tuple[str, np.ndarray]] = []
 
     def _emit(self, name: str, value: float) -> None:
         self.training_changed.emit({name: value})
+
+    def band_count(self, count: int, height: int, width: int, rows: int) -> int:
+        """How many bands of digits (each its input above its output) fill the canvas best: one long strip left
+        two thirds of a square view empty."""
+        canvas_w, canvas_h = self.canvas.width(), self.canvas.height()
+        if not self.canvas.isVisible() or canvas_w <= 0 or canvas_h <= 0 or count <= 0:
+            return 1
+        best, best_scale = 1, 0.0
+        for bands in range(1, count + 1):
+            per = math.ceil(count / bands)
+            if bands > 1 and math.ceil(count / (bands - 1)) == per:
+                continue  # the same columns as fewer bands, with an empty band more
+            tiled_w = LABEL_COLUMN * height + per * width + (per - 1) * PAD
+            tiled_h = bands * (rows * height + (rows - 1) * PAD) + (bands - 1) * band_gap(height)
+            scale = min(canvas_w / tiled_w, canvas_h / tiled_h)
+            if scale > best_scale * 1.01:
+                best, best_scale = bands, scale
+        return best
+
+    def _draw(self) -> None:
+        rows = self._rows_shown
+        if not rows:
+            return
+        inputs = rows[0][1]
+        count, h, w = inputs.shape
+        self.bands = self.band_count(count, h, w, len(rows))
+        per = math.ceil(count / self.bands)
+        gap = band_gap(h)
+        # Each digit a column of its versions top to bottom, the columns wrapped into bands: one image item.
+        parts: list[np.ndarray] = []
+        for band in range(self.bands):
+            columns = [np.stack([r[1][i] for r in rows]) for i in range(band * per, min(count, (band + 1) * per))]
+            tiled, _tiles = tile_columns(columns, pad=PAD, gap=PAD)
+            full_w = per * w + (per - 1) * PAD
+            if tiled.shape[1] < full_w:
+                tiled = np.pad(tiled, ((0, 0), (0, full_w - tiled.shape[1])), constant_values=np.nan)
+            if parts:
+                parts.append(np.full((gap, full_w), np.nan, dtype=np.float32))
+            parts.append(tiled)
+        image = np.vstack(parts)
+        self._shape = _show(self.image, self.box, image, self._shape)
+        names = [r[0] for r in rows]
+        if (names, self.bands) != (self.rows, self._labelled_bands):
+            self.rows, self._labelled_bands = names, self.bands
+            for label in self._row_labels:
+                self.box.removeItem(label)
+            self._row_labels = []
+            band_h = len(names) * (h + PAD) - PAD + gap
+            for band in range(self.bands):
+                for i, name in enumerate(names):
+                    label = pg.TextItem(name, color="#333", anchor=(1.0, 0.5))
+                    label.setPos(-1, band * band_h + i * (h + PAD) + h / 2)
+                    self.box.addItem(label)
+                    self._row_labels.append(label)
+            self.box.setRange(xRange=(-h * float(LABEL_COLUMN), image.shape[1]), yRange=(0, image.shape[0]),
+                              padding=0.02)
+
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
+        super().resizeEvent(event)
+        rows = self._rows_shown
+        if rows:
+            count, height, width = rows[0][1].shape
+            if self.band_count(count, height, width, len(rows)) != self.bands:
+                self._draw()
 
     def show_snapshot(self, snapshot: Any) -> None:
         task = str(attr(snapshot, "task", "autoencoder"))
@@ -168,23 +244,8 @@ class ReconstructionView(SnapshotView):
         if noisy is not None and noisy.shape == inputs.shape:
             rows.append(("noisy", noisy))
         rows.append(("output", outputs))
-        # One column per digit, its versions top to bottom: one image item for everything.
-        columns = [np.stack([r[1][i] for r in rows]) for i in range(len(inputs))]
-        tiled, _tiles = tile_columns(columns, pad=PAD, gap=PAD)
-        self._shape = _show(self.image, self.box, tiled, self._shape)
-        names = [r[0] for r in rows]
-        if names != self.rows:
-            self.rows = names
-            for label in self._row_labels:
-                self.box.removeItem(label)
-            self._row_labels = []
-            h = inputs.shape[1]
-            for i, name in enumerate(names):
-                label = pg.TextItem(name, color="#333", anchor=(1.0, 0.5))
-                label.setPos(-1, i * (h + PAD) + h / 2)
-                self.box.addItem(label)
-                self._row_labels.append(label)
-            self.box.setRange(xRange=(-h * 2.0, tiled.shape[1]), yRange=(0, tiled.shape[0]), padding=0.02)
+        self._rows_shown = rows
+        self._draw()
         metrics = mapping(snapshot, "metrics")
         loss = metrics.get("test_reconstruction")
         text = f"Epoch {int(attr(snapshot, 'epoch', 0))}"

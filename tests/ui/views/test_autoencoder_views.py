@@ -142,3 +142,27 @@ def test_manifold_and_samples_grids(qtbot):
     assert samples.probes == ("prior_samples:1",)
     samples.show_snapshot(snapshot())
     assert samples.sample_count == 16 and samples.image.image.shape == (4 * 28 + 6, 4 * 28 + 6)
+
+
+def test_reconstructions_wrap_into_bands_that_fill_their_view(qtbot):
+    view = av.ReconstructionView()
+    qtbot.addWidget(view)
+    view.resize(600, 560)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snapshot(task="autoencoder"))
+    assert view.bands > 1  # one strip of 12 digits would fill a third of this view's height
+    assert view.rows == ["input", "output"] and len(view._row_labels) == 2 * view.bands
+    image = view.image.image
+    canvas = view.canvas
+    # The digits' area, as shown, is close to the canvas's shape: no large band left empty.
+    shown_w = image.shape[1] + av.LABEL_COLUMN * 28
+    ratio = (shown_w / image.shape[0]) / (canvas.width() / canvas.height())
+    assert 0.5 < ratio < 2.0
+    items = view.graphics_item_count()
+    view.resize(1200, 260)  # a wide, short view goes back to fewer bands
+    qtbot.wait(20)
+    assert view.bands == 1
+    view.resize(600, 560)
+    qtbot.wait(20)
+    assert view.graphics_item_count() == items  # relayouts replace the labels, never add more
