@@ -190,7 +190,10 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer",
         bench.wait(1.0)
         trainer = bench.session.trainer
         if trainer is not None:
-            trainer.fast_path.wait(120)  # measure training as it goes on, not while the fast path compiles
+            # Training as it goes on, not while the fast path compiles (it may start compiling only now).
+            fast = trainer.fast_path
+            bench.wait(120.0, lambda: fast.wait(0) or bool(fast.reason))
+            fast.wait(120)
         rows = bench.phase("training", drawings)
         bench.pause()
         return rows + bench.phase("paused", drawings)
