@@ -186,14 +186,11 @@ def run_drawing_benchmark(drawings: int = 30, template: str = "mnist_1_layer",
     try:
         # The worker builds its trainer (many seconds on a busy machine) and trains a little: strokes drawn before
         # would time the build, not the drawing.
-        bench.wait(120.0, lambda: bench.session.trainer is not None and bench.session.trainer.step > 0)
+        bench.wait(120.0, bench.session.has_stepped)
         bench.wait(1.0)
-        trainer = bench.session.trainer
-        if trainer is not None:
-            # Training as it goes on, not while the fast path compiles (it may start compiling only now).
-            fast = trainer.fast_path
-            bench.wait(120.0, lambda: fast.wait(0) or bool(fast.reason))
-            fast.wait(120)
+        # Training as it goes on, not while the fast path compiles (it may start compiling only now).
+        bench.wait(120.0, bench.session.fast_path_settled)
+        bench.session.wait_for_compiled(120)
         rows = bench.phase("training", drawings)
         bench.pause()
         return rows + bench.phase("paused", drawings)

@@ -158,6 +158,26 @@ class TrainingSession(QObject):
         through :meth:`take_state`, never by touching its tensors from the GUI thread."""
         return self._worker.trainer if self._worker is not None else None
 
+    def has_stepped(self) -> bool:
+        """For headless tools (the benchmarks): the worker's trainer is built and has taken a step."""
+        trainer = self.trainer
+        return trainer is not None and trainer.step > 0
+
+    def fast_path_settled(self) -> bool:
+        """For headless tools: the trainer's compiled fast path is ready or was refused (a benchmark then times
+        training as it goes on, not the compiler; it may start compiling only after the first steps)."""
+        trainer = self.trainer
+        if trainer is None:
+            return False
+        fast = trainer.fast_path
+        return fast.wait(0) or bool(fast.reason)
+
+    def wait_for_compiled(self, timeout: float) -> None:
+        """For headless tools: block until a fast-path build in progress ends."""
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.fast_path.wait(timeout)
+
     def take_state(self, reply: Callable[[TrainedState], None]) -> None:
         """Ask the running trainer for a :class:`TrainedState`; ``reply`` is called on the worker thread between
         two steps, so it must be quick and thread-safe (emit a queued Qt signal). Raises EngineError when nothing
