@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from typing import Any, cast
 
-from PySide6.QtCore import QByteArray, QPointF, QRect, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QChildEvent, QPointF, QRect, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -75,6 +75,12 @@ def available_room(widget: QWidget) -> QRect | None:
     return screen.availableGeometry() if screen is not None else None
 
 
+# Shown only with a lab open (object names): the editing docks, the data controls, the training toolbars and the
+# status bar's "press Space to train".
+START_PAGE_HIDES = ("layersDock", "inspectorDock", "problemsDock", "dataDock", "trainToolbar", "timeMachineToolbar",
+                    "trainingHint")
+
+
 class MainWindow(MainWindowActions, QMainWindow):
     train_requested = Signal()
     pause_requested = Signal()
@@ -116,6 +122,9 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.start_page)
         self.stack.addWidget(editor)
+        self._hidden_for_start: list[QWidget] = []
+        self._chrome_pending = False
+        self.stack.currentChanged.connect(self._start_page_chrome)
         # Banners (e.g. the offer to recover after a crash) sit above the start page and the editor alike.
         central = QWidget()
         central.setObjectName("central")
@@ -262,6 +271,33 @@ class MainWindow(MainWindowActions, QMainWindow):
 
     def show_start_page(self) -> None:
         self.stack.setCurrentIndex(0)
+        self._start_page_chrome(0)
+
+    def _start_page_chrome(self, index: int) -> None:
+        """The editing docks and the training toolbars mean nothing before a lab is open: the start page gets the
+        window to itself, and opening a lab gives back exactly what it hid."""
+        self._chrome_pending = False
+        if index != 0:
+            for widget in self._hidden_for_start:
+                widget.show()
+            self._hidden_for_start = []
+            return
+        for name in START_PAGE_HIDES:
+            found = self.findChild(QWidget, name)
+            # Hidden whatever its state: a toolbar or dock just added is not shown yet but will be by its owner.
+            if found is not None:
+                found.hide()
+                if found not in self._hidden_for_start:
+                    self._hidden_for_start.append(found)
+
+    def childEvent(self, event: QChildEvent) -> None:
+        # Toolbars and docks that presenters add while the start page shows (the app attaches once PyTorch has
+        # loaded) are hidden too, once they are in place.
+        super().childEvent(event)
+        stack = getattr(self, "stack", None)
+        if event.added() and stack is not None and stack.currentIndex() == 0 and not self._chrome_pending:
+            self._chrome_pending = True
+            QTimer.singleShot(0, lambda: self._start_page_chrome(self.stack.currentIndex()))
 
     def open_lab(self, path: str | None = None) -> bool:
         if not self.maybe_save():

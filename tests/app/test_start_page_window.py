@@ -65,3 +65,26 @@ def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot: Qt
         assert second.title in page.first_lesson.text()
     finally:
         _close(win)
+
+
+def test_the_start_page_has_the_window_to_itself_and_a_lab_gets_its_panels_back(qtbot: QtBot, tmp_path: Path) -> None:
+    """Before a lab is open, the layer palette, the inspector ("No lab open"), the problems list, the data controls,
+    the training toolbars and "press Space to train" mean nothing and pushed the cards below the fold at 1366x768."""
+    from PySide6.QtWidgets import QWidget
+
+    from playground.ui.main_window import START_PAGE_HIDES
+
+    win, _p = _window(qtbot, tmp_path / "settings.ini")
+    try:
+        def shown() -> dict[str, bool]:
+            return {name: bool((w := win.findChild(QWidget, name)) is not None and w.isVisible())
+                    for name in START_PAGE_HIDES}
+
+        qtbot.waitUntil(lambda: not any(shown().values()))
+        win.load_template("spiral")
+        qtbot.waitUntil(lambda: all(shown().values()))
+        win.show_start_page()
+        qtbot.waitUntil(lambda: not any(shown().values()))
+        assert win.stack.currentWidget() is win.start_page
+    finally:
+        _close(win)
