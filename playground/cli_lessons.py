@@ -123,7 +123,10 @@ class LessonRun:
         from playground.engine.trainer import Trainer
 
         if self.trainer is None:
-            self.trainer = Trainer(copy.deepcopy(self.lab))
+            # No compiled fast path: a solution plays a few epochs, and each reset would wait for a compile of
+            # half a minute or more (ten minutes for the optimizer race on a busy machine). The results are the
+            # ordinary loop's, which the fast path equals.
+            self.trainer = Trainer(copy.deepcopy(self.lab), fast_path=False)
         self.last = self.trainer.train(epochs=epochs)
 
 

@@ -46,3 +46,16 @@ def test_lesson_cli_lists_checks_and_refuses_a_broken_file(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bad.lesson, line 4, @template: no template 'nope'" in err and err.count("\n") == 1
     assert main(["lesson", "verify", "no-such-lesson"]) == 2
+
+
+def test_verify_plays_solutions_on_the_ordinary_loop(monkeypatch):
+    """`playground lesson verify` checks what a lesson teaches, not speed: with the compiled fast path on, each reset
+    waited for a compile (ten minutes for the optimizer race on a busy machine)."""
+    from playground.cli_lessons import LessonRun
+    from playground.graph.templates import build_template
+
+    monkeypatch.delenv("PLAYGROUND_FAST_PATH", raising=False)  # the app's default: on
+    run = LessonRun(build_template("tensorflow_playground"))
+    run._play(1)
+    assert run.trainer.epoch == 1 and not run.trainer.fast_path.enabled
+    run.drop_trainer()
