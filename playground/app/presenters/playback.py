@@ -36,9 +36,10 @@ def status_metrics(snap: Any) -> str:
 def stop_hint(snap: Any) -> str:
     """Why a run ended by itself, and how to go on."""
     why = snap.message or f"Finished {snap.epoch} epochs."
+    # Short enough for the status bar at 1366 px beside the metrics; the tooltip is the same text.
     if why.startswith("Early stopping"):
-        return f"{why} Press Space to train on anyway, or Reset to start over."
-    return f"{why} Press Space to train as many epochs again, or set Epochs in Train > Training settings."
+        return f"{why} Press Space to train on anyway, or Reset."
+    return f"{why} Press Space to train as many again."
 
 if TYPE_CHECKING:
     from .training_parts import TrainingParts
