@@ -127,8 +127,10 @@ class HiddenSpaceView(SnapshotView):
 
     def _on_mode_changed(self, _text: str) -> None:
         units = self.mode == "units"
-        self.unit_x.setEnabled(units)
-        self.unit_y.setEnabled(units)
+        for spin in (self.unit_x, self.unit_y):
+            spin.setEnabled(units)
+            # Out of the row unless they are used: in a narrow dock they cut the layer and mode choosers short.
+            spin.setVisible(units)
         self._redraw()
 
     # Drawing --------------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ def test_pca_and_units_modes(qtbot, spiral_snapshot):
     view.show_snapshot(spiral_snapshot)
     points = spiral_snapshot.probes[HiddenSpace].layers["tanh_2"].points
     assert view.mode == "pca" and not view.unit_x.isEnabled()
+    assert view.unit_x.isHidden() and view.unit_y.isHidden()  # no room taken from the choosers in a narrow dock
     x, y = view.scatter.getData()
     expected = fit_pca(points).transform(points)
     assert np.allclose(np.abs(x), np.abs(expected[:, 0]), atol=1e-5)
@@ -45,7 +46,7 @@ def test_pca_and_units_modes(qtbot, spiral_snapshot):
     assert view.plot.getPlotItem().getAxis("bottom").labelText.startswith("PC 1")
 
     view.set_mode("units")
-    assert view.unit_x.isEnabled()
+    assert view.unit_x.isEnabled() and not view.unit_x.isHidden()
     view.set_units(2, 3)
     x, y = view.scatter.getData()
     assert np.allclose(x, points[:, 2]) and np.allclose(y, points[:, 3])
