@@ -63,7 +63,8 @@ def test_toolbar_controls_never_move_while_training_and_a_finished_run_says_how_
     c.set_playing(True)
     assert hint.text() == PREPARING_HINT
     # Four epochs of the spiral may end in fewer than three snapshots on a fast machine.
-    qtbot.waitUntil(lambda: len(snapshots) >= 3 or (bool(snapshots) and snapshots[-1].state == "finished"), timeout=60_000)
+    qtbot.waitUntil(lambda: len(snapshots) >= 3 or (bool(snapshots) and snapshots[-1].state == "finished"),
+                    timeout=60_000)
     c.change_settings("training", {"learning_rate": 0.000912345})  # Undo now names the change
     assert "learning rate" in win.undo_action.text().lower() or win.undo_action.text() != "&Undo"
     qtbot.waitUntil(lambda: snapshots[-1].state == "finished", timeout=120_000)
