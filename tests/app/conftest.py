@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QRect, QSettings
 from pytestqt.qtbot import QtBot
 
 from playground.app import attach_training
 from playground.app.presenters.insight_window import InsightWindowPresenter
+from playground.ui import main_window as main_window_module
+
+
+@pytest.fixture
+def screen_1366x768(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's screen is 1366x768 (request it before ``app_window``): its first size and the layouts' shares
+    come from the screen, whatever the test machine's is."""
+    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
 
 
 @pytest.fixture

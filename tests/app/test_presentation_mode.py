@@ -5,32 +5,18 @@ the window exactly as it was."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect, QSettings
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QToolBar
-
-from playground.app import attach_training
-from playground.ui import main_window as main_window_module
 
 CHROME = ("layersDock", "inspectorDock", "problemsDock", "dataDock")
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path, monkeypatch):
-    from playground.app import new_window
-
-    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win, c
+def app_window(screen_1366x768, app_window):
+    """The shared window (tests/app/conftest.py) on a 1366x768 screen."""
+    yield app_window
+    win, _c = app_window
     win.set_presentation_mode(False)
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
 
 
 def size_of(font: QFont) -> float:

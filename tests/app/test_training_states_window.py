@@ -8,31 +8,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
-from playground.app import attach_training
 from playground.app.presenters.playback import PREPARING_HINT, READY_HINT, status_metrics, stop_hint
-from playground.ui import main_window as main_window_module
 from playground.ui.training_toolbar import rate_text
 
 
 @pytest.fixture
-def app_window(qtbot, tmp_path, monkeypatch):
-    from playground.app import new_window
-
-    monkeypatch.setattr(main_window_module, "available_room", lambda _w: QRect(0, 0, 1366, 768))
-    win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    c = attach_training(win)
-    win.resize(1366, 768)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win, c
-    c.session.stop()
-    win.undo_stack.setClean()
-    win.document.discard_changes()
-    win.close()
-    win.deleteLater()
+def app_window(screen_1366x768, app_window):
+    """The shared window (tests/app/conftest.py) on a 1366x768 screen."""
+    return app_window
 
 
 def toolbar_geometry(win) -> dict[tuple[str, int], tuple[int, int, int, int]]:
