@@ -218,6 +218,7 @@ class _Interpreter(_Operations):
         if name == "__init__" or name == "print" or text.startswith(("nn.init.", "torch.nn.init.", "init.")):
             return True
         return name in ("apply", "_initialize_weights", "init_weights", "_init_weights", "initialize_weights",
+                        "weights_init", "_weights_init",
                         "reset_parameters", "_reset_parameters", "manual_seed")
 
     def _bind(self, target: ast.expr, value: Any, env: dict[str, Any]) -> None:
@@ -286,6 +287,21 @@ class _Interpreter(_Operations):
             else:
                 items.append(self.evaluate(e, env, builder))
         return tuple(items) if isinstance(expr, ast.Tuple) else items
+
+    def _joined(self, expr: ast.JoinedStr, env: dict[str, Any], builder: _Builder | None) -> Any:
+        """f'n_units_l{i}': text from known values (the name of an Optuna suggestion made in a loop)."""
+        out = []
+        for part in expr.values:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                out.append(part.value)
+                continue
+            if not isinstance(part, ast.FormattedValue) or part.conversion != -1 or part.format_spec is not None:
+                return _Unknown(expr)
+            value = self.evaluate(part.value, env, builder)
+            if not isinstance(value, (int, str)):
+                return _Unknown(expr)
+            out.append(str(value))
+        return "".join(out)
 
     def _dict(self, expr: ast.Dict, env: dict[str, Any], builder: _Builder | None) -> Any:
         out: dict[Any, Any] = {}
@@ -363,7 +379,7 @@ class _Interpreter(_Operations):
         if isinstance(func, _Torch):
             return self.torch_call(func.path, args, kwargs, call, builder)
         if isinstance(func, _Unknown) and _call_name(call.func) == "ArgumentParser":
-            return _ArgumentParser()
+            return _ArgumentParser(given=self.given)
         return _Unknown(call)
 
     def _super_init(self, call: ast.Call, attr: str, env: dict[str, Any], builder: _Builder | None) -> None:
@@ -429,6 +445,7 @@ _EVALUATORS: dict[type[ast.AST], Callable[[_Interpreter, Any, dict[str, Any], _B
     ast.Tuple: _Interpreter._sequence,
     ast.List: _Interpreter._sequence,
     ast.Dict: _Interpreter._dict,
+    ast.JoinedStr: _Interpreter._joined,
     ast.Attribute: lambda self, expr, env, builder: self.attribute(self.evaluate(expr.value, env, builder), expr,
                                                                    builder),
     ast.Subscript: lambda self, expr, env, builder: self.subscript(expr, env, builder),

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .builder import _Builder
+from .given import GivenValues, _Asked, _Trial, is_trial
 from .interpreter import _Interpreter, _undecided
 from .options import _ArgumentParser
 from .results import ImportedNetwork, ImportReport, ModelImportError
@@ -51,8 +52,11 @@ class _Branched(_Unknown):
     """A name a module-level branch assigns when which branch runs is known only when the script runs."""
 
     name: str = ""
+    given: GivenValues | None = field(default=None, compare=False, hash=False)
 
     def refuse(self, use: str) -> _Refused:
+        if self.given is not None:
+            self.given.ask(self.name, f"set under 'if {ast.unparse(self.node)}'")
         return _Refused(self.node, f"{self.name!r} is set under 'if {ast.unparse(self.node)}', which is known only "
                                    f"when the script runs, so it cannot be used {use}: write the value out (or give "
                                    f"what the branch reads a default)")
@@ -84,9 +88,10 @@ class _Reader(_Interpreter):
     their forward (how data flows). Nothing is run: values the tree does not give are _Unknown and refused where
     a layer needs them."""
 
-    def __init__(self, filename: str, tree: ast.Module) -> None:
-        super().__init__(filename, tree)
+    def __init__(self, filename: str, tree: ast.Module, given: GivenValues | None = None) -> None:
+        super().__init__(filename, tree, given)
         self.module_values: dict[str, tuple[Any, ast.expr]] = {}
+        self.asked_instead: dict[str, Callable[[str], str]] = {}
         self.module_refused: dict[str, _Refused] = {}
         for stmt in tree.body:
             self._module_statement(stmt)
@@ -128,16 +133,23 @@ class _Reader(_Interpreter):
                 self._module_statement(inner)
             return
         for name in _assigned_names([*stmt.body, *stmt.orelse]):
-            self.env[name] = _Branched(stmt.test, name)
             self.constants.pop(name, None)
             self.module_values.pop(name, None)
+            if name in self.given.values:
+                self.env[name] = self.constants[name] = self.given.get(name)
+            else:
+                self.env[name] = _Branched(stmt.test, name, self.given)
 
     def _module_assignment(self, targets: list[ast.expr], expr: ast.expr) -> None:
         """A constant (or a tuple of them) or a model made at module level."""
         value_expr = _stripped_device(expr)
+        named = targets[0].id if len(targets) == 1 and isinstance(targets[0], ast.Name) else None
         try:
             value = self.evaluate(value_expr, dict(self.env), None)
         except _Refused as e:
+            if named is not None and named in self.given.values:
+                self.env[named] = self.constants[named] = self.given.get(named)
+                return
             called = _call_name(value_expr.func) if isinstance(value_expr, ast.Call) else ""
             if called in _LAYER_CLASSES or called in self.classes or called in self.functions:
                 for target in targets:
@@ -146,6 +158,13 @@ class _Reader(_Interpreter):
             return
         except _Return:
             value = _Unknown(expr)
+        if named is not None and (_is_plain(value) or isinstance(value, _Unknown)):
+            # A name the script sets from what it has only when it runs (an environment, a dataset): the person
+            # importing may give it; a value given for a constant of the file replaces it, as asked.
+            if named in self.given.values:
+                value = self.given.get(named)
+            elif type(value) is _Unknown:
+                value = _Asked(value.node, named, f"set at line {expr.lineno} from {_code(expr)}", self.given)
         for target in targets:
             try:
                 self._bind(target, value, self.env)
@@ -169,7 +188,7 @@ class _Reader(_Interpreter):
 
     def report(self) -> ImportReport:
         """Every network of the file, and for each one that cannot be opened, why."""
-        report = ImportReport()
+        report = ImportReport(assumed=self.given.assumed, asks=self.given.asks)
         candidates: list[_Candidate] = []
         made_classes: set[str] = set()
         for var, (value, expr) in self.module_values.items():
@@ -194,6 +213,7 @@ class _Reader(_Interpreter):
             net = self._open(name, origin, make, where, report)
             if net is not None:
                 report.networks.append(net)
+        report.given = {name: self.given.values[name] for name in self.given.values if name in self.given.used}
         return report
 
     def _function_networks(self, candidates: list[_Candidate], report: ImportReport) -> None:
@@ -208,13 +228,13 @@ class _Reader(_Interpreter):
                     or any(origin.startswith(f"{func.name}(") for _n, origin, _m, _w in candidates):
                 continue
             missing = _required(func)
+            why = self.fail(func, f"{func.name}() builds an nn.Sequential from the arguments {', '.join(missing)}, "
+                                  f"and the file never calls it with values written out").message
             if not missing:
                 candidates.append((func.name.lower(), f"{func.name}()",
                                    functools.partial(self.call, _FuncRef(func), [], {}, func), func))
             elif not candidates and not report.refused:
-                report.refused.append((func.name.lower(), self.fail(
-                    func, f"{func.name}() builds an nn.Sequential from the arguments {', '.join(missing)}, and the "
-                          f"file never calls it with values written out").message))
+                self._given_candidate(func.name.lower(), func.name, func, _FuncRef(func), why, candidates, report)
 
     def _blocks(self) -> set[str]:
         """A class another class (or a helper function of the file) builds is a block of a network, not a network."""
@@ -255,13 +275,44 @@ class _Reader(_Interpreter):
                                functools.partial(self.call, _ClassRef(cls), [], {}, cls), cls))
             return
         call = self._instantiation(name)
+        if call is None and init is not None:
+            why = self.fail(cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes "
+                                 f"one with values written out (as in {name}({', '.join(missing)}) with "
+                                 f"constants)").message
+            self._given_candidate(_network_name(name), name, init, _ClassRef(cls), why, candidates, report)
+            return
         if call is None:
-            report.refused.append((_network_name(name), self.fail(
-                cls, f"class {name} needs the arguments {', '.join(missing)}, and the file never makes one "
-                     f"with values written out (as in {name}({', '.join(missing)}) with constants)").message))
             return
         candidates.append((_network_name(name), ast.unparse(call),
                            functools.partial(self.evaluate, call, dict(self.env), None), call))
+
+    def _given_candidate(self, net_name: str, name: str, func: ast.FunctionDef, ref: _ClassRef | _FuncRef,
+                         why: str, candidates: list[_Candidate], report: ImportReport) -> None:
+        """A class or function the file makes only with values it has when it runs: made with the values given
+        by name (an Optuna trial answering with them), else refused with ``why`` and its arguments asked for."""
+        args = {a.arg: a for a in func.args.posonlyargs + func.args.args + func.args.kwonlyargs}
+        missing = _required(func)
+        absent = [p for p in missing if p not in self.given.values and not is_trial(args[p])]
+        if absent:
+            for p in absent:
+                self.given.ask(p, f"an argument of {name}")
+            report.refused.append((net_name, why))
+            return
+        kwargs: dict[str, Any] = {p: self.given.get(p) if p in self.given.values else _Trial(func, self.given)
+                                  for p in missing}
+        shown = ", ".join(f"{p}={p}" if isinstance(v, _Trial) else f"{p}={v!r}" for p, v in kwargs.items())
+        asked = [0]
+
+        def make() -> Any:
+            asked[0] = len(self.given.asks)
+            return self.call(ref, [], dict(kwargs), func)
+
+        def refused(text: str) -> str:
+            # A trial's suggestion not given: say what the file needs, as for any argument it never gives.
+            return why if len(self.given.asks) > asked[0] else text
+
+        candidates.append((net_name, f"{name}({shown})", make, func))
+        self.asked_instead[net_name] = refused
 
     def _open(self, name: str, origin: str, make: Callable[[], Any], where: ast.AST,
               report: ImportReport) -> ImportedNetwork | None:
@@ -274,15 +325,19 @@ class _Reader(_Interpreter):
             net = ImportedNetwork(name, builder.build(), origin)
             net.parts = self._parts(value, origin)
         except _Refused as e:
-            report.refused.append((name, self.fail(e.node, e.text).message))
+            report.refused.append((name, self._why(name, self.fail(e.node, e.text).message)))
             return None
         except ModelImportError as e:
-            report.refused.append((name, e.message))
+            report.refused.append((name, self._why(name, e.message)))
             return None
         except RecursionError:
             report.refused.append((name, self.fail(where, "the model nests its calls too deeply to be read").message))
             return None
         return net
+
+    def _why(self, name: str, text: str) -> str:
+        instead = self.asked_instead.get(name)
+        return instead(text) if instead is not None else text
 
     def _parts(self, model: Any, origin: str) -> list[ImportedNetwork]:
         """An autoencoder class holding ``self.encoder`` and ``self.decoder``: each as a network of its own, so the
@@ -378,15 +433,16 @@ class _Reader(_Interpreter):
                              if isinstance(i, _MODULES))
 
 
-def import_file(path: str | Path) -> list[ImportedNetwork]:
+def import_file(path: str | Path, given: Mapping[str, Any] | None = None) -> list[ImportedNetwork]:
     """The networks of a Python file (parsed, never run)."""
     p = Path(path)
-    return import_source(_read(p), p.name)
+    return import_source(_read(p), p.name, given)
 
 
-def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork]:
+def import_source(text: str, filename: str = "model.py",
+                  given: Mapping[str, Any] | None = None) -> list[ImportedNetwork]:
     """The networks of Python source that can be opened; raises when none can, with the first reason."""
-    report = import_report(text, filename)
+    report = import_report(text, filename, given)
     if not report.networks:
         raise _nothing_opened(report, filename)
     return report.networks
@@ -395,15 +451,18 @@ def import_source(text: str, filename: str = "model.py") -> list[ImportedNetwork
 def _nothing_opened(report: ImportReport, filename: str) -> ModelImportError:
     """The error for a file none of whose networks opens: the first network's reason, or what to write."""
     if report.refused:
-        return ModelImportError(report.refused[0][1])
+        hint = GivenValues(asks=report.asks).hint()
+        return ModelImportError(report.refused[0][1] + (f"; {hint}" if hint else ""))
     return ModelImportError(f"{filename} holds no model the editor can open: write an nn.Sequential "
                             f"(model = nn.Sequential(...)) or an nn.Module class with __init__ and forward")
 
 
-def import_report(text: str, filename: str = "model.py") -> ImportReport:
+def import_report(text: str, filename: str = "model.py", given: Mapping[str, Any] | None = None) -> ImportReport:
     """Every network of Python source: those that open, and for each one that cannot, its name and why.
 
-    One network that cannot be opened does not stop the others of the same file.
+    One network that cannot be opened does not stop the others of the same file. ``given``: values by name for
+    what the file knows only when it runs (its options, names it sets from data, arguments it never gives, an
+    Optuna trial's suggestions); the report says which it used, which defaults it assumed and what it asks for.
     """
     tree = _parse(text, filename)
-    return _Reader(filename, tree).report()
+    return _Reader(filename, tree, GivenValues(dict(given or {}))).report()

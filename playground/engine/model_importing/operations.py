@@ -10,6 +10,7 @@ from typing import Any
 
 from .builder import _Builder
 from .forward import _Forward
+from .given import _Trial
 from .limits import _ITEM_LIMIT, _LOOP_LIMIT
 from .options import _ArgumentParser, _Options, parser_method
 from .steps import _Step, _StepCount, _Steps, step_subscript
@@ -22,6 +23,7 @@ from .values import (
     _FuncRef,
     _hashable,
     _Instance,
+    _is_plain,
     _Leaf,
     _Made,
     _Method,
@@ -153,6 +155,8 @@ class _Operations(_Forward):
             return _Method(owner, name)
         if isinstance(owner, _Options):
             return owner.get(expr)
+        if isinstance(owner, (_Trial, str)):
+            return _Method(owner, name)
         return _Unknown(expr)
 
     def _class_attribute(self, cls: ast.ClassDef, expr: ast.Attribute) -> Any:
@@ -270,6 +274,14 @@ class _Operations(_Forward):
             return self.tensor_method(owner, name, args, kwargs, call, builder)
         if isinstance(owner, _ArgumentParser):
             return parser_method(owner, name, args, kwargs, call)
+        if isinstance(owner, _Trial):
+            return owner.suggest(name, args, call)
+        if isinstance(owner, str) and name == "format" and all(_is_plain(v) for v in [*args, *kwargs.values()]):
+            # 'n_units_l{}'.format(i): the name of an Optuna suggestion made in a loop
+            try:
+                return owner.format(*args, **kwargs)
+            except (IndexError, KeyError, ValueError):
+                return _Unknown(call)
         return _Unknown(call)
 
 

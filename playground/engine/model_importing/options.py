@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
+from .given import GivenValues
 from .values import _code, _Refused, _Unknown
 
 _FLAGS = {"store_true": False, "store_false": True}
@@ -24,8 +25,12 @@ class _NotGiven(_Unknown):
 
     option: str = ""
     required: bool = False
+    dest: str = ""
+    given: GivenValues | None = field(default=None, compare=False, hash=False)
 
     def refuse(self, use: str) -> _Refused:
+        if self.given is not None:
+            self.given.ask(self.dest, f"the script's option {self.option}")
         why = "a required command-line option" if self.required else "a command-line option without a default"
         return _Refused(self.node, f"{_code(self.node)} is {why} ({self.option}), known only when the script "
                                    f"runs, so it cannot be used {use}: write the value out (or give the option "
@@ -45,6 +50,7 @@ class _ArgumentParser:
     """``argparse.ArgumentParser()`` and the options added to it so far, by the name the script reads them by."""
 
     options: dict[str, _Option] = field(default_factory=dict)
+    given: GivenValues = field(default_factory=GivenValues)
 
 
 @dataclass(eq=False)
@@ -57,7 +63,14 @@ class _Options:
         option = self.parser.options.get(expr.attr)
         if option is None:
             return _Unknown(expr)
-        return option.default if option.given else _NotGiven(expr, option.flag, option.required)
+        given = self.parser.given
+        if expr.attr in given.values:
+            return given.get(expr.attr)
+        if not option.given:
+            return _NotGiven(expr, option.flag, option.required, expr.attr, given)
+        # Said in the report, so the person importing can confirm the default or give another value.
+        given.assumed.setdefault(expr.attr, f"{option.default!r} (the default of {option.flag})")
+        return option.default
 
 
 def parser_method(parser: _ArgumentParser, name: str, args: list[Any], kwargs: dict[str, Any],

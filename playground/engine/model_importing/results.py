@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from playground.graph import Graph
 
@@ -27,3 +28,8 @@ class ImportReport:
 
     networks: list[ImportedNetwork] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    # The defaults of the script's options it read ('nz' -> '100 (the default of --nz)'), for the person to confirm;
+    # the values given by name it used; what it needs given to open more ('nz' -> where the file needs it).
+    assumed: dict[str, str] = field(default_factory=dict)
+    given: dict[str, Any] = field(default_factory=dict)
+    asks: dict[str, str] = field(default_factory=dict)

@@ -7,6 +7,7 @@ import ast
 from typing import Any
 
 from .builder import _Builder
+from .given import GivenValues
 from .results import ModelImportError
 from .steps import _StepLoop
 from .syntax import _is_module_class, _method
@@ -18,9 +19,10 @@ class _FileScope:
     """The state of one reading of a file. The reader's jobs are classes built on this one, in the order of the
     package's modules; :class:`~.networks._Reader` is the whole reader."""
 
-    def __init__(self, filename: str, tree: ast.Module) -> None:
+    def __init__(self, filename: str, tree: ast.Module, given: GivenValues | None = None) -> None:
         self.filename = filename
         self.tree = tree
+        self.given = given if given is not None else GivenValues()
         self.classes: dict[str, ast.ClassDef] = {}
         self.functions: dict[str, ast.FunctionDef] = {}
         self.env: dict[str, Any] = {}
