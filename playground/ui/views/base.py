@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QStac
 
 from playground.snapshots import ProbeResults, Record
 
+from .elided_label import ElidedLabel
+
 PRESS_PLAY = "Press Play to train: this view fills in as the network learns."
 NEEDS_PLANE = ("This view needs a 2-D dataset (spiral, circle, xor, ...): it draws the network over the input "
                "plane.")
@@ -230,11 +232,12 @@ class SnapshotView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.setSpacing(4)
-        self.caption = QLabel("")
+        self.caption = ElidedLabel("")
         self.caption.setObjectName("viewCaption")
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
         self.caption.setStyleSheet("color: #333;")
-        # A long caption must never widen the dock (and with it the window): it is cut, and the tooltip has it all.
+        # A long caption must never widen the dock (and with it the window): it drops its last phrases or ends in
+        # "…", and the tooltip has it all.
         self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.caption.setMinimumWidth(1)
         self.controls = QWidget()

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QToolTip, QWidget
 
 from playground.snapshots import DecisionBoundary, Neurons, Weights
@@ -23,12 +23,13 @@ from playground.viz.boundary import class_regions, normalize_layer
 from playground.viz.colormaps import TF_BLUE, TF_ORANGE, class_color, diverging_lut, hex_to_rgba
 
 from .base import NEEDS_PLANE, SnapshotView, probe
+from .network_texts import ColumnHeader, header_rooms, text_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
 UNIT = 1.0  # a neuron's side, in the scene's units
 GAP = 0.4  # between two neurons of a column
 COLUMN = 2.4  # from one column's left edge to the next
-LEFT = 3.4  # room left of the inputs for their names ("sin(x₁)"), which keep their size in pixels
+LEFT = 3.4  # room left of the inputs for their names before the view knows its size in pixels
 OUTPUT = 3.2  # the output's side: the largest square, as in TF Playground
 LEGEND_WIDTH = 0.3
 NO_WEIGHT = "#b8b8b8"  # links before the first snapshot: the shape of the network, no values yet
@@ -139,6 +140,8 @@ class NeuronNetworkView(SnapshotView):
         self.content_layout.addWidget(self.canvas)
         self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        # Texts keep their size in pixels while the neurons scale with the view: room for them is made anew.
+        self.box.sigResized.connect(self._fit)
         self.outline: NetworkOutline | None = None
         self.inputs: list[pg.ImageItem] = []  # one per feature of the outline
         self.input_frames: list[QGraphicsRectItem] = []
@@ -148,7 +151,9 @@ class NeuronNetworkView(SnapshotView):
         self.links: list[Link] = []
         self.hover_text = ""
         self._rects: list[list[QRectF]] = []  # per column (inputs, hidden layers, output)
-        self._labels: list[pg.TextItem] = []
+        self._labels: list[pg.TextItem] = []  # the input features' names
+        self.headers: list[ColumnHeader] = []
+        self._height = 0.0  # the tallest column's, in scene units
         self._legend_labels: list[pg.TextItem] = []
         self._items: list[Any] = []
         self._placed: dict[int, tuple[QRectF, tuple[int, ...]]] = {}  # image item -> its square, its image's shape
@@ -189,7 +194,7 @@ class NeuronNetworkView(SnapshotView):
         for item in self._items:
             self.box.removeItem(item)
         self._items, self.inputs, self.input_frames, self.neurons, self.links = [], [], [], [], []
-        self._rects, self._labels, self._legend_labels = [], [], []
+        self._rects, self._labels, self._legend_labels, self.headers = [], [], [], []
         self._placed = {}
         self.hover_text = ""
 
@@ -223,22 +228,26 @@ class NeuronNetworkView(SnapshotView):
             self.inputs.append(item)
             self.input_frames.append(frame)
             text = self._add(pg.TextItem(label, color="#222" if active else "#999", anchor=(1.0, 0.5)))
+            text.setToolTip(label)
             text.setPos(columns[0][i].left() - 0.1, columns[0][i].center().y())
             self._labels.append(text)
-        for c, layer in enumerate(outline.layers, start=1):
+        for c in range(1, len(outline.layers) + 1):
             row = []
             for rect in columns[c]:
                 row.append(self._image(np.zeros((2, 2), np.float32), rect, lut))
                 self._add(QGraphicsRectItem(rect)).setPen(self._frame_pen(True))
             self.neurons.append(row)
-            self._column_label(layer.label, columns[c][0])
-        self._column_label("Input", columns[0][0])
         out_rect = columns[-1][0]
         self.output = self._image(np.zeros((2, 2), np.float32), out_rect, lut)
         self._add(QGraphicsRectItem(out_rect)).setPen(self._frame_pen(True))
-        self._column_label("Output", out_rect)
+        self._column_label("Input", columns[0][0], "The input features: click one to switch it on or off")
+        for c, layer in enumerate(outline.layers, start=1):
+            kind = layer.label.split("\n", 1)[-1]
+            self._column_label(layer.label, columns[c][0], f"{layer.neurons}: {layer.units} neurons, {kind}")
+        self._column_label("Output", out_rect, "The output over the plane")
         self._build_legend(outline, out_rect)
-        self.box.setRange(QRectF(-LEFT, -2.5, out_rect.right() + 0.3 + LEFT, height + 2.6), padding=0.02)
+        self._height = height
+        self._fit()
 
     def _build_links(self, outline: NetworkOutline, columns: list[list[QRectF]]) -> None:
         sources = [columns[0][outline.features.index(f)] for f in outline.inputs if f in outline.features]
@@ -282,13 +291,88 @@ class NeuronNetworkView(SnapshotView):
     def _legend_text(self, text: str, x: float, y: float, anchor: tuple[float, float]) -> None:
         label = self._add(pg.TextItem(text, color="#333", anchor=anchor))
         label.setPos(x, y)
+        label.setToolTip(text)
         self._legend_labels.append(label)
 
-    def _column_label(self, text: str, first: QRectF) -> None:
-        # All on one line above the tallest column, clear of the links.
+    def _column_label(self, text: str, first: QRectF, tip: str) -> None:
+        # All above the tallest column, clear of the links; _fit staggers or shortens them to the room they have.
         label = self._add(pg.TextItem(text, color="#333", anchor=(0.5, 1.0)))
         label.setPos(first.center().x(), -0.1)
-        self._labels.append(label)
+        label.setToolTip(tip)
+        self.headers.append(ColumnHeader(label, first.center().x(), tuple(text.split("\n"))))
+
+    # Room for the texts ---------------------------------------------------------------------------------------
+
+    def _fit(self) -> None:
+        """Frame the drawing so that every text, whose size is in pixels, fits the view whole or shortened with
+        "…" (its tooltip whole), and no two column headers overprint: staggered in two rows when one row has no
+        room for them."""
+        if self.outline is None or not self._rects:
+            return
+        width, height = float(self.box.width()), float(self.box.height())
+        out_rect = self._rects[-1][0]
+        if width < 20 or height < 20:  # not laid out yet
+            self.box.setRange(QRectF(-LEFT, -2.5, out_rect.right() + 0.3 + LEFT, self._height + 2.6),
+                              padding=0.02)
+            return
+        metrics = QFontMetrics(self.headers[0].item.textItem.font())
+        # A text item's box is its text plus the document's margin all round: the margin counts as taken room.
+        margin = 2 * float(self.headers[0].item.textItem.document().documentMargin())
+        line = float(metrics.lineSpacing())
+        left_px = max((text_box(label).width() for label in self._labels), default=0.0) + 2.0
+        right_px = metrics.horizontalAdvance("Output") / 2 + margin
+        header_px = max(len(h.lines) for h in self.headers) * line + margin + 2.0
+        legend_px = max((text_box(label).height() for label in self._legend_labels), default=0.0)
+        legend_top = out_rect.bottom() + 0.25 + LEGEND_WIDTH
+        last_input = self._rects[0][-1].center().y()  # its name, centred on it, may reach below the drawing
+        name_px = max((text_box(label).height() for label in self._labels), default=0.0) / 2 + 1.0
+        for rows in (1, 2):
+            top_px = rows * header_px + 2.0
+            scale = 20.0
+            for _ in range(12):  # the texts' share of the view depends on the scale, and the scale on it
+                x0, x1 = -left_px / scale, max(out_rect.right() + 0.1, out_rect.center().x() + right_px / scale)
+                y0 = -0.1 - top_px / scale
+                legend_rows = self._legend_rows(metrics, scale, margin)
+                y1 = max(self._height + 0.1, legend_top + (legend_rows * legend_px + 2.0) / scale,
+                         last_input + name_px / scale)
+                scale = max(1e-3, min(width / (x1 - x0), height / (y1 - y0)))
+            rooms = [room - margin for room in header_rooms(self.headers, rows, scale, x0, x1)]
+            if all(metrics.horizontalAdvance(t) <= room for h, room in zip(self.headers, rooms) for t in h.lines):
+                break
+        for i, (header, room) in enumerate(zip(self.headers, rooms)):
+            header.row = i % rows
+            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1, int(room)))
+                              for t in header.lines)
+            if shown != header.item.toPlainText():
+                header.item.setText(shown)
+            header.item.setPos(header.x, -0.1 - header.row * header_px / scale)
+        self._fit_legend(metrics, scale, margin, legend_rows, legend_top, legend_px)
+        self.box.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.0)
+
+    def _legend_rows(self, metrics: QFontMetrics, scale: float, margin: float) -> int:
+        """In how many staggered rows the class names under the output fit side by side (at most three)."""
+        outline = self.outline
+        if outline is None or not (outline.task == "classification" and outline.classes > 2):
+            return 1
+        swatch = self._rects[-1][0].width() / outline.classes * scale
+        widest = max(metrics.horizontalAdvance(str(label.toolTip())) for label in self._legend_labels) + margin
+        for rows in (1, 2):
+            if widest <= rows * swatch - 1:
+                return rows
+        return 3
+
+    def _fit_legend(self, metrics: QFontMetrics, scale: float, margin: float, rows: int, top: float,
+                    row_px: float) -> None:
+        outline = self.outline
+        if outline is None or not (outline.task == "classification" and outline.classes > 2):
+            return
+        room = self._rects[-1][0].width() / outline.classes * scale * rows - margin - 1
+        for i, label in enumerate(self._legend_labels):
+            full = str(label.toolTip())
+            shown = metrics.elidedText(full, Qt.TextElideMode.ElideRight, max(1, int(room)))
+            if shown != label.toPlainText():
+                label.setText(shown)
+            label.setPos(label.pos().x(), top + (i % rows) * row_px / scale)
 
     def _image(self, data: np.ndarray, rect: QRectF, lut: np.ndarray | None) -> pg.ImageItem:
         item = self._add(pg.ImageItem(axisOrder="row-major"))

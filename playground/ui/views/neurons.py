@@ -63,6 +63,9 @@ class NeuronGridView(SnapshotView):
         # The title sits inside the enlarged view, just above the image, so the two stay together at any size.
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
+        # Its text keeps its size in pixels: in a narrow dock it ends in "…" rather than run past the view's edges.
+        self._big_text = ""
+        self.big_box.sigResized.connect(self._fit_big_label)
         # Bounded units (tanh) show their own values; unbounded ones (ReLU) are divided by the layer's largest.
         # Under the tiles, not beside them: the neurons dock is narrow, and a bar at the side took a quarter of it.
         self.colour_bar = colour_bar(diverging_lut(), (-1.0, 1.0), "unit output (scaled)", width=8, horizontal=True)
@@ -84,7 +87,6 @@ class NeuronGridView(SnapshotView):
         self._layers: list[tuple[str, np.ndarray]] = []
         self.tiles: list[Tile] = []
         self.selected: tuple[int, int] = (0, 0)  # (layer index, unit index) shown large
-        self._big_text = ""
 
     @property
     def enlarged_title(self) -> str:
@@ -161,6 +163,21 @@ class NeuronGridView(SnapshotView):
             self.grid_box.addItem(label)
             self._labels.append(label)
 
+    def _fit_big_label(self) -> None:
+        room = int(self.big_box.width()) - 4
+        metrics = QFontMetrics(self.big_label.textItem.font())
+        shown = self._big_text
+        if room > 0 and metrics.horizontalAdvance(shown) > room:
+            # The unit's number matters most: the layer is also marked by the highlighted tile.
+            name, unit = self._big_text.rsplit(" · unit ", 1)
+            shown = f"{name} #{unit}"
+            if metrics.horizontalAdvance(shown) > room:
+                shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight,
+                                           max(1, room - metrics.horizontalAdvance(f" #{unit}"))) + f" #{unit}"
+        if shown != self.big_label.toPlainText():
+            self.big_label.setText(shown)
+        self.big_label.setToolTip(self._big_text)
+
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.tiles or not self.grid_box.sceneBoundingRect().contains(scene_pos):
             return
@@ -193,7 +210,7 @@ class NeuronGridView(SnapshotView):
         text = f"{name} · unit {ui}"
         if text != self._big_text:  # a LabelItem re-lays out on every setText
             self._big_text = text
-            self.big_label.setText(text)
+            self._fit_big_label()
             h, w = stack[ui].shape
             self.big_label.setPos(w / 2, h + 1)
             self.big_box.setRange(QRectF(0, 0, w, h + 8), padding=0.02)

@@ -1,0 +1,47 @@
+"""The texts of the network-of-neurons view, which keep their size in pixels while the drawing scales: the column
+headers and how much room each has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+HEADER_GAP = 6  # pixels kept free between two column headers
+
+
+@dataclass
+class ColumnHeader:
+    """The text above one column: ``lines`` in full (the units, the activation), centred at scene ``x``, in row
+    ``row`` (1: staggered above row 0, when neighbours would overprint each other)."""
+
+    item: pg.TextItem
+    x: float
+    lines: tuple[str, ...]
+    row: int = 0
+
+    @property
+    def full_text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def shown_text(self) -> str:
+        return str(self.item.toPlainText())
+
+
+def text_box(item: pg.TextItem) -> QRectF:
+    """A text's box in pixels (its size on screen at any zoom)."""
+    box: QRectF = item.textItem.boundingRect()
+    return box
+
+
+def header_rooms(headers: list[ColumnHeader], rows: int, scale: float, x0: float, x1: float) -> list[float]:
+    """How many pixels wide each header may be: half the way to its neighbours in the same row, each side."""
+    rooms = []
+    for i, header in enumerate(headers):
+        near = [abs(header.x - other.x) for j, other in enumerate(headers)
+                if j != i and j % rows == i % rows]
+        room = min([*near, 2 * (header.x - x0), 2 * (x1 - header.x)]) * scale - HEADER_GAP
+        rooms.append(max(1.0, room))
+    return rooms

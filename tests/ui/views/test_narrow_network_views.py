@@ -1,0 +1,137 @@
+"""Legible in a narrow dock: on a network of six hidden layers, 240 px wide, the Neurons and Network views show
+every text whole or shortened with "…" (never cut at the view's edge), the whole text in its tooltip, and no two
+column headers on top of each other."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetrics
+
+from playground.app.presenters.neuron_network import network_outline
+from playground.graph.templates import _mlp, multiclass_spiral, spiral
+from playground.ui.views.elided_label import ElidedLabel, fitted_text
+from playground.ui.views.neuron_network import NeuronNetworkView
+from playground.ui.views.neurons import NeuronGridView
+from playground.ui.views.synthetic import SyntheticRun
+
+DEEP = (8, 8, 8, 8, 8, 8)
+
+
+def deep_lab():  # a lab built as a student would build it: the spiral with six hidden layers of eight
+    lab = spiral()
+    lab.networks[0].graph = _mlp(2, list(DEEP), "Tanh", 2)
+    return lab
+
+
+def inside(rect: QRectF, box: QRectF) -> bool:
+    return box.adjusted(-0.5, -0.5, 0.5, 0.5).contains(rect)
+
+
+def text_rect(item) -> QRectF:
+    """Where a text's letters are on screen: its box less the empty margin Qt keeps round a document."""
+    m = item.textItem.document().documentMargin()
+    return item.textItem.mapRectToScene(item.textItem.boundingRect().adjusted(m, m, -m, -m))
+
+
+def network_view(qtbot, lab, size):
+    view = NeuronNetworkView()
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    view.set_outline(network_outline(lab))
+    qtbot.wait(20)
+    return view
+
+
+def test_fitted_text_drops_whole_phrases_before_eliding(qtbot):
+    label = ElidedLabel("48 hidden units in 3 layers · hover one to enlarge")
+    qtbot.addWidget(label)
+    metrics = label.fontMetrics()
+    room = metrics.horizontalAdvance("48 hidden units in 3 layers") + 2
+    assert fitted_text(label.text(), metrics, room) == "48 hidden units in 3 layers"
+    short = fitted_text(label.text(), metrics, 60)
+    assert short.endswith("…") and metrics.horizontalAdvance(short) <= 60
+    label.resize(room + label.contentsMargins().left() + label.contentsMargins().right(), 20)
+    assert label.shown_text() == "48 hidden units in 3 layers"
+    assert label.text() == label.toolTip() == "48 hidden units in 3 layers · hover one to enlarge"
+
+
+@pytest.mark.parametrize("size", [(240, 200), (240, 320), (700, 220)])
+def test_deep_network_headers_never_overprint_and_every_text_fits(qtbot, size):
+    view = network_view(qtbot, deep_lab(), size)
+    assert len(view.headers) == len(DEEP) + 2  # the input, six hidden columns, the output
+    box = view.box.sceneBoundingRect()
+    metrics = QFontMetrics(view.headers[0].item.textItem.font())
+    for header in view.headers:
+        assert inside(text_rect(header.item), box), header.full_text
+        shown = header.shown_text.split("\n")
+        for full, line in zip(header.lines, shown):
+            # Whole, or its start and "…": Qt's own elision of the full line to the width it was given.
+            assert line == full or (line.endswith("…") and full.startswith(line[:-1]))
+        assert header.item.toolTip()
+    assert any(h.full_text == "8\nTanh" for h in view.headers)
+    for a, b in itertools.combinations(view.headers, 2):
+        assert not text_rect(a.item).intersects(text_rect(b.item)), (a.full_text, b.full_text)
+    for label in view._labels + view._legend_labels:  # the features' names, the output's legend
+        assert inside(text_rect(label), box), label.toPlainText()
+        assert label.toPlainText() == label.toolTip()
+    if size[0] == 240:
+        assert {h.row for h in view.headers} == {0, 1}  # staggered: eight headers have no room in one row
+        assert all(metrics.horizontalAdvance(t) < 60 for h in view.headers for t in h.shown_text.split("\n"))
+
+
+def test_a_wide_view_keeps_one_row_of_whole_headers(qtbot):
+    view = network_view(qtbot, spiral(), (900, 300))
+    assert {h.row for h in view.headers} == {0}
+    assert all(h.shown_text == h.full_text for h in view.headers)
+
+
+def test_class_names_under_a_narrow_output_are_elided_with_their_tooltip(qtbot):
+    view = network_view(qtbot, multiclass_spiral(), (240, 200))
+    box = view.box.sceneBoundingRect()
+    for a, b in itertools.combinations(view._legend_labels, 2):
+        assert not text_rect(a).intersects(text_rect(b))
+    for label in view._legend_labels:
+        assert inside(text_rect(label), box)
+        full = label.toolTip()
+        assert label.toPlainText() == full or label.toPlainText().endswith("…")
+
+
+def test_network_caption_drops_its_hint_before_being_cut(qtbot):
+    view = network_view(qtbot, deep_lab(), (240, 200))
+    assert view.caption.text().startswith("2 input features · 48 hidden neurons in 6 layers")
+    shown = view.caption.shown_text()
+    assert shown != view.caption.text() and view.caption.toolTip() == view.caption.text()
+    assert view.caption.fontMetrics().horizontalAdvance(shown) <= view.caption.contentsRect().width()
+    assert shown in ("2 input features · 48 hidden neurons in 6 layers", "2 input features") or shown.endswith("…")
+
+
+def test_narrow_neurons_view_of_six_layers_fits_its_texts(qtbot):
+    run = SyntheticRun(hidden=DEEP, seed=1)
+    run.train_epoch()
+    snapshot = run.snapshot("tanh_2")
+    view = NeuronGridView()
+    qtbot.addWidget(view)
+    view.resize(240, 220)
+    view.show()
+    view.show_snapshot(snapshot)
+    qtbot.wait(20)
+    view.show_snapshot(snapshot)  # laid out for its real size
+    assert view.layer_names == [f"tanh_{i}" for i in range(1, 7)]
+    grid, big = view.grid_box.sceneBoundingRect(), view.big_box.sceneBoundingRect()
+    for label in view._labels:
+        assert inside(text_rect(label), grid), label.toPlainText()
+    for a, b in itertools.combinations(view._labels, 2):
+        assert not text_rect(a).intersects(text_rect(b))
+    view.selected = (5, 7)
+    view._show_big()
+    assert view.enlarged_title == "tanh_6 · unit 7" == view.big_label.toolTip()
+    shown = view.big_label.toPlainText()
+    assert inside(text_rect(view.big_label), big), shown
+    assert shown == view.enlarged_title or shown.endswith("#7")  # the unit's number is never the part cut
+    caption = view.caption
+    assert caption.fontMetrics().horizontalAdvance(caption.shown_text()) <= caption.contentsRect().width()
+    assert caption.toolTip() == caption.text() == "48 hidden units in 6 layers  ·  hover one to enlarge"
