@@ -14,7 +14,7 @@ from typing import Any
 from .builder import _Builder
 from .given import GivenValues, _Asked, _Trial, is_trial
 from .interpreter import _Interpreter, _undecided
-from .options import _ArgumentParser
+from .options import _ArgumentParser, _NotGiven
 from .results import ImportedNetwork, ImportReport, ModelImportError
 from .source import _parse, _read
 from .syntax import (
@@ -53,10 +53,12 @@ class _Branched(_Unknown):
 
     name: str = ""
     given: GivenValues | None = field(default=None, compare=False, hash=False)
+    reads: tuple[tuple[str, str], ...] = ()  # what the test reads that may be given: (name, why)
 
     def refuse(self, use: str) -> _Refused:
         if self.given is not None:
-            self.given.ask(self.name, f"set under 'if {ast.unparse(self.node)}'")
+            for name, why in self.reads or ((self.name, f"set under 'if {ast.unparse(self.node)}'"),):
+                self.given.ask(name, why)
         return _Refused(self.node, f"{self.name!r} is set under 'if {ast.unparse(self.node)}', which is known only "
                                    f"when the script runs, so it cannot be used {use}: write the value out (or give "
                                    f"what the branch reads a default)")
@@ -138,7 +140,24 @@ class _Reader(_Interpreter):
             if name in self.given.values:
                 self.env[name] = self.constants[name] = self.given.get(name)
             else:
-                self.env[name] = _Branched(stmt.test, name, self.given)
+                self.env[name] = _Branched(stmt.test, name, self.given, self._askable(stmt.test))
+
+    def _askable(self, test: ast.expr) -> tuple[tuple[str, str], ...]:
+        """The values a branch's test reads that the person importing may give: options without a default, names
+        set when the script runs."""
+        found: dict[str, str] = {}
+        for node in ast.walk(test):
+            if not isinstance(node, (ast.Name, ast.Attribute)):
+                continue
+            try:
+                value = self.evaluate(node, dict(self.env), None)
+            except _Refused:
+                continue
+            if isinstance(value, _NotGiven):
+                found[value.dest] = f"the script's option {value.option}"
+            elif isinstance(value, _Asked):
+                found[value.name] = value.why
+        return tuple(found.items())
 
     def _module_assignment(self, targets: list[ast.expr], expr: ast.expr) -> None:
         """A constant (or a tuple of them) or a model made at module level."""
