@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
 
 from playground.snapshots import HiddenSpace, Neurons
@@ -18,7 +18,7 @@ from .base import NEEDS_PLANE, PRESS_PLAY, SnapshotView, array, attr, mapping, p
 from .decision_boundary import data_key, point_brushes
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
-MODE_PCA = "Principal components"
+MODE_PCA = "PCA"  # short: the chooser shares a narrow dock's row with the layer's; the tooltip says it in full
 MODE_UNITS = "Two units"
 
 
@@ -42,7 +42,9 @@ class HiddenSpaceView(SnapshotView):
         self.mode_combo = QComboBox()
         self.mode_combo.setObjectName("hiddenProjection")
         self.mode_combo.addItems([MODE_PCA, MODE_UNITS])
-        self.mode_combo.setToolTip("Principal components: the two directions in which this layer's activations "
+        self.mode_combo.setItemData(0, "Principal component analysis: the two directions in which this layer's "
+                                    "activations vary most", Qt.ItemDataRole.ToolTipRole)
+        self.mode_combo.setToolTip("PCA, principal components: the two directions in which this layer's activations "
                                    "vary most (works for any width).\nTwo units: plot the outputs of two chosen "
                                    "units against each other.")
         row.addWidget(self.mode_combo)

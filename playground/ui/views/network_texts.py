@@ -14,7 +14,7 @@ HEADER_GAP = 6  # pixels kept free between two column headers
 @dataclass
 class ColumnHeader:
     """The text above one column: ``lines`` in full (the units, the activation), centred at scene ``x``, in row
-    ``row`` (1: staggered above row 0, when neighbours would overprint each other)."""
+    ``row`` from the bottom (1: above row 0, when neighbours would overprint each other in one row)."""
 
     item: pg.TextItem
     x: float
@@ -36,12 +36,12 @@ def text_box(item: pg.TextItem) -> QRectF:
     return box
 
 
-def header_rooms(headers: list[ColumnHeader], rows: int, scale: float, x0: float, x1: float) -> list[float]:
-    """How many pixels wide each header may be: half the way to its neighbours in the same row, each side."""
+def header_rooms(xs: list[float], rows: list[int], scale: float, x0: float, x1: float) -> list[float]:
+    """How many pixels wide each header, centred at scene ``xs``, may be: the way to its nearest neighbour in the
+    same row (half of it each side), within the view's edges ``x0`` and ``x1``."""
     rooms = []
-    for i, header in enumerate(headers):
-        near = [abs(header.x - other.x) for j, other in enumerate(headers)
-                if j != i and j % rows == i % rows]
-        room = min([*near, 2 * (header.x - x0), 2 * (x1 - header.x)]) * scale - HEADER_GAP
+    for i, (x, row) in enumerate(zip(xs, rows)):
+        near = [abs(x - other) for j, (other, r) in enumerate(zip(xs, rows)) if j != i and r == row]
+        room = min([*near, 2 * (x - x0), 2 * (x1 - x)]) * scale - HEADER_GAP
         rooms.append(max(1.0, room))
     return rooms

@@ -153,6 +153,7 @@ class NeuronNetworkView(SnapshotView):
         self._rects: list[list[QRectF]] = []  # per column (inputs, hidden layers, output)
         self._labels: list[pg.TextItem] = []  # the input features' names
         self.headers: list[ColumnHeader] = []
+        self.kind_header: ColumnHeader | None = None  # the hidden layers' one activation, when headers are short
         self._height = 0.0  # the tallest column's, in scene units
         self._legend_labels: list[pg.TextItem] = []
         self._items: list[Any] = []
@@ -195,6 +196,7 @@ class NeuronNetworkView(SnapshotView):
             self.box.removeItem(item)
         self._items, self.inputs, self.input_frames, self.neurons, self.links = [], [], [], [], []
         self._rects, self._labels, self._legend_labels, self.headers = [], [], [], []
+        self.kind_header = None
         self._placed = {}
         self.hover_text = ""
 
@@ -245,6 +247,14 @@ class NeuronNetworkView(SnapshotView):
             kind = layer.label.split("\n", 1)[-1]
             self._column_label(layer.label, columns[c][0], f"{layer.neurons}: {layer.units} neurons, {kind}")
         self._column_label("Output", out_rect, "The output over the plane")
+        kinds = {layer.label.split("\n", 1)[-1] for layer in outline.layers}
+        self.kind_header = None
+        if len(kinds) == 1 and outline.layers:
+            kind = kinds.pop()
+            self.kind_header = ColumnHeader(self._add(pg.TextItem(kind, color="#333", anchor=(0.5, 1.0))),
+                                            float(np.mean([h.x for h in self.headers[1:-1]])), (kind,))
+            self.kind_header.item.setToolTip(f"Every hidden layer: {kind}")
+            self.kind_header.item.setVisible(False)
         self._build_legend(outline, out_rect)
         self._height = height
         self._fit()
@@ -321,13 +331,15 @@ class NeuronNetworkView(SnapshotView):
         line = float(metrics.lineSpacing())
         left_px = max((text_box(label).width() for label in self._labels), default=0.0) + 2.0
         right_px = metrics.horizontalAdvance("Output") / 2 + margin
-        header_px = max(len(h.lines) for h in self.headers) * line + margin + 2.0
         legend_px = max((text_box(label).height() for label in self._legend_labels), default=0.0)
         legend_top = out_rect.bottom() + 0.25 + LEGEND_WIDTH
         last_input = self._rects[0][-1].center().y()  # its name, centred on it, may reach below the drawing
         name_px = max((text_box(label).height() for label in self._labels), default=0.0) / 2 + 1.0
-        for rows in (1, 2):
-            top_px = rows * header_px + 2.0
+        plans = self._header_plans()
+        for n, plan in enumerate(plans):
+            row_px = [max((len(texts) for _, texts, r in plan if r == row), default=0) * line + margin + 2.0
+                      for row in range(1 + max(r for _, _, r in plan))]
+            top_px = sum(row_px) + 2.0
             scale = 20.0
             for _ in range(12):  # the texts' share of the view depends on the scale, and the scale on it
                 x0, x1 = -left_px / scale, max(out_rect.right() + 0.1, out_rect.center().x() + right_px / scale)
@@ -336,18 +348,32 @@ class NeuronNetworkView(SnapshotView):
                 y1 = max(self._height + 0.1, legend_top + (legend_rows * legend_px + 2.0) / scale,
                          last_input + name_px / scale)
                 scale = max(1e-3, min(width / (x1 - x0), height / (y1 - y0)))
-            rooms = [room - margin for room in header_rooms(self.headers, rows, scale, x0, x1)]
-            if all(metrics.horizontalAdvance(t) <= room for h, room in zip(self.headers, rooms) for t in h.lines):
+            rooms = [room - margin for room in header_rooms([h.x for h, _, _ in plan], [r for _, _, r in plan],
+                                                            scale, x0, x1)]
+            if n == len(plans) - 1 or all(metrics.horizontalAdvance(t) <= room
+                                          for (_, texts, _), room in zip(plan, rooms) for t in texts):
                 break
-        for i, (header, room) in enumerate(zip(self.headers, rooms)):
-            header.row = i % rows
-            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1, int(room)))
-                              for t in header.lines)
+        if self.kind_header is not None:
+            self.kind_header.item.setVisible(any(h is self.kind_header for h, _, _ in plan))
+        for (header, texts, row), room in zip(plan, rooms):
+            header.row = row
+            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1, int(room))) for t in texts)
             if shown != header.item.toPlainText():
                 header.item.setText(shown)
-            header.item.setPos(header.x, -0.1 - header.row * header_px / scale)
+            header.item.setPos(header.x, -0.1 - sum(row_px[:row]) / scale)
         self._fit_legend(metrics, scale, margin, legend_rows, legend_top, legend_px)
         self.box.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.0)
+
+    def _header_plans(self) -> list[list[tuple[ColumnHeader, tuple[str, ...], int]]]:
+        """The ways to set the column headers, best first, as (header, its lines, its row from the bottom): all in
+        one row; then, when every hidden layer has the same activation, the unit counts in one row under "Input",
+        the activation (once, over the hidden columns) and "Output"; else staggered in two rows."""
+        full = [(h, h.lines, 0) for h in self.headers]
+        if self.kind_header is not None:
+            hidden = self.headers[1:-1]
+            return [full, [(h, h.lines[:1], 0) for h in hidden] +
+                    [(h, h.lines, 1) for h in (self.headers[0], self.kind_header, self.headers[-1])]]
+        return [full, [(h, h.lines, i % 2) for i, (h, _, _) in enumerate(full)]]
 
     def _legend_rows(self, metrics: QFontMetrics, scale: float, margin: float) -> int:
         """In how many staggered rows the class names under the output fit side by side (at most three)."""
