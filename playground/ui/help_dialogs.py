@@ -14,6 +14,7 @@ SHORTCUTS = [
     ("Ctrl++ / Ctrl+- / wheel", "Zoom"), ("Middle button drag", "Pan"), ("Drag on empty canvas", "Select several"),
     ("Drag from a right dot to a left dot", "Connect two layers"), ("Esc", "Clear the selection and messages"),
     ("F5 / Ctrl+Shift+P", "Presentation mode (for a projector)"),
+    ("Ctrl+1 / Ctrl+2", "Build (the editor gets the room) / Train (the views get it)"),
 ]
 
 

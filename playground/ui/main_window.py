@@ -37,7 +37,7 @@ from .canvas import ArchitectureCanvas
 from .commands import GraphCommand, SetParamCommand
 from .help_dialogs import SHORTCUTS, show_about_dialog, show_shortcuts_dialog
 from .inspector import NodeInspector
-from .main_window_actions import EXPORT_CHOICES, TRAIN_PENDING, MainWindowActions
+from .main_window_actions import BUILD_MODE, EXPORT_CHOICES, TRAIN_MODE, TRAIN_PENDING, MainWindowActions
 from .palette import LayerPalette
 from .presentation import PresentationMode
 from .problems import ProblemsPanel
@@ -79,10 +79,13 @@ def available_room(widget: QWidget) -> QRect | None:
 # status bar's "press Space to train".
 START_PAGE_HIDES = ("layersDock", "inspectorDock", "problemsDock", "dataDock", "trainToolbar", "timeMachineToolbar",
                     "trainingHint")
+# What Train mode hides for the views' sake (the inspector comes back as a tab when a node is selected).
+TRAIN_MODE_HIDES = ("layersDock", "dataDock", "inspectorDock", "problemsDock")
 
 
 class MainWindow(MainWindowActions, QMainWindow):
     train_requested = Signal()
+    workspace_mode_changed = Signal(str)  # BUILD_MODE or TRAIN_MODE: the docks are laid out anew for it
     pause_requested = Signal()
     step_requested = Signal()
     reset_requested = Signal()
@@ -152,6 +155,8 @@ class MainWindow(MainWindowActions, QMainWindow):
         self.statusBar().addPermanentWidget(self.params_label)
 
         self.presentation = PresentationMode(self, self.canvas.fit_view)
+        # Leaving presentation mode after the layout changed under it brings back only the chrome of the mode in use.
+        self.presentation.kept_hidden = lambda: TRAIN_MODE_HIDES if self.workspace_mode == TRAIN_MODE else ()
         self._create_actions()
         self._create_menus()
         self._create_toolbar()
@@ -395,6 +400,7 @@ class MainWindow(MainWindowActions, QMainWindow):
             event.ignore()
             return
         self.set_presentation_mode(False)  # the layout to remember is the one to edit in
+        self.set_workspace_mode(BUILD_MODE)
         self._save_settings()
         self.closing.emit()
         self.canvas.set_graph(None)
@@ -544,6 +550,7 @@ class MainWindow(MainWindowActions, QMainWindow):
 __all__ = [
     "APPLICATION",
     "APP_TITLE",
+    "BUILD_MODE",
     "DEFAULT_SIZE",
     "EXPORT_CHOICES",
     "LAB_FILTER",
@@ -553,6 +560,8 @@ __all__ = [
     "PROJECT_SAVE_FILTER",
     "SCREEN_SHARE",
     "SHORTCUTS",
+    "TRAIN_MODE",
+    "TRAIN_MODE_HIDES",
     "TRAIN_PENDING",
     "MainWindow",
     "available_room",

@@ -8,8 +8,8 @@ from abc import abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QHBoxLayout, QMainWindow, QToolButton, QWidget
 
 if TYPE_CHECKING:
     from .canvas import ArchitectureCanvas
@@ -24,6 +24,38 @@ EXPORT_CHOICES = {
     "csv": "Metric &history as CSV…", "gif": "Decision &boundary over training as GIF…",
     "view": "&View as PNG or SVG…",
 }
+# The two workspace modes: the editor gets the room while building, the live views while training.
+BUILD_MODE, TRAIN_MODE = "build", "train"
+BUILD_TIP = ("Build the network (Ctrl+1): the layer palette and the data controls, the editor at its full size, the "
+             "inspector and the problems list.")
+TRAIN_TIP = ("Watch it learn (Ctrl+2): the views get the room, the main view the largest; the network stays as a "
+             "compact live diagram. The first Play of a lab switches here; Build gives the editor back.")
+# Segments of one switch: the mode in use filled, the other plain, both always the same size.
+SWITCH_STYLE = """
+QToolButton { padding: 2px 12px; border: 1px solid #8a8a8a; background: #f4f4f4; color: #202020; }
+QToolButton:checked { background: #1e6fc8; border-color: #155a9c; color: white; font-weight: bold; }
+QToolButton:hover:!checked { background: #e2ebf5; }
+QToolButton#buildModeButton { border-top-left-radius: 4px; border-bottom-left-radius: 4px; }
+QToolButton#trainModeButton { border-top-right-radius: 4px; border-bottom-right-radius: 4px; border-left: none; }
+"""
+
+
+class ModeSwitch(QWidget):
+    """Build | Train as one two-state switch for the toolbar: two checkable buttons of one exclusive group."""
+
+    def __init__(self, build: QAction, train: QAction, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("workspaceModeSwitch")
+        box = QHBoxLayout(self)
+        box.setContentsMargins(4, 0, 8, 0)
+        box.setSpacing(0)
+        for action, name in ((build, "buildModeButton"), (train, "trainModeButton")):
+            button = QToolButton()
+            button.setObjectName(name)
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            box.addWidget(button)
+        self.setStyleSheet(SWITCH_STYLE)
 
 
 class MainWindowActions(WindowBase):
@@ -37,6 +69,7 @@ class MainWindowActions(WindowBase):
         inspector_dock: QDockWidget
         problems_dock: QDockWidget
         train_requested: Signal
+        workspace_mode_changed: Signal
         step_requested: Signal
         reset_requested: Signal
         export_requested: Signal
@@ -125,11 +158,39 @@ class MainWindowActions(WindowBase):
                                      "the editing panels hidden and the main view large. F5 again gives the "
                                      "window back as it was.", "presentationModeAction")
         self.presentation_action.setCheckable(True)
+        self.build_mode_action = a("&Build", lambda: self.set_workspace_mode(BUILD_MODE), "Ctrl+1", BUILD_TIP,
+                                   "buildModeAction")
+        self.train_mode_action = a("&Train", lambda: self.set_workspace_mode(TRAIN_MODE), "Ctrl+2", TRAIN_TIP,
+                                   "trainModeAction")
+        self.mode_group = QActionGroup(self)
+        self.mode_group.setExclusive(True)
+        for action in (self.build_mode_action, self.train_mode_action):
+            action.setCheckable(True)
+            self.mode_group.addAction(action)
+        self.build_mode_action.setChecked(True)
+        self._workspace_mode = BUILD_MODE
         self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts, key.HelpContents)
         self.about_action = a("&About", self.show_about)
         for action in (self.fit_action, self.layout_action, self.delete_action, self.play_action):
             # Single keys must not fire while typing in the search box or the inspector.
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+    @property
+    def workspace_mode(self) -> str:
+        """BUILD_MODE or TRAIN_MODE: who gets the room, the editor or the live views."""
+        return self._workspace_mode
+
+    def set_workspace_mode(self, mode: str, quiet: bool = False) -> None:
+        """Switch to ``mode``; the switch's buttons follow. Whoever lays out the docks hears it through
+        ``workspace_mode_changed``, unless ``quiet`` (they lay out for it themselves)."""
+        if mode not in (BUILD_MODE, TRAIN_MODE):
+            raise ValueError(f"Unknown workspace mode '{mode}'")
+        (self.train_mode_action if mode == TRAIN_MODE else self.build_mode_action).setChecked(True)
+        if mode == self._workspace_mode:
+            return
+        self._workspace_mode = mode
+        if not quiet:
+            self.workspace_mode_changed.emit(mode)
 
     def set_training_available(self, available: bool, reason: str = TRAIN_PENDING) -> None:
         for action, text in ((self.play_action, "Train the network"), (self.step_action, "One training step"),
@@ -165,6 +226,9 @@ class MainWindowActions(WindowBase):
         edit.addActions([self.copy_action, self.paste_action, self.duplicate_action, self.delete_action,
                          self.select_all_action])
         view = bar.addMenu("&View")
+        view.setToolTipsVisible(True)
+        view.addActions([self.build_mode_action, self.train_mode_action])
+        view.addSeparator()
         view.addActions([self.fit_action, self.layout_action, self.zoom_in_action, self.zoom_out_action])
         view.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.problems_dock):
@@ -237,6 +301,9 @@ class MainWindowActions(WindowBase):
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolbar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.mode_switch = ModeSwitch(self.build_mode_action, self.train_mode_action)
+        tb.addWidget(self.mode_switch)
+        tb.addSeparator()
         tb.addActions([self.new_action, self.open_action, self.save_action])
         tb.addSeparator()
         tb.addActions([self._fixed_text(self.undo_action, "Undo"), self._fixed_text(self.redo_action, "Redo"),

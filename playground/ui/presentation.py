@@ -200,6 +200,8 @@ class PresentationMode:
         self._fit_network = fit_network
         self._state = QByteArray()
         self._lab_changed = False
+        # The object names of chrome docks the window's mode keeps hidden even after presenting (Train mode's).
+        self.kept_hidden: Callable[[], tuple[str, ...]] = tuple
         self._timer = QTimer(window)
         self._timer.setInterval(self.REFRESH_MS)
         self._timer.timeout.connect(self.scaler.refresh)
@@ -227,8 +229,9 @@ class PresentationMode:
                 bar.set_compact(False)
         if self._lab_changed:
             # The saved layout is the old lab's: keep the new lab's docks, and give the editor its chrome back.
+            kept = self.kept_hidden()
             for dock in self._chrome_docks():
-                if dock.toggleViewAction().isVisible():
+                if dock.toggleViewAction().isVisible() and dock.objectName() not in kept:
                     dock.show()
             for bar in self._chrome_toolbars():
                 bar.show()

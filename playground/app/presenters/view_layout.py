@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QStyle, QTabBar, QWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QMenu, QScrollArea, QStyle, QTabBar, QToolBar, QWidget
 
 from playground.data import functions1d, gan2d, image_sets, text, toy2d
 from playground.graph import Lab
 from playground.ui.digit_pad import DigitPanel
+from playground.ui.main_window import BUILD_MODE, TRAIN_MODE
 from playground.ui.views.registry import CLASSIC_TASKS, LabTraits, ViewSpec, main_view, view_specs, views_for
 
 from .view_traits import network_traits
@@ -34,6 +35,15 @@ COLUMN_WIDTH = 240
 EDITING_SHARE, TRAINING_SHARE = 0.34, 0.45
 PAD_KEY = "draw"  # the drawing pad's view
 PAD_SHARE = 0.62  # of the window's height at most, for the bottom row that holds the drawing pad
+# Train mode: a top row across the window (the drawing pad, the main view, the curves beside it where they fit) and
+# a lower row (the network as a compact diagram, then the other views side by side, each at least TRAIN_COLUMN wide).
+TRAIN_MAIN_AREA = 0.32  # of the window's area, for the main view: the top row is as tall as that needs
+TRAIN_ROW_SHARE = 0.55  # of the docks' height, the least the top row gets (on a large screen the area asks less)
+TRAIN_MAIN_SHARE = 0.66  # of the window's width, for the main view when the curves sit beside it
+TRAIN_LOW_MIN = 215  # px: the lower row's views stay readable (a dock's title bar included)
+TRAIN_COLUMN = 300
+DIAGRAM_SHARE, DIAGRAM_WIDTH = 0.2, (240, 380)  # the compact diagram's share of the width, and its bounds
+NO_LIMIT = 16_777_215  # Qt's QWIDGETSIZE_MAX
 AREAS = {"main": Qt.DockWidgetArea.RightDockWidgetArea, "side": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
 
@@ -81,6 +91,8 @@ class ViewLayoutMixin(TrainingParts):
         self.view_specs: dict[str, ViewSpec] = {}
         self.main_view_key = ""
         self._laid_out: tuple[str, ...] | None = None
+        self._laid_out_lab: Lab | None = None
+        self._hidden_for_train: list[QDockWidget] = []
         # In a scroll area, so the panel's natural height never squeezes the docks below it.
         data_scroll = QScrollArea()
         data_scroll.setWidget(self.data_panel)
@@ -97,6 +109,8 @@ class ViewLayoutMixin(TrainingParts):
         self.digit_panel: DigitPanel = pad
         # An edit can change which views fit the lab (a first Conv2d brings the filters).
         window.undo_stack.indexChanged.connect(self._follow_edit)
+        window.workspace_mode_changed.connect(self._follow_mode)
+        window.canvas.node_selected.connect(self._inspect_while_training)
 
     def _add_view(self, spec: ViewSpec) -> None:
         widget = spec.factory()
@@ -139,15 +153,27 @@ class ViewLayoutMixin(TrainingParts):
     def _raise_views_for(self, lab: Lab) -> None:
         """Show the views of this lab's layout (and only those), the views in front of their tab groups."""
         specs, main = self.layout_specs(lab)
+        if lab is not self._laid_out_lab:
+            # Another lab opens to be built; its first Play switches to Train (see _show_training_views).
+            self._laid_out_lab = lab
+            self.window.set_workspace_mode(BUILD_MODE, quiet=True)
+        training = self.window.workspace_mode == TRAIN_MODE and main is not None
+        self._editor_compact(training)
         # Each lab opens with its family's docks in their places, at their sizes: nothing carried over.
-        columns = self._place(specs, main)
+        columns = self._place_training(specs, main) if training and main is not None else self._place(specs, main)
         self._laid_out = tuple(s.key for s in specs)
         self.main_view_key = main.key if main is not None else ""
         for key, dock in self.docks.items():
             dock.widget().setProperty(MAIN_VIEW_PROPERTY, key == self.main_view_key)
         for dock in columns:  # each column's first view in front of its tabs and of the problems list
             dock.raise_()
-        self.window.inspector_dock.raise_()  # while editing; Play brings the curves forward
+        if not training:
+            for dock in self._hidden_for_train:  # the editing chrome Train mode hid
+                dock.show()
+            if self._hidden_for_train:
+                self.window.palette_dock.raise_()
+            self._hidden_for_train = []
+            self.window.inspector_dock.raise_()  # while editing; Play brings the curves forward
         # After the lab's views were emptied for it (on_lab_opened), and whatever the last lab's samples were.
         self._samples_for = None
         QTimer.singleShot(0, self._refresh_samples)
@@ -170,8 +196,10 @@ class ViewLayoutMixin(TrainingParts):
         for key, dock in self.docks.items():
             dock.toggleViewAction().setVisible(key in chosen)
             window.removeDockWidget(dock)
-        # While editing, the bottom row runs under the editor and the right column alike (see _show_training_views).
+        # While editing, the bottom row runs under the editor and the right column alike.
         window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        if window.dockWidgetArea(window.inspector_dock) == Qt.DockWidgetArea.NoDockWidgetArea:
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.inspector_dock)  # after Train mode
         top = window.inspector_dock
         if main is not None:
             top = self._dock_at(main.key)
@@ -278,31 +306,166 @@ class ViewLayoutMixin(TrainingParts):
         return frozenset(names)
 
     def _show_training_views(self) -> None:
-        """The first Play of a lab brings the main view and the curves to the front and gives the main view the
-        room the editor had."""
+        """The first Play of a lab switches to Train mode: the views get the room the editor had."""
         if getattr(self, "_views_raised", False):
             return
         self._views_raised = True
+        if self.lab is None:
+            return
+        if self.window.workspace_mode == TRAIN_MODE:
+            self._raise_curves()  # switched by hand before Play: the layout is Train's already
+        else:
+            self.window.set_workspace_mode(TRAIN_MODE)
+
+    def _follow_mode(self, mode: str) -> None:
+        """Lay the docks out anew for the mode the user chose (or the first Play did)."""
         lab = self.lab
         if lab is None:
             return
-        specs, main = self.layout_specs(lab)
-        # The curves in front of the inspector: a family's own (GAN, VAE), declared after the generic ones, first.
-        curves = [s for s in specs if s is not main and s.place != "bottom" and s.front]
-        if curves:
-            self.docks[curves[-1].key].raise_()
-        if main is not None:
-            self.docks[main.key].show()
-            self.docks[main.key].raise_()
-        # The right column runs down to the status bar: the main view at its top gets the height the bottom row took.
-        self.window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        top = self.docks[main.key] if main is not None else self.window.inspector_dock
-        area = Qt.DockWidgetArea.BottomDockWidgetArea
-        low = [s for s in specs if s.key == PAD_KEY] + [s for s in specs if s.place == "bottom"]
-        columns = [self.docks[s.key] for s in low if s is not main and
-                   self.window.dockWidgetArea(self.docks[s.key]) == area and self._shown(s.key)]
-        self._size_layout(top, columns[:BOTTOM_COLUMNS], training=True)
+        self._raise_views_for(lab)
+        # Presenting: arranged again for this mode, and leaving it keeps this mode's layout.
+        self.window.presentation.lab_changed()
+
+    def _editor_compact(self, compact: bool) -> None:
+        """The editor as a compact live diagram (Train mode) or at its full size; either way the network fitted."""
+        window = self.window
+        width = max(900, window.width())
+        diagram = min(DIAGRAM_WIDTH[1], max(DIAGRAM_WIDTH[0], int(width * DIAGRAM_SHARE)))
+        central = window.centralWidget()
+        if central is not None:
+            central.setMaximumWidth(diagram if compact else NO_LIMIT)
+        # The editor's own minimum width would overflow the compact column and cut the diagram off.
+        canvas = window.canvas
+        editing_minimum = getattr(self, "_canvas_minimum", None) or canvas.minimumWidth()
+        self._canvas_minimum = editing_minimum
+        canvas.setMinimumWidth(min(editing_minimum, diagram - 8) if compact else editing_minimum)
+        QTimer.singleShot(0, canvas.fit_view)
+
+    def _diagram_width(self) -> int:
+        central = self.window.centralWidget()
+        return min(central.maximumWidth(), self.window.width()) if central is not None else 0
+
+    def _inspect_while_training(self, name: str | None) -> None:
+        """Train mode hides the inspector; a node selected in the diagram brings it back, as a tab of the curves."""
+        inspector = self.window.inspector_dock
+        if name is not None and self.window.workspace_mode == TRAIN_MODE and not inspector.isVisible():
+            inspector.show()
+            inspector.raise_()
+            if inspector in self._hidden_for_train:
+                self._hidden_for_train.remove(inspector)
+
+    def _raise_curves(self) -> None:
+        lab = self.lab
+        if lab is None:
+            return
+        curves = self._curves_spec(*self.layout_specs(lab))
+        if curves is not None:
+            self.docks[curves.key].raise_()
+        if self.main_view_key:
+            self.docks[self.main_view_key].raise_()
+
+    @staticmethod
+    def _curves_spec(specs: list[ViewSpec], main: ViewSpec | None) -> ViewSpec | None:
+        """The curves of a layout: a family's own (GAN, VAE), declared after the generic ones, first."""
+        curves = [s for s in specs if s is not main and s.place != "bottom" and s.front and s.key != PAD_KEY]
+        return curves[-1] if curves else None
+
+    def _place_training(self, specs: list[ViewSpec], main: ViewSpec) -> list[QDockWidget]:
+        """Train mode: the editing chrome hidden; a top row across the window holds the drawing pad (image labs),
+        the main view and, where they fit, the curves; below it the editor as a compact live diagram, then the
+        other views side by side (as many as fit, the rest as tabs). Returns the lower row's columns."""
+        window = self.window
+        chosen = {s.key for s in specs}
+        for key, dock in self.docks.items():
+            dock.toggleViewAction().setVisible(key in chosen)
+            window.removeDockWidget(dock)
+        hidden = [d for d in (window.palette_dock, self.data_dock, window.inspector_dock, window.problems_dock)
+                  if d.isVisible() or d in getattr(self, "_hidden_for_train", [])]
+        self._hidden_for_train = hidden
+        window.palette_dock.hide()
+        self.data_dock.hide()
+        window.removeDockWidget(window.inspector_dock)
+        window.removeDockWidget(window.problems_dock)
+        # The top row spans the window (Qt's default corners); the editor and the lower row share the band below.
+        window.setCorner(Qt.Corner.TopLeftCorner, Qt.DockWidgetArea.TopDockWidgetArea)
+        window.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.TopDockWidgetArea)
+        width = max(900, window.width())
+        pad = next((s for s in specs if s.key == PAD_KEY and s is not main), None)
+        curves = self._curves_spec(specs, main)
+        # Beside the main view only where the main view keeps most of the width: not beside a drawing pad.
+        beside = curves if curves is not None and pad is None else None
+        top = [s for s in (pad, main, beside) if s is not None]
+        row: list[QDockWidget] = []
+        for spec in top:
+            dock = self._dock_at(spec.key)
+            if row:
+                window.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
+            else:
+                window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+            row.append(dock)
+        rest = sorted((s for s in specs if s not in top and (s.place == "bottom" or s is curves)),
+                      key=lambda s: not s.front)
+        count = max(1, min(BOTTOM_COLUMNS, (width - self._diagram_width()) // TRAIN_COLUMN))
+        # The curves end the reading order (data, network, output, curves), in a column of their own.
+        others = [s for s in rest if s is not curves]
+        low = others[:count - 1] + [s for s in rest if s is curves] if curves in rest else others[:count]
+        columns: list[QDockWidget] = []
+        for spec in low:
+            dock = self._dock_at(spec.key)
+            if columns:
+                window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
+            else:
+                window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            columns.append(dock)
+        curves_dock = self.docks[curves.key] if curves is not None else None
+        hosts = [d for d in columns if d is not curves_dock] or columns or row[-1:]
+        for i, spec in enumerate(s for s in rest if s not in low):
+            window.tabifyDockWidget(hosts[i % len(hosts)], self._dock_at(spec.key))
+        # The other curves (the generic ones of a GAN or VAE) and the inspector wait as tabs behind the curves.
+        host = curves_dock or row[-1]
+        for spec in specs:
+            if spec not in top and spec not in rest and spec.key != PAD_KEY:
+                window.tabifyDockWidget(host, self._dock_at(spec.key))
+        window.tabifyDockWidget(host, window.inspector_dock)
+        window.inspector_dock.hide()
+        window.tabifyDockWidget(hosts[-1], window.problems_dock)
+        window.problems_dock.hide()
+        self._size_training(row, columns, pad is not None)
+        # Again once the docks just placed are laid out: Qt shares out the room of a changed corner evenly.
+        QTimer.singleShot(0, lambda: self._size_training(row, columns, pad is not None))
+        for dock in row:
+            dock.raise_()
+        return columns
+
+    def _size_training(self, row: list[QDockWidget], columns: list[QDockWidget], pad: bool) -> None:
+        """The main view its share of the window's area (and the top row all the drawing pad needs), most of the
+        top row's width; the lower row the rest of the height, its columns of equal width."""
+        window = self.window
+        width = max(900, window.width())
+        if pad:
+            first = self._pad_size().width()
+            widths = [first, width - first]
+        elif len(row) > 1:
+            widths = [int(width * TRAIN_MAIN_SHARE), width - int(width * TRAIN_MAIN_SHARE)]
+        else:
+            widths = [width]
+        main_width = widths[1 if pad else 0]
+        chrome = window.menuBar().height() + window.statusBar().height() + sum(
+            bar.height() for bar in window.findChildren(QToolBar) if bar.isVisible() and not bar.isFloating())
+        band = max(400, window.height() - chrome)
+        title = row[0].style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight) + 8
+        wanted = max(int(band * TRAIN_ROW_SHARE), int(TRAIN_MAIN_AREA * width * window.height() / main_width) + title,
+                     self._pad_size().height() if pad else 0)
+        window.resizeDocks(row[:1], [min(band - TRAIN_LOW_MIN, wanted)], Qt.Orientation.Vertical)
+        window.resizeDocks(row, widths[:len(row)], Qt.Orientation.Horizontal)
+        if columns:
+            each = (width - self._diagram_width()) // len(columns)
+            window.resizeDocks(columns, [each] * len(columns), Qt.Orientation.Horizontal)
         self._tab_bar_timer.start()
+        layout = window.layout()
+        if layout is not None:
+            layout.activate()  # the compact diagram at its new size before it is fitted
+        window.canvas.fit_view()
 
     def hide_stale_tab_bars(self) -> list[QTabBar]:
         """Qt's dock layout sometimes leaves an old tab bar of a tab group on screen after docks of the group were
