@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(never a pickled whole model), matched by name, else by order and shape")
     imp.add_argument("--out", required=True, help="a project file (.nnp: the lab with its weights) or a lab "
                                                   "file (.json: the lab alone)")
+    imp.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                     help="a value the Python file has only when it runs, by the name the import asks for: an "
+                          "option (--set dataset=mnist), a name it sets from data, an argument it never gives, an "
+                          "Optuna trial's parameter; repeat for several")
     bench = sub.add_parser("bench", help="measure the engine against a bare PyTorch loop")
     bench.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     bench.add_argument("--rounds", type=int, default=5, help="alternating bare/engine rounds (median of ratios)")
@@ -559,14 +563,20 @@ def import_command(args: argparse.Namespace) -> int:
             lab, states = result.lab, result.weights
             report = f"{sum(len(s) for s in states.values())} weight tensors from {model.name}"
         else:
-            from playground.engine.model_import import lab_from_file
+            from playground.engine.model_import import lab_from_file, parse_given
 
-            lab = lab_from_file(model)
+            try:
+                given = parse_given(args.set)
+            except ValueError as e:
+                return _fail(f"--set {e}")
+            lab = lab_from_file(model, given)
+            # What was given, the defaults assumed (to confirm), what did not open and what it would need.
+            report = lab.description.removeprefix(f"Imported from {model.name}.").strip()
             if args.weights:
                 from playground.engine.weights_import import import_weights
 
                 match = import_weights(lab, args.weights)
-                states, report = match.states, match.summary()
+                states, report = match.states, "\n".join(filter(None, (report, match.summary())))
         if out.suffix.lower() == ".json":
             if states is not None and not onnx:
                 return _fail(f"--out {str(out)!r} is a lab file, which holds no weights: write a project file "

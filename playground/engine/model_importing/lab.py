@@ -3,31 +3,34 @@ GAN, an encoder and a decoder an autoencoder), and a dataset that fits the netwo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from playground.graph import DatasetSettings, Lab
 
+from .given import GivenValues
 from .networks import _nothing_opened, import_report
-from .results import ImportedNetwork
+from .results import ImportedNetwork, ImportReport
 from .source import _read
 
 
-def lab_from_file(path: str | Path) -> Lab:
+def lab_from_file(path: str | Path, given: Mapping[str, Any] | None = None) -> Lab:
     """A lab holding the file's networks, with a dataset that fits the first network's input where one does.
 
     The task is guessed where the names make it clear: a generator and a discriminator make a GAN, an encoder and a
-    decoder an autoencoder. Networks of the file that cannot be opened are named in the lab's description.
+    decoder an autoencoder. Networks of the file that cannot be opened are named in the lab's description, and so
+    are the values given by name (``given``) and the defaults of the script's options it assumed.
     """
     p = Path(path)
-    report = import_report(_read(p), p.name)
+    report = import_report(_read(p), p.name, given)
     if not report.networks:
         raise _nothing_opened(report, p.name)
     networks = report.networks
     if len(networks) == 1 and networks[0].parts:
         networks = networks[0].parts  # an autoencoder class: its encoder and decoder, as the autoencoder task trains
     description = f"Imported from {p.name}."
-    if report.refused:
-        description += " Not opened: " + "; ".join(why for _name, why in report.refused)
+    description += "".join(f" {line}" for line in report_notes(report))
     lab = Lab(name=p.stem.replace("_", " ") or "Imported model", description=description)
     roles = _guess_roles(networks)
     found = set(roles.values())
@@ -61,6 +64,22 @@ def lab_from_file(path: str | Path) -> Lab:
         elif p0["kind"] == "vector" and p0["features"] == 2 and lab.task in ("classification", "regression"):
             lab.dataset = DatasetSettings("plane" if lab.task == "regression" else "circle")
     return lab
+
+
+def report_notes(report: ImportReport) -> list[str]:
+    """The sentences a person importing should read beside the networks: what was given, what the reading
+    assumed (to confirm), what did not open and what it would need."""
+    notes = []
+    if report.given:
+        notes.append("Given: " + ", ".join(f"{name}={value!r}" for name, value in report.given.items()) + ".")
+    if report.assumed:
+        notes.append("Assumed the script's defaults (give another value with --set NAME=VALUE): "
+                     + ", ".join(f"{name}={value}" for name, value in report.assumed.items()) + ".")
+    if report.refused:
+        notes.append("Not opened: " + "; ".join(why for _name, why in report.refused))
+    if report.asks:
+        notes.append("To open more, " + GivenValues(asks=report.asks).hint() + ".")
+    return notes
 
 
 _ROLE_NAMES = {
