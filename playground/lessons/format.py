@@ -75,8 +75,39 @@ class Lesson:
         return copy.deepcopy(self._lab)
 
 
+@dataclass(frozen=True)
+class LessonCard:
+    """A lesson as a list of lessons shows it (the start page, the Lessons menu): read from its header alone.
+    Building the starting lab and checking every step's solution against it costs about 10 ms a lesson, which a
+    list of forty would spend before the window could paint; :func:`read_lesson` does that when one is opened."""
+
+    name: str
+    title: str
+    chapter: str
+    teaches: str
+    order: int = 0
+    next: str = ""
+    path: str = ""
+
+
 def read_lesson(path: str | Path) -> Lesson:
     """Read and check a lesson file; raise LessonError naming the file and the line."""
+    path, text = _read_text(path)
+    return parse_lesson(text, str(path), name=path.stem)
+
+
+def read_lesson_card(path: str | Path) -> LessonCard:
+    """A lesson file's title and header fields, checked as :func:`read_lesson` checks them; its starting lab and
+    steps are not built (a wrong step shows when the lesson is opened)."""
+    path, text = _read_text(path)
+    title, header, _changes, steps = _parts(text, str(path))
+    chapter, numbers = _checked_header(header, steps, str(path))
+    return LessonCard(name=path.stem, title=title, chapter=chapter, teaches=header["teaches"][0],
+                      order=numbers.get("order", 0), next=header.get("next", ("", 0))[0], path=str(path))
+
+
+def _read_text(path: str | Path) -> tuple[Path, str]:
+    """The lesson file (a folder's only one) and its text."""
     path = Path(path)
     if path.is_dir():
         found = sorted(path.glob(f"*{EXTENSION}"))
@@ -91,10 +122,15 @@ def read_lesson(path: str | Path) -> Lesson:
         raise LessonError("the file is not UTF-8 text", str(path)) from None
     except OSError as e:
         raise LessonError(f"cannot read it: {e.strerror or e}", str(path)) from None
-    return parse_lesson(text, str(path), name=path.stem)
+    return path, text
 
 
 def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
+    return _build(name, *_parts(text, path), path)
+
+
+def _parts(text: str, path: str) -> tuple[str, dict[str, tuple[str, int]], list[tuple[str, int]], list[list[Any]]]:
+    """The title, the header's fields, its '@set' lines and the raw steps, each with its line number."""
     header: dict[str, tuple[str, int]] = {}
     changes: list[tuple[str, int]] = []
     title = ""
@@ -123,7 +159,7 @@ def parse_lesson(text: str, path: str = "", name: str = "lesson") -> Lesson:
                               "with '@'", path, number)
     if not title:
         raise LessonError("the file is empty", path)
-    return _build(name, title, header, changes, steps, path)
+    return title, header, changes, steps
 
 
 def _field(line: str, number: int, path: str, step: list[Any] | None, header: dict[str, tuple[str, int]],
@@ -152,8 +188,9 @@ def _field(line: str, number: int, path: str, step: list[Any] | None, header: di
         step[3][key] = (value, number)
 
 
-def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: list[tuple[str, int]],
-           raw_steps: list[list[Any]], path: str) -> Lesson:
+def _checked_header(header: dict[str, tuple[str, int]], raw_steps: list[list[Any]], path: str
+                    ) -> tuple[str, dict[str, int]]:
+    """The chapter and the header's numbers ('@order', '@minutes'), once the header has what a lesson needs."""
     for needed in ("chapter", "teaches"):
         if needed not in header:
             raise LessonError(f"the header needs '@{needed}'", path, 1, f"@{needed}")
@@ -162,13 +199,19 @@ def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: l
         raise LessonError(f"unknown chapter {chapter!r}; chapters: {', '.join(CHAPTERS)}", path, line, "@chapter")
     if not raw_steps:
         raise LessonError("a lesson needs at least one step ('## Step title')", path)
-    numbers = {}
+    numbers: dict[str, int] = {}
     for key in ("order", "minutes"):
         if key in header:
             value, line = header[key]
             if not value.isdigit() or int(value) > 10000:
                 raise LessonError(f"'@{key}' is a whole number; got {value!r}", path, line, f"@{key}")
             numbers[key] = int(value)
+    return chapter, numbers
+
+
+def _build(name: str, title: str, header: dict[str, tuple[str, int]], changes: list[tuple[str, int]],
+           raw_steps: list[list[Any]], path: str) -> Lesson:
+    chapter, numbers = _checked_header(header, raw_steps, path)
     lab = _start_lab(header, path)
     parsed_changes: list[Action] = []
     for value, line in changes:

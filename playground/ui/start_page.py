@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.graph.templates import TEMPLATES, Template
-from playground.lessons import shipped_lessons
+from playground.lessons import shipped_lesson_cards
 
 # Rendered by the app itself (python -m playground.app.thumbnails), one PNG per template key.
 THUMBNAILS = Path(__file__).resolve().parents[1] / "resources" / "thumbnails"
@@ -298,7 +298,7 @@ class StartPage(QWidget):
         return None
 
     def _add_first_lesson(self, layout: QVBoxLayout) -> None:
-        lessons = shipped_lessons()
+        lessons = shipped_lesson_cards()
         if not lessons:
             return
         self.first_lesson = QPushButton(f"New here? Start with the first lesson: {lessons[0].title}")
@@ -312,7 +312,7 @@ class StartPage(QWidget):
         layout.addWidget(self.first_lesson)
 
     def _add_lessons(self, layout: QVBoxLayout) -> None:
-        lessons = shipped_lessons()
+        lessons = shipped_lesson_cards()
         if not lessons:
             return
         heading = QLabel("Lessons")
@@ -347,7 +347,7 @@ class StartPage(QWidget):
 
     def mark_finished(self, finished: set[str]) -> None:
         """Tick the lessons this user finished and offer the first one not finished."""
-        lessons = shipped_lessons()
+        lessons = shipped_lesson_cards()
         for name, button in getattr(self, "lesson_buttons", {}).items():
             title = next(x.title for x in lessons if x.name == name)
             button.setText(("✓ " if name in finished else "") + title)

@@ -188,3 +188,26 @@ def test_the_first_lesson_is_offered_and_finished_lessons_are_ticked(qtbot: QtBo
     with qtbot.waitSignal(page.lesson_chosen) as signal:
         page.lesson_buttons[lessons[2].name].click()
     assert signal.args == [lessons[2].name]
+
+
+def test_the_start_page_lists_the_lessons_without_building_any(qtbot: QtBot, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Building every lesson's starting lab took most of a second before the window's first paint.
+    from playground.lessons import format as lesson_format
+    from playground.lessons import library
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("a lesson was built to list it")
+
+    lessons = len(shipped_lessons())
+    monkeypatch.setattr(lesson_format, "_build", refuse)
+    library.shipped_lesson_cards.cache_clear()
+    library._shipped_lesson.cache_clear()
+    try:
+        widget = StartPage(thumbnails=tmp_path)
+        qtbot.addWidget(widget)
+        widget.mark_finished(set())
+        assert len(widget.lesson_buttons) == lessons
+    finally:
+        library.shipped_lesson_cards.cache_clear()
+        library._shipped_lesson.cache_clear()

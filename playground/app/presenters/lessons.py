@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
 from playground.app.document import LabDocument
 from playground.graph import Lab
-from playground.lessons import Lesson, LessonError, find_lesson, next_lesson, read_lesson, shipped_lessons
+from playground.lessons import Lesson, LessonError, find_lesson, next_lesson, read_lesson, shipped_lesson_cards
 from playground.lessons.actions import WINDOW_VIEWS, Action, apply_to_lab
 from playground.lessons.goals import METRICS
 from playground.ui.commands import SetParamCommand, SnapshotCommand, restore_graph
@@ -95,7 +95,7 @@ class LessonPresenter(QObject):
                 file_menu.addActions([open_action, save_action])
         self.menu.addSeparator()
         chapters: dict[str, QMenu] = {}
-        for lesson in shipped_lessons():
+        for lesson in shipped_lesson_cards():
             if lesson.chapter not in chapters:
                 chapters[lesson.chapter] = self.menu.addMenu(lesson.chapter)
             item = chapters[lesson.chapter].addAction(lesson.title)
@@ -314,7 +314,7 @@ class LessonPresenter(QObject):
         if self.lesson is None:
             return
         done = self.finished_lessons()
-        self.panel.show_chapter([(x.name, x.title, x.name in done) for x in shipped_lessons()
+        self.panel.show_chapter([(x.name, x.title, x.name in done) for x in shipped_lesson_cards()
                                  if x.chapter == self.lesson.chapter])
 
     # -- Save as lesson -------------------------------------------------------------------------------------------
