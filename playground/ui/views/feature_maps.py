@@ -1,5 +1,6 @@
-"""What every layer makes of one sample: the input, each conv layer's activation maps, each dense layer's units
-(CNN Explainer and Adam Harley's visualisations, as one panel). Click a map to see it large."""
+"""What every layer makes of one sample, CNN Explainer's way: the input on the left, then one column per layer as
+the data flows, each a grid of that layer's activation maps (or a bar of a dense layer's units), the class
+probabilities and the clicked map large on the right. Click a map to see it large."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import (
+    QCheckBox,
     QGraphicsRectItem,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollBar,
     QSpinBox,
     QWidget,
 )
@@ -22,16 +25,18 @@ from PySide6.QtWidgets import (
 from playground.snapshots import FeatureMaps
 from playground.viz.colormaps import diverging_lut
 from playground.viz.convolution import normalize_symmetric, resize_nearest
-from playground.viz.tiling import Tile, best_units_per_row, tile_at, tile_layer_rows
+from playground.viz.tiling import Tile, tile_at
 
 from .base import PRESS_PLAY, SnapshotView, class_names, colour_bar, probe
+from .feature_map_layout import FlowPlan, fold_groups, plan_flow, shown_layer
+from .feature_map_side import ProbabilityBars
 from .filters import image_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
-PAD = 2
-GAP = 10
-LABEL_COLUMN = 90  # image pixels left of the tiles for the layer names
-MAX_CELL = 28  # maps larger than this are shown at this size in the grid (full size when enlarged)
+PAD = 3  # between the maps of one layer
+GAP = 5  # between layers' columns
+LABEL_POINTS = 8.0
+SIDE_WIDTH = (104, 170)  # the probabilities and the enlarged map: at least readable, at most a fifth of the view
 
 
 @dataclass(frozen=True)
@@ -41,9 +46,18 @@ class Layer:
     is_image: bool
 
 
+@dataclass(frozen=True)
+class Column:
+    """One drawn column: the layers folded into it (``group``, indices into the view's layers), the one it shows."""
+
+    group: tuple[int, ...]
+    shown: int
+
+
 class FeatureMapView(SnapshotView):
-    """The chosen test sample (or the drawing) through the network: one band of maps per image-shaped layer, one
-    strip per vector layer, the class probabilities last; the clicked map large on the right.
+    """The chosen test sample (or the drawing) through the network, left to right: one column per layer (its maps
+    in a grid, or its units as a bar), each labelled with its name and shape; the class probabilities as bars and
+    the clicked map large on the right.
 
     Reads: the ``FeatureMaps`` record (the sample's input (C, H, W), its label or a drawing, every layer's output
     (C, H, W) or (F,) in network order, the class probabilities (classes,)), ``classes``.
@@ -70,6 +84,14 @@ class FeatureMapView(SnapshotView):
         self.next_button.setToolTip("Show the next test image.")
         self.next_button.clicked.connect(lambda: self.sample_spin.setValue(self.sample_spin.value() + 1))
         row.addWidget(self.next_button)
+        self.activation_box = QCheckBox("Activations")
+        self.activation_box.setObjectName("featureActivationColumns")
+        self.activation_box.setToolTip(
+            "On: every layer has its own column, ReLU, Tanh, Flatten and the like too (a deep network scrolls).\n"
+            "Off: such a layer is drawn in the column of the layer before it, which then shows its output after "
+            "the activation; the column's tooltip names both.")
+        self.activation_box.toggled.connect(self._on_fold_toggled)
+        row.addWidget(self.activation_box)
         self.sample_label = QLabel("")
         self.sample_label.setObjectName("sampleLabel")
         row.addWidget(self.sample_label)
@@ -79,37 +101,66 @@ class FeatureMapView(SnapshotView):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground("w")
         self.canvas.setObjectName("featureMapCanvas")
+        self.canvas.ci.setContentsMargins(2, 2, 2, 2)
+        self.canvas.ci.layout.setSpacing(4)
         lut = diverging_lut()
-        self.grid_box, self.grid_image = image_box(self.canvas, 0, 0, lut)
+        self.grid_box: pg.ViewBox = self.canvas.addViewBox(row=0, col=0, rowspan=3)
+        self.grid_box.invertY(True)
+        self.grid_box.setMouseEnabled(x=False, y=False)
+        self.grid_box.setMenuEnabled(False)
+        self.grid_image = pg.ImageItem(axisOrder="row-major")
+        self.grid_image.setLookupTable(lut)
+        self.grid_box.addItem(self.grid_image)
         self.highlight = QGraphicsRectItem()
         self.highlight.setPen(pg.mkPen("#222222", width=2, cosmetic=True))
         self.highlight.setVisible(False)
         self.grid_box.addItem(self.highlight)
-        self.big_box, self.big_image = image_box(self.canvas, 0, 1, lut)
+        self.probabilities = ProbabilityBars(self.canvas, 0, 1)
+        self.big_box, self.big_image = image_box(self.canvas, 1, 1, lut)
         self._big_lut, self._big_lut_on = lut, True  # off while a colour input shows as RGB
         self.big_label = pg.TextItem("", color="#333", anchor=(0.5, 1.0))
         self.big_box.addItem(self.big_label)
-        # Each layer is divided by its own largest |value|: the bar reads in that share, not in raw units.
-        self.colour_bar = colour_bar(lut, (-1.0, 1.0), "activation ÷ layer's max")
-        self.canvas.addItem(self.colour_bar, row=0, col=2)
-        self.canvas.ci.layout.setColumnStretchFactor(0, 3)
-        self.canvas.ci.layout.setColumnStretchFactor(1, 1)
+        # Each layer is divided by its own largest |value|: the bar reads in that share, not in raw units. Under
+        # the enlarged map, on two lines: beside the flow it would take the width of two columns of maps.
+        self.colour_bar = colour_bar(lut, (-1.0, 1.0), "activation ÷ layer's max", width=8, horizontal=True)
+        self.colour_bar.axis.setLabel("activation<br>÷ layer's max")
+        self.canvas.addItem(self.colour_bar, row=2, col=1)
+        self.canvas.ci.layout.setRowStretchFactor(0, 1)
+        self.canvas.ci.layout.setRowStretchFactor(1, 1)
+        self.canvas.ci.layout.setRowStretchFactor(2, 0)
         self.canvas.setToolTip(
-            "One sample's journey through the network. Top: the input. Then each layer's activation maps: one "
-            "small image per channel, showing where in the image that channel's filter found its pattern (blue "
-            "strong, pale nothing; each layer scaled to its own largest value).\nDeeper maps are smaller and more "
-            "abstract; dense layers are a strip of units; the last strip is the class probabilities.\n"
-            "Click a map to see it large on the right.")
-        self.content_layout.addWidget(self.canvas)
+            "One sample's journey through the network, left to right. First the input, then each layer's "
+            "activation maps: one small image per channel, showing where in the image that channel's filter found "
+            "its pattern (blue strong, pale nothing; each layer scaled to its own largest value).\nDeeper maps are "
+            "smaller and more abstract; a dense layer is a bar of its units; on the right the class probabilities."
+            "\nClick a map to see it large on the right.")
+        self.content_layout.addWidget(self.canvas, 1)
+        # A network too deep for the view scrolls sideways rather than shrinking its maps below readable.
+        self.flow_scroll = QScrollBar(Qt.Orientation.Horizontal)
+        self.flow_scroll.setObjectName("featureMapScroll")
+        self.flow_scroll.setVisible(False)
+        # Its room stays when it hides: otherwise the maps grow, no longer fit, and the bar comes back, in a loop.
+        policy = self.flow_scroll.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.flow_scroll.setSizePolicy(policy)
+        self.flow_scroll.valueChanged.connect(self._apply_range)
+        self.content_layout.addWidget(self.flow_scroll)
         self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.grid_box.sigResized.connect(self._on_resized)
 
+        self.label_font = QFont(self.font())
+        self.label_font.setPointSizeF(LABEL_POINTS)
         self.layers: list[Layer] = []
-        self.tiles: list[Tile] = []  # image layers: column = index into image_layers, row = channel
-        self._image_layers: list[int] = []  # index in self.layers of each band
+        self.columns: list[Column] = []
+        self.plan: FlowPlan | None = None
+        self.tiles: list[Tile] = []  # image columns: column = index into _image_layers, row = channel
+        self._image_layers: list[int] = []  # index in self.layers of each image column's shown layer
+        self._image_columns: list[int] = []  # index in self.columns of each image column
+        self.visible_label_count = 0
         self._strips: list[tuple[int, pg.ImageItem, QRectF]] = []  # (index in self.layers, item, rect)
         self._labels: list[pg.TextItem] = []
+        self._layer_labels: list[tuple[pg.TextItem, float, Layer]] = []
         self._structure: tuple[Any, ...] = ()
-        self._grid_shape: tuple[int, int] = (1, 1)
         self.selected: tuple[int, int] = (0, 0)  # (index in self.layers, channel or unit)
         self._big_text = ""
         self._big_shape: tuple[int, ...] = ()
@@ -126,7 +177,17 @@ class FeatureMapView(SnapshotView):
 
     @property
     def strip_count(self) -> int:
-        return len(self._strips)
+        """The bars drawn: one per dense column, and the class probabilities."""
+        return len(self._strips) + (1 if self.probabilities.count else 0)
+
+    @property
+    def _class_labels(self) -> list[pg.TextItem]:
+        return self.probabilities.class_labels
+
+    @property
+    def map_size(self) -> int:
+        """The side of every map on screen, in pixels (0 before anything is drawn)."""
+        return self.plan.cell if self.plan is not None else 0
 
     def set_sample(self, index: int) -> None:
         """Show ``index`` in the chooser without asking the engine for it again."""
@@ -144,8 +205,8 @@ class FeatureMapView(SnapshotView):
             sample = sample.astype(np.float32)
             if sample.ndim == 2:
                 sample = sample[None]
-            if sample.ndim == 3:
-                layers.append(Layer("input", sample, True))
+            layers.append(Layer("input", sample, True) if sample.ndim == 3 else
+                          Layer("input", sample.reshape(-1), False))
         for key, value in (record.layers if record is not None else {}).items():
             a = np.asarray(value, dtype=np.float32)
             if a.ndim == 3 and a.size:
@@ -154,157 +215,154 @@ class FeatureMapView(SnapshotView):
                 layers.append(Layer(key, a.reshape(-1), False))
         probabilities = record.probabilities if record is not None else None
         if probabilities is not None and probabilities.size:
-            layers.append(Layer("probabilities", probabilities.astype(np.float32).reshape(-1), False))
+            probabilities = probabilities.astype(np.float32).reshape(-1)
+            layers.append(Layer("probabilities", probabilities, False))
         if not layers:
             self.layers = []
             self.show_empty(PRESS_PLAY + "\n(One test image and every layer's activations for it show here.)")
             return
         self.show_content()
         self.layers = layers
-        self._draw(layers)
+        self._draw()
         self._describe(record, probabilities, snapshot)
 
-    def _draw(self, layers: list[Layer]) -> None:
-        image_layers = [i for i, layer in enumerate(layers) if layer.is_image]
-        cell = max([min(MAX_CELL, max(layers[i].values.shape[1:])) for i in image_layers], default=MAX_CELL)
-        counts = [len(layers[i].values) for i in image_layers]
-        structure = (tuple((layer.name, layer.values.shape) for layer in layers), self._per_row(counts, cell))
-        per_row = structure[1]
-        stacks = [normalize_symmetric(resize_nearest(layers[i].values, cell, cell)) for i in image_layers]
-        image, self.tiles = tile_layer_rows(stacks, per_row, pad=PAD, gap=GAP)
-        if not stacks:
-            image = np.full((1, per_row * (cell + PAD)), np.nan, dtype=np.float32)
-        self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
+    def _flow_layers(self) -> list[int]:
+        """The layers drawn in the flow: all but the probabilities, which have their own bars on the right."""
+        return [i for i, layer in enumerate(self.layers) if layer.name != "probabilities"]
+
+    def _draw(self) -> None:
+        layers = self.layers
+        structure = (tuple((layer.name, layer.values.shape) for layer in layers), self.activation_box.isChecked(),
+                     self._box_size())
         if structure != self._structure:
             self._structure = structure
-            self._image_layers = image_layers
-            self._rebuild(layers, image.shape, cell)
+            self._rebuild()
+        plan = self.plan
+        assert plan is not None
+        image = np.full((max(1, int(plan.height)), max(1, int(np.ceil(plan.width)))), np.nan, dtype=np.float32)
+        cell = plan.cell
+        for band, index in enumerate(self._image_layers):
+            column = plan.columns[self._image_columns[band]]
+            maps = normalize_symmetric(resize_nearest(layers[index].values, cell, cell))
+            for k, tile in enumerate(maps):
+                top, left = column.map_rect(k, cell, PAD)
+                image[top:top + cell, left:left + cell] = tile
+        self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
+        self.grid_image.setRect(QRectF(0, 0, image.shape[1], image.shape[0]))
         for index, item, _rect in self._strips:
-            values = layers[index].values
-            strip = values if layers[index].name == "probabilities" else normalize_symmetric(values)
-            item.setImage(strip[None, :], levels=(-1.0, 1.0), autoLevels=False)
+            item.setImage(normalize_symmetric(layers[index].values)[:, None], levels=(-1.0, 1.0), autoLevels=False)
+        last = layers[-1]
+        if last.name == "probabilities":
+            self.probabilities.set_values(last.values)
         if self.selected[0] >= len(layers) or self.selected[1] >= self._units(self.selected[0]):
             self.selected = (0, 0)
         self._show_big()
 
-    def _per_row(self, counts: list[int], cell: int) -> int:
-        rect = self.grid_box.sceneBoundingRect()
-        width, height = rect.width(), rect.height()
-        if width < 20 or height < 20:
-            width, height = 500.0, 400.0
-        scale = cell + PAD
-        return best_units_per_row(counts or [1], width / scale * cell, height / scale * cell,
-                                  label_width=LABEL_COLUMN / scale * cell)
+    def _box_size(self) -> tuple[int, int]:
+        rect = self.grid_box.boundingRect()
+        if rect.width() < 40 or rect.height() < 40:  # not laid out yet: a dock's usual size
+            return 440, 290
+        return int(rect.width()), int(rect.height())
 
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._structure = ()  # lay out again for the new shape on the next snapshot
+    def _label_height(self) -> int:
+        return 2 * QFontMetrics(self.label_font).height() + 6
 
-    def _rebuild(self, layers: list[Layer], shape: tuple[int, ...], cell: int) -> None:
-        # Only when the network, the sample's shape or the layout change: never per snapshot.
+    def _rebuild(self) -> None:
+        # Only when the network, the sample's shape, the folding or the view's size change: never per snapshot.
         for item in self._labels:
             self.grid_box.removeItem(item)
         for _i, item, _r in self._strips:
             self.grid_box.removeItem(item)
-        self._labels, self._strips = [], []
-        self._layer_labels: list[tuple[pg.TextItem, float, Layer]] = []
-        self._class_labels: list[pg.TextItem] = []  # the class numbers under the probabilities
-        self._class_step = 1.0
+        self._labels, self._strips, self._layer_labels = [], [], []
+        flow = self._flow_layers()
+        names = [self.layers[i].name for i in flow]
+        shapes = [tuple(self.layers[i].values.shape) for i in flow]
+        groups = fold_groups(names, shapes, not self.activation_box.isChecked())
+        self.columns = [Column(tuple(flow[i] for i in g), flow[shown_layer(g, names)]) for g in groups]
+        # The side column follows the whole canvas, not the flow's box, which it would otherwise keep resizing.
+        side = int(np.clip(self.canvas.width() * 0.18, *SIDE_WIDTH))
+        self.canvas.ci.layout.setColumnFixedWidth(1, side)
+        width, height = self._box_size()
+        shown = [self.layers[c.shown] for c in self.columns]
+        counts = [(len(layer.values), layer.is_image) for layer in shown]
+        plan = plan_flow(counts, width, height, top=self._label_height(), pad=PAD, gap=GAP, label_width=52)
+        self.plan = plan
+        self._image_layers, self._image_columns = [], []
+        self.tiles = []
         lut = diverging_lut()
-        firsts: dict[int, Tile] = {}
-        for t in self.tiles:
-            firsts.setdefault(t.column, t)
-        for band, index in enumerate(self._image_layers):
-            if band in firsts:
-                self._add_label(layers[index], -4, firsts[band].top)
-        width = shape[1]
-        top: float = shape[0] + GAP if self._image_layers else 0
-        strip_height = max(4, cell // 2)
-        numbers = any(layer.name == "probabilities" and len(layer.values) <= 20 for layer in layers)
-        pitch = self._strip_pitch(sum(1 for layer in layers if not layer.is_image), strip_height + GAP,
-                                  top + (cell // 2 if numbers else 0), width)
-        for index, layer in enumerate(layers):
+        for c, (column, layer) in enumerate(zip(self.columns, shown)):
+            spot = plan.columns[c]
+            self._add_label(column, spot.left + spot.width / 2, spot.width + GAP - 4)
             if layer.is_image:
+                band = len(self._image_layers)
+                self._image_layers.append(column.shown)
+                self._image_columns.append(c)
+                for k in range(len(layer.values)):
+                    top, left = spot.map_rect(k, plan.cell, PAD)
+                    self.tiles.append(Tile(band, k, top, left, plan.cell, plan.cell))
                 continue
             item = pg.ImageItem(axisOrder="row-major")
             item.setLookupTable(lut)
-            rect = QRectF(0, top, width, strip_height)
-            item.setImage(np.zeros((1, len(layer.values)), dtype=np.float32), levels=(-1.0, 1.0), autoLevels=False)
+            rect = QRectF(spot.content_left, spot.content_top, spot.content_width, spot.content_height)
+            item.setImage(np.zeros((len(layer.values), 1), dtype=np.float32), levels=(-1.0, 1.0), autoLevels=False)
             item.setRect(rect)
             self.grid_box.addItem(item)
-            self._strips.append((index, item, rect))
-            self._add_label(layer, -4, top)
-            if layer.name == "probabilities" and len(layer.values) <= 20:
-                step = width / len(layer.values)
-                for c in range(len(layer.values)):
-                    label = pg.TextItem(str(c), color="#555", anchor=(0.5, 0.0))
-                    label.setPos((c + 0.5) * step, top + strip_height)
-                    self.grid_box.addItem(label)
-                    self._labels.append(label)
-                    self._class_labels.append(label)
-                self._class_step = step
-                top += cell // 2
-            top += pitch
-        full = QRectF(-LABEL_COLUMN, 0, width + LABEL_COLUMN, max(top, shape[0]))
-        self.grid_box.setRange(full, padding=0.02)
-        self._fit_labels(full)
+            self._strips.append((column.shown, item, rect))
+        self.visible_label_count = len(self._layer_labels)
+        self._apply_range()
 
-    def _strip_pitch(self, strips: int, pitch: float, fixed: float, width: float) -> float:
-        """How far apart (in image pixels) the dense layers' strips go: at least a line of text on screen, so each
-        keeps its name, as long as the view is tall enough for that at all (``fixed``: the height of the rest)."""
-        box: QRectF = self.grid_box.boundingRect()
-        if not strips or box.width() < 20 or box.height() < 20:
-            return pitch
-        line = QFontMetrics(self.font()).height() * 1.05
-        across = box.width() / ((width + LABEL_COLUMN) * 1.04)  # pixels per image pixel when the width decides
-        need = line / across
-        left = box.height() - 1.04 * line * strips
-        if left <= 0:  # not even one line per strip fits: _fit_labels leaves some out
-            return pitch
-        # At most twice the usual pitch: beyond it the maps themselves would shrink for the sake of the names.
-        return min(2 * pitch, max(pitch, need, 1.04 * line * fixed / left))
-
-    def _fit_labels(self, full: QRectF) -> None:
-        """In a short dock the rows are only a few pixels apart: give each layer's label the lines it has room
-        for (name and shape, the name alone, or nothing) instead of letting them overprint each other."""
-        box = self.grid_box.boundingRect()
-        if box.width() < 20 or box.height() < 20 or full.width() <= 0 or full.height() <= 0:
-            return
-        # The view keeps the aspect ratio: one scene unit is this many pixels.
-        scale = min(box.width() / (full.width() * 1.04), box.height() / (full.height() * 1.04))
-        line = QFontMetrics(self.font()).height()
-        rows = sorted(self._layer_labels, key=lambda item: item[1])
-        # A name longer than the label column is cut at its end with "…" (the tooltip has it whole), never at
-        # the view's left edge in the middle of a word.
-        metrics = QFontMetrics(self.font())
-        left_of_tiles = self.grid_box.mapViewToScene(QPointF(-4, 0)).x() - self.grid_box.sceneBoundingRect().left()
-        column = max(1, int(left_of_tiles) - 4)
-        for i, (label, y, layer) in enumerate(rows):
-            room = ((rows[i + 1][1] if i + 1 < len(rows) else full.bottom()) - y) * scale
-            shape = "×".join(str(d) for d in layer.values.shape)
-            name = metrics.elidedText(layer.name, Qt.TextElideMode.ElideRight, column)
-            if room >= 2 * line:
-                label.setText(f"{name}\n{metrics.elidedText(shape, Qt.TextElideMode.ElideRight, column)}")
-            elif room >= line * 0.9:
-                label.setText(name)
-            label.setToolTip(f"{layer.name}: {shape}")
-            label.setVisible(room >= line * 0.9)
-        self.visible_label_count = sum(1 for label, _y, _l in rows if label.isVisible())
-        # The class numbers: every one where they fit side by side, else every second or fifth, never overprinted.
-        metrics = QFontMetrics(self.font())
-        room = self._class_step * scale
-        need = metrics.horizontalAdvance("00") + 2
-        every = next((k for k in (1, 2, 5) if k * room >= need), 0)
-        for c, label in enumerate(self._class_labels):
-            label.setVisible(every > 0 and c % every == 0)
-
-    def _add_label(self, layer: Layer, x: float, y: float) -> None:
+    def _add_label(self, column: Column, centre: float, room: float) -> None:
+        first, layer = self.layers[column.group[0]], self.layers[column.shown]
+        metrics = QFontMetrics(self.label_font)
         shape = "×".join(str(d) for d in layer.values.shape)
-        label = pg.TextItem(f"{layer.name}\n{shape}", color="#333", anchor=(1.0, 0.0))
-        label.setPos(x, y)
+        name = metrics.elidedText(first.name, Qt.TextElideMode.ElideRight, int(room))
+        label = pg.TextItem(f"{name}\n{metrics.elidedText(shape, Qt.TextElideMode.ElideRight, int(room))}",
+                            color="#333", anchor=(0.5, 0.0))
+        label.setFont(self.label_font)
+        label.textItem.document().setDefaultTextOption(QTextOption(Qt.AlignmentFlag.AlignHCenter))
+        label.textItem.document().setDocumentMargin(0)  # the elided text is exactly as wide as the room
+        label.textItem.setTextWidth(room)
+        label.updateTextPos()
+        label.setPos(centre, 0)
+        folded = [self.layers[i].name for i in column.group[1:]]
+        tip = f"{first.name}: {'×'.join(str(d) for d in first.values.shape)}"
+        if folded:
+            tip += f"\nthen {', '.join(folded)}: the maps show {layer.name}'s output, {shape}"
+        label.setToolTip(tip)
         self.grid_box.addItem(label)
         self._labels.append(label)
-        self._layer_labels.append((label, y, layer))
+        self._layer_labels.append((label, 0.0, first))
+
+    def _apply_range(self) -> None:
+        width, height = self._box_size()
+        total = int(np.ceil(self.plan.width)) if self.plan is not None else 0
+        overflow = max(0, total - width)
+        self.flow_scroll.blockSignals(True)
+        self.flow_scroll.setRange(0, overflow)
+        self.flow_scroll.setPageStep(width)
+        self.flow_scroll.setSingleStep(max(8, width // 10))
+        self.flow_scroll.blockSignals(False)
+        self.flow_scroll.setVisible(overflow > 0)
+        # One scene unit is one screen pixel, so a map's size in the layout is its size on screen.
+        # A flow narrower than the view sits in its middle; a wider one starts where the scroll bar says.
+        left = float(min(self.flow_scroll.value(), overflow)) if overflow else -float(width - total) // 2
+        self.grid_box.setRange(xRange=(left, left + width), yRange=(0, height), padding=0)
+
+    def _on_resized(self) -> None:
+        # Laid out again at once (not at the next snapshot): a paused run must not keep a layout for another size.
+        if self.layers and self._structure and self._structure[2] != self._box_size():
+            self._draw()
+
+    def _on_fold_toggled(self, _checked: bool) -> None:
+        if self.layers:
+            self._draw()
+
+    def wheelEvent(self, event: Any) -> None:
+        # The wheel over the maps scrolls a network wider than the view (nothing here zooms).
+        if self.flow_scroll.isVisible():
+            self.flow_scroll.wheelEvent(event)
+        else:
+            super().wheelEvent(event)
 
     def _units(self, index: int) -> int:
         return len(self.layers[index].values)
@@ -322,6 +380,7 @@ class FeatureMapView(SnapshotView):
             p = probabilities.reshape(-1)
             best = int(np.argmax(p))
             parts.append(f"predicted {name(best)} ({100 * float(p[best]):.0f}%)")
+            self.probabilities.set_names([name(c) for c in range(len(p))])
         text = " · ".join(parts)
         if self.sample_label.text() != text:
             self.sample_label.setText(text)
@@ -331,13 +390,19 @@ class FeatureMapView(SnapshotView):
 
     def _on_mouse_clicked(self, event: Any) -> None:
         scene_pos = event.scenePos()
-        if not self.layers or not self.grid_box.sceneBoundingRect().contains(scene_pos):
+        if not self.layers:
             return
-        p = self.grid_box.mapSceneToView(scene_pos)
-        self.click_at(p.y(), p.x())
+        if self.grid_box.sceneBoundingRect().contains(scene_pos):
+            p = self.grid_box.mapSceneToView(scene_pos)
+            self.click_at(p.y(), p.x())
+            return
+        unit = self.probabilities.class_at(scene_pos)
+        if unit is not None and self.layers[-1].name == "probabilities":
+            self.selected = (len(self.layers) - 1, unit)
+            self._show_big()
 
     def click_at(self, y: float, x: float) -> bool:
-        """Enlarge what is under grid pixel (``y`` from the top, ``x`` from the left); False over nothing."""
+        """Enlarge what is under flow pixel (``y`` from the top, ``x`` from the left); False over nothing."""
         tile = tile_at(self.tiles, y, x)
         if tile is not None and tile.column < len(self._image_layers):
             self.selected = (self._image_layers[tile.column], tile.row)
@@ -346,7 +411,7 @@ class FeatureMapView(SnapshotView):
         for index, _item, rect in self._strips:
             if rect.contains(QPointF(x, y)):
                 n = self._units(index)
-                self.selected = (index, int(np.clip((x - rect.left()) / rect.width() * n, 0, n - 1)))
+                self.selected = (index, int(np.clip((y - rect.top()) / rect.height() * n, 0, n - 1)))
                 self._show_big()
                 return True
         return False
@@ -362,9 +427,9 @@ class FeatureMapView(SnapshotView):
                     return centre
         for i, _item, rect in self._strips:
             if i == index:
-                step = rect.width() / self._units(index)
-                unit: QPointF = self.grid_box.mapViewToScene(QPointF(rect.left() + (channel + 0.5) * step,
-                                                                     rect.center().y()))
+                step = rect.height() / self._units(index)
+                unit: QPointF = self.grid_box.mapViewToScene(QPointF(rect.center().x(),
+                                                                     rect.top() + (channel + 0.5) * step))
                 return unit
         raise KeyError((layer, channel))
 
@@ -400,6 +465,7 @@ class FeatureMapView(SnapshotView):
         if text != self._big_text:
             self._big_text = text
             self.big_label.setText(text)
+            self.big_label.setToolTip(text)
         if big.shape[:2] != self._big_shape:
             self._big_shape = big.shape[:2]
             h, w = big.shape[:2]
@@ -414,6 +480,7 @@ class FeatureMapView(SnapshotView):
         self._highlight(index, unit)
 
     def _highlight(self, index: int, unit: int) -> None:
+        self.probabilities.mark_selected(unit if self.layers[index].name == "probabilities" else None)
         if index in self._image_layers:
             band = self._image_layers.index(index)
             for t in self.tiles:
@@ -423,8 +490,8 @@ class FeatureMapView(SnapshotView):
                     return
         for i, _item, rect in self._strips:
             if i == index:
-                step = rect.width() / self._units(index)
-                self.highlight.setRect(QRectF(rect.left() + unit * step, rect.top(), step, rect.height()))
+                step = rect.height() / self._units(index)
+                self.highlight.setRect(QRectF(rect.left(), rect.top() + unit * step, rect.width(), step))
                 self.highlight.setVisible(True)
                 return
         self.highlight.setVisible(False)

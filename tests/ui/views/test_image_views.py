@@ -250,18 +250,21 @@ def lenet_probes(seed=0):
 def test_layer_labels_never_overprint_each_other(qtbot, height):
     from PySide6.QtGui import QFontMetrics
 
+    # The layers run left to right, their labels side by side above the columns: no two may touch.
     view = make(qtbot, FeatureMapView, (400, height))
+    view.activation_box.setChecked(True)  # a column, and a label, for every layer
     view.show_snapshot(snap(lenet_probes()))
     view.show_snapshot(snap(lenet_probes(1)))  # laid out for its real size
     qtbot.wait(10)
-    line = QFontMetrics(view.font()).height()
-    shown = sorted((view.grid_box.mapViewToDevice(label.pos()).y(), label.toPlainText().count("\n") + 1)
-                   for label, _y, _layer in view._layer_labels if label.isVisible())
+    shown = sorted(((label.mapRectToScene(label.boundingRect()), label.toPlainText().count("\n") + 1)
+                    for label, _y, _layer in view._layer_labels if label.isVisible()), key=lambda item: item[0].left())
     assert shown, "some layer names must stay readable"
-    for (y, lines), (next_y, _n) in zip(shown, shown[1:]):
-        assert next_y - y >= lines * line * 0.85, (y, lines, next_y)
-    if height >= 700:
-        assert len(shown) == len(view.layer_names)  # room for all
+    for (rect, lines), (next_rect, _n) in zip(shown, shown[1:]):
+        assert rect.right() <= next_rect.left(), (rect, next_rect)
+        assert lines == 2  # name and shape
+    line = QFontMetrics(view.label_font).height()
+    assert all(rect.height() < 2.5 * line for rect, _n in shown)  # no name wrapped onto a third line
+    assert len(shown) == len(view.layer_names) - 1  # every layer but the probabilities, which have their bars
 
 
 @pytest.mark.parametrize("size", [(370, 230), (900, 700)])
@@ -273,7 +276,7 @@ def test_class_numbers_under_the_probabilities_never_overprint(qtbot, size):
     view.show_snapshot(snap(lenet_probes(1)))  # laid out for its real size
     qtbot.wait(10)
     metrics = QFontMetrics(view.font())
-    shown = sorted((view.grid_box.mapViewToDevice(label.pos()).x(), label.toPlainText())
+    shown = sorted((label.getViewBox().mapViewToDevice(label.pos()).x(), label.toPlainText())
                    for label in view._class_labels if label.isVisible())
     assert shown and shown[0][1] == "0"  # at least where the classes start
     for (x, text), (next_x, _t) in zip(shown, shown[1:]):
