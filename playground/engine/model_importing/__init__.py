@@ -6,6 +6,9 @@
 - ``values``: the values the interpreter works with (layers made in ``__init__``, tensors of forward, unknowns).
 - ``syntax``: small questions about the syntax tree (names of calls, factories, main guards, parameters).
 - ``vocabulary``: the torch names the importer knows: layer signatures, fixed values, functions, builtins.
+- ``given``: values the person importing gives by name for what a file has only when it runs (``--set nz=100``),
+  an Optuna trial answering with them, and the record of the defaults assumed and the values asked for.
+- ``options``: a script's argparse options, read at their defaults or as given.
 - ``scope``: the file's classes and functions, and the reader's state every later step uses.
 - ``layers``: ``nn.*`` constructors kept as arguments, and their translation into catalog kinds.
 - ``forward``: forward's calls traced into layers and edges: functional calls, reshapes, joins, VAE sampling.
