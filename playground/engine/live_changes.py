@@ -58,6 +58,8 @@ class LiveChanges(TrainerParts):
 
     def send(self, command: Command) -> None:
         """Queue a command (thread-safe). Bad settings raise here, in the caller's thread, before queueing."""
+        if isinstance(command, Classify) and self._drawing_answers.offer(command, self._state == "running"):
+            return  # answered beside the loop, without waiting for the step or the epoch's end under way
         if isinstance(command, SetTraining):
             self.settings.updated(**dict(command.changes))  # raises LabFormatError naming the field
         if isinstance(command, SetProbes):
@@ -136,6 +138,11 @@ class LiveChanges(TrainerParts):
             self._apply_restore(command)
         elif isinstance(command, Stop):
             self._stop = True
+
+    def _refresh_drawing_answers(self) -> None:
+        """Between two steps: the replica the drawing pad's answers are read from follows the weights while
+        drawings come."""
+        self._drawing_answers.refresh(self._probes, self._state == "running")
 
     def _answer(self, command: TakeCheckpoint | Classify) -> None:
         """A reading with a reply: the state for a save, or the drawing pad's answer (one forward pass)."""

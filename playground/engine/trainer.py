@@ -26,6 +26,7 @@ from .checkpointing import Checkpointing, _copy, _flat, _transfer
 from .commands import Command
 from .datasets import DataBundle, load_dataset
 from .device import describe_device, resolve_device
+from .drawing_answers import DrawingAnswers
 from .fast_path import FastPath, Program, split_metrics
 from .guards import Guards
 from .initialisers import initialise
@@ -95,6 +96,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
         self._refresh = False
         self._sample_due = False  # a drawing (or chosen sample) waits for its answer
         self._answer_only = False  # the next snapshot computes only the probes that must be fresh
+        self._drawing_answers = DrawingAnswers()  # the drawing pad's answers, beside the loop while it trains
         self.data_version = 0
         self._fixed_data = data is not None
         # Small networks train whole epochs as one compiled function once it is built (in the background).
@@ -277,6 +279,7 @@ class Trainer(LiveChanges, Guards, ProbeScheduler, Checkpointing, TimeTravel):
                             self._answer_only = False
                         yield snap
                         last = time.perf_counter()
+            self._refresh_drawing_answers()
             if self._stop:
                 self._state = "stopped"
                 # No fresh probes: nobody draws this last snapshot, and computing them (every probe is due once

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from .commands import Command, ContinueFrom, ShowMoment, WatchHealth
     from .datasets import DataBundle
+    from .drawing_answers import DrawingAnswers
     from .probes import Probes
     from .snapshot import MetricHistory
     from .tasks import Task
@@ -70,6 +71,7 @@ class TrainerParts:
     _probe_times: dict[str, float]
     _probe_cache_version: tuple[Any, ...]
     _answer_only: bool
+    _drawing_answers: DrawingAnswers
 
     @property
     @abstractmethod
