@@ -87,25 +87,33 @@ def grid_shape(count: int, rows_fit: int) -> tuple[int, int]:
 
 def plan_flow(columns: Sequence[tuple[int, bool]], width: float, height: float, *, top: float,
               min_cell: int = MIN_CELL, max_cell: int = MAX_CELL, pad: int = 3, gap: int = 6,
-              label_width: int = 50, strip_width: int = 16, unit_height: int = 14) -> FlowPlan:
+              label_width: int = 50, label_widths: Sequence[float] = (), strip_width: int = 16,
+              unit_height: int = 14) -> FlowPlan:
     """Lay out ``columns`` (each: its count of maps or units, and whether they are maps) in a view ``width`` x
     ``height`` pixels, the labels taking the ``top`` pixels: the largest map size from ``max_cell`` down to
-    ``min_cell`` at which the whole flow fits the width; at ``min_cell`` when nothing fits (the view scrolls)."""
+    ``min_cell`` at which the whole flow fits the width; at ``min_cell`` when nothing fits (the view scrolls).
+
+    Each column is at least as wide as its label wants (``label_widths``, else ``label_width``); where that does
+    not fit even at ``min_cell``, labels get ``label_width`` (and are elided) before the view scrolls."""
     room = max(1.0, height - top - 2)
     biggest = max(min_cell, min(max_cell, int(room)))
-    for cell in range(biggest, min_cell - 1, -1):
-        plan = _plan(columns, cell, room, top, pad, gap, label_width, strip_width, unit_height)
-        if plan.width <= width or cell == min_cell:
-            return plan
-    raise AssertionError("unreachable: the loop returns at min_cell")
+    wants = [float(w) for w in label_widths] if len(label_widths) == len(columns) else []
+    for labels in ([max(w, label_width) for w in wants], [float(label_width)] * len(columns)) if wants else \
+            ([float(label_width)] * len(columns),):
+        for cell in range(biggest, min_cell - 1, -1):
+            plan = _plan(columns, cell, room, top, pad, gap, labels, strip_width, unit_height)
+            if plan.width <= width:
+                return plan
+    return _plan(columns, min_cell, room, top, pad, gap, [float(label_width)] * len(columns), strip_width,
+                 unit_height)
 
 
 def _plan(columns: Sequence[tuple[int, bool]], cell: int, room: float, top: float, pad: int, gap: int,
-          label_width: int, strip_width: int, unit_height: int) -> FlowPlan:
+          label_widths: Sequence[float], strip_width: int, unit_height: int) -> FlowPlan:
     rows_fit = max(1, int((room + pad) // (cell + pad)))
     planned: list[ColumnPlan] = []
     left = 0.0
-    for count, is_image in columns:
+    for (count, is_image), label_width in zip(columns, label_widths):
         if is_image:
             rows, cols = grid_shape(count, rows_fit)
             content_w = float(cols * (cell + pad) - pad)
@@ -114,7 +122,7 @@ def _plan(columns: Sequence[tuple[int, bool]], cell: int, room: float, top: floa
             rows, cols = count, 1
             content_w = float(strip_width)
             content_h = float(min(room, max(cell, count * unit_height)))
-        slot = max(content_w, float(label_width))
+        slot = max(content_w, label_width)
         content_left = float(round(left + (slot - content_w) / 2))
         content_top = float(round(top + (room - content_h) / 2))
         planned.append(ColumnPlan(count, is_image, left, slot, rows, cols, content_left, content_top, content_w,

@@ -36,6 +36,7 @@ from .view_spec import CLASSIC_TASKS, ViewSpec
 PAD = 3  # between the maps of one layer
 GAP = 5  # between layers' columns
 LABEL_POINTS = 8.0
+LABEL_MAX = 90  # a longer layer name is elided (its tooltip has it whole) rather than widen its column
 SIDE_WIDTH = (104, 170)  # the probabilities and the enlarged map: at least readable, at most a fifth of the view
 
 
@@ -147,6 +148,7 @@ class FeatureMapView(SnapshotView):
         self.content_layout.addWidget(self.flow_scroll)
         self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.grid_box.sigResized.connect(self._on_resized)
+        self.big_box.sigResized.connect(self._fit_big_label)
 
         self.label_font = QFont(self.font())
         self.label_font.setPointSizeF(LABEL_POINTS)
@@ -285,7 +287,13 @@ class FeatureMapView(SnapshotView):
         width, height = self._box_size()
         shown = [self.layers[c.shown] for c in self.columns]
         counts = [(len(layer.values), layer.is_image) for layer in shown]
-        plan = plan_flow(counts, width, height, top=self._label_height(), pad=PAD, gap=GAP, label_width=52)
+        metrics = QFontMetrics(self.label_font)
+        # What each label needs whole (name and shape, a little air), at most what a long name may take.
+        wants = [min(LABEL_MAX, max(metrics.horizontalAdvance(text) for text in
+                                    (self.layers[c.group[0]].name, "×".join(str(d) for d in layer.values.shape)))
+                     + 8 - GAP) for c, layer in zip(self.columns, shown)]
+        plan = plan_flow(counts, width, height, top=self._label_height(), pad=PAD, gap=GAP, label_width=52,
+                         label_widths=wants)
         self.plan = plan
         self._image_layers, self._image_columns = [], []
         self.tiles = []
@@ -464,8 +472,7 @@ class FeatureMapView(SnapshotView):
             self.big_image.setImage(big, levels=(-1.0, 1.0), autoLevels=False)
         if text != self._big_text:
             self._big_text = text
-            self.big_label.setText(text)
-            self.big_label.setToolTip(text)
+            self._fit_big_label()
         if big.shape[:2] != self._big_shape:
             self._big_shape = big.shape[:2]
             h, w = big.shape[:2]
@@ -476,8 +483,18 @@ class FeatureMapView(SnapshotView):
                 height = max(1.0, w / 10)
                 self.big_image.setRect(QRectF(0, 0, w, height))
             self.big_label.setPos(w / 2, -0.5)
-            self.big_box.setRange(QRectF(0, -height * 0.25, w, height * 1.25), padding=0.02)
+            self.big_box.setRange(QRectF(0, -height * 0.3, w, height * 1.3), padding=0.02)
         self._highlight(index, unit)
+
+    def _fit_big_label(self) -> None:
+        """The enlarged map's title, elided to its narrow column (the tooltip has it whole)."""
+        room = int(self.big_box.boundingRect().width()) - 12  # the text item's own margins too
+        text = self._big_text
+        if room > 20:
+            text = QFontMetrics(self.big_label.textItem.font()).elidedText(text, Qt.TextElideMode.ElideRight, room)
+        if self.big_label.toPlainText() != text:
+            self.big_label.setText(text)
+        self.big_label.setToolTip(self._big_text)
 
     def _highlight(self, index: int, unit: int) -> None:
         self.probabilities.mark_selected(unit if self.layers[index].name == "probabilities" else None)

@@ -102,6 +102,7 @@ def test_every_lenet_map_is_readable_and_every_column_labelled(qtbot, size):
     assert all(a.right() <= b.left() for a, b in zip(rects, rects[1:]))
     if size == (800, 550):
         assert view.map_size >= 48  # the Train mode's room makes the maps larger, not the margins
+        assert not any("…" in label.toPlainText() for label in labels)  # and every name and shape whole
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -131,6 +132,13 @@ def test_a_deep_network_scrolls_instead_of_shrinking_its_maps(qtbot):
     assert after.x() < before.x() and view.grid_box.sceneBoundingRect().contains(after)
     point = view.grid_box.mapSceneToView(after)
     assert view.click_at(point.y(), point.x()) and view.enlarged_title == "maxpool_3 · channel 0"
+    view.selected = (0, 0)
+    view.show_snapshot(snap(record(CIFAR, channels=3, side=32)))
+    assert view.enlarged_title == "input · colour image"
+    title = view.big_label
+    box = view.big_box.sceneBoundingRect().adjusted(-1, -1, 1, 1)
+    assert box.contains(title.mapRectToScene(title.boundingRect()))  # elided, not cut
+    assert title.toolTip() == "input · colour image"
 
 
 def test_activation_columns_toggle_gives_relu_its_own_column(qtbot):
