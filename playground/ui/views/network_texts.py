@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-HEADER_GAP = 6  # pixels kept free between two column headers
+HEADER_GAP = 4  # pixels kept free between the letters of two column headers
 
 
 @dataclass
@@ -36,12 +36,19 @@ def text_box(item: pg.TextItem) -> QRectF:
     return box
 
 
-def header_rooms(xs: list[float], rows: list[int], scale: float, x0: float, x1: float) -> list[float]:
-    """How many pixels wide each header, centred at scene ``xs``, may be: the way to its nearest neighbour in the
-    same row (half of it each side), within the view's edges ``x0`` and ``x1``."""
+def header_rooms(xs: list[float], rows: list[int], widths: list[float], scale: float, x0: float,
+                 x1: float) -> list[float]:
+    """How many pixels wide each header, centred at scene ``xs`` and ``widths`` pixels wide in full, may be: the
+    free way to its nearest neighbour in the same row on each side is shared in proportion to their widths (a
+    short "8" beside "Input" leaves it the most), within the view's edges ``x0`` and ``x1``."""
     rooms = []
-    for i, (x, row) in enumerate(zip(xs, rows)):
-        near = [abs(x - other) for j, (other, r) in enumerate(zip(xs, rows)) if j != i and r == row]
-        room = min([*near, 2 * (x - x0), 2 * (x1 - x)]) * scale - HEADER_GAP
-        rooms.append(max(1.0, room))
+    for i, (x, row, width) in enumerate(zip(xs, rows, widths)):
+        half = [(x - x0) * scale, (x1 - x) * scale]
+        for j, (other, r, w) in enumerate(zip(xs, rows, widths)):
+            if j == i or r != row or other == x:
+                continue
+            share = (abs(other - x) * scale - HEADER_GAP) * width / max(width + w, 1e-6)
+            side = 0 if other < x else 1
+            half[side] = min(half[side], share)
+        rooms.append(max(1.0, 2 * min(half)))
     return rooms

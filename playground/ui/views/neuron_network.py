@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QToolTip, QWidget
 
 from playground.snapshots import DecisionBoundary, Neurons, Weights
@@ -325,7 +325,7 @@ class NeuronNetworkView(SnapshotView):
             self.box.setRange(QRectF(-LEFT, -2.5, out_rect.right() + 0.3 + LEFT, self._height + 2.6),
                               padding=0.02)
             return
-        metrics = QFontMetrics(self.headers[0].item.textItem.font())
+        metrics = QFontMetricsF(self.headers[0].item.textItem.font())
         # A text item's box is its text plus the document's margin all round: the margin counts as taken room.
         margin = 2 * float(self.headers[0].item.textItem.document().documentMargin())
         line = float(metrics.lineSpacing())
@@ -335,8 +335,8 @@ class NeuronNetworkView(SnapshotView):
         legend_top = out_rect.bottom() + 0.25 + LEGEND_WIDTH
         last_input = self._rects[0][-1].center().y()  # its name, centred on it, may reach below the drawing
         name_px = max((text_box(label).height() for label in self._labels), default=0.0) / 2 + 1.0
-        plans = self._header_plans()
-        for n, plan in enumerate(plans):
+        best: tuple[float, int, Any] | None = None
+        for n, plan in enumerate(self._header_plans()):
             row_px = [max((len(texts) for _, texts, r in plan if r == row), default=0) * line + margin + 2.0
                       for row in range(1 + max(r for _, _, r in plan))]
             top_px = sum(row_px) + 2.0
@@ -348,57 +348,80 @@ class NeuronNetworkView(SnapshotView):
                 y1 = max(self._height + 0.1, legend_top + (legend_rows * legend_px + 2.0) / scale,
                          last_input + name_px / scale)
                 scale = max(1e-3, min(width / (x1 - x0), height / (y1 - y0)))
-            rooms = [room - margin for room in header_rooms([h.x for h, _, _ in plan], [r for _, _, r in plan],
-                                                            scale, x0, x1)]
-            if n == len(plans) - 1 or all(metrics.horizontalAdvance(t) <= room
-                                          for (_, texts, _), room in zip(plan, rooms) for t in texts):
+            widths = [max(metrics.horizontalAdvance(t) for t in texts) for _, texts, _ in plan]
+            rooms = header_rooms([h.x for h, _, _ in plan], [r for _, _, r in plan], widths, scale, x0, x1)
+            # When no way fits, the one that shortens its headers least.
+            cut = sum(max(0.0, w - room) for w, room in zip(widths, rooms))
+            if best is None or cut < best[0]:
+                best = (cut, n, (plan, row_px, scale, x0, x1, y0, y1, legend_rows, rooms))
+            if cut == 0:
                 break
+        assert best is not None
+        plan, row_px, scale, x0, x1, y0, y1, legend_rows, rooms = best[2]
         if self.kind_header is not None:
             self.kind_header.item.setVisible(any(h is self.kind_header for h, _, _ in plan))
         for (header, texts, row), room in zip(plan, rooms):
             header.row = row
-            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1, int(room))) for t in texts)
+            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1.0, room)) for t in texts)
             if shown != header.item.toPlainText():
                 header.item.setText(shown)
             header.item.setPos(header.x, -0.1 - sum(row_px[:row]) / scale)
         self._fit_legend(metrics, scale, margin, legend_rows, legend_top, legend_px)
+        # Names taller than the inputs' spacing would run into each other: then only those fed to the network are
+        # named (a switched-off input says its name on hover).
+        inputs = self._rects[0]
+        crowded = len(inputs) > 1 and (inputs[1].top() - inputs[0].top()) * scale < metrics.height() - 1
+        outline = self.outline
+        for name, label in zip(outline.features, self._labels):
+            label.setVisible(not crowded or name in outline.inputs)
         self.box.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.0)
 
     def _header_plans(self) -> list[list[tuple[ColumnHeader, tuple[str, ...], int]]]:
         """The ways to set the column headers, best first, as (header, its lines, its row from the bottom): all in
         one row; then, when every hidden layer has the same activation, the unit counts in one row under "Input",
-        the activation (once, over the hidden columns) and "Output"; else staggered in two rows."""
+        the activation (once, over the hidden columns) and "Output", the counts staggered in two rows if need be;
+        else staggered in two rows."""
         full = [(h, h.lines, 0) for h in self.headers]
         if self.kind_header is not None:
             hidden = self.headers[1:-1]
-            return [full, [(h, h.lines[:1], 0) for h in hidden] +
-                    [(h, h.lines, 1) for h in (self.headers[0], self.kind_header, self.headers[-1])]]
+            words = (self.headers[0], self.kind_header, self.headers[-1])
+            return [full, [(h, h.lines[:1], 0) for h in hidden] + [(h, h.lines, 1) for h in words],
+                    [(h, h.lines[:1], i % 2) for i, h in enumerate(hidden)] + [(h, h.lines, 2) for h in words]]
         return [full, [(h, h.lines, i % 2) for i, (h, _, _) in enumerate(full)]]
 
-    def _legend_rows(self, metrics: QFontMetrics, scale: float, margin: float) -> int:
-        """In how many staggered rows the class names under the output fit side by side (at most three)."""
+    def _legend_rows(self, metrics: QFontMetricsF, scale: float, margin: float) -> int:
+        """In how many staggered rows the names under the output fit side by side: the two ends of its colour ramp
+        (left-aligned and right-aligned), or the classes' names (centred on their swatches, at most three rows)."""
         outline = self.outline
-        if outline is None or not (outline.task == "classification" and outline.classes > 2):
+        if outline is None or not self._legend_labels:
             return 1
-        swatch = self._rects[-1][0].width() / outline.classes * scale
-        widest = max(metrics.horizontalAdvance(str(label.toolTip())) for label in self._legend_labels) + margin
+        width = self._rects[-1][0].width() * scale
+        names = [str(label.toolTip()) for label in self._legend_labels]
+        if not (outline.task == "classification" and outline.classes > 2):
+            return 1 if sum(metrics.horizontalAdvance(n) for n in names) + 6 <= width else 2
+        widest = max(metrics.horizontalAdvance(n) for n in names) + margin
         for rows in (1, 2):
-            if widest <= rows * swatch - 1:
+            if widest <= rows * width / outline.classes - 1:
                 return rows
         return 3
 
-    def _fit_legend(self, metrics: QFontMetrics, scale: float, margin: float, rows: int, top: float,
+    def _fit_legend(self, metrics: QFontMetricsF, scale: float, margin: float, rows: int, top: float,
                     row_px: float) -> None:
         outline = self.outline
-        if outline is None or not (outline.task == "classification" and outline.classes > 2):
+        if outline is None:
             return
-        room = self._rects[-1][0].width() / outline.classes * scale * rows - margin - 1
+        out_rect = self._rects[-1][0]
+        ramp = not (outline.task == "classification" and outline.classes > 2)
+        room = out_rect.width() * scale * (1 if ramp else rows / outline.classes) - (0 if ramp else margin + 1)
         for i, label in enumerate(self._legend_labels):
             full = str(label.toolTip())
-            shown = metrics.elidedText(full, Qt.TextElideMode.ElideRight, max(1, int(room)))
+            shown = metrics.elidedText(full, Qt.TextElideMode.ElideRight, max(1.0, room))
             if shown != label.toPlainText():
                 label.setText(shown)
-            label.setPos(label.pos().x(), top + (i % rows) * row_px / scale)
+            x = label.pos().x()
+            if ramp:  # the letters, not their empty margin, start and end with the ramp
+                x = out_rect.left() - margin / 2 / scale if i == 0 else out_rect.right() + margin / 2 / scale
+            label.setPos(x, top + (i % rows) * row_px / scale)
 
     def _image(self, data: np.ndarray, rect: QRectF, lut: np.ndarray | None) -> pg.ImageItem:
         item = self._add(pg.ImageItem(axisOrder="row-major"))

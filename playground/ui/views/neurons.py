@@ -115,7 +115,7 @@ class NeuronGridView(SnapshotView):
         self.show_content()
         self._layers = layers
         structure = tuple((name, len(a)) for name, a in layers)
-        per_row = self._units_per_row([n for _, n in structure], layers[0][1].shape[-1])
+        per_row = self._units_per_row(structure, layers[0][1].shape[-1])
         image, self.tiles = tile_layer_rows([a for _, a in layers], per_row, pad=PAD, gap=GAP, flip_rows=True)
         self.grid_image.setImage(image, levels=(-1.0, 1.0), autoLevels=False)
         if (structure, per_row) != (self._structure, self._per_row):
@@ -128,15 +128,31 @@ class NeuronGridView(SnapshotView):
         self.set_caption(f"{sum(n for _, n in structure)} hidden units in {len(structure)} layer"
                          f"{'s' if len(structure) != 1 else ''}  ·  hover one to enlarge")
 
-    def _units_per_row(self, counts: list[int], tile: int) -> int:
-        """Wrap each layer's units so the tiles come out as large as the grid's share of the view allows."""
+    def _units_per_row(self, structure: tuple[tuple[str, int], ...], tile: int) -> int:
+        """Wrap each layer's units so the tiles come out as large as the grid's share of the view allows, each
+        layer's band at least as tall as its name (six bands of one thin row put six names on top of each
+        other)."""
+        counts = [n for _, n in structure]
         rect = self.grid_box.sceneBoundingRect()
         width, height = rect.width(), rect.height()
         if width < 20 or height < 20:  # not laid out yet: assume the dock's usual wide, short shape
             width, height = 300.0, 160.0
         scale = tile + PAD
-        return best_units_per_row(counts, width / scale * tile, height / scale * tile,
+        best = best_units_per_row(counts, width / scale * tile, height / scale * tile,
                                   label_width=LABEL_COLUMN / scale * tile)
+        metrics = QFontMetrics(self.big_label.textItem.font())
+        label = min(max(metrics.horizontalAdvance(name) for name, _ in structure) + 12.0, 0.4 * width)
+        fitting = []
+        for per_row in range(1, max(counts) + 1):
+            rows = [-(-c // per_row) for c in counts]
+            across = min(per_row, max(counts))
+            # The image tile_layer_rows makes, and the scale the view shows it at (less the range's padding).
+            image_w = across * tile + (across - 1) * PAD
+            image_h = sum(r * tile + (r - 1) * PAD for r in rows) + (len(rows) - 1) * GAP
+            px = min((width / 1.04 - label) / image_w, height / 1.04 / image_h)
+            if (min(rows) * (tile + PAD) - PAD + GAP) * px >= metrics.height():
+                fitting.append((px, per_row))
+        return max(fitting)[1] if fitting else best
 
     def resizeEvent(self, event: Any) -> None:  # Qt's name
         super().resizeEvent(event)
@@ -150,13 +166,22 @@ class NeuronGridView(SnapshotView):
         firsts: dict[int, Tile] = {}
         for t in self.tiles:
             firsts.setdefault(t.column, t)
-        self.grid_box.setRange(QRectF(-LABEL_COLUMN, 0, shape[1] + LABEL_COLUMN, shape[0]), padding=0.02)
-        # A name wider than the room left of the tiles ends in "…" (whole in its tooltip), never cut at the edge.
-        room = self.grid_box.mapViewToScene(QPointF(-3, 0)).x() - self.grid_box.sceneBoundingRect().left() - 4
-        metrics = QFontMetrics(self.font())
+        metrics = QFontMetrics(self.big_label.textItem.font())  # the font of every TextItem
+        box = self.grid_box.sceneBoundingRect()
+        # The names keep their size in pixels while the tiles scale: the column left of the tiles is as wide as
+        # the longest name needs (at most two fifths of the view), in image pixels at the scale that leaves.
+        needed = min(max(metrics.horizontalAdvance(name) for name, _ in self._structure) + 12.0, 0.4 * box.width())
+        column = float(LABEL_COLUMN)
+        if box.width() > 20 and box.height() > 20:
+            scale = min((box.width() / 1.04 - needed) / shape[1], box.height() / 1.04 / shape[0])
+            column = needed / max(scale, 1e-3)
+        self.grid_box.setRange(QRectF(-column, 0, shape[1] + column, shape[0]), padding=0.02)
+        # A name wider than the room left of the tiles loses its middle ("ta…_3": the layer's number stays; whole
+        # in its tooltip), never cut at the edge.
+        room = self.grid_box.mapViewToScene(QPointF(-3, 0)).x() - box.left() - 8
         for (name, n), col in zip(self._structure, sorted(firsts)):
             t = firsts[col]
-            shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(1, int(room)))
+            shown = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(1, int(room)))
             label = pg.TextItem(shown, color="#333", anchor=(1.0, 0.0))
             label.setToolTip(f"{name}: {n} units")
             label.setPos(-3, t.top)

@@ -80,6 +80,13 @@ def test_deep_network_headers_never_overprint_and_every_text_fits(qtbot, size):
     for label in view._labels + view._legend_labels:  # the features' names, the output's legend
         assert inside(text_rect(label), box), label.toPlainText()
         assert label.toPlainText() == label.toolTip()
+    a, b = view._legend_labels  # the ends of the output's colour ramp
+    assert not text_rect(a).intersects(text_rect(b))
+    names = [label for label in view._labels if label.isVisible()]
+    assert [label.toPlainText() for label in names][:2] == ["x₁", "x₂"]  # the inputs it is fed are always named
+    for a, b in itertools.combinations(names, 2):
+        if not {a.toPlainText(), b.toPlainText()} <= {"x₁", "x₂"}:  # two inputs fed may sit as close as rows
+            assert not text_rect(a).intersects(text_rect(b)), (a.toPlainText(), b.toPlainText())
     if size[0] == 240:
         # Eight headers have no room in one row: the counts in one, "Input", the activation and "Output" above.
         assert {h.row for h in shown_headers} == {0, 1}
@@ -95,6 +102,7 @@ def test_a_wide_view_keeps_one_row_of_whole_headers(qtbot):
 def test_class_names_under_a_narrow_output_are_elided_with_their_tooltip(qtbot):
     view = network_view(qtbot, multiclass_spiral(), (240, 200))
     box = view.box.sceneBoundingRect()
+    assert [h.shown_text for h in view.headers] == ["Input", "16", "16", "16", "Output"]  # counts never cut
     for a, b in itertools.combinations(view._legend_labels, 2):
         assert not text_rect(a).intersects(text_rect(b))
     for label in view._legend_labels:
@@ -127,6 +135,8 @@ def test_narrow_neurons_view_of_six_layers_fits_its_texts(qtbot):
     grid, big = view.grid_box.sceneBoundingRect(), view.big_box.sceneBoundingRect()
     for label in view._labels:
         assert inside(text_rect(label), grid), label.toPlainText()
+    assert len({label.toPlainText() for label in view._labels}) == len(DEEP)  # never six alike "ta…"
+    assert all(label.toPlainText()[-1] == name[-1] for label, name in zip(view._labels, view.layer_names))
     for a, b in itertools.combinations(view._labels, 2):
         assert not text_rect(a).intersects(text_rect(b))
     view.selected = (5, 7)
