@@ -26,6 +26,10 @@ def test_drawing_benchmark_reaches_the_bars_training_and_paused(qtbot):
         assert median != "nan" and float(median) > 0  # every drawing's answer reached the bars
     answers = [r for r in rows if r[0].startswith("Answers on the label")]
     assert len(answers) == 2 and all(int(value) <= 1 for _name, value, _goal in answers)  # one answer per release
+    # While it trains, the drawings after a stroke's first are answered on a copy of the weights, beside the loop;
+    # paused, the loop itself answers at once.
+    aside = {name.rsplit(", ", 1)[1]: value for name, value, _goal in rows if name.startswith("Drawings answered")}
+    assert int(aside["training"].split()[0]) > 0 and aside["paused"].startswith("0 of"), aside
 
 
 @pytest.mark.slow

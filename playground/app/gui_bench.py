@@ -325,17 +325,26 @@ class _DrawingBench:
             self.wait(0.3, self._watch_label)  # any later answer for this stroke would show by now
         return len(self.labels)
 
+    def _aside(self) -> int:
+        trainer = self.session.trainer
+        return 0 if trainer is None else trainer.answered_aside
+
     def phase(self, phase: str, drawings: int) -> list[tuple[str, str, str]]:
         import numpy as np
 
         self.times.clear()
+        sent, aside = self.reader.sent, self._aside()
         after = [self.stroke() for _ in range(drawings)]
         a = np.array(self.times) if self.times else np.array([np.nan])
         way = " (before: the answer in the snapshot)" if self.by_snapshot else ""
-        return [(f"Stroke to probability bars, {phase}{way} (median / p95 / max of {len(self.times)})",
+        rows = [(f"Stroke to probability bars, {phase}{way} (median / p95 / max of {len(self.times)})",
                  f"{np.median(a):.0f} / {np.percentile(a, 95):.0f} / {a.max():.0f} ms", "< 50 ms (p95)"),
                 (f"Answers on the label after a stroke ends, {phase}{way} (most)", f"{max(after, default=0)}",
                  "1")]
+        if not self.by_snapshot:
+            rows.append((f"Drawings answered beside the training loop (on a copy of the weights), {phase}",
+                         f"{self._aside() - aside} of {self.reader.sent - sent}", "—"))
+        return rows
 
 
 if __name__ == "__main__":

@@ -139,6 +139,11 @@ class LiveChanges(TrainerParts):
         elif isinstance(command, Stop):
             self._stop = True
 
+    @property
+    def answered_aside(self) -> int:
+        """How many drawings were answered beside the loop, on the replica of the weights (for the benchmark)."""
+        return self._drawing_answers.answered_aside
+
     def _refresh_drawing_answers(self) -> None:
         """Between two steps: the replica the drawing pad's answers are read from follows the weights while
         drawings come."""
