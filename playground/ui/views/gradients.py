@@ -12,7 +12,7 @@ from playground.snapshots import Gradients
 from playground.viz.colormaps import curve_color
 
 from .base import PRESS_PLAY, SnapshotView, probe
-from .curves import corner_legend, curve_plot
+from .curves import curve_plot, legend_above
 from .view_spec import ViewSpec
 
 
@@ -31,7 +31,9 @@ class GradientNormView(SnapshotView):
         self.plot = curve_plot("gradientPlot", "step", "gradient norm", log_y=True)
         item = self.plot.getPlotItem()
         item.setLogMode(y=True)
-        self.legend = corner_legend(item, 2)  # two columns: four were wider than the narrow dock
+        # Above the plot, as many columns as its width holds: inside it, seven layers' names covered every curve
+        # of a narrow dock.
+        self.legend = legend_above(item, 2)
         self.plot.setToolTip(
             "The size of each layer's weight gradient, ‖∂loss/∂W‖: how strongly the loss pushes that layer "
             "(log scale: each labelled step on the axis is 10×).\n"
@@ -66,6 +68,16 @@ class GradientNormView(SnapshotView):
                 last.append(f"{name} {finite[-1]:.2g}")
         self.set_caption("latest: " + ",  ".join(last) if last else "")
 
+    def resizeEvent(self, event: Any) -> None:  # Qt's name
+        super().resizeEvent(event)
+        self._fit_legend_columns()
+
+    def _fit_legend_columns(self) -> None:
+        widest = max((label.width() for _, label in self.legend.items), default=60.0) + 30.0  # with its line
+        columns = max(1, min(len(self.curves) or 1, int(self.plot.width() // widest)))
+        if self.legend.columnCount != columns:
+            self.legend.setColumnCount(columns)
+
     def _rebuild_curves(self, layers: list[str]) -> None:
         # Only when the network's layers change, never per snapshot.
         item = self.plot.getPlotItem()
@@ -75,6 +87,7 @@ class GradientNormView(SnapshotView):
         self.curves = {}
         for i, name in enumerate(layers):
             self.curves[name] = item.plot(name=name, pen=pg.mkPen(curve_color(i), width=1.5))
+        self._fit_legend_columns()
 
 
 SPEC = ViewSpec("gradients", "Gradients", GradientNormView, probes=("gradients",))

@@ -18,6 +18,7 @@ from .view_spec import ViewSpec
 
 MAX_BINS = 41
 SIDE_BY_SIDE_FROM = 360  # pixels of width
+STACKED_FROM = 300  # pixels of height: a narrower, shorter dock shows the matrix alone
 
 
 def histogram_bins(count: int) -> int:
@@ -87,6 +88,9 @@ class WeightsView(SnapshotView):
         direction = QBoxLayout.Direction.LeftToRight if side else QBoxLayout.Direction.TopToBottom
         if self.plots.direction() != direction:
             self.plots.setDirection(direction)
+        # Stacked in a short dock, the matrix kept no rows at all under its axis and colour bar: the histogram
+        # gives way (the caption keeps its mean and spread; a taller or wider dock shows it again).
+        self.histogram_plot.setVisible(side or self.height() >= STACKED_FROM)
 
     @property
     def layer(self) -> str:

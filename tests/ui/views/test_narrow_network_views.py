@@ -5,6 +5,7 @@ column headers on top of each other."""
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import pytest
 from PySide6.QtCore import QRectF
@@ -148,3 +149,38 @@ def test_narrow_neurons_view_of_six_layers_fits_its_texts(qtbot):
     caption = view.caption
     assert caption.fontMetrics().horizontalAdvance(caption.shown_text()) <= caption.contentsRect().width()
     assert caption.toolTip() == caption.text() == "48 hidden units in 6 layers  ·  hover one to enlarge"
+
+
+def test_short_narrow_weights_view_gives_the_matrix_the_room(qtbot):
+    import numpy as np
+
+    from playground.snapshots import ProbeResults, Weights
+    from playground.ui.views.weights import WeightsView
+
+    snapshot = SimpleNamespace(probes=ProbeResults([Weights({"dense_1": np.ones((8, 2), np.float32)})]))
+    view = WeightsView()
+    qtbot.addWidget(view)
+    view.resize(240, 205)
+    view.show()
+    view.show_snapshot(snapshot)
+    qtbot.waitUntil(lambda: not view.histogram_plot.isVisible())
+    assert view.matrix_plot.getPlotItem().getViewBox().height() > 40  # rows to see, under its axis and colour bar
+    view.resize(240, 420)
+    qtbot.waitUntil(view.histogram_plot.isVisible)
+
+
+def test_gradient_legend_of_a_deep_network_never_covers_its_curves(qtbot):
+    run = SyntheticRun(hidden=DEEP, seed=1)
+    run.train_epoch()
+    from playground.ui.views.gradients import GradientNormView
+
+    view = GradientNormView()
+    qtbot.addWidget(view)
+    view.resize(240, 205)
+    view.show()
+    view.show_snapshot(run.snapshot())
+    qtbot.wait(20)
+    assert len(view.legend.items) == len(DEEP) + 1
+    plot_area = view.plot.getPlotItem().getViewBox().sceneBoundingRect()
+    assert not view.legend.sceneBoundingRect().intersects(plot_area)
+    assert view.legend.sceneBoundingRect().width() <= view.plot.width()
