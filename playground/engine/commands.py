@@ -77,8 +77,10 @@ class Classify:
     """The drawing pad's answer, on its own: call ``reply(number, prediction)`` from the training thread, between
     two steps, with a :class:`playground.snapshots.Prediction` of ``image`` (a drawing, 28×28 in [0, 1]), or None
     when the model is no classifier of such images. One small forward pass, nothing else: no snapshot, no feature
-    maps, so an answer waits at most for the step under way. ``number`` tells the answers of successive drawings
-    apart (an answer to an older drawing that arrives late is dropped). ``reply`` must be quick and thread-safe."""
+    maps. While the run trains, drawings after the first are answered at once beside the loop, on a copy of the
+    weights of the last step (``drawing_answers.py``), from another thread. ``number`` tells the answers of
+    successive drawings apart (an answer to an older drawing that arrives late is dropped). ``reply`` must be quick
+    and thread-safe."""
 
     image: Any = None
     number: int = 0

@@ -1,11 +1,12 @@
 """The drawing pad read by the model being trained, answer by answer.
 
-Each image the pad sends while a stroke is drawn is a small command of its own (``Classify``): one forward pass
-between two training steps, answered straight back, instead of a whole snapshot with every feature map of a CNN
-that waits for the next snapshot interval. Only the finished drawing goes to the feature-map view (``SetSample``).
-Answers are numbered: one that arrives after a newer drawing's has been shown, or that belongs to a stroke the
-release has overtaken, is dropped, so the pad settles on the released drawing's answer once, not two or three
-values in a row. The answer is the network's as it was when the drawing was made: draw again to ask again.
+Each image the pad sends while a stroke is drawn is a small command of its own (``Classify``): one forward pass,
+answered straight back (while the run trains, on a copy of the weights beside the training loop, so it waits for no
+step), instead of a whole snapshot with every feature map of a CNN that waits for the next snapshot interval. Only
+the finished drawing goes to the feature-map view (``SetSample``). Answers are numbered: one that arrives after a
+newer drawing's has been shown, or that belongs to a stroke the release has overtaken, is dropped, so the pad
+settles on the released drawing's answer once, not two or three values in a row. The answer is the network's as it
+was when the drawing was made: draw again to ask again.
 """
 
 from __future__ import annotations
