@@ -26,6 +26,7 @@ VARIANTS: dict[str, tuple[str, list[dict[str, Any]]]] = {
     "MaxPool2d": ("image", [{}, {"kernel_size": 3, "stride": 1, "padding": 1}]),
     "AvgPool2d": ("image", [{}, {"kernel_size": 4, "stride": 2, "padding": 1}]),
     "Upsample": ("image", [{}, {"scale": 3, "mode": "bilinear"}]),
+    "PixelShuffle": ("image", [{}]),
     "Flatten": ("image", [{}]),
     "Reshape": ("vector", [{}, {"shape": [4, -1]}, {"shape": [16, 49]}]),
     "Dropout": ("vector", [{}, {"p": 0.25}]),

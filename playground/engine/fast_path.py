@@ -50,7 +50,7 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adam
 _PURE_LAYERS: tuple[type[nn.Module], ...] = (
     nn.Linear, nn.Conv2d, nn.ConvTranspose2d, nn.Tanh, nn.ReLU, nn.Sigmoid, nn.Softmax, nn.Softplus, nn.GELU,
     nn.LeakyReLU, nn.Flatten, nn.Identity, nn.MaxPool2d, nn.AvgPool2d, nn.LayerNorm, nn.Upsample, Reshape, Add,
-    Concat)
+    Concat, nn.PixelShuffle)
 
 _ENABLED_ENV = "PLAYGROUND_FAST_PATH"  # "0" turns the fast path off (for comparisons)
 
@@ -182,6 +182,30 @@ class Program:
         for p, g in zip(self.params, grads):
             p.grad = g  # as after an eager step: the gradients of the last batch, for the gradient probe
         return losses, corrects
+
+
+class _SummedLinear(nn.Module):
+    """nn.Linear as a broadcast product and a sum. Inductor emits a matrix product as a call to an external
+    kernel (with an output buffer allocated in Python) and cannot fuse it with anything; at 8x8 those calls were
+    two thirds of a compiled epoch. Written as a sum, the whole epoch fuses into a few C++ loops (3x faster on the
+    spiral net), with the same parameters under the same names."""
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        self.weight = linear.weight
+        self.bias = linear.bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = (x.unsqueeze(-1) * self.weight.t()).sum(-2)
+        return out if self.bias is None else out + self.bias
+
+
+def _fusible(skeleton: nn.Module) -> nn.Module:
+    """The skeleton with its dense layers in the fusible form (the skeleton is the build's own copy)."""
+    for name, child in list(skeleton.named_children()):
+        if type(child) is nn.Linear:
+            setattr(skeleton, name, _SummedLinear(child))
+    return skeleton
 
 
 def _loss(kind: str, out: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
@@ -519,7 +543,7 @@ def build_program(key: Key, skeleton: nn.Module, names: list[str], params: list[
     eps = float(group.get("eps", 1e-8))
     weight_index = [i for i, (n, p) in enumerate(zip(names, params))
                     if (n.endswith("weight") and p.dim() >= 2) or "weight_" in n]
-    fn = _step_fn(key, plan, skeleton, names, weight_index, (float(betas[0]), float(betas[1])), eps)
+    fn = _step_fn(key, plan, _fusible(skeleton), names, weight_index, (float(betas[0]), float(betas[1])), eps)
     compiled = torch.compile(fn, fullgraph=True, dynamic=False)
     state_names = _opt_state_names(key.optimizer)
     copies = [p.detach().clone() for p in params]

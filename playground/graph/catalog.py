@@ -35,6 +35,7 @@ from .shape_rules import (
     no_params,
     output_rule,
     pad_rule,
+    pixel_shuffle_rule,
     pool_rule,
     recurrent_counter,
     recurrent_rule,
@@ -191,6 +192,16 @@ _register(
             Param("mode", "choice", "nearest", "How new pixels are filled.", choices=("nearest", "bilinear")),
         ),
         ("in",), upsample_rule, no_params, "upsample", ("scale",),
+    ),
+    LayerKind(
+        "PixelShuffle", "Pooling",
+        "Sub-pixel convolution: rearranges r² channels into an r×r block of pixels, C·r²×H×W → C×(H·r)×(W·r). "
+        "A convolution before it learns the fine detail of every block, so the image is enlarged by learned "
+        "filters instead of by repeating or blending pixels. No parameters to learn.",
+        (Param("factor", "int", 2, "Upscale factor r for height and width; the channels arriving must be a "
+               "multiple of r².", 1, 8),),
+        ("in",), pixel_shuffle_rule, no_params, "pixelshuffle", ("factor",),
+        "Output size: channels / r², height · r, width · r (used for super-resolution, e.g. ESPCN).",
     ),
     LayerKind(
         "Flatten", "Shape",

@@ -192,6 +192,20 @@ def upsample_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     return Shape((c, h * f, w * f))
 
 
+def pixel_shuffle_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
+    (s,) = ins
+    _needs_image(ctx, s)
+    c, h, w = s.dims
+    r = ctx.p["factor"]
+    if c % (r * r):
+        fits = [f for f in range(2, 9) if c % (f * f) == 0]
+        hint = (f"choose a factor of {' or '.join(map(str, fits))}" if fits
+                else f"give the convolution before it a multiple of {r * r} filters")
+        raise ctx.fail(f"turns {c} channels into blocks of {r}×{r} = {r * r} pixels, but {c} is not a multiple of "
+                       f"{r * r}: {hint}", field="factor")
+    return Shape((c // (r * r), h * r, w * r))
+
+
 def flatten_rule(ctx: RuleContext, ins: list[Shape]) -> Shape:
     (s,) = ins
     _needs_float(ctx, s)

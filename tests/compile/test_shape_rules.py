@@ -30,7 +30,8 @@ from playground.graph import KINDS, LayerKind, Node, Param, Shape, ShapeError
 # larger than the image, padding larger than half the window, output padding not below the stride, ...).
 CAPS = {"units": 6, "filters": 4, "hidden": 5, "dim": 5, "vocabulary": 12, "layers": 3, "groups": 4}
 
-IMAGE_ONLY = {"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Upsample", "Pad2d", "InstanceNorm", "GroupNorm"}
+IMAGE_ONLY = {"Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "Upsample", "PixelShuffle", "Pad2d",
+              "InstanceNorm", "GroupNorm"}
 RECURRENT = {"RNN", "GRU", "LSTM"}
 # CI runs a fixed set of examples; PLAYGROUND_EXPLORE=1 PLAYGROUND_EXAMPLES=1000 hunts with fresh random ones.
 EXAMPLES = int(os.environ.get("PLAYGROUND_EXAMPLES", "60"))

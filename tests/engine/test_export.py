@@ -43,9 +43,10 @@ def zoo_lab() -> Lab:
     add("Conv2d", "grouped", {"filters": 4, "kernel_size": 3, "groups": 2})
     add("InstanceNorm", "in_image", {})
     add("GroupNorm", "group_norm", {"groups": 2})
+    add("PixelShuffle", "shuffle", {"factor": 2})
     add("Upsample", "up", {"scale": 2, "mode": "bilinear"})
     add("ConvTranspose2d", "deconv", {"filters": 2, "kernel_size": 4, "stride": 2, "padding": 1})
-    add("AvgPool2d", "avg", {"kernel_size": 2})
+    add("AvgPool2d", "avg", {"kernel_size": 4})
     add("Concat", "join_images", {})
     add("Flatten", "flat", {})
     add("Dense", "dense_a", {"units": 16})
@@ -73,8 +74,8 @@ def zoo_lab() -> Lab:
     add("Softmax", "softmax", {})
     add("Output", "probabilities", {"head": "classification"})
     add("Output", "features", {"head": "code"})
-    g.chain("image", "conv", "bn_image", "leaky", "pool", "mirror", "grouped", "in_image", "group_norm", "up",
-            "deconv", "avg")
+    g.chain("image", "conv", "bn_image", "leaky", "pool", "mirror", "grouped", "in_image", "group_norm", "shuffle",
+            "up", "deconv", "avg")
     g.connect("avg", "join_images", "a")
     g.connect("leaky", "join_images", "b")
     g.chain("join_images", "flat", "dense_a", "bn_vector", "gelu", "drop", "to_seq", "gru", "norm", "rnn",

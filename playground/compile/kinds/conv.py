@@ -151,4 +151,18 @@ UPSAMPLE = KindHome(
                    {"size": None, "align_corners": None}, functional=("interpolate",)),),
 )
 
-HOMES = (CONV, CONV_TRANSPOSE, PAD, MAX_POOL, AVG_POOL, UPSAMPLE)
+
+def _read_pixel_shuffle(a: dict[str, Any]) -> Imported:
+    factor = a["upscale_factor"]
+    if not isinstance(factor, int) or isinstance(factor, bool) or factor < 1:
+        raise PatternError(f"PixelShuffle needs a whole upscale_factor to be drawn, not {factor!r}")
+    return Imported("PixelShuffle", {"factor": factor}, image=True)
+
+
+PIXEL_SHUFFLE = KindHome(
+    "PixelShuffle", lambda p, inputs: nn.PixelShuffle(p["factor"]),
+    (CodeWriter(nn.PixelShuffle, lambda m: f"nn.PixelShuffle({m.upscale_factor})"),),
+    (ImportPattern("PixelShuffle", ("upscale_factor",), _read_pixel_shuffle, functional=("pixel_shuffle",)),),
+)
+
+HOMES = (CONV, CONV_TRANSPOSE, PAD, MAX_POOL, AVG_POOL, UPSAMPLE, PIXEL_SHUFFLE)

@@ -26,8 +26,8 @@ _RECURRENT_HINT = ("returns (output, state), which a chain of layers cannot pass
                    "is written Recurrent({kind!r}, input_size, hidden, last_only=...) in its exports")
 _PARAMETER_FREE = {"ReLU", "Sigmoid", "Tanh", "Identity", "GELU", "LeakyReLU", "Softplus", "Softmax", "LogSoftmax",
                    "Flatten", "Unflatten", "Reshape", "Dropout", "Dropout2d", "MaxPool2d", "AvgPool2d", "Upsample",
-                   "Add", "Multiply", "Sample", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ZeroPad2d",
-                   "ReflectionPad2d", "ReplicationPad2d"}
+                   "PixelShuffle", "Add", "Multiply", "Sample", "Concat", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+                   "ZeroPad2d", "ReflectionPad2d", "ReplicationPad2d"}
 _ADAPTIVE = {"AdaptiveAvgPool2d": "AvgPool2d", "AdaptiveMaxPool2d": "MaxPool2d"}
 _LAYER_CLASSES = set(_SIGNATURES) | {"Sequential", "ModuleList"} | set(_ROUTED)
 _BUILTINS = {"range", "len", "int", "float", "min", "max", "abs", "round", "sum", "list", "tuple", "zip",

@@ -223,3 +223,13 @@ class _DenseConv(_ReaderBase):
     def _op_Upsample(self, node: Any) -> None:
         a = self.attrs(node)
         self._upsample(node, a.get("mode", "nearest"), a)
+
+    def _op_DepthToSpace(self, node: Any) -> None:
+        a = self.attrs(node)
+        mode = a.get("mode", "DCR")
+        if mode != "CRD":
+            # DCR (ONNX's default, TensorFlow's depth_to_space) takes the block from the channels in another order
+            raise self.fail(node, f"moves channels to pixels in mode {mode!r}: the editor's PixelShuffle is "
+                                  f"torch's, mode 'CRD'")
+        source = self.data(node, node.input[0])
+        self._set(node, self.add("PixelShuffle", node, {"factor": int(a["blocksize"])}, [source]))

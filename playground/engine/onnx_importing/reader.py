@@ -23,7 +23,7 @@ _LAYER_OPS = {
     "Identity", "Dropout", "Softmax", "Flatten", "Reshape", "MaxPool", "AveragePool", "GlobalAveragePool",
     "GlobalMaxPool", "BatchNormalization", "LayerNormalization", "Concat", "Resize", "Upsample", "LSTM", "GRU",
     "RNN", "Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Size", "Cast", "ReduceMean", "ReduceMax",
-    "Pad", "InstanceNormalization", "Mul",
+    "Pad", "InstanceNormalization", "Mul", "DepthToSpace",
 }
 _DEFAULT_STEPS = 20  # the length given to a sequence input whose length the file leaves free
 
