@@ -380,14 +380,16 @@ class NeuronNetworkView(SnapshotView):
         """The ways to set the column headers, best first, as (header, its lines, its row from the bottom): all in
         one row; then, when every hidden layer has the same activation, the unit counts in one row under "Input",
         the activation (once, over the hidden columns) and "Output", the counts staggered in two rows if need be;
-        else staggered in two rows."""
+        or all staggered in two rows (one hidden column has its activation right under "Input")."""
         full = [(h, h.lines, 0) for h in self.headers]
+        staggered = [(h, h.lines, i % 2) for i, h in enumerate(self.headers)]
         if self.kind_header is not None:
             hidden = self.headers[1:-1]
             words = (self.headers[0], self.kind_header, self.headers[-1])
             return [full, [(h, h.lines[:1], 0) for h in hidden] + [(h, h.lines, 1) for h in words],
-                    [(h, h.lines[:1], i % 2) for i, h in enumerate(hidden)] + [(h, h.lines, 2) for h in words]]
-        return [full, [(h, h.lines, i % 2) for i, (h, _, _) in enumerate(full)]]
+                    [(h, h.lines[:1], i % 2) for i, h in enumerate(hidden)] + [(h, h.lines, 2) for h in words],
+                    staggered]
+        return [full, staggered]
 
     def _legend_rows(self, metrics: QFontMetricsF, scale: float, margin: float) -> int:
         """In how many staggered rows the names under the output fit side by side: the two ends of its colour ramp

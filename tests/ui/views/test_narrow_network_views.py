@@ -184,3 +184,14 @@ def test_gradient_legend_of_a_deep_network_never_covers_its_curves(qtbot):
     plot_area = view.plot.getPlotItem().getViewBox().sceneBoundingRect()
     assert not view.legend.sceneBoundingRect().intersects(plot_area)
     assert view.legend.sceneBoundingRect().width() <= view.plot.width()
+
+
+def test_one_hidden_layer_in_a_narrow_view_keeps_input_and_its_activation_whole(qtbot):
+    from playground.graph.templates import regression_plane
+
+    view = network_view(qtbot, regression_plane(), (240, 205))
+    assert [h.full_text for h in view.headers] == ["Input", "8\nTanh", "Output"]
+    shown = [h for h in [*view.headers, view.kind_header] if h is not None and h.item.isVisible()]
+    assert all(h.shown_text == h.full_text for h in shown)
+    for a, b in itertools.combinations(shown, 2):
+        assert not text_rect(a.item).intersects(text_rect(b.item))
