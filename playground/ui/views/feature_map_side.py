@@ -44,16 +44,18 @@ class ProbabilityBars:
         p = np.asarray(p, dtype=np.float32).reshape(-1)
         if len(p) != len(self.values):
             self.values = p
-            self._rebuild(len(p))
+            self._rebuild(len(p))  # sets no predicted class, so the bars are coloured below
         self.values = p
         best = int(np.argmax(p)) if len(p) else -1
-        if best != self.predicted:
-            self.predicted = best
-            for c, label in enumerate(self.class_labels):
-                font = QFont(self.font)
-                font.setBold(c == best)
-                label.setFont(font)
-                label.setColor(PREDICTED if c == best else "#555")
+        if best == self.predicted:  # most snapshots: only the heights move
+            self.bars.setOpts(height=self.values)
+            return
+        self.predicted = best
+        for c, label in enumerate(self.class_labels):
+            font = QFont(self.font)
+            font.setBold(c == best)
+            label.setFont(font)
+            label.setColor(PREDICTED if c == best else "#555")
         self._update_bars()
 
     def set_names(self, names: Sequence[str]) -> None:

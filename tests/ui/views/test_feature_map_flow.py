@@ -2,6 +2,7 @@
 least 28 pixels on screen) at the dock's size today (600 x 360) and in the Train mode (800 x 550), every column
 labelled, dense layers as bars, the class probabilities as labelled bars with the prediction marked."""
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -120,6 +121,15 @@ def test_probability_bars_show_the_prediction(qtbot, size):
     top = bars.box.mapViewToScene(QPointF(7, float(bars.values[7])))
     assert bars.box.sceneBoundingRect().contains(top)  # the tallest bar stays inside its box
     assert bars.class_at(bars.box.mapViewToScene(QPointF(7, 0.1))) == 7
+    view.show_snapshot(snap(record(LENET, seed=2, best=2)))  # the network changed its mind
+    brushes = bars.bars.opts["brushes"]
+    assert brushes[2] == PREDICTED and brushes[7] != PREDICTED
+    assert bars.class_labels[2].textItem.font().bold() and not bars.class_labels[7].textItem.font().bold()
+    p = record(LENET, best=2).probabilities.copy()
+    p[5] = 0.1
+    changed = dataclasses.replace(record(LENET, seed=3, best=2), probabilities=p)
+    view.show_snapshot(snap(changed))  # the same answer, other heights
+    np.testing.assert_allclose(bars.bars.opts["height"], p)
 
 
 def test_a_deep_network_scrolls_instead_of_shrinking_its_maps(qtbot):
