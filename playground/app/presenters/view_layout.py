@@ -34,7 +34,6 @@ BOTTOM_COLUMNS = 4
 COLUMN_WIDTH = 240
 EDITING_SHARE, TRAINING_SHARE = 0.34, 0.45
 PAD_KEY = "draw"  # the drawing pad's view
-PAD_SHARE = 0.62  # of the window's height at most, for the bottom row that holds the drawing pad
 # Train mode: a top row across the window (the drawing pad, the main view, the curves beside it where they fit) and
 # a lower row (the network as a compact diagram, then the other views side by side, each at least TRAIN_COLUMN wide).
 TRAIN_MAIN_AREA = 0.32  # of the window's area, for the main view: the top row is as tall as that needs
@@ -233,7 +232,7 @@ class ViewLayoutMixin(TrainingParts):
         for spec in specs:
             if spec is not main and spec.place != "bottom" and spec.key != PAD_KEY:
                 window.tabifyDockWidget(window.inspector_dock, self._dock_at(spec.key))
-        self._size_layout(top, columns, training=False)
+        self._size_layout(top, columns)
         return columns
 
     def _dock_at(self, key: str) -> QDockWidget:
@@ -241,27 +240,21 @@ class ViewLayoutMixin(TrainingParts):
         dock.show()
         return dock
 
-    def _size_layout(self, top: QDockWidget, columns: list[QDockWidget], training: bool) -> None:
-        """The right column a third of the window while editing, more while training, the main view most of it;
-        the bottom row a quarter of the height, its columns of equal width."""
+    def _size_layout(self, top: QDockWidget, columns: list[QDockWidget]) -> None:
+        """Build mode: the right column a third of the window, the main view most of it; the bottom row a quarter
+        of the height, its columns of equal width (Train mode: see _size_training)."""
         window = self.window
         width, height = max(900, window.width()), max(600, window.height())
-        share = TRAINING_SHARE if training else EDITING_SHARE
-        window.resizeDocks([top], [max(420, int(width * share))], Qt.Orientation.Horizontal)
+        window.resizeDocks([top], [max(420, int(width * EDITING_SHARE))], Qt.Orientation.Horizontal)
         if columns:
             pad = self._pad_size() if columns[0] is self.docks.get(PAD_KEY) else None
-            # While training the row ends where the right column begins.
-            row_width = int(width * (1 - share)) - 10 if training else width - 40
+            row_width = width - 40
             rest = row_width - (pad.width() if pad else 0)
             others = len(columns) - (1 if pad else 0)
             row = rest // others if others else 0
             widths = ([pad.width()] if pad else []) + [row] * others
             window.resizeDocks(columns, widths, Qt.Orientation.Horizontal)
-            # Taller while training, when the row no longer runs under the right column and each view is narrower;
-            # then as tall as the drawing pad needs, so it never scrolls (the editor above keeps a compact view).
-            row_height = height // 3 if training else min(250, height // 4)
-            if pad is not None and training:
-                row_height = max(row_height, min(pad.height(), int(height * PAD_SHARE)))
+            row_height = min(250, height // 4)
             window.resizeDocks(columns[:1], [row_height], Qt.Orientation.Vertical)
         if top is not window.inspector_dock:
             # Three fifths of the column for the main view, now and again once the tabs just raised are laid out (a
@@ -280,6 +273,8 @@ class ViewLayoutMixin(TrainingParts):
 
     def _split_column(self, top: QDockWidget) -> None:
         window = self.window
+        if window.workspace_mode == TRAIN_MODE:
+            return  # a deferred split of the Build layout, which Train mode has replaced since
         layout = window.layout()
         assert layout is not None  # a QMainWindow always has its own layout
         layout.activate()
@@ -432,7 +427,8 @@ class ViewLayoutMixin(TrainingParts):
         window.problems_dock.hide()
         self._size_training(row, columns, pad is not None)
         # Again once the docks just placed are laid out: Qt shares out the room of a changed corner evenly.
-        QTimer.singleShot(0, lambda: self._size_training(row, columns, pad is not None))
+        QTimer.singleShot(0, lambda: self._size_training(row, columns, pad is not None)
+                          if window.workspace_mode == TRAIN_MODE else None)
         for dock in row:
             dock.raise_()
         return columns
