@@ -30,10 +30,11 @@ BUILD_TIP = ("Build the network (Ctrl+1): the layer palette and the data control
              "inspector and the problems list.")
 TRAIN_TIP = ("Watch it learn (Ctrl+2): the views get the room, the main view the largest; the network stays as a "
              "compact live diagram. The first Play of a lab switches here; Build gives the editor back.")
-# Segments of one switch: the mode in use filled, the other plain, both always the same size.
+# Segments of one switch: the mode in use filled, the other plain. Never bold: a wider label would move every
+# button to its right when Play switches to Train.
 SWITCH_STYLE = """
 QToolButton { padding: 2px 12px; border: 1px solid #8a8a8a; background: #f4f4f4; color: #202020; }
-QToolButton:checked { background: #1e6fc8; border-color: #155a9c; color: white; font-weight: bold; }
+QToolButton:checked { background: #1e6fc8; border-color: #155a9c; color: white; }
 QToolButton:hover:!checked { background: #e2ebf5; }
 QToolButton#buildModeButton { border-top-left-radius: 4px; border-bottom-left-radius: 4px; }
 QToolButton#trainModeButton { border-top-right-radius: 4px; border-bottom-right-radius: 4px; border-left: none; }
