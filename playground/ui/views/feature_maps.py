@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QTextOption
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QGraphicsRectItem,
     QHBoxLayout,
@@ -149,6 +150,7 @@ class FeatureMapView(SnapshotView):
         self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.grid_box.sigResized.connect(self._on_resized)
         self.big_box.sigResized.connect(self._fit_big_label)
+        self.canvas.viewport().installEventFilter(self)
 
         self.label_font = QFont(self.font())
         self.label_font.setPointSizeF(LABEL_POINTS)
@@ -365,12 +367,13 @@ class FeatureMapView(SnapshotView):
         if self.layers:
             self._draw()
 
-    def wheelEvent(self, event: Any) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The wheel over the maps scrolls a network wider than the view (nothing here zooms).
-        if self.flow_scroll.isVisible():
-            self.flow_scroll.wheelEvent(event)
-        else:
-            super().wheelEvent(event)
+        if (watched is self.canvas.viewport() and event.type() == QEvent.Type.Wheel
+                and self.flow_scroll.isVisible()):
+            QApplication.sendEvent(self.flow_scroll, event)
+            return True
+        return super().eventFilter(watched, event)
 
     def _units(self, index: int) -> int:
         return len(self.layers[index].values)

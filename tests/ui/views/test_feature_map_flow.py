@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 
 from playground.snapshots import FeatureMaps, ProbeResults
 from playground.ui.views import FeatureMapView
@@ -136,6 +138,11 @@ def test_a_deep_network_scrolls_instead_of_shrinking_its_maps(qtbot):
     view = shown_view(qtbot, (600, 360), layers=CIFAR, channels=3, side=32)
     assert view.flow_scroll.isVisible() and view.flow_scroll.maximum() > 0
     assert all(min(screen_size(view, t)) >= 28 for t in view.tiles)
+    wheel = QWheelEvent(QPointF(100, 150), QPointF(100, 150), QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.canvas.viewport(), wheel)
+    assert view.flow_scroll.value() > 0  # the wheel over the maps scrolls them
+    view.flow_scroll.setValue(0)
     before = view.map_center("maxpool_3", 0)
     view.flow_scroll.setValue(view.flow_scroll.maximum())
     after = view.map_center("maxpool_3", 0)
