@@ -337,9 +337,10 @@ class NeuronNetworkView(SnapshotView):
         name_px = max((text_box(label).height() for label in self._labels), default=0.0) / 2 + 1.0
         best: tuple[float, int, Any] | None = None
         for n, plan in enumerate(self._header_plans()):
-            row_px = [max((len(texts) for _, texts, r in plan if r == row), default=0) * line + margin + 2.0
+            # Rows of headers overlap only in their empty margins; the top one keeps its own.
+            row_px = [max((len(texts) for _, texts, r in plan if r == row), default=0) * line + 2.0
                       for row in range(1 + max(r for _, _, r in plan))]
-            top_px = sum(row_px) + 2.0
+            top_px = sum(row_px) + margin + 2.0
             scale = 20.0
             for _ in range(12):  # the texts' share of the view depends on the scale, and the scale on it
                 x0, x1 = -left_px / scale, max(out_rect.right() + 0.1, out_rect.center().x() + right_px / scale)

@@ -65,6 +65,7 @@ class NeuronGridView(SnapshotView):
         self.big_box.addItem(self.big_label)
         # Its text keeps its size in pixels: in a narrow dock it ends in "…" rather than run past the view's edges.
         self._big_text = ""
+        self._big_shape: tuple[int, ...] = ()
         self.big_box.sigResized.connect(self._fit_big_label)
         # Bounded units (tanh) show their own values; unbounded ones (ReLU) are divided by the layer's largest.
         # Under the tiles, not beside them: the neurons dock is narrow, and a bar at the side took a quarter of it.
@@ -202,6 +203,15 @@ class NeuronGridView(SnapshotView):
         if shown != self.big_label.toPlainText():
             self.big_label.setText(shown)
         self.big_label.setToolTip(self._big_text)
+        if not self._big_shape:
+            return
+        # Room above the image for the title's height in pixels, at the scale that room leaves the image.
+        h, w = self._big_shape
+        text = float(self.big_label.textItem.boundingRect().height())
+        box_w, box_h = float(self.big_box.width()) / 1.04, float(self.big_box.height()) / 1.04
+        scale = min(box_w / w, (box_h - text) / (h + 1)) if box_w > 20 and box_h > text + 20 else 1.0
+        self.big_label.setPos(w / 2, h + 1)
+        self.big_box.setRange(QRectF(0, 0, w, h + 1 + text / max(scale, 0.05)), padding=0.02)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         if not self.tiles or not self.grid_box.sceneBoundingRect().contains(scene_pos):
@@ -233,12 +243,10 @@ class NeuronGridView(SnapshotView):
         name, stack = self._layers[li]
         self.big_image.setImage(stack[ui], levels=(-1.0, 1.0), autoLevels=False)
         text = f"{name} · unit {ui}"
-        if text != self._big_text:  # a LabelItem re-lays out on every setText
+        if text != self._big_text or stack[ui].shape != self._big_shape:  # a TextItem re-lays out on setText
             self._big_text = text
+            self._big_shape = stack[ui].shape
             self._fit_big_label()
-            h, w = stack[ui].shape
-            self.big_label.setPos(w / 2, h + 1)
-            self.big_box.setRange(QRectF(0, 0, w, h + 8), padding=0.02)
         for t in self.tiles:
             if (t.column, t.row) == (li, ui):
                 self.highlight.setRect(QRectF(t.left - 1, t.top - 1, t.width + 2, t.height + 2))

@@ -146,6 +146,8 @@ def test_narrow_neurons_view_of_six_layers_fits_its_texts(qtbot):
     shown = view.big_label.toPlainText()
     assert inside(text_rect(view.big_label), big), shown
     assert shown == view.enlarged_title or shown.endswith("#7")  # the unit's number is never the part cut
+    view.resize(420, 150)  # short: the title above the enlarged unit must keep its height too
+    qtbot.waitUntil(lambda: inside(text_rect(view.big_label), view.big_box.sceneBoundingRect()))
     caption = view.caption
     assert caption.fontMetrics().horizontalAdvance(caption.shown_text()) <= caption.contentsRect().width()
     assert caption.toolTip() == caption.text() == "48 hidden units in 6 layers  ·  hover one to enlarge"
