@@ -159,3 +159,18 @@ def test_presentation_mode_works_in_train_mode_and_leaving_keeps_train_mode(qtbo
     assert win.workspace_mode == TRAIN_MODE
     assert not win.palette_dock.isVisible() and not win.inspector_dock.isVisible()
     assert win.findChild(QToolBar, "mainToolbar").isVisible()
+
+
+def test_switching_modes_moves_no_toolbar_button(qtbot, app_window):
+    win, _c = app_window
+    win.load_template("spiral")
+    qtbot.wait(40)
+    toolbar = win.findChild(QToolBar, "mainToolbar")
+
+    def places() -> list[tuple[int, int, int, int]]:
+        return [(w.x(), w.y(), w.width(), w.height()) for w in toolbar.findChildren(QToolButton) if w.isVisible()]
+
+    before = places()
+    win.set_workspace_mode(TRAIN_MODE)
+    qtbot.wait(40)
+    assert places() == before
