@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ast
 import functools
+import inspect
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -185,6 +186,16 @@ def _shapes(value) -> list[tuple[int, ...]]:
     return [tuple(p.shape) for p in parts]
 
 
+def _arguments(model, net, x: list[torch.Tensor]) -> list:
+    """The imported inputs in forward's order, with None (torch's zero state) for each state forward is given and
+    the import takes as zeros."""
+    if not net.states:
+        return x
+    given = dict(zip((n.name for n in net.graph.nodes_of_kind("Input")), x))
+    names = [p for p in inspect.signature(model.forward).parameters if p in given or p in net.states]
+    return [None if p in net.states else given[p] for p in names]
+
+
 def _compare(net, namespace: dict, double: bool = False) -> str:
     """'' when the imported network is torch's, else what differs; ``double``: compared in double precision, as
     the script runs it."""
@@ -208,7 +219,10 @@ def _compare(net, namespace: dict, double: bool = False) -> str:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                expected = _shapes(model(*x))
+                result = model(*_arguments(model, net, x))
+                if net.dropped_outputs:  # the states forward returns, which the lab drops
+                    result = [part for i, part in enumerate(result) if i not in net.dropped_outputs]
+                expected = _shapes(result)
             except Exception as e:
                 if device == "meta":
                     continue

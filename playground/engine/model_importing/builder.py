@@ -46,6 +46,10 @@ class _Builder:
         self.names: set[str] = set()
         self.counters: dict[str, int] = {}
         self.by_name: dict[str, _Layer] = {}
+        # forward's parameters a recurrent layer reads as its starting state (taken as zeros), and the positions of
+        # forward's returned values that are the states its layers return (dropped)
+        self.states: list[str] = []
+        self.dropped_outputs: list[int] = []
 
     def free(self, name: str) -> bool:
         return name.isidentifier() and name not in self.names and not name.startswith("_")

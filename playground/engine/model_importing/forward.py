@@ -21,6 +21,7 @@ from .values import (
     _FuncRef,
     _Halved,
     _Instance,
+    _is_state_argument,
     _is_zero_state,
     _Jitter,
     _Leaf,
@@ -28,6 +29,7 @@ from .values import (
     _node_name,
     _Noise,
     _Refused,
+    _ReturnedState,
     _same,
     _SampleCount,
     _Seq,
@@ -120,7 +122,8 @@ class _Forward(_Layers):
             found = STATEFUL_PATTERNS[kind].read(a)
         except PatternError as e:
             raise _Refused(leaf.call, str(e)) from None
-        if kwargs or not args or len(args) > 2 or (len(args) == 2 and not _is_zero_state(args[1])):
+        passed_in = len(args) == 2 and _is_state_argument(args[1])
+        if kwargs or not args or len(args) > 2 or (len(args) == 2 and not _is_zero_state(args[1]) and not passed_in):
             raise _Refused(node, f"{_code(node)} passes a starting state to nn.{kind}: the editor's {kind} starts "
                                  f"from zeros (leave the state out, or pass zeros or None)")
         leaf.uses += 1
@@ -131,6 +134,9 @@ class _Forward(_Layers):
         name = builder.claim(_node_name(leaf.path), kind.lower())
         builder.add(_Layer(name, found.kind, found.params, leaf.call.lineno, [source.node], size=found.size,
                            expects=found.expects))
+        if builder.states:  # forward was given a state: the one this layer returns is dropped from its outputs
+            state = _ReturnedState(node)
+            return (_Tensor(name), (state, state) if kind == "LSTM" else state)
         return (_Tensor(name), _Unknown(node))
 
     def _cell(self, leaf: _Leaf, args: list[Any], kwargs: dict[str, Any], builder: _Builder,

@@ -75,6 +75,7 @@ def report_notes(report: ImportReport) -> list[str]:
     if report.assumed:
         notes.append("Assumed the script's defaults (give another value with --set NAME=VALUE): "
                      + ", ".join(f"{name}={value}" for name, value in report.assumed.items()) + ".")
+    notes.extend(note + "." for net in report.networks for note in net.state_notes())
     if report.refused:
         notes.append("Not opened: " + "; ".join(why for _name, why in report.refused))
     if report.asks:

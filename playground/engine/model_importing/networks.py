@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playground.compile.kinds import STATEFUL_PATTERNS
+
 from .builder import _Builder
 from .given import GivenValues, _Asked, _Trial, is_trial
 from .interpreter import _Interpreter, _undecided
@@ -33,12 +35,14 @@ from .values import (
     _identity,
     _Instance,
     _is_plain,
+    _is_returned_state,
     _Leaf,
     _ModuleList,
     _Refused,
     _reset_uses,
     _Return,
     _Seq,
+    _StateArgument,
     _Tensor,
     _Unknown,
 )
@@ -341,7 +345,8 @@ class _Reader(_Interpreter):
             _reset_uses(value)  # a module of the file may belong to several networks (G, D and nn.Sequential(G, D))
             builder = _Builder(self)
             self._network(value, builder, where)
-            net = ImportedNetwork(name, builder.build(), origin)
+            net = ImportedNetwork(name, builder.build(), origin, states=builder.states,
+                                  dropped_outputs=builder.dropped_outputs)
             net.parts = self._parts(value, origin)
         except _Refused as e:
             report.refused.append((name, self._why(name, self.fail(e.node, e.text).message)))
@@ -411,9 +416,17 @@ class _Reader(_Interpreter):
                 raise _Refused(forward, "forward must name each input (no *args or **kwargs)")
             defaults = len(forward.args.defaults)
             required = params[:len(params) - defaults] if defaults else params
-            inputs = [_Tensor(builder.add_input(p, self.inputs.get(p), forward.lineno)) for p in required]
+            builder.states = _state_parameters(forward, model, params[1:])
+            arguments = dict(zip(params, forward.args.args[1:]))
+            inputs = [_StateArgument(arguments[p], p) if p in builder.states
+                      else _Tensor(builder.add_input(p, self.inputs.get(p), forward.lineno)) for p in required]
             result = self.call(_FuncRef(forward, model), inputs, {}, forward, builder)
             parts = list(result) if isinstance(result, (tuple, list)) else [result]  # return [mu, logvar] too
+            if builder.states:
+                builder.dropped_outputs = [i for i, part in enumerate(parts) if _is_returned_state(part)]
+                parts = [part for i, part in enumerate(parts) if i not in builder.dropped_outputs]
+                if not parts:
+                    raise _Refused(forward, "forward returns only recurrent states: the network has no output")
             self._outputs(parts, builder, forward.lineno, forward)
         else:
             raise _Refused(where, f"{_code(where)} is not a model")
@@ -422,6 +435,8 @@ class _Reader(_Interpreter):
     def _outputs(self, parts: list[Any], builder: _Builder, line: int, where: ast.AST) -> None:
         heads = list(self.heads)
         for i, part in enumerate(parts):
+            if isinstance(part, _StateArgument):
+                raise part.refuse("as an output of forward")
             if not isinstance(part, _Tensor):
                 raise _Refused(where, "forward must return the network's outputs (a tensor, or a tuple or "
                                       "list of tensors)")
@@ -450,6 +465,24 @@ class _Reader(_Interpreter):
                 stack.extend(v for v in m.attrs.values() if isinstance(v, _MODULES))
                 stack.extend(i for v in m.attrs.values() if isinstance(v, (list, tuple)) for i in v
                              if isinstance(i, _MODULES))
+
+
+def _state_parameters(forward: ast.FunctionDef, model: _Instance, names: list[str]) -> list[str]:
+    """Forward's parameters passed as the starting state of one of the model's recurrent layers:
+    ``self.rnn(x, hidden)``, ``self.lstm(x, (h0, c0))``."""
+    found: list[str] = []
+    for node in ast.walk(forward):
+        if not (isinstance(node, ast.Call) and len(node.args) == 2 and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"):
+            continue
+        layer = model.attrs.get(node.func.attr)
+        if not (isinstance(layer, _Leaf) and layer.kind in STATEFUL_PATTERNS):
+            continue
+        state = node.args[1]
+        for n in state.elts if isinstance(state, ast.Tuple) else [state]:
+            if isinstance(n, ast.Name) and n.id in names and n.id not in found:
+                found.append(n.id)
+    return found
 
 
 def import_file(path: str | Path, given: Mapping[str, Any] | None = None) -> list[ImportedNetwork]:

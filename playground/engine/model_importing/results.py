@@ -20,6 +20,15 @@ class ImportedNetwork:
     graph: Graph
     origin: str = ""  # the Python expression that makes this network in the file: "Net()", "model", "ResNet18()"
     parts: list[ImportedNetwork] = field(default_factory=list)  # an autoencoder's encoder and decoder, drawn alone
+    # forward's parameters taken as a recurrent layer's zero starting state (``hidden``), and the positions of the
+    # values forward returns that are the states its recurrent layers return, which the lab drops
+    states: list[str] = field(default_factory=list)
+    dropped_outputs: list[int] = field(default_factory=list)
+
+    def state_notes(self) -> list[str]:
+        """One sentence per state forward is given, for the import report."""
+        return [f"forward's `{name}` is taken as a zero initial state on each sequence; the state it returns is not "
+                f"an output of the lab" for name in self.states]
 
 
 @dataclass

@@ -41,6 +41,30 @@ class _Unknown:
 
 
 @dataclass(frozen=True)
+class _StateArgument(_Unknown):
+    """A parameter of forward that a recurrent layer reads as its starting state (``self.rnn(x, hidden)``): taken
+    as zeros, as torch takes ``hidden=None``; of no other use."""
+
+    name: str = ""
+
+    def refuse(self, use: str) -> _Refused:
+        return _Refused(self.node, f"forward's `{self.name}` is a recurrent state and cannot be used {use}: a state "
+                                   f"passed to forward is read only as the starting state of a recurrent layer, "
+                                   f"which the editor's layers take as zeros")
+
+
+@dataclass(frozen=True)
+class _ReturnedState(_Unknown):
+    """The state a recurrent layer returns beside its output, when forward was given its starting state: dropped
+    from forward's outputs, of no other use."""
+
+    def refuse(self, use: str) -> _Refused:
+        return _Refused(self.node, f"the state {_code(self.node)} returns cannot be used {use}: the editor's "
+                                   f"recurrent layers give their outputs only, and a returned state is only "
+                                   f"dropped from forward's outputs")
+
+
+@dataclass(frozen=True)
 class _Halved:
     """``0.5 * logvar`` or ``logvar / 2``: half of a tensor, of use only inside a VAE's sampling."""
 
@@ -275,3 +299,16 @@ def _is_zero_state(value: Any) -> bool:
     if value is None or isinstance(value, _State):
         return True
     return isinstance(value, tuple) and all(v is None or isinstance(v, _State) for v in value)
+
+
+def _is_state_argument(value: Any) -> bool:
+    """``hidden`` or ``(h0, c0)``: forward's own parameters, passed on as a recurrent layer's starting state."""
+    if isinstance(value, tuple):
+        return bool(value) and all(isinstance(v, _StateArgument) for v in value)
+    return isinstance(value, _StateArgument)
+
+
+def _is_returned_state(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return bool(value) and all(_is_returned_state(v) for v in value)
+    return isinstance(value, _ReturnedState)
