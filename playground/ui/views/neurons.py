@@ -3,6 +3,7 @@ columns, turned to fit a wide panel)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -172,20 +173,28 @@ class NeuronGridView(SnapshotView):
         # The names keep their size in pixels while the tiles scale: the column left of the tiles is as wide as
         # the longest name needs (at most two fifths of the view), in image pixels at the scale that leaves.
         needed = min(max(metrics.horizontalAdvance(name) for name, _ in self._structure) + 12.0, 0.4 * box.width())
-        column = float(LABEL_COLUMN)
+        column, every, below = float(LABEL_COLUMN), 1, 0.0
+        tops = [firsts[c].top for c in sorted(firsts)]
         if box.width() > 20 and box.height() > 20:
-            scale = min((box.width() / 1.04 - needed) / shape[1], box.height() / 1.04 / shape[0])
-            column = needed / max(scale, 1e-3)
-        self.grid_box.setRange(QRectF(-column, 0, shape[1] + column, shape[0]), padding=0.02)
+            line = float(metrics.height())
+            scale = max(1e-3, min((box.width() / 1.04 - needed) / shape[1], box.height() / 1.04 / shape[0]))
+            column = needed / scale
+            # Bands thinner than a name (a short dock, many layers): every other band named, or every third;
+            # hovering a tile names its layer above the enlarged unit.
+            pitch = min((b - a for a, b in zip(tops, tops[1:])), default=shape[0]) * scale
+            every = max(1, math.ceil(line / max(pitch, 1.0)))
+            below = max(0.0, line - (shape[0] - tops[-1]) * scale) / scale  # the last name may reach lower
+        self.grid_box.setRange(QRectF(-column, 0, shape[1] + column, shape[0] + below), padding=0.02)
         # A name wider than the room left of the tiles loses its middle ("ta…_3": the layer's number stays; whole
         # in its tooltip), never cut at the edge.
         room = self.grid_box.mapViewToScene(QPointF(-3, 0)).x() - box.left() - 8
-        for (name, n), col in zip(self._structure, sorted(firsts)):
+        for i, ((name, n), col) in enumerate(zip(self._structure, sorted(firsts))):
             t = firsts[col]
             shown = metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, max(1, int(room)))
             label = pg.TextItem(shown, color="#333", anchor=(1.0, 0.0))
             label.setToolTip(f"{name}: {n} units")
             label.setPos(-3, t.top)
+            label.setVisible(i % every == 0)
             self.grid_box.addItem(label)
             self._labels.append(label)
 

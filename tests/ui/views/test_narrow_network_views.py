@@ -138,7 +138,7 @@ def test_narrow_neurons_view_of_six_layers_fits_its_texts(qtbot):
         assert inside(text_rect(label), grid), label.toPlainText()
     assert len({label.toPlainText() for label in view._labels}) == len(DEEP)  # never six alike "ta…"
     assert all(label.toPlainText()[-1] == name[-1] for label, name in zip(view._labels, view.layer_names))
-    for a, b in itertools.combinations(view._labels, 2):
+    for a, b in itertools.combinations([label for label in view._labels if label.isVisible()], 2):
         assert not text_rect(a).intersects(text_rect(b))
     view.selected = (5, 7)
     view._show_big()
@@ -197,3 +197,23 @@ def test_one_hidden_layer_in_a_narrow_view_keeps_input_and_its_activation_whole(
     assert all(h.shown_text == h.full_text for h in shown)
     for a, b in itertools.combinations(shown, 2):
         assert not text_rect(a.item).intersects(text_rect(b.item))
+
+
+def test_a_short_neurons_view_names_every_other_band_rather_than_overprint(qtbot):
+    run = SyntheticRun(hidden=DEEP, seed=1)
+    run.train_epoch()
+    snapshot = run.snapshot("tanh_2")
+    view = NeuronGridView()
+    qtbot.addWidget(view)
+    view.resize(355, 175)  # a bottom dock at 1366x768: 74 px of tiles for six layers
+    view.show()
+    view.show_snapshot(snapshot)
+    qtbot.wait(20)
+    view.show_snapshot(snapshot)
+    shown = [label for label in view._labels if label.isVisible()]
+    assert 1 < len(shown) < len(DEEP) and shown[0].toPlainText() == "tanh_1"
+    grid = view.grid_box.sceneBoundingRect()
+    for a, b in itertools.combinations(shown, 2):
+        assert not text_rect(a).intersects(text_rect(b))
+    for label in shown:
+        assert inside(text_rect(label), grid), label.toPlainText()
