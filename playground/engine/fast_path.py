@@ -161,6 +161,8 @@ class Program:
         self.ex, self.ey = ex, ey
         self.optimizer = optimizer
         self.measured: torch.Tensor | None = None
+        self._scalar_values: tuple[float, float, float] | None = None
+        self._scalars = torch.empty(0)
 
     def serves(self, trainer: Any) -> bool:
         return (self.task is trainer.task and self.optimizer is trainer.optimizer and self.x is trainer.x_train
@@ -168,8 +170,11 @@ class Program:
 
     def __call__(self, idx: torch.Tensor, lr: float, reg_rate: float, clip: float
                  ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        dev = idx.device
-        scalars = torch.tensor([lr, reg_rate, clip], dtype=torch.float64, device=dev)
+        values = (lr, reg_rate, clip)
+        if values != self._scalar_values:  # a new tensor only when a setting changed: it costs as much as a step
+            self._scalars = torch.tensor(values, dtype=torch.float64, device=idx.device)
+            self._scalar_values = values
+        scalars = self._scalars
         # The optimizer's own state tensors, looked up each time: a restore (load_state_dict) replaces them.
         state = self.optimizer.state
         states = [[state[p][k] for k in self._state_names] for p in self.params]

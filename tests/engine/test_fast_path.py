@@ -187,3 +187,40 @@ def test_the_key_names_what_the_program_holds_fixed():
 def test_compile_cache_lives_in_the_user_cache_folder():
     assert fp.user_compile_cache().endswith("inductor")
     assert "neural-network-playground" in fp.user_compile_cache()
+
+
+def test_dense_layers_compile_in_a_fusible_form_with_the_same_outputs_and_parameters():
+    # A matrix product would be an external kernel call per layer and step (most of a compiled epoch's time on
+    # the spiral net); the fast path traces dense layers as a product and a sum, which inductor fuses.
+    import copy
+
+    from torch import nn
+
+    model = Trainer(tiny_lab(), data=tiny_data()).task.model
+    fused = fp._fusible(copy.deepcopy(model))
+    assert not any(type(m) is nn.Linear for m in fused.modules())
+    assert [n for n, _ in fused.named_parameters()] == [n for n, _ in model.named_parameters()]
+    x = torch.randn(7, 2)
+    with torch.no_grad():
+        np.testing.assert_allclose(fused(x).numpy(), model(x).numpy(), atol=1e-6, rtol=1e-6)
+
+
+def test_a_program_reuses_its_settings_tensor_until_a_setting_changes():
+    trainer = Trainer(tiny_lab(), data=tiny_data(), fast_path=True)
+    key = trainer.fast_path.key_for(trainer)
+    seen: list[torch.Tensor] = []
+    params = list(trainer.task.model.parameters())
+
+    def record(p: object, s: object, x: object, y: object, idx: object, scalars: torch.Tensor,
+               *rest: object) -> tuple[torch.Tensor, None, list[torch.Tensor], None]:
+        seen.append(scalars)
+        return torch.zeros(3), None, [torch.zeros_like(q) for q in params], None
+
+    program = Program(key, plan_for(key), record, trainer.task, params, trainer.x_train, trainer.y_train,
+                      trainer.optimizer, trainer._eval_x, trainer._eval_y)
+    idx = torch.arange(12)
+    program(idx, 0.05, 0.0, 0.0)
+    program(idx, 0.05, 0.0, 0.0)
+    program(idx, 0.02, 0.0, 0.0)
+    assert seen[0] is seen[1] and seen[2] is not seen[1]
+    assert seen[2].tolist() == [0.02, 0.0, 0.0]
