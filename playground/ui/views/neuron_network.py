@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsRectItem, QToolTip, QW
 
 from playground.snapshots import DecisionBoundary, Neurons, Weights
 from playground.viz.boundary import class_regions, normalize_layer
-from playground.viz.colormaps import TF_BLUE, TF_ORANGE, class_color, diverging_lut, hex_to_rgba
+from playground.viz.colormaps import class_color, diverging_lut, hex_to_rgba
 
 from .base import NEEDS_PLANE, SnapshotView, probe
+from .network_links import Link, distance_to_segment, link_pen
 from .network_texts import ColumnHeader, header_rooms, text_box
 from .view_spec import CLASSIC_TASKS, ViewSpec
 
@@ -32,7 +33,6 @@ COLUMN = 2.4  # from one column's left edge to the next
 LEFT = 3.4  # room left of the inputs for their names before the view knows its size in pixels
 OUTPUT = 3.2  # the output's side: the largest square, as in TF Playground
 LEGEND_WIDTH = 0.3
-NO_WEIGHT = "#b8b8b8"  # links before the first snapshot: the shape of the network, no values yet
 HOVER_PIXELS = 5.0  # how near the pointer must come to a link, on screen, to show its weight
 
 
@@ -71,46 +71,6 @@ class NetworkOutline:
         """Everything that decides what is drawn but the feature images (which follow from the features)."""
         return (self.features, self.labels, self.inputs, self.layers, self.output_weights, self.outputs, self.task,
                 self.classes, self.class_names)
-
-
-@dataclass
-class Link:
-    """One drawn link: from neuron ``source`` of column ``column`` - 1 to neuron ``target`` of column ``column``
-    (the output is the last column), its line and its weight (NaN until a snapshot brings one)."""
-
-    column: int
-    source: int
-    target: int
-    line: QGraphicsLineItem
-    weight: float = float("nan")
-    text: str = ""
-
-    @property
-    def color(self) -> str:
-        return self.line.pen().color().name()
-
-    @property
-    def width(self) -> float:
-        return float(self.line.pen().widthF())
-
-
-def link_pen(weight: float, scale: float = 1.0) -> QPen:
-    """Blue for a positive weight, orange for a negative one, 0.5 to 6 pixels wide with its magnitude (times
-    ``scale``: between wide layers, where hundreds of links overlap, thinner)."""
-    if not np.isfinite(weight):
-        pen = QPen(QColor(NO_WEIGHT))
-        pen.setWidthF(0.8)
-    else:
-        pen = QPen(QColor(TF_BLUE if weight >= 0 else TF_ORANGE))
-        pen.setWidthF(0.5 + min(abs(weight), 2.75) * 2.0 * scale)
-    pen.setCosmetic(True)
-    return pen
-
-
-def _distance_to_segment(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    d = b - a
-    t = float(np.clip(np.dot(p - a, d) / max(float(np.dot(d, d)), 1e-12), 0.0, 1.0))
-    return float(np.linalg.norm(p - (a + t * d)))
 
 
 class NeuronNetworkView(SnapshotView):
@@ -526,7 +486,7 @@ class NeuronNetworkView(SnapshotView):
         best, nearest = None, tolerance
         for link in self.links:
             line = link.line.line()
-            d = _distance_to_segment(point, np.array([line.x1(), line.y1()]), np.array([line.x2(), line.y2()]))
+            d = distance_to_segment(point, np.array([line.x1(), line.y1()]), np.array([line.x2(), line.y2()]))
             if d <= nearest:
                 best, nearest = link, d
         return best
