@@ -43,6 +43,9 @@ BLOCK_STEPS = 32
 # answer, Pause) waits for it; this keeps a call to a few milliseconds. A network whose single step is bigger
 # than half of it gains little from the fast path and does not use it.
 BLOCK_MACS = 4_000_000
+# Dense layers up to this many weights are traced as a product and a sum (fused with the rest of the epoch);
+# a larger one stays a matrix product, whose kernel then outweighs the cost of calling it.
+FUSIBLE_WEIGHTS = 64 * 64
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 # Layers whose forward is a pure function of input and parameters (no buffers, no randomness, nothing that
@@ -206,9 +209,9 @@ class _SummedLinear(nn.Module):
 
 
 def _fusible(skeleton: nn.Module) -> nn.Module:
-    """The skeleton with its dense layers in the fusible form (the skeleton is the build's own copy)."""
+    """The skeleton with its small dense layers in the fusible form (the skeleton is the build's own copy)."""
     for name, child in list(skeleton.named_children()):
-        if type(child) is nn.Linear:
+        if type(child) is nn.Linear and child.in_features * child.out_features <= FUSIBLE_WEIGHTS:
             setattr(skeleton, name, _SummedLinear(child))
     return skeleton
 

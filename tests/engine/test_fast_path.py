@@ -224,3 +224,11 @@ def test_a_program_reuses_its_settings_tensor_until_a_setting_changes():
     program(idx, 0.02, 0.0, 0.0)
     assert seen[0] is seen[1] and seen[2] is not seen[1]
     assert seen[2].tolist() == [0.02, 0.0, 0.0]
+
+
+def test_a_large_dense_layer_stays_a_matrix_product():
+    from torch import nn
+
+    big = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, fp.FUSIBLE_WEIGHTS // 8 + 1))
+    fused = fp._fusible(big)
+    assert type(fused[0]) is not nn.Linear and type(fused[2]) is nn.Linear
