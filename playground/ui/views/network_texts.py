@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
-HEADER_GAP = 4  # pixels kept free between the letters of two column headers
+HEADER_GAP = 3  # pixels kept free between the letters of two column headers
 
 
 @dataclass

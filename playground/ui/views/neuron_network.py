@@ -312,7 +312,8 @@ class NeuronNetworkView(SnapshotView):
             widths = [max(metrics.horizontalAdvance(t) for t in texts) for _, texts, _ in plan]
             rooms = header_rooms([h.x for h, _, _ in plan], [r for _, _, r in plan], widths, scale, x0, x1)
             # When no way fits, the one that shortens its headers least.
-            cut = sum(max(0.0, w - room) for w, room in zip(widths, rooms))
+            # Each shortened header counts most; half a pixel over is rounding, not a cut.
+            cut = sum(1000.0 + w - room for w, room in zip(widths, rooms) if w > room + 0.5)
             if best is None or cut < best[0]:
                 best = (cut, n, (plan, row_px, scale, x0, x1, y0, y1, legend_rows, rooms))
             if cut == 0:
@@ -323,7 +324,8 @@ class NeuronNetworkView(SnapshotView):
             self.kind_header.item.setVisible(any(h is self.kind_header for h, _, _ in plan))
         for (header, texts, row), room in zip(plan, rooms):
             header.row = row
-            shown = "\n".join(metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1.0, room)) for t in texts)
+            shown = "\n".join(t if metrics.horizontalAdvance(t) <= room + 0.5 else
+                              metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(1.0, room)) for t in texts)
             if shown != header.item.toPlainText():
                 header.item.setText(shown)
             header.item.setPos(header.x, -0.1 - sum(row_px[:row]) / scale)
@@ -354,7 +356,7 @@ class NeuronNetworkView(SnapshotView):
 
     def _legend_rows(self, metrics: QFontMetricsF, scale: float, margin: float) -> int:
         """In how many staggered rows the names under the output fit side by side: the two ends of its colour ramp
-        (left-aligned and right-aligned), or the classes' names (centred on their swatches, at most three rows)."""
+        (left-aligned and right-aligned); the classes' names always in one, centred on their swatches."""
         outline = self.outline
         if outline is None or not self._legend_labels:
             return 1
@@ -362,11 +364,9 @@ class NeuronNetworkView(SnapshotView):
         names = [str(label.toolTip()) for label in self._legend_labels]
         if not (outline.task == "classification" and outline.classes > 2):
             return 1 if sum(metrics.horizontalAdvance(n) for n in names) + 6 <= width else 2
-        widest = max(metrics.horizontalAdvance(n) for n in names) + margin
-        for rows in (1, 2):
-            if widest <= rows * width / outline.classes - 1:
-                return rows
-        return 3
+        # One row, each name within its swatch: more rows took height, shrank the drawing and with it the
+        # swatches, which then wanted more rows still (a three-class network drawn in a few pixels).
+        return 1
 
     def _fit_legend(self, metrics: QFontMetricsF, scale: float, margin: float, rows: int, top: float,
                     row_px: float) -> None:
@@ -375,7 +375,7 @@ class NeuronNetworkView(SnapshotView):
             return
         out_rect = self._rects[-1][0]
         ramp = not (outline.task == "classification" and outline.classes > 2)
-        room = out_rect.width() * scale * (1 if ramp else rows / outline.classes) - (0 if ramp else margin + 1)
+        room = out_rect.width() * scale * (1 if ramp else rows / outline.classes) - (0 if ramp else 2)
         for i, label in enumerate(self._legend_labels):
             full = str(label.toolTip())
             shown = metrics.elidedText(full, Qt.TextElideMode.ElideRight, max(1.0, room))

@@ -217,3 +217,12 @@ def test_a_short_neurons_view_names_every_other_band_rather_than_overprint(qtbot
         assert not text_rect(a).intersects(text_rect(b))
     for label in shown:
         assert inside(text_rect(label), grid), label.toPlainText()
+
+
+def test_three_classes_in_a_short_dock_keep_the_drawing_large_and_its_headers_whole(qtbot):
+    view = network_view(qtbot, multiclass_spiral(), (355, 170))  # the Network dock at 1366x768
+    output = view.output.mapRectToScene(view.output.boundingRect())
+    assert output.height() >= 20  # the class names under it once took three rows and shrank it to a speck
+    shown = [h for h in [*view.headers, view.kind_header] if h is not None and h.item.isVisible()]
+    assert all(h.shown_text == h.full_text or h.shown_text == h.lines[0] for h in shown)
+    assert {label.toPlainText() for label in view._legend_labels} == {"0", "1", "2"}
