@@ -67,7 +67,7 @@ def test_a_super_resolution_network_in_python_opens_with_pixel_shuffles_and_comp
         assert torch.allclose(ours(x), model(x), atol=1e-6)
 
 
-@pytest.mark.parametrize("dynamo", [False, True])
+@pytest.mark.parametrize("dynamo", [False, pytest.param(True, marks=pytest.mark.slow)])  # dynamo: ~11 s
 def test_torch_onnx_export_of_pixel_shuffle_opens_as_pixel_shuffle(dynamo):
     namespace: dict = {}
     exec(compile(SUPER_RESOLUTION, "super_resolution.py", "exec"), namespace)
