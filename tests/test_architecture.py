@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -81,6 +83,7 @@ def import_circles(graph: dict[str, set[str]]) -> list[list[str]]:
     return circles
 
 
+@pytest.mark.slow
 def test_the_import_graph_sees_deferred_and_relative_imports():
     graph = import_graph()
     assert "playground.ui.views.view_spec" in graph["playground.ui.views.gan_views"]  # from .view_spec import ...
@@ -88,6 +91,7 @@ def test_the_import_graph_sees_deferred_and_relative_imports():
     assert import_circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+@pytest.mark.slow
 def test_no_import_circle_through_the_views_or_the_window_layout():
     """The views, their registry and the layout presenter import downwards only: a view module declares its spec
     and imports no module that imports it back."""

@@ -104,6 +104,7 @@ def test_missing_file_and_bad_arguments(tmp_path, capsys):
     assert e.value.code == 2
 
 
+@pytest.mark.slow
 def test_console_command_reports_errors_without_traceback(tmp_path):
     lab = write_lab(tmp_path, _break_units)
     result = subprocess.run([sys.executable, "-m", "playground", "train", str(lab), "--quiet"],

@@ -15,6 +15,7 @@ def test_gui_benchmark_reports_lateness_redraws_and_epochs(qtbot):
     assert redraws > 0  # snapshots reached the view and it drew them
 
 
+@pytest.mark.slow
 def test_drawing_benchmark_reaches_the_bars_training_and_paused(qtbot):
     from playground.app.gui_bench import run_drawing_benchmark
 

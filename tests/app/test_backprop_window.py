@@ -28,6 +28,7 @@ def _open(qtbot, win, presenter):
     return presenter.window
 
 
+@pytest.mark.slow
 def test_the_menu_opens_the_worked_example_with_its_known_numbers(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("backprop_worked_example")
@@ -42,6 +43,7 @@ def test_the_menu_opens_the_worked_example_with_its_known_numbers(qtbot, app_win
     assert window.check.weight_combo.currentText() == "w5 (h1 → o1)"
 
 
+@pytest.mark.slow
 def test_a_batch_of_another_lab_is_traced_from_its_seeds_weights(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -54,6 +56,7 @@ def test_a_batch_of_another_lab_is_traced_from_its_seeds_weights(qtbot, app_wind
     assert window.view.trace.batch_size == 5 and window.view.sample_spin.maximum() == 5
 
 
+@pytest.mark.slow
 def test_a_running_session_is_traced_with_its_own_weights(qtbot, app_window):
     win, c, presenter = app_window
     win.load_template("tensorflow_playground")

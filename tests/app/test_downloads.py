@@ -69,6 +69,7 @@ def window(qtbot, tmp_path, monkeypatch, served):
     win.deleteLater()
 
 
+@pytest.mark.slow
 def test_download_from_the_data_panel_then_train_on_it(qtbot, window):
     win, c, errors, folder = window
     panel = c.data_panel
@@ -95,6 +96,7 @@ def test_download_from_the_data_panel_then_train_on_it(qtbot, window):
     assert win.lab.dataset.name == "digits"
 
 
+@pytest.mark.slow
 def test_a_wrong_checksum_says_so_and_leaves_no_file(qtbot, window, served):
     win, c, errors, folder = window
     root, _url = served
@@ -189,6 +191,7 @@ def test_your_own_image_folder_trains_and_lists_skipped_files(qtbot, window, tmp
     assert seen[-1].metrics["test_accuracy"] >= 0.9  # dark from light is easy
 
 
+@pytest.mark.slow
 def test_a_folder_without_class_subfolders_is_refused_clearly(qtbot, window, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
@@ -234,6 +237,7 @@ def hostile():
     server.server_close()
 
 
+@pytest.mark.slow
 def test_cancel_stops_a_download_from_a_trickling_server(qtbot, window, hostile):
     """One byte every 0.2 s: the worker's read waited for a whole chunk, so Cancel was never seen."""
     win, c, errors, folder = window
@@ -251,6 +255,7 @@ def test_cancel_stops_a_download_from_a_trickling_server(qtbot, window, hostile)
     assert win.lab.dataset.name == "digits"
 
 
+@pytest.mark.slow
 def test_an_endless_download_fails_with_a_message_and_keeps_nothing(qtbot, window, hostile, monkeypatch):
     import importlib
 

@@ -35,6 +35,7 @@ def trained_window(qtbot, tmp_path):
     win.close()
 
 
+@pytest.mark.slow
 def test_a_zero_drawn_while_training_is_read_and_the_pad_never_moves(qtbot, trained_window):
     win, c = trained_window
     panel = c.digit_panel

@@ -37,6 +37,7 @@ def export(qtbot, actions, fmt, path):
     return text
 
 
+@pytest.mark.slow
 def test_the_file_menu_offers_every_export_and_the_import(app_window, monkeypatch, tmp_path):
     win, _c = app_window
     offered = []
@@ -56,6 +57,7 @@ def test_the_file_menu_offers_every_export_and_the_import(app_window, monkeypatc
     assert win.import_model_action.objectName() == "actionImportModel"
 
 
+@pytest.mark.slow
 def test_trained_weights_history_views_and_boundary_gif_are_exported(qtbot, app_window, tmp_path):
     win, c = app_window
     seen = []
@@ -114,6 +116,7 @@ def test_frames_stay_bounded_and_span_the_run():
     assert [s for s, _ in frames.frames] == [1]  # a reset starts a new film
 
 
+@pytest.mark.slow
 def test_import_model_opens_a_python_file_as_a_new_lab(app_window, tmp_path):
     win, _c = app_window
     path = tmp_path / "course_mlp.py"

@@ -104,6 +104,7 @@ def test_the_filters_dock_shows_where_there_are_convolutions(qtbot, make_window)
     assert c.docks["filters"].isVisible()
 
 
+@pytest.mark.slow
 def test_no_stray_tab_bar_lies_over_a_view(qtbot, make_window):
     """Hiding, showing and resizing tabbed docks (opening an image lab, pressing Play) must not leave an old tab
     bar painted across a view."""

@@ -3,10 +3,13 @@ classifier's own views; their probes reach the engine and a real run's snapshot 
 
 from __future__ import annotations
 
+import pytest
+
 from playground.engine.trainer import Trainer
 from playground.graph.templates import build_template
 
 
+@pytest.mark.slow
 def test_insight_docks_show_for_image_classifiers_behind_their_views(qtbot, app_window):
     win, c = app_window
     win.load_template("lenet")
@@ -25,6 +28,7 @@ def test_insight_docks_show_for_image_classifiers_behind_their_views(qtbot, app_
     assert not c.docks["adversarial"].isVisible() and not c.docks["saliency"].isVisible()
 
 
+@pytest.mark.slow
 def test_a_real_runs_snapshot_fills_both_views(qtbot, app_window):
     _win, c = app_window
     adversarial, saliency = c.views["adversarial"], c.views["saliency"]

@@ -31,6 +31,7 @@ def test_a_second_template_draws_its_own_points_not_the_first_labs(qtbot: QtBot,
     assert np.allclose(view.train_scatter.getData()[1], second[:, 1])
 
 
+@pytest.mark.slow
 def test_only_views_that_can_draw_the_lab_are_shown(qtbot: QtBot, app_window: tuple[Any, Any]) -> None:
     win, c = app_window
     win.load_template("logistic_regression")  # no hidden layer: no neurons, no hidden space

@@ -33,6 +33,7 @@ def _open(qtbot, win, presenter):
     return window
 
 
+@pytest.mark.slow
 def test_the_menu_opens_the_networks_slice_and_a_race_computed_off_the_gui_thread(qtbot, app_window, monkeypatch):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -53,6 +54,7 @@ def test_the_menu_opens_the_networks_slice_and_a_race_computed_off_the_gui_threa
     assert race.function == "quadratic" and len(race.paths) == 6
 
 
+@pytest.mark.slow
 def test_choosing_a_small_model_and_a_rate_draws_its_exact_cost(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -71,6 +73,7 @@ def test_choosing_a_small_model_and_a_rate_draws_its_exact_cost(qtbot, app_windo
     qtbot.waitUntil(lambda: isinstance(shown[-1], LossSurface) and shown[-1].kind == "exact", timeout=60_000)
 
 
+@pytest.mark.slow
 def test_changing_the_race_settings_runs_the_race_again(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -86,6 +89,7 @@ def test_changing_the_race_settings_runs_the_race_again(qtbot, app_window):
     assert not np.array_equal(race_view.race.path("momentum").points, first.path("momentum").points)
 
 
+@pytest.mark.slow
 def test_a_running_session_gives_its_weights_and_its_trajectory(qtbot, app_window):
     win, c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -122,6 +126,7 @@ def test_a_race_on_the_students_own_network(qtbot, app_window):
     assert race_view.standings()[0][1] <= race_view.standings()[-1][1]
 
 
+@pytest.mark.slow
 def test_opening_another_lab_redraws_its_network(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")

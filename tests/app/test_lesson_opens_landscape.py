@@ -1,6 +1,7 @@
 """A lesson's 'open view lossLandscapeView' (or optimizerRaceView) opens the landscape window, whose two views are
 not docks of the main window."""
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from playground.app import new_window
@@ -9,6 +10,7 @@ from playground.app.presenters.landscape import LandscapePresenter
 from playground.lessons import parse_actions
 
 
+@pytest.mark.slow
 def test_show_me_opens_the_landscape_window_for_either_of_its_views(qtbot, tmp_path):
     win = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat))
     presenters = attach_presenters(win)

@@ -33,6 +33,7 @@ def lesson_window(qtbot, tmp_path):
     _close(win)
 
 
+@pytest.mark.slow
 def test_a_lesson_opens_its_lab_and_its_goal_is_ticked_while_training(qtbot, lesson_window):
     win, p = lesson_window
     first = shipped_lessons()[0]
@@ -49,6 +50,7 @@ def test_a_lesson_opens_its_lab_and_its_goal_is_ticked_while_training(qtbot, les
     assert panel.steps.item(0).text().startswith("✓")
 
 
+@pytest.mark.slow
 def test_show_me_performs_the_steps_action_as_an_undoable_edit(qtbot, lesson_window):
     win, p = lesson_window
     first = shipped_lessons()[0]
@@ -64,6 +66,7 @@ def test_show_me_performs_the_steps_action_as_an_undoable_edit(qtbot, lesson_win
     assert win.document.lab.dataset.noise == before
 
 
+@pytest.mark.slow
 def test_a_broken_lesson_file_is_refused_with_its_line_and_the_lab_stays(qtbot, lesson_window, tmp_path):
     win, p = lesson_window
     win.load_template("spiral")
@@ -77,6 +80,7 @@ def test_a_broken_lesson_file_is_refused_with_its_line_and_the_lab_stays(qtbot, 
     assert win.document.lab.name.lower().startswith("spiral")
 
 
+@pytest.mark.slow
 def test_progress_survives_a_restart(qtbot, tmp_path):
     settings = tmp_path / "settings.ini"
     win, p = _window(qtbot, settings)

@@ -26,6 +26,7 @@ def window(qtbot, tmp_path):
     win.deleteLater()
 
 
+@pytest.mark.slow
 def test_function_lab_shows_the_fit_view_only_and_fills_it(qtbot, window):
     win, c = window
     win.load_template("universal_approximation")
@@ -42,6 +43,7 @@ def test_function_lab_shows_the_fit_view_only_and_fills_it(qtbot, window):
     assert not c.docks["function_fit"].isVisible() and c.docks["boundary"].isVisible()
 
 
+@pytest.mark.slow
 def test_choosing_f_in_the_view_edits_the_lab_undoably(qtbot, window):
     win, c = window
     win.load_template("universal_approximation")
@@ -52,6 +54,7 @@ def test_choosing_f_in_the_view_edits_the_lab_undoably(qtbot, window):
     assert win.lab.dataset.options == {"function": "sine"}
 
 
+@pytest.mark.slow
 def test_a_set_with_more_classes_resizes_the_output(qtbot, window):
     win, c = window
     win.load_template("spiral")
@@ -65,6 +68,7 @@ def test_a_set_with_more_classes_resizes_the_output(qtbot, window):
     assert win.lab.dataset.name == "arms" and graph.node(last.name).params["units"] == 3
 
 
+@pytest.mark.slow
 def test_the_class_count_of_a_multiclass_set_is_chosen_in_the_data_panel(qtbot, window):
     win, c = window
     win.load_template("multiclass_spiral")

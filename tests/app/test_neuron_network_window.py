@@ -15,6 +15,7 @@ def app_window(app_window):
     return app_window
 
 
+@pytest.mark.slow
 def test_the_network_shows_before_training_and_its_inputs_switch_features(qtbot, app_window):
     win, c = app_window
     view = c.views["neuron_network"]

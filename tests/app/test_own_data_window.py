@@ -52,6 +52,7 @@ def snapshots(controller):
     return seen
 
 
+@pytest.mark.slow
 def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window, tmp_path):
     win, c = window
     assert win.findChild(type(_own_data(win).open_data_action), "openDataAction") is not None
@@ -93,6 +94,7 @@ def test_open_data_shows_the_columns_and_the_lab_learns_the_table(qtbot, window,
     assert win.lab.dataset.name == "circle" and graph.node("dense_3").params["units"] == 2
 
 
+@pytest.mark.slow
 def test_a_table_of_many_features_trains_without_the_plane(qtbot, window, tmp_path):
     win, c = window
     dialog = _own_data(win).open_data(table_file(tmp_path))
@@ -110,6 +112,7 @@ def test_a_table_of_many_features_trains_without_the_plane(qtbot, window, tmp_pa
     assert win.lab.dataset.name == "circle" and c.docks["boundary"].isVisible()
 
 
+@pytest.mark.slow
 def test_a_bad_file_is_refused_with_one_line_and_nothing_changes(qtbot, window, tmp_path):
     win, c = window
     before = win.lab.to_dict()
@@ -118,6 +121,7 @@ def test_a_bad_file_is_refused_with_one_line_and_nothing_changes(qtbot, window, 
     assert win.lab.to_dict() == before
 
 
+@pytest.mark.slow
 def test_a_table_dropped_on_the_window_opens_the_dialog(qtbot, window, tmp_path):
     win, _c = window
     mime = QMimeData()
@@ -139,6 +143,7 @@ def _viewport_pos(drawer, x, y):
     return drawer.view.plot.mapFromScene(scene)
 
 
+@pytest.mark.slow
 def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, window):
     win, c = window
     drawer = _own_data(win).drawer
@@ -178,6 +183,7 @@ def test_points_drawn_on_the_plane_join_the_lab_and_the_running_trainer(qtbot, w
     assert "drawn" not in win.lab.dataset.options and drawer.count_label.text() == ""
 
 
+@pytest.mark.slow
 def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbot, window):
     win, c = window
     c.change_settings("dataset", {"name": "plane"})  # a regression set: the task switches with it
@@ -193,6 +199,7 @@ def test_the_draw_row_offers_a_value_for_regression_and_hides_off_the_plane(qtbo
     assert not drawer.row.isVisibleTo(c.views["boundary"]) and not drawer.draw_button.isVisibleTo(c.views["boundary"])
 
 
+@pytest.mark.slow
 def test_the_draw_row_offers_every_class_of_a_multi_class_set(qtbot, window):
     win, c = window
     c.change_settings("dataset", {"name": "blobs"})

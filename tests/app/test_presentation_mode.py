@@ -41,6 +41,7 @@ def open_trained_layout(qtbot, win, c, key: str) -> None:
     qtbot.wait(150)  # the presenter's deferred splits of the column and tab bars
 
 
+@pytest.mark.slow
 def test_the_action_is_in_the_view_menu_with_a_key_and_a_tooltip(app_window):
     win, _c = app_window
     action = win.findChild(QAction, "presentationModeAction")
@@ -51,6 +52,7 @@ def test_the_action_is_in_the_view_menu_with_a_key_and_a_tooltip(app_window):
     assert action in view_menu.actions()
 
 
+@pytest.mark.slow
 def test_presentation_mode_enlarges_fonts_lines_and_points_and_hides_the_editing_chrome(qtbot, app_window):
     win, c = app_window
     open_trained_layout(qtbot, win, c, "spiral")
@@ -94,6 +96,7 @@ def test_presentation_mode_enlarges_fonts_lines_and_points_and_hides_the_editing
     assert win.findChild(QToolBar, "mainToolbar").isVisible() and c.toolbar.device_combo.isVisible()
 
 
+@pytest.mark.slow
 def test_axis_labels_and_ticks_grow_and_shrink_back(qtbot, app_window):
     import pyqtgraph as pg
 
@@ -114,6 +117,7 @@ def test_axis_labels_and_ticks_grow_and_shrink_back(qtbot, app_window):
     assert all(a.style["tickFont"] is None for a in axes)
 
 
+@pytest.mark.slow
 def test_own_fonts_grow_once_however_deep_they_sit(qtbot, app_window):
     win, c = app_window
     open_trained_layout(qtbot, win, c, "lenet")
@@ -149,6 +153,7 @@ def test_presentation_mode_fits_a_1280x720_projector(qtbot, app_window, key):
     assert not small
 
 
+@pytest.mark.slow
 def test_opening_another_lab_while_presenting_keeps_the_chrome_hidden_and_leaving_brings_it_back(qtbot,
                                                                                                app_window):
     win, c = app_window

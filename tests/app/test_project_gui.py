@@ -69,6 +69,7 @@ def _snapshots(controller):
     return seen
 
 
+@pytest.mark.slow
 def test_saving_while_training_pauses_nothing_and_reopening_goes_on_from_there(qtbot, app_window, tmp_path):
     win, c = app_window
     seen = _snapshots(c)
@@ -113,6 +114,7 @@ def test_saving_while_training_pauses_nothing_and_reopening_goes_on_from_there(q
     assert ours[key] == theirs[key]
 
 
+@pytest.mark.slow
 def test_a_bad_project_leaves_the_open_work_untouched(qtbot, app_window, tmp_path, warnings):
     win, c = app_window
     lab, path_before = win.lab, win.path
@@ -147,6 +149,7 @@ def test_a_bad_project_leaves_the_open_work_untouched(qtbot, app_window, tmp_pat
     assert not (tmp_path.parent / "evil.py").exists()
 
 
+@pytest.mark.slow
 def test_weights_that_do_not_fit_are_refused_before_anything_changes(qtbot, app_window, tmp_path, warnings):
     win, c = app_window
     lab = win.lab
@@ -169,12 +172,14 @@ def test_weights_that_do_not_fit_are_refused_before_anything_changes(qtbot, app_
     assert "do not fit its graph" in warnings[-1] and win.lab is lab
 
 
+@pytest.mark.slow
 def test_a_lab_json_still_saves_as_a_lab(qtbot, app_window, tmp_path):
     win, _c = app_window
     assert win.save_as(str(tmp_path / "lab.json"))
     assert (tmp_path / "lab.json").read_text().lstrip().startswith("{")
 
 
+@pytest.mark.slow
 def test_a_save_requested_just_before_closing_is_written(qtbot, tmp_path):
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
@@ -193,6 +198,7 @@ def _dead_pid() -> int:
     return child.pid
 
 
+@pytest.mark.slow
 def test_autosave_then_a_crash_is_offered_for_recovery(qtbot, tmp_path):
     folder = tmp_path / "recovery"
     win, c = _window(qtbot, tmp_path)
@@ -231,6 +237,7 @@ def test_autosave_then_a_crash_is_offered_for_recovery(qtbot, tmp_path):
     assert not manager2.path.exists()  # a clean close leaves nothing to recover
 
 
+@pytest.mark.slow
 def test_declining_recovery_deletes_the_file_and_a_clean_save_removes_the_autosave(qtbot, tmp_path):
     folder = tmp_path / "recovery"
     folder.mkdir()
@@ -250,6 +257,7 @@ def test_declining_recovery_deletes_the_file_and_a_clean_save_removes_the_autosa
     _close(win, c)
 
 
+@pytest.mark.slow
 def test_a_broken_recovery_file_is_set_aside_with_a_message(qtbot, tmp_path):
     folder = tmp_path / "recovery"
     folder.mkdir()
@@ -262,6 +270,7 @@ def test_a_broken_recovery_file_is_set_aside_with_a_message(qtbot, tmp_path):
     _close(win, c)
 
 
+@pytest.mark.slow
 def test_a_state_the_trainer_refuses_is_reported(qtbot, app_window, tmp_path):
     win, c = app_window
     trainer = Trainer(templates.build_template("spiral"), device="cpu")

@@ -74,6 +74,7 @@ def quit_while_training(tmp_path: Path, args: list[str], min_step: int = 5) -> t
 
 
 @pytest.mark.parametrize("template", ["autoencoder", "gan", "char_rnn"])
+@pytest.mark.slow
 def test_quitting_while_training_ends_the_process_at_once(tmp_path, template):
     took, code, output = quit_while_training(tmp_path, ["open", "--template", template, "--play"])
     assert code == 0, output[-3000:]
@@ -83,6 +84,7 @@ def test_quitting_while_training_ends_the_process_at_once(tmp_path, template):
     assert "Destroyed while thread" not in output and "terminate called" not in output, output[-3000:]
 
 
+@pytest.mark.slow
 def test_a_long_training_step_does_not_hold_up_the_quit(tmp_path):
     """One full-batch step of a wide network takes seconds; the quit comes while the worker is inside it. The
     window used to wait up to 10 s for the step, and the interpreter 10 s more."""

@@ -75,6 +75,7 @@ def questions(monkeypatch):
 
 # 1. Training since the last save is unsaved work ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_trained_weights_not_saved_are_unsaved_work(qtbot, tmp_path, questions):
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
@@ -101,6 +102,7 @@ def test_trained_weights_not_saved_are_unsaved_work(qtbot, tmp_path, questions):
     win.deleteLater()
 
 
+@pytest.mark.slow
 def test_saving_training_of_a_lab_file_asks_for_a_project_file(qtbot, tmp_path, questions, monkeypatch):
     win, c = _window(qtbot, tmp_path)
     win.load_template("tensorflow_playground")
@@ -208,6 +210,7 @@ def trainer_reads(monkeypatch):
     return reads
 
 
+@pytest.mark.slow
 def test_export_while_training_takes_the_state_by_command_and_writes_on_another_thread(
         qtbot, tmp_path, monkeypatch, trainer_reads):
     import playground.engine.export as export_module
@@ -246,6 +249,7 @@ def test_export_while_training_takes_the_state_by_command_and_writes_on_another_
     _close(win)
 
 
+@pytest.mark.slow
 def test_a_failing_export_is_one_message(qtbot, tmp_path, monkeypatch):
     import playground.engine.export as export_module
 

@@ -95,6 +95,7 @@ def test_duplicates_train_together_and_the_table_highlights_the_one_change(qtbot
     assert view.settings_table.verticalHeaderItem(0).text() == "● Learning rate"  # what differs comes first
 
 
+@pytest.mark.slow
 def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_window, tmp_path):
     win, _c, presenter = app_window
     window = _open(win, presenter)
@@ -139,6 +140,7 @@ def test_runs_are_renamed_hidden_removed_and_saved_with_the_project(qtbot, app_w
     assert list(x) == [1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_the_editors_network_joins_as_a_run_with_its_edit_highlighted(qtbot, app_window):
     win, _c, presenter = app_window
     window = _open(win, presenter)
@@ -152,6 +154,7 @@ def test_the_editors_network_joins_as_a_run_with_its_edit_highlighted(qtbot, app
     assert set(view.highlighted_settings()) == {"Hidden units", "Parameters"}
 
 
+@pytest.mark.slow
 def test_training_the_runs_pauses_the_main_windows_run(qtbot, app_window):
     win, c, presenter = app_window
     win.lab.training = win.lab.training.updated(epochs=1_000_000)

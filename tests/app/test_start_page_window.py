@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -32,6 +33,7 @@ def _close(win: Any) -> None:
     win.deleteLater()
 
 
+@pytest.mark.slow
 def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot: QtBot, tmp_path: Path) -> None:
     win, p = _window(qtbot, tmp_path / "settings.ini")
     try:
@@ -50,6 +52,7 @@ def test_a_card_opens_its_template_and_a_lesson_button_its_lesson(qtbot: QtBot, 
         _close(win)
 
 
+@pytest.mark.slow
 def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
     settings = tmp_path / "settings.ini"
     win, p = _window(qtbot, settings)
@@ -67,6 +70,7 @@ def test_a_finished_lesson_is_ticked_on_the_start_page_after_a_restart(qtbot: Qt
         _close(win)
 
 
+@pytest.mark.slow
 def test_the_start_page_has_the_window_to_itself_and_a_lab_gets_its_panels_back(qtbot: QtBot, tmp_path: Path) -> None:
     """Before a lab is open, the layer palette, the inspector ("No lab open"), the problems list, the data controls,
     the training toolbars and "press Space to train" mean nothing and pushed the cards below the fold at 1366x768."""

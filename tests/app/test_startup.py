@@ -75,6 +75,7 @@ def test_the_window_paints_before_torch_is_imported_and_torch_loads_off_the_gui_
     assert seen["attached"], seen
 
 
+@pytest.mark.slow
 def test_play_pressed_while_pytorch_loads_waits_says_so_and_starts_by_itself(qtbot, tmp_path: Path) -> None:
     window = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -113,6 +114,7 @@ def test_a_failed_import_leaves_the_editor_and_says_why(qtbot, tmp_path: Path) -
     assert "could not be loaded" in window.statusBar().currentMessage()
 
 
+@pytest.mark.slow
 def test_a_lesson_chosen_on_the_start_page_while_pytorch_loads_opens_when_it_is_in(qtbot, tmp_path: Path) -> None:
     window = new_window(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
 from PySide6.QtWidgets import QSlider
 
 from playground.app.presenters.time_machine import TimeMachinePresenter
@@ -13,6 +14,7 @@ from playground.engine.project_format import MOMENTS_TENSORS
 from playground.snapshots.health import Timeline
 
 
+@pytest.mark.slow
 def test_a_reopened_project_scrubs_the_moments_it_was_saved_with(qtbot, app_window, tmp_path):
     win, c = app_window
     presenter = win.findChild(TimeMachinePresenter)

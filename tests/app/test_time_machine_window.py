@@ -21,6 +21,7 @@ def app_window(app_window):
     return win, c, presenter
 
 
+@pytest.mark.slow
 def test_scrubbing_shows_the_saved_moment_and_continuing_branches_from_it(qtbot, app_window):
     win, c, presenter = app_window
     win.load_template("spiral")
@@ -48,6 +49,7 @@ def test_scrubbing_shows_the_saved_moment_and_continuing_branches_from_it(qtbot,
     assert trainer.moments.moments[0].step == 0
 
 
+@pytest.mark.slow
 def test_health_badges_follow_the_health_record(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")
@@ -62,6 +64,7 @@ def test_health_badges_follow_the_health_record(qtbot, app_window):
     assert items[layer].health is None and "Saturated" not in items[layer].toolTip()
 
 
+@pytest.mark.slow
 def test_step_goes_back_to_now(qtbot, app_window):
     win, c, presenter = app_window
     win.load_template("spiral")

@@ -45,6 +45,7 @@ def type_number(qtbot, line: QLineEdit, text: str) -> None:
     qtbot.keyClick(line, Qt.Key.Key_Return)
 
 
+@pytest.mark.slow
 def test_every_setting_of_the_loop_has_an_editor_with_a_tooltip(qtbot, app_window):
     win, _c = app_window
     dialog = open_dialog(qtbot, win)
@@ -58,6 +59,7 @@ def test_every_setting_of_the_loop_has_an_editor_with_a_tooltip(qtbot, app_windo
     assert "2 / (fan_in + fan_out)" in dialog.editors["init"].toolTip()
 
 
+@pytest.mark.slow
 def test_every_setting_set_in_the_dialog_reaches_the_trainer_and_undoes(qtbot, app_window):
     win, c = app_window
     seen = []

@@ -62,6 +62,7 @@ def test_toolbar_controls_never_move_while_training_and_a_finished_run_says_how_
     assert line.fontMetrics().horizontalAdvance(line.text()) <= line.width()
 
 
+@pytest.mark.slow
 def test_the_learning_rate_field_fits_any_rate_it_shows(qtbot, app_window):
     win, c = app_window
     win.load_template("spiral")
@@ -75,6 +76,7 @@ def test_the_learning_rate_field_fits_any_rate_it_shows(qtbot, app_window):
         assert c.toolbar.lr_combo.width() == width
 
 
+@pytest.mark.slow
 def test_the_undo_button_keeps_its_width_whatever_the_command(qtbot, app_window):
     win, c = app_window
     win.load_template("spiral")
@@ -109,6 +111,7 @@ def test_a_gan_shows_its_players_losses_not_a_test_loss():
     assert "test loss 0.600" in classifier
 
 
+@pytest.mark.slow
 def test_selecting_a_node_brings_the_inspector_forward(qtbot, app_window):
     win, c = app_window
     win.load_template("spiral")

@@ -42,6 +42,7 @@ def play(qtbot, controller, seen, epochs=3):
     qtbot.waitUntil(lambda: bool(seen) and seen[-1].epoch >= epochs, timeout=30000)
 
 
+@pytest.mark.slow
 def test_play_from_the_toolbar_trains_and_the_views_follow(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -66,6 +67,7 @@ def test_play_from_the_toolbar_trains_and_the_views_follow(qtbot, app_window):
     assert c._shown("neurons") and len(c.views["neurons"].tiles) == 6
 
 
+@pytest.mark.slow
 def test_pause_stops_updates(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -78,6 +80,7 @@ def test_pause_stops_updates(qtbot, app_window):
     assert not c.toolbar.playing
 
 
+@pytest.mark.slow
 def test_learning_rate_change_mid_run_applies_without_reset(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -93,6 +96,7 @@ def test_learning_rate_change_mid_run_applies_without_reset(qtbot, app_window):
     qtbot.waitUntil(lambda: seen[-1].learning_rate == pytest.approx(0.03), timeout=5000)
 
 
+@pytest.mark.slow
 def test_divergence_pauses_with_a_clear_message(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -108,6 +112,7 @@ def test_divergence_pauses_with_a_clear_message(qtbot, app_window):
     assert all(np.isfinite(v.numpy()).all() for v in weights.values())
 
 
+@pytest.mark.slow
 def test_editing_the_graph_while_training_pauses_and_offers_to_apply(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -126,6 +131,7 @@ def test_editing_the_graph_while_training_pauses_and_offers_to_apply(qtbot, app_
     assert weights["dense_1.weight"].shape == before.shape
 
 
+@pytest.mark.slow
 def test_noise_and_features_from_the_data_panel(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -147,6 +153,7 @@ def test_noise_and_features_from_the_data_panel(qtbot, app_window):
     assert win.lab.dataset.features == ["x1", "x2"]
 
 
+@pytest.mark.slow
 def test_closing_the_window_while_training_stops_the_worker_cleanly(qtbot, app_window, qtlog):
     win, c = app_window
     seen = snapshots(c)
@@ -158,6 +165,7 @@ def test_closing_the_window_while_training_stops_the_worker_cleanly(qtbot, app_w
     assert not [m for m in qtlog.records if "QThread" in m.message or "Destroyed" in m.message]
 
 
+@pytest.mark.slow
 def test_opening_another_lab_while_training_stops_the_run(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -167,6 +175,7 @@ def test_opening_another_lab_while_training_stops_the_run(qtbot, app_window):
     assert c.views["boundary"].is_empty and "00,000" in c.toolbar.epoch_label.text()
 
 
+@pytest.mark.slow
 def test_a_lab_that_cannot_train_explains_why(qtbot, app_window):
     win, c = app_window
     win.apply_setting("dense_3.units=3")  # three classes for a two-class set
@@ -176,6 +185,7 @@ def test_a_lab_that_cannot_train_explains_why(qtbot, app_window):
     assert not c.toolbar.playing
 
 
+@pytest.mark.slow
 def test_choosing_a_regression_set_switches_the_problem_type_undoably(qtbot, app_window):
     win, c = app_window
     before = win.lab.to_json()
@@ -193,6 +203,7 @@ def test_choosing_a_regression_set_switches_the_problem_type_undoably(qtbot, app
     assert win.lab.to_json() == before
 
 
+@pytest.mark.slow
 def test_step_reset_and_regenerate_from_the_toolbar_and_data_panel(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -217,6 +228,7 @@ def test_step_reset_and_regenerate_from_the_toolbar_and_data_panel(qtbot, app_wi
     assert win.lab.seed != 1
 
 
+@pytest.mark.slow
 def test_device_chooser_shows_where_training_runs(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)
@@ -234,6 +246,7 @@ def test_device_chooser_shows_where_training_runs(qtbot, app_window):
         assert "CUDA" in c.message_banner.label.text()
 
 
+@pytest.mark.slow
 def test_a_digits_lab_trains_in_the_window_with_the_image_views_in_front(qtbot, app_window):
     win, c = app_window
     win.load_template("mnist_1_layer")
@@ -253,6 +266,7 @@ def test_a_digits_lab_trains_in_the_window_with_the_image_views_in_front(qtbot, 
                     int(c.session.trainer.data.y_test[5]), timeout=10000)
 
 
+@pytest.mark.slow
 def test_a_drawn_digit_is_read_by_the_model_being_trained(qtbot, app_window):
     win, c = app_window
     win.load_template("mnist_1_layer")
@@ -270,6 +284,7 @@ def test_a_drawn_digit_is_read_by_the_model_being_trained(qtbot, app_window):
     qtbot.waitUntil(lambda: c.session.trainer.x_train.shape[0] == before + 1, timeout=10000)
 
 
+@pytest.mark.slow
 def test_the_first_training_on_a_machine_says_where_it_runs_once(qtbot, app_window):
     win, c = app_window
     seen = snapshots(c)

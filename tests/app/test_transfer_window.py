@@ -42,6 +42,7 @@ def _first_dense(win) -> str:
     return next(n.name for n in win.lab.network("model").graph.nodes.values() if n.kind == "Dense")
 
 
+@pytest.mark.slow
 def test_freezing_from_the_inspector_locks_the_node_and_undo_unlocks_it(qtbot, app_window):
     win, _c, presenter = app_window
     layer = _first_dense(win)
@@ -60,6 +61,7 @@ def test_freezing_from_the_inspector_locks_the_node_and_undo_unlocks_it(qtbot, a
     assert win.canvas.node_item(layer).frozen
 
 
+@pytest.mark.slow
 def test_a_lock_follows_its_layer_when_renamed(qtbot, app_window):
     win, _c, presenter = app_window
     layer = _first_dense(win)
@@ -69,6 +71,7 @@ def test_a_lock_follows_its_layer_when_renamed(qtbot, app_window):
     qtbot.waitUntil(lambda: win.canvas.node_item("trunk").frozen, timeout=2000)
 
 
+@pytest.mark.slow
 def test_freezing_every_layer_with_weights_is_refused(qtbot, app_window):
     win, _c, presenter = app_window
     dense = [n.name for n in win.lab.network("model").graph.nodes.values() if n.kind == "Dense"]
@@ -78,6 +81,7 @@ def test_freezing_every_layer_with_weights_is_refused(qtbot, app_window):
     assert win.lab.frozen == {"model": dense[:-1]}
 
 
+@pytest.mark.slow
 def test_freezing_reaches_a_running_training(qtbot, app_window):
     win, c, presenter = app_window
     layer = _first_dense(win)
@@ -90,6 +94,7 @@ def test_freezing_reaches_a_running_training(qtbot, app_window):
                                     if n.startswith(layer + ".")), timeout=20000)
 
 
+@pytest.mark.slow
 def test_copy_weights_from_a_project_previews_then_sets_the_starting_weights_undoably(qtbot, app_window, tmp_path):
     win, _c, presenter = app_window
     menu_actions = [a for m in win.menuBar().findChildren(QMenu) for a in m.actions()]
@@ -113,6 +118,7 @@ def test_copy_weights_from_a_project_previews_then_sets_the_starting_weights_und
     assert "initial_weights" not in win.lab.task_options
 
 
+@pytest.mark.slow
 def test_copy_weights_from_a_project_that_does_not_fit_names_each_mismatch_and_changes_nothing(
         qtbot, app_window, tmp_path):
     win, _c, presenter = app_window
@@ -133,6 +139,7 @@ def test_copy_weights_from_a_project_that_does_not_fit_names_each_mismatch_and_c
     assert win.lab.to_json() == before
 
 
+@pytest.mark.slow
 def test_a_lessons_freeze_action_locks_the_layer_undoably(qtbot, app_window):
     from playground.app.presenters.lessons import LessonPresenter
     from playground.lessons import parse_actions

@@ -28,6 +28,7 @@ def _idle(view: ActivationMaximisationView) -> bool:
     return not view.running
 
 
+@pytest.mark.slow
 def test_the_menu_opens_the_class_grid_of_the_open_lenet_and_a_conv_layers_channels(qtbot, app_window):
     win, _c, presenter, _e = app_window
     win.load_template("lenet")
@@ -52,6 +53,7 @@ def test_the_menu_opens_the_class_grid_of_the_open_lenet_and_a_conv_layers_chann
     assert view.record.images.shape == (6, 1, 28, 28) and view.progress.value() == 20
 
 
+@pytest.mark.slow
 def test_stop_ends_a_long_run_early(qtbot, app_window):
     win, _c, presenter, _e = app_window
     win.load_template("mnist_1_layer")
@@ -67,6 +69,7 @@ def test_stop_ends_a_long_run_early(qtbot, app_window):
     assert "Stopped after" in view.status.text()
 
 
+@pytest.mark.slow
 def test_a_lab_without_images_is_told_so(qtbot, app_window):
     win, _c, presenter, _e = app_window
     win.load_template("spiral")
@@ -76,6 +79,7 @@ def test_a_lab_without_images_is_told_so(qtbot, app_window):
     assert lab_targets(build_template("char_rnn")) == (0, [])
 
 
+@pytest.mark.slow
 def test_the_embedding_window_maps_the_char_lstms_tokens_with_their_neighbours(qtbot, app_window):
     win, _c, _m, presenter = app_window
     win.load_template("char_rnn")
@@ -114,6 +118,7 @@ def test_the_views_draw_records_with_readable_labels(qtbot):
     assert emb.token.currentText() == "a" and "&lt;" in emb.neighbours.text()
 
 
+@pytest.mark.slow
 def test_a_running_session_is_read_with_its_own_weights_by_both_windows(qtbot, app_window):
     win, c, maximise, embeddings = app_window
     win.load_template("char_rnn")

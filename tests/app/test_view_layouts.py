@@ -32,6 +32,7 @@ FAMILIES = {"spiral": "boundary", "regression_plane": "boundary", "lenet": "feat
             "lstm_sequence": "seq_forecast", "char_rnn": "seq_text", "sequence_classifier": "loss"}
 
 
+@pytest.mark.slow
 def test_each_lab_shows_the_views_of_the_registry_for_it_and_marks_its_main_view(qtbot, app_window):
     win, c = app_window
     for key, main in FAMILIES.items():
@@ -43,6 +44,7 @@ def test_each_lab_shows_the_views_of_the_registry_for_it_and_marks_its_main_view
         assert marked_main(win) == [c.views.get(main, c.docks[main].widget())], key
 
 
+@pytest.mark.slow
 def test_a_dense_network_gets_no_filters_dock_and_a_plane_no_image_docks(qtbot, app_window):
     win, c = app_window
     win.load_template("mnist_1_layer")  # dense: its filters would only say "No convolutional layer"
@@ -53,6 +55,7 @@ def test_a_dense_network_gets_no_filters_dock_and_a_plane_no_image_docks(qtbot, 
     assert not any(c.docks[k].isVisible() for k in image_docks)
 
 
+@pytest.mark.slow
 def test_a_first_convolution_brings_the_filters_and_undo_takes_them_away(qtbot, app_window):
     win, c = app_window
     win.load_template("mnist_1_layer")
@@ -66,6 +69,7 @@ def test_a_first_convolution_brings_the_filters_and_undo_takes_them_away(qtbot, 
 
 
 @pytest.mark.parametrize("key", ["spiral", "lenet", "gan", "char_rnn"])
+@pytest.mark.slow
 def test_once_training_starts_the_main_view_is_the_largest_thing_in_the_window(qtbot, app_window, key):
     win, c = app_window
     win.load_template(key)
@@ -79,6 +83,7 @@ def test_once_training_starts_the_main_view_is_the_largest_thing_in_the_window(q
     assert area >= central.width() * central.height(), (key, area, central.size())
 
 
+@pytest.mark.slow
 def test_only_the_views_on_screen_ask_for_probes(qtbot, app_window):
     win, c = app_window
     win.load_template("spiral")
@@ -96,6 +101,7 @@ def test_only_the_views_on_screen_ask_for_probes(qtbot, app_window):
     assert "saliency" not in kinds and not c._shown("saliency")
 
 
+@pytest.mark.slow
 def test_an_image_lab_shows_its_samples_as_soon_as_it_opens_again_and_again(qtbot, app_window):
     """The samples are data, not training: they show before Play, also when the same lab opens a second time."""
     win, c = app_window
@@ -105,6 +111,7 @@ def test_an_image_lab_shows_its_samples_as_soon_as_it_opens_again_and_again(qtbo
 
 
 @pytest.mark.parametrize("key", ["spiral", "lenet"])
+@pytest.mark.slow
 def test_once_training_starts_each_view_below_stays_wide_enough_to_read(qtbot, app_window, key):
     win, c = app_window
     win.load_template(key)
@@ -119,6 +126,7 @@ def test_once_training_starts_each_view_below_stays_wide_enough_to_read(qtbot, a
 
 @pytest.mark.parametrize(("key", "curves"), [("spiral", "loss"), ("lenet", "loss"), ("gan", "gan_curves"),
                                              ("vae", "vae_loss")])
+@pytest.mark.slow
 def test_play_brings_the_familys_own_curves_in_front_of_the_inspector(qtbot, app_window, key, curves):
     win, c = app_window
     win.load_template(key)

@@ -39,6 +39,7 @@ def small_screen_window(qtbot, tmp_path, monkeypatch):
     win.deleteLater()
 
 
+@pytest.mark.slow
 def test_a_first_start_on_a_small_screen_takes_the_screen_not_the_default_size(small_screen_window):
     win, _c = small_screen_window
     assert win.small_screen  # launch() shows it maximised
@@ -71,6 +72,7 @@ def test_a_screen_just_larger_than_the_default_gets_at_least_the_default(qtbot, 
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))
+@pytest.mark.slow
 def test_every_template_fits_1366x768_and_1280x720(qtbot, small_screen_window, key):
     win, c = small_screen_window
     win.show()

@@ -185,6 +185,7 @@ def check_one(rng: random.Random) -> str:
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
+@pytest.mark.slow
 def test_random_graphs_compile_and_run_or_raise_graph_errors(chunk: int) -> None:
     torch.manual_seed(chunk)
     outcomes = {"ran": 0, "refused": 0}

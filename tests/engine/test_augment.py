@@ -131,6 +131,7 @@ def gap(changes, data):
     return train - snap.metrics["test_accuracy"], snap.metrics["test_accuracy"]
 
 
+@pytest.mark.slow
 def test_augmentation_narrows_the_train_test_gap_on_a_small_training_set():
     data = small_digits(300)
     plain_gap, plain_test = gap({}, data)

@@ -33,6 +33,7 @@ def trainer(key: str, data: DataBundle | None = None, probes=(), **settings) -> 
 
 
 @pytest.mark.parametrize("key", AE_TEMPLATES)
+@pytest.mark.slow
 def test_reconstruction_loss_falls(key):
     t = trainer(key)
     start = t.task.evaluate(t.x_test, t.y_test)["reconstruction"]
@@ -57,6 +58,7 @@ def _nearest(images: np.ndarray, reference: np.ndarray) -> float:
     return float(np.sqrt(np.maximum(d.min(axis=1), 0)).mean())
 
 
+@pytest.mark.slow
 def test_vae_prior_samples_look_like_digits_not_noise():
     data = small_digits(3000, 300)
     t = trainer("vae", data=data, probes=["prior_samples:7"])

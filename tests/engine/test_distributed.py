@@ -61,6 +61,7 @@ def test_two_processes_end_alike_and_learn_as_one_does(tmp_path, template, epoch
     assert metrics[0]["test_accuracy"] > (0.85 if template == "spiral" else 0.8)
 
 
+@pytest.mark.slow
 def test_the_cli_trains_under_torchrun_and_writes_its_outputs_once(tmp_path):
     lab = templates.build_template("tensorflow_playground")
     lab.training = lab.training.updated(epochs=4, device="cpu")
@@ -78,6 +79,7 @@ def test_the_cli_trains_under_torchrun_and_writes_its_outputs_once(tmp_path):
     assert set(load_file(tmp_path / "run" / "model.safetensors")) == set(Trainer(lab).state_dicts()["model"])
 
 
+@pytest.mark.slow
 def test_a_bad_lab_is_refused_by_every_process_with_one_line(tmp_path):
     (tmp_path / "lab.json").write_text('{"format": "nn-playground-lab", "version": 1, "name": 3}')
     result = torchrun(["-m", "playground", "train", "lab.json", "--quiet"], cwd=tmp_path)
@@ -86,6 +88,7 @@ def test_a_bad_lab_is_refused_by_every_process_with_one_line(tmp_path):
     assert len(errors) == 2 and errors[0] == errors[1], result.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_a_gan_is_refused_with_a_reason(tmp_path):
     lab = templates.build_template("gan")
     lab.training = lab.training.updated(epochs=1, device="cpu")
@@ -95,6 +98,7 @@ def test_a_gan_is_refused_with_a_reason(tmp_path):
     assert "cannot train data-parallel" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_ends_the_run_with_a_message(tmp_path):
     result = torchrun([str(WORKER), "tensorflow_playground", "100000", str(tmp_path)], cwd=tmp_path,
                       env={"KILL_RANK1_AT_EPOCH": "2", "PLAYGROUND_DIST_TIMEOUT": "30"}, timeout=120)

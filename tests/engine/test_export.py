@@ -188,6 +188,7 @@ def _compare(expected: dict, root: Path) -> dict[str, float]:
     return worst
 
 
+@pytest.mark.slow
 def test_every_template_in_every_format_matches_the_app_in_a_separate_process(tmp_path):
     labs = {key: t.build() for key, t in TEMPLATES.items()}
     labs["every_layer"] = zoo_lab()
@@ -358,6 +359,7 @@ RECURRENT_TEMPLATES = ("char_rnn", "lstm_sequence", "sequence_classifier")
 
 
 @pytest.mark.parametrize("key", RECURRENT_TEMPLATES)
+@pytest.mark.slow
 def test_recurrent_exports_read_sequences_of_any_length(tmp_path, key):
     import onnx
 
@@ -414,6 +416,7 @@ def test_a_sequence_network_that_flattens_keeps_its_traced_length():
     assert axes.steps_inputs == ("input_1",) and axes.steps_outputs == {"output_1": (1,)}
 
 
+@pytest.mark.slow
 def test_a_recurrent_layer_of_fixed_length_beside_one_of_free_length_exports(tmp_path):
     g = Graph()
     g.add_node("Input", "vector", {"kind": "vector", "features": 8})

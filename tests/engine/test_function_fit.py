@@ -20,6 +20,7 @@ def fit(units: int, function: str = "sawtooth", epochs: int = 120):
     return Trainer(lab, device="cpu", probes=("function",)).train()
 
 
+@pytest.mark.slow
 def test_more_units_fit_the_sawtooth_better():
     losses = [fit(units).metrics["train_loss"] for units in (1, 4, 16)]
     # Seeded; measured 0.28, 0.21, 0.05 at 150 epochs.

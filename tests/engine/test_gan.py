@@ -38,6 +38,7 @@ def _same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a, b))
 
 
+@pytest.mark.slow
 def test_the_ring_template_learns_the_ring() -> None:
     lab = build_template("gan")
     trainer = Trainer(lab, device="cpu")

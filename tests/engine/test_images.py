@@ -43,6 +43,7 @@ def test_a_784_vector_input_takes_the_28x28_digits():
     assert t.train().metrics["test_accuracy"] > 0.8
 
 
+@pytest.mark.slow
 def test_filter_feature_map_and_confusion_probes():
     lab = build_template("lenet")
     trainer = Trainer(lab, probes=["filters", "feature_maps", "confusion"])

@@ -46,6 +46,7 @@ def _predict(trainer: Trainer, x: torch.Tensor) -> torch.Tensor:
         return log_prob_forward(trainer.task)(x).argmax(-1)
 
 
+@pytest.mark.slow
 def test_fgsm_at_zero_changes_nothing_and_at_a_moderate_epsilon_flips_most_digits(lenet):
     forward = log_prob_forward(lenet.task)
     x, y = _right_digits(lenet, 20)
@@ -207,6 +208,7 @@ def test_adversarial_batch_replaces_its_share_by_fgsm_examples():
     assert float(changed.max()) == pytest.approx(0.1, abs=1e-6) and float(mixed.min()) >= 0
 
 
+@pytest.mark.slow
 def test_adversarial_training_makes_the_attack_fail_more_often():
     fooled = {}
     for share in (0.0, 0.5):

@@ -258,6 +258,7 @@ def test_the_corpus_is_large_enough_and_says_where_each_file_comes_from():
 
 
 @pytest.mark.parametrize("name", FILES)
+@pytest.mark.slow
 def test_no_corpus_network_is_imported_wrong(name):
     outcome, detail = _result(name)
     assert outcome != "wrong", detail

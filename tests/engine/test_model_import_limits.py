@@ -136,6 +136,7 @@ def test_building_the_graph_of_a_long_sequential_visits_each_edge_a_bounded_numb
     assert _CountingEdges.visited <= 10 * layers
 
 
+@pytest.mark.slow
 def test_nested_loops_and_growing_lists_in_a_model_stop_at_a_budget_with_their_line():
     # Each loop alone is within the unrolling limit; together they would run 10^8 steps.
     looping = ("import torch.nn as nn\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"

@@ -11,6 +11,7 @@ from playground.graph.templates import build_template
 from playground.snapshots import DecisionBoundary
 
 
+@pytest.mark.slow
 def test_three_arm_spiral_template_reaches_high_accuracy():
     lab = build_template("multiclass_spiral")
     lab.training.epochs = 150

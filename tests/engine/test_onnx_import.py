@@ -57,6 +57,7 @@ LABS = {key: t.build for key, t in TEMPLATES.items()} | {"every_layer": zoo_lab}
 
 
 @pytest.mark.parametrize("key", list(LABS))
+@pytest.mark.slow
 def test_the_apps_own_export_of_every_template_opens_with_identical_outputs(tmp_path, key):
     source = ex.ExportSource(LABS[key]())
     nets = ex.build_networks(source)
@@ -221,6 +222,7 @@ def test_torch_exports_of_hand_written_modules_open_with_identical_outputs(key):
 
 
 @pytest.mark.parametrize("key", ["cnn", "lstm_2_layers_last", "gru_bidirectional_sequence", "group_norms"])
+@pytest.mark.slow
 def test_the_dynamo_exporter_writes_files_that_open_too(key):
     make, sample, _kinds = HAND_WRITTEN[key]
     module = _randomize(make())

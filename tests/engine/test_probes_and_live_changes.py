@@ -146,6 +146,7 @@ def test_a_lab_whose_data_comes_later_says_so(monkeypatch):
         Trainer(lab)
 
 
+@pytest.mark.slow
 def test_expensive_probes_keep_to_their_budget_while_training():
     """A confusion matrix and every feature map of a CNN at 30 snapshots a second would cut training to a
     fraction; within the budget they are recomputed less often, cheap ones still every time."""

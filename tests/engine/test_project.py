@@ -40,6 +40,7 @@ def _next_losses(trainer: Trainer, n: int = 3) -> list[float]:
 
 
 @pytest.mark.parametrize("name", ["spiral", "lenet", "regression_plane"])
+@pytest.mark.slow
 def test_saving_mid_training_and_reopening_gives_the_same_next_losses(tmp_path, name):
     lab = _lab(name)
     first = Trainer(lab, device="cpu")

@@ -100,6 +100,7 @@ def test_every_truncation_is_refused_clearly(good, tmp_path):
     assert len(cuts) > 500
 
 
+@pytest.mark.slow
 def test_seeded_bit_flips_are_refused_or_harmless(good):
     rng = random.Random(7)
     blob = good["bytes"]
@@ -381,6 +382,7 @@ while True:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.slow
 def test_killing_a_save_leaves_the_last_good_file(tmp_path):
     path = tmp_path / "run.nnp"
     script = tmp_path / "saver.py"
@@ -415,6 +417,7 @@ def test_killing_a_save_leaves_the_last_good_file(tmp_path):
     ("exp_avg_sq", None, "torch.float64"),
     ("step", torch.tensor([1, 2]), "'step'"),
 ])
+@pytest.mark.slow
 def test_optimizer_state_that_does_not_fit_its_parameter_is_refused_not_crashed(tmp_path, key, value, match):
     """torch does not check optimizer buffers against their parameters, and the fused Adam kernel given a buffer
     of another size reads out of bounds and crashes the process. Run in a child, so a crash shows as one."""

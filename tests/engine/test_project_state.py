@@ -166,6 +166,7 @@ def test_a_gpu_runs_generator_state_opens_on_a_cpu(adam, tmp_path):
     trainer.train(1)
 
 
+@pytest.mark.slow
 def test_the_cli_exits_2_with_one_line_on_a_bad_optimizer_state(adam, tmp_path):
     lab, ckpt = adam
     for command, (key, value) in ((["train", "--epochs", "1", "--quiet"], ("params", None)),
@@ -260,6 +261,7 @@ def test_an_entry_whose_size_differs_from_its_manifest_is_refused_before_reading
         load_project(path)
 
 
+@pytest.mark.slow
 def test_real_projects_stay_within_their_bounds(tmp_path):
     """The bounds refuse no real file, and a weights entry's is within a header margin of its true size."""
     trainer = _trained("lenet", optimizer="adam")

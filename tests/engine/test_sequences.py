@@ -56,6 +56,7 @@ def test_free_running_step_by_step_equals_running_the_whole_sequence():
     torch.testing.assert_close(torch.cat(parts, dim=1), whole, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_wave_classifier_beats_chance_clearly():
     t = Trainer(build_template("sequence_classifier"), probes=["hidden_states", "gates"])
     assert t.task.mode == "classify"
@@ -68,6 +69,7 @@ def test_wave_classifier_beats_chance_clearly():
     assert probes[SequenceStates].probabilities.sum() == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_text_model_falls_below_the_uniform_baseline_and_writes():
     t = Trainer(_text_lab(), probes=["text_sample", "hidden_states"])
     vocab = t.data.classes
@@ -86,6 +88,7 @@ def test_text_model_falls_below_the_uniform_baseline_and_writes():
     np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_text_reads_one_hot_characters_without_an_embedding():
     t = Trainer(_text_lab(steps=16, embedding=False, hidden=32))
     before = t._start_loss

@@ -231,6 +231,7 @@ def test_schedules():
 
 
 @pytest.mark.parametrize("reg", ["l1", "l2"])
+@pytest.mark.slow
 def test_regularization_shrinks_the_weights(reg):
     plain = Trainer(small_lab("circle", epochs=30))
     plain.train()
@@ -240,6 +241,7 @@ def test_regularization_shrinks_the_weights(reg):
     assert norm(regd) < 0.8 * norm(plain)
 
 
+@pytest.mark.slow
 def test_regression_task_learns_the_plane():
     trainer = Trainer(regression_plane())
     snap = trainer.train()

@@ -3,6 +3,7 @@ that task in a few steps better than the same network from scratch (seeded)."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from playground.engine.commands import Step
@@ -28,6 +29,7 @@ def _steps(lab: Lab, batches: int) -> Trainer:
     return trainer
 
 
+@pytest.mark.slow
 def test_fine_tuning_a_pretrained_digit_cnn_on_parity_beats_training_it_from_scratch():
     torch.manual_seed(0)
     pretrain = transfer_digit_cnn()

@@ -32,6 +32,7 @@ def lenet():
     return trained_network(lab, trainer.checkpoint())
 
 
+@pytest.mark.slow
 def test_each_class_image_raises_its_logit_well_above_the_start_and_above_the_other_classes(lenet):
     record = maximise(lenet, settings=MaximiseSettings(steps=100), bounds=(0.0, 1.0), grey=0.13,
                       class_names=tuple("0123456789"))

@@ -403,6 +403,7 @@ junk = st.one_of(json_values, st.sampled_from([-3, 0, 1e308, -1e308, "", "Dense"
 @settings(max_examples=300, deadline=None, derandomize=not EXPLORE,
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(PATHS), junk, st.booleans()), min_size=1, max_size=3))
+@pytest.mark.slow
 def test_damaged_lab_files_raise_graph_errors_only(damage: list[tuple[tuple[Any, ...], Any, bool]]) -> None:
     d = copy.deepcopy(GOOD)
     for path, value, delete in damage:

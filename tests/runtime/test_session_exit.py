@@ -8,7 +8,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 
+
+@pytest.mark.slow
 def test_exit_with_a_forgotten_training_thread_is_clean():
     code = textwrap.dedent("""
         import gc, time
