@@ -554,9 +554,11 @@ def build_program(key: Key, skeleton: nn.Module, names: list[str], params: list[
                     if (n.endswith("weight") and p.dim() >= 2) or "weight_" in n]
     fn = _step_fn(key, plan, _fusible(skeleton), names, weight_index, (float(betas[0]), float(betas[1])), eps)
     # The C++ wrapper: a fused epoch still allocates some 500 intermediate buffers, which a Python wrapper does
-    # one call at a time (two thirds of a call on the spiral net); in C++ the call is 4-5x faster. It costs a
-    # longer cold compile (in the background, and cached in the user cache folder).
-    compiled = torch.compile(fn, fullgraph=True, dynamic=False, options={"cpp_wrapper": CPP_WRAPPER})
+    # one call at a time (two thirds of a call on the spiral net); in C++ the call took 1.2x less time on a
+    # quiet machine (1,540 -> 1,840 epochs/s) and more under load, where Python calls are the slowest. It costs a
+    # longer cold compile (in the background, and cached in the user cache folder). Measured on the CPU only.
+    options: dict[str, str | int | bool | Callable[..., Any]] = {"cpp_wrapper": CPP_WRAPPER and x.device.type == "cpu"}
+    compiled = torch.compile(fn, fullgraph=True, dynamic=False, options=options)
     state_names = _opt_state_names(key.optimizer)
     copies = [p.detach().clone() for p in params]
     state_copies = [[_state_tensor(optimizer, p, k).clone() for k in state_names] for p in params]
