@@ -69,7 +69,12 @@ def test_play_switches_to_train_where_the_main_view_is_the_largest_and_build_giv
     assert main_dock.objectName() in docks
     others = {n: area(d) for n, d in docks.items() if d is not main_dock}
     assert all(area(main_dock) > a for a in others.values()), (key, area(main_dock), others)
-    assert area(main) >= 0.30 * win.width() * win.height(), (key, main.size())
+    if c.view_specs[c.main_view_key].aspect == "square":
+        # A square plot fills no wider dock: the main view gets the top row's height and a width near it (a GAN,
+        # with only two views for the lower row, keeps half the row: a lone view below would outgrow it).
+        assert main_dock.height() >= 376 and main_dock.width() <= 1.85 * main_dock.height(), (key, main_dock.size())
+    else:
+        assert area(main) >= 0.30 * win.width() * win.height(), (key, main.size())
     # The editing chrome gave up its room; the editor is a compact diagram, still on screen.
     for dock in (win.palette_dock, c.data_dock, win.inspector_dock, win.problems_dock):
         assert not dock.isVisible(), dock.objectName()
@@ -174,3 +179,22 @@ def test_switching_modes_moves_no_toolbar_button(qtbot, app_window):
     win.set_workspace_mode(TRAIN_MODE)
     qtbot.wait(40)
     assert places() == before
+
+
+@pytest.mark.parametrize("key", ["spiral", "tensorflow_playground"])
+def test_a_square_output_gets_a_width_that_fits_it_and_the_network_beside_it_in_train_mode(qtbot, app_window, key):
+    """The decision boundary keeps a square plot: a dock as wide as the old 66% of the window left its sides empty;
+    the width it does not need goes to the Network view, in the top row before it (issue 13)."""
+    win, c = app_window
+    win.load_template(key)
+    c._show_training_views()
+    qtbot.wait(120)
+    assert c.main_view_key == "boundary"
+    output, network, curves = c.docks["boundary"], c.docks["neuron_network"], c.docks["loss"]
+    assert output.width() <= 1.6 * output.height() and output.height() >= 376, output.size()
+    assert all(c._shown(k) for k in ("boundary", "neuron_network", "loss"))
+    tops = {d.objectName(): d.geometry().top() for d in (output, network, curves)}
+    assert max(tops.values()) - min(tops.values()) < 4, tops
+    # In the order the data flow: the network, its output, the curves.
+    assert network.geometry().right() < output.geometry().left() < output.geometry().right() < curves.x()
+    assert all(area(output) > area(d) for d in docks_on_screen(win).values() if d is not output)

@@ -41,6 +41,12 @@ TRAIN_ROW_SHARE = 0.55  # of the docks' height, the least the top row gets (on a
 TRAIN_MAIN_SHARE = 0.66  # of the window's width, for the main view when the curves sit beside it
 TRAIN_LOW_MIN = 232  # px: the lower row's views stay readable, a title bar and a tab bar included
 TRAIN_COLUMN = 300
+# A square main view (a plane, ViewSpec.aspect) wider than its plot leaves empty sides: its dock gets its height plus
+# the room of its axis and colour bar, and a taller row (the lower row keeps TRAIN_LOW_MIN); the view that explains it
+# (the network of a 2-D classifier, else the first view in front) takes the freed width beside it, then the curves.
+SQUARE_EXTRA = 60  # px: the room beside the square plot (axis, colour bar) less that above it (controls, caption)
+SQUARE_ROW_SHARE = 0.66  # of the docks' height, for the top row of a square main view
+NETWORK_KEY = "neuron_network"  # before the output, as data flow (TensorFlow Playground's reading order)
 DIAGRAM_SHARE, DIAGRAM_WIDTH = 0.2, (240, 380)  # the compact diagram's share of the width, and its bounds
 NO_LIMIT = 16_777_215  # Qt's QWIDGETSIZE_MAX
 AREAS = {"main": Qt.DockWidgetArea.RightDockWidgetArea, "side": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -389,7 +395,11 @@ class ViewLayoutMixin(TrainingParts):
         curves = self._curves_spec(specs, main)
         # Beside the main view only where the main view keeps most of the width: not beside a drawing pad.
         beside = curves if curves is not None and pad is None else None
-        top = [s for s in (pad, main, beside) if s is not None]
+        square = main.aspect == "square" and pad is None
+        companion = self._companion_spec(specs, main, curves) if square else None
+        before, after = (companion, None) if companion is not None and companion.key == NETWORK_KEY else \
+            (None, companion)
+        top = [s for s in (pad, before, main, after, beside) if s is not None]
         row: list[QDockWidget] = []
         for spec in top:
             dock = self._dock_at(spec.key)
@@ -425,19 +435,45 @@ class ViewLayoutMixin(TrainingParts):
         window.inspector_dock.hide()
         window.tabifyDockWidget(hosts[-1], window.problems_dock)
         window.problems_dock.hide()
-        self._size_training(row, columns, pad is not None)
+        main_dock = self.docks[main.key]
+        self._size_training(row, columns, main_dock, pad is not None, square)
         # Again once the docks just placed are laid out: Qt shares out the room of a changed corner evenly.
-        QTimer.singleShot(0, lambda: self._size_training(row, columns, pad is not None)
+        QTimer.singleShot(0, lambda: self._size_training(row, columns, main_dock, pad is not None, square)
                           if window.workspace_mode == TRAIN_MODE else None)
         for dock in row:
             dock.raise_()
         return columns
 
-    def _size_training(self, row: list[QDockWidget], columns: list[QDockWidget], pad: bool) -> None:
+    @staticmethod
+    def _companion_spec(specs: list[ViewSpec], main: ViewSpec, curves: ViewSpec | None) -> ViewSpec | None:
+        """The view that goes beside a square main view in the top row: the network of neurons where the lab has
+        one, else the first view of the lower row that comes to the front; none where the lower row would keep
+        fewer than two views."""
+        low = [s for s in specs if s is not main and s is not curves and s.place == "bottom" and s.key != PAD_KEY]
+        if len(low) < 3:
+            return None  # a lone view left below would span the window and outgrow the main view
+        return next((s for s in low if s.key == NETWORK_KEY), next((s for s in low if s.front), None))
+
+    def _size_training(self, row: list[QDockWidget], columns: list[QDockWidget], main_dock: QDockWidget,
+                       pad: bool, square: bool) -> None:
         """The main view its share of the window's area (and the top row all the drawing pad needs), most of the
-        top row's width; the lower row the rest of the height, its columns of equal width."""
+        top row's width; the lower row the rest of the height, its columns of equal width. A square main view
+        instead gets a taller row and the width its plot fills, the views beside it the rest."""
         window = self.window
         width = max(900, window.width())
+        chrome = window.menuBar().height() + window.statusBar().height() + sum(
+            bar.height() for bar in window.findChildren(QToolBar) if bar.isVisible() and not bar.isFloating())
+        band = max(400, window.height() - chrome)
+        if square and len(row) > 1:
+            height = min(band - TRAIN_LOW_MIN, int(band * SQUARE_ROW_SHARE))
+            # Still the widest of the row by a visible margin, so the largest dock on screen.
+            main_width = max(height + SQUARE_EXTRA, width // len(row) + 24)
+            each = (width - main_width) // (len(row) - 1)
+            widths = [main_width if dock is main_dock else each for dock in row]
+            window.resizeDocks(row[:1], [height], Qt.Orientation.Vertical)
+            window.resizeDocks(row, widths, Qt.Orientation.Horizontal)
+            self._size_lower_row(columns)
+            return
         if pad:
             first = self._pad_size().width()
             widths = [first, width - first]
@@ -446,14 +482,17 @@ class ViewLayoutMixin(TrainingParts):
         else:
             widths = [width]
         main_width = widths[1 if pad else 0]
-        chrome = window.menuBar().height() + window.statusBar().height() + sum(
-            bar.height() for bar in window.findChildren(QToolBar) if bar.isVisible() and not bar.isFloating())
-        band = max(400, window.height() - chrome)
         title = row[0].style().pixelMetric(QStyle.PixelMetric.PM_TitleBarHeight) + 8
         wanted = max(int(band * TRAIN_ROW_SHARE), int(TRAIN_MAIN_AREA * width * window.height() / main_width) + title,
                      self._pad_size().height() if pad else 0)
         window.resizeDocks(row[:1], [min(band - TRAIN_LOW_MIN, wanted)], Qt.Orientation.Vertical)
         window.resizeDocks(row, widths[:len(row)], Qt.Orientation.Horizontal)
+        self._size_lower_row(columns)
+
+    def _size_lower_row(self, columns: list[QDockWidget]) -> None:
+        """The lower row's columns of equal width beside the compact diagram, which is then fitted anew."""
+        window = self.window
+        width = max(900, window.width())
         if columns:
             each = (width - self._diagram_width()) // len(columns)
             window.resizeDocks(columns, [each] * len(columns), Qt.Orientation.Horizontal)

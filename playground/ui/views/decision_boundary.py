@@ -258,4 +258,4 @@ class DecisionBoundaryView(SnapshotView):
 
 
 SPEC = ViewSpec("boundary", "Output", DecisionBoundaryView, probes=("boundary",), tasks=CLASSIC_TASKS,
-                data=("plane",), place="main", main=True)
+                data=("plane",), place="main", main=True, aspect="square")

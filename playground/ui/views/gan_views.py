@@ -551,7 +551,7 @@ class GanCurvesView(SnapshotView):
 
 VIEWS = (
     ViewSpec("gan_plane", "GAN plane", GanPlaneView, probes=("gan_plane",), tasks=GAN_TASKS, data=("plane",),
-             place="main", main=True),
+             place="main", main=True, aspect="square"),
     ViewSpec("gan_samples", "GAN samples", GanSamplesView, probes=("gan_samples",), tasks=GAN_TASKS, data=("images",),
              main=True),
     ViewSpec("gan_curves", "GAN curves", GanCurvesView, probes=("gan_settings",), tasks=GAN_TASKS, place="side"),

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QWidget
 # main view, as tabs with the inspector and the curves), "bottom" (the row below the editor, side by side).
 Place = Literal["main", "side", "bottom"]
 PLACES: tuple[Place, ...] = ("main", "side", "bottom")
+# The shape of a view's content: "free" fills any dock, "square" keeps a 1:1 plot (see ViewSpec.aspect).
+Aspect = Literal["free", "square"]
 
 # The kinds of data a lab can hold, as the layout knows them: points of the plane (a 2-D set, a table of two
 # features), images, a function of one variable, a table of more than two features, one long signal to forecast,
@@ -61,6 +63,9 @@ class ViewSpec:
     # Whether it comes to the front of its tab group when a lab it serves opens; False: it waits as a tab behind the
     # views already there (the classifier's adversarial and saliency views behind its feature maps and filters).
     front: bool = True
+    # "square": its plot keeps a 1:1 aspect (a plane), so a dock wider than tall leaves empty sides; Train mode gives
+    # it a width that fits its height and hands the rest of the row to the views beside it.
+    aspect: Aspect = "free"
 
     def __post_init__(self) -> None:
         unknown = [d for d in self.data if d not in DATA_KINDS] + [t for t in self.needs + self.unless
