@@ -143,6 +143,7 @@ def test_a_tab_bar_left_over_a_view_is_hidden(qtbot, make_window):
     assert all(b.isVisible() for b in kept)  # the real tab bars stay
 
 
+@pytest.mark.slow
 def test_a_classifier_shows_the_views_of_its_data_only(qtbot, make_window):
     win, c = make_window()
     win.load_template("spiral")

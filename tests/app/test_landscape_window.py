@@ -112,6 +112,7 @@ def test_a_running_session_gives_its_weights_and_its_trajectory(qtbot, app_windo
     assert view._path.shape == (len(steps), 2)
 
 
+@pytest.mark.slow
 def test_a_race_on_the_students_own_network(qtbot, app_window):
     win, _c, presenter = app_window
     win.load_template("tensorflow_playground")

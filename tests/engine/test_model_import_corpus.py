@@ -280,6 +280,7 @@ def test_the_importer_asks_for_what_it_needs_and_uses_what_is_given(name):
     assert import_report(text, name, GIVEN[name]).given == GIVEN[name]
 
 
+@pytest.mark.slow
 def test_most_of_the_corpus_imports_correctly():
     outcomes = {name: _result(name)[0] for name in FILES}
     correct = sum(o == "correct" for o in outcomes.values())
