@@ -46,7 +46,9 @@ BLOCK_MACS = 4_000_000
 # Dense layers up to this many weights are traced as a product and a sum (fused with the rest of the epoch);
 # a larger one stays a matrix product, whose kernel then outweighs the cost of calling it.
 FUSIBLE_WEIGHTS = 64 * 64
-CPP_WRAPPER = True
+# inductor's C++ wrapper: off. Measured in one cold start each at load 4-6 (spiral net, 300 epochs): 1,068
+# epochs/s with it and 1,122 without, but a cold compile of 198 s against 131 s: no gain worth the wait.
+CPP_WRAPPER = False
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 # Layers whose forward is a pure function of input and parameters (no buffers, no randomness, nothing that
@@ -553,10 +555,8 @@ def build_program(key: Key, skeleton: nn.Module, names: list[str], params: list[
     weight_index = [i for i, (n, p) in enumerate(zip(names, params))
                     if (n.endswith("weight") and p.dim() >= 2) or "weight_" in n]
     fn = _step_fn(key, plan, _fusible(skeleton), names, weight_index, (float(betas[0]), float(betas[1])), eps)
-    # The C++ wrapper: a fused epoch still allocates some 500 intermediate buffers, which a Python wrapper does
-    # one call at a time (two thirds of a call on the spiral net); in C++ the call took 1.2x less time on a
-    # quiet machine (1,540 -> 1,840 epochs/s) and more under load, where Python calls are the slowest. It costs a
-    # longer cold compile (in the background, and cached in the user cache folder). Measured on the CPU only.
+    # The C++ wrapper (see CPP_WRAPPER) makes a fused epoch's ~500 buffer allocations without Python; alone the call
+    # ran 1.2x faster with it, but the whole loop gained nothing measurable and the cold compile took 1.5x longer.
     options: dict[str, str | int | bool | Callable[..., Any]] = {"cpp_wrapper": CPP_WRAPPER and x.device.type == "cpu"}
     compiled = torch.compile(fn, fullgraph=True, dynamic=False, options=options)
     state_names = _opt_state_names(key.optimizer)
