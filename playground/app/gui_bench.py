@@ -326,8 +326,7 @@ class _DrawingBench:
         return len(self.labels)
 
     def _aside(self) -> int:
-        trainer = self.session.trainer
-        return 0 if trainer is None else trainer.answered_aside
+        return self.reader.answered_aside
 
     def phase(self, phase: str, drawings: int) -> list[tuple[str, str, str]]:
         import numpy as np

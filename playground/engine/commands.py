@@ -72,6 +72,10 @@ class SetSample:
     image: Any = None
 
 
+# The thread that answers drawings beside the training loop (drawing_answers.py): a reply can tell where it was made.
+ANSWERING_THREAD = "drawing-answers"
+
+
 @dataclass(frozen=True)
 class Classify:
     """The drawing pad's answer, on its own: call ``reply(number, prediction)`` from the training thread, between

@@ -26,7 +26,7 @@ from torch import nn
 
 from playground.snapshots import Prediction
 
-from .commands import Classify
+from .commands import ANSWERING_THREAD, Classify
 from .tasks import ClassificationTask
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class DrawingAnswers:
                 return False
             self._pending.append(command)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="drawing-answers", daemon=True)
+                self._thread = threading.Thread(target=self._serve, name=ANSWERING_THREAD, daemon=True)
                 self._thread.start()
             self._queue.notify()
         return True

@@ -11,6 +11,7 @@ was when the drawing was made: draw again to ask again.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from playground.engine.commands import Classify, SetSample
+from playground.engine.commands import ANSWERING_THREAD, Classify, SetSample
 from playground.snapshots import Prediction
 from playground.ui.digit_pad import DigitPanel
 
@@ -48,6 +49,7 @@ class DrawingReader(QObject):
         self._waiting: np.ndarray | None = None  # the newest image of a stroke, held while an answer is awaited
         self._dispatched_at = 0.0
         self.latencies_ms: list[float] = []
+        self.answered_aside = 0  # answers made beside the training loop (see engine/drawing_answers.py)
         self.answered.connect(self._on_answer)
 
     def read(self, image: np.ndarray) -> None:
@@ -78,11 +80,17 @@ class DrawingReader(QObject):
     def _dispatch(self) -> None:
         image, self._waiting = self._waiting, None
         number = self.sent + 1
-        if image is not None and self._send(Classify(image=image, number=number, reply=self.answered.emit)):
+        if image is not None and self._send(Classify(image=image, number=number, reply=self._reply)):
             self.sent = number
             self._sent_at[number] = time.perf_counter()
             self._in_flight.add(number)
             self._dispatched_at = time.perf_counter()
+
+    def _reply(self, number: int, prediction: Prediction | None) -> None:
+        """On the thread that made the answer: the training loop's, or the one answering beside it."""
+        if threading.current_thread().name == ANSWERING_THREAD:
+            self.answered_aside += 1  # an int's increment: one writer thread at a time
+        self.answered.emit(number, prediction)
 
     def _on_answer(self, number: int, prediction: Prediction | None) -> None:
         self._in_flight.discard(number)
