@@ -83,7 +83,11 @@ def test_presentation_mode_enlarges_fonts_lines_and_points_and_hides_the_editing
     assert c.toolbar.step_label.minimumWidth() >= c.toolbar.step_label.sizeHint().width()  # no digit cut
     main = win.presentation.main_view_dock()
     assert main is not None and main.isVisible()
-    assert main.width() >= 0.5 * win.width()
+    # Half the window, or for a square plot (the decision boundary) at least its height: wider would only widen the
+    # empty sides of the plot. Either way the largest view on screen.
+    assert main.width() >= min(0.5 * win.width(), main.height())
+    area = main.width() * main.height()
+    assert all(d.width() * d.height() <= area for d in win.findChildren(QDockWidget) if d.isVisible())
     assert win.canvas.isVisible()  # the network stays on screen, beside the main view
 
     win.findChild(QAction, "presentationModeAction").trigger()
