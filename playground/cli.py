@@ -104,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return export_command(args)
     if args.command == "import":
-        return import_command(args)
+        from playground.cli_import import import_command
+
+        return import_command(args, _fail, _bad_paths)
     if args.command == "lesson":
         from playground.cli_lessons import lesson_command
 
@@ -536,68 +538,3 @@ def bench_command(args: argparse.Namespace) -> int:
     except EngineError as e:
         return _fail(str(e))
     return 0  # the window rows follow from playground/__main__.py (the CLI stays free of Qt), unless --no-gui
-
-
-def import_command(args: argparse.Namespace) -> int:
-    """A Python or ONNX model as a lab file, or as a project that opens trained when weights come with it."""
-    from playground.engine.errors import EngineError
-    from playground.engine.project import EXTENSION, save_project
-    from playground.graph import GraphError
-
-    bad = _bad_paths(("the model", args.model), ("--weights", args.weights), ("--out", args.out))
-    if bad:
-        return _fail(bad)
-    model, out = Path(args.model), Path(args.out)
-    if out.suffix.lower() not in (EXTENSION, ".json"):
-        return _fail(f"--out {str(out)!r}: write a project file ({EXTENSION}) or a lab file (.json)")
-    onnx = model.suffix.lower() == ".onnx"
-    if onnx and args.weights:
-        return _fail(f"{model.name!r} is an ONNX file and holds its own weights: --weights is for Python models")
-    try:
-        states = None
-        report = ""
-        if onnx:
-            from playground.engine.onnx_import import import_onnx
-
-            result = import_onnx(model)
-            lab, states = result.lab, result.weights
-            report = f"{sum(len(s) for s in states.values())} weight tensors from {model.name}"
-        else:
-            from playground.engine.model_import import lab_from_file, parse_given
-
-            try:
-                given = parse_given(args.set)
-            except ValueError as e:
-                return _fail(f"--set {e}")
-            lab = lab_from_file(model, given)
-            # What was given, the defaults assumed (to confirm), what did not open and what it would need.
-            report = lab.description.removeprefix(f"Imported from {model.name}.").strip()
-            if args.weights:
-                from playground.engine.weights_import import import_weights
-
-                match = import_weights(lab, args.weights)
-                states, report = match.states, "\n".join(filter(None, (report, match.summary())))
-        if out.suffix.lower() == ".json":
-            if states is not None and not onnx:
-                return _fail(f"--out {str(out)!r} is a lab file, which holds no weights: write a project file "
-                             f"({EXTENSION}) to keep {Path(args.weights).name!r}")
-            lab.save(str(out))
-        elif states is not None:
-            from playground.engine.weights_import import trained_project
-
-            project = trained_project(lab, states)
-            save_project(out, project.lab, project.checkpoint)
-        else:
-            save_project(out, lab, None)
-    except (GraphError, EngineError) as e:
-        return _fail(str(e))
-    except OSError as e:
-        return _fail(f"cannot write {str(out)!r}: {e.strerror or e}")
-    layers = sum(len(n.graph.nodes) for n in lab.networks)
-    print(f"Imported {model.name} as the lab {lab.name!r}: {len(lab.networks)} network(s), {layers} nodes")
-    for line in report.splitlines():
-        print(f"  {line}")
-    if onnx and out.suffix.lower() == ".json":
-        print("  note: a lab file holds no weights; write a project file (.nnp) to keep them", file=sys.stderr)
-    print(f"Wrote {out}" + (" (opens trained)" if states is not None and out.suffix.lower() != ".json" else ""))
-    return 0

@@ -218,15 +218,8 @@ class ViewLayoutMixin(TrainingParts):
         pad = [s for s in specs if s.key == PAD_KEY and s is not main]
         room = int(max(900, window.width()) * (1 - TRAINING_SHARE)) - (self._pad_size().width() if pad else 0)
         low = pad + low
-        columns: list[QDockWidget] = []
         count = len(pad) + max(2 - len(pad), min(BOTTOM_COLUMNS - len(pad), room // COLUMN_WIDTH))
-        for spec in low[:count]:
-            dock = self._dock_at(spec.key)
-            if columns:
-                window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
-            else:
-                window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
-            columns.append(dock)
+        columns = self._dock_row(low[:count], Qt.DockWidgetArea.BottomDockWidgetArea)
         hosts = columns[1:] if pad and len(columns) > 1 else columns  # no tabs under the pad either
         for i, spec in enumerate(low[count:]):
             window.tabifyDockWidget(hosts[i % len(hosts)], self._dock_at(spec.key))
@@ -240,6 +233,18 @@ class ViewLayoutMixin(TrainingParts):
                 window.tabifyDockWidget(window.inspector_dock, self._dock_at(spec.key))
         self._size_layout(top, columns)
         return columns
+
+    def _dock_row(self, specs: list[ViewSpec], area: Qt.DockWidgetArea) -> list[QDockWidget]:
+        """The docks of ``specs`` side by side, left to right, in ``area``."""
+        row: list[QDockWidget] = []
+        for spec in specs:
+            dock = self._dock_at(spec.key)
+            if row:
+                self.window.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
+            else:
+                self.window.addDockWidget(area, dock)
+            row.append(dock)
+        return row
 
     def _dock_at(self, key: str) -> QDockWidget:
         dock = self.docks[key]
@@ -400,28 +405,14 @@ class ViewLayoutMixin(TrainingParts):
         before, after = (companion, None) if companion is not None and companion.key == NETWORK_KEY else \
             (None, companion)
         top = [s for s in (pad, before, main, after, beside) if s is not None]
-        row: list[QDockWidget] = []
-        for spec in top:
-            dock = self._dock_at(spec.key)
-            if row:
-                window.splitDockWidget(row[-1], dock, Qt.Orientation.Horizontal)
-            else:
-                window.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
-            row.append(dock)
+        row = self._dock_row(top, Qt.DockWidgetArea.TopDockWidgetArea)
         rest = sorted((s for s in specs if s not in top and (s.place == "bottom" or s is curves)),
                       key=lambda s: not s.front)
         count = max(1, min(BOTTOM_COLUMNS, (width - self._diagram_width()) // TRAIN_COLUMN))
         # The curves end the reading order (data, network, output, curves), in a column of their own.
         others = [s for s in rest if s is not curves]
         low = others[:count - 1] + [s for s in rest if s is curves] if curves in rest else others[:count]
-        columns: list[QDockWidget] = []
-        for spec in low:
-            dock = self._dock_at(spec.key)
-            if columns:
-                window.splitDockWidget(columns[-1], dock, Qt.Orientation.Horizontal)
-            else:
-                window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            columns.append(dock)
+        columns = self._dock_row(low, Qt.DockWidgetArea.RightDockWidgetArea)
         curves_dock = self.docks[curves.key] if curves is not None else None
         hosts = [d for d in columns if d is not curves_dock] or columns or row[-1:]
         for i, spec in enumerate(s for s in rest if s not in low):
